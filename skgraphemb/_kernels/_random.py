@@ -1,0 +1,83 @@
+"""Counter-based random numbers for numba kernels.
+
+Kernels never touch numpy's global RNG nor numba's per-thread RNG, whose
+state depends on which thread runs which item.  Instead each independent unit
+of work (one walk, one block of skip-gram updates) derives its own 64-bit
+state from ``(seed, item index)`` with :func:`item_state`, and draws from it
+with :func:`next_u64` / :func:`next_float` / :func:`next_below`.  Results then
+depend only on the seed and the item index, never on the thread count.
+
+The generator is SplitMix64 (Steele, Lea & Flood 2014): one 64-bit add and a
+mixing function per draw, which passes BigCrush and is plenty for sampling.
+State is a ``uint64`` held in a 1-element array so it can be updated in place
+from inside other jitted functions.
+"""
+
+import numba
+import numpy as np
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+# 2**-53 as a float64: converts the top 53 bits of a draw into [0, 1).
+_INV53 = 1.0 / 9007199254740992.0
+
+
+@numba.njit(inline="always", cache=True)
+def _mix(z):
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@numba.njit(cache=True)
+def item_state(seed, index):
+    """Return a fresh generator state for work item ``index`` under ``seed``.
+
+    Two different ``(seed, index)`` pairs give statistically independent
+    streams: the pair is hashed through two rounds of the SplitMix64 mixer.
+    """
+    s = np.empty(1, dtype=np.uint64)
+    s[0] = _mix(_mix(np.uint64(seed) + _GOLDEN) ^ (np.uint64(index) * _GOLDEN))
+    return s
+
+
+@numba.njit(inline="always", cache=True)
+def next_u64(state):
+    """Advance ``state`` (a 1-element uint64 array) and return a uint64."""
+    state[0] += _GOLDEN
+    return _mix(state[0])
+
+
+@numba.njit(inline="always", cache=True)
+def next_float(state):
+    """Uniform float64 in [0, 1)."""
+    return np.float64(next_u64(state) >> _S11) * _INV53
+
+
+@numba.njit(inline="always", cache=True)
+def next_below(state, n):
+    """Uniform integer in [0, n) for ``n >= 1`` (Lemire's multiply-shift).
+
+    The bias is at most ``n / 2**32``, negligible for the sizes we draw from
+    (node degrees, vocabulary sizes below 2**32).
+    """
+    return np.int64(((next_u64(state) >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
+
+
+def seed_from_random_state(random_state) -> int:
+    """Turn an sklearn ``random_state`` into a 63-bit integer seed for kernels.
+
+    ``None`` and ``RandomState`` instances draw from their source, so repeated
+    calls differ; an ``int`` maps to itself, so results are reproducible.
+    """
+    from sklearn.utils import check_random_state
+
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state) & 0x7FFFFFFFFFFFFFFF
+    rng = check_random_state(random_state)
+    return int(rng.randint(0, 2**31 - 1)) << 31 | int(rng.randint(0, 2**31 - 1))
