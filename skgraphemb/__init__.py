@@ -1,0 +1,53 @@
+"""skgraphemb: graph embeddings as scikit-learn estimators.
+
+Public names are resolved lazily (PEP 562), so ``import skgraphemb`` is fast
+and imports neither numba, gensim nor any optional dependency (torch,
+torch_geometric, pykeen, redis, pecanpy).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0.dev0"
+
+# public name -> submodule that defines it
+_LAZY = {
+    "Graph": "skgraphemb.graph",
+    "as_graph": "skgraphemb.graph",
+    "read_edgelist": "skgraphemb.graph",
+    "read_labels": "skgraphemb.graph",
+    "random_walks": "skgraphemb.walks",
+    "Node2VecEmbedder": "skgraphemb.node2vec",
+    "evaluate_node_classification": "skgraphemb.evaluation",
+    "load_karate": "skgraphemb.datasets",
+    "load_cora": "skgraphemb.datasets",
+    "load_edgelist_dir": "skgraphemb.datasets",
+    "UnknownNodeError": "skgraphemb.exceptions",
+    "GraphFormatError": "skgraphemb.exceptions",
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from skgraphemb.datasets import load_cora, load_edgelist_dir, load_karate
+    from skgraphemb.evaluation import evaluate_node_classification
+    from skgraphemb.exceptions import GraphFormatError, UnknownNodeError
+    from skgraphemb.graph import Graph, as_graph, read_edgelist, read_labels
+    from skgraphemb.node2vec import Node2VecEmbedder
+    from skgraphemb.walks import random_walks
+
+
+def __getattr__(name: str):
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'skgraphemb' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # resolve once
+    return value
+
+
+def __dir__():
+    return __all__

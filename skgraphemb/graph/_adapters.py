@@ -1,0 +1,449 @@
+"""``as_graph``: the single entry point from user inputs to :class:`Graph`.
+
+Every estimator, loader and command goes through :func:`as_graph`; all input
+checks (shape, ids, weights, emptiness) live here, so the rest of the package
+can trust a :class:`Graph`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING, Any, Union
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from skgraphemb.exceptions import GraphFormatError, UnknownNodeError
+from skgraphemb.graph._graph import Graph, _format_ids, _py
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
+    import pandas as pd
+
+#: Everything :func:`as_graph` accepts.
+GraphLike = Union[
+    Graph,
+    "nx.Graph",
+    sp.sparray,
+    sp.spmatrix,
+    NDArray,
+    "pd.DataFrame",
+    Sequence[tuple],
+    str,
+    os.PathLike,
+    Any,  # torch_geometric.data.Data (duck-typed: has ``edge_index``)
+]
+
+_SOURCE_COLUMNS = ("source", "src", "from", "u", "head", "node1")
+_TARGET_COLUMNS = ("target", "dst", "to", "v", "tail", "node2")
+
+
+def as_graph(
+    data: GraphLike,
+    *,
+    directed: bool | None = None,
+    weight: str | None = "weight",
+    nodes: Sequence[Hashable] | None = None,
+    features: NDArray | str | None = None,
+) -> Graph:
+    """Convert a graph-like input into an immutable :class:`Graph`.
+
+    Parameters
+    ----------
+    data : graph-like
+        One of:
+
+        - a :class:`Graph` (returned as is unless other arguments change it);
+        - a networkx ``Graph``, ``DiGraph``, ``MultiGraph`` or
+          ``MultiDiGraph``; node ids and order are kept, edge weights are
+          read from the ``weight`` attribute (missing -> 1);
+        - a square scipy.sparse adjacency matrix; nodes are ``0..n-1``;
+        - an ``(m, 2)`` array (or list) of edges, or ``(m, 3)`` with weights
+          in the third column; node ids are the sorted distinct ids found;
+        - a pandas DataFrame of edges: ``source``/``target`` columns (or
+          ``src``/``dst``, ``head``/``tail``..., else the first two columns)
+          and an optional ``weight`` column;
+        - a PyTorch Geometric ``Data`` object (``edge_index``, optional
+          ``edge_weight`` and ``x``);
+        - a path to an edge-list file, ``.tsv``/``.csv``/``.edg``/``.txt``,
+          optionally ``.gz`` (see :func:`read_edgelist`).
+    directed : bool, default=None
+        Whether the graph is directed.  ``None`` takes it from the input:
+        networkx graphs know it; a scipy matrix or PyG ``Data`` is undirected
+        exactly when it is symmetric; edge arrays, frames and files are
+        undirected.
+    weight : str or None, default="weight"
+        Edge attribute (networkx) or column (pandas) holding weights; ``None``
+        ignores weights.
+    nodes : sequence of hashable, default=None
+        Explicit node ids and their order, e.g. to include isolated nodes in
+        an edge list.  Edges must only use these ids.
+    features : array-like of shape (n_nodes, n_features) or str, default=None
+        Node features, one row per node in ``nodes`` order, or (networkx)
+        the name of a node attribute holding each node's feature vector.
+
+    Returns
+    -------
+    Graph
+
+    Raises
+    ------
+    GraphFormatError
+        For empty graphs, wrong shapes, NaN/inf/negative weights, and ids
+        that cannot be ordered.
+    TypeError
+        For unsupported input types.
+
+    Notes
+    -----
+    - **Multi-edges** are merged into one edge: their weights are summed in
+      a weighted graph; an unweighted graph stays unweighted.  In an
+      undirected edge list, ``(u, v)`` and ``(v, u)`` are the same edge.
+    - **Self-loops** are kept (a walk may stay on the node).
+    - **Zero-weight edges** are dropped.
+    - An asymmetric matrix given with ``directed=False`` is symmetrised as
+      ``max(A, A.T)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgraphemb import as_graph
+    >>> as_graph(np.array([[0, 1], [1, 2], [2, 0]]))
+    Graph(n_nodes=3, n_edges=3, directed=False, weighted=False)
+    >>> as_graph([("a", "b", 2.0), ("b", "c", 0.5)], directed=True)
+    Graph(n_nodes=3, n_edges=2, directed=True, weighted=True)
+    """
+    if isinstance(data, Graph):
+        graph = data
+        if directed is not None and bool(directed) != graph.directed:
+            raise GraphFormatError(
+                f"cannot reinterpret a {'directed' if graph.directed else 'undirected'} "
+                "Graph with a different `directed`; rebuild it from the source data"
+            )
+        if nodes is not None:
+            graph = graph.subgraph(nodes)
+        if features is not None:
+            graph = graph.with_features(_feature_matrix(features, graph.n_nodes))
+        return graph
+
+    if isinstance(data, (str, os.PathLike)):
+        from skgraphemb.graph._io import read_edgelist
+
+        return read_edgelist(data, directed=bool(directed), nodes=nodes, features=features)
+
+    if _is_networkx(data):
+        return _from_networkx(data, directed, weight, nodes, features)
+    if sp.issparse(data):
+        return _from_matrix(data, directed, nodes, features)
+    if hasattr(data, "edge_index"):
+        return _from_pyg(data, directed, nodes, features)
+    if _is_dataframe(data):
+        return _from_frame(data, directed, weight, nodes, features)
+    if isinstance(data, (np.ndarray, list, tuple)):
+        return _from_array(data, directed, nodes, features)
+    raise TypeError(
+        f"cannot build a graph from {type(data).__name__!s}; expected a networkx graph, "
+        "a scipy.sparse adjacency matrix, an (m, 2) or (m, 3) edge array, a pandas edge "
+        "frame, a torch_geometric Data object or an edge-list file path"
+    )
+
+
+# -- input-specific adapters ---------------------------------------------------
+def _is_networkx(data: Any) -> bool:
+    mod = type(data).__module__
+    return mod.startswith("networkx.") and hasattr(data, "is_directed")
+
+
+def _is_dataframe(data: Any) -> bool:
+    return type(data).__name__ == "DataFrame" and hasattr(data, "columns")
+
+
+def _from_networkx(G, directed, weight, nodes, features) -> Graph:
+    is_directed = G.is_directed()
+    if directed is not None and bool(directed) != is_directed:
+        G = G.to_directed() if directed else G.to_undirected()
+        is_directed = bool(directed)
+    node_list = list(G.nodes()) if nodes is None else list(nodes)
+    if nodes is not None:
+        missing = [v for v in G.nodes() if v not in set(node_list)]
+        if missing:
+            raise UnknownNodeError(
+                f"the graph has nodes not listed in `nodes`: {_format_ids(missing)}", missing
+            )
+    index = {v: i for i, v in enumerate(node_list)}
+    m = G.number_of_edges()
+    src = np.empty(m, dtype=np.int64)
+    dst = np.empty(m, dtype=np.int64)
+    w = np.ones(m, dtype=np.float64)
+    any_weight = False
+    for k, (u, v, d) in enumerate(G.edges(data=weight, default=None) if weight else G.edges(data=True)):
+        src[k] = index[u]
+        dst[k] = index[v]
+        if weight and d is not None:
+            any_weight = True
+            w[k] = d
+    if isinstance(features, str):
+        features = _networkx_features(G, node_list, features)
+    return _build(
+        src, dst, w if any_weight else None, _ids_array(node_list), is_directed, features
+    )
+
+
+def _networkx_features(G, node_list, key: str) -> NDArray:
+    rows = []
+    for v in node_list:
+        if key not in G.nodes[v]:
+            raise GraphFormatError(f"node {v!r} has no feature attribute {key!r}")
+        rows.append(np.asarray(G.nodes[v][key], dtype=np.float32).ravel())
+    try:
+        return np.stack(rows)
+    except ValueError as e:
+        raise GraphFormatError(
+            f"node feature attribute {key!r} has vectors of different lengths"
+        ) from e
+
+
+def _from_matrix(A, directed, nodes, features) -> Graph:
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise GraphFormatError(
+            f"an adjacency matrix must be square; got shape {A.shape}. "
+            "For an edge list use an (m, 2) or (m, 3) array."
+        )
+    n = A.shape[0]
+    A = sp.csr_array(A, dtype=np.float64)
+    A.sum_duplicates()
+    _check_weights(A.data)
+    symmetric = (A != A.T).nnz == 0
+    if directed is None:
+        directed = not symmetric
+    if not directed and not symmetric:
+        A = A.maximum(A.T).tocsr()
+    ids = np.arange(n) if nodes is None else _ids_array(list(nodes))
+    if len(ids) != n:
+        raise GraphFormatError(f"`nodes` has {len(ids)} ids but the matrix has {n} rows")
+    return _finish_csr(A, ids, bool(directed), features)
+
+
+def _from_pyg(data, directed, nodes, features) -> Graph:
+    ei = data.edge_index
+    ei = ei.detach().cpu().numpy() if hasattr(ei, "detach") else np.asarray(ei)
+    if ei.ndim != 2 or ei.shape[0] != 2:
+        raise GraphFormatError(f"edge_index must have shape (2, m); got {ei.shape}")
+    n = int(data.num_nodes) if getattr(data, "num_nodes", None) is not None else int(ei.max()) + 1
+    w = getattr(data, "edge_weight", None)
+    if w is not None:
+        w = w.detach().cpu().numpy() if hasattr(w, "detach") else np.asarray(w)
+        w = np.asarray(w, dtype=np.float64).ravel()
+    A = sp.coo_array(
+        (np.ones(ei.shape[1]) if w is None else w, (ei[0], ei[1])), shape=(n, n)
+    ).tocsr()
+    if features is None and getattr(data, "x", None) is not None:
+        x = data.x
+        features = x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
+    graph = _from_matrix(A, directed, nodes, features)
+    if w is None and graph.weights is not None and np.all(graph.weights == graph.weights[0]):
+        # Duplicated edges in edge_index summed to weight 2: stay unweighted.
+        graph = Graph(graph.indptr, graph.indices, None, nodes=graph.nodes,
+                      directed=graph.directed, features=graph.features)
+    return graph
+
+
+def _from_frame(df, directed, weight, nodes, features) -> Graph:
+    cols = [str(c) for c in df.columns]
+    lower = [c.lower() for c in cols]
+
+    def pick(names, default):
+        for name in names:
+            if name in lower:
+                return df.columns[lower.index(name)]
+        return df.columns[default]
+
+    if len(cols) < 2:
+        raise GraphFormatError(f"an edge frame needs at least 2 columns; got {cols}")
+    s, t = pick(_SOURCE_COLUMNS, 0), pick(_TARGET_COLUMNS, 1)
+    w = None
+    if weight is not None and weight in df.columns:
+        w = df[weight].to_numpy()
+    elif weight is not None and len(cols) == 3:
+        third = df.columns[[c not in (s, t) for c in df.columns].index(True)]
+        if df[third].dtype.kind in "iuf":
+            w = df[third].to_numpy()
+    return _from_columns(df[s].to_numpy(), df[t].to_numpy(), w, directed, nodes, features)
+
+
+def _from_array(data, directed, nodes, features) -> Graph:
+    arr = np.asarray(data) if not isinstance(data, np.ndarray) else data
+    if arr.dtype == object and arr.ndim == 1 and len(arr) and isinstance(arr[0], (tuple, list)):
+        arr = np.array([tuple(r) for r in arr], dtype=object)
+    if arr.ndim != 2 or arr.shape[1] not in (2, 3):
+        raise GraphFormatError(
+            f"an edge array must have shape (m, 2) or (m, 3) (source, target[, weight]); "
+            f"got shape {arr.shape}"
+        )
+    if arr.shape[0] == 0:
+        raise GraphFormatError("the edge array is empty: a graph needs at least one edge")
+    if isinstance(data, list) and arr.dtype.kind == "U" and arr.shape[1] == 3:
+        # A list of (str, str, float) became all-strings; take the originals.
+        obj = np.empty(arr.shape, dtype=object)
+        obj[:] = [tuple(r) for r in data]
+        arr = obj
+    w = None
+    if arr.shape[1] == 3:
+        try:
+            w = arr[:, 2].astype(np.float64)
+        except (TypeError, ValueError) as e:
+            raise GraphFormatError(
+                "the third column of an (m, 3) edge array must hold numeric weights"
+            ) from e
+    src, dst = arr[:, 0], arr[:, 1]
+    if arr.dtype.kind == "f" and arr.shape[1] == 3:
+        # Ids arrived as floats because the weights made the array float.
+        if np.all(np.mod(arr[:, :2], 1) == 0):
+            src, dst = src.astype(np.int64), dst.astype(np.int64)
+    return _from_columns(src, dst, w, directed, nodes, features)
+
+
+def _from_columns(src, dst, w, directed, nodes, features) -> Graph:
+    if len(src) == 0:
+        raise GraphFormatError("the edge list is empty: a graph needs at least one edge")
+    directed = False if directed is None else bool(directed)
+    if nodes is None:
+        ids, inverse = _unique_ids(np.concatenate([_as_id_column(src), _as_id_column(dst)]))
+        m = len(src)
+        return _build(inverse[:m], inverse[m:], w, ids, directed, features)
+    ids = _ids_array(list(nodes))
+    index = {_py(v): i for i, v in enumerate(ids.tolist())}
+    if len(index) != len(ids):
+        raise GraphFormatError("`nodes` contains duplicate ids")
+    both = np.concatenate([_as_id_column(src), _as_id_column(dst)]).tolist()
+    missing = [v for v in dict.fromkeys(both) if v not in index]
+    if missing:
+        raise UnknownNodeError(
+            f"edges use ids not listed in `nodes`: {_format_ids(missing)}", missing
+        )
+    pos = np.fromiter((index[v] for v in both), dtype=np.int64, count=len(both))
+    m = len(src)
+    return _build(pos[:m], pos[m:], w, ids, directed, features)
+
+
+# -- shared helpers ------------------------------------------------------------
+def _as_id_column(col) -> NDArray:
+    col = np.asarray(col)
+    if col.dtype.kind == "U" or col.dtype.kind == "S":
+        return col.astype(object)
+    if col.dtype.kind == "f":
+        if not np.all(np.isfinite(col)) or not np.all(np.mod(col, 1) == 0):
+            raise GraphFormatError("node ids given as floats must be whole numbers")
+        return col.astype(np.int64)
+    if col.dtype == object:
+        # An object column of Python ints is an int column.
+        if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in col.tolist()):
+            return col.astype(np.int64)
+    return col
+
+
+def _unique_ids(values: NDArray) -> tuple[NDArray, NDArray]:
+    """Sorted distinct ids and each value's position among them."""
+    try:
+        ids, inverse = np.unique(values, return_inverse=True)
+    except TypeError as e:
+        kinds = sorted({type(v).__name__ for v in values.tolist()})
+        raise GraphFormatError(
+            f"node ids of types {kinds} cannot be ordered together; convert them to one "
+            "type (e.g. all str) or pass `nodes=` to fix their order"
+        ) from e
+    return _ids_array(ids), inverse.ravel()
+
+
+def _ids_array(ids) -> NDArray:
+    """int64 for integer ids, object array of Python values otherwise."""
+    arr = np.asarray(ids) if not isinstance(ids, list) else None
+    if arr is not None and arr.dtype.kind in "iu":
+        return arr.astype(np.int64, copy=False)
+    values = ids.tolist() if isinstance(ids, np.ndarray) else list(ids)
+    if values and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+        return np.asarray(values, dtype=np.int64)
+    out = np.empty(len(values), dtype=object)
+    out[:] = [_py(v) for v in values]
+    return out
+
+
+def _check_weights(w: NDArray) -> None:
+    bad_nan = ~np.isfinite(w)
+    if bad_nan.any():
+        raise GraphFormatError(
+            f"{int(bad_nan.sum())} edge weight(s) are NaN or infinite; "
+            "drop those edges or give them finite positive weights"
+        )
+    neg = w < 0
+    if neg.any():
+        raise GraphFormatError(
+            f"{int(neg.sum())} edge weight(s) are negative (e.g. {float(w[neg][0])}); "
+            "random walks need non-negative weights"
+        )
+
+
+def _feature_matrix(features, n: int) -> NDArray | None:
+    if features is None:
+        return None
+    if isinstance(features, str):
+        raise GraphFormatError(
+            f"features={features!r} names a node attribute, which only networkx graphs "
+            "have; pass an (n_nodes, n_features) array instead"
+        )
+    if sp.issparse(features):
+        features = features.toarray()
+    f = np.asarray(features, dtype=np.float32)
+    if f.ndim == 1:
+        f = f[:, None]
+    if f.ndim != 2 or f.shape[0] != n:
+        raise GraphFormatError(
+            f"features must have one row per node: expected ({n}, n_features), got {f.shape}"
+        )
+    if not np.all(np.isfinite(f)):
+        raise GraphFormatError("node features contain NaN or infinite values")
+    return f
+
+
+def _build(src, dst, w, ids, directed: bool, features) -> Graph:
+    """Edges given as node positions -> sorted, merged CSR Graph."""
+    n = len(ids)
+    if w is not None:
+        w = np.asarray(w, dtype=np.float64)
+        _check_weights(w)
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    if not directed:
+        # Store both directions; a self-loop only once.
+        off = src != dst
+        src, dst = np.concatenate([src, dst[off]]), np.concatenate([dst, src[off]])
+        if w is not None:
+            w = np.concatenate([w, w[off]])
+    data = np.ones(len(src)) if w is None else w
+    A = sp.coo_array((data, (src, dst)), shape=(n, n)).tocsr()
+    A.sum_duplicates()
+    if w is None:
+        A.data[:] = 1.0  # merged duplicates of an unweighted graph stay weight 1
+    return _finish_csr(A, ids, directed, features, weighted=w is not None)
+
+
+def _finish_csr(A, ids, directed: bool, features, weighted: bool | None = None) -> Graph:
+    A.eliminate_zeros()
+    A.sort_indices()
+    if A.nnz == 0:
+        raise GraphFormatError(
+            f"the graph has {A.shape[0]} node(s) but no edges (with non-zero weight); "
+            "graph embeddings need at least one edge"
+        )
+    if weighted is None:
+        weighted = not np.all(A.data == 1.0)
+    return Graph(
+        A.indptr.astype(np.int64),
+        A.indices.astype(np.int32),
+        A.data.astype(np.float64) if weighted else None,
+        nodes=ids,
+        directed=directed,
+        features=_feature_matrix(features, len(ids)),
+    )

@@ -1,0 +1,379 @@
+"""The immutable CSR graph every estimator works on."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from skgraphemb.exceptions import UnknownNodeError
+
+# How many offending ids an error message lists before "...".
+_MAX_IDS_IN_MESSAGE = 5
+
+
+def _format_ids(ids: Iterable[Any], total: int | None = None) -> str:
+    ids = list(ids)
+    total = len(ids) if total is None else total
+    shown = ", ".join(repr(_py(i)) for i in ids[:_MAX_IDS_IN_MESSAGE])
+    return f"{shown}, ... ({total} in all)" if total > _MAX_IDS_IN_MESSAGE else shown
+
+
+def _py(value: Any) -> Any:
+    """numpy scalar -> Python scalar, so messages read ``3`` not ``np.int64(3)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _readonly(a: NDArray | None) -> NDArray | None:
+    if a is not None and a.flags.writeable:
+        a = a.view()
+        a.flags.writeable = False
+    return a
+
+
+class Graph:
+    """An immutable graph in compressed sparse row (CSR) form.
+
+    This is the one internal form of every graph in skgraphemb: estimators
+    call :func:`skgraphemb.as_graph` on what the user passes and work on the
+    result.  Build one with :func:`~skgraphemb.as_graph` rather than by hand.
+
+    Row ``i`` of the CSR structure lists the out-neighbours of the node at
+    position ``i``; undirected graphs store each edge in both rows (a
+    self-loop once).  Rows are sorted by column with no duplicates, and no
+    stored weight is zero, so kernels can binary-search a row to test
+    adjacency.
+
+    Graphs are immutable (their arrays are read-only), so ``copy.copy`` and
+    ``copy.deepcopy`` return the graph itself: cloning an estimator that holds
+    a million-edge graph costs nothing.
+
+    Parameters
+    ----------
+    indptr : ndarray of int64, shape (n_nodes + 1,)
+        CSR row pointers.
+    indices : ndarray of int32, shape (nnz,)
+        CSR column positions, sorted within each row.
+    weights : ndarray of float64, shape (nnz,), or None
+        Positive finite edge weights, or ``None`` for an unweighted graph.
+    nodes : ndarray, shape (n_nodes,)
+        The original node ids, position ``i`` holding the id of node ``i``.
+        Integer ids are stored as int64, any other ids as an object array.
+    directed : bool
+        Whether edges are directed.
+    features : ndarray of float32, shape (n_nodes, n_features), or None
+        Optional node features, one row per node position.
+
+    Attributes
+    ----------
+    n_nodes : int
+        Number of nodes.
+    nnz : int
+        Number of stored CSR entries (both directions of undirected edges).
+    n_edges : int
+        Number of edges: ``nnz`` for directed graphs, undirected edges
+        counted once otherwise.
+
+    See Also
+    --------
+    skgraphemb.as_graph : Build a graph from networkx, scipy, arrays, files...
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from skgraphemb import as_graph
+    >>> g = as_graph(nx.path_graph(["a", "b", "c"]))
+    >>> g
+    Graph(n_nodes=3, n_edges=2, directed=False, weighted=False)
+    >>> g.neighbors("b")
+    ['a', 'c']
+    >>> g.positions(["c", "a"])
+    array([2, 0])
+    """
+
+    __slots__ = (
+        "indptr",
+        "indices",
+        "weights",
+        "nodes",
+        "directed",
+        "features",
+        "_index",
+        "_fingerprint",
+    )
+
+    def __init__(
+        self,
+        indptr: NDArray,
+        indices: NDArray,
+        weights: NDArray | None,
+        *,
+        nodes: NDArray,
+        directed: bool,
+        features: NDArray | None = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "indptr", _readonly(np.asarray(indptr, dtype=np.int64)))
+        set_(self, "indices", _readonly(np.asarray(indices, dtype=np.int32)))
+        set_(
+            self,
+            "weights",
+            None if weights is None else _readonly(np.asarray(weights, dtype=np.float64)),
+        )
+        set_(self, "nodes", _readonly(np.asarray(nodes)))
+        set_(self, "directed", bool(directed))
+        set_(
+            self,
+            "features",
+            None if features is None else _readonly(np.asarray(features, dtype=np.float32)),
+        )
+        set_(self, "_index", None)
+        set_(self, "_fingerprint", None)
+        if self.indptr.shape != (len(self.nodes) + 1,) or self.indptr[-1] != len(self.indices):
+            raise ValueError("inconsistent CSR arrays: indptr must have n_nodes + 1 entries")
+        if self.weights is not None and self.weights.shape != self.indices.shape:
+            raise ValueError("weights must have one entry per stored edge")
+        if self.features is not None and (
+            self.features.ndim != 2 or self.features.shape[0] != len(self.nodes)
+        ):
+            raise ValueError(
+                f"features must have shape (n_nodes, n_features) = ({len(self.nodes)}, ...); "
+                f"got {self.features.shape}"
+            )
+
+    # -- immutability ------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Graph objects are immutable; build a new one with as_graph")
+
+    def __copy__(self) -> Graph:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Graph:
+        return self
+
+    def __getstate__(self) -> dict:
+        return {
+            "indptr": self.indptr,
+            "indices": self.indices,
+            "weights": self.weights,
+            "nodes": self.nodes,
+            "directed": self.directed,
+            "features": self.features,
+        }
+
+    def __setstate__(self, state: dict) -> None:
+        Graph.__init__(
+            self,
+            state["indptr"],
+            state["indices"],
+            state["weights"],
+            nodes=state["nodes"],
+            directed=state["directed"],
+            features=state.get("features"),
+        )
+
+    # -- sizes -------------------------------------------------------------
+    @property
+    def n_nodes(self) -> int:
+        return len(self.nodes)
+
+    @property
+    def nnz(self) -> int:
+        return len(self.indices)
+
+    @property
+    def n_self_loops(self) -> int:
+        rows = np.repeat(np.arange(self.n_nodes, dtype=np.int32), np.diff(self.indptr))
+        return int(np.count_nonzero(rows == self.indices))
+
+    @property
+    def n_edges(self) -> int:
+        if self.directed:
+            return self.nnz
+        return (self.nnz + self.n_self_loops) // 2
+
+    @property
+    def weighted(self) -> bool:
+        return self.weights is not None
+
+    @property
+    def out_degree(self) -> NDArray[np.int64]:
+        """Number of stored out-neighbours of each node position."""
+        return np.diff(self.indptr)
+
+    def __len__(self) -> int:
+        return self.n_nodes
+
+    def __repr__(self) -> str:
+        return (
+            f"Graph(n_nodes={self.n_nodes}, n_edges={self.n_edges}, "
+            f"directed={self.directed}, weighted={self.weighted}"
+            + (f", n_features={self.features.shape[1]}" if self.features is not None else "")
+            + ")"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Graph) and self.fingerprint() == other.fingerprint()
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint())
+
+    # -- ids <-> positions -------------------------------------------------
+    def _id_index(self) -> dict | None:
+        """dict id -> position, or None when ids are exactly 0..n-1."""
+        if self._index is None:
+            nodes = self.nodes
+            if nodes.dtype.kind in "iu" and np.array_equal(nodes, np.arange(len(nodes))):
+                index: Any = False  # identity mapping: no dict needed
+            else:
+                index = {_py(v): i for i, v in enumerate(nodes.tolist())}
+            object.__setattr__(self, "_index", index)
+        return self._index or None
+
+    def positions(self, ids: Iterable[Hashable] | NDArray) -> NDArray[np.intp]:
+        """Positions of node ``ids`` in this graph (rows of ``embedding_``).
+
+        Raises
+        ------
+        UnknownNodeError
+            If some ids are not nodes of the graph; the message names them.
+        """
+        ids = np.asarray(ids if not isinstance(ids, (str, bytes)) else [ids])
+        if ids.ndim == 2 and ids.shape[1] == 1:
+            ids = ids[:, 0]
+        if ids.ndim != 1:
+            raise ValueError(f"node ids must be a 1-d sequence; got an array of shape {ids.shape}")
+        index = self._id_index()
+        if index is None:
+            if ids.dtype.kind in "iu":
+                pos = ids.astype(np.intp, copy=False)
+                bad = (pos < 0) | (pos >= self.n_nodes)
+            elif ids.dtype.kind == "f" and ids.size and np.all(np.mod(ids, 1) == 0):
+                pos = ids.astype(np.intp)
+                bad = (pos < 0) | (pos >= self.n_nodes)
+            elif ids.size == 0:
+                return np.empty(0, dtype=np.intp)
+            else:
+                pos = np.zeros(len(ids), dtype=np.intp)
+                bad = np.ones(len(ids), dtype=bool)
+                for k, v in enumerate(ids.tolist()):
+                    if isinstance(v, (int, np.integer)) and 0 <= v < self.n_nodes:
+                        pos[k], bad[k] = v, False
+        else:
+            pos = np.empty(len(ids), dtype=np.intp)
+            bad = np.zeros(len(ids), dtype=bool)
+            get = index.get
+            for k, v in enumerate(ids.tolist()):
+                p = get(v, -1)
+                pos[k] = p
+                bad[k] = p < 0
+        if bad.any():
+            missing = list(dict.fromkeys(_py(v) for v in ids[bad].tolist()))
+            raise UnknownNodeError(
+                f"{len(missing)} node id(s) not in the graph: {_format_ids(missing)}. "
+                "Only nodes of the fitted graph can be looked up.",
+                missing,
+            )
+        return pos
+
+    def __contains__(self, node: Hashable) -> bool:
+        try:
+            self.positions([node])
+        except (UnknownNodeError, ValueError):
+            return False
+        return True
+
+    def neighbors(self, node: Hashable) -> list:
+        """Original ids of the out-neighbours of ``node``."""
+        i = self.positions([node])[0]
+        return [_py(v) for v in self.nodes[self.indices[self.indptr[i] : self.indptr[i + 1]]]]
+
+    # -- conversions -------------------------------------------------------
+    def to_scipy(self):
+        """The adjacency matrix as a ``scipy.sparse.csr_array`` (float64)."""
+        import scipy.sparse as sp
+
+        data = self.weights if self.weights is not None else np.ones(self.nnz)
+        return sp.csr_array(
+            (np.array(data), np.array(self.indices), np.array(self.indptr)),
+            shape=(self.n_nodes, self.n_nodes),
+        )
+
+    def to_networkx(self):
+        """A networkx ``Graph``/``DiGraph`` with the original ids (and ``weight``)."""
+        import networkx as nx
+
+        G = nx.DiGraph() if self.directed else nx.Graph()
+        G.add_nodes_from(_py(v) for v in self.nodes.tolist())
+        rows = np.repeat(np.arange(self.n_nodes), np.diff(self.indptr))
+        src, dst = self.nodes[rows].tolist(), self.nodes[self.indices].tolist()
+        if self.weights is None:
+            G.add_edges_from(zip(src, dst))
+        else:
+            G.add_weighted_edges_from(zip(src, dst, self.weights.tolist()))
+        return G
+
+    def with_features(self, features: NDArray | None) -> Graph:
+        """A new graph with the same edges and the given node features."""
+        return Graph(
+            self.indptr,
+            self.indices,
+            self.weights,
+            nodes=self.nodes,
+            directed=self.directed,
+            features=features,
+        )
+
+    def subgraph(self, ids: Iterable[Hashable]) -> Graph:
+        """The graph induced by the given node ids (in that order)."""
+        pos = self.positions(list(ids))
+        sub = self.to_scipy()[pos][:, pos].tocsr()
+        sub.sort_indices()
+        return Graph(
+            sub.indptr,
+            sub.indices,
+            None if self.weights is None else sub.data,
+            nodes=self.nodes[pos],
+            directed=self.directed,
+            features=None if self.features is None else self.features[pos],
+        )
+
+    # -- identity ----------------------------------------------------------
+    def fingerprint(self) -> str:
+        """A content hash of the graph (structure, weights, ids, features).
+
+        Equal graphs built from different inputs have equal fingerprints, so
+        it keys caches of deterministic embeddings (see ``memory=``).
+        """
+        if self._fingerprint is None:
+            import joblib
+
+            fp = joblib.hash(
+                (
+                    self.indptr,
+                    self.indices,
+                    self.weights,
+                    self.nodes,
+                    self.directed,
+                    self.features,
+                )
+            )
+            object.__setattr__(self, "_fingerprint", fp)
+        return self._fingerprint
+
+    def dead_ends(self) -> NDArray[np.intp]:
+        """Positions of nodes with no out-edges (walks stop there)."""
+        return np.flatnonzero(np.diff(self.indptr) == 0)
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the CSR arrays (ids and features excluded)."""
+        w = 0 if self.weights is None else self.weights.nbytes
+        return self.indptr.nbytes + self.indices.nbytes + w
+
+    @property
+    def density(self) -> float:
+        n = self.n_nodes
+        return self.nnz / (n * n) if n else math.nan
