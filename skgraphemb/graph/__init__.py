@@ -1,7 +1,7 @@
 """The graph layer: one immutable CSR :class:`Graph` and the ways to build it."""
 
 from skgraphemb.graph._adapters import GraphLike, as_graph
-from skgraphemb.graph._graph import Graph
+from skgraphemb.graph._graph import Graph, NodeIndex
 from skgraphemb.graph._io import read_edgelist, read_labels
 
-__all__ = ["Graph", "GraphLike", "as_graph", "read_edgelist", "read_labels"]
+__all__ = ["Graph", "GraphLike", "NodeIndex", "as_graph", "read_edgelist", "read_labels"]

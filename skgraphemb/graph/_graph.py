@@ -222,69 +222,19 @@ class Graph:
         return hash(self.fingerprint())
 
     # -- ids <-> positions -------------------------------------------------
-    def _id_index(self) -> dict | None:
-        """dict id -> position, or None when ids are exactly 0..n-1."""
+    @property
+    def index(self) -> NodeIndex:
+        """The :class:`NodeIndex` mapping original ids to positions."""
         if self._index is None:
-            nodes = self.nodes
-            if nodes.dtype.kind in "iu" and np.array_equal(nodes, np.arange(len(nodes))):
-                index: Any = False  # identity mapping: no dict needed
-            else:
-                index = {_py(v): i for i, v in enumerate(nodes.tolist())}
-            object.__setattr__(self, "_index", index)
-        return self._index or None
+            object.__setattr__(self, "_index", NodeIndex(self.nodes))
+        return self._index
 
     def positions(self, ids: Iterable[Hashable] | NDArray) -> NDArray[np.intp]:
-        """Positions of node ``ids`` in this graph (rows of ``embedding_``).
-
-        Raises
-        ------
-        UnknownNodeError
-            If some ids are not nodes of the graph; the message names them.
-        """
-        ids = np.asarray(ids if not isinstance(ids, (str, bytes)) else [ids])
-        if ids.ndim == 2 and ids.shape[1] == 1:
-            ids = ids[:, 0]
-        if ids.ndim != 1:
-            raise ValueError(f"node ids must be a 1-d sequence; got an array of shape {ids.shape}")
-        index = self._id_index()
-        if index is None:
-            if ids.dtype.kind in "iu":
-                pos = ids.astype(np.intp, copy=False)
-                bad = (pos < 0) | (pos >= self.n_nodes)
-            elif ids.dtype.kind == "f" and ids.size and np.all(np.mod(ids, 1) == 0):
-                pos = ids.astype(np.intp)
-                bad = (pos < 0) | (pos >= self.n_nodes)
-            elif ids.size == 0:
-                return np.empty(0, dtype=np.intp)
-            else:
-                pos = np.zeros(len(ids), dtype=np.intp)
-                bad = np.ones(len(ids), dtype=bool)
-                for k, v in enumerate(ids.tolist()):
-                    if isinstance(v, (int, np.integer)) and 0 <= v < self.n_nodes:
-                        pos[k], bad[k] = v, False
-        else:
-            pos = np.empty(len(ids), dtype=np.intp)
-            bad = np.zeros(len(ids), dtype=bool)
-            get = index.get
-            for k, v in enumerate(ids.tolist()):
-                p = get(v, -1)
-                pos[k] = p
-                bad[k] = p < 0
-        if bad.any():
-            missing = list(dict.fromkeys(_py(v) for v in ids[bad].tolist()))
-            raise UnknownNodeError(
-                f"{len(missing)} node id(s) not in the graph: {_format_ids(missing)}. "
-                "Only nodes of the fitted graph can be looked up.",
-                missing,
-            )
-        return pos
+        """Positions of node ``ids`` in this graph; see :meth:`NodeIndex.positions`."""
+        return self.index.positions(ids)
 
     def __contains__(self, node: Hashable) -> bool:
-        try:
-            self.positions([node])
-        except (UnknownNodeError, ValueError):
-            return False
-        return True
+        return node in self.index
 
     def neighbors(self, node: Hashable) -> list:
         """Original ids of the out-neighbours of ``node``."""
@@ -377,3 +327,95 @@ class Graph:
     def density(self) -> float:
         n = self.n_nodes
         return self.nnz / (n * n) if n else math.nan
+
+
+class NodeIndex:
+    """Maps original node ids to their positions (rows of an embedding).
+
+    Integer ids equal to ``0..n-1`` need no dictionary: positions are the ids
+    themselves, after a bounds check.  Any other ids go through a dict built
+    once.
+
+    Parameters
+    ----------
+    nodes : ndarray of shape (n_nodes,)
+        Node ids in position order.
+    """
+
+    def __init__(self, nodes: NDArray) -> None:
+        self.nodes = nodes
+        n = len(nodes)
+        if nodes.dtype.kind in "iu" and (n == 0 or (nodes[0] == 0 and np.array_equal(nodes, np.arange(n)))):
+            self._map: dict | None = None
+        else:
+            self._map = {_py(v): i for i, v in enumerate(nodes.tolist())}
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __contains__(self, node: Hashable) -> bool:
+        if self._map is not None:
+            try:
+                return node in self._map
+            except TypeError:  # unhashable
+                return False
+        return isinstance(node, (int, np.integer)) and not isinstance(node, bool) and 0 <= node < len(self)
+
+    def positions(self, ids: Iterable[Hashable] | NDArray) -> NDArray[np.intp]:
+        """Positions of ``ids`` (a 1-d sequence or an ``(n, 1)`` column).
+
+        Raises
+        ------
+        UnknownNodeError
+            If some ids are not nodes; the message names them (capped).
+        """
+        if isinstance(ids, (str, bytes)):
+            ids = [ids]
+        if hasattr(ids, "to_numpy"):
+            ids = ids.to_numpy()
+        if isinstance(ids, (list, tuple)) and not any(isinstance(v, (list, tuple)) for v in ids):
+            # Keep Python types: np.asarray([1, "x"]) would turn 1 into "1".
+            arr = np.empty(len(ids), dtype=object)
+            arr[:] = ids
+            if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in ids):
+                arr = arr.astype(np.int64)
+        else:
+            arr = np.asarray(ids)
+        if arr.ndim == 2 and arr.shape[1] == 1:
+            arr = arr[:, 0]
+        if arr.ndim != 1:
+            raise ValueError(
+                f"node ids must be a 1-d sequence or a single column; got shape {arr.shape}"
+            )
+        n = len(self)
+        if self._map is None and arr.dtype.kind in "iu":
+            pos = arr.astype(np.intp, copy=False)
+            bad = (pos < 0) | (pos >= n)
+        else:
+            pos = np.empty(len(arr), dtype=np.intp)
+            bad = np.zeros(len(arr), dtype=bool)
+            for k, v in enumerate(arr.tolist()):
+                p = self._lookup(v)
+                pos[k] = p
+                bad[k] = p < 0
+        if bad.any():
+            missing = list(dict.fromkeys(_py(v) for v in arr[bad].tolist()))
+            raise UnknownNodeError(
+                f"{len(missing)} node id(s) not in the graph: {_format_ids(missing)}. "
+                "Only nodes of the fitted graph can be looked up.",
+                missing,
+            )
+        return pos
+
+    def _lookup(self, v: Any) -> int:
+        if self._map is not None:
+            try:
+                return self._map.get(v, -1)
+            except TypeError:  # unhashable id
+                return -1
+        # Identity map: accept ints and whole floats in range.
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < len(self):
+            return v
+        return -1
