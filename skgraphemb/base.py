@@ -1,0 +1,345 @@
+"""``BaseGraphEmbedder``: the fit/transform template every embedder shares.
+
+Subclasses implement one method, :meth:`BaseGraphEmbedder._embed`, the pure
+step "graph + parameters + integer seed -> embedding matrix".  The base class
+owns everything around it: reading the graph (``graph`` parameter set -> X
+holds node ids; unset -> X is the graph), caching the pure step across CV
+folds (``memory``), fitted attributes, id-aware ``transform``, pandas
+output, ``most_similar``, gensim export and cheap cloning.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+
+from skgraphemb.graph import Graph, NodeIndex, as_graph
+from skgraphemb.utils._validation import (
+    HasMethods,
+    Integral,
+    Interval,
+    _fit_context,
+    check_is_fitted,
+    check_memory,
+    wants_pandas_output,
+)
+
+logger = logging.getLogger(__name__)
+
+# Parameters that never change the embedding: left out of cache keys.
+_NON_RESULT_PARAMS = frozenset({"graph", "memory", "verbose", "n_jobs"})
+
+
+def _is_graph_input(X: Any) -> bool:
+    """Whether X is unambiguously a graph (not a column of node ids)."""
+    mod = type(X).__module__
+    return (
+        isinstance(X, Graph)
+        or (mod.startswith("networkx.") and hasattr(X, "is_directed"))
+        or hasattr(X, "edge_index")
+    )
+
+
+def _run_embed(cls, key_params: dict, fingerprint: str, seed: int, graph: Graph, run_params: dict):
+    """The cached pure step: module level so joblib.Memory can key it.
+
+    ``graph`` and ``run_params`` are excluded from the cache key (the graph
+    by its ``fingerprint``, run-only parameters such as ``n_jobs`` because
+    they do not change the result).
+    """
+    est = cls(**key_params, **run_params)
+    return est._embed(graph, seed)
+
+
+def _seed_or_none(random_state) -> int | None:
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state)
+    return None
+
+
+class BaseGraphEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Base class for graph embedders; not meant to be used directly.
+
+    Subclasses define ``__init__`` (storing parameters only),
+    ``_parameter_constraints`` (merged with this class's) and
+    ``_embed(graph, seed) -> (embedding, info)``, where ``info`` is a dict of
+    extra fitted attributes (names ending in ``_``).
+    """
+
+    _parameter_constraints: dict = {
+        "graph": ["no_validation"],
+        "memory": [None, str, HasMethods(["cache"])],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+        "n_jobs": [None, Integral],
+    }
+
+    #: Parameter name holding the output dimension (for docs and checks).
+    _dimension_param = "dimensions"
+
+    # -- to implement --------------------------------------------------------
+    def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _check_graph(self, graph: Graph) -> None:
+        """Hook: warn about legal but suspicious graphs."""
+
+    # -- fitting ---------------------------------------------------------------
+    def _graph_and_ids(self, X) -> tuple[Graph, np.ndarray | None]:
+        """Resolve the fit inputs: the graph, and node ids from X if any."""
+        if self.graph is not None:
+            graph = as_graph(self.graph)
+            if X is None:
+                return graph, None
+            if _is_graph_input(X):
+                raise ValueError(
+                    f"{type(self).__name__} has `graph` set, so X must hold node ids, "
+                    f"not a graph; pass the graph either as X or as `graph=`, not both"
+                )
+            ids = self._ids_from_X(X, reset=True)
+            graph.positions(ids)  # unknown ids -> UnknownNodeError naming them
+            return graph, ids
+        if X is None:
+            raise ValueError(
+                f"{type(self).__name__}.fit needs a graph: pass it as X "
+                "(networkx graph, edge array, sparse matrix, file path...) or set `graph=`"
+            )
+        return as_graph(X), None
+
+    def _ids_from_X(self, X, *, reset: bool) -> np.ndarray:
+        """X as a 1-d array of node ids (1-d sequence or a single column)."""
+        if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # DataFrame column
+            if X.shape[1] != 1:
+                raise ValueError(
+                    f"X must be a single column of node ids; got {X.shape[1]} columns"
+                )
+            X = X.iloc[:, 0]
+        if hasattr(X, "to_numpy"):
+            X = X.to_numpy()
+        if isinstance(X, (list, tuple)):
+            arr = np.empty(len(X), dtype=object)
+            arr[:] = [v[0] if isinstance(v, (list, tuple, np.ndarray)) and len(v) == 1 else v for v in X]
+            if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in arr):
+                arr = arr.astype(np.int64)
+        else:
+            arr = np.asarray(X)
+        if arr.ndim == 2:
+            if arr.shape[1] != 1:
+                raise ValueError(
+                    f"X must be a single column of node ids (shape (n,) or (n, 1)); "
+                    f"got shape {arr.shape}. To embed a graph given as an edge array, "
+                    "pass it to fit with `graph` unset."
+                )
+            arr = arr[:, 0]
+            n_features = 1
+        elif arr.ndim == 1:
+            n_features = 1
+        else:
+            raise ValueError(f"X must be a 1-d sequence of node ids; got shape {arr.shape}")
+        if reset:
+            self.n_features_in_ = n_features
+        if arr.size == 0:
+            raise ValueError("X holds no node ids (0 samples)")
+        return arr
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X=None, y=None):
+        """Embed the graph.
+
+        Parameters
+        ----------
+        X : graph-like or array-like of node ids, default=None
+            With ``graph`` unset, the graph to embed (anything
+            :func:`~skgraphemb.as_graph` accepts).  With ``graph`` set, node
+            ids of that graph (checked to exist, otherwise not used: the
+            embedding is of the whole graph, so it is the same in every CV
+            fold); may then be ``None``.
+        y : ignored
+            Never used to build the embedding (no label leakage).
+
+        Returns
+        -------
+        self : object
+            The fitted embedder.
+        """
+        graph, _ = self._graph_and_ids(X)
+        self._check_graph(graph)
+        start = time.perf_counter()
+        embedding, info = self._cached_embed(graph)
+        self.embedding_ = np.ascontiguousarray(embedding, dtype=np.float32)
+        self.nodes_ = np.array(graph.nodes)  # writeable copy, pickles compactly
+        self._index = NodeIndex(self.nodes_)
+        self._n_features_out = self.embedding_.shape[1]
+        for name, value in info.items():
+            setattr(self, name, value)
+        self.fit_time_ = time.perf_counter() - start
+        logger.info("%s fitted %d nodes in %.2fs", type(self).__name__, graph.n_nodes, self.fit_time_)
+        return self
+
+    def _cached_embed(self, graph: Graph) -> tuple[np.ndarray, dict]:
+        seed = _seed_or_none(self.random_state)
+        from skgraphemb._kernels._random import seed_from_random_state
+
+        if self.memory is None or seed is None:
+            # Without an integer seed each fit is a fresh draw: never cache.
+            return self._embed(graph, seed_from_random_state(self.random_state))
+        params = self.get_params(deep=False)
+        key = {k: v for k, v in params.items() if k not in _NON_RESULT_PARAMS}
+        run = {k: v for k, v in params.items() if k in _NON_RESULT_PARAMS and k not in ("graph", "memory")}
+        cached = check_memory(self.memory).cache(_run_embed, ignore=["graph", "run_params"])
+        return cached(type(self), key, graph.fingerprint(), seed, graph, run)
+
+    def fit_transform(self, X=None, y=None, **fit_params):
+        """Fit, then return the embedding.
+
+        Returns
+        -------
+        embedding : ndarray of shape (n_samples, n_components), float32
+            With ``graph`` unset, one row per node of X in ``nodes_`` order;
+            with ``graph`` set, one row per id in X (all nodes if X is None).
+        """
+        self.fit(X, y, **fit_params)
+        if self.graph is not None and X is not None:
+            return self.transform(X)
+        return self._output(self.embedding_, self.nodes_)
+
+    # -- using the fitted embedding -----------------------------------------
+    def _node_index(self) -> NodeIndex:
+        index = getattr(self, "_index", None)
+        if index is None:  # e.g. unpickled from an older version
+            index = self._index = NodeIndex(self.nodes_)
+        return index
+
+    def transform(self, X):
+        """Embeddings of the given nodes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, 1), or graph
+            Node ids of the fitted graph, or a graph (networkx,
+            :class:`~skgraphemb.Graph`) whose nodes to look up.
+
+        Returns
+        -------
+        embedding : ndarray of shape (n_samples, n_components), float32
+            Rows in the order of X.  With ``set_output(transform="pandas")``,
+            a DataFrame indexed by node id.
+
+        Raises
+        ------
+        UnknownNodeError
+            A ``ValueError`` naming the ids that are not in the fitted graph.
+        """
+        check_is_fitted(self)
+        if _is_graph_input(X):
+            ids = as_graph(X).nodes
+        else:
+            ids = self._ids_from_X(X, reset=False)
+        pos = self._node_index().positions(ids)
+        return self._output(self.embedding_[pos], ids)
+
+    def _output(self, Z: np.ndarray, ids) -> Any:
+        if wants_pandas_output(self):
+            import pandas as pd
+
+            return pd.DataFrame(
+                Z,
+                index=pd.Index(np.asarray(ids), name="node"),
+                columns=self.get_feature_names_out(),
+            )
+        return Z
+
+    def get_embedding(self, as_frame: bool = False):
+        """The whole embedding: an array in ``nodes_`` order, or a DataFrame."""
+        check_is_fitted(self)
+        if as_frame:
+            import pandas as pd
+
+            return pd.DataFrame(
+                self.embedding_,
+                index=pd.Index(self.nodes_, name="node"),
+                columns=self.get_feature_names_out(),
+            )
+        return self.embedding_
+
+    def most_similar(self, node, topn: int = 10) -> list[tuple[Any, float]]:
+        """Nodes whose vectors have the highest cosine similarity to ``node``'s.
+
+        Parameters
+        ----------
+        node : hashable
+            A node id of the fitted graph.
+        topn : int, default=10
+            How many neighbours to return.
+
+        Returns
+        -------
+        list of (node id, cosine similarity)
+            Most similar first; ``node`` itself is left out.
+        """
+        check_is_fitted(self)
+        if not isinstance(topn, (int, np.integer)) or topn < 1:
+            raise ValueError(f"topn must be a positive int; got {topn!r}")
+        i = self._node_index().positions([node])[0]
+        E = self.embedding_.astype(np.float64)
+        norms = np.linalg.norm(E, axis=1)
+        norms[norms == 0] = 1.0
+        sims = (E @ E[i]) / (norms * norms[i])
+        sims[i] = -np.inf
+        k = min(topn, len(sims) - 1)
+        top = np.argpartition(-sims, k - 1)[:k] if k > 0 else np.empty(0, dtype=int)
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [(self.nodes_[j].item() if hasattr(self.nodes_[j], "item") else self.nodes_[j], float(sims[j])) for j in top]
+
+    def to_keyed_vectors(self, keys: str = "str"):
+        """The embedding as gensim ``KeyedVectors``.
+
+        Parameters
+        ----------
+        keys : {"str", "original"}, default="str"
+            ``"str"`` uses ``str(node_id)`` keys, as the ``node2vec`` package
+            and PecanPy do (``kv["0"]``); ``"original"`` keeps the ids.  gensim
+            treats an ``int`` key it does not know as a row index, so prefer
+            ``"str"`` for integer ids.
+        """
+        check_is_fitted(self)
+        if keys not in ("str", "original"):
+            raise ValueError(f"keys must be 'str' or 'original'; got {keys!r}")
+        from gensim.models import KeyedVectors
+
+        kv = KeyedVectors(vector_size=self.embedding_.shape[1])
+        ids = self.nodes_.tolist()
+        kv.add_vectors([str(v) for v in ids] if keys == "str" else ids, self.embedding_)
+        return kv
+
+    # -- sklearn plumbing ------------------------------------------------------
+    def __sklearn_clone__(self):
+        # Clone everything but the graph, which is shared, not deep-copied:
+        # a networkx graph of 500k edges takes seconds to deepcopy and a grid
+        # search clones once per candidate and fold.
+        from sklearn.base import _clone_parametrized
+
+        shallow = copy.copy(self)
+        shallow.graph = None
+        new = _clone_parametrized(shallow)
+        new.graph = self.graph
+        return new
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_index", None)  # rebuilt on demand
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = True
+        tags.input_tags.two_d_array = self.graph is not None
+        tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.target_tags.required = False
+        return tags

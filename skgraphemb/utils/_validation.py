@@ -1,0 +1,55 @@
+"""The single compatibility point with scikit-learn's private helpers.
+
+Everything the package takes from ``sklearn.*._private`` modules is imported
+here, so a scikit-learn upgrade touches one file.  The supported range is
+bounded in ``pyproject.toml``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import joblib
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    validate_params,
+)
+from sklearn.utils._set_output import _get_output_config
+from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
+
+__all__ = [
+    "HasMethods",
+    "Integral",
+    "Interval",
+    "Real",
+    "StrOptions",
+    "_fit_context",
+    "_get_output_config",
+    "check_is_fitted",
+    "check_memory",
+    "effective_n_jobs",
+    "validate_data",
+    "validate_params",
+    "wants_pandas_output",
+]
+
+
+def effective_n_jobs(n_jobs: int | None) -> int:
+    """Number of threads for ``n_jobs`` with scikit-learn's meaning.
+
+    ``None`` means 1 unless inside a :func:`joblib.parallel_config` context;
+    ``-1`` means all cores, ``-2`` all but one, and so on.
+    """
+    if n_jobs is not None and not isinstance(n_jobs, numbers.Integral):
+        raise TypeError(f"n_jobs must be an int or None; got {n_jobs!r}")
+    return max(1, int(joblib.effective_n_jobs(n_jobs)))
+
+
+def wants_pandas_output(estimator, method: str = "transform") -> bool:
+    """Whether ``set_output(transform="pandas")`` is active for ``estimator``."""
+    return _get_output_config(method, estimator)["dense"] == "pandas"
