@@ -1,0 +1,47 @@
+# The two commands of the README:
+#   make demo   set up, tune node2vec's p/q on the bundled Cora graph, write the embedding
+#   make test   set up and run the whole test suite (what CI runs via .ci/run)
+# Everything lands in a virtualenv (.venv) built from pyproject.toml.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install demo test test-main test-pecanpy bench docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	mkdir -p demo
+	$(VENV)/bin/skgraphemb tune cora --grid p=0.5,1,2 --grid q=0.5,1,2 --cv 3 \
+	    --dimensions 64 --walk-length 40 --num-walks 5 --n-jobs 2 \
+	    --plot demo/pq_grid.png -o demo/cora_node2vec.npz
+	@echo "demo: embedding written to demo/cora_node2vec.npz, p/q heatmap to demo/pq_grid.png"
+
+# pytest exit code 5 means "no tests ran": a failure for us.
+test-main: install
+	$(PY) -m pytest -m "not slow" -p no:cacheprovider $(PYTEST_ARGS); \
+	rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+test-pecanpy:
+	bash scripts/test-pecanpy.sh
+
+test: test-main test-pecanpy
+
+bench: install
+	$(PY) benchmarks/bench_node2vec.py
+
+docs: install
+	$(PY) -m pip install -q -e ".[docs]"
+	$(PY) -m sphinx -b html docs docs/_build/html
+
+clean:
+	rm -rf $(VENV) .venv-pecanpy demo docs/_build

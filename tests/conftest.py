@@ -1,0 +1,60 @@
+"""Shared fixtures: small graphs and a seed, no global RNG seeding."""
+
+from __future__ import annotations
+
+import os
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from skgraphemb import as_graph
+
+
+def pytest_configure(config):
+    # Tests run with numba's JIT on (the kernels' behaviour is what we test);
+    # keep thread count small and stable on shared CI machines.
+    os.environ.setdefault("NUMBA_NUM_THREADS", "2")
+
+
+@pytest.fixture(params=[0, 1])
+def global_random_seed(request):
+    """Seeds to run a randomised test under (scikit-learn's idea)."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def karate():
+    return nx.karate_club_graph()
+
+
+@pytest.fixture(scope="session")
+def karate_graph(karate):
+    return as_graph(karate)
+
+
+@pytest.fixture(scope="session")
+def karate_labels(karate):
+    return np.array([0 if karate.nodes[v]["club"] == "Mr. Hi" else 1 for v in karate])
+
+
+@pytest.fixture(scope="session")
+def string_graph():
+    """Two 6-cliques with string ids joined by one edge."""
+    G = nx.barbell_graph(6, 0)
+    return as_graph(nx.relabel_nodes(G, {i: f"n{i}" for i in G}))
+
+
+@pytest.fixture(scope="session")
+def directed_dead_end_graph():
+    """Weighted directed graph where node 'sink' has no out-edges."""
+    edges = [("a", "b", 1.0), ("b", "c", 2.0), ("c", "a", 0.5), ("c", "sink", 1.5), ("a", "c", 1.0)]
+    return as_graph(edges, directed=True)
+
+
+@pytest.fixture(scope="session")
+def planted_partition():
+    """Two dense communities (labels 0/1), sparse between them."""
+    G = nx.planted_partition_graph(2, 30, 0.3, 0.01, seed=7)
+    labels = np.array([G.nodes[v]["block"] for v in G])
+    return as_graph(G), labels
