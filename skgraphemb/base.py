@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from skgraphemb.graph import Graph, NodeIndex, as_graph
+from skgraphemb.graph._adapters import _is_networkx
 from skgraphemb.utils._validation import (
     HasMethods,
     Integral,
@@ -37,12 +38,8 @@ _NON_RESULT_PARAMS = frozenset({"graph", "memory", "verbose", "n_jobs"})
 
 def _is_graph_input(X: Any) -> bool:
     """Whether X is unambiguously a graph (not a column of node ids)."""
-    mod = type(X).__module__
-    return (
-        isinstance(X, Graph)
-        or (mod.startswith("networkx.") and hasattr(X, "is_directed"))
-        or hasattr(X, "edge_index")
-    )
+    # Same networkx test as as_graph, so subclasses of nx.Graph count too.
+    return isinstance(X, Graph) or _is_networkx(X) or hasattr(X, "edge_index")
 
 
 def _run_embed(cls, key_params: dict, fingerprint: str, seed: int, graph: Graph, run_params: dict):

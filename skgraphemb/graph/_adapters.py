@@ -152,8 +152,12 @@ def as_graph(
 
 # -- input-specific adapters ---------------------------------------------------
 def _is_networkx(data: Any) -> bool:
-    mod = type(data).__module__
-    return mod.startswith("networkx.") and hasattr(data, "is_directed")
+    # Look along the MRO, not only at type(data): user subclasses of
+    # nx.Graph (and other libraries' graph classes) are networkx graphs too.
+    # Checking module names avoids importing networkx for other inputs.
+    return hasattr(data, "is_directed") and any(
+        (c.__module__ or "").startswith("networkx.") for c in type(data).__mro__
+    )
 
 
 def _is_dataframe(data: Any) -> bool:
@@ -167,7 +171,8 @@ def _from_networkx(G, directed, weight, nodes, features) -> Graph:
         is_directed = bool(directed)
     node_list = list(G.nodes()) if nodes is None else list(nodes)
     if nodes is not None:
-        missing = [v for v in G.nodes() if v not in set(node_list)]
+        listed = set(node_list)  # built once: inside the comprehension it was O(n^2)
+        missing = [v for v in G.nodes() if v not in listed]
         if missing:
             raise UnknownNodeError(
                 f"the graph has nodes not listed in `nodes`: {_format_ids(missing)}", missing
@@ -239,15 +244,17 @@ def _from_pyg(data, directed, nodes, features) -> Graph:
     A = sp.coo_array(
         (np.ones(ei.shape[1]) if w is None else w, (ei[0], ei[1])), shape=(n, n)
     ).tocsr()
+    if w is None:
+        # Duplicated columns of an unweighted edge_index are one edge of
+        # weight 1 (the multi-edge rule), not weight 2: reset after merging.
+        # (Checking afterwards whether all weights were equal missed graphs
+        # where only some edges are duplicated.)
+        A.sum_duplicates()
+        A.data[:] = 1.0
     if features is None and getattr(data, "x", None) is not None:
         x = data.x
         features = x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
-    graph = _from_matrix(A, directed, nodes, features)
-    if w is None and graph.weights is not None and np.all(graph.weights == graph.weights[0]):
-        # Duplicated edges in edge_index summed to weight 2: stay unweighted.
-        graph = Graph(graph.indptr, graph.indices, None, nodes=graph.nodes,
-                      directed=graph.directed, features=graph.features)
-    return graph
+    return _from_matrix(A, directed, nodes, features)
 
 
 def _from_frame(df, directed, weight, nodes, features) -> Graph:
@@ -284,8 +291,11 @@ def _from_array(data, directed, nodes, features) -> Graph:
         )
     if arr.shape[0] == 0:
         raise GraphFormatError("the edge array is empty: a graph needs at least one edge")
-    if isinstance(data, list) and arr.dtype.kind == "U" and arr.shape[1] == 3:
-        # A list of (str, str, float) became all-strings; take the originals.
+    if isinstance(data, (list, tuple)) and arr.dtype.kind in "US":
+        # np.asarray turned every field into a string: a (str, str, float)
+        # weight column, or int ids mixed with str ids ([(1, "a")] -> "1").
+        # Take the originals so ids keep their type (mixed ids then fail
+        # clearly in _unique_ids instead of silently becoming strings).
         obj = np.empty(arr.shape, dtype=object)
         obj[:] = [tuple(r) for r in data]
         arr = obj
