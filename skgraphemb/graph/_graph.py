@@ -373,11 +373,22 @@ class NodeIndex:
             ids = [ids]
         if hasattr(ids, "to_numpy"):
             ids = ids.to_numpy()
-        if isinstance(ids, (list, tuple)) and not any(isinstance(v, (list, tuple)) for v in ids):
+        values = None
+        if isinstance(ids, (list, tuple)):
+            # One-element rows ([[1], [3]]) are an (n, 1) column.  Any other
+            # tuple is an id: networkx grid graphs use (row, col) ids, which
+            # np.asarray would turn into a 2-d array.
+            values = [
+                v[0] if isinstance(v, (list, tuple, np.ndarray)) and len(v) == 1 else v
+                for v in ids
+            ]
+            if any(isinstance(v, (list, np.ndarray)) for v in values):
+                values = None  # rows of several columns: rejected below
+        if values is not None:
             # Keep Python types: np.asarray([1, "x"]) would turn 1 into "1".
-            arr = np.empty(len(ids), dtype=object)
-            arr[:] = ids
-            if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in ids):
+            arr = np.empty(len(values), dtype=object)
+            arr[:] = values
+            if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
                 arr = arr.astype(np.int64)
         else:
             arr = np.asarray(ids)
