@@ -55,8 +55,10 @@ def load_edgelist_dir(path: str | os.PathLike, *, directed: bool = False, featur
         X = sp.load_npz(folder / "features.npz").tocsr()
     graph = as_graph(_resolve(folder / "edges.tsv"), directed=directed)
     if X is not None:
-        if X.shape[0] < graph.n_nodes or not np.array_equal(graph.nodes, np.arange(graph.n_nodes)):
+        if X.shape[0] != graph.n_nodes or not np.array_equal(graph.nodes, np.arange(graph.n_nodes)):
             # Isolated nodes are missing from the edge list: list all nodes.
+            # (`!=`, not `<`: isolated nodes at the end, beyond the largest id
+            # in edges.tsv, leave the graph with fewer nodes than feature rows.)
             graph = as_graph(_resolve(folder / "edges.tsv"), directed=directed, nodes=np.arange(X.shape[0]))
         if features:
             graph = graph.with_features(X.toarray())
