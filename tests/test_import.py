@@ -1,0 +1,128 @@
+"""The import policy: a light top level, lazy names, clear optional-import errors.
+
+Each check that depends on what is already imported runs in a child process
+(scikit-learn's reason: ``sys.modules`` is shared by every test of this one).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import skgraphemb
+
+# The repository root, so the child finds this checkout even when the package
+# is not installed.
+_ROOT = str(Path(skgraphemb.__file__).resolve().parents[1])
+
+#: Modules ``import skgraphemb`` must not import.
+HEAVY = ("torch", "torch_geometric", "pykeen", "redis", "pecanpy", "numba", "gensim")
+#: Optional extras: not imported even once every public name is resolved.
+OPTIONAL = ("torch", "torch_geometric", "pykeen", "redis", "pecanpy")
+
+
+def _run(code: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_ROOT, env.get("PYTHONPATH")]))
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=_ROOT,
+        timeout=120,
+    )
+    assert proc.returncode == 0, f"child process failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+def test_import_is_light():
+    proc = _run(
+        f"""
+        import sys
+        import skgraphemb
+        heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)
+        print(",".join(heavy))
+        """
+    )
+    assert proc.stdout.strip() == "", f"import skgraphemb imported {proc.stdout.strip()}"
+
+
+def test_resolving_every_public_name_imports_no_optional_extra():
+    proc = _run(
+        f"""
+        import sys
+        import skgraphemb
+        for name in skgraphemb.__all__:
+            getattr(skgraphemb, name)
+        print(",".join(sorted(m for m in {OPTIONAL!r} if m in sys.modules)))
+        """
+    )
+    assert proc.stdout.strip() == "", f"public names imported {proc.stdout.strip()}"
+
+
+def test_every_public_name_resolves():
+    assert len(skgraphemb.__all__) == len(set(skgraphemb.__all__))
+    for name in skgraphemb.__all__:
+        assert getattr(skgraphemb, name) is not None, name
+    from skgraphemb import Node2VecEmbedder, as_graph  # noqa: F401  (from-import works)
+
+
+def test_dir_lists_public_names():
+    assert set(skgraphemb.__all__) <= set(dir(skgraphemb))
+    assert "__version__" in dir(skgraphemb)
+
+
+def test_unknown_attribute():
+    with pytest.raises(AttributeError, match="has no attribute 'NoSuchEmbedder'"):
+        skgraphemb.NoSuchEmbedder  # noqa: B018
+
+
+def test_missing_optional_module_names_the_extra():
+    # sys.modules[name] = None makes `import name` raise ImportError, as if
+    # the package were not installed.
+    proc = _run(
+        """
+        import sys
+        sys.modules["pecanpy"] = None
+        from skgraphemb._optional import import_optional
+        try:
+            import_optional("pecanpy", "X")
+        except ImportError as e:
+            print(str(e))
+        else:
+            raise SystemExit("no ImportError")
+        """
+    )
+    message = proc.stdout.strip()
+    assert message.startswith("X requires pecanpy, which is not installed.")
+    assert 'pip install "skgraphemb[pecanpy]"' in message
+
+
+@pytest.mark.parametrize(
+    "module, extra",
+    [("torch", "torch"), ("torch_geometric.nn", "graphsage"), ("pykeen", "kg"), ("redis", "redis")],
+)
+def test_import_optional_message_per_extra(module, extra, monkeypatch):
+    top = module.split(".")[0]
+    monkeypatch.setitem(sys.modules, top, None)
+    monkeypatch.delitem(sys.modules, module, raising=False)
+    from skgraphemb._optional import import_optional
+
+    with pytest.raises(ImportError, match=rf'Caller requires .*skgraphemb\[{extra}\]') as info:
+        import_optional(module, "Caller")
+    assert isinstance(info.value.__cause__, ImportError)
+
+
+def test_import_optional_returns_the_module():
+    from skgraphemb._optional import import_optional, is_available
+
+    import json
+
+    assert import_optional("json", "X") is json
+    assert is_available("json") and not is_available("no_such_module_xyz")
