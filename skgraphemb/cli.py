@@ -1,0 +1,614 @@
+"""The ``skgraphemb`` command line: ``embed``, ``evaluate`` and ``tune``.
+
+A thin argparse front end over the library: every command reads a graph,
+builds an embedder from the method registry :data:`METHODS` and calls the
+same estimators, loaders and scorers a Python user would.  Examples::
+
+    skgraphemb embed karate -o karate.npz
+    skgraphemb embed edges.tsv.gz --dimensions 64 --q 0.5 -o emb.txt
+    skgraphemb evaluate cora --cv 5
+    skgraphemb tune cora --grid p=0.5,1,2 --grid q=0.5,1,2 --cv 3 \\
+        --plot grid.png -o best.npz
+
+``GRAPH`` is an edge-list file (``.tsv``/``.csv``/``.edg``/``.txt``,
+optionally ``.gz``), a dataset folder in the benchmark format
+(``edges.tsv[.gz]``, ``labels.tsv``, ...; see
+:func:`~skgraphemb.load_edgelist_dir`) or a bundled dataset name (``karate``,
+``cora``).  User errors (a missing file, a malformed ``--grid``, an invalid
+parameter) print one line on stderr and exit with status 2; ``-vv`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import inspect
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["METHODS", "OUTPUT_FORMATS", "main", "write_embedding"]
+
+logger = logging.getLogger(__name__)
+
+#: Bundled dataset names -> loader in :mod:`skgraphemb.datasets`.
+BUNDLED = {"karate": "load_karate", "cora": "load_cora"}
+
+#: Output file suffixes understood by :func:`write_embedding`.
+OUTPUT_FORMATS = {
+    ".npz": "embedding matrix and node ids (numpy)",
+    ".npy": "embedding matrix (numpy) + node ids in OUT.nodes.txt",
+    ".parquet": "DataFrame indexed by node id (needs pyarrow)",
+    ".kv": "gensim KeyedVectors.save",
+    ".txt": "word2vec text format ('n d' header, then 'id v1 ... vd')",
+    ".emb": "word2vec text format, as node2vec and PecanPy write it",
+}
+
+# Embedder parameters the command line sets itself (never tunable by --grid).
+_RUN_PARAMS = frozenset({"graph", "memory", "verbose", "n_jobs", "random_state"})
+
+
+class CLIError(Exception):
+    """A user error: reported as one line on stderr, exit status 2."""
+
+
+# -- methods ---------------------------------------------------------------
+# Each method is a factory ``args -> unfitted embedder`` plus the options it
+# adds to the parser.  A new method (e.g. "svd") is one more entry in each.
+
+# (parameter, help) of Node2VecEmbedder exposed as --options; defaults are
+# the estimator's, read from its signature so the two never disagree.
+_NODE2VEC_OPTIONS = [
+    ("dimensions", "size of the embedding vectors"),
+    ("walk_length", "nodes per walk"),
+    ("num_walks", "walks started from every node"),
+    ("p", "return parameter (low: walks backtrack often)"),
+    ("q", "in-out parameter (<1: move outward, >1: stay local)"),
+    ("window", "skip-gram context window"),
+    ("epochs", "passes of the skip-gram trainer over the walks"),
+    ("trainer", "skip-gram trainer"),
+]
+
+
+def _add_node2vec_options(parser: argparse.ArgumentParser) -> None:
+    from skgraphemb.node2vec import Node2VecEmbedder
+
+    group = parser.add_argument_group("node2vec options (defaults: Node2VecEmbedder's)")
+    signature = inspect.signature(Node2VecEmbedder).parameters
+    for name, text in _NODE2VEC_OPTIONS:
+        default = signature[name].default
+        kwargs: dict[str, Any] = {"type": type(default)}
+        if isinstance(default, (int, float)):
+            kwargs["metavar"] = "N" if isinstance(default, int) else "X"
+        options = getattr(Node2VecEmbedder._parameter_constraints[name][0], "options", None)
+        if options:  # a StrOptions constraint: let argparse list the choices
+            kwargs["choices"] = sorted(options)
+        group.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            # SUPPRESS: options not given stay out of the namespace, so the
+            # estimator's own default applies.
+            default=argparse.SUPPRESS,
+            help=f"{text} (default: {default})",
+            **kwargs,
+        )
+
+
+def _make_node2vec(args: argparse.Namespace):
+    from skgraphemb.node2vec import Node2VecEmbedder
+
+    given = {name: getattr(args, name) for name, _ in _NODE2VEC_OPTIONS if hasattr(args, name)}
+    return Node2VecEmbedder(
+        **given, n_jobs=args.n_jobs, random_state=args.seed, verbose=min(args.verbose, 1)
+    )
+
+
+#: Method name -> factory building the (unfitted) embedder from parsed options.
+METHODS: dict[str, Callable[[argparse.Namespace], Any]] = {"node2vec": _make_node2vec}
+
+_METHOD_OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "node2vec": _add_node2vec_options,
+}
+
+
+def _make_embedder(method: str, args: argparse.Namespace):
+    """The embedder of ``method``, its parameters checked before any work."""
+    est = METHODS[method](args)
+    est._validate_params()  # an invalid option fails now, not after loading the graph
+    return est
+
+
+# -- inputs ----------------------------------------------------------------
+def _load_graph(spec: str, directed: bool):
+    """``GRAPH`` as a Bunch with ``graph``, ``nodes``/``labels`` (or None), ``name``.
+
+    An existing path wins over a bundled dataset of the same name.
+    """
+    from sklearn.utils import Bunch
+
+    from skgraphemb import datasets
+    from skgraphemb.graph import read_edgelist
+
+    path = Path(spec)
+    if path.is_dir():
+        if not any((path / name).exists() for name in ("edges.tsv", "edges.tsv.gz")):
+            raise CLIError(f"{spec!r} is a folder but holds no edges.tsv or edges.tsv.gz")
+        return datasets.load_edgelist_dir(path, directed=directed, features=False)
+    if path.exists() or Path(spec + ".gz").exists():
+        graph = read_edgelist(path, directed=directed)
+        return Bunch(graph=graph, nodes=None, labels=None, name=path.name)
+    if spec in BUNDLED:
+        if directed:
+            raise CLIError(
+                f"--directed applies to edge-list files and dataset folders; "
+                f"the bundled {spec!r} graph is undirected"
+            )
+        loader = getattr(datasets, BUNDLED[spec])
+        return loader(features=False) if spec == "cora" else loader()
+    raise CLIError(
+        f"no such edge-list file, dataset folder or bundled dataset: {spec!r} "
+        f"(bundled: {', '.join(BUNDLED)})"
+    )
+
+
+def _load_labels(args: argparse.Namespace, data) -> tuple[np.ndarray, Any]:
+    """Labelled node ids and their labels, kept to nodes of the graph."""
+    from skgraphemb.graph import read_labels
+
+    if args.labels is not None:
+        if not (Path(args.labels).exists() or Path(args.labels + ".gz").exists()):
+            raise CLIError(f"no such labels file: {args.labels!r}")
+        nodes, labels = read_labels(args.labels)
+        source = args.labels
+    elif data.labels is not None:
+        nodes, labels = np.asarray(data.nodes), data.labels
+        source = f"the {data.name} labels"
+    else:
+        raise CLIError(f"{args.graph!r} comes with no labels: pass --labels FILE (node<TAB>label lines)")
+    graph = data.graph
+    keep = np.fromiter((v in graph for v in nodes.tolist()), dtype=bool, count=len(nodes))
+    if not keep.any():
+        raise CLIError(
+            f"none of the {len(nodes)} labelled nodes in {source} is a node of the graph "
+            f"(e.g. {nodes[:3].tolist()} vs graph nodes {graph.nodes[:3].tolist()})"
+        )
+    if not keep.all():
+        print(
+            f"note: ignoring {int((~keep).sum())} of {len(nodes)} labelled nodes in {source}: "
+            "not nodes of the graph",
+            file=sys.stderr,
+        )
+        nodes = nodes[keep]
+        labels = labels[keep] if isinstance(labels, np.ndarray) else [lab for lab, k in zip(labels, keep) if k]
+    return nodes, labels
+
+
+def _check_output(path: str | None, who: str) -> Path | None:
+    """Check ``-o`` before any work: known format, optional dependency present."""
+    if path is None:
+        return None
+    out = Path(path)
+    if out.suffix.lower() not in OUTPUT_FORMATS:
+        raise CLIError(
+            f"unknown output format {out.suffix or '(no suffix)'!r} for {path!r}; "
+            f"use one of {', '.join(OUTPUT_FORMATS)}"
+        )
+    if out.suffix.lower() == ".parquet":
+        from skgraphemb._optional import import_optional
+
+        import_optional("pyarrow", f"{who} -o {out.name}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _check_int(value: int, name: str, low: int) -> None:
+    if value < low:
+        raise CLIError(f"{name} must be >= {low}; got {value}")
+
+
+# -- outputs ---------------------------------------------------------------
+def write_embedding(embedder, path: str | Path) -> list[Path]:
+    """Write a fitted embedder's vectors to ``path``, format from its suffix.
+
+    Parameters
+    ----------
+    embedder : fitted embedder
+        Has ``embedding_`` and ``nodes_``.
+    path : str or path-like
+        ``.npz`` (arrays ``embedding`` and ``nodes``), ``.npy`` (the matrix,
+        with node ids one per line in ``<stem>.nodes.txt``), ``.parquet``
+        (DataFrame indexed by node id), ``.kv`` (gensim
+        ``KeyedVectors.save``), ``.txt``/``.emb`` (word2vec text format).
+        Rows are in ``embedder.nodes_`` order.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    Z, nodes = embedder.embedding_, np.asarray(embedder.nodes_)
+    if nodes.dtype == object:  # string ids: a plain unicode array loads without pickle
+        nodes = nodes.astype(str)
+    if suffix == ".npz":
+        np.savez(path, embedding=Z, nodes=nodes)
+    elif suffix == ".npy":
+        np.save(path, Z)
+        ids = path.with_suffix(".nodes.txt")
+        ids.write_text("".join(f"{v}\n" for v in nodes.tolist()))
+        return [path, ids]
+    elif suffix == ".parquet":
+        embedder.get_embedding(as_frame=True).to_parquet(path, engine="pyarrow")
+    elif suffix == ".kv":
+        embedder.to_keyed_vectors().save(str(path))
+    elif suffix in (".txt", ".emb"):
+        embedder.to_keyed_vectors().save_word2vec_format(str(path), binary=False)
+    else:
+        raise ValueError(f"unknown output format {suffix!r}; use one of {', '.join(OUTPUT_FORMATS)}")
+    return [path]
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Right-aligned plain-text table."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    lines = [header, *rows]
+    return "\n".join("  ".join(c.rjust(w) for c, w in zip(line, widths)) for line in lines)
+
+
+def _describe(data) -> str:
+    g = data.graph
+    return f"{data.name} ({g.n_nodes} nodes, {g.n_edges} {'arcs' if g.directed else 'edges'})"
+
+
+def _pm(mean: float, std: float) -> str:
+    return f"{mean:.3f} ± {std:.3f}"
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, (int, float, np.number)) else str(value)
+
+
+# -- commands --------------------------------------------------------------
+def _cmd_embed(args: argparse.Namespace) -> int:
+    out = _check_output(args.output, "skgraphemb embed")
+    est = _make_embedder(args.method, args)
+    data = _load_graph(args.graph, args.directed)
+    est.fit(data.graph)
+    written = write_embedding(est, out)
+    print(
+        f"{args.method}: embedded {_describe(data)} into {est.embedding_.shape[1]} "
+        f"dimensions in {est.fit_time_:.2f} s"
+    )
+    print(f"wrote {written[0]}")
+    if len(written) > 1:
+        print(f"node ids (row order): {written[1]}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from skgraphemb.evaluation import evaluate_node_classification
+
+    _check_int(args.cv, "--cv", 2 if args.train_size is None else 1)
+    if args.train_size is not None and not 0 < args.train_size < 1:
+        raise CLIError(f"--train-size must be in (0, 1); got {args.train_size}")
+    methods = [args.method]  # one row per method (a --methods list later)
+    embedders = [_make_embedder(m, args) for m in methods]
+    data = _load_graph(args.graph, args.directed)
+    nodes, labels = _load_labels(args, data)
+    protocol = (
+        f"{args.cv}-fold CV" if args.train_size is None
+        else f"{args.cv} random splits, train size {args.train_size:g}"
+    )
+    print(f"node classification on {_describe(data)}: {len(nodes)} labelled nodes, {protocol}")
+    rows = []
+    for method, est in zip(methods, embedders):
+        est.fit(data.graph)
+        score = evaluate_node_classification(
+            est, labels, nodes=nodes, cv=args.cv, train_size=args.train_size,
+            random_state=args.seed, n_jobs=args.n_jobs,
+        )
+        rows.append([method, _pm(score.mean, score.std), _pm(score.micro_mean, score.micro_std),
+                     f"{est.fit_time_:.1f} s"])
+    print(_table(["method", "macro-F1", "micro-F1", "embed time"], rows))
+    return 0
+
+
+def _parse_grid(specs: Sequence[str], est) -> dict[str, list]:
+    """``--grid NAME=V1,V2,...`` options -> {parameter: values}, each value checked."""
+    from sklearn.base import clone
+
+    defaults = type(est)().get_params(deep=False)
+    numeric = [
+        k for k, v in defaults.items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in _RUN_PARAMS
+    ]
+    grid: dict[str, list] = {}
+    for spec in specs:
+        name, sep, text = spec.partition("=")
+        name = name.strip().replace("-", "_")
+        values = [v.strip() for v in text.split(",")]
+        if not sep or not name or not all(values):
+            raise CLIError(f"malformed --grid {spec!r}: expected NAME=V1,V2,... such as p=0.25,1,4")
+        if name not in numeric:
+            raise CLIError(
+                f"--grid {spec!r}: {name!r} is not a numeric parameter of {type(est).__name__}; "
+                f"choose from {', '.join(numeric)}"
+            )
+        if name in grid:
+            raise CLIError(f"--grid {name}=... is given twice; list all its values in one --grid")
+        kind = int if isinstance(defaults[name], int) else float
+        try:
+            grid[name] = [kind(v) for v in values]
+        except ValueError:
+            raise CLIError(
+                f"--grid {spec!r}: {name} takes {'integers' if kind is int else 'numbers'}"
+            ) from None
+        for value in grid[name]:
+            try:
+                clone(est).set_params(**{name: value})._validate_params()
+            except ValueError as e:
+                raise CLIError(f"--grid {spec!r}: {e}") from None
+    return grid
+
+
+def _classifier(labels) -> tuple[Any, Any, bool]:
+    """(target, classifier, multilabel): one-vs-rest on binarised multi-label targets."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    clf = LogisticRegression(max_iter=1000)
+    if isinstance(labels, np.ndarray):
+        return labels, clf, False
+    return MultiLabelBinarizer().fit_transform(labels), OneVsRestClassifier(clf), True
+
+
+def _plot_grid(path: Path, results, names: list[str], title: str) -> None:
+    """Heatmap of mean macro-F1 over two grid parameters (p/q when both are tuned).
+
+    Other tuned parameters are maximised over.  Drawn on a bare
+    ``matplotlib.figure.Figure`` (Agg canvas), never touching pyplot's state.
+    """
+    from matplotlib.figure import Figure
+
+    x, y = ("q", "p") if {"p", "q"} <= set(names) else (names[-1], names[0] if len(names) > 1 else None)
+    if y is None:
+        pivot = results.groupby(x)["mean"].max().to_frame().T
+    else:
+        pivot = results.pivot_table(index=y, columns=x, values="mean", aggfunc="max")
+    values = pivot.to_numpy(dtype=float)
+    fig = Figure(figsize=(1.3 * values.shape[1] + 2.5, 1.0 * values.shape[0] + 1.8), layout="constrained")
+    ax = fig.add_subplot()
+    im = ax.imshow(values, cmap="viridis", origin="lower", aspect="auto")
+    ax.set_xticks(range(values.shape[1]), [_fmt(v) for v in pivot.columns])
+    ax.set_xlabel(x)
+    if y is None:
+        ax.set_yticks([])
+    else:
+        ax.set_yticks(range(values.shape[0]), [_fmt(v) for v in pivot.index])
+        ax.set_ylabel(y)
+    mid, top = np.nanmean(values), np.nanmax(values)
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, f"{v:.3f}", ha="center", va="center",
+                color="black" if v > mid else "white", fontweight="bold" if v == top else "normal")
+    others = [n for n in names if n not in (x, y)]
+    if others:
+        title += f"\n(best over {', '.join(others)})"
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, label="macro-F1")
+    fig.savefig(path, dpi=120)
+
+
+def _cmd_tune(args: argparse.Namespace) -> int:
+    import pandas as pd
+    from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+    from sklearn.pipeline import Pipeline
+
+    _check_int(args.cv, "--cv", 2)
+    out = _check_output(args.output, "skgraphemb tune")
+    plot = None
+    if args.plot is not None:
+        from skgraphemb._optional import import_optional
+
+        import_optional("matplotlib", "skgraphemb tune --plot")
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        plot = Path(args.plot)
+        if plot.suffix.lower().lstrip(".") not in FigureCanvasBase.get_supported_filetypes():
+            raise CLIError(f"--plot {args.plot!r}: use an image suffix such as .png, .svg or .pdf")
+        plot.parent.mkdir(parents=True, exist_ok=True)
+    est = _make_embedder(args.method, args)
+    grid = _parse_grid(args.grid, est)
+    data = _load_graph(args.graph, args.directed)
+    nodes, labels = _load_labels(args, data)
+    y, clf, multilabel = _classifier(labels)
+
+    n_candidates = int(np.prod([len(v) for v in grid.values()]))
+    print(
+        f"tuning {args.method} on {_describe(data)}: {n_candidates} candidates x {args.cv} folds, "
+        f"{len(nodes)} labelled nodes, scoring macro-F1",
+        flush=True,
+    )
+    start = time.perf_counter()
+    # The embedding of a candidate does not depend on the fold (fit never
+    # reads y), so a joblib cache computes it once per candidate, not per fold.
+    with tempfile.TemporaryDirectory(prefix="skgraphemb-tune-") as cache:
+        pipe = Pipeline([("embedder", est.set_params(graph=data.graph, memory=cache)), ("clf", clf)])
+        splitter = (KFold if multilabel else StratifiedKFold)(
+            n_splits=args.cv, shuffle=True, random_state=args.seed
+        )
+        search = GridSearchCV(
+            pipe,
+            {f"embedder__{k}": v for k, v in grid.items()},
+            scoring="f1_macro",
+            cv=splitter,
+            error_score="raise",
+            verbose=max(args.verbose - 1, 0),
+        )
+        search.fit(nodes, y)
+        best = search.best_estimator_.named_steps["embedder"]
+        written = write_embedding(best, out) if out is not None else []
+
+    res = search.cv_results_
+    names = list(grid)
+    results = pd.DataFrame([{k: p[f"embedder__{k}"] for k in names} for p in res["params"]])
+    results["mean"], results["std"], results["rank"] = (
+        res["mean_test_score"], res["std_test_score"], res["rank_test_score"],
+    )
+    results = results.sort_values(["rank", *names], kind="stable")
+    rows = [[str(r["rank"]), *(_fmt(r[k]) for k in names), _pm(r["mean"], r["std"])]
+            for r in results.to_dict("records")]
+    print(_table(["rank", *names, "macro-F1"], rows))
+    best_params = " ".join(f"{k}={_fmt(search.best_params_[f'embedder__{k}'])}" for k in names)
+    i = search.best_index_
+    print(f"best: {best_params}  macro-F1 {_pm(res['mean_test_score'][i], res['std_test_score'][i])}")
+    print(f"searched in {time.perf_counter() - start:.1f} s")
+    if written:
+        print(f"wrote best embedding to {written[0]}")
+        if len(written) > 1:
+            print(f"node ids (row order): {written[1]}")
+    if plot is not None:
+        _plot_grid(plot, results, names, f"{args.method} on {data.name}: macro-F1, {args.cv}-fold CV")
+        print(f"wrote plot to {plot}")
+    return 0
+
+
+# -- parser and entry point ------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``skgraphemb`` command."""
+    from skgraphemb import __version__
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "graph", metavar="GRAPH",
+        help="edge-list file (.tsv/.csv/.edg/.txt, .gz ok), dataset folder "
+        f"(edges.tsv[.gz], labels.tsv, ...) or bundled dataset ({', '.join(BUNDLED)})",
+    )
+    common.add_argument("--method", choices=sorted(METHODS), default="node2vec",
+                        help="embedding method (default: node2vec)")
+    common.add_argument("--directed", action="store_true",
+                        help="read edges as arcs source -> target")
+    common.add_argument("--n-jobs", type=int, default=None, metavar="N",
+                        help="threads for the embedder (default: 1; -1: all cores)")
+    common.add_argument("--seed", type=int, default=0, metavar="N",
+                        help="random seed for walks, training and CV folds (default: 0)")
+    common.add_argument("-v", "--verbose", action="count", default=0,
+                        help="-v: progress bars and timings; -vv: also debug logs and "
+                        "tracebacks on errors")
+    for add_options in _METHOD_OPTIONS.values():
+        add_options(common)
+
+    labelled = argparse.ArgumentParser(add_help=False)
+    labelled.add_argument("--labels", metavar="FILE",
+                          help="node<TAB>label file (optional for dataset folders and "
+                          "bundled datasets that have labels)")
+    labelled.add_argument("--cv", type=int, default=5, metavar="K", help="number of folds (default: 5)")
+
+    parser = argparse.ArgumentParser(
+        prog="skgraphemb",
+        description="Graph embeddings from the command line.",
+        epilog="Run 'skgraphemb COMMAND --help' for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"skgraphemb {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("embed", parents=[common], help="embed a graph and write the vectors",
+                       description="Embed a graph and write its vectors to a file.")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="output file; format by suffix: "
+                   + "; ".join(f"{k} {v}" for k, v in OUTPUT_FORMATS.items()))
+    p.set_defaults(func=_cmd_embed)
+
+    p = sub.add_parser("evaluate", parents=[common, labelled],
+                       help="embed, then score node classification (macro/micro-F1)",
+                       description="Embed a graph, then score a logistic-regression probe "
+                       "on node labels (macro- and micro-F1, mean ± std over folds).")
+    p.add_argument("--train-size", type=float, default=None, metavar="X",
+                   help="use --cv random splits with this training fraction instead of "
+                   "k-fold CV (node2vec's protocol: 0.5)")
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("tune", parents=[common, labelled],
+                       help="grid-search embedder parameters against downstream macro-F1",
+                       description="Grid-search embedder parameters against the macro-F1 of "
+                       "a logistic regression on the embeddings (Pipeline + GridSearchCV; "
+                       "each candidate's embedding is computed once, not once per fold).")
+    p.add_argument("--grid", action="append", required=True, metavar="NAME=V1,V2,...",
+                   help="values of a numeric embedder parameter to try, e.g. p=0.25,1,4; "
+                   "repeat for each parameter")
+    p.add_argument("--plot", metavar="IMAGE",
+                   help="draw a heatmap of macro-F1 over the grid (p/q when both are "
+                   "tuned); needs matplotlib")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="write the best candidate's embedding (formats as in 'embed')")
+    p.set_defaults(func=_cmd_tune)
+    return parser
+
+
+@contextlib.contextmanager
+def _logging(verbose: int) -> Iterator[None]:
+    """Send the package's log records to stderr while a command runs (-v)."""
+    if not verbose:
+        yield
+        return
+    pkg = logging.getLogger("skgraphemb")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    old_level = pkg.level
+    pkg.addHandler(handler)
+    pkg.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
+    try:
+        yield
+    finally:
+        pkg.removeHandler(handler)
+        pkg.setLevel(old_level)
+
+
+def _one_line(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.filename is not None and e.strerror:
+        return f"{e.strerror}: {e.filename!r}"
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+# What counts as the user's error (bad file, bad option, missing extra); the
+# library's messages for these say what to do, so a traceback adds nothing.
+_USER_ERRORS = (CLIError, OSError, ValueError, ImportError)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``skgraphemb`` command; returns the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, default=None
+        Arguments without the program name; ``None`` reads ``sys.argv``.
+
+    Returns
+    -------
+    int
+        0 on success, 2 on a usage or input error.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help/--version (0) or a usage error (2)
+        return e.code if isinstance(e.code, int) else 0
+    try:
+        with _logging(args.verbose):
+            return args.func(args)
+    except _USER_ERRORS as e:
+        if args.verbose >= 2:
+            raise
+        print(f"skgraphemb {args.command}: error: {_one_line(e)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"skgraphemb {args.command}: interrupted", file=sys.stderr)
+        return 130
