@@ -1,0 +1,275 @@
+"""The ``skgraphemb`` command line: outputs read back, scores, grid search, errors."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import subprocess
+import sys
+from itertools import product
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from skgraphemb import Node2VecEmbedder, load_karate
+from skgraphemb.cli import main
+
+# Small, fast embedder settings, as options and as estimator parameters.
+FAST = ["--dimensions", "8", "--walk-length", "10", "--num-walks", "4", "--window", "3"]
+FAST_PARAMS = dict(dimensions=8, walk_length=10, num_walks=4, window=3)
+PM = re.compile(r"(\d+\.\d+) ± (\d+\.\d+)")
+
+
+def run(capsys, *argv):
+    """main(argv) in-process -> (exit status, stdout, stderr)."""
+    rc = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+@pytest.fixture(scope="module")
+def karate():
+    return load_karate()
+
+
+@pytest.fixture(scope="module")
+def karate_embedding(karate):
+    """What the CLI should write for karate with FAST and the default seed."""
+    return Node2VecEmbedder(**FAST_PARAMS, random_state=0).fit(karate.graph)
+
+
+@pytest.fixture
+def string_folder(tmp_path):
+    """A dataset folder: gzipped string-id edges and multi-label labels."""
+    import networkx as nx
+
+    G = nx.relabel_nodes(nx.karate_club_graph(), lambda v: f"m{v}")
+    folder = tmp_path / "club"
+    folder.mkdir()
+    with gzip.open(folder / "edges.tsv.gz", "wt") as f:
+        f.writelines(f"{u}\t{v}\n" for u, v in G.edges())
+    with open(folder / "labels.tsv", "w") as f:
+        for v in G:
+            f.write(f"{v}\t{G.nodes[v]['club'].replace(' ', '_')}\n")
+            if int(v[1:]) % 3 == 0:
+                f.write(f"{v}\tthird\n")
+    return folder
+
+
+def test_help_in_a_child_process():
+    root = Path(__file__).resolve().parents[1]
+    res = subprocess.run(
+        [sys.executable, "-m", "skgraphemb", "--help"],
+        cwd=root, capture_output=True, text=True, timeout=60,
+    )
+    assert res.returncode == 0, res.stderr
+    for command in ("embed", "evaluate", "tune"):
+        assert command in res.stdout
+
+
+def test_subcommand_help_shows_estimator_defaults(capsys):
+    rc, out, _ = run(capsys, "embed", "--help")
+    assert rc == 0
+    assert "--walk-length N" in out and "(default: 80)" in out and "(default: 128)" in out
+
+
+def test_embed_npz_matches_the_estimator(capsys, tmp_path, karate, karate_embedding):
+    rc, out, err = run(capsys, "embed", "karate", *FAST, "-o", tmp_path / "k.npz")
+    assert rc == 0, err
+    assert "34 nodes" in out and "8 dimensions" in out and "k.npz" in out
+    with np.load(tmp_path / "k.npz") as data:
+        np.testing.assert_array_equal(data["nodes"], karate.graph.nodes)
+        np.testing.assert_array_equal(data["embedding"], karate_embedding.embedding_)
+        assert data["embedding"].dtype == np.float32
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".emb"])
+def test_embed_word2vec_text_loads_in_gensim(capsys, tmp_path, suffix, karate_embedding):
+    from gensim.models import KeyedVectors
+
+    out = tmp_path / f"k{suffix}"
+    assert run(capsys, "embed", "karate", *FAST, "-o", out)[0] == 0
+    assert out.read_text().splitlines()[0] == "34 8"  # word2vec header "n d"
+    kv = KeyedVectors.load_word2vec_format(str(out))
+    assert kv.index_to_key == [str(v) for v in karate_embedding.nodes_]
+    np.testing.assert_array_equal(kv.vectors, karate_embedding.embedding_)
+
+
+def test_embed_keyed_vectors(capsys, tmp_path, karate_embedding):
+    from gensim.models import KeyedVectors
+
+    assert run(capsys, "embed", "karate", *FAST, "-o", tmp_path / "k.kv")[0] == 0
+    kv = KeyedVectors.load(str(tmp_path / "k.kv"))
+    np.testing.assert_array_equal(kv["33"], karate_embedding.embedding_[33])
+    assert len(kv) == 34
+
+
+def test_embed_npy_writes_ids_beside_the_matrix(capsys, tmp_path, karate_embedding):
+    rc, out, _ = run(capsys, "embed", "karate", *FAST, "-o", tmp_path / "k.npy")
+    assert rc == 0
+    ids = tmp_path / "k.nodes.txt"
+    assert str(ids) in out  # the summary says where the ids are
+    np.testing.assert_array_equal(np.load(tmp_path / "k.npy"), karate_embedding.embedding_)
+    assert ids.read_text().split() == [str(v) for v in karate_embedding.nodes_]
+
+
+def test_embed_parquet_is_indexed_by_node(capsys, tmp_path, karate_embedding):
+    pytest.importorskip("pyarrow", reason="parquet output needs pyarrow")
+    import pandas as pd
+
+    assert run(capsys, "embed", "karate", *FAST, "-o", tmp_path / "k.parquet")[0] == 0
+    df = pd.read_parquet(tmp_path / "k.parquet")
+    assert df.index.tolist() == karate_embedding.nodes_.tolist()
+    np.testing.assert_array_equal(df.to_numpy(), karate_embedding.embedding_)
+
+
+def test_embed_string_id_folder_and_gz_file(capsys, tmp_path, string_folder):
+    # dataset folder and the edge-list file inside it give the same embedding
+    assert run(capsys, "embed", string_folder, *FAST, "-o", tmp_path / "a.npz")[0] == 0
+    edges = string_folder / "edges.tsv.gz"
+    assert run(capsys, "embed", edges, *FAST, "-o", tmp_path / "b.npz")[0] == 0
+    with np.load(tmp_path / "a.npz") as a, np.load(tmp_path / "b.npz") as b:
+        assert a["nodes"].dtype.kind == "U" and set(a["nodes"]) == {f"m{i}" for i in range(34)}
+        np.testing.assert_array_equal(a["nodes"], b["nodes"])
+        np.testing.assert_array_equal(a["embedding"], b["embedding"])
+
+
+def test_seed_changes_the_embedding(capsys, tmp_path):
+    for seed in (0, 1):
+        run(capsys, "embed", "karate", *FAST, "--seed", seed, "-o", tmp_path / f"s{seed}.npz")
+    with np.load(tmp_path / "s0.npz") as a, np.load(tmp_path / "s1.npz") as b:
+        assert not np.allclose(a["embedding"], b["embedding"])
+
+
+@pytest.mark.parametrize("extra", [[], ["--train-size", "0.5"]])
+def test_evaluate_prints_macro_and_micro_f1(capsys, extra):
+    rc, out, err = run(capsys, "evaluate", "karate", *FAST, "--cv", "3", *extra)
+    assert rc == 0, err
+    pairs = [(float(m), float(s)) for m, s in PM.findall(out)]
+    assert len(pairs) == 2  # macro-F1, micro-F1
+    assert all(0 <= m <= 1 and 0 <= s <= 1 for m, s in pairs)
+    assert "macro-F1" in out and "micro-F1" in out and "34 labelled nodes" in out
+
+
+def test_evaluate_keeps_labels_of_graph_nodes_only(capsys, tmp_path):
+    labels = tmp_path / "labels.tsv"
+    karate = load_karate()
+    labels.write_text(
+        "".join(f"{v}\t{y}\n" for v, y in zip(karate.nodes, karate.labels)) + "999\t1\n"
+    )
+    rc, out, err = run(capsys, "evaluate", "karate", "--labels", labels, *FAST, "--cv", "3")
+    assert rc == 0
+    assert "ignoring 1 of 35 labelled nodes" in err and "34 labelled nodes" in out
+
+
+def _table_rows(out: str) -> list[list[str]]:
+    """Rows of the tune table: the lines between its header and 'best:'."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:1] == ["rank"])
+    end = next(i for i, line in enumerate(lines) if line.startswith("best:"))
+    return [line.split() for line in lines[start + 1 : end]]
+
+
+def test_tune_table_best_params_and_embedding(capsys, tmp_path, karate):
+    rc, out, err = run(
+        capsys, "tune", "karate", *FAST, "--grid", "p=0.5,2", "--grid", "q=0.5,2",
+        "--cv", "3", "-o", tmp_path / "best.npz",
+    )
+    assert rc == 0, err
+    rows = _table_rows(out)
+    assert len(rows) == 4
+    # rank, p, q, mean, "±", std: every grid pair once, ranks sorted, F1 in [0, 1]
+    assert sorted((float(r[1]), float(r[2])) for r in rows) == sorted(product([0.5, 2.0], repeat=2))
+    ranks = [int(r[0]) for r in rows]
+    assert ranks == sorted(ranks) and ranks[0] == 1
+    assert all(0 <= float(r[3]) <= 1 for r in rows)
+    best = re.search(r"best: p=(\S+) q=(\S+)", out)
+    assert best and (float(best[1]), float(best[2])) == (float(rows[0][1]), float(rows[0][2]))
+    # -o writes the best candidate's embedding of the whole graph
+    expected = Node2VecEmbedder(
+        **FAST_PARAMS, p=float(best[1]), q=float(best[2]), random_state=0
+    ).fit(karate.graph)
+    with np.load(tmp_path / "best.npz") as data:
+        np.testing.assert_array_equal(data["nodes"], karate.graph.nodes)
+        np.testing.assert_array_equal(data["embedding"], expected.embedding_)
+
+
+def test_tune_plot_writes_png(capsys, tmp_path):
+    pytest.importorskip("matplotlib", reason="--plot needs matplotlib")
+    png = tmp_path / "plots" / "grid.png"  # missing folders are created
+    rc, out, err = run(
+        capsys, "tune", "karate", *FAST, "--grid", "p=0.5,2", "--grid", "q=1,2", "--cv", "2",
+        "--plot", png,
+    )
+    assert rc == 0, err
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(png) in out
+
+
+def test_tune_any_numeric_parameter_and_multilabel_folder(capsys, string_folder):
+    # multi-label labels: one-vs-rest classifier on binarised targets
+    rc, out, err = run(capsys, "tune", string_folder, *FAST, "--grid", "dimensions=4,8", "--cv", "2")
+    assert rc == 0, err
+    rows = _table_rows(out)
+    assert sorted(int(r[1]) for r in rows) == [4, 8]
+    assert re.search(r"best: dimensions=(4|8) ", out)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["embed", "no/such/file.tsv", "-o", "{tmp}/x.npz"], "no such edge-list file, dataset folder"),
+        (["embed", "karate", "-o", "{tmp}/x.csv"], "unknown output format '.csv'"),
+        (["embed", "karate", "--dimensions", "0", "-o", "{tmp}/x.npz"], "'dimensions' parameter"),
+        (["embed", "karate", "--directed", "-o", "{tmp}/x.npz"], "bundled 'karate' graph is undirected"),
+        (["embed", "{tmp}", "-o", "{tmp}/x.npz"], "holds no edges.tsv"),
+        (["evaluate", "karate", "--labels", "{tmp}/none.tsv"], "no such labels file"),
+        (["evaluate", "{tmp}/e.tsv"], "comes with no labels: pass --labels"),
+        (["evaluate", "karate", "--cv", "1"], "--cv must be >= 2"),
+        (["tune", "karate", "--grid", "p"], "malformed --grid 'p'"),
+        (["tune", "karate", "--grid", "p="], "malformed --grid 'p='"),
+        (["tune", "karate", "--grid", "p=1,,2"], "malformed --grid"),
+        (["tune", "karate", "--grid", "p=a,1"], "p takes numbers"),
+        (["tune", "karate", "--grid", "dimensions=1.5"], "dimensions takes integers"),
+        (["tune", "karate", "--grid", "p=-1"], "'p' parameter of Node2VecEmbedder must be"),
+        (["tune", "karate", "--grid", "foo=1"], "'foo' is not a numeric parameter"),
+        (["tune", "karate", "--grid", "trainer=1"], "'trainer' is not a numeric parameter"),
+        (["tune", "karate", "--grid", "p=1", "--grid", "p=2"], "given twice"),
+        (["embed", "karate", "--method", "svm", "-o", "{tmp}/x.npz"], "invalid choice: 'svm'"),
+        (["embed", "karate"], "required: -o/--output"),
+        ([], "required: COMMAND"),
+    ],
+)
+def test_user_errors_exit_2_with_one_clear_line(capsys, tmp_path, argv, message):
+    (tmp_path / "e.tsv").write_text("a\tb\nb\tc\n")
+    rc, out, err = run(capsys, *(a.format(tmp=tmp_path) for a in argv))
+    assert rc == 2
+    assert message in err
+    assert "Traceback" not in err
+    # our own errors are one line; argparse's add its usage line before it
+    error_lines = [line for line in err.splitlines() if "error:" in line]
+    assert len(error_lines) == 1 and error_lines[0].startswith("skgraphemb")
+    assert not list(tmp_path.glob("x.*"))  # nothing written
+
+
+@pytest.mark.parametrize(
+    "module, argv, message",
+    [
+        ("matplotlib", ["tune", "karate", "--grid", "p=1,2", "--plot", "g.png"],
+         'skgraphemb tune --plot requires matplotlib'),
+        ("pyarrow", ["embed", "karate", "-o", "x.parquet"], 'requires pyarrow'),
+    ],
+)
+def test_missing_optional_dependency_fails_before_any_work(capsys, monkeypatch, tmp_path, module, argv, message):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, module, None)  # import now raises ImportError
+    rc, _, err = run(capsys, *argv)
+    assert rc == 2
+    assert message in err and "pip install" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_very_verbose_shows_the_traceback(tmp_path):
+    with pytest.raises(Exception, match="no such edge-list file"):
+        main(["embed", "no/such.tsv", "-o", str(tmp_path / "x.npz"), "-vv"])
