@@ -234,9 +234,10 @@ def test_self_loop_is_stored_once(check_csr):
 
 
 def test_zero_weight_edges_are_dropped():
-    g = as_graph([(0, 1, 0.0), (1, 2, 1.5)], nodes=[0, 1, 2])
-    assert g.neighbors(0) == [] and g.neighbors(1) == [2]
-    assert g.nodes.tolist() == [0, 1, 2]  # the node stays, isolated
+    G = nx.Graph([(0, 1, {"weight": 0.0}), (1, 2, {"weight": 1.5})])
+    for g in (as_graph([(0, 1, 0.0), (1, 2, 1.5)]), as_graph(G)):
+        assert g.neighbors(0) == [] and g.neighbors(1) == [2]
+        assert g.nodes.tolist() == [0, 1, 2]  # the node stays, isolated
 
 
 @pytest.mark.parametrize(
