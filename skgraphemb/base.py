@@ -69,7 +69,10 @@ class BaseGraphEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     """
 
     _parameter_constraints: dict = {
-        "graph": ["no_validation"],
+        # A bare string, not a list: sklearn skips a parameter only when its
+        # constraint *is* "no_validation" (in a list it is an unknown
+        # constraint and every fit fails).  as_graph validates the graph.
+        "graph": "no_validation",
         "memory": [None, str, HasMethods(["cache"])],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
