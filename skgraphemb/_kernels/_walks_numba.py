@@ -8,10 +8,14 @@ Everything here works on raw CSR arrays of one graph:
     Out-neighbour positions, **sorted and unique within each row**, so that
     "is ``x`` an out-neighbour of ``t``" is a binary search on row ``t``.
 ``weights`` : float64, shape (nnz,) or (0,)
-    Positive edge weights; an empty array means "unweighted".
-``cumw`` : float64, shape (nnz,) or (0,)
-    Per-row running sums of ``weights`` (see :func:`row_cumulative_weights`);
-    empty when unweighted.
+    Positive edge weights; an empty array means "unweighted", and so do
+    empty alias arrays below.
+``alias_prob``, ``alias_node`` : float64 and int32, shape (nnz,) or (0,)
+    One Walker alias table per row (see :func:`alias_tables`): slot ``j``
+    of row ``v`` keeps ``indices[j]`` with probability ``alias_prob[j]``
+    and otherwise yields ``alias_node[j]``.
+``strength`` : float64, shape (n_nodes,) or (0,)
+    Total out-weight of each node.
 
 Node2vec walks are sampled *exactly* and *on the fly* in O(nnz) memory: a
 proposal is drawn from the first-order (edge-weight) distribution and
@@ -30,6 +34,8 @@ progress, thread count, validation) is :mod:`skgraphemb.walks`.
 
 import numba
 import numpy as np
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from ._random import item_state, next_below, next_float
 
@@ -50,37 +56,116 @@ _MIN_TRIALS = 8
 
 
 # ---------------------------------------------------------------------------
+# Reference-count-free views
+# ---------------------------------------------------------------------------
+
+
+@intrinsic
+def _borrowed(typingctx, arr):
+    """View of ``arr`` without a meminfo, so numba emits no refcount updates.
+
+    Numba increments and decrements an array's reference count whenever the
+    array is bound to a new variable, including every argument of every call
+    to a step function.  Its refcount-pruning pass cannot remove the pairs
+    that straddle the loops of a walk, and the atomic updates then cost more
+    than a step itself (a serial walk ran 2.5x slower than the same code
+    inside ``prange``, whose gufunc receives arrays without meminfos).  With
+    a null meminfo known at compile time, LLVM drops the updates entirely.
+
+    Only use on arrays that the caller keeps alive for the whole kernel
+    call, such as the kernel's own arguments; never on arrays the kernel
+    allocates.
+    """
+
+    def codegen(context, builder, sig, args):
+        ary = context.make_array(sig.args[0])(context, builder, value=args[0])
+        ary.meminfo = cgutils.get_null_value(ary.meminfo.type)
+        return ary._getvalue()
+
+    return arr(arr), codegen
+
+
+# ---------------------------------------------------------------------------
 # Setup kernels
 # ---------------------------------------------------------------------------
 
 
 @numba.njit(parallel=True, cache=True)
-def row_cumulative_weights(indptr, weights):
-    """Running sums of ``weights`` restarted at every CSR row.
+def alias_tables(indptr, indices, weights):
+    """Walker alias tables of every CSR row, for O(1) weighted draws.
+
+    Built with Vose's algorithm, row by row in parallel: slots whose scaled
+    weight ``deg * w / W`` is below 1 ("small") are topped up from slots
+    above 1 ("large").  A draw then picks a slot ``j`` uniformly and keeps
+    ``indices[j]`` with probability ``alias_prob[j]``, else takes
+    ``alias_node[j]``, which gives ``x`` with probability ``w(v, x) / W``.
+    Binary search over running sums would cost O(log deg) dependent memory
+    reads per draw, which is what dominates walks through hubs.
 
     Parameters
     ----------
     indptr : ndarray of int64, shape (n_nodes + 1,)
+    indices : ndarray of int32, shape (nnz,)
     weights : ndarray of float64, shape (nnz,)
-        Positive edge weights.
+        Positive, finite edge weights.
 
     Returns
     -------
-    cumw : ndarray of float64, shape (nnz,)
-        ``cumw[j] = sum(weights[indptr[v]:j + 1])`` for ``j`` in row ``v``,
-        strictly increasing within a row; ``cumw[indptr[v + 1] - 1]`` is the
-        total out-weight of ``v``.  Restarting per row (rather than one global
-        cumulative sum) keeps the rounding error relative to one node's
-        weights, not to the whole graph's.
+    alias_prob : ndarray of float64, shape (nnz,)
+        Probability of keeping the slot's own edge, in (0, 1].
+    alias_node : ndarray of int32, shape (nnz,)
+        Node taken when the slot's own edge is not kept.
+    strength : ndarray of float64, shape (n_nodes,)
+        Total out-weight of each node (0 for nodes without out-edges).
     """
     n_nodes = indptr.shape[0] - 1
-    cumw = np.empty(weights.shape[0], dtype=np.float64)
+    nnz = indices.shape[0]
+    alias_prob = np.empty(nnz, dtype=np.float64)
+    alias_node = np.empty(nnz, dtype=np.int32)
+    strength = np.zeros(n_nodes, dtype=np.float64)
+    # Work lists, row v using slots indptr[v]:indptr[v + 1]: "small" grows
+    # up from the row start, "large" down from the row end.  Every slot is
+    # in at most one list, so they never meet.
+    work = np.empty(nnz, dtype=np.int32)
     for v in numba.prange(n_nodes):
-        acc = 0.0
-        for j in range(indptr[v], indptr[v + 1]):
-            acc += weights[j]
-            cumw[j] = acc
-    return cumw
+        start = indptr[v]
+        end = indptr[v + 1]
+        deg = end - start
+        if deg == 0:
+            continue
+        total = 0.0
+        for j in range(start, end):
+            total += weights[j]
+        strength[v] = total
+        n_small = 0
+        n_large = 0
+        for j in range(start, end):
+            alias_node[j] = indices[j]
+            alias_prob[j] = weights[j] * deg / total
+            if alias_prob[j] < 1.0:
+                work[start + n_small] = j - start
+                n_small += 1
+            else:
+                n_large += 1
+                work[end - n_large] = j - start
+        while n_small > 0 and n_large > 0:
+            n_small -= 1
+            s = start + work[start + n_small]
+            g = start + work[end - n_large]
+            alias_node[s] = indices[g]
+            # Written as (a + b) - 1 rather than a - (1 - b): the rounding
+            # error stays relative to the large slot's value.
+            alias_prob[g] = (alias_prob[g] + alias_prob[s]) - 1.0
+            if alias_prob[g] < 1.0:
+                n_large -= 1
+                work[start + n_small] = g - start
+                n_small += 1
+        # What is left would be exactly 1 in exact arithmetic.
+        for i in range(n_large):
+            alias_prob[start + work[end - 1 - i]] = 1.0
+        for i in range(n_small):
+            alias_prob[start + work[start + i]] = 1.0
+    return alias_prob, alias_node, strength
 
 
 @numba.njit(cache=True)
@@ -112,7 +197,7 @@ def start_permutation(n_nodes, seed, round_index):
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(inline="always", cache=True)
 def edge_position(indptr, indices, u, x):
     """Position ``j`` in ``indices`` of the edge ``u -> x``, or -1 if absent.
 
@@ -131,7 +216,7 @@ def edge_position(indptr, indices, u, x):
     return -1
 
 
-@numba.njit(cache=True)
+@numba.njit(inline="always", cache=True)
 def _linked(indptr, indices, directed, t, x):
     """Whether ``x`` is an out-neighbour of ``t`` (the edge ``t -> x`` exists).
 
@@ -143,7 +228,7 @@ def _linked(indptr, indices, directed, t, x):
     return edge_position(indptr, indices, t, x) >= 0
 
 
-@numba.njit(cache=True)
+@numba.njit(inline="always", cache=True)
 def _bias(indptr, indices, directed, t, x, inv_p, inv_q):
     """Unnormalised node2vec bias ``alpha(t, x)`` for a step ``v -> x``.
 
@@ -161,20 +246,27 @@ def _bias(indptr, indices, directed, t, x, inv_p, inv_q):
 # ---------------------------------------------------------------------------
 # Step functions: one step of one walk.  They return the next node position,
 # or -1 when the current node has no out-edge (the walk ends there).
+#
+# The hot ones are inlined at numba-IR level (``inline="always"``): a real
+# call passes each array as seven scalars and checks an exception status,
+# which cost more than the step itself (second-order walks ran 2-4x slower).
+# ``_walk_one`` stays a plain call, one per walk, so the inlined body is
+# compiled once and shared by the serial and parallel drivers.
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
-def first_order_step(indptr, indices, cumw, v, state):
+@numba.njit(inline="always", cache=True)
+def first_order_step(indptr, indices, alias_prob, alias_node, v, state):
     """Step from ``v`` to an out-neighbour drawn proportionally to edge weight.
 
-    Unweighted graphs (``cumw`` empty) draw uniformly in O(1); weighted ones
-    binary-search the row's running sums in O(log deg(v)).
+    O(1): a uniform slot of the row, then (weighted graphs only) the slot's
+    alias test.
 
     Parameters
     ----------
-    indptr, indices, cumw : ndarray
-        CSR arrays as described in the module docstring.
+    indptr, indices, alias_prob, alias_node : ndarray
+        CSR arrays and alias tables as described in the module docstring;
+        empty alias arrays mean an unweighted graph.
     v : int
         Current node position.
     state : ndarray of uint64, shape (1,)
@@ -189,25 +281,16 @@ def first_order_step(indptr, indices, cumw, v, state):
     end = indptr[v + 1]
     if start == end:
         return -1
-    if cumw.shape[0] == 0:
-        return np.int64(indices[start + next_below(state, end - start)])
-    r = next_float(state) * cumw[end - 1]
-    # First j with cumw[j] > r.  The search stops at end - 1 because
-    # u * total can round up to total itself when u is within 2**-53 of 1.
-    lo = start
-    hi = end - 1
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if cumw[mid] > r:
-            hi = mid
-        else:
-            lo = mid + 1
-    return np.int64(indices[lo])
+    j = start + next_below(state, end - start)
+    if alias_prob.shape[0] == 0 or next_float(state) < alias_prob[j]:
+        return np.int64(indices[j])
+    return np.int64(alias_node[j])
 
 
-@numba.njit(cache=True)
+@numba.njit(inline="always", cache=True)
 def node2vec_rejection_step(
-    indptr, indices, weights, cumw, directed, t, v, inv_p, inv_q, max_trials, state
+    indptr, indices, weights, alias_prob, alias_node, strength,
+    directed, t, v, inv_p, inv_q, max_trials, state,
 ):
     """Try to draw a node2vec step ``t -> v -> x`` by rejection sampling.
 
@@ -230,12 +313,13 @@ def node2vec_rejection_step(
 
     Parameters
     ----------
-    indptr, indices, weights, cumw : ndarray
-        CSR arrays as described in the module docstring.
+    indptr, indices, weights, alias_prob, alias_node, strength : ndarray
+        CSR arrays and alias tables as described in the module docstring.
     directed : bool
         Whether the graph is directed.
     t, v : int
-        Previous and current node positions; ``v`` must have an out-edge.
+        Previous and current node positions: ``t -> v`` is an edge (the
+        one the walk just took), and ``v`` has an out-edge.
     inv_p, inv_q : float
         ``1/p`` and ``1/q``, positive and finite.
     max_trials : int
@@ -269,14 +353,14 @@ def node2vec_rejection_step(
             else:
                 w_vt = weights[j]
         outlier = w_vt * (inv_p - rest_max)
-        total_w = cumw[end - 1] if cumw.shape[0] > 0 else np.float64(end - start)
+        total_w = strength[v] if strength.shape[0] > 0 else np.float64(end - start)
         body = total_w * envelope
     # Any proposal with u * envelope below this is accepted whatever x is.
     sure = min(min(inv_p, envelope), min(1.0, inv_q))
     for _ in range(max_trials):
         if outlier > 0.0 and next_float(state) * (body + outlier) < outlier:
             return np.int64(t)
-        x = first_order_step(indptr, indices, cumw, v, state)
+        x = first_order_step(indptr, indices, alias_prob, alias_node, v, state)
         u = next_float(state) * envelope
         if u < sure:
             return x
@@ -321,8 +405,10 @@ def node2vec_exact_step(indptr, indices, weights, directed, t, v, inv_p, inv_q, 
     return np.int64(indices[end - 1])
 
 
-@numba.njit(cache=True)
-def node2vec_step(indptr, indices, weights, cumw, directed, t, v, inv_p, inv_q, state):
+@numba.njit(inline="always", cache=True)
+def node2vec_step(
+    indptr, indices, weights, alias_prob, alias_node, strength, directed, t, v, inv_p, inv_q, state
+):
     """One exact node2vec step ``t -> v -> x``; -1 if ``v`` has no out-edge.
 
     Rejection sampling first (:func:`node2vec_rejection_step`), then an exact
@@ -333,18 +419,9 @@ def node2vec_step(indptr, indices, weights, cumw, directed, t, v, inv_p, inv_q, 
     if deg == 0:
         return -1
     x = node2vec_rejection_step(
-        indptr,
-        indices,
-        weights,
-        cumw,
-        directed,
-        t,
-        v,
-        inv_p,
-        inv_q,
-        _TRIALS_PER_EDGE * deg + _MIN_TRIALS,
-        state,
-    )
+        indptr, indices, weights, alias_prob, alias_node, strength,
+        directed, t, v, inv_p, inv_q, _TRIALS_PER_EDGE * deg + _MIN_TRIALS, state,
+    )  # fmt: skip
     if x < 0:
         x = node2vec_exact_step(indptr, indices, weights, directed, t, v, inv_p, inv_q, state)
     return x
@@ -357,13 +434,23 @@ def node2vec_step(indptr, indices, weights, cumw, directed, t, v, inv_p, inv_q, 
 
 @numba.njit(cache=True)
 def _walk_one(
-    indptr, indices, weights, cumw, directed, second_order, inv_p, inv_q, seed, walk_index, row
+    indptr, indices, weights, alias_prob, alias_node, strength,
+    directed, second_order, inv_p, inv_q, seed, walk_index, row,
 ):
     """Fill ``row`` with the walk number ``walk_index`` starting at ``row[0]``.
 
     ``row[0]`` holds the start node on entry.  Entries after a dead end
     (a node with no out-edge) are set to -1.
     """
+    # Borrowed here, inside the function that holds the step loop, so that
+    # LLVM sees the missing meminfos wherever the steps are inlined.
+    indptr = _borrowed(indptr)
+    indices = _borrowed(indices)
+    weights = _borrowed(weights)
+    alias_prob = _borrowed(alias_prob)
+    alias_node = _borrowed(alias_node)
+    strength = _borrowed(strength)
+    row = _borrowed(row)
     walk_length = row.shape[0]
     state = item_state(seed, walk_index)
     prev = -1
@@ -371,9 +458,12 @@ def _walk_one(
     k = 1
     while k < walk_length:
         if second_order and prev >= 0:
-            nxt = node2vec_step(indptr, indices, weights, cumw, directed, prev, cur, inv_p, inv_q, state)
+            nxt = node2vec_step(
+                indptr, indices, weights, alias_prob, alias_node, strength,
+                directed, prev, cur, inv_p, inv_q, state,
+            )  # fmt: skip
         else:
-            nxt = first_order_step(indptr, indices, cumw, cur, state)
+            nxt = first_order_step(indptr, indices, alias_prob, alias_node, cur, state)
         if nxt < 0:
             break
         row[k] = nxt
@@ -387,14 +477,16 @@ def _walk_one(
 
 @numba.njit(cache=True)
 def walk_chunk(
-    indptr, indices, weights, cumw, directed, second_order, inv_p, inv_q, seed, first_walk, starts, out
+    indptr, indices, weights, alias_prob, alias_node, strength,
+    directed, second_order, inv_p, inv_q, seed, first_walk, starts, out,
 ):
     """Generate ``starts.shape[0]`` walks into ``out`` on one thread.
 
     Parameters
     ----------
-    indptr, indices, weights, cumw : ndarray
-        CSR arrays as described in the module docstring.
+    indptr, indices, weights, alias_prob, alias_node, strength : ndarray
+        CSR arrays and alias tables as described in the module docstring;
+        all but the first two are empty for unweighted walks.
     directed : bool
         Whether the graph is directed (selects the neighbour test).
     second_order : bool
@@ -412,17 +504,20 @@ def walk_chunk(
     out : ndarray of int32, shape (n_walks, walk_length)
         Written in place: node positions, -1 after a walk ended early.
     """
+    # Without this, slicing ``out[i]`` updates the refcount of ``out``.
+    out = _borrowed(out)
     for i in range(starts.shape[0]):
         out[i, 0] = starts[i]
         _walk_one(
-            indptr, indices, weights, cumw, directed, second_order,
+            indptr, indices, weights, alias_prob, alias_node, strength, directed, second_order,
             inv_p, inv_q, seed, first_walk + i, out[i],
         )  # fmt: skip
 
 
 @numba.njit(parallel=True, cache=True)
 def walk_chunk_parallel(
-    indptr, indices, weights, cumw, directed, second_order, inv_p, inv_q, seed, first_walk, starts, out
+    indptr, indices, weights, alias_prob, alias_node, strength,
+    directed, second_order, inv_p, inv_q, seed, first_walk, starts, out,
 ):
     """Multi-threaded :func:`walk_chunk` (same arguments, same output).
 
@@ -431,9 +526,12 @@ def walk_chunk_parallel(
     function rather than ``njit(walk_chunk, parallel=True)`` because numba's
     on-disk cache keys on the Python function, not on the ``parallel`` flag.
     """
+    # Without this, every thread would update the refcount of ``out`` (one
+    # shared cache line) each time it slices ``out[i]``.
+    out = _borrowed(out)
     for i in numba.prange(starts.shape[0]):
         out[i, 0] = starts[i]
         _walk_one(
-            indptr, indices, weights, cumw, directed, second_order,
+            indptr, indices, weights, alias_prob, alias_node, strength, directed, second_order,
             inv_p, inv_q, seed, first_walk + i, out[i],
         )  # fmt: skip
