@@ -1,0 +1,451 @@
+"""Random walks on graphs: node2vec (second order) and DeepWalk (first order).
+
+This module is the Python driver of the numba kernels in
+:mod:`skgraphemb._kernels._walks_numba`.  It validates parameters, picks the
+sampling strategy, splits the work into bounded chunks (one kernel call
+each), sets the numba thread count for the call, and reports progress.
+
+Walks come back as an int32 matrix of node *positions* (rows of the CSR
+graph, ``0 .. n_nodes - 1``), never as lists of strings; map them to ids
+with ``graph.nodes[walks]`` where needed (mind the ``-1`` padding).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from tqdm.auto import tqdm
+
+from skgraphemb.graph import Graph, GraphLike, as_graph
+from skgraphemb.utils._validation import Integral, Interval, Real, effective_n_jobs, validate_params
+
+__all__ = ["iter_walk_chunks", "random_walks"]
+
+logger = logging.getLogger(__name__)
+
+# Upper bound on the steps (matrix entries) one kernel call produces: about
+# 16 MB of int32 per chunk, and a fraction of a second of work, so progress
+# bars move and Ctrl-C is honoured between chunks.
+_CHUNK_STEPS = 1 << 22
+
+# Chunks with fewer steps than this run on the serial kernel whatever
+# n_jobs says: waking a thread pool costs more than such a chunk's work (and
+# far more on a busy machine).  The output is the same either way.
+_MIN_PARALLEL_STEPS = 1 << 14
+
+# Shared constraints of both public functions (scikit-learn's generated
+# messages: "The 'q' parameter of random_walks must be a float in the range
+# (0, inf). Got -1 instead.").  The open upper bound rejects inf; NaN fails
+# every interval.
+_PARAMETER_CONSTRAINTS = {
+    "graph": "no_validation",  # as_graph checks it
+    "walk_length": [Interval(Integral, 1, None, closed="left")],
+    "num_walks": [Interval(Integral, 1, None, closed="left")],
+    "p": [Interval(Real, 0, math.inf, closed="neither")],
+    "q": [Interval(Real, 0, math.inf, closed="neither")],
+    "random_state": ["random_state"],
+    "n_jobs": [Integral, None],
+    "verbose": ["verbose"],
+}
+
+
+@dataclass(frozen=True)
+class _WalkPlan:
+    """Everything a kernel call needs, resolved once per public call."""
+
+    indptr: NDArray[np.int64]
+    indices: NDArray[np.int32]
+    # The next four are empty when the walk is unweighted.
+    weights: NDArray[np.float64]
+    alias_prob: NDArray[np.float64]
+    alias_node: NDArray[np.int32]
+    strength: NDArray[np.float64]
+    directed: bool
+    second_order: bool
+    p: float
+    q: float
+    seed: int
+    n_nodes: int
+    walk_length: int
+    n_walks: int
+    n_threads: int
+
+    @property
+    def strategy(self) -> str:
+        """Short name of the sampling strategy, for logs and progress bars."""
+        kind = "weighted" if self.weights.shape[0] else "unweighted"
+        if self.second_order:
+            return f"node2vec rejection sampling, {kind}"
+        return f"first order, {kind}"
+
+
+def _readonly(a: NDArray) -> NDArray:
+    # Read-only like the graph's own arrays: numba types read-only arrays
+    # apart, and this way weighted and unweighted walks share one
+    # specialisation of each kernel (one compilation, one cache entry).
+    a.flags.writeable = False
+    return a
+
+
+@contextmanager
+def _numba_threads(n_threads: int) -> Iterator[None]:
+    """Run the body with ``n_threads`` numba threads, then restore the count."""
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
+def _resolve_threads(n_jobs: int | None) -> int:
+    """scikit-learn's ``n_jobs`` -> numba threads, within numba's pool size."""
+    import numba
+
+    return max(1, min(effective_n_jobs(n_jobs), numba.config.NUMBA_NUM_THREADS))
+
+
+def _plan(
+    graph: GraphLike,
+    walk_length: int,
+    num_walks: int,
+    p: float,
+    q: float,
+    random_state,
+    n_jobs: int | None,
+) -> _WalkPlan:
+    """Convert the graph, resolve threads and seed, build alias tables."""
+    from skgraphemb._kernels import _walks_numba as kernels
+    from skgraphemb._kernels._random import seed_from_random_state
+
+    if not isinstance(graph, Graph):
+        graph = as_graph(graph)
+    n_threads = _resolve_threads(n_jobs)
+    weights = graph.weights
+    # Equal weights give the same distribution as no weights, and the
+    # uniform draw needs no tables (memory) and no alias test (a random read).
+    if weights is None or weights.size == 0 or np.all(weights == weights[0]):
+        weights = alias_prob = strength = _readonly(np.empty(0, dtype=np.float64))
+        alias_node = _readonly(np.empty(0, dtype=np.int32))
+    else:
+        with _numba_threads(n_threads):
+            tables = kernels.alias_tables(graph.indptr, graph.indices, weights)
+        alias_prob, alias_node, strength = map(_readonly, tables)
+    p, q = float(p), float(q)
+    return _WalkPlan(
+        indptr=graph.indptr,
+        indices=graph.indices,
+        weights=weights,
+        alias_prob=alias_prob,
+        alias_node=alias_node,
+        strength=strength,
+        directed=bool(graph.directed),
+        # p = q = 1 makes every bias 1: node2vec is then a first-order walk,
+        # and the fast path skips the neighbour tests altogether.
+        second_order=not (p == 1.0 and q == 1.0),
+        p=p,
+        q=q,
+        seed=seed_from_random_state(random_state),
+        n_nodes=int(graph.n_nodes),
+        walk_length=int(walk_length),
+        n_walks=int(num_walks) * int(graph.n_nodes),
+        n_threads=n_threads,
+    )
+
+
+def _start_nodes(plan: _WalkPlan, first: int, last: int, cache: dict) -> NDArray[np.int32]:
+    """Start nodes of walks ``first .. last - 1``.
+
+    Walk ``i`` starts at ``perm_r[i % n_nodes]`` where ``perm_r`` is the
+    permutation of round ``r = i // n_nodes``.  ``cache`` keeps the latest
+    round's permutation: chunks arrive in order, so each permutation is
+    computed once however the rounds and chunks overlap.
+    """
+    from skgraphemb._kernels import _walks_numba as kernels
+
+    n = plan.n_nodes
+    starts = np.empty(last - first, dtype=np.int32)
+    row = first
+    while row < last:
+        r, lo = divmod(row, n)
+        if cache.get("round") != r:
+            cache["round"] = r
+            cache["perm"] = kernels.start_permutation(n, plan.seed, r)
+        hi = min(n, lo + (last - row))
+        starts[row - first : row - first + hi - lo] = cache["perm"][lo:hi]
+        row += hi - lo
+    return starts
+
+
+def _generate(
+    plan: _WalkPlan,
+    chunk_size: int,
+    out: NDArray[np.int32] | None,
+    verbose: int,
+) -> Iterator[NDArray[np.int32]]:
+    """Run the kernel chunk by chunk; yield each chunk's walk matrix.
+
+    With ``out`` given, chunks are written into (and yielded as views of)
+    ``out``; otherwise each chunk is a fresh array.
+    """
+    from skgraphemb._kernels import _walks_numba as kernels
+
+    logger.debug(
+        "random walks: %d nodes, %d walks of length %d, p=%g, q=%g, %s, "
+        "%d thread(s), chunks of %d walks",
+        plan.n_nodes, plan.n_walks, plan.walk_length, plan.p, plan.q,
+        plan.strategy, plan.n_threads, chunk_size,
+    )  # fmt: skip
+    desc = f"Generating walks (node2vec, p={plan.p:g}, q={plan.q:g})"
+    cache: dict = {}
+    busy = 0.0  # time in this generator, not in the consumer between chunks
+    with tqdm(total=plan.n_walks, desc=desc, unit="walk", disable=not verbose) as bar:
+        for first in range(0, plan.n_walks, chunk_size):
+            t0 = time.perf_counter()
+            last = min(first + chunk_size, plan.n_walks)
+            starts = _start_nodes(plan, first, last, cache)
+            if out is None:
+                dest = np.empty((last - first, plan.walk_length), dtype=np.int32)
+            else:
+                dest = out[first:last]
+            args = (
+                plan.indptr, plan.indices, plan.weights,
+                plan.alias_prob, plan.alias_node, plan.strength,
+                plan.directed, plan.second_order, 1.0 / plan.p, 1.0 / plan.q,
+                plan.seed, first, starts, dest,
+            )  # fmt: skip
+            if plan.n_threads == 1 or dest.size < _MIN_PARALLEL_STEPS:
+                # The serial kernel needs no thread pool at all, which also
+                # keeps n_jobs=1 safe inside forked worker processes.
+                kernels.walk_chunk(*args)
+            else:
+                with _numba_threads(plan.n_threads):
+                    kernels.walk_chunk_parallel(*args)
+            bar.update(last - first)
+            busy += time.perf_counter() - t0
+            yield dest
+    steps = plan.n_walks * (plan.walk_length - 1)
+    logger.info(
+        "Generated %d walks of length %d in %.3f s (%.1f M steps/s, %s, %d thread(s))",
+        plan.n_walks, plan.walk_length, busy, steps / max(busy, 1e-12) / 1e6,
+        plan.strategy, plan.n_threads,
+    )  # fmt: skip
+
+
+def _default_chunk_size(walk_length: int) -> int:
+    return max(1, _CHUNK_STEPS // walk_length)
+
+
+# Parameter descriptions shared by the public functions' docstrings.
+_DOC_FRAGMENTS = {
+    "walk_parameters": """graph : Graph or graph-like
+        The graph to walk on; anything but a :class:`~skgraphemb.Graph` is
+        converted with :func:`skgraphemb.as_graph`.
+    walk_length : int
+        Number of nodes in each walk, the start node included.
+    num_walks : int
+        Number of walks started from every node.
+    p : float, default=1.0
+        Return parameter: a low ``p`` makes walks step back to the previous
+        node often.
+    q : float, default=1.0
+        In-out parameter: ``q < 1`` favours moving away from the previous
+        node (DFS-like), ``q > 1`` staying near it (BFS-like).""",
+    "n_jobs": """n_jobs : int, default=None
+        Number of threads.  ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means all processors.
+        Capped at ``numba.config.NUMBA_NUM_THREADS``.""",
+}
+
+
+def _fill_doc(func):
+    """Substitute the shared ``{name}`` fragments into ``func.__doc__``."""
+    for name, text in _DOC_FRAGMENTS.items():
+        func.__doc__ = func.__doc__.replace("{" + name + "}", text)
+    return func
+
+
+@validate_params(_PARAMETER_CONSTRAINTS, prefer_skip_nested_validation=True)
+@_fill_doc
+def random_walks(
+    graph: GraphLike,
+    *,
+    walk_length: int,
+    num_walks: int,
+    p: float = 1.0,
+    q: float = 1.0,
+    random_state=None,
+    n_jobs: int | None = None,
+    verbose: int = 0,
+) -> NDArray[np.int32]:
+    """Generate node2vec random walks from every node of a graph.
+
+    Each walk starts at a node and moves along out-edges.  The first step
+    from the start node ``v`` goes to ``x`` with probability proportional to
+    the edge weight ``w(v, x)``.  Every later step, from ``v`` having arrived
+    from ``t``, goes to ``x`` with probability proportional to
+    ``w(v, x) * alpha(t, x)`` (Grover & Leskovec, 2016), where ``alpha`` is
+    ``1/p`` if ``x == t``, 1 if the edge ``t -> x`` exists, and ``1/q``
+    otherwise.  ``p = q = 1`` is a first-order (DeepWalk) walk and runs on
+    a faster path.
+
+    Parameters
+    ----------
+    {walk_parameters}
+    random_state : int, RandomState instance or None, default=None
+        Seeds the walks.  With an int, the walks are identical for any
+        ``n_jobs``.
+    {n_jobs}
+    verbose : int, default=0
+        Show a progress bar when > 0.
+
+    Returns
+    -------
+    walks : ndarray of int32, shape (num_walks * n_nodes, walk_length)
+        Node positions (rows of ``graph``; ids are ``graph.nodes[walks]``).
+        Rows ``r * n_nodes`` to ``(r + 1) * n_nodes - 1`` form round ``r``:
+        one walk from every node, in an order shuffled per round.  A walk
+        that reaches a node without out-edges stops there, and the rest of
+        its row is -1; so is the row of a walk that starts at an isolated
+        node, after its first entry.
+
+    See Also
+    --------
+    iter_walk_chunks : The same walks as a stream of smaller arrays.
+    skgraphemb.Node2VecEmbedder : Walks plus skip-gram embeddings.
+
+    Notes
+    -----
+    Sampling is exact and needs O(edges) memory: no table of transition
+    probabilities per (previous, current) pair is built, unlike the
+    original node2vec and PecanPy's ``PreComp`` mode, whose tables grow
+    with the sum of squared degrees.  A second-order step proposes ``x``
+    with probability proportional to ``w(v, x)`` and accepts it with
+    probability ``alpha(t, x) / max(alpha)`` (rejection sampling, as in
+    KnightKing); the excess of a large ``1/p`` on the return edge is
+    sampled separately, so small ``p`` does not make most proposals fail.
+    A step whose proposals keep being rejected (extreme ``p``, ``q``) falls
+    back to computing the step's distribution exactly, which bounds its
+    cost by O(deg(v) log deg).
+
+    On directed graphs the in-out test uses the out-edge ``t -> x``, as
+    PecanPy does: ``x`` counts as a neighbour of ``t`` (bias 1) only if
+    ``t -> x`` exists, not if just ``x -> t`` does.
+
+    First-order draws take O(1) time: uniform on unweighted graphs, and
+    through one Walker alias table per node on weighted ones (built per
+    call, 12 bytes per stored edge).  A graph whose weights are all equal
+    is walked as an unweighted one (same distribution, no tables).
+
+    Every walk draws from its own counter-based random stream keyed by
+    ``(seed, walk index)``, and each round's start order from a stream keyed
+    by ``(seed, round)``, so the walks do not depend on the thread count or
+    on chunking: :func:`iter_walk_chunks` yields exactly these rows.
+
+    The result takes ``4 * num_walks * n_nodes * walk_length`` bytes; use
+    :func:`iter_walk_chunks` to stream walks on large graphs.
+
+    References
+    ----------
+    .. [1] A. Grover and J. Leskovec, "node2vec: Scalable Feature Learning
+       for Networks", KDD 2016.
+    .. [2] K. Yang, M. Zhang, K. Chen, X. Ma, Y. Bai and Y. Jiang,
+       "KnightKing: A Fast Distributed Graph Random Walk Engine", SOSP 2019.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from skgraphemb import random_walks
+    >>> G = nx.karate_club_graph()
+    >>> walks = random_walks(G, walk_length=5, num_walks=2, p=1.0, q=0.5, random_state=0)
+    >>> walks.shape, walks.dtype
+    ((68, 5), dtype('int32'))
+    >>> sorted(walks[:34, 0]) == list(range(34))  # round 0 starts once at every node
+    True
+    """
+    plan = _plan(graph, walk_length, num_walks, p, q, random_state, n_jobs)
+    out = np.empty((plan.n_walks, plan.walk_length), dtype=np.int32)
+    for _ in _generate(plan, _default_chunk_size(plan.walk_length), out, verbose):
+        pass
+    return out
+
+
+@validate_params(
+    {**_PARAMETER_CONSTRAINTS, "chunk_size": [Interval(Integral, 1, None, closed="left"), None]},
+    prefer_skip_nested_validation=True,
+)
+@_fill_doc
+def iter_walk_chunks(
+    graph: GraphLike,
+    *,
+    walk_length: int,
+    num_walks: int,
+    p: float = 1.0,
+    q: float = 1.0,
+    chunk_size: int | None = None,
+    random_state=None,
+    n_jobs: int | None = None,
+    verbose: int = 0,
+) -> Iterator[NDArray[np.int32]]:
+    """Generate the walks of :func:`random_walks` as a stream of chunks.
+
+    Concatenating the chunks gives exactly ``random_walks(graph, ...)``
+    with the same arguments and an integer ``random_state``, for any
+    ``chunk_size`` and ``n_jobs``.  Only one chunk is held at a time, so
+    consumers such as a skip-gram trainer can process graphs whose full walk
+    matrix would not fit in memory.
+
+    Parameters are checked when this function is called, not when the
+    first chunk is requested.
+
+    Parameters
+    ----------
+    {walk_parameters}
+    chunk_size : int, default=None
+        Walks (rows) per chunk; the last chunk may be shorter.  ``None``
+        bounds a chunk to about four million entries (16 MB).  Chunks need
+        not align with rounds of ``n_nodes`` walks.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the walks.  ``None`` or a ``RandomState`` draws one seed when
+        this function is called; the whole stream then uses it.
+    {n_jobs}
+    verbose : int, default=0
+        Show a progress bar over the whole stream when > 0.
+
+    Yields
+    ------
+    walks : ndarray of int32, shape (chunk_size, walk_length)
+        Consecutive rows of the matrix :func:`random_walks` returns (see
+        there for the layout).  Each chunk is a new array that the consumer
+        may keep or modify.
+
+    See Also
+    --------
+    random_walks : All walks in one matrix.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> import numpy as np
+    >>> from skgraphemb.walks import iter_walk_chunks, random_walks
+    >>> G = nx.karate_club_graph()
+    >>> chunks = list(iter_walk_chunks(G, walk_length=10, num_walks=3, q=2.0,
+    ...                                chunk_size=40, random_state=0))
+    >>> [c.shape[0] for c in chunks]
+    [40, 40, 22]
+    >>> all_at_once = random_walks(G, walk_length=10, num_walks=3, q=2.0, random_state=0)
+    >>> bool((np.concatenate(chunks) == all_at_once).all())
+    True
+    """
+    plan = _plan(graph, walk_length, num_walks, p, q, random_state, n_jobs)
+    size = _default_chunk_size(plan.walk_length) if chunk_size is None else int(chunk_size)
+    return _generate(plan, size, None, verbose)

@@ -1,0 +1,275 @@
+"""The public walk driver: layout, graph invariants, exact distributions,
+reproducibility across threads and chunking, validation, progress."""
+
+from __future__ import annotations
+
+import logging
+
+import joblib
+import networkx as nx
+import numba
+import numpy as np
+import pytest
+from scipy import stats
+
+from skgraphemb import as_graph
+import skgraphemb.walks as walks_module
+from skgraphemb.walks import iter_walk_chunks, random_walks
+
+
+def _edge_set(graph):
+    """Stored CSR entries (u, x) as codes u * n + x."""
+    rows = np.repeat(np.arange(graph.n_nodes), np.diff(graph.indptr))
+    return rows * graph.n_nodes + graph.indices
+
+
+def _check_walk_invariants(graph, walks, num_walks):
+    n = graph.n_nodes
+    assert walks.dtype == np.int32
+    assert walks.shape[0] == num_walks * n
+    # Round r is one walk from every node, in a shuffled order.
+    for r in range(num_walks):
+        np.testing.assert_array_equal(np.sort(walks[r * n : (r + 1) * n, 0]), np.arange(n))
+    # -1 only as a suffix, and never in the first column.
+    ended = walks < 0
+    assert not ended[:, 0].any()
+    assert (np.diff(ended.astype(np.int8), axis=1) >= 0).all()
+    # Every consecutive pair of a walk is an edge of the graph.
+    a, b = walks[:, :-1].ravel(), walks[:, 1:].ravel()
+    step = b >= 0
+    assert np.isin(a[step].astype(np.int64) * n + b[step], _edge_set(graph)).all()
+    # A walk only ends early at a node without out-edges.
+    lengths = (~ended).sum(axis=1)
+    last = walks[np.arange(len(walks)), lengths - 1]
+    early = lengths < walks.shape[1]
+    assert (np.diff(graph.indptr)[last[early]] == 0).all()
+
+
+@pytest.mark.parametrize("p, q", [(1.0, 1.0), (0.5, 2.0), (2.0, 0.25)])
+def test_walks_follow_edges_undirected_weighted(karate_graph, p, q):
+    assert karate_graph.weights is not None  # karate carries interaction counts
+    walks = random_walks(karate_graph, walk_length=20, num_walks=5, p=p, q=q, random_state=0)
+    _check_walk_invariants(karate_graph, walks, 5)
+    assert (walks >= 0).all()  # connected and undirected: no walk ends early
+
+
+@pytest.mark.parametrize("p, q", [(1.0, 1.0), (0.5, 2.0)])
+def test_directed_dead_end_stops_walks(directed_dead_end_graph, p, q):
+    g = directed_dead_end_graph
+    walks = random_walks(g, walk_length=12, num_walks=30, p=p, q=q, random_state=1)
+    _check_walk_invariants(g, walks, 30)
+    (sink,) = g.positions(["sink"])
+    from_sink = walks[walks[:, 0] == sink]
+    assert (from_sink[:, 1:] == -1).all()
+    # Walks reach the sink, end there, and never repeat it.
+    reached = (walks == sink).any(axis=1)
+    assert reached.sum() > from_sink.shape[0]
+    assert ((walks == sink).sum(axis=1) <= 1).all()
+
+
+def test_isolated_nodes_and_self_loops():
+    G = nx.Graph([(0, 1), (1, 2)])
+    G.add_node(3)  # isolated
+    G.add_edge(4, 4)  # only a self-loop
+    g = as_graph(G)
+    walks = random_walks(g, walk_length=6, num_walks=3, p=0.5, q=2.0, random_state=0)
+    _check_walk_invariants(g, walks, 3)
+    (iso, loop) = g.positions([3, 4])
+    np.testing.assert_array_equal(walks[walks[:, 0] == iso][:, 1:], -1)
+    np.testing.assert_array_equal(walks[walks[:, 0] == loop], loop)
+
+
+def test_walk_length_one(karate_graph):
+    walks = random_walks(karate_graph, walk_length=1, num_walks=2, random_state=0)
+    assert walks.shape == (68, 1)
+    _check_walk_invariants(karate_graph, walks, 2)
+
+
+def test_graph_like_input_is_converted(karate, karate_graph):
+    kwargs = dict(walk_length=8, num_walks=2, p=0.5, q=2.0, random_state=3)
+    np.testing.assert_array_equal(random_walks(karate, **kwargs), random_walks(karate_graph, **kwargs))
+
+
+@pytest.mark.parametrize("p, q", [(1.0, 1.0), (0.5, 2.0)])
+def test_same_seed_same_walks_for_any_n_jobs(karate_graph, p, q):
+    kwargs = dict(walk_length=15, num_walks=40, p=p, q=q)
+    one = random_walks(karate_graph, n_jobs=1, random_state=42, **kwargs)
+    assert one.size >= walks_module._MIN_PARALLEL_STEPS  # n_jobs=2 runs in parallel
+    two = random_walks(karate_graph, n_jobs=2, random_state=42, **kwargs)
+    all_cores = random_walks(karate_graph, n_jobs=-1, random_state=42, **kwargs)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_array_equal(one, all_cores)
+    other = random_walks(karate_graph, n_jobs=2, random_state=43, **kwargs)
+    assert not np.array_equal(one, other)
+    assert not np.array_equal(one[:, 0], other[:, 0])  # start order is seeded too
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 34, 50, 10_000])
+def test_chunks_concatenate_to_the_full_matrix(karate_graph, chunk_size):
+    kwargs = dict(walk_length=9, num_walks=3, p=2.0, q=0.5, random_state=5)
+    chunks = list(iter_walk_chunks(karate_graph, chunk_size=chunk_size, n_jobs=2, **kwargs))
+    assert all(c.shape[0] == chunk_size for c in chunks[:-1])
+    assert 1 <= chunks[-1].shape[0] <= chunk_size
+    np.testing.assert_array_equal(np.concatenate(chunks), random_walks(karate_graph, **kwargs))
+
+
+def test_unseeded_and_random_state_instances(karate_graph):
+    kwargs = dict(walk_length=10, num_walks=2, q=0.5)
+    a = random_walks(karate_graph, random_state=None, **kwargs)
+    b = random_walks(karate_graph, random_state=None, **kwargs)
+    assert not np.array_equal(a, b)
+    c = random_walks(karate_graph, random_state=np.random.RandomState(0), **kwargs)
+    d = random_walks(karate_graph, random_state=np.random.RandomState(0), **kwargs)
+    np.testing.assert_array_equal(c, d)
+
+
+def test_equal_weights_walk_like_no_weights():
+    edges = np.array([[0, 1], [1, 2], [2, 0], [2, 3], [3, 4]])
+    plain = as_graph(edges)
+    doubled = as_graph(np.c_[edges, np.full(len(edges), 2.0)])
+    assert plain.weights is None and doubled.weights is not None
+    kwargs = dict(walk_length=10, num_walks=3, p=0.5, q=2.0, random_state=0)
+    np.testing.assert_array_equal(random_walks(plain, **kwargs), random_walks(doubled, **kwargs))
+
+
+def test_thread_count_is_restored(karate_graph):
+    # Sizes above _MIN_PARALLEL_STEPS, so that the parallel kernel runs.
+    before = numba.get_num_threads()
+    random_walks(karate_graph, walk_length=15, num_walks=40, n_jobs=2, random_state=0)
+    assert numba.get_num_threads() == before
+    assert 1100 * 15 >= walks_module._MIN_PARALLEL_STEPS
+    chunks = iter_walk_chunks(karate_graph, walk_length=15, num_walks=80, n_jobs=2, chunk_size=1100)
+    for _ in chunks:
+        assert numba.get_num_threads() == before  # also between chunks
+
+
+def test_n_jobs_follows_joblib_parallel_config(karate_graph, caplog):
+    with caplog.at_level(logging.DEBUG, logger="skgraphemb.walks"):
+        random_walks(karate_graph, walk_length=5, num_walks=1, random_state=0)
+        with joblib.parallel_config(n_jobs=2):
+            random_walks(karate_graph, walk_length=5, num_walks=1, random_state=0)
+    threads = [r.getMessage() for r in caplog.records if "thread(s), chunks" in r.getMessage()]
+    assert "1 thread(s)" in threads[0] and "2 thread(s)" in threads[1]
+
+
+# -- exact distributions ------------------------------------------------------
+
+# Weighted undirected: 0-3 is not an edge; a self-loop at 1.
+UNDIRECTED = [(0, 1, 1.0), (0, 2, 2.0), (1, 2, 0.5), (1, 3, 3.0), (2, 3, 1.0), (1, 1, 0.7)]
+# Weighted directed: 3 -> 0 exists but 0 -> 3 does not; 4 is a sink.
+DIRECTED = [
+    (0, 1, 1.0), (1, 0, 2.0), (1, 2, 1.0), (1, 3, 1.5), (1, 4, 2.0),
+    (0, 2, 1.0), (3, 0, 1.0), (2, 1, 1.0), (3, 1, 1.0),
+]  # fmt: skip
+
+
+def _weighted_graph(edges, directed):
+    G = nx.DiGraph() if directed else nx.Graph()
+    G.add_weighted_edges_from(edges)
+    return as_graph(G)
+
+
+def _second_step_frequencies(graph, t, v, p, q, num_walks):
+    """Counts of the third node of 3-node walks that begin t -> v."""
+    walks = random_walks(graph, walk_length=3, num_walks=num_walks, p=p, q=q, random_state=0)
+    (tp, vp) = graph.positions([t, v])
+    hits = walks[(walks[:, 0] == tp) & (walks[:, 1] == vp), 2]
+    return graph.nodes[hits]
+
+
+@pytest.mark.parametrize(
+    "edges, directed, t, v, p, q, expected",
+    [
+        # Hand-computed: N(1) = {0: 1.0, 1: 0.7, 2: 0.5, 3: 3.0} reached from
+        # t=0; biases 1/p (x=0), 1 (1 and 2 neighbour 0), 1/q (x=3).
+        (UNDIRECTED, False, 0, 1, 0.5, 2.0, {0: 2.0, 1: 0.7, 2: 0.5, 3: 1.5}),
+        (UNDIRECTED, False, 0, 1, 4.0, 0.25, {0: 0.25, 1: 0.7, 2: 0.5, 3: 12.0}),
+        (UNDIRECTED, False, 0, 1, 1.0, 1.0, {0: 1.0, 1: 0.7, 2: 0.5, 3: 3.0}),
+        # Directed, t=0, v=1: out-edges of 1 to 0 (2.0), 2 (1.0), 3 (1.5),
+        # 4 (2.0); 0 -> 2 exists (bias 1); 0 -> 3 does not, though 3 -> 0
+        # does (bias 1/q); nor 0 -> 4.
+        (DIRECTED, True, 0, 1, 0.5, 2.0, {0: 4.0, 2: 1.0, 3: 0.75, 4: 1.0}),
+        (DIRECTED, True, 0, 1, 0.25, 1.0, {0: 8.0, 2: 1.0, 3: 1.5, 4: 2.0}),
+        (DIRECTED, True, 0, 1, 1.0, 1.0, {0: 2.0, 2: 1.0, 3: 1.5, 4: 2.0}),
+    ],
+)
+def test_second_step_matches_node2vec_probabilities(edges, directed, t, v, p, q, expected):
+    graph = _weighted_graph(edges, directed)
+    seen = _second_step_frequencies(graph, t, v, p, q, num_walks=20_000)
+    xs = sorted(expected)
+    probs = np.array([expected[x] for x in xs]) / sum(expected.values())
+    counts = np.array([(seen == x).sum() for x in xs])
+    assert counts.sum() == len(seen) > 2_000
+    assert stats.chisquare(counts, len(seen) * probs).pvalue > 1e-4
+    if (p, q) != (1.0, 1.0):  # the test tells node2vec from a first-order walk
+        weight = {(a, b): w for a, b, w in edges}
+        if not directed:
+            weight.update({(b, a): w for a, b, w in edges})
+        first = np.array([weight[v, x] for x in xs])
+        assert stats.chisquare(counts, len(seen) * first / first.sum()).pvalue < 1e-12
+
+
+def test_first_step_is_proportional_to_weight():
+    graph = _weighted_graph(DIRECTED, directed=True)
+    walks = random_walks(graph, walk_length=2, num_walks=20_000, random_state=0)
+    for v in (0, 1, 3):  # the nodes with several out-edges
+        (vp,) = graph.positions([v])
+        row = slice(graph.indptr[vp], graph.indptr[vp + 1])
+        counts = np.bincount(walks[walks[:, 0] == vp, 1], minlength=graph.n_nodes)
+        expected = 20_000 * graph.weights[row] / graph.weights[row].sum()
+        assert counts[graph.indices[row]].sum() == 20_000
+        assert stats.chisquare(counts[graph.indices[row]], expected).pvalue > 1e-4
+
+
+def test_first_order_visits_are_proportional_to_strength(karate_graph):
+    # The stationary law of a weighted first-order walk on a connected
+    # undirected graph is proportional to each node's total edge weight.
+    walks = random_walks(karate_graph, walk_length=120, num_walks=40, random_state=0)
+    visits = np.bincount(walks[:, 20:].ravel(), minlength=karate_graph.n_nodes)
+    strength = np.add.reduceat(karate_graph.weights, karate_graph.indptr[:-1])
+    total_variation = 0.5 * np.abs(visits / visits.sum() - strength / strength.sum()).sum()
+    assert total_variation < 0.02
+
+
+# -- validation and reporting -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"walk_length": 0}, "walk_length"),
+        ({"walk_length": 2.5}, "walk_length"),
+        ({"walk_length": "80"}, "walk_length"),
+        ({"num_walks": 0}, "num_walks"),
+        ({"num_walks": -3}, "num_walks"),
+        ({"p": 0.0}, "p"),
+        ({"p": -1.0}, "p"),
+        ({"p": np.inf}, "p"),
+        ({"p": np.nan}, "p"),
+        ({"q": 0}, "q"),
+        ({"q": float("inf")}, "q"),
+        ({"q": "0.5"}, "q"),
+        ({"n_jobs": 1.5}, "n_jobs"),
+        ({"random_state": "seed"}, "random_state"),
+    ],
+)
+def test_invalid_parameters(karate_graph, params, name):
+    kwargs = {"walk_length": 5, "num_walks": 1, **params}
+    with pytest.raises(ValueError, match=f"'{name}' parameter of random_walks"):
+        random_walks(karate_graph, **kwargs)
+    with pytest.raises(ValueError, match=f"'{name}' parameter of iter_walk_chunks"):
+        iter_walk_chunks(karate_graph, **kwargs)  # checked at the call, not at next()
+
+
+def test_invalid_chunk_size(karate_graph):
+    with pytest.raises(ValueError, match="'chunk_size' parameter of iter_walk_chunks"):
+        iter_walk_chunks(karate_graph, walk_length=5, num_walks=1, chunk_size=0)
+
+
+def test_progress_bar_and_timing_log(karate_graph, capsys, caplog):
+    with caplog.at_level(logging.INFO, logger="skgraphemb.walks"):
+        random_walks(karate_graph, walk_length=5, num_walks=2, p=1, q=0.5, verbose=1)
+    assert "Generating walks (node2vec, p=1, q=0.5)" in capsys.readouterr().err
+    assert any("Generated 68 walks of length 5" in r.getMessage() for r in caplog.records)
+    random_walks(karate_graph, walk_length=5, num_walks=2)
+    assert capsys.readouterr().err == ""
