@@ -601,8 +601,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help/--version (0) or a usage error (2)
         return e.code if isinstance(e.code, int) else 0
+    # One BLAS thread: the linear algebra here is many small logistic
+    # regressions (thousands of rows, <= a few hundred columns), where BLAS
+    # threads add synchronisation, not speed; on a busy machine their
+    # spin-waiting made a 3x3 Cora grid search ~10x slower.  The embedders'
+    # own threads (--n-jobs) are not affected.
+    from threadpoolctl import threadpool_limits
+
     try:
-        with _logging(args.verbose):
+        with _logging(args.verbose), threadpool_limits(limits=1, user_api="blas"):
             return args.func(args)
     except _USER_ERRORS as e:
         if args.verbose >= 2:
