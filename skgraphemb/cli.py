@@ -256,6 +256,12 @@ def write_embedding(embedder, path: str | Path) -> list[Path]:
     return [path]
 
 
+def _print_written(written: list[Path], what: str) -> None:
+    print(f"{what} {written[0]}")
+    if len(written) > 1:  # .npy: the ids are in a file beside the matrix
+        print(f"node ids (row order): {written[1]}")
+
+
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Right-aligned plain-text table."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
@@ -287,9 +293,7 @@ def _cmd_embed(args: argparse.Namespace) -> int:
         f"{args.method}: embedded {_describe(data)} into {est.embedding_.shape[1]} "
         f"dimensions in {est.fit_time_:.2f} s"
     )
-    print(f"wrote {written[0]}")
-    if len(written) > 1:
-        print(f"node ids (row order): {written[1]}")
+    _print_written(written, "wrote")
     return 0
 
 
@@ -472,9 +476,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     print(f"best: {best_params}  macro-F1 {_pm(res['mean_test_score'][i], res['std_test_score'][i])}")
     print(f"searched in {time.perf_counter() - start:.1f} s")
     if written:
-        print(f"wrote best embedding to {written[0]}")
-        if len(written) > 1:
-            print(f"node ids (row order): {written[1]}")
+        _print_written(written, "wrote best embedding to")
     if plot is not None:
         _plot_grid(plot, results, names, f"{args.method} on {data.name}: macro-F1, {args.cv}-fold CV")
         print(f"wrote plot to {plot}")
