@@ -1,0 +1,489 @@
+"""Numba kernels for skip-gram with negative sampling (SGNS) on node walks.
+
+Only ``@njit`` functions live here: arrays in, arrays out, no sklearn, gensim,
+logging or tqdm.  The Python driver :mod:`skgraphemb._skipgram` owns the
+vocabulary statistics, the learning-rate schedule, chunking and progress.
+
+Layout of the shared arrays
+---------------------------
+``walks``
+    ``(n_walks, walk_length)`` int32 node positions, ``-1`` after a walk ends.
+``syn0``, ``syn1``
+    ``(n_nodes, d)`` float32, C-contiguous: input ("embedding") and output
+    ("context") vectors.  Both are updated in place, Hogwild style, by all
+    threads at once.
+``keep``
+    ``(n_nodes,)`` uint64: a token of node ``v`` survives frequent-token
+    subsampling when a 32-bit uniform draw is ``< keep[v]`` (``2**32`` keeps
+    always), which is gensim's ``sample_int`` test.
+``neg_threshold``, ``neg_alias``
+    ``(n_nodes,)`` uint64 / int32 alias table (:func:`alias_table`) of the
+    negative-sampling distribution, unigram^0.75 over the nodes that occur.
+
+Algorithm
+---------
+gensim's skip-gram trains, for each centre token ``c`` and each context token
+``x`` in its (randomly reduced) window, the input vector of ``x`` against the
+output vector of ``c`` (label 1) and ``K`` freshly drawn negatives (label 0):
+``2 * window * (K + 1)`` level-1 BLAS calls per centre.  Following Ji et al.
+(2016) we draw the ``K`` negatives once per centre and share them across its
+window.  The ``B`` context input rows ``X`` and the ``K + 1`` output rows
+``Y`` then give a ``B x (K + 1)`` logit matrix ``X Y^T``, and both gradients
+are small matrix products (``G Y`` for the inputs, ``G^T X`` for the
+outputs); the ``B + K + 1`` rows (a few KiB) stay in L1 while they are
+reused, which is where the speed comes from.  Both gradients are taken at
+the values before the centre's update, as in a minibatch; a node that occurs
+twice in the window receives both contributions.
+
+Randomness comes from :mod:`._random`: every walk seeds its own stream from
+``(seed, walk index)``, so a walk's subsampling, window sizes and negatives
+do not depend on which thread runs it.
+"""
+
+import numba
+import numpy as np
+from numba import prange
+
+from ._random import item_state, next_below, next_float, next_u64
+
+# Range of word2vec.c's sigmoid table; beyond it the sigmoid is taken as
+# exactly 0 or 1.
+MAX_EXP = 6.0
+_U32_SHIFT = np.uint64(32)
+_U32_MASK = np.uint64(0xFFFFFFFF)
+
+
+@numba.njit(cache=True)
+def init_vectors(n_nodes, dimensions, seed):
+    """Input-vector initialisation, uniform in ``[-1/d, 1/d)``.
+
+    gensim 4's scale (``prep_vectors``), twice word2vec.c's ``0.5/d``: with
+    one epoch on BlogCatalog walks the smaller scale loses about 0.006
+    macro-F1.  Row ``v`` is drawn from the stream ``(seed, v)``, so a node's
+    initial vector does not depend on the number of nodes, on the walks or
+    on threads: the gensim adapter uses it for nodes that never occur.
+
+    Returns
+    -------
+    vectors : ndarray of shape (n_nodes, dimensions), float32
+    """
+    out = np.empty((n_nodes, dimensions), dtype=np.float32)
+    scale = 2.0 / dimensions
+    for v in range(n_nodes):
+        state = item_state(seed, v)
+        for t in range(dimensions):
+            out[v, t] = np.float32((next_float(state) - 0.5) * scale)
+    return out
+
+
+@numba.njit(cache=True)
+def count_tokens(walks, counts):
+    """Add the occurrences of each node in ``walks`` to ``counts`` (int64).
+
+    Counting stops at the first ``-1`` of a row (end of that walk).  Returns
+    the number of tokens counted.
+    """
+    total = 0
+    for i in range(walks.shape[0]):
+        for t in range(walks.shape[1]):
+            v = walks[i, t]
+            if v < 0:
+                break
+            counts[v] += 1
+            total += 1
+    return total
+
+
+@numba.njit(cache=True)
+def walk_lengths(walks):
+    """Effective length of each walk (position of its first ``-1``), int64."""
+    n, length = walks.shape
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        m = length
+        for t in range(length):
+            if walks[i, t] < 0:
+                m = t
+                break
+        out[i] = m
+    return out
+
+
+@numba.njit(cache=True)
+def format_walks(walks):
+    """Render walks as ASCII text: one walk per line, tokens separated by spaces.
+
+    This is the corpus-file format gensim's multi-core ``corpus_file`` mode
+    reads; formatting in numba avoids millions of Python ``str`` objects.
+    Walks of length zero are skipped (gensim would count an empty sentence).
+
+    Returns
+    -------
+    buffer : ndarray of uint8
+    """
+    n, length = walks.shape
+    # Upper bound: 10 digits + a separator per token.
+    buf = np.empty(n * length * 11 + n, dtype=np.uint8)
+    digits = np.empty(20, dtype=np.uint8)
+    pos = 0
+    for i in range(n):
+        written = 0
+        for t in range(length):
+            v = walks[i, t]
+            if v < 0:
+                break
+            if written > 0:
+                buf[pos] = 32  # ' '
+                pos += 1
+            nd = 0
+            while True:
+                digits[nd] = 48 + v % 10
+                nd += 1
+                v //= 10
+                if v == 0:
+                    break
+            for k in range(nd - 1, -1, -1):
+                buf[pos] = digits[k]
+                pos += 1
+            written += 1
+        if written > 0:
+            buf[pos] = 10  # '\n'
+            pos += 1
+    return buf[:pos]
+
+
+@numba.njit(cache=True)
+def alias_table(weights):
+    """Walker/Vose alias table for drawing indices proportionally to ``weights``.
+
+    An O(1), branch-light draw (see :func:`_draw_alias`); a binary search
+    over a cumulative table costs ~14 unpredictable branches per negative,
+    more than the rest of a centre's bookkeeping together.
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n,), float64
+        Non-negative, with a positive sum.
+
+    Returns
+    -------
+    threshold : ndarray of shape (n,), uint64
+        Slot ``i`` keeps ``i`` when a 32-bit uniform draw is below
+        ``threshold[i]`` (at most ``2**32``), else takes ``alias[i]``.
+    alias : ndarray of shape (n,), int32
+    """
+    n = weights.shape[0]
+    scaled = weights * (n / weights.sum())
+    threshold = np.empty(n, dtype=np.uint64)
+    alias = np.arange(n).astype(np.int32)
+    small = np.empty(n, dtype=np.int64)
+    large = np.empty(n, dtype=np.int64)
+    n_small = 0
+    n_large = 0
+    for i in range(n):
+        if scaled[i] < 1.0:
+            small[n_small] = i
+            n_small += 1
+        else:
+            large[n_large] = i
+            n_large += 1
+    while n_small > 0 and n_large > 0:
+        n_small -= 1
+        s = small[n_small]
+        g = large[n_large - 1]
+        threshold[s] = np.uint64(scaled[s] * 4294967296.0)
+        alias[s] = g
+        # The large slot donates what the small one lacks.
+        scaled[g] = (scaled[g] + scaled[s]) - 1.0
+        if scaled[g] < 1.0:
+            n_large -= 1
+            small[n_small] = g
+            n_small += 1
+    # Leftovers are 1 up to rounding: they always keep themselves.
+    for q in range(n_large):
+        threshold[large[q]] = np.uint64(4294967296)
+    for q in range(n_small):
+        threshold[small[q]] = np.uint64(4294967296)
+    return threshold, alias
+
+
+@numba.njit(inline="always", cache=True)
+def _draw_alias(threshold, alias, state):
+    """One draw from an :func:`alias_table`: the high 32 bits of a 64-bit
+    draw pick the slot, the low 32 bits toss its coin."""
+    u = next_u64(state)
+    slot = np.int64(((u >> _U32_SHIFT) * np.uint64(threshold.shape[0])) >> _U32_SHIFT)
+    if (u & _U32_MASK) < threshold[slot]:
+        return slot
+    return np.int64(alias[slot])
+
+
+# Micro-kernels on groups of rows.  Each loads its shared row once per SIMD
+# block and streams up to four others past it, turning level-1 work into
+# small register-blocked products; LLVM vectorises them over the embedding
+# dimension (several reductions in one loop are fine under fastmath).
+#
+# They take 2-D arrays plus row numbers, never row views, and hold a single
+# loop with no branching around it: numba reference-counts views and, in
+# inlined callees with richer control flow, the callee's array arguments
+# (atomic NRT_incref/decref calls its refcount pruning cannot pair across
+# loops), which cost more than the arithmetic.  The grouping logic therefore
+# lives in the caller.
+
+
+@numba.njit(inline="always", cache=True)
+def _dot4(X, a, Y, rows, k):
+    """``X[a] . Y[rows[k + i]]`` for ``i < 4``."""
+    b0 = rows[k]
+    b1 = rows[k + 1]
+    b2 = rows[k + 2]
+    b3 = rows[k + 3]
+    f0 = f1 = f2 = f3 = np.float32(0.0)
+    for t in range(X.shape[1]):
+        xt = X[a, t]
+        f0 += xt * Y[b0, t]
+        f1 += xt * Y[b1, t]
+        f2 += xt * Y[b2, t]
+        f3 += xt * Y[b3, t]
+    return f0, f1, f2, f3
+
+
+@numba.njit(inline="always", cache=True)
+def _dot2(X, a, Y, rows, k):
+    b0 = rows[k]
+    b1 = rows[k + 1]
+    f0 = f1 = np.float32(0.0)
+    for t in range(X.shape[1]):
+        xt = X[a, t]
+        f0 += xt * Y[b0, t]
+        f1 += xt * Y[b1, t]
+    return f0, f1
+
+
+@numba.njit(inline="always", cache=True)
+def _dot1(X, a, Y, rows, k):
+    b0 = rows[k]
+    f0 = np.float32(0.0)
+    for t in range(X.shape[1]):
+        f0 += X[a, t] * Y[b0, t]
+    return f0
+
+
+@numba.njit(inline="always", cache=True)
+def _axpy4(Z, z, coef, c, V, rows, k):
+    """``Z[z] += sum_{i < 4} coef[c, k + i] * V[rows[k + i]]``."""
+    a0 = coef[c, k]
+    a1 = coef[c, k + 1]
+    a2 = coef[c, k + 2]
+    a3 = coef[c, k + 3]
+    v0 = rows[k]
+    v1 = rows[k + 1]
+    v2 = rows[k + 2]
+    v3 = rows[k + 3]
+    for t in range(Z.shape[1]):
+        Z[z, t] += a0 * V[v0, t] + a1 * V[v1, t] + a2 * V[v2, t] + a3 * V[v3, t]
+
+
+@numba.njit(inline="always", cache=True)
+def _axpy2(Z, z, coef, c, V, rows, k):
+    a0 = coef[c, k]
+    a1 = coef[c, k + 1]
+    v0 = rows[k]
+    v1 = rows[k + 1]
+    for t in range(Z.shape[1]):
+        Z[z, t] += a0 * V[v0, t] + a1 * V[v1, t]
+
+
+@numba.njit(inline="always", cache=True)
+def _axpy1(Z, z, coef, c, V, rows, k):
+    a0 = coef[c, k]
+    v0 = rows[k]
+    for t in range(Z.shape[1]):
+        Z[z, t] += a0 * V[v0, t]
+
+
+@numba.njit(fastmath=True, cache=True)
+def _train_walk(walk, syn0, syn1, keep, neg_threshold, neg_alias, sigmoid,
+                window, negative, alpha, state, sentence, contexts, targets,
+                labels, grad, grad_t, out_grad):
+    """One SGNS pass over one walk; returns the number of kept tokens.
+
+    Scratch buffers, owned by the calling thread: ``sentence`` (int32,
+    ``>= len(walk)``), ``contexts`` (int32, ``2 * window``), ``targets``
+    (int32, ``K + 1``), ``labels`` (float32, ``K + 1``), ``grad`` (float32,
+    ``(2 * window, K + 1)``), ``grad_t`` (its transpose) and ``out_grad``
+    (float32, ``(K + 1, d)``, all zeros on entry and again on return).
+    """
+    dim = syn0.shape[1]
+    n_targets = negative + 1
+    table_scale = (sigmoid.shape[0] - 1) / (2.0 * MAX_EXP)
+    alpha32 = np.float32(alpha)
+
+    # Frequent-token subsampling first, then windows over what is left, as
+    # gensim does: dropping a token brings its neighbours closer.
+    length = 0
+    for t in range(walk.shape[0]):
+        v = walk[t]
+        if v < 0:
+            break
+        if (next_u64(state) >> _U32_SHIFT) < keep[v]:
+            sentence[length] = v
+            length += 1
+
+    for i in range(length):
+        centre = sentence[i]
+        # Reduced window b in 1..window, drawn per centre as in word2vec.c.
+        b = window - next_below(state, window)
+        n_ctx = 0
+        for j in range(max(0, i - b), min(length, i + b + 1)):
+            if j != i:
+                contexts[n_ctx] = sentence[j]
+                n_ctx += 1
+        if n_ctx == 0:
+            continue
+
+        # Target 0 is the centre's output vector (label 1); the K negatives
+        # are shared by the whole window.  A negative equal to the centre is
+        # masked out (label -1, zero gradient), as gensim skips it.
+        targets[0] = centre
+        labels[0] = 1.0
+        for k in range(1, n_targets):
+            neg = _draw_alias(neg_threshold, neg_alias, state)
+            targets[k] = neg
+            labels[k] = -1.0 if neg == centre else 0.0
+
+        # G = X Y^T, then g = (label - sigmoid(G)) * alpha.  The sigmoid is
+        # word2vec.c's table, saturating beyond +-MAX_EXP.
+        for r in range(n_ctx):
+            a = contexts[r]
+            k = 0
+            while k + 4 <= n_targets:
+                grad[r, k], grad[r, k + 1], grad[r, k + 2], grad[r, k + 3] = _dot4(
+                    syn0, a, syn1, targets, k)
+                k += 4
+            if k + 2 <= n_targets:
+                grad[r, k], grad[r, k + 1] = _dot2(syn0, a, syn1, targets, k)
+                k += 2
+            if k < n_targets:
+                grad[r, k] = _dot1(syn0, a, syn1, targets, k)
+            for k in range(n_targets):
+                f = grad[r, k]
+                label = labels[k]
+                if label < 0.0:
+                    g = np.float32(0.0)
+                elif f >= MAX_EXP:
+                    g = (label - np.float32(1.0)) * alpha32
+                elif f <= -MAX_EXP:
+                    g = label * alpha32
+                else:
+                    g = (label - sigmoid[int((f + MAX_EXP) * table_scale)]) * alpha32
+                grad[r, k] = g
+                grad_t[k, r] = g
+
+        # Output gradient G^T X from the inputs before their update (out_grad
+        # is all zeros here: the caller passes it zeroed, and the output
+        # update below zeroes it again) ...
+        for k in range(n_targets):
+            r = 0
+            while r + 4 <= n_ctx:
+                _axpy4(out_grad, k, grad_t, k, syn0, contexts, r)
+                r += 4
+            if r + 2 <= n_ctx:
+                _axpy2(out_grad, k, grad_t, k, syn0, contexts, r)
+                r += 2
+            if r < n_ctx:
+                _axpy1(out_grad, k, grad_t, k, syn0, contexts, r)
+        # ... the input update X += G Y from the outputs before theirs ...
+        for r in range(n_ctx):
+            a = contexts[r]
+            k = 0
+            while k + 4 <= n_targets:
+                _axpy4(syn0, a, grad, r, syn1, targets, k)
+                k += 4
+            if k + 2 <= n_targets:
+                _axpy2(syn0, a, grad, r, syn1, targets, k)
+                k += 2
+            if k < n_targets:
+                _axpy1(syn0, a, grad, r, syn1, targets, k)
+        # ... then the outputs.  Repeated rows simply receive summed updates.
+        for k in range(n_targets):
+            if labels[k] >= 0.0:
+                y = targets[k]
+                for t in range(dim):
+                    syn1[y, t] += out_grad[k, t]
+                    out_grad[k, t] = 0.0
+            else:
+                for t in range(dim):
+                    out_grad[k, t] = 0.0
+    return length
+
+
+@numba.njit(cache=True)
+def sigmoid_table(size):
+    """Logistic function sampled at ``size + 1`` points on ``[-MAX_EXP, MAX_EXP]``.
+
+    A table lookup replaces one scalar ``expf`` call per (context, target)
+    pair, which costs as much as the pair's 128-wide dot product; word2vec.c
+    and gensim use the same table (1000 intervals).
+    """
+    out = np.empty(size + 1, dtype=np.float32)
+    for i in range(size + 1):
+        x = -MAX_EXP + 2.0 * MAX_EXP * i / size
+        out[i] = 1.0 / (1.0 + np.exp(-x))
+    return out
+
+
+def _train_walks(walks, first_walk, alphas, syn0, syn1, keep, neg_threshold,
+                 neg_alias, sigmoid, window, negative, seed):
+    """SGNS over a chunk of walks, Hogwild across walks.
+
+    Parameters
+    ----------
+    walks : ndarray of shape (n_walks, walk_length), int32
+        Node positions, ``-1`` padded.
+    first_walk : int
+        Global index of ``walks[0]`` (in the whole run, across epochs); walk
+        ``i`` draws from the stream ``(seed, first_walk + i)``.
+    alphas : ndarray of shape (n_walks,), float64
+        Learning rate for each walk (the driver's linear schedule).
+    syn0, syn1 : ndarray of shape (n_nodes, d), float32
+        Updated in place.
+    keep : ndarray of shape (n_nodes,), uint64
+        Subsampling thresholds (module docstring).
+    neg_threshold, neg_alias : ndarray of shape (n_nodes,)
+        :func:`alias_table` of the negative-sampling distribution.
+    sigmoid : ndarray, float32
+        :func:`sigmoid_table`.
+    window, negative, seed : int
+
+    Returns
+    -------
+    n_trained : int
+        Tokens kept after subsampling (the effective words trained).
+    """
+    n_walks, walk_length = walks.shape
+    dim = syn0.shape[1]
+    n_targets = negative + 1
+    kept = np.zeros(n_walks, dtype=np.int64)
+    for i in prange(n_walks):
+        # Scratch is per walk so that prange iterations share nothing; the
+        # allocations are negligible next to a walk's training work.
+        sentence = np.empty(walk_length, dtype=np.int32)
+        contexts = np.empty(2 * window, dtype=np.int32)
+        targets = np.empty(n_targets, dtype=np.int32)
+        labels = np.empty(n_targets, dtype=np.float32)
+        grad = np.empty((2 * window, n_targets), dtype=np.float32)
+        grad_t = np.empty((n_targets, 2 * window), dtype=np.float32)
+        out_grad = np.zeros((n_targets, dim), dtype=np.float32)
+        state = item_state(seed, first_walk + i)
+        kept[i] = _train_walk(walks[i], syn0, syn1, keep, neg_threshold,
+                              neg_alias, sigmoid, window, negative, alphas[i],
+                              state, sentence, contexts, targets, labels, grad,
+                              grad_t, out_grad)
+    return kept.sum()
+
+
+# Compiled once at module level (umap's pattern) so that repeated fits reuse
+# the on-disk cache; the serial variant is the bitwise-reproducible path.
+train_walks_serial = numba.njit(_train_walks, fastmath=True, cache=True)
+train_walks_parallel = numba.njit(_train_walks, fastmath=True, parallel=True, cache=True)
