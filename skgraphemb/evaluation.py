@@ -172,11 +172,9 @@ def evaluate_node_classification(
     >>> mean > 0.8
     True
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import f1_score
     from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
-    from sklearn.multiclass import OneVsRestClassifier
     from sklearn.preprocessing import MultiLabelBinarizer
+    from threadpoolctl import threadpool_limits
 
     X, labels = _align(embedding, labels, nodes)
     if isinstance(labels, np.ndarray) and labels.ndim == 2:
@@ -199,6 +197,19 @@ def evaluate_node_classification(
         splitter = (ShuffleSplit if multilabel else StratifiedShuffleSplit)(
             n_splits=cv, train_size=train_size, random_state=random_state
         )
+    # Small logistic regressions gain nothing from BLAS threads, and right
+    # after a numba parallel kernel (OpenMP workers still spinning) threaded
+    # OpenBLAS calls can run 100x slower on a 2-core machine: use one thread.
+    with threadpool_limits(limits=1, user_api="blas"):
+        macro, micro = _cross_validate(X, Y, splitter, multilabel, C, n_jobs)
+    return NodeClassificationScore(np.array(macro), np.array(micro), multilabel)
+
+
+def _cross_validate(X, Y, splitter, multilabel: bool, C: float, n_jobs) -> tuple[list, list]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.multiclass import OneVsRestClassifier
+
     macro, micro = [], []
     for train, test in splitter.split(X, Y):
         clf = LogisticRegression(C=C, max_iter=1000)
@@ -219,4 +230,4 @@ def evaluate_node_classification(
             y_true = Y[test]
         macro.append(f1_score(y_true, pred, average="macro", zero_division=0))
         micro.append(f1_score(y_true, pred, average="micro", zero_division=0))
-    return NodeClassificationScore(np.array(macro), np.array(micro), multilabel)
+    return macro, micro
