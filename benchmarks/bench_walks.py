@@ -144,7 +144,10 @@ def main(argv=None):
     if args.gen_nodes > 0:
         graph = generated_graph(args.gen_nodes, args.gen_degree, args.seed)
         bench_graph("Generated power-law graph (Chung-Lu, log-normal weights)", graph, args)
-    print("\n(numba reported threading layer:", numba.threading_layer(), ")")
+    try:
+        print(f"\nnumba threading layer: {numba.threading_layer()}")
+    except ValueError:  # no parallel kernel ran (e.g. --n-jobs 1 on unweighted graphs)
+        pass
 
 
 if __name__ == "__main__":
