@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from skgraphemb.graph import Graph, NodeIndex, as_graph
@@ -113,6 +114,12 @@ class BaseGraphEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
 
     def _ids_from_X(self, X, *, reset: bool) -> np.ndarray:
         """X as a 1-d array of node ids (1-d sequence or a single column)."""
+        if sp.issparse(X):
+            raise TypeError(
+                "X is a sparse matrix, but with `graph` set X must hold node ids: sparse "
+                "input is not supported here. To embed a graph given as a sparse adjacency "
+                "matrix, pass it to fit with `graph` unset."
+            )
         if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # DataFrame column
             if X.shape[1] != 1:
                 raise ValueError(
@@ -128,6 +135,13 @@ class BaseGraphEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
                 arr = arr.astype(np.int64)
         else:
             arr = np.asarray(X)
+        if arr.dtype.kind == "c":
+            raise ValueError("Complex data not supported: X must hold node ids")
+        if arr.ndim == 2 and arr.shape[1] == 0:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is "
+                "required: X must be a column of node ids"
+            )
         if arr.ndim == 2:
             if arr.shape[1] != 1:
                 raise ValueError(
