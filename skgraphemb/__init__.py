@@ -19,6 +19,7 @@ _LAZY = {
     "read_edgelist": "skgraphemb.graph",
     "read_labels": "skgraphemb.graph",
     "random_walks": "skgraphemb.walks",
+    "iter_walk_chunks": "skgraphemb.walks",
     "Node2VecEmbedder": "skgraphemb.node2vec",
     "evaluate_node_classification": "skgraphemb.evaluation",
     "load_karate": "skgraphemb.datasets",
@@ -36,7 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from skgraphemb.exceptions import GraphFormatError, UnknownNodeError
     from skgraphemb.graph import Graph, as_graph, read_edgelist, read_labels
     from skgraphemb.node2vec import Node2VecEmbedder
-    from skgraphemb.walks import random_walks
+    from skgraphemb.walks import iter_walk_chunks, random_walks
 
 
 def __getattr__(name: str):
