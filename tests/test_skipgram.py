@@ -20,7 +20,7 @@ from skgraphemb._skipgram import (
     train_gensim,
     train_skipgram,
 )
-from skgraphemb.walks import random_walks
+from skgraphemb.walks import iter_walk_chunks, random_walks
 
 # Small but real settings: the kernels run the same code paths as on large
 # graphs (windows wider than some walks, several negatives, subsampling on).
@@ -102,6 +102,17 @@ def test_chunking_and_streaming_do_not_change_the_result(communities):
     from_callable = train_skipgram(lambda: iter(pieces), graph.n_nodes, seed=5, **SMALL)
     np.testing.assert_array_equal(whole, from_list)
     np.testing.assert_array_equal(whole, from_callable)
+
+
+def test_streams_walks_from_the_walk_generator(communities):
+    """A callable over iter_walk_chunks re-generates the same walks on every
+    pass, so nothing of the size of the walk matrix is ever held."""
+    graph, walks, _ = communities
+    stream = lambda: iter_walk_chunks(graph, walk_length=30, num_walks=10, chunk_size=64, random_state=0)  # noqa: E731
+    np.testing.assert_array_equal(
+        train_skipgram(stream, graph.n_nodes, seed=2, **SMALL),
+        train_skipgram(walks, graph.n_nodes, seed=2, **SMALL),
+    )
 
 
 def test_padding_ends_walks():
