@@ -133,7 +133,10 @@ def main(argv=None) -> int:
                 cv=args.splits, train_size=0.5, random_state=0, n_jobs=args.threads,
             )
             f1[name].append((score.mean, score.micro_mean))
-            print(f"  run {rep + 1}/{args.repeats} {name:<20s} {wall[name][-1]:6.2f}s  macro-F1 {score.mean:.4f}", flush=True)
+            print(
+                f"  run {rep + 1}/{args.repeats} {name:<20s} {wall[name][-1]:6.2f}s  macro-F1 {score.mean:.4f}",
+                flush=True,
+            )
 
     ref = "gensim-file" if "gensim-file" in trainers else next(iter(trainers))
     ref_median = statistics.median(wall[ref])

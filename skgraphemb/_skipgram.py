@@ -9,9 +9,10 @@ as :func:`skgraphemb.walks.random_walks` returns them) into node vectors:
   all the work, reduced random windows, frequent-token subsampling,
   unigram^0.75 negatives) but draws the negatives once per centre token and
   shares them across its window (Ji et al., 2016), which turns the inner
-  loops into small matrix products.  On BlogCatalog walks it trains about
-  4x faster than gensim with the same threads (5x less CPU time) at the
-  same node-classification F1 (``benchmarks/bench_skipgram.py``).
+  loops into small matrix products.  On BlogCatalog walks (8.25M tokens,
+  2 threads) it trains in 6 s where gensim takes 43-50 s, using 8x less
+  CPU time, at node-classification F1 within 0.003 of gensim's
+  (``benchmarks/bench_skipgram.py``).
 * :func:`train_gensim`, gensim's :class:`~gensim.models.Word2Vec`, fed from
   a temporary text file written by a numba kernel (gensim's multi-core
   ``corpus_file`` mode) or from a lazy iterable, never from a list of
@@ -534,13 +535,14 @@ def train_gensim(
     The vocabulary is built from token counts taken by a numba kernel
     (``build_vocab_from_freq``), not by gensim's Python scan of the corpus.
 
-    ``corpus="file"`` is the default because it is faster on several
-    threads: its workers parse their part of the file without the GIL,
-    while ``"iterable"`` needs a Python producer thread that competes with
-    them (BlogCatalog, 8.25M tokens, 2 threads on a busy 2-core machine:
-    41 s against 44 s, median of 3, and 13% less in a quieter single run).
-    Writing the file takes about 0.1 s per million tokens and about 5 bytes
-    per token of temporary disk space.
+    ``corpus="file"`` is the default because its workers parse their part
+    of the file without the GIL, while ``"iterable"`` needs a Python
+    producer thread that competes with them and with any other Python
+    thread; gensim documents near-linear scaling with workers for
+    ``corpus_file`` only.  On BlogCatalog (8.25M tokens, 2 workers) it took
+    22 s against 25 s on an idle 2-core machine; on a busy one the two were
+    equal within noise (42-50 s).  Writing the file takes under 0.1 s per
+    million tokens and about 5 bytes per token of temporary disk space.
 
     In ``corpus_file`` mode gensim decays the learning rate of each worker
     by the worker's own share of the words measured against the whole

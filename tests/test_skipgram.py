@@ -178,7 +178,8 @@ def test_gensim_corpus_modes(communities, corpus):
     assert _neighbour_purity(Z, labels) >= 0.85
 
 
-def _reference_sgns(walks, first_walk, alphas, syn0, syn1, keep, neg_threshold, neg_alias, sigmoid, window, negative, seed):
+def _reference_sgns(walks, first_walk, alphas, syn0, syn1, keep, neg_threshold, neg_alias, sigmoid,
+                    window, negative, seed):
     """The kernel's algorithm written plainly in numpy (float64), replaying
     the kernel's random streams: per centre, G = X Y^T over the window's
     contexts X and the targets Y (centre + shared negatives), then
@@ -204,8 +205,10 @@ def _reference_sgns(walks, first_walk, alphas, syn0, syn1, keep, neg_threshold, 
             live = np.array([k == 0 or t != centre for k, t in enumerate(targets)])
             X, Y = syn0[ctx].astype(np.float64), syn1[targets].astype(np.float64)
             G = X @ Y.T
-            idx = ((np.clip(G, -kernels.MAX_EXP, kernels.MAX_EXP) + kernels.MAX_EXP) * scale).astype(int)
-            s = np.where(G >= kernels.MAX_EXP, 1.0, np.where(G <= -kernels.MAX_EXP, 0.0, sigmoid[np.minimum(idx, len(sigmoid) - 1)]))
+            # word2vec.c's table inside (-MAX_EXP, MAX_EXP), exactly 0 or 1 outside.
+            m = kernels.MAX_EXP
+            idx = np.minimum(((np.clip(G, -m, m) + m) * scale).astype(int), len(sigmoid) - 1)
+            s = np.where(G >= m, 1.0, np.where(G <= -m, 0.0, sigmoid[idx]))
             g = (labels - s) * np.float32(alphas[i]) * live
             np.add.at(syn0, ctx, (g @ Y).astype(np.float32))
             np.add.at(syn1, np.array(targets)[live], (g.T @ X)[live].astype(np.float32))
