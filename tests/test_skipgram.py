@@ -331,6 +331,32 @@ def test_bad_parameters():
         train_gensim(walks, 5, word2vec_kwargs={"vector_size": 8})
 
 
+def test_learning_rate_steps_like_gensim(monkeypatch):
+    """Each walk trains at gensim's rate for the 10,000-token job it would
+    fall in: alpha - (alpha - min_alpha) * (epoch + done / total) / epochs,
+    with done rounded down to a multiple of 10,000 tokens."""
+    recorded = []
+    serial = kernels.train_walks_serial
+
+    def spy(walks, first_walk, alphas, *args):
+        recorded.append(alphas.copy())
+        return serial(walks, first_walk, alphas, *args)
+
+    monkeypatch.setattr(kernels, "train_walks_serial", spy)
+    walks = np.arange(500 * 50, dtype=np.int32).reshape(500, 50) % 97
+    walks[::7, 45:] = -1  # uneven lengths
+    lengths = (walks >= 0).sum(axis=1)
+    total = int(lengths.sum())
+    train_skipgram(walks, 97, dimensions=4, epochs=2, alpha=0.5, min_alpha=0.1, seed=0)
+    alphas = np.concatenate(recorded).reshape(2, len(walks))
+    done = np.cumsum(lengths) - lengths
+    done -= done % 10_000
+    for epoch in range(2):
+        np.testing.assert_allclose(alphas[epoch], 0.5 - 0.4 * (epoch + done / total) / 2)
+        # three jobs per epoch: tokens 0.., 10,000.., 20,000..
+        assert len(np.unique(alphas[epoch])) == 3
+
+
 def test_large_chunks_are_split(monkeypatch):
     """Kernel calls see bounded chunks; the split is invisible in results."""
     import skgraphemb._skipgram as sg
