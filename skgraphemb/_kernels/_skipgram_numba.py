@@ -25,7 +25,8 @@ Algorithm
 gensim's skip-gram trains, for each centre token ``c`` and each context token
 ``x`` in its (randomly reduced) window, the input vector of ``x`` against the
 output vector of ``c`` (label 1) and ``K`` freshly drawn negatives (label 0):
-``2 * window * (K + 1)`` level-1 BLAS calls per centre.  Following Ji et al.
+a dot product and two axpys of length ``d`` per (context, target) pair, each
+a separate level-1 BLAS call on rows scattered in memory.  Following Ji et al.
 (2016) we draw the ``K`` negatives once per centre and share them across its
 window.  The ``B`` context input rows ``X`` and the ``K + 1`` output rows
 ``Y`` then give a ``B x (K + 1)`` logit matrix ``X Y^T``, and both gradients
