@@ -54,7 +54,9 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         Final learning rate.
     sample : float, default=1e-3
         Down-sampling threshold for frequent (high-degree) nodes, as in
-        word2vec; 0 disables it.
+        word2vec and the node2vec/PecanPy packages; 0 disables it.  On small
+        graphs (below ~1,000 nodes) every node is "frequent" by this rule and
+        most tokens are dropped: use ``sample=0`` there.
     graph : graph-like, default=None
         The graph to embed.  When set, ``X`` in ``fit``/``transform`` holds
         node ids, so the embedder can sit in a ``Pipeline`` that a
@@ -122,7 +124,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     >>> from skgraphemb import Node2VecEmbedder
     >>> G = nx.karate_club_graph()
     >>> emb = Node2VecEmbedder(dimensions=16, walk_length=20, num_walks=10,
-    ...                        q=0.5, random_state=0)
+    ...                        q=0.5, sample=0, random_state=0)
     >>> Z = emb.fit_transform(G)
     >>> Z.shape, Z.dtype
     ((34, 16), dtype('float32'))
