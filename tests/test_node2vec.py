@@ -164,17 +164,28 @@ def _count_cached_embeddings(location: Path) -> int:
     return sum(1 for _ in location.rglob("output.pkl"))
 
 
-def test_memory_caches_embeddings_across_cv_folds(tmp_path, karate_graph, karate_labels):
-    """A 2x2 p/q grid with cv=3 computes 4 embeddings, not 12."""
+def test_memory_caches_embeddings_across_cv_folds(tmp_path, monkeypatch, karate_graph, karate_labels):
+    """A 3x3 p/q grid with cv=5 computes 9 embeddings, not 45."""
     pipe = Pipeline(
         [
             ("n2v", Node2VecEmbedder(**FAST, graph=karate_graph, random_state=0, memory=str(tmp_path))),
             ("clf", LogisticRegression(max_iter=1000)),
         ]
     )
-    search = GridSearchCV(pipe, {"n2v__p": [0.5, 2.0], "n2v__q": [0.5, 2.0]}, cv=3, scoring="f1_macro")
+    calls = []
+    original = Node2VecEmbedder._embed
+
+    def counting_embed(self, graph, seed):
+        calls.append((self.p, self.q))
+        return original(self, graph, seed)
+
+    grid = {"n2v__p": [0.5, 1.0, 2.0], "n2v__q": [0.5, 1.0, 2.0]}
+    search = GridSearchCV(pipe, grid, cv=5, scoring="f1_macro")
+    monkeypatch.setattr(Node2VecEmbedder, "_embed", counting_embed)
     search.fit(np.arange(34), karate_labels)
-    assert _count_cached_embeddings(tmp_path) == 4
+    # 9 candidates x 5 folds + the refit = 46 fits, but only 9 embeddings
+    assert len(calls) == 9 and len(set(calls)) == 9
+    assert _count_cached_embeddings(tmp_path) == 9
     assert 0 <= search.best_score_ <= 1
     # the cached embedding is the one a fresh fit computes
     best = search.best_estimator_.named_steps["n2v"]
