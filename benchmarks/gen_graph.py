@@ -1,0 +1,216 @@
+"""Large random graphs with power-law degrees, for scale benchmarks.
+
+The generator is Chung-Lu (Chung & Lu 2002): node ``i`` gets an expected
+degree ``w_i`` proportional to ``(i + 1) ** (-1 / (exponent - 1))``, so the
+degree distribution has a power-law tail with that exponent, and each edge
+joins two nodes drawn independently with probability proportional to ``w``.
+Sampling is vectorised (inverse CDF by ``searchsorted`` on chunks of edges),
+so 1M nodes / 10M edges take well under a minute and about 1 GB of memory.
+
+Self-loops are dropped and duplicate edges merged, then more edges are drawn
+until the graph has exactly ``n_edges`` undirected edges.  Nodes that got no
+edge are then given one edge each (to a node drawn proportionally to
+``w``), so the graph has no isolated node.  Node ids are shuffled so that
+hubs are not all at small ids.
+
+Use from other benchmarks::
+
+    from gen_graph import chung_lu_edges, load_or_generate
+    edges = chung_lu_edges(100_000, 1_000_000, seed=0)          # (m, 2) int32
+    edges = load_or_generate("/tmp/graphs", 1_000_000, 10_000_000)  # cached .npy
+
+or from the command line, writing the ``../shared/data/<name>/`` format
+(``edges.tsv.gz``: ``src<TAB>dst`` with ``src <= dst``, sorted) plus a README::
+
+    python benchmarks/gen_graph.py OUT_DIR --nodes 1000000 --edges 10000000
+    python benchmarks/gen_graph.py OUT_DIR --nodes 1000000 --edges 10000000 --format npy
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import time
+from pathlib import Path
+
+import numpy as np
+
+_CHUNK = 2_000_000  # edges drawn per vectorised step (bounds temporary memory)
+
+
+def expected_degrees(n_nodes, n_edges, exponent=2.5, max_degree=None):
+    """Chung-Lu weights: expected degree of each node, summing to ``2 n_edges``.
+
+    ``max_degree`` caps the largest hubs (the mass above the cap is spread
+    over the other nodes by renormalising).
+    """
+    if exponent <= 2:
+        raise ValueError(f"exponent must be > 2 for a finite mean degree; got {exponent}")
+    w = (np.arange(1, n_nodes + 1, dtype=np.float64)) ** (-1.0 / (exponent - 1.0))
+    w *= 2.0 * n_edges / w.sum()
+    if max_degree is not None:
+        for _ in range(20):  # a few rounds: renormalising can lift capped nodes again
+            np.minimum(w, max_degree, out=w)
+            w *= 2.0 * n_edges / w.sum()
+            if w.max() <= max_degree * 1.0001:
+                break
+    return w
+
+
+def chung_lu_edges(
+    n_nodes,
+    n_edges,
+    *,
+    exponent=2.5,
+    max_degree=None,
+    seed=0,
+    shuffle_ids=True,
+    connect_isolated=True,
+):
+    """Undirected Chung-Lu graph as an ``(n_edges', 2)`` int32 edge array.
+
+    Parameters
+    ----------
+    n_nodes, n_edges : int
+        Nodes and undirected edges wanted.  Edges between distinct nodes,
+        no duplicates; ``connect_isolated`` may add a few more edges.
+    exponent : float, default=2.5
+        Power-law exponent of the degree distribution (> 2).
+    max_degree : float, default=None
+        Cap on expected degrees.
+    seed : int, default=0
+        Seed of numpy's ``default_rng``.
+    shuffle_ids : bool, default=True
+        Randomly relabel nodes, so that ids and degrees are unrelated.
+    connect_isolated : bool, default=True
+        Give every node that got no edge one edge.
+
+    Returns
+    -------
+    edges : ndarray of int32, shape (m, 2)
+        ``edges[:, 0] < edges[:, 1]``, sorted lexicographically.
+    """
+    if n_edges > n_nodes * (n_nodes - 1) // 4:
+        raise ValueError("n_edges is too large for a sparse random graph on n_nodes")
+    rng = np.random.default_rng(seed)
+    w = expected_degrees(n_nodes, n_edges, exponent, max_degree)
+    cdf = np.cumsum(w)
+    cdf /= cdf[-1]
+
+    def draw(m):
+        """``m`` candidate edges as int64 keys ``u * n + v`` with ``u < v``."""
+        u = np.searchsorted(cdf, rng.random(m), side="right").astype(np.int64)
+        v = np.searchsorted(cdf, rng.random(m), side="right").astype(np.int64)
+        np.minimum(u, n_nodes - 1, out=u)  # guards the rounding at cdf[-1]
+        np.minimum(v, n_nodes - 1, out=v)
+        keep = u != v
+        lo, hi = np.minimum(u[keep], v[keep]), np.maximum(u[keep], v[keep])
+        return lo * n_nodes + hi
+
+    keys = np.empty(0, dtype=np.int64)
+    want = n_edges
+    while len(keys) < n_edges:
+        # Draw the missing edges plus a margin for loops and duplicates.
+        parts = [keys]
+        todo = int(want * 1.05) + 1000
+        while todo > 0:
+            parts.append(draw(min(todo, _CHUNK)))
+            todo -= _CHUNK
+        keys = np.unique(np.concatenate(parts))
+        want = n_edges - len(keys)
+    if len(keys) > n_edges:  # drop the surplus at random
+        keys = np.sort(rng.choice(keys, size=n_edges, replace=False))
+
+    if connect_isolated:
+        degree = np.bincount(keys // n_nodes, minlength=n_nodes)
+        degree += np.bincount(keys % n_nodes, minlength=n_nodes)
+        lonely = np.flatnonzero(degree == 0).astype(np.int64)
+        if lonely.size:
+            other = np.searchsorted(cdf, rng.random(lonely.size), side="right").astype(np.int64)
+            other = np.minimum(other, n_nodes - 1)
+            other[other == lonely] = (other[other == lonely] + 1) % n_nodes
+            lo, hi = np.minimum(lonely, other), np.maximum(lonely, other)
+            keys = np.unique(np.concatenate([keys, lo * n_nodes + hi]))
+
+    u = (keys // n_nodes).astype(np.int32)
+    v = (keys % n_nodes).astype(np.int32)
+    del keys
+    if shuffle_ids:
+        perm = rng.permutation(n_nodes).astype(np.int32)
+        u, v = perm[u], perm[v]
+        u, v = np.minimum(u, v), np.maximum(u, v)
+        order = np.lexsort((v, u))
+        u, v = u[order], v[order]
+    return np.column_stack([u, v])
+
+
+def write_edges(edges, path, compresslevel=6):
+    """Write ``edges`` as ``src<TAB>dst`` lines, gzip-compressed if ``.gz``."""
+    path = Path(path)
+    opener = (lambda p: gzip.open(p, "wt", compresslevel=compresslevel)) if path.suffix == ".gz" else (
+        lambda p: open(p, "w")
+    )
+    with opener(path) as f:
+        for start in range(0, len(edges), 1_000_000):
+            chunk = edges[start : start + 1_000_000]
+            f.write("\n".join(map("{}\t{}".format, chunk[:, 0].tolist(), chunk[:, 1].tolist())))
+            f.write("\n")
+
+
+def load_or_generate(cache_dir, n_nodes, n_edges, *, exponent=2.5, seed=0):
+    """``chung_lu_edges`` cached as ``.npy`` in ``cache_dir`` (made if needed)."""
+    cache = Path(cache_dir) / f"chung_lu_n{n_nodes}_m{n_edges}_g{exponent:g}_s{seed}.npy"
+    if cache.exists():
+        return np.load(cache)
+    edges = chung_lu_edges(n_nodes, n_edges, exponent=exponent, seed=seed)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.save(cache, edges)
+    return edges
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Generate a Chung-Lu power-law graph.")
+    parser.add_argument("out", type=Path, help="output folder")
+    parser.add_argument("--nodes", type=int, default=1_000_000)
+    parser.add_argument("--edges", type=int, default=10_000_000)
+    parser.add_argument("--exponent", type=float, default=2.5)
+    parser.add_argument("--max-degree", type=float, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--format", choices=["tsv.gz", "tsv", "npy"], default="tsv.gz")
+    args = parser.parse_args(argv)
+
+    t0 = time.perf_counter()
+    edges = chung_lu_edges(
+        args.nodes, args.edges, exponent=args.exponent, max_degree=args.max_degree, seed=args.seed
+    )
+    t1 = time.perf_counter()
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = f"edges.{args.format}"
+    if args.format == "npy":
+        np.save(args.out / name, edges)
+    else:
+        write_edges(edges, args.out / name)
+    t2 = time.perf_counter()
+
+    degree = np.bincount(edges.ravel(), minlength=args.nodes)
+    summary = (
+        f"nodes {args.nodes:,}, edges {len(edges):,}, max degree {degree.max():,}, "
+        f"mean degree {degree.mean():.2f}, isolated {int((degree == 0).sum())}, "
+        f"sum of squared degrees {int((degree.astype(np.int64) ** 2).sum()):,}"
+    )
+    (args.out / "README.md").write_text(
+        "# Synthetic Chung-Lu graph\n\n"
+        "Generated by `benchmarks/gen_graph.py` "
+        f"(`--nodes {args.nodes} --edges {args.edges} --exponent {args.exponent:g} "
+        f"--seed {args.seed}" + (f" --max-degree {args.max_degree:g}" if args.max_degree else "")
+        + "`).\n\n"
+        f"- `{name}`: one undirected edge per "
+        + ("row of an (m, 2) int32 array" if args.format == "npy" else "line, `src<TAB>dst`")
+        + ", src < dst, sorted; no self-loops, no duplicates, no labels.\n"
+        f"- {summary}.\n"
+    )
+    print(f"{summary}\ngenerated in {t1 - t0:.1f}s, written in {t2 - t1:.1f}s to {args.out / name}")
+
+
+if __name__ == "__main__":
+    main()
