@@ -413,6 +413,7 @@ def _plot_grid(path: Path, results, names: list[str], title: str) -> None:
 
 def _cmd_tune(args: argparse.Namespace) -> int:
     import pandas as pd
+    from sklearn.metrics import f1_score, make_scorer
     from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
     from sklearn.pipeline import Pipeline
 
@@ -452,7 +453,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         search = GridSearchCV(
             pipe,
             {f"embedder__{k}": v for k, v in grid.items()},
-            scoring="f1_macro",
+            # Rare labels can be absent from a fold: score them 0, quietly.
+            scoring=make_scorer(f1_score, average="macro", zero_division=0),
             cv=splitter,
             error_score="raise",
             verbose=max(args.verbose - 1, 0),
