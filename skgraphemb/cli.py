@@ -72,7 +72,11 @@ _NODE2VEC_OPTIONS = [
     ("p", "return parameter (low: walks backtrack often)"),
     ("q", "in-out parameter (<1: move outward, >1: stay local)"),
     ("window", "skip-gram context window"),
+    ("negative", "negative samples per positive pair"),
     ("epochs", "passes of the skip-gram trainer over the walks"),
+    ("alpha", "initial learning rate"),
+    ("min_alpha", "final learning rate (0.0001 suits several epochs)"),
+    ("sample", "down-sampling of frequent nodes (0: off; use 0 below ~1k nodes)"),
     ("trainer", "skip-gram trainer"),
 ]
 
