@@ -239,11 +239,10 @@ def pecanpy_walks(
     PecanPy walks must be reproducible.  PecanPy needs ``numpy<2``.
     """
     pecanpy_mod = import_optional("pecanpy", _CALLER)
-    import numba
-    from joblib import effective_n_jobs
     from sklearn.utils import check_random_state
 
     from skgraphemb.graph import Graph, as_graph
+    from skgraphemb.utils._threads import numba_threads, resolve_numba_threads
 
     if not isinstance(graph, Graph):
         graph = as_graph(graph)
@@ -273,17 +272,13 @@ def pecanpy_walks(
         # over its length column).
         return starts.astype(np.int32).reshape(-1, 1)
 
-    n_threads = max(1, min(effective_n_jobs(n_jobs), numba.config.NUMBA_NUM_THREADS))
-    threads_before = numba.get_num_threads()
-    numba.set_num_threads(n_threads)
-    try:
+    n_threads = resolve_numba_threads(n_jobs)
+    with numba_threads(n_threads):
         g = _build_pecanpy_graph(pecanpy_mod, mode, graph, p, q, n_threads, seed, verbose)
         if hasattr(g, "_random_walks"):
             mat = _walk_matrix(g, starts, walk_length - 1, seed, verbose)
         else:  # pragma: no cover - a PecanPy without the kernel we call
             mat = _walks_from_lists(g, starts, num_walks, walk_length)
-    finally:
-        numba.set_num_threads(threads_before)
 
     walks = mat[:, :walk_length].astype(np.int32)
     lengths = mat[:, -1]

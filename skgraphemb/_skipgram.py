@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
+from skgraphemb.utils._threads import numba_threads, resolve_numba_threads
 from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions, effective_n_jobs, validate_params
 
 __all__ = ["train_gensim", "train_skipgram"]
@@ -152,19 +153,6 @@ class _WalkChunks:
             rows = max(1, _CHUNK_TOKENS // max(1, chunk.shape[1]))
             for start in range(0, chunk.shape[0], rows):
                 yield chunk[start : start + rows]
-
-
-def _numba_threads(n_threads: int):
-    # The walk driver's helper: one place sets and restores numba's count.
-    from skgraphemb.walks import _numba_threads as numba_threads
-
-    return numba_threads(n_threads)
-
-
-def _resolve_threads(n_jobs: int | None) -> int:
-    from skgraphemb.walks import _resolve_threads as resolve_threads
-
-    return resolve_threads(n_jobs)
 
 
 def _substream_seed(seed: int, stream: int) -> int:
@@ -382,7 +370,7 @@ def train_skipgram(
     sigmoid = kernels.sigmoid_table(_SIGMOID_TABLE_SIZE)
     output = np.zeros((n_nodes, dimensions), dtype=np.float32)
     train_seed = _substream_seed(seed, _TRAIN_STREAM)
-    n_threads = _resolve_threads(n_jobs)
+    n_threads = resolve_numba_threads(n_jobs)
     kernel = kernels.train_walks_parallel if n_threads > 1 else kernels.train_walks_serial
     t1 = time.perf_counter()
     logger.info(
@@ -398,7 +386,7 @@ def train_skipgram(
         desc=f"Skip-gram epochs (numba, {n_threads} thread{'s' if n_threads > 1 else ''})",
         disable=not verbose,
     )
-    with progress, _numba_threads(n_threads):
+    with progress, numba_threads(n_threads):
         for epoch in range(epochs):
             walk_index = epoch * n_walks
             seen = 0  # tokens of the earlier walks of this epoch

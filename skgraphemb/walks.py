@@ -16,7 +16,6 @@ import logging
 import math
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +23,8 @@ from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from skgraphemb.graph import Graph, GraphLike, as_graph
-from skgraphemb.utils._validation import Integral, Interval, Real, effective_n_jobs, validate_params
+from skgraphemb.utils._threads import numba_threads, resolve_numba_threads
+from skgraphemb.utils._validation import Integral, Interval, Real, validate_params
 
 __all__ = ["iter_walk_chunks", "random_walks"]
 
@@ -94,26 +94,6 @@ def _readonly(a: NDArray) -> NDArray:
     return a
 
 
-@contextmanager
-def _numba_threads(n_threads: int) -> Iterator[None]:
-    """Run the body with ``n_threads`` numba threads, then restore the count."""
-    import numba
-
-    before = numba.get_num_threads()
-    numba.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
-
-
-def _resolve_threads(n_jobs: int | None) -> int:
-    """scikit-learn's ``n_jobs`` -> numba threads, within numba's pool size."""
-    import numba
-
-    return max(1, min(effective_n_jobs(n_jobs), numba.config.NUMBA_NUM_THREADS))
-
-
 def _plan(
     graph: GraphLike,
     walk_length: int,
@@ -129,7 +109,7 @@ def _plan(
 
     if not isinstance(graph, Graph):
         graph = as_graph(graph)
-    n_threads = _resolve_threads(n_jobs)
+    n_threads = resolve_numba_threads(n_jobs)
     weights = graph.weights
     # Equal weights give the same distribution as no weights, and the
     # uniform draw needs no tables (memory) and no alias test (a random read).
@@ -137,7 +117,7 @@ def _plan(
         weights = alias_prob = strength = _readonly(np.empty(0, dtype=np.float64))
         alias_node = _readonly(np.empty(0, dtype=np.int32))
     else:
-        with _numba_threads(n_threads):
+        with numba_threads(n_threads):
             tables = kernels.alias_tables(graph.indptr, graph.indices, weights)
         alias_prob, alias_node, strength = map(_readonly, tables)
     p, q = float(p), float(q)
@@ -228,7 +208,7 @@ def _generate(
                 # keeps n_jobs=1 safe inside forked worker processes.
                 kernels.walk_chunk(*args)
             else:
-                with _numba_threads(plan.n_threads):
+                with numba_threads(plan.n_threads):
                     kernels.walk_chunk_parallel(*args)
             bar.update(last - first)
             busy += time.perf_counter() - t0
