@@ -22,6 +22,9 @@ _LAZY = {
     "iter_walk_chunks": "skgraphemb.walks",
     "Node2VecEmbedder": "skgraphemb.node2vec",
     "evaluate_node_classification": "skgraphemb.evaluation",
+    "split_edges": "skgraphemb.link_prediction",
+    "evaluate_link_prediction": "skgraphemb.link_prediction",
+    "LinkPredictionScorer": "skgraphemb.link_prediction",
     "load_karate": "skgraphemb.datasets",
     "load_cora": "skgraphemb.datasets",
     "load_edgelist_dir": "skgraphemb.datasets",
@@ -36,6 +39,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from skgraphemb.evaluation import evaluate_node_classification
     from skgraphemb.exceptions import GraphFormatError, UnknownNodeError
     from skgraphemb.graph import Graph, as_graph, read_edgelist, read_labels
+    from skgraphemb.link_prediction import (
+        LinkPredictionScorer,
+        evaluate_link_prediction,
+        split_edges,
+    )
     from skgraphemb.node2vec import Node2VecEmbedder
     from skgraphemb.walks import iter_walk_chunks, random_walks
 
