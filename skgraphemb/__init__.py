@@ -21,6 +21,7 @@ _LAZY = {
     "random_walks": "skgraphemb.walks",
     "iter_walk_chunks": "skgraphemb.walks",
     "Node2VecEmbedder": "skgraphemb.node2vec",
+    "ProcrustesAligner": "skgraphemb.alignment",
     "evaluate_node_classification": "skgraphemb.evaluation",
     "split_edges": "skgraphemb.link_prediction",
     "evaluate_link_prediction": "skgraphemb.link_prediction",
@@ -35,6 +36,7 @@ _LAZY = {
 __all__ = sorted(_LAZY) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from skgraphemb.alignment import ProcrustesAligner
     from skgraphemb.datasets import load_cora, load_edgelist_dir, load_karate
     from skgraphemb.evaluation import evaluate_node_classification
     from skgraphemb.exceptions import GraphFormatError, UnknownNodeError
