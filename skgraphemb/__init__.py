@@ -21,6 +21,7 @@ _LAZY = {
     "random_walks": "skgraphemb.walks",
     "iter_walk_chunks": "skgraphemb.walks",
     "Node2VecEmbedder": "skgraphemb.node2vec",
+    "SVDEmbedder": "skgraphemb.svd",
     "ProcrustesAligner": "skgraphemb.alignment",
     "evaluate_node_classification": "skgraphemb.evaluation",
     "split_edges": "skgraphemb.link_prediction",
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
         split_edges,
     )
     from skgraphemb.node2vec import Node2VecEmbedder
+    from skgraphemb.svd import SVDEmbedder
     from skgraphemb.walks import iter_walk_chunks, random_walks
 
 

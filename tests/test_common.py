@@ -19,7 +19,7 @@ from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skgraphemb
-from skgraphemb import Node2VecEmbedder, UnknownNodeError, as_graph
+from skgraphemb import Node2VecEmbedder, SVDEmbedder, UnknownNodeError, as_graph
 from skgraphemb.base import BaseGraphEmbedder
 
 _GRAPH = as_graph(nx.karate_club_graph())
@@ -27,6 +27,7 @@ _GRAPH = as_graph(nx.karate_club_graph())
 #: Small, fast constructor settings per estimator (imblearn's INIT_PARAMS).
 INIT_PARAMS: dict[type, dict] = {
     Node2VecEmbedder: dict(dimensions=8, walk_length=10, num_walks=2, window=3, n_jobs=1, random_state=0),
+    SVDEmbedder: dict(n_components=4, random_state=0),
 }
 
 _WIDE_X = (

@@ -1,0 +1,168 @@
+"""SVDEmbedder: k-step SVD against explicit dense factorisations."""
+
+from __future__ import annotations
+
+import time
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.linalg import subspace_angles
+
+from skgraphemb import SVDEmbedder, as_graph, evaluate_node_classification, load_karate
+from skgraphemb._kernels._svd import normalize_adjacency, power_sum_operator
+
+
+def _directed_graph():
+    G = nx.gnp_random_graph(40, 0.12, seed=3, directed=True)
+    G.add_nodes_from(range(40))
+    return as_graph(G)
+
+
+GRAPHS = {"karate": lambda: load_karate().graph, "directed": _directed_graph}
+
+
+def _dense_M(graph, order, normalization):
+    A = graph.to_scipy().toarray()
+    deg = A.sum(axis=1)
+    if normalization == "transition":
+        A = np.divide(A, deg[:, None], out=np.zeros_like(A), where=deg[:, None] > 0)
+    elif normalization == "symmetric":
+        inv = np.divide(1.0, np.sqrt(deg), out=np.zeros_like(deg), where=deg > 0)
+        A = inv[:, None] * A * inv[None, :]
+    M = np.zeros_like(A)
+    P = np.eye(len(A))
+    for _ in range(order):
+        P = P @ A
+        M += P
+    return M
+
+
+@pytest.mark.parametrize("name", list(GRAPHS))
+@pytest.mark.parametrize("order", [1, 2, 3])
+@pytest.mark.parametrize("normalization", [None, "transition", "symmetric"])
+@pytest.mark.parametrize("algorithm", ["randomized", "arpack"])
+def test_matches_dense_svd(name, order, normalization, algorithm):
+    graph = GRAPHS[name]()
+    k = 4
+    M = _dense_M(graph, order, normalization)
+    U, S, Vt = np.linalg.svd(M)
+    # skip cases whose k-th gap is degenerate (subspace not unique)
+    gap = (S[k - 1] - S[k]) / S[0]
+    if gap < 1e-3:
+        pytest.skip("degenerate singular value gap")
+    est = SVDEmbedder(
+        n_components=k, order=order, normalization=normalization, algorithm=algorithm,
+        n_iter=15, random_state=0,
+    ).fit(graph)
+    np.testing.assert_allclose(est.singular_values_, S[:k], rtol=1e-4)
+    angles = subspace_angles(est.embedding_.astype(np.float64), U[:, :k])
+    assert np.max(angles) < 1e-2
+    angles = subspace_angles(est.components_.astype(np.float64), Vt[:k].T)
+    assert np.max(angles) < 1e-2
+    # embedding_ @ components_.T is the rank-k approximation of M
+    approx = (U[:, :k] * S[:k]) @ Vt[:k]
+    np.testing.assert_allclose(est.embedding_ @ est.components_.T, approx, atol=1e-3 * S[0])
+
+
+def test_matches_truncated_svd_karate():
+    from sklearn.decomposition import TruncatedSVD
+
+    graph = load_karate().graph
+    A = graph.to_scipy()
+    M = (A + A @ A).toarray()
+    tsvd = TruncatedSVD(n_components=6, algorithm="arpack", random_state=0).fit(M)
+    est = SVDEmbedder(n_components=6, order=2, algorithm="arpack", random_state=0).fit(graph)
+    np.testing.assert_allclose(est.singular_values_, tsvd.singular_values_, rtol=1e-6)
+    assert np.max(subspace_angles(est.embedding_.astype(float), tsvd.transform(M))) < 1e-3
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+@pytest.mark.parametrize("normalization", [None, "transition", "symmetric"])
+def test_operator_equals_dense_products(order, normalization):
+    graph = _directed_graph()
+    A = normalize_adjacency(graph.to_scipy(), normalization)
+    op = power_sum_operator(A, order)
+    M = _dense_M(graph, order, normalization)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(graph.n_nodes)
+    X = rng.standard_normal((graph.n_nodes, 3))
+    np.testing.assert_allclose(op @ x, M @ x, atol=1e-10)
+    np.testing.assert_allclose(op @ X, M @ X, atol=1e-10)
+    np.testing.assert_allclose(op.T @ X, M.T @ X, atol=1e-10)
+    np.testing.assert_allclose(op.rmatvec(x), M.T @ x, atol=1e-10)
+
+
+def test_zero_degree_rows_stay_zero():
+    A = sp.csr_array(np.array([[0, 1, 0], [0, 0, 0], [1, 1, 0]], dtype=float))
+    P = normalize_adjacency(A, "transition").toarray()
+    np.testing.assert_allclose(P, [[0, 1, 0], [0, 0, 0], [0.5, 0.5, 0]])
+    assert np.isfinite(normalize_adjacency(A, "symmetric").toarray()).all()
+
+
+def test_large_ring_never_forms_powers():
+    n = 200_000
+    rows = np.arange(n)
+    edges = np.column_stack([rows, (rows + 1) % n])
+    graph = as_graph(edges)
+    est = SVDEmbedder(n_components=2, order=3, n_iter=2, random_state=0)
+    t0 = time.perf_counter()
+    Z, info = est._embed(graph, 0)
+    assert time.perf_counter() - t0 < 5
+    assert Z.shape == (n, 2) and Z.dtype == np.float32
+    # the ring is 2-regular: the top singular value of A + A^2 + A^3 is 2 + 4 + 8
+    # (its spectrum is dense near the top, so 2 power iterations get close, not exact)
+    assert 12 < info["singular_values_"][0] <= 14 + 1e-9
+
+
+def test_arpack_and_randomized_agree(karate):
+    a = SVDEmbedder(n_components=5, algorithm="arpack", random_state=0).fit(karate)
+    r = SVDEmbedder(n_components=5, algorithm="randomized", n_iter=10, random_state=0).fit(karate)
+    np.testing.assert_allclose(a.singular_values_, r.singular_values_, rtol=1e-5)
+    # signs are fixed deterministically, so the vectors themselves agree
+    np.testing.assert_allclose(a.embedding_, r.embedding_, atol=1e-3)
+
+
+@pytest.mark.parametrize("algorithm", ["randomized", "arpack"])
+def test_reproducible_with_int_seed(karate, algorithm):
+    a = SVDEmbedder(n_components=8, algorithm=algorithm, random_state=7).fit_transform(karate)
+    b = SVDEmbedder(n_components=8, algorithm=algorithm, random_state=7).fit_transform(karate)
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("normalization", [None, "symmetric"])
+def test_karate_communities(normalization):
+    data = load_karate()
+    est = SVDEmbedder(n_components=4, order=2, normalization=normalization, random_state=0)
+    est.fit(data.graph)
+    score = evaluate_node_classification(est, data.labels, nodes=data.nodes, random_state=0)
+    f1 = float(getattr(score, "mean", score))
+    assert f1 >= 0.8
+
+
+def test_n_components_must_be_below_n_nodes(karate):
+    with pytest.raises(ValueError, match="n_components=34 must be smaller than the number of nodes"):
+        SVDEmbedder(n_components=34).fit(karate)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(order=0), "order"),
+        (dict(normalization="laplacian"), "normalization"),
+        (dict(algorithm="lobpcg"), "algorithm"),
+        (dict(n_components=0), "n_components"),
+    ],
+)
+def test_bad_parameters(karate, params, match):
+    with pytest.raises(ValueError, match=match):
+        SVDEmbedder(**params).fit(karate)
+
+
+def test_pipeline_with_graph_param(karate):
+    data = load_karate()
+    est = SVDEmbedder(n_components=4, graph=data.graph, random_state=0)
+    Z = est.fit_transform(data.nodes[:10])
+    assert Z.shape == (10, 4)
+    np.testing.assert_array_equal(Z, est.embedding_[:10])
