@@ -73,8 +73,9 @@ class SVDEmbedder(BaseGraphEmbedder):
     verbose : int, default=0
         Log timings at INFO level when > 0.
     n_jobs : int, default=None
-        Accepted for a uniform API; sparse products run in one thread and
-        dense steps use the BLAS thread pool.
+        Threads of the BLAS pool for the dense steps (QR, small SVD); sparse
+        products run in one thread.  ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means all cores.
 
     Attributes
     ----------
@@ -159,6 +160,9 @@ class SVDEmbedder(BaseGraphEmbedder):
 
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:
         from sklearn.utils.extmath import svd_flip
+        from threadpoolctl import threadpool_limits
+
+        from skgraphemb.utils._validation import effective_n_jobs
 
         from skgraphemb._kernels._svd import (
             normalize_adjacency,
@@ -176,16 +180,18 @@ class SVDEmbedder(BaseGraphEmbedder):
         t0 = time.perf_counter()
         A = normalize_adjacency(graph.to_scipy(), self.normalization)
         op = power_sum_operator(A, int(self.order))
-        if self.algorithm == "arpack":
-            from scipy.sparse.linalg import svds
+        with threadpool_limits(limits=effective_n_jobs(self.n_jobs), user_api="blas"):
+            if self.algorithm == "arpack":
+                from scipy.sparse.linalg import svds
 
-            U, S, Vt = svds(op, k=k, solver="arpack", random_state=np.random.RandomState(seed))
-            idx = np.argsort(S)[::-1]
-            U, S, Vt = U[:, idx], S[idx], Vt[idx]
-        else:
-            U, S, Vt = randomized_svd_operator(
-                op, k, n_oversamples=int(self.n_oversamples), n_iter=int(self.n_iter), random_state=seed
-            )
+                U, S, Vt = svds(op, k=k, solver="arpack", random_state=np.random.RandomState(seed))
+                idx = np.argsort(S)[::-1]
+                U, S, Vt = U[:, idx], S[idx], Vt[idx]
+            else:
+                U, S, Vt = randomized_svd_operator(
+                    op, k, n_oversamples=int(self.n_oversamples), n_iter=int(self.n_iter),
+                    random_state=seed,
+                )
         U, Vt = svd_flip(U, Vt, u_based_decision=True)
         S = np.clip(S, 0.0, None)
         root = np.sqrt(S)
