@@ -23,6 +23,7 @@ _LAZY = {
     "Node2VecEmbedder": "skgraphemb.node2vec",
     "SVDEmbedder": "skgraphemb.svd",
     "ProcrustesAligner": "skgraphemb.alignment",
+    "compare_embedders": "skgraphemb.evaluation",
     "evaluate_node_classification": "skgraphemb.evaluation",
     "split_edges": "skgraphemb.link_prediction",
     "evaluate_link_prediction": "skgraphemb.link_prediction",
@@ -39,7 +40,7 @@ __all__ = sorted(_LAZY) + ["__version__"]
 if TYPE_CHECKING:  # pragma: no cover
     from skgraphemb.alignment import ProcrustesAligner
     from skgraphemb.datasets import load_cora, load_edgelist_dir, load_karate
-    from skgraphemb.evaluation import evaluate_node_classification
+    from skgraphemb.evaluation import compare_embedders, evaluate_node_classification
     from skgraphemb.exceptions import GraphFormatError, UnknownNodeError
     from skgraphemb.graph import Graph, as_graph, read_edgelist, read_labels
     from skgraphemb.link_prediction import (

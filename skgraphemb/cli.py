@@ -114,11 +114,55 @@ def _make_node2vec(args: argparse.Namespace):
     )
 
 
+# (parameter, help) of SVDEmbedder exposed as --options (defaults: its signature).
+_SVD_OPTIONS = [
+    ("n_components", "size of the embedding vectors"),
+    ("order", "power of the adjacency matrix (proximity order)"),
+    ("normalization", "adjacency normalization ('none': raw adjacency)"),
+]
+
+
+def _add_svd_options(parser: argparse.ArgumentParser) -> None:
+    from skgraphemb.svd import SVDEmbedder
+
+    group = parser.add_argument_group("svd options (defaults: SVDEmbedder's)")
+    signature = inspect.signature(SVDEmbedder).parameters
+    for name, text in _SVD_OPTIONS:
+        default = signature[name].default
+        kwargs: dict[str, Any] = {}
+        if isinstance(default, int):
+            kwargs.update(type=int, metavar="N")
+        else:  # normalization: None or one of the StrOptions
+            options = next(
+                c.options for c in SVDEmbedder._parameter_constraints[name] if hasattr(c, "options")
+            )
+            kwargs.update(type=str, choices=["none", *sorted(options)])
+        group.add_argument(
+            "--" + name.replace("_", "-"), dest="svd_" + name, default=argparse.SUPPRESS,
+            help=f"{text} (default: {'none' if default is None else default})", **kwargs,
+        )
+
+
+def _make_svd(args: argparse.Namespace):
+    from skgraphemb.svd import SVDEmbedder
+
+    given = {name: getattr(args, "svd_" + name) for name, _ in _SVD_OPTIONS
+             if hasattr(args, "svd_" + name)}
+    if given.get("normalization") == "none":
+        given["normalization"] = None
+    return SVDEmbedder(**given, n_jobs=args.n_jobs, random_state=args.seed,
+                       verbose=min(args.verbose, 1))
+
+
 #: Method name -> factory building the (unfitted) embedder from parsed options.
-METHODS: dict[str, Callable[[argparse.Namespace], Any]] = {"node2vec": _make_node2vec}
+METHODS: dict[str, Callable[[argparse.Namespace], Any]] = {
+    "node2vec": _make_node2vec,
+    "svd": _make_svd,
+}
 
 _METHOD_OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "node2vec": _add_node2vec_options,
+    "svd": _add_svd_options,
 }
 
 
@@ -307,7 +351,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     _check_int(args.cv, "--cv", 2 if args.train_size is None else 1)
     if args.train_size is not None and not 0 < args.train_size < 1:
         raise CLIError(f"--train-size must be in (0, 1); got {args.train_size}")
-    methods = [args.method]  # one row per method (a --methods list later)
+    methods = [args.method] if args.methods is None else _parse_methods(args.methods)
+    plot = _check_plot(args.plot, "skgraphemb evaluate --plot")
     embedders = [_make_embedder(m, args) for m in methods]
     data = _load_graph(args.graph, args.directed)
     nodes, labels = _load_labels(args, data)
@@ -316,17 +361,68 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         else f"{args.cv} random splits, train size {args.train_size:g}"
     )
     print(f"node classification on {_describe(data)}: {len(nodes)} labelled nodes, {protocol}")
-    rows = []
+    rows, scores = [], []
     for method, est in zip(methods, embedders):
         est.fit(data.graph)
         score = evaluate_node_classification(
             est, labels, nodes=nodes, cv=args.cv, train_size=args.train_size,
             random_state=args.seed, n_jobs=args.n_jobs,
         )
+        scores.append(score)
         rows.append([method, _pm(score.mean, score.std), _pm(score.micro_mean, score.micro_std),
                      f"{est.fit_time_:.1f} s"])
     print(_table(["method", "macro-F1", "micro-F1", "embed time"], rows))
+    if plot is not None:
+        _plot_methods(plot, methods, scores, f"node classification on {data.name} ({protocol})")
+        print(f"wrote plot to {plot}")
     return 0
+
+
+def _parse_methods(text: str) -> list[str]:
+    methods = [m.strip() for m in text.split(",") if m.strip()]
+    if not methods:
+        raise CLIError("--methods: give a comma-separated list such as node2vec,svd")
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise CLIError(
+            f"--methods: unknown method {unknown[0]!r}; choose from {', '.join(sorted(METHODS))}"
+        )
+    if len(set(methods)) != len(methods):
+        raise CLIError(f"--methods {text!r}: a method is listed twice")
+    return methods
+
+
+def _check_plot(spec: str | None, what: str) -> Path | None:
+    """``--plot IMAGE`` checked before any work (matplotlib present, image suffix)."""
+    if spec is None:
+        return None
+    from skgraphemb._optional import import_optional
+
+    import_optional("matplotlib", what)
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    plot = Path(spec)
+    if plot.suffix.lower().lstrip(".") not in FigureCanvasBase.get_supported_filetypes():
+        raise CLIError(f"--plot {spec!r}: use an image suffix such as .png, .svg or .pdf")
+    plot.parent.mkdir(parents=True, exist_ok=True)
+    return plot
+
+
+def _plot_methods(path: Path, methods: list[str], scores: list, title: str) -> None:
+    """Bar chart of macro-F1 (mean ± std over folds) per method, on an Agg canvas."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(1.2 * len(methods) + 2.5, 3.5), layout="constrained")
+    ax = fig.add_subplot()
+    means = [s.mean for s in scores]
+    ax.bar(range(len(methods)), means, yerr=[s.std for s in scores], capsize=4, color="tab:blue")
+    ax.set_xticks(range(len(methods)), methods)
+    for i, m in enumerate(means):
+        ax.text(i, m / 2, f"{m:.3f}", ha="center", va="center", color="white")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("macro-F1")
+    ax.set_title(title)
+    fig.savefig(path, dpi=120)
 
 
 def _parse_grid(specs: Sequence[str], est) -> dict[str, list]:
@@ -423,17 +519,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
 
     _check_int(args.cv, "--cv", 2)
     out = _check_output(args.output, "skgraphemb tune")
-    plot = None
-    if args.plot is not None:
-        from skgraphemb._optional import import_optional
-
-        import_optional("matplotlib", "skgraphemb tune --plot")
-        from matplotlib.backend_bases import FigureCanvasBase
-
-        plot = Path(args.plot)
-        if plot.suffix.lower().lstrip(".") not in FigureCanvasBase.get_supported_filetypes():
-            raise CLIError(f"--plot {args.plot!r}: use an image suffix such as .png, .svg or .pdf")
-        plot.parent.mkdir(parents=True, exist_ok=True)
+    plot = _check_plot(args.plot, "skgraphemb tune --plot")
     est = _make_embedder(args.method, args)
     grid = _parse_grid(args.grid, est)
     data = _load_graph(args.graph, args.directed)
@@ -542,6 +628,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--train-size", type=float, default=None, metavar="X",
                    help="use --cv random splits with this training fraction instead of "
                    "k-fold CV (node2vec's protocol: 0.5)")
+    p.add_argument("--methods", metavar="M1,M2,...",
+                   help=f"compare several methods, one row each ({', '.join(sorted(METHODS))}); "
+                   "overrides --method")
+    p.add_argument("--plot", metavar="IMAGE",
+                   help="draw a bar chart of macro-F1 ± std per method; needs matplotlib")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("tune", parents=[common, labelled],

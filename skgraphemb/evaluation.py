@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from skgraphemb.graph import NodeIndex
 
-__all__ = ["NodeClassificationScore", "evaluate_node_classification"]
+__all__ = ["NodeClassificationScore", "compare_embedders", "evaluate_node_classification"]
 
 
 class NodeClassificationScore(tuple):
@@ -231,3 +231,109 @@ def _cross_validate(X, Y, splitter, multilabel: bool, C: float, n_jobs) -> tuple
         macro.append(f1_score(y_true, pred, average="macro", zero_division=0))
         micro.append(f1_score(y_true, pred, average="micro", zero_division=0))
     return macro, micro
+
+
+def compare_embedders(
+    embedders: Mapping[str, Any],
+    graph,
+    *,
+    labels=None,
+    nodes=None,
+    link_prediction=None,
+    cv: int = 5,
+    train_size: float | None = None,
+    random_state: int | None = 0,
+):
+    """Fit several embedders on one graph and score each the same way.
+
+    Parameters
+    ----------
+    embedders : dict of str -> estimator
+        Method name -> unfitted embedder; each is cloned before fitting.
+    graph : graph-like
+        Anything :func:`~skgraphemb.as_graph` accepts.
+    labels, nodes : see :func:`evaluate_node_classification`
+        Node labels: adds macro/micro-F1 (mean and std over folds).
+    link_prediction : True, dict or Bunch, default=None
+        ``True`` or a dict of :func:`~skgraphemb.split_edges` keyword
+        arguments: split the edges once, fit every embedder on
+        ``split.train_graph`` and add the cosine ROC AUC of the test pairs.
+        A Bunch from ``split_edges`` is used as is.
+    cv, train_size, random_state
+        Passed to :func:`evaluate_node_classification`; ``random_state``
+        also seeds the edge split.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by method, with ``fit_time_s`` and, where they apply,
+        ``f1_macro_mean``, ``f1_macro_std``, ``f1_micro_mean``,
+        ``f1_micro_std``, ``auc_fit_time_s`` and ``auc``.
+
+    Examples
+    --------
+    >>> from skgraphemb import SVDEmbedder, compare_embedders, load_karate
+    >>> karate = load_karate()
+    >>> table = compare_embedders({"svd": SVDEmbedder(n_components=4, random_state=0)},
+    ...                           karate.graph, labels=karate.labels, nodes=karate.nodes, cv=3)
+    >>> list(table.columns)
+    ['fit_time_s', 'f1_macro_mean', 'f1_macro_std', 'f1_micro_mean', 'f1_micro_std']
+    """
+    import time
+
+    import pandas as pd
+    from sklearn.base import clone
+
+    from skgraphemb.graph import as_graph
+    from skgraphemb.link_prediction import evaluate_link_prediction, split_edges
+
+    if not isinstance(embedders, Mapping) or not embedders:
+        raise TypeError(
+            "embedders must be a non-empty dict {name: estimator}; "
+            f"got {type(embedders).__name__}"
+        )
+    for name, est in embedders.items():
+        if not hasattr(est, "fit") or not hasattr(est, "get_params"):
+            raise TypeError(f"embedders[{name!r}] is not an estimator: {type(est).__name__}")
+    if labels is None and link_prediction is None:
+        raise ValueError("pass labels= (node classification) and/or link_prediction= (AUC)")
+    split = None
+    if link_prediction is not None and link_prediction is not False:
+        if hasattr(link_prediction, "train_graph") and hasattr(link_prediction, "test_pairs"):
+            split = link_prediction
+        elif link_prediction is True:
+            split = split_edges(graph, random_state=random_state)
+        elif isinstance(link_prediction, Mapping):
+            split = split_edges(graph, **{"random_state": random_state, **link_prediction})
+        else:
+            raise TypeError(
+                "link_prediction must be True, a dict of split_edges arguments or a "
+                f"split_edges Bunch; got {type(link_prediction).__name__}"
+            )
+    g = as_graph(graph) if labels is not None else None
+
+    rows = {}
+    for name, est in embedders.items():
+        row: dict[str, float] = {}
+        if labels is not None:
+            model = clone(est)
+            start = time.perf_counter()
+            model.fit(g)
+            row["fit_time_s"] = time.perf_counter() - start
+            score = evaluate_node_classification(
+                model, labels, nodes=nodes, cv=cv, train_size=train_size, random_state=random_state
+            )
+            row.update(f1_macro_mean=score.mean, f1_macro_std=score.std,
+                       f1_micro_mean=score.micro_mean, f1_micro_std=score.micro_std)
+        if split is not None:
+            model = clone(est)
+            start = time.perf_counter()
+            model.fit(split.train_graph)
+            key = "auc_fit_time_s" if labels is not None else "fit_time_s"
+            row[key] = time.perf_counter() - start
+            pairs, y = np.asarray(split.test_pairs), np.asarray(split.test_labels)
+            row["auc"] = evaluate_link_prediction(model, pairs[y == 1], pairs[y == 0])
+        rows[name] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "method"
+    return table

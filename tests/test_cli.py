@@ -273,3 +273,39 @@ def test_missing_optional_dependency_fails_before_any_work(capsys, monkeypatch, 
 def test_very_verbose_shows_the_traceback(tmp_path):
     with pytest.raises(Exception, match="no such edge-list file"):
         main(["embed", "no/such.tsv", "-o", str(tmp_path / "x.npz"), "-vv"])
+
+
+# -- evaluate --methods -------------------------------------------------------
+def test_evaluate_several_methods(capsys):
+    rc, out, err = run(capsys, "evaluate", "karate", "--methods", "node2vec,svd", *FAST,
+                       "--n-components", "8", "--cv", "3")
+    assert rc == 0, err
+    rows = {line.split()[0]: PM.findall(line) for line in out.splitlines()
+            if line.split() and line.split()[0] in ("node2vec", "svd")}
+    assert set(rows) == {"node2vec", "svd"}
+    for scores in rows.values():
+        assert len(scores) == 2 and all(0 <= float(m) <= 1 for m, _ in scores)
+
+
+def test_evaluate_methods_plot(capsys, tmp_path):
+    pytest.importorskip("matplotlib", reason="--plot needs matplotlib")
+    image = tmp_path / "plots" / "methods.png"
+    rc, out, err = run(capsys, "evaluate", "karate", "--methods", "svd,node2vec", *FAST,
+                       "--n-components", "4", "--cv", "3", "--plot", image)
+    assert rc == 0, err
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote plot to {image}" in out
+
+
+def test_evaluate_svd_options(capsys):
+    rc, out, err = run(capsys, "evaluate", "karate", "--method", "svd", "--n-components", "4",
+                       "--order", "1", "--normalization", "symmetric", "--cv", "3")
+    assert rc == 0, err
+    assert len(PM.findall(out)) == 2
+
+
+@pytest.mark.parametrize("methods", ["node2vec,nope", ",", "svd,svd"])
+def test_evaluate_bad_methods_exit_2(capsys, methods):
+    rc, out, err = run(capsys, "evaluate", "karate", "--methods", methods)
+    assert rc == 2 and "--methods" in err and "Traceback" not in err
+    assert out == ""

@@ -144,3 +144,56 @@ def test_errors():
         evaluate_node_classification(np.zeros(5), y[:5])
     with pytest.raises(ValueError, match="at least 2 labelled nodes"):
         evaluate_node_classification(X[:1], y[:1])
+
+
+# -- compare_embedders -------------------------------------------------------
+def _two_methods():
+    from skgraphemb import SVDEmbedder
+
+    return {
+        "node2vec": Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=10, sample=0,
+                                     random_state=0),
+        "svd": SVDEmbedder(n_components=8, random_state=0),
+    }
+
+
+def test_compare_embedders_node_classification():
+    from skgraphemb import compare_embedders, load_karate
+
+    karate = load_karate()
+    table = compare_embedders(_two_methods(), karate.graph, labels=karate.labels,
+                              nodes=karate.nodes, cv=3)
+    assert list(table.index) == ["node2vec", "svd"]
+    assert {"fit_time_s", "f1_macro_mean", "f1_macro_std", "f1_micro_mean"} <= set(table.columns)
+    assert "auc" not in table.columns
+    assert ((table["f1_macro_mean"] >= 0) & (table["f1_macro_mean"] <= 1)).all()
+    assert ((table["f1_micro_mean"] >= 0) & (table["f1_micro_mean"] <= 1)).all()
+    assert (table["fit_time_s"] > 0).all()
+
+
+def test_compare_embedders_link_prediction():
+    import networkx as nx
+
+    from skgraphemb import compare_embedders, split_edges
+
+    G = nx.connected_caveman_graph(6, 6)
+    table = compare_embedders(_two_methods(), G, link_prediction={"test_size": 0.2})
+    assert list(table.columns) == ["fit_time_s", "auc"]
+    assert (table["auc"] > 0.5).all() and (table["fit_time_s"] > 0).all()
+    split = split_edges(G, test_size=0.2, random_state=0)
+    again = compare_embedders(_two_methods(), G, link_prediction=split)
+    np.testing.assert_allclose(again["auc"].to_numpy(), table["auc"].to_numpy())
+
+
+def test_compare_embedders_errors():
+    from skgraphemb import compare_embedders, load_karate
+
+    karate = load_karate()
+    with pytest.raises(ValueError, match="labels= .*link_prediction="):
+        compare_embedders(_two_methods(), karate.graph)
+    with pytest.raises(TypeError, match="non-empty dict"):
+        compare_embedders([Node2VecEmbedder()], karate.graph, labels=karate.labels)
+    with pytest.raises(TypeError, match="not an estimator"):
+        compare_embedders({"x": 3}, karate.graph, labels=karate.labels)
+    with pytest.raises(TypeError, match="link_prediction must be"):
+        compare_embedders(_two_methods(), karate.graph, link_prediction="yes")
