@@ -81,37 +81,57 @@ _NODE2VEC_OPTIONS = [
 ]
 
 
-def _add_node2vec_options(parser: argparse.ArgumentParser) -> None:
-    from skgraphemb.node2vec import Node2VecEmbedder
+def _add_estimator_options(
+    parser: argparse.ArgumentParser, cls, options: list[tuple[str, str]], prefix: str, title: str
+) -> None:
+    """Add ``--name`` options for ``cls``'s parameters, defaults from its signature.
 
-    group = parser.add_argument_group("node2vec options (defaults: Node2VecEmbedder's)")
-    signature = inspect.signature(Node2VecEmbedder).parameters
-    for name, text in _NODE2VEC_OPTIONS:
+    Options are stored as ``prefix + name``; a parameter whose default is
+    None and whose constraints list string options gets the choice "none".
+    """
+    group = parser.add_argument_group(f"{title} options (defaults: {cls.__name__}'s)")
+    signature = inspect.signature(cls).parameters
+    for name, text in options:
         default = signature[name].default
-        kwargs: dict[str, Any] = {"type": type(default)}
-        if isinstance(default, (int, float)):
-            kwargs["metavar"] = "N" if isinstance(default, int) else "X"
-        options = getattr(Node2VecEmbedder._parameter_constraints[name][0], "options", None)
-        if options:  # a StrOptions constraint: let argparse list the choices
-            kwargs["choices"] = sorted(options)
+        choices = next(
+            (c.options for c in cls._parameter_constraints[name] if hasattr(c, "options")), None
+        )
+        kwargs: dict[str, Any] = {}
+        if choices:  # a StrOptions constraint: let argparse list the choices
+            kwargs.update(type=str, choices=(["none"] if default is None else []) + sorted(choices))
+        else:
+            kwargs.update(type=type(default), metavar="N" if isinstance(default, int) else "X")
         group.add_argument(
             "--" + name.replace("_", "-"),
-            dest=name,
+            dest=prefix + name,
             # SUPPRESS: options not given stay out of the namespace, so the
             # estimator's own default applies.
             default=argparse.SUPPRESS,
-            help=f"{text} (default: {default})",
+            help=f"{text} (default: {'none' if default is None else default})",
             **kwargs,
         )
+
+
+def _make_estimator(cls, options: list[tuple[str, str]], prefix: str, args: argparse.Namespace):
+    """``cls`` built from the options given on the command line ("none" -> None)."""
+    given = {
+        name: (None if getattr(args, prefix + name) == "none" else getattr(args, prefix + name))
+        for name, _ in options
+        if hasattr(args, prefix + name)
+    }
+    return cls(**given, n_jobs=args.n_jobs, random_state=args.seed, verbose=min(args.verbose, 1))
+
+
+def _add_node2vec_options(parser: argparse.ArgumentParser) -> None:
+    from skgraphemb.node2vec import Node2VecEmbedder
+
+    _add_estimator_options(parser, Node2VecEmbedder, _NODE2VEC_OPTIONS, "", "node2vec")
 
 
 def _make_node2vec(args: argparse.Namespace):
     from skgraphemb.node2vec import Node2VecEmbedder
 
-    given = {name: getattr(args, name) for name, _ in _NODE2VEC_OPTIONS if hasattr(args, name)}
-    return Node2VecEmbedder(
-        **given, n_jobs=args.n_jobs, random_state=args.seed, verbose=min(args.verbose, 1)
-    )
+    return _make_estimator(Node2VecEmbedder, _NODE2VEC_OPTIONS, "", args)
 
 
 # (parameter, help) of SVDEmbedder exposed as --options (defaults: its signature).
@@ -125,33 +145,13 @@ _SVD_OPTIONS = [
 def _add_svd_options(parser: argparse.ArgumentParser) -> None:
     from skgraphemb.svd import SVDEmbedder
 
-    group = parser.add_argument_group("svd options (defaults: SVDEmbedder's)")
-    signature = inspect.signature(SVDEmbedder).parameters
-    for name, text in _SVD_OPTIONS:
-        default = signature[name].default
-        kwargs: dict[str, Any] = {}
-        if isinstance(default, int):
-            kwargs.update(type=int, metavar="N")
-        else:  # normalization: None or one of the StrOptions
-            options = next(
-                c.options for c in SVDEmbedder._parameter_constraints[name] if hasattr(c, "options")
-            )
-            kwargs.update(type=str, choices=["none", *sorted(options)])
-        group.add_argument(
-            "--" + name.replace("_", "-"), dest="svd_" + name, default=argparse.SUPPRESS,
-            help=f"{text} (default: {'none' if default is None else default})", **kwargs,
-        )
+    _add_estimator_options(parser, SVDEmbedder, _SVD_OPTIONS, "svd_", "svd")
 
 
 def _make_svd(args: argparse.Namespace):
     from skgraphemb.svd import SVDEmbedder
 
-    given = {name: getattr(args, "svd_" + name) for name, _ in _SVD_OPTIONS
-             if hasattr(args, "svd_" + name)}
-    if given.get("normalization") == "none":
-        given["normalization"] = None
-    return SVDEmbedder(**given, n_jobs=args.n_jobs, random_state=args.seed,
-                       verbose=min(args.verbose, 1))
+    return _make_estimator(SVDEmbedder, _SVD_OPTIONS, "svd_", args)
 
 
 #: Method name -> factory building the (unfitted) embedder from parsed options.
