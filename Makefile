@@ -1,15 +1,21 @@
 # The two commands of the README:
 #   make demo   set up, tune node2vec's p/q on the bundled Cora graph, write the embedding
 #   make test   set up and run the whole test suite (what CI runs via .ci/run)
-# Everything lands in a virtualenv (.venv) built from pyproject.toml.
+# Everything lands in a virtualenv (.venv) built from pyproject.toml: the core and
+# test tools for the demo, plus every extra (torch, torch-geometric, pykeen, redis)
+# for the tests, which also need a redis-server binary (scripts/ensure-services.sh).
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+STAMP_EXTRAS := $(VENV)/.installed-extras
+# torch is installed first and pinned, so the extras' torch range is already met
+# and pip pulls no other build (a newer torch brings several GB of CUDA wheels).
+TORCH_SPEC ?= torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-main test-pecanpy bench docs clean
+.PHONY: install install-extras services demo test test-main test-pecanpy bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +25,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(STAMP_EXTRAS): $(STAMP)
+	$(PY) -m pip install -q "$(TORCH_SPEC)"
+	$(PY) -m pip install -q -e ".[test,all]"
+	touch $(STAMP_EXTRAS)
+
+install-extras: $(STAMP_EXTRAS)
+
+services:
+	bash scripts/ensure-services.sh
+
 demo: install
 	mkdir -p demo
 	$(VENV)/bin/skgraphemb tune cora --grid p=0.5,1,2 --grid q=0.5,1,2 --cv 3 \
@@ -27,7 +43,7 @@ demo: install
 	@echo "demo: embedding written to demo/cora_node2vec.npz, p/q heatmap to demo/pq_grid.png"
 
 # pytest exit code 5 means "no tests ran": a failure for us.
-test-main: install
+test-main: install-extras services
 	$(PY) -m pytest -m "not slow" -p no:cacheprovider $(PYTEST_ARGS); \
 	rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 

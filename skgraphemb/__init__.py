@@ -33,6 +33,7 @@ _LAZY = {
     "load_edgelist_dir": "skgraphemb.datasets",
     "UnknownNodeError": "skgraphemb.exceptions",
     "GraphFormatError": "skgraphemb.exceptions",
+    "DeviceUnavailableError": "skgraphemb.exceptions",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
@@ -41,7 +42,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from skgraphemb.alignment import ProcrustesAligner
     from skgraphemb.datasets import load_cora, load_edgelist_dir, load_karate
     from skgraphemb.evaluation import compare_embedders, evaluate_node_classification
-    from skgraphemb.exceptions import GraphFormatError, UnknownNodeError
+    from skgraphemb.exceptions import (
+        DeviceUnavailableError,
+        GraphFormatError,
+        UnknownNodeError,
+    )
     from skgraphemb.graph import Graph, as_graph, read_edgelist, read_labels
     from skgraphemb.link_prediction import (
         LinkPredictionScorer,

@@ -5,7 +5,10 @@ step "graph + parameters + integer seed -> embedding matrix".  The base class
 owns everything around it: reading the graph (``graph`` parameter set -> X
 holds node ids; unset -> X is the graph), caching the pure step across CV
 folds (``memory``), fitted attributes, id-aware ``transform``, pandas
-output, ``most_similar``, gensim export and cheap cloning.
+output, ``most_similar``, gensim export and cheap cloning.  The id-aware
+half (``transform`` by id, pandas output, ``most_similar``...) lives in
+:class:`EmbeddingLookupMixin`, which embedders of other inputs (triples)
+share.
 """
 
 from __future__ import annotations
@@ -60,57 +63,17 @@ def _seed_or_none(random_state) -> int | None:
     return None
 
 
-class BaseGraphEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
-    """Base class for graph embedders; not meant to be used directly.
+class EmbeddingLookupMixin:
+    """Id-aware access to a fitted table of vectors; for embedders of any input.
 
-    Subclasses define ``__init__`` (storing parameters only),
-    ``_parameter_constraints`` (merged with this class's) and
-    ``_embed(graph, seed) -> (embedding, info)``, where ``info`` is a dict of
-    extra fitted attributes (names ending in ``_``).
+    Needs the fitted attributes ``embedding_`` (float32, one row per id) and
+    ``nodes_`` (the ids, in row order), and ``get_feature_names_out``
+    (:class:`~sklearn.base.ClassNamePrefixFeaturesOutMixin`).  Gives
+    ``transform`` by id with a :class:`~skgraphemb.UnknownNodeError` naming
+    unknown ids, pandas output indexed by id, ``get_embedding``,
+    ``most_similar`` and ``to_keyed_vectors``.  :class:`BaseGraphEmbedder`
+    and the knowledge-graph embedder share it.
     """
-
-    _parameter_constraints: dict = {
-        # A bare string, not a list: sklearn skips a parameter only when its
-        # constraint *is* "no_validation" (in a list it is an unknown
-        # constraint and every fit fails).  as_graph validates the graph.
-        "graph": "no_validation",
-        "memory": [None, str, HasMethods(["cache"])],
-        "verbose": ["verbose"],
-        "random_state": ["random_state"],
-        "n_jobs": [None, Integral],
-    }
-
-    #: Parameter name holding the output dimension (for docs and checks).
-    _dimension_param = "dimensions"
-
-    # -- to implement --------------------------------------------------------
-    def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:  # pragma: no cover
-        raise NotImplementedError
-
-    def _check_graph(self, graph: Graph) -> None:
-        """Hook: warn about legal but suspicious graphs."""
-
-    # -- fitting ---------------------------------------------------------------
-    def _graph_and_ids(self, X) -> tuple[Graph, np.ndarray | None]:
-        """Resolve the fit inputs: the graph, and node ids from X if any."""
-        if self.graph is not None:
-            graph = as_graph(self.graph)
-            if X is None:
-                return graph, None
-            if _is_graph_input(X):
-                raise ValueError(
-                    f"{type(self).__name__} has `graph` set, so X must hold node ids, "
-                    f"not a graph; pass the graph either as X or as `graph=`, not both"
-                )
-            ids = self._ids_from_X(X, reset=True)
-            graph.positions(ids)  # unknown ids -> UnknownNodeError naming them
-            return graph, ids
-        if X is None:
-            raise ValueError(
-                f"{type(self).__name__}.fit needs a graph: pass it as X "
-                "(networkx graph, edge array, sparse matrix, file path...) or set `graph=`"
-            )
-        return as_graph(X), None
 
     def _ids_from_X(self, X, *, reset: bool) -> np.ndarray:
         """X as a 1-d array of node ids (1-d sequence or a single column)."""
@@ -160,67 +123,6 @@ class BaseGraphEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         if arr.size == 0:
             raise ValueError("X holds no node ids (0 samples)")
         return arr
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X=None, y=None):
-        """Embed the graph.
-
-        Parameters
-        ----------
-        X : graph-like or array-like of node ids, default=None
-            With ``graph`` unset, the graph to embed (anything
-            :func:`~skgraphemb.as_graph` accepts).  With ``graph`` set, node
-            ids of that graph (checked to exist, otherwise not used: the
-            embedding is of the whole graph, so it is the same in every CV
-            fold); may then be ``None``.
-        y : ignored
-            Never used to build the embedding (no label leakage).
-
-        Returns
-        -------
-        self : object
-            The fitted embedder.
-        """
-        graph, _ = self._graph_and_ids(X)
-        self._check_graph(graph)
-        start = time.perf_counter()
-        embedding, info = self._cached_embed(graph)
-        self.embedding_ = np.ascontiguousarray(embedding, dtype=np.float32)
-        self.nodes_ = np.array(graph.nodes)  # writeable copy, pickles compactly
-        self._index = NodeIndex(self.nodes_)
-        self._n_features_out = self.embedding_.shape[1]
-        for name, value in info.items():
-            setattr(self, name, value)
-        self.fit_time_ = time.perf_counter() - start
-        logger.info("%s fitted %d nodes in %.2fs", type(self).__name__, graph.n_nodes, self.fit_time_)
-        return self
-
-    def _cached_embed(self, graph: Graph) -> tuple[np.ndarray, dict]:
-        seed = _seed_or_none(self.random_state)
-        from skgraphemb._kernels._random import seed_from_random_state
-
-        if self.memory is None or seed is None:
-            # Without an integer seed each fit is a fresh draw: never cache.
-            return self._embed(graph, seed_from_random_state(self.random_state))
-        params = self.get_params(deep=False)
-        key = {k: v for k, v in params.items() if k not in _NON_RESULT_PARAMS}
-        run = {k: v for k, v in params.items() if k in _NON_RESULT_PARAMS and k not in ("graph", "memory")}
-        cached = check_memory(self.memory).cache(_run_embed, ignore=["graph", "run_params"])
-        return cached(type(self), key, graph.fingerprint(), seed, graph, run)
-
-    def fit_transform(self, X=None, y=None, **fit_params):
-        """Fit, then return the embedding.
-
-        Returns
-        -------
-        embedding : ndarray of shape (n_samples, n_components), float32
-            With ``graph`` unset, one row per node of X in ``nodes_`` order;
-            with ``graph`` set, one row per id in X (all nodes if X is None).
-        """
-        self.fit(X, y, **fit_params)
-        if self.graph is not None and X is not None:
-            return self.transform(X)
-        return self._output(self.embedding_, self.nodes_)
 
     # -- using the fitted embedding -----------------------------------------
     def _node_index(self) -> NodeIndex:
@@ -331,6 +233,127 @@ class BaseGraphEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         kv.add_vectors([str(v) for v in ids] if keys == "str" else ids, self.embedding_)
         return kv
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_index", None)  # rebuilt on demand
+        return state
+
+
+class BaseGraphEmbedder(
+    EmbeddingLookupMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """Base class for graph embedders; not meant to be used directly.
+
+    Subclasses define ``__init__`` (storing parameters only),
+    ``_parameter_constraints`` (merged with this class's) and
+    ``_embed(graph, seed) -> (embedding, info)``, where ``info`` is a dict of
+    extra fitted attributes (names ending in ``_``).
+    """
+
+    _parameter_constraints: dict = {
+        # A bare string, not a list: sklearn skips a parameter only when its
+        # constraint *is* "no_validation" (in a list it is an unknown
+        # constraint and every fit fails).  as_graph validates the graph.
+        "graph": "no_validation",
+        "memory": [None, str, HasMethods(["cache"])],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+        "n_jobs": [None, Integral],
+    }
+
+    #: Parameter name holding the output dimension (for docs and checks).
+    _dimension_param = "dimensions"
+
+    # -- to implement --------------------------------------------------------
+    def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _check_graph(self, graph: Graph) -> None:
+        """Hook: warn about legal but suspicious graphs."""
+
+    # -- fitting ---------------------------------------------------------------
+    def _graph_and_ids(self, X) -> tuple[Graph, np.ndarray | None]:
+        """Resolve the fit inputs: the graph, and node ids from X if any."""
+        if self.graph is not None:
+            graph = as_graph(self.graph)
+            if X is None:
+                return graph, None
+            if _is_graph_input(X):
+                raise ValueError(
+                    f"{type(self).__name__} has `graph` set, so X must hold node ids, "
+                    f"not a graph; pass the graph either as X or as `graph=`, not both"
+                )
+            ids = self._ids_from_X(X, reset=True)
+            graph.positions(ids)  # unknown ids -> UnknownNodeError naming them
+            return graph, ids
+        if X is None:
+            raise ValueError(
+                f"{type(self).__name__}.fit needs a graph: pass it as X "
+                "(networkx graph, edge array, sparse matrix, file path...) or set `graph=`"
+            )
+        return as_graph(X), None
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X=None, y=None):
+        """Embed the graph.
+
+        Parameters
+        ----------
+        X : graph-like or array-like of node ids, default=None
+            With ``graph`` unset, the graph to embed (anything
+            :func:`~skgraphemb.as_graph` accepts).  With ``graph`` set, node
+            ids of that graph (checked to exist, otherwise not used: the
+            embedding is of the whole graph, so it is the same in every CV
+            fold); may then be ``None``.
+        y : ignored
+            Never used to build the embedding (no label leakage).
+
+        Returns
+        -------
+        self : object
+            The fitted embedder.
+        """
+        graph, _ = self._graph_and_ids(X)
+        self._check_graph(graph)
+        start = time.perf_counter()
+        embedding, info = self._cached_embed(graph)
+        self.embedding_ = np.ascontiguousarray(embedding, dtype=np.float32)
+        self.nodes_ = np.array(graph.nodes)  # writeable copy, pickles compactly
+        self._index = NodeIndex(self.nodes_)
+        self._n_features_out = self.embedding_.shape[1]
+        for name, value in info.items():
+            setattr(self, name, value)
+        self.fit_time_ = time.perf_counter() - start
+        logger.info("%s fitted %d nodes in %.2fs", type(self).__name__, graph.n_nodes, self.fit_time_)
+        return self
+
+    def _cached_embed(self, graph: Graph) -> tuple[np.ndarray, dict]:
+        seed = _seed_or_none(self.random_state)
+        from skgraphemb._kernels._random import seed_from_random_state
+
+        if self.memory is None or seed is None:
+            # Without an integer seed each fit is a fresh draw: never cache.
+            return self._embed(graph, seed_from_random_state(self.random_state))
+        params = self.get_params(deep=False)
+        key = {k: v for k, v in params.items() if k not in _NON_RESULT_PARAMS}
+        run = {k: v for k, v in params.items() if k in _NON_RESULT_PARAMS and k not in ("graph", "memory")}
+        cached = check_memory(self.memory).cache(_run_embed, ignore=["graph", "run_params"])
+        return cached(type(self), key, graph.fingerprint(), seed, graph, run)
+
+    def fit_transform(self, X=None, y=None, **fit_params):
+        """Fit, then return the embedding.
+
+        Returns
+        -------
+        embedding : ndarray of shape (n_samples, n_components), float32
+            With ``graph`` unset, one row per node of X in ``nodes_`` order;
+            with ``graph`` set, one row per id in X (all nodes if X is None).
+        """
+        self.fit(X, y, **fit_params)
+        if self.graph is not None and X is not None:
+            return self.transform(X)
+        return self._output(self.embedding_, self.nodes_)
+
     # -- sklearn plumbing ------------------------------------------------------
     def __sklearn_clone__(self):
         # Clone everything but the graph, which is shared, not deep-copied:
@@ -343,11 +366,6 @@ class BaseGraphEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         new = _clone_parametrized(shallow)
         new.graph = self.graph
         return new
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_index", None)  # rebuilt on demand
-        return state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

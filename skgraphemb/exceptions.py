@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["UnknownNodeError", "GraphFormatError"]
+__all__ = ["DeviceUnavailableError", "GraphFormatError", "UnknownNodeError"]
 
 
 class UnknownNodeError(ValueError):
@@ -29,3 +29,7 @@ class UnknownNodeError(ValueError):
 
 class GraphFormatError(ValueError):
     """A graph input could not be read: wrong shape, bad weights, empty..."""
+
+
+class DeviceUnavailableError(RuntimeError):
+    """A torch device was asked for (``device="cuda"``) that this machine lacks."""

@@ -58,3 +58,23 @@ def planted_partition():
     G = nx.planted_partition_graph(2, 30, 0.3, 0.01, seed=7)
     labels = np.array([G.nodes[v]["block"] for v in G])
     return as_graph(G), labels
+
+
+@pytest.fixture
+def pickle_as_if_on_cuda(monkeypatch):
+    """``pickle.dumps`` of a fitted torch-backed estimator as a GPU machine writes it.
+
+    Its ``device_`` reads ``"cuda:0"`` and every tensor in the torch state is
+    tagged ``cuda:0``, so a plain ``torch.load`` of that state on a CPU-only
+    machine fails (skorch's ``net_cuda.pkl`` fixture, made without a GPU).
+    """
+    import pickle
+
+    def dump(estimator) -> bytes:
+        torch_serialization = pytest.importorskip("torch.serialization")
+        with monkeypatch.context() as m:
+            m.setattr(torch_serialization, "location_tag", lambda storage: "cuda:0")
+            m.setattr(estimator, "device_", "cuda:0")
+            return pickle.dumps(estimator)
+
+    return dump
