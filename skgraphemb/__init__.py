@@ -34,6 +34,13 @@ _LAZY = {
     "UnknownNodeError": "skgraphemb.exceptions",
     "GraphFormatError": "skgraphemb.exceptions",
     "DeviceUnavailableError": "skgraphemb.exceptions",
+    "RedisExporter": "skgraphemb.export.redis",
+    "RedisEmbeddingStore": "skgraphemb.export.redis",
+    "FileExporter": "skgraphemb.export.files",
+    "FileEmbeddingStore": "skgraphemb.export.files",
+    "read_embedding": "skgraphemb.export.files",
+    "RedisConnectionError": "skgraphemb.exceptions",
+    "RedisStoreError": "skgraphemb.exceptions",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
@@ -56,6 +63,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from skgraphemb.node2vec import Node2VecEmbedder
     from skgraphemb.svd import SVDEmbedder
     from skgraphemb.walks import iter_walk_chunks, random_walks
+    from skgraphemb.exceptions import RedisConnectionError, RedisStoreError
+    from skgraphemb.export.files import FileEmbeddingStore, FileExporter, read_embedding
+    from skgraphemb.export.redis import RedisEmbeddingStore, RedisExporter
 
 
 def __getattr__(name: str):

@@ -34,22 +34,14 @@ from typing import Any
 
 import numpy as np
 
+from skgraphemb.export.files import OUTPUT_FORMATS, write_embedding
+
 __all__ = ["METHODS", "OUTPUT_FORMATS", "main", "write_embedding"]
 
 logger = logging.getLogger(__name__)
 
 #: Bundled dataset names -> loader in :mod:`skgraphemb.datasets`.
 BUNDLED = {"karate": "load_karate", "cora": "load_cora"}
-
-#: Output file suffixes understood by :func:`write_embedding`.
-OUTPUT_FORMATS = {
-    ".npz": "embedding matrix and node ids (numpy)",
-    ".npy": "embedding matrix (numpy) + node ids in OUT.nodes.txt",
-    ".parquet": "DataFrame indexed by node id (needs pyarrow)",
-    ".kv": "gensim KeyedVectors.save",
-    ".txt": "word2vec text format ('n d' header, then 'id v1 ... vd')",
-    ".emb": "word2vec text format, as node2vec and PecanPy write it",
-}
 
 # Embedder parameters the command line sets itself (never tunable by --grid).
 _RUN_PARAMS = frozenset({"graph", "memory", "verbose", "n_jobs", "random_state"})
@@ -262,48 +254,6 @@ def _check_int(value: int, name: str, low: int) -> None:
 
 
 # -- outputs ---------------------------------------------------------------
-def write_embedding(embedder, path: str | Path) -> list[Path]:
-    """Write a fitted embedder's vectors to ``path``, format from its suffix.
-
-    Parameters
-    ----------
-    embedder : fitted embedder
-        Has ``embedding_`` and ``nodes_``.
-    path : str or path-like
-        ``.npz`` (arrays ``embedding`` and ``nodes``), ``.npy`` (the matrix,
-        with node ids one per line in ``<stem>.nodes.txt``), ``.parquet``
-        (DataFrame indexed by node id), ``.kv`` (gensim
-        ``KeyedVectors.save``), ``.txt``/``.emb`` (word2vec text format).
-        Rows are in ``embedder.nodes_`` order.
-
-    Returns
-    -------
-    list of Path
-        The files written.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    Z, nodes = embedder.embedding_, np.asarray(embedder.nodes_)
-    if nodes.dtype == object:  # string ids: a plain unicode array loads without pickle
-        nodes = nodes.astype(str)
-    if suffix == ".npz":
-        np.savez(path, embedding=Z, nodes=nodes)
-    elif suffix == ".npy":
-        np.save(path, Z)
-        ids = path.with_suffix(".nodes.txt")
-        ids.write_text("".join(f"{v}\n" for v in nodes.tolist()))
-        return [path, ids]
-    elif suffix == ".parquet":
-        embedder.get_embedding(as_frame=True).to_parquet(path, engine="pyarrow")
-    elif suffix == ".kv":
-        embedder.to_keyed_vectors().save(str(path))
-    elif suffix in (".txt", ".emb"):
-        embedder.to_keyed_vectors().save_word2vec_format(str(path), binary=False)
-    else:
-        raise ValueError(f"unknown output format {suffix!r}; use one of {', '.join(OUTPUT_FORMATS)}")
-    return [path]
-
-
 def _print_written(written: list[Path], what: str) -> None:
     print(f"{what} {written[0]}")
     if len(written) > 1:  # .npy: the ids are in a file beside the matrix

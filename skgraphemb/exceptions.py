@@ -33,3 +33,28 @@ class GraphFormatError(ValueError):
 
 class DeviceUnavailableError(RuntimeError):
     """A torch device was asked for (``device="cuda"``) that this machine lacks."""
+
+
+# -- serving embeddings (skgraphemb.export) ------------------------------------
+__all__ += ["RedisConnectionError", "RedisStoreError"]
+
+
+class RedisConnectionError(ConnectionError):
+    """Redis could not be reached, authenticated or did not answer in time.
+
+    Raised by :class:`~skgraphemb.RedisExporter` and
+    :class:`~skgraphemb.RedisEmbeddingStore` after their retries are spent
+    (or at once for a wrong password).  The message names the server's URL
+    with any password masked (``redis://user:***@host:6379/0``).  A
+    :class:`ConnectionError`, hence an :class:`OSError`.
+    """
+
+
+class RedisStoreError(RuntimeError):
+    """Redis answered, but the embeddings could not be published or read.
+
+    For example: the server refused a command (out of memory, missing ACL
+    permission), keys vanished while publishing (eviction), another writer
+    published a newer version first, or nothing is published under the key
+    prefix.  In ``mode="versioned"`` readers still get the previous version.
+    """

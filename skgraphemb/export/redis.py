@@ -1,0 +1,1043 @@
+"""Publish embeddings to Redis and serve them: :class:`RedisExporter`, :class:`RedisEmbeddingStore`.
+
+Layout (``P`` is the key prefix, default ``"emb:"``):
+
+``mode="keys"`` -- readable by a plain ``redis`` client::
+
+    P{node}          raw little-endian vector bytes (float32 by default)
+    P__meta__        metadata record (JSON): dimension, dtype, count, estimator...
+    P__ids__         published node ids (JSON array)
+
+so ``np.frombuffer(r.get(f"emb:{node}"), dtype=np.float32)`` is a vector.
+There is no atomicity across keys: a reader during a publication may see
+some vectors of the old and some of the new embedding.
+
+``mode="versioned"`` -- each publication in its own namespace::
+
+    P__counter__     INCR source of version numbers
+    P__versions__    sorted set of versions (score = number), registered first
+    P{v}:__ids__     node ids of version v (written before any vector)
+    P{v}:{node}      vectors of version v
+    P{v}:__meta__    metadata of v, written once v is complete and verified
+    P__current__     the version readers get, e.g. "v7"
+
+Readers resolve ``P__current__`` and read that namespace only, so they never
+mix two versions nor see a half-written one.  The pointer moves, by one
+atomic compare-and-set script, only forward and only to a complete version;
+older versions beyond ``keep`` (and incomplete ones left by killed writers)
+are removed after the switch.
+
+Writes are batched: each batch of vectors is one ``MSET`` (or one pipeline
+of ``SET ... PX`` with a ``ttl``, or one pipeline per cluster node) packed
+directly in the Redis protocol, so there is one round trip per batch and no
+per-key Python overhead from the client library.  Nothing read from Redis is
+ever unpickled: vectors are raw bytes checked for length, metadata and id
+lists are JSON.
+
+redis-py is imported only when a connection is made
+(:func:`~skgraphemb._optional.import_optional`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+
+from skgraphemb._optional import import_optional
+from skgraphemb.exceptions import RedisConnectionError, RedisStoreError
+from skgraphemb.export._base import (
+    DTYPES,
+    EXPORTER_ATTRIBUTES,
+    BaseEmbeddingStore,
+    BaseExporter,
+    empty_result,
+    ids_array,
+    loads_ids,
+    loads_metadata,
+)
+from skgraphemb.utils._validation import HasMethods, Integral, Interval, Real, StrOptions
+
+__all__ = ["RedisEmbeddingStore", "RedisExporter", "mask_url"]
+
+logger = logging.getLogger(__name__)
+
+# Names kept under the key prefix beside the vectors (node ids of the form
+# "__name__" are refused by the exporters, so no node collides with them).
+_META, _IDS = "__meta__", "__ids__"
+_CURRENT, _VERSIONS, _COUNTER = "__current__", "__versions__", "__counter__"
+
+#: Keys per MGET / EXISTS / UNLINK command when reading, verifying, deleting.
+_CHUNK = 10_000
+#: Longest wait between two retries, seconds.
+_MAX_BACKOFF = 30.0
+#: Times a read follows a moving version pointer before giving up.
+_MAX_SWITCHES = 5
+
+# Move the version pointer forward only: set it to ARGV[2] ("v<N>") unless it
+# already names a version numbered ARGV[1] or higher.  One key, so it runs
+# atomically on a single server and on the cluster node owning the key.
+_SWITCH_SCRIPT = """
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local n = tonumber(string.sub(cur, 2))
+  if n and n >= tonumber(ARGV[1]) then return cur end
+end
+redis.call('SET', KEYS[1], ARGV[2])
+return ARGV[2]
+"""
+
+
+# -- URLs ----------------------------------------------------------------------
+def mask_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``, for messages and logs.
+
+    >>> mask_url("redis://alice:s3cret@cache.example:6380/2")
+    'redis://alice:***@cache.example:6380/2'
+    >>> mask_url("rediss://:s3cret@cache.example/0?password=s3cret&ssl_cert_reqs=required")
+    'rediss://:***@cache.example/0?password=%2A%2A%2A&ssl_cert_reqs=required'
+    """
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, host = netloc.rsplit("@", 1)
+            user, colon, _ = userinfo.partition(":")
+            # "secret@host" (no colon) is a username to redis-py, but people
+            # put passwords there: mask it too.
+            netloc = f"{user}:***@{host}" if colon else f"***@{host}"
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            query = urlencode([(k, "***" if k.lower() == "password" else v) for k, v in pairs])
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        return "<unparseable Redis URL>"
+
+
+def _check_url(url: str, who: str) -> None:
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in ("redis", "rediss", "unix"):
+        raise ValueError(
+            f"{who}: url must start with redis://, rediss:// (TLS) or unix://; "
+            f"got {mask_url(url)!r}"
+        )
+
+
+def _describe_client(client: Any) -> str:
+    """A password-free description of a user-given client, for messages."""
+    try:
+        kwargs = client.connection_pool.connection_kwargs
+        scheme = "rediss" if "SSL" in client.connection_pool.connection_class.__name__ else "redis"
+        return f"{scheme}://{kwargs.get('host')}:{kwargs.get('port')}/{kwargs.get('db', 0)} (given client)"
+    except AttributeError:
+        try:
+            node = client.get_default_node()
+            return f"Redis cluster at {node.host}:{node.port} (given client)"
+        except AttributeError:
+            return f"{type(client).__name__} (given client)"
+
+
+# -- connection, retries and errors -------------------------------------------
+class _Connection:
+    """A redis-py client plus our retry policy and error messages.
+
+    ``call(what, fn)`` runs ``fn()``; transient failures (connection refused
+    or reset, timeouts, a server loading its data, cluster redirection
+    storms) are retried ``max_retries`` times with exponential backoff and
+    jitter, then raised as :class:`RedisConnectionError`.  Other Redis errors
+    become :class:`RedisStoreError`.  Every message names the URL with the
+    password masked.
+    """
+
+    def __init__(self, *, url, client, cluster, socket_timeout, max_retries, retry_backoff, who):
+        self.redis = import_optional("redis", who)
+        self.url = url
+        self.given = client
+        self.cluster_opt = cluster
+        self.socket_timeout = socket_timeout
+        self.max_retries = max_retries
+        self.retry_backoff = retry_backoff
+        self.where = _describe_client(client) if client is not None else mask_url(url)
+        self.client: Any = None
+        self.is_cluster = False
+
+    # -- errors --------------------------------------------------------------
+    def _transient(self) -> tuple[type, ...]:
+        e = self.redis.exceptions
+        return (e.ConnectionError, e.TimeoutError, e.ClusterDownError, e.TryAgainError)
+
+    def _fatal(self) -> tuple[type, ...]:
+        e = self.redis.exceptions
+        return (e.AuthenticationError, e.AuthorizationError, e.AuthenticationWrongNumberOfArgsError)
+
+    def _wrap(self, error: Exception, what: str, attempts: int) -> Exception:
+        e = self.redis.exceptions
+        if isinstance(error, self._fatal()):
+            return RedisConnectionError(
+                f"authentication failed for {self.where}: {error} Check the username and "
+                "password in the URL (redis://user:password@host:port/db)"
+            )
+        if isinstance(error, e.NoPermissionError):
+            return RedisStoreError(f"{self.where} refused to {what}: {error} (check the ACL permissions of the user)")
+        if isinstance(error, e.TimeoutError):
+            return RedisConnectionError(
+                f"{self.where} did not answer in time (socket_timeout={self.socket_timeout} s) "
+                f"when trying to {what}; gave up after {attempts} attempt(s): {error}"
+            )
+        if isinstance(error, self._transient()):
+            return RedisConnectionError(
+                f"could not {what} on {self.where} after {attempts} attempt(s): {error}"
+            )
+        return RedisStoreError(f"{self.where} refused to {what}: {error}")
+
+    def call(self, what: str, fn: Callable[[], Any]) -> Any:
+        """``fn()`` with retries of transient failures; errors wrapped."""
+        attempt = 0
+        while True:
+            try:
+                return fn()
+            except self._fatal() as error:
+                raise self._wrap(error, what, attempt + 1) from error
+            except self._transient() as error:
+                if attempt >= self.max_retries:
+                    raise self._wrap(error, what, attempt + 1) from error
+                delay = min(self.retry_backoff * 2**attempt, _MAX_BACKOFF) * random.uniform(0.5, 1.0)
+                logger.warning(
+                    "%s: could not %s (%s: %s); retry %d of %d in %.2f s",
+                    self.where, what, type(error).__name__, error, attempt + 1, self.max_retries, delay,
+                )
+                time.sleep(delay)
+                attempt += 1
+            except self.redis.exceptions.RedisError as error:
+                raise self._wrap(error, what, attempt + 1) from error
+
+    # -- the client --------------------------------------------------------------
+    def connect(self) -> _Connection:
+        """Build the client (detecting a cluster), check it answers; idempotent."""
+        if self.client is None:
+            self.client, self.is_cluster = self.call("connect", self._build)
+            encoder = getattr(self.client, "get_encoder", lambda: None)()
+            if getattr(encoder, "decode_responses", False):
+                raise ValueError(
+                    f"the given Redis client decodes responses (decode_responses=True), "
+                    f"but vectors are binary: pass a client made with decode_responses=False"
+                )
+        return self
+
+    def _build(self) -> tuple[Any, bool]:
+        r = self.redis
+        if self.given is not None:
+            is_cluster = isinstance(self.given, r.cluster.RedisCluster)
+            self.given.ping()
+            return self.given, is_cluster
+        timeouts = {"socket_timeout": self.socket_timeout, "socket_connect_timeout": self.socket_timeout}
+        if self.cluster_opt is True:
+            return r.RedisCluster.from_url(self.url, **timeouts), True
+        # Our own retry policy (call) is the only one: the client does not retry.
+        client = r.Redis.from_url(self.url, retry=r.retry.Retry(r.backoff.NoBackoff(), 0), **timeouts)
+        try:
+            if self.cluster_opt == "auto":
+                try:
+                    enabled = client.info("cluster").get("cluster_enabled", 0)
+                except r.exceptions.ResponseError:  # INFO not allowed for this user
+                    enabled = 0
+                if enabled:
+                    client.close()
+                    return r.RedisCluster.from_url(self.url, **timeouts), True
+            client.ping()
+        except BaseException:
+            client.close()
+            raise
+        return client, False
+
+    def close(self) -> None:
+        if self.client is not None and self.given is None:
+            self.client.close()
+        self.client = None
+
+    # -- raw protocol, for the hot paths ----------------------------------------
+    def send_packed(self, jobs: list[tuple[Any, bytes, int]]) -> list:
+        """Send pre-packed commands and read their replies.
+
+        ``jobs`` holds ``(redis client of one server, payload, n_replies)``;
+        all payloads are sent before any reply is read, so servers work in
+        parallel.  Returns every reply, in order.  A connection that failed
+        midway is dropped (its unread replies would desynchronise it).
+        """
+        taken = []
+        try:
+            for node, payload, n in jobs:
+                pool = node.connection_pool
+                conn = pool.get_connection()
+                taken.append((pool, conn, n))
+                conn.send_packed_command([payload], check_health=False)
+            replies = []
+            for _, conn, n in taken:
+                replies.extend(conn.read_response() for _ in range(n))
+            return replies
+        except BaseException:
+            for _, conn, _ in taken:
+                conn.disconnect()
+            raise
+        finally:
+            for pool, conn, _ in taken:
+                pool.release(conn)
+
+    def group_by_node(self, keys: list[bytes]) -> list[tuple[Any, list[int]]]:
+        """Positions of ``keys`` grouped by the server holding them."""
+        if not self.is_cluster:
+            return [(self.client, list(range(len(keys))))]
+        from redis.crc import key_slot
+
+        manager = self.client.nodes_manager
+        groups: dict[str, tuple[Any, list[int]]] = {}
+        for i, key in enumerate(keys):
+            node = manager.get_node_from_slot(key_slot(key))
+            groups.setdefault(node.name, (node, []))[1].append(i)
+        return [(self.client.get_redis_connection(node), idx) for node, idx in groups.values()]
+
+
+def _bulk(value: bytes) -> bytes:
+    return b"$%d\r\n%s\r\n" % (len(value), value)
+
+
+def _command(*args: bytes) -> bytes:
+    return b"*%d\r\n" % len(args) + b"".join(_bulk(a) for a in args)
+
+
+def _multi_key(conn: _Connection, command: str, keys: list[str], what: str) -> int:
+    """Sum of the integer replies of ``command k1 k2 ...`` (EXISTS, UNLINK) over ``keys``."""
+    total = 0
+    name = command.encode()
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        if conn.is_cluster:  # redis-py splits multi-key commands by slot
+            fn = getattr(conn.client, command.lower())
+            total += conn.call(what, lambda: fn(*chunk))
+        else:
+            payload = _command(name, *(k.encode() for k in chunk))
+            total += conn.call(what, lambda: conn.send_packed([(conn.client, payload, 1)])[0])
+    return total
+
+
+# -- the exporter -----------------------------------------------------------------
+class RedisExporter(BaseExporter):
+    """Pipeline sink that publishes embeddings to Redis, for serving.
+
+    ``fit(X)`` writes one key per node, ``{key_prefix}{node}`` -> the vector's
+    raw little-endian bytes, plus a JSON metadata record (dimension, dtype,
+    count, the embedder's class and parameters, creation time);
+    ``transform(X)`` returns X unchanged, so the exporter can end (or sit
+    inside) a :class:`~sklearn.pipeline.Pipeline` after any embedder with
+    ``set_output(transform="pandas")``.  ``write(embedder)`` publishes a
+    fitted embedder directly.  :class:`RedisEmbeddingStore` reads it back;
+    in ``mode="keys"`` so does a plain ``redis`` client:
+    ``np.frombuffer(r.get(f"emb:{node}"), dtype=np.float32)``.
+
+    Writes go in batches, one round trip each (``MSET``, or a pipeline of
+    ``SET ... PX`` with ``ttl``, or one pipeline per node of a cluster).
+    Every key is checked to exist at the end (``EXISTS``), which catches
+    keys evicted by a full server.
+
+    Parameters
+    ----------
+    url : str, default="redis://localhost:6379/0"
+        ``redis://[[user]:password@]host[:port][/db]``, ``rediss://...`` for
+        TLS (certificate options as query parameters, e.g.
+        ``?ssl_ca_certs=ca.crt``), or ``unix://path``.  Unused when
+        ``client`` is given.  Messages and ``repr`` mask the password.
+    key_prefix : str, default="emb:"
+        Prefix of every key written.  Use one prefix per embedding.
+    mode : {"keys", "versioned"}, default="keys"
+        ``"keys"``: the plain layout above, overwritten in place (readers
+        may briefly see a mix of old and new vectors; nodes absent from the
+        new embedding are deleted at the end).  ``"versioned"``: each
+        publication goes to its own namespace ``{key_prefix}v<N>:`` and
+        readers of :class:`RedisEmbeddingStore` are switched to it atomically
+        once it is complete; they never see a mix of versions or a partial
+        one.  A prefix holds one mode: publishing in the other one raises a
+        :class:`~skgraphemb.RedisStoreError`.
+    dtype : {"float32", "float16", "float64"}, default="float32"
+        dtype of the published vectors (little-endian).  float32 is what the
+        plain reader expects.
+    batch_size : int, default=2000
+        Vectors per round trip.
+    keep : int, default=1
+        ``mode="versioned"``: complete versions kept after a switch,
+        including the new one (1: the previous version is removed once
+        readers are switched; 2: one older version stays, ...).
+    ttl : float, default=None
+        ``mode="keys"``: expire every key written after this many seconds.
+        Not allowed with ``mode="versioned"``, which removes old versions
+        itself.
+    metadata : dict, default=None
+        Extra JSON-serialisable information recorded under ``"metadata"``
+        in the metadata record (e.g. the pipeline's embedder settings, which
+        a sink inside a Pipeline cannot see).
+    cluster : bool or "auto", default="auto"
+        Connect to a Redis Cluster (redis-py's ``RedisCluster``).
+        ``"auto"`` asks the server (``INFO cluster``).  Keys spread over
+        every master; batches are split per node.
+    client : redis.Redis or redis.cluster.RedisCluster, default=None
+        A client to use instead of ``url`` (must not decode responses).  It
+        is shared, not copied, by ``clone``, and never closed here.
+    max_retries : int, default=3
+        Retries of each step after a transient error (connection refused or
+        reset, timeout, server loading, cluster down), with exponential
+        backoff; then a :class:`~skgraphemb.RedisConnectionError` is raised.
+    retry_backoff : float, default=0.2
+        First wait between retries, seconds; doubled each retry (with
+        jitter), at most 30 s.
+    socket_timeout : float, default=10.0
+        Seconds to wait for a connection or an answer (``None``: forever).
+    verbose : int, default=0
+        Show a progress bar over batches.
+
+    Attributes
+    ----------
+    version_ : str or None
+        ``mode="versioned"``: the version published (``"v7"``); else None.
+    removed_versions_ : list of str
+        ``mode="versioned"``: versions removed after the switch (older than
+        ``keep`` allows, or left incomplete by an interrupted writer).
+    metadata_ : dict
+        The metadata record written.
+    {exporter_attributes}
+
+    See Also
+    --------
+    RedisEmbeddingStore : Serve the published vectors.
+    FileExporter : The same sink writing a local file (no server).
+
+    Notes
+    -----
+    *Versioned publication.*  A version number comes from ``INCR``; the
+    version is registered in ``{key_prefix}__versions__``, its id list is
+    written, then its vectors; every key is checked to exist, the metadata
+    record written, and only then ``{key_prefix}__current__`` is switched by
+    a one-key script that never moves it backwards (so of two concurrent
+    writers the later-started one wins; the other raises
+    :class:`~skgraphemb.RedisStoreError` and removes its version).  A
+    writer that fails or is killed leaves an incomplete namespace that no
+    reader is pointed to; the next successful publication removes it (logged
+    at INFO level).  Until then it occupies memory: budget for up to three
+    versions at once (the served one, a stale one, the new one).  Versioned
+    mode needs ``EVAL`` (scripting) permission.
+
+    *Cluster.*  Keys are spread over the cluster's slots (no hash tag), so a
+    large embedding uses every master's memory and the write load is
+    shared; atomicity never needs more than the one pointer key.  Put
+    ``{...}`` in ``key_prefix`` (e.g. ``"{emb}:"``) to pin everything to one
+    slot instead.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from skgraphemb import RedisExporter, SVDEmbedder
+    >>> emb = SVDEmbedder(n_components=16, random_state=0).fit(nx.karate_club_graph())
+    >>> exporter = RedisExporter("redis://localhost:6379/0", "karate:", mode="versioned")
+    >>> exporter.write(emb)  # doctest: +SKIP
+    RedisExporter(key_prefix='karate:', mode='versioned', url='redis://localhost:6379/0')
+    """
+
+    _parameter_constraints: dict = {
+        **BaseExporter._parameter_constraints,
+        "url": [str],
+        "key_prefix": [str],
+        "mode": [StrOptions({"keys", "versioned"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "keep": [Interval(Integral, 1, None, closed="left")],
+        "ttl": [None, Interval(Real, 0, None, closed="neither")],
+        "cluster": ["boolean", StrOptions({"auto"})],
+        "client": [None, HasMethods(["execute_command", "pipeline"])],
+        "max_retries": [Interval(Integral, 0, None, closed="left")],
+        "retry_backoff": [Interval(Real, 0, None, closed="left")],
+        "socket_timeout": [None, Interval(Real, 0, None, closed="neither")],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        url="redis://localhost:6379/0",
+        key_prefix="emb:",
+        *,
+        mode="keys",
+        dtype="float32",
+        batch_size=2000,
+        keep=1,
+        ttl=None,
+        metadata=None,
+        cluster="auto",
+        client=None,
+        max_retries=3,
+        retry_backoff=0.2,
+        socket_timeout=10.0,
+        verbose=0,
+    ):
+        self.url = url
+        self.key_prefix = key_prefix
+        self.mode = mode
+        self.dtype = dtype
+        self.batch_size = batch_size
+        self.keep = keep
+        self.ttl = ttl
+        self.metadata = metadata
+        self.cluster = cluster
+        self.client = client
+        self.max_retries = max_retries
+        self.retry_backoff = retry_backoff
+        self.socket_timeout = socket_timeout
+        self.verbose = verbose
+
+    # -- connection ----------------------------------------------------------
+    def _connection(self) -> _Connection:
+        if self.client is None:
+            _check_url(self.url, type(self).__name__)
+        return _Connection(
+            url=self.url, client=self.client, cluster=self.cluster,
+            socket_timeout=self.socket_timeout, max_retries=self.max_retries,
+            retry_backoff=self.retry_backoff, who=type(self).__name__,
+        )
+
+    def ping(self) -> bool:
+        """Connect and check the server answers (with the retry policy).
+
+        Returns
+        -------
+        bool
+            True.
+
+        Raises
+        ------
+        RedisConnectionError
+            The server cannot be reached or authenticated.
+        """
+        self._validate_params()
+        conn = self._connection()
+        try:
+            conn.connect()
+        finally:
+            conn.close()
+        return True
+
+    # -- publishing ------------------------------------------------------------
+    def _publish(self, vectors, ids, names, source) -> dict:
+        if self.ttl is not None and self.mode == "versioned":
+            raise ValueError(
+                "ttl applies to mode='keys'; mode='versioned' removes old versions itself "
+                "(see keep=). Set ttl=None or use mode='keys'."
+            )
+        start = time.perf_counter()
+        conn = self._connection().connect()
+        try:
+            publish = self._publish_versioned if self.mode == "versioned" else self._publish_keys
+            info = publish(conn, vectors, ids, names, source)
+        finally:
+            conn.close()
+        rate = len(names) / max(time.perf_counter() - start, 1e-9)
+        logger.info(
+            "published %d vectors of dimension %d to %s under %r%s (%.0f vectors/s)",
+            len(names), vectors.shape[1], conn.where, self.key_prefix,
+            f" as version {info['version_']}" if info["version_"] else "", rate,
+        )
+        return info
+
+    def _check_prefix(self, conn) -> None:
+        """Refuse a key prefix that holds the other mode's layout."""
+        other = "versioned" if self.mode == "keys" else "keys"
+        key = self.key_prefix + (_CURRENT if other == "versioned" else _META)
+        if conn.call("check the key prefix", lambda: conn.client.exists(key)):
+            raise RedisStoreError(
+                f"key prefix {self.key_prefix!r} on {conn.where} holds embeddings published with "
+                f"mode={other!r} ({key!r} exists); publish with mode={other!r} or use another key_prefix"
+            )
+
+    def _publish_keys(self, conn, vectors, ids, names, source) -> dict:
+        c, prefix = conn.client, self.key_prefix
+        self._check_prefix(conn)
+        old_ids = conn.call("read the previous id list", lambda: c.get(prefix + _IDS))
+        px = None if self.ttl is None else max(1, int(round(self.ttl * 1000)))
+        meta = self._metadata(vectors, source, mode="keys", version=None, key_prefix=prefix)
+        self._write_vectors(conn, prefix, names, vectors, px)
+        records = {prefix + _META: json.dumps(meta), prefix + _IDS: json.dumps(ids)}
+        for key, value in records.items():
+            conn.call("write the metadata", lambda: c.set(key, value, px=px))
+        self._verify(conn, prefix, names)
+        removed = 0
+        if old_ids is not None:
+            new = set(names)
+            stale = [prefix + n for n in map(str, loads_ids(old_ids, f"{prefix + _IDS!r}")) if n not in new]
+            removed = _multi_key(conn, "UNLINK", stale, "remove nodes of the previous publication")
+            if removed:
+                logger.info("removed %d vectors of nodes absent from the new embedding", removed)
+        return {"version_": None, "removed_versions_": [], "metadata_": meta}
+
+    def _publish_versioned(self, conn, vectors, ids, names, source) -> dict:
+        c, prefix = conn.client, self.key_prefix
+        self._check_prefix(conn)
+        previous = conn.call("read the current version", lambda: c.get(prefix + _CURRENT))
+        previous = previous.decode() if previous is not None else None
+        number = int(conn.call("allocate a version number", lambda: c.incr(prefix + _COUNTER)))
+        version = f"v{number}"
+        ns = f"{prefix}{version}:"
+        conn.call("register the new version", lambda: c.zadd(prefix + _VERSIONS, {version: number}))
+        try:
+            ids_json = json.dumps(ids)
+            conn.call("write the id list", lambda: c.set(ns + _IDS, ids_json))
+            self._write_vectors(conn, ns, names, vectors, None)
+            self._verify(conn, ns, names)
+            meta = self._metadata(vectors, source, mode="versioned", version=version, key_prefix=prefix)
+            meta_json = json.dumps(meta)
+            conn.call("write the metadata", lambda: c.set(ns + _META, meta_json))
+            served = conn.call(
+                "switch readers to the new version",
+                lambda: c.eval(_SWITCH_SCRIPT, 1, prefix + _CURRENT, number, version),
+            )
+            served = served.decode() if isinstance(served, bytes) else served
+        except BaseException as error:
+            self._drop_quietly(conn, version)
+            if isinstance(error, (RedisConnectionError, RedisStoreError)):
+                serving = f"version {previous}" if previous else "nothing (no version was published before)"
+                raise type(error)(
+                    f"{error}. Nothing was published: readers still get {serving}."
+                ) from error
+            raise
+        if served != version:
+            self._drop_quietly(conn, version)
+            raise RedisStoreError(
+                f"version {version} was not published under {prefix!r} on {conn.where}: "
+                f"{served}, started by another writer after this one, was published first. "
+                f"Readers get {served}; {version} was removed."
+            )
+        removed = self._collect_garbage(conn, number)
+        return {"version_": version, "removed_versions_": removed, "metadata_": meta}
+
+    def _write_vectors(self, conn, ns: str, names: list[str], vectors: np.ndarray, px: int | None) -> None:
+        """Write ``vectors`` under ``ns + name`` in batches, one round trip each."""
+        from tqdm.auto import tqdm
+
+        data = memoryview(vectors.view(np.uint8).reshape(-1))
+        row = vectors.shape[1] * vectors.itemsize
+        value_header = b"$%d\r\n" % row
+        # SET k v [PX ms]: one reply per key.  MSET (single server, no ttl):
+        # one reply per batch, and less to send.
+        set_head = b"*5\r\n$3\r\nSET\r\n" if px is not None else b"*3\r\n$3\r\nSET\r\n"
+        set_tail = b"\r\n" + (_bulk(b"PX") + _bulk(str(px).encode()) if px is not None else b"")
+        use_mset = px is None and not conn.is_cluster
+        n, step = len(names), self.batch_size
+        batches = range(0, n, step)
+        for start in tqdm(batches, disable=not self.verbose, unit="batch",
+                          desc=f"Publishing {n} vectors to {conn.where}"):
+            keys = [(ns + name).encode() for name in names[start : start + step]]
+            jobs = []
+            for node, idx in conn.group_by_node(keys):
+                parts: list[Any] = [b"*%d\r\n$4\r\nMSET\r\n" % (2 * len(idx) + 1)] if use_mset else []
+                for i in idx:
+                    j = start + i
+                    if not use_mset:
+                        parts.append(set_head)
+                    parts += [_bulk(keys[i]), value_header, data[j * row : (j + 1) * row]]
+                    parts.append(set_tail if not use_mset else b"\r\n")
+                jobs.append((node, b"".join(parts), 1 if use_mset else len(idx)))
+            what = f"write vectors {start}-{start + len(keys) - 1}"
+            try:
+                conn.call(what, lambda: conn.send_packed(jobs))
+            except RedisStoreError:
+                if not conn.is_cluster:
+                    raise
+                # A slot moved (MOVED/ASK) mid-publication: let redis-py's
+                # cluster pipeline follow the redirections for this batch.
+                conn.client.nodes_manager.initialize()
+                self._write_batch_slowly(conn, keys, data, row, start, px, what)
+
+    def _write_batch_slowly(self, conn, keys, data, row, start, px, what) -> None:
+        def run():
+            pipe = conn.client.pipeline()
+            for i, key in enumerate(keys):
+                j = start + i
+                pipe.set(key, bytes(data[j * row : (j + 1) * row]), px=px)
+            pipe.execute()
+
+        conn.call(what, run)
+
+    def _verify(self, conn, ns: str, names: list[str]) -> None:
+        found = _multi_key(conn, "EXISTS", [ns + n for n in names], "check the written keys")
+        if found != len(names):
+            raise RedisStoreError(
+                f"only {found} of {len(names)} vectors written under {ns!r} exist on {conn.where}: "
+                "keys were evicted or deleted while publishing (is the server at maxmemory "
+                "with an eviction policy?)"
+            )
+
+    # -- versions ----------------------------------------------------------------
+    def _drop_version(self, conn, version: str) -> None:
+        """Delete every key of ``version``, then unregister it."""
+        c, prefix = conn.client, self.key_prefix
+        ns = f"{prefix}{version}:"
+        raw = conn.call(f"read the id list of {version}", lambda: c.get(ns + _IDS))
+        if raw is not None:
+            keys = [ns + str(v) for v in loads_ids(raw, repr(ns + _IDS))]
+            _multi_key(conn, "UNLINK", keys, f"remove version {version}")
+        _multi_key(conn, "UNLINK", [ns + _META, ns + _IDS], f"remove version {version}")
+        conn.call(f"unregister version {version}", lambda: c.zrem(prefix + _VERSIONS, version))
+
+    def _drop_quietly(self, conn, version: str) -> None:
+        """Best-effort removal of our own unpublished version (one attempt)."""
+        retries, conn.max_retries = conn.max_retries, 0
+        try:
+            self._drop_version(conn, version)
+        except Exception as e:  # the connection is likely down: leave it to the next run
+            logger.warning(
+                "could not remove the unpublished version %s under %r (%s); the next "
+                "successful publication removes it", version, self.key_prefix, e,
+            )
+        finally:
+            conn.max_retries = retries
+
+    def _collect_garbage(self, conn, number: int) -> list[str]:
+        """Remove versions older than ``number`` beyond ``keep``, and incomplete ones."""
+        c, prefix = conn.client, self.key_prefix
+        entries = conn.call("list versions", lambda: c.zrange(prefix + _VERSIONS, 0, -1, withscores=True))
+        older = sorted(
+            ((name.decode(), int(score)) for name, score in entries if int(score) < number),
+            key=lambda e: -e[1],
+        )
+        if not older:
+            return []
+
+        def complete_flags():
+            pipe = c.pipeline()
+            for name, _ in older:
+                pipe.exists(f"{prefix}{name}:{_META}")
+            return pipe.execute()
+
+        complete = [bool(f) for f in conn.call("check older versions", complete_flags)]
+        kept = [name for (name, _), done in zip(older, complete) if done][: self.keep - 1]
+        removed = []
+        for (name, _), done in zip(older, complete):
+            if name in kept:
+                continue
+            self._drop_version(conn, name)
+            removed.append(name)
+            if done:
+                logger.info("removed old version %s under %r on %s", name, prefix, conn.where)
+            else:
+                logger.info(
+                    "removed incomplete version %s under %r on %s, left by an interrupted "
+                    "or failed writer", name, prefix, conn.where,
+                )
+        return removed
+
+    # -- sklearn plumbing ----------------------------------------------------------
+    def __sklearn_clone__(self):
+        # Share a given client instead of deep-copying it (sockets and locks
+        # cannot be copied), as the embedders share their graph.
+        from sklearn.base import _clone_parametrized
+
+        shallow = copy.copy(self)
+        shallow.client = None
+        new = _clone_parametrized(shallow)
+        new.client = self.client
+        return new
+
+    def _masked(self) -> RedisExporter:
+        masked = copy.copy(self)
+        masked.url = mask_url(self.url) if isinstance(self.url, str) else self.url
+        return masked
+
+    def __repr__(self, N_CHAR_MAX=700):
+        return BaseExporter.__repr__(self._masked(), N_CHAR_MAX=N_CHAR_MAX)
+
+    def _repr_html_inner(self):
+        return BaseExporter._repr_html_inner(self._masked())
+
+    def _repr_mimebundle_(self, **kwargs):
+        return BaseExporter._repr_mimebundle_(self._masked(), **kwargs)
+
+
+RedisExporter.__doc__ = RedisExporter.__doc__.replace("    {exporter_attributes}\n", EXPORTER_ATTRIBUTES)
+
+
+# -- the reader -----------------------------------------------------------------
+@dataclass(frozen=True)
+class _Served:
+    """What a reader currently serves: version (None: keys mode), namespace, metadata."""
+
+    version: str | None
+    namespace: str
+    metadata: dict
+    dimension: int
+    wire: np.dtype  # little-endian dtype of the bytes in Redis
+
+
+class RedisEmbeddingStore(BaseEmbeddingStore):
+    """Serve embeddings published by :class:`RedisExporter`, by node id.
+
+    Works with both publication modes: in ``mode="versioned"`` every read
+    resolves the version pointer and reads that version only, checking in
+    the same round trip that the pointer did not move (and re-reading when
+    it did), so a ``get_many`` never mixes versions.  Vectors are raw bytes
+    checked for length (never unpickled); dimension and dtype come from the
+    metadata record.  Same interface as :class:`FileEmbeddingStore`.
+
+    Parameters
+    ----------
+    url : str, default="redis://localhost:6379/0"
+        As for :class:`RedisExporter` (``redis://``, ``rediss://``,
+        ``unix://``; user and password in the URL).  Unused when ``client``
+        is given.
+    key_prefix : str, default="emb:"
+        The exporter's key prefix.
+    missing : {"none", "raise"}, default="none"
+        Unknown nodes: ``get`` returns ``None`` and ``get_many`` a NaN row,
+        or (``"raise"``) a ``KeyError`` names them.
+    dimension : int, default=None
+        Vector length for keys written by other tools, without a metadata
+        record (e.g. the reference workflow's ``store_embeddings``); checked
+        against the metadata when there is one.
+    dtype : {"float32", "float16", "float64"}, default=None
+        Vector dtype for keys without a metadata record (default float32);
+        checked against the metadata when there is one.
+    cluster : bool or "auto", default="auto"
+        Connect to a Redis Cluster; ``"auto"`` asks the server.
+    client : redis.Redis or redis.cluster.RedisCluster, default=None
+        A client to use instead of ``url`` (must not decode responses).
+    max_retries : int, default=3
+        Retries of a read after a transient error, with exponential backoff.
+    retry_backoff : float, default=0.2
+        First wait between retries, seconds.
+    socket_timeout : float, default=10.0
+        Seconds to wait for a connection or an answer.
+
+    Attributes
+    ----------
+    dimension : int
+        Length of the vectors served.
+    dtype : numpy.dtype
+        dtype of the vectors served.
+    metadata : dict
+        Metadata record of the publication served.
+    version : str or None
+        Version served (``mode="versioned"``), else None.
+
+    See Also
+    --------
+    RedisExporter : Publishes what this store reads.
+    FileEmbeddingStore : The same interface over a local file.
+
+    Notes
+    -----
+    ``dimension``, ``dtype``, ``metadata`` and ``version`` describe the
+    publication seen by the last read (or the first, on a new store);
+    :meth:`refresh` reads them again.  ``get``/``get_many`` always serve the
+    current version.  One round trip per call on a single server (values and
+    version pointer together); two on a cluster.
+
+    Examples
+    --------
+    >>> from skgraphemb import RedisEmbeddingStore
+    >>> store = RedisEmbeddingStore("redis://localhost:6379/0", "karate:")
+    >>> store.get(0).shape  # doctest: +SKIP
+    (16,)
+    """
+
+    def __init__(
+        self,
+        url: str = "redis://localhost:6379/0",
+        key_prefix: str = "emb:",
+        *,
+        missing: str = "none",
+        dimension: int | None = None,
+        dtype: str | None = None,
+        cluster: bool | str = "auto",
+        client: Any = None,
+        max_retries: int = 3,
+        retry_backoff: float = 0.2,
+        socket_timeout: float | None = 10.0,
+    ) -> None:
+        super().__init__(missing)
+        if client is None:
+            _check_url(url, type(self).__name__)
+        if dtype is not None and dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
+        if dimension is not None and (not isinstance(dimension, (int, np.integer)) or dimension < 1):
+            raise ValueError(f"dimension must be a positive int; got {dimension!r}")
+        self.url = url
+        self.key_prefix = key_prefix
+        self._dimension = None if dimension is None else int(dimension)
+        self._dtype = dtype
+        self._conn = _Connection(
+            url=url, client=client, cluster=cluster, socket_timeout=socket_timeout,
+            max_retries=max_retries, retry_backoff=retry_backoff, who=type(self).__name__,
+        )
+        self._served: _Served | None = None
+
+    # -- resolving what is served -----------------------------------------------
+    def _resolve(self) -> _Served:
+        conn = self._conn.connect()
+        c, prefix = conn.client, self.key_prefix
+        for _ in range(_MAX_SWITCHES):
+            current, meta_raw = self._get_many_raw([prefix + _CURRENT, prefix + _META], "read the metadata")
+            version = current.decode() if current is not None else None
+            where = f"{prefix + _META!r}"
+            if version is not None:
+                ns = f"{prefix}{version}:"
+                where = f"{ns + _META!r}"
+                meta_raw = conn.call("read the metadata", lambda: c.get(ns + _META))
+                if meta_raw is None:  # the pointer moved on and the version was removed
+                    continue
+            else:
+                ns = prefix
+            if meta_raw is not None:
+                meta = loads_metadata(meta_raw, f"{where} on {conn.where}")
+            elif self._dimension is not None:
+                meta = {"dimension": self._dimension, "dtype": self._dtype or "float32", "format": None}
+            else:
+                raise RedisStoreError(
+                    f"nothing is published under key prefix {prefix!r} on {conn.where} (no key "
+                    f"{prefix + _META!r} or {prefix + _CURRENT!r}). Publish with RedisExporter, "
+                    "or pass dimension= (and dtype=) to read vectors written by other tools."
+                )
+            return self._served_from(version, ns, meta, where)
+        raise RedisStoreError(f"the version served under {prefix!r} on {conn.where} kept changing while read")
+
+    def _served_from(self, version, ns, meta, where) -> _Served:
+        dtype = meta.get("dtype")
+        if dtype not in DTYPES or meta.get("byteorder", "little") != "little":
+            raise ValueError(f"metadata {where}: unsupported vector dtype {dtype!r} ({meta.get('byteorder')})")
+        for name, given, published in (("dimension", self._dimension, meta["dimension"]), ("dtype", self._dtype, dtype)):
+            if given is not None and given != published:
+                raise ValueError(
+                    f"{name}={given!r} was given, but the embedding under {self.key_prefix!r} is "
+                    f"published with {name} {published!r} (metadata {where})"
+                )
+        return _Served(version, ns, meta, int(meta["dimension"]), np.dtype(dtype).newbyteorder("<"))
+
+    def _state(self) -> _Served:
+        if self._served is None:
+            self._served = self._resolve()
+        return self._served
+
+    def refresh(self) -> None:
+        """Forget the cached metadata; the next access reads it again."""
+        self._served = None
+
+    # -- reading -----------------------------------------------------------------
+    def _get_many_raw(self, keys: list[str], what: str, pointer: str | None = None) -> list:
+        """Values of ``keys`` (and, last, of ``pointer`` when given), chunked MGETs.
+
+        On a single server, one pipelined round trip; the pointer is read
+        after the values, so an unchanged pointer proves the values belong
+        to the version it names.
+        """
+        conn = self._conn.connect()
+        c = conn.client
+
+        def run():
+            if conn.is_cluster:
+                values = []
+                for start in range(0, len(keys), _CHUNK):
+                    values += c.mget_nonatomic(keys[start : start + _CHUNK])
+                return values + ([c.get(pointer)] if pointer is not None else [])
+            pipe = c.pipeline(transaction=False)
+            for start in range(0, len(keys), _CHUNK):
+                pipe.mget(keys[start : start + _CHUNK])
+            if pointer is not None:
+                pipe.get(pointer)
+            replies = pipe.execute()
+            values = [v for chunk in replies[: len(replies) - (pointer is not None)] for v in chunk]
+            return values + ([replies[-1]] if pointer is not None else [])
+
+        return conn.call(what, run) if keys or pointer else []
+
+    def _read_consistent(self, suffixes: list[str], what: str) -> tuple[_Served, list]:
+        """Values of ``namespace + suffix`` in the version served now."""
+        for _ in range(_MAX_SWITCHES):
+            served = self._state()
+            keys = [served.namespace + s for s in suffixes]
+            if served.version is None:
+                return served, self._get_many_raw(keys, what)
+            *values, pointer = self._get_many_raw(keys, what, pointer=self.key_prefix + _CURRENT)
+            if pointer is not None and pointer.decode() == served.version:
+                return served, values
+            self._served = None  # a new version was switched in: follow it
+        raise RedisStoreError(
+            f"the version served under {self.key_prefix!r} on {self._conn.where} changed "
+            f"{_MAX_SWITCHES} times during one read"
+        )
+
+    def _lookup(self, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        for attempt in range(2):
+            served, values = self._read_consistent(names, f"read {len(names)} vectors")
+            nbytes = served.dimension * served.wire.itemsize
+            hits = [i for i, v in enumerate(values) if v is not None]
+            bad = [i for i in hits if len(values[i]) != nbytes]
+            if not bad:
+                break
+            if attempt == 0 and served.version is None:
+                self._served = None  # keys mode: maybe republished with another dimension
+                continue
+            i = bad[0]
+            raise ValueError(
+                f"{len(bad)} vector(s) under {self.key_prefix!r} have the wrong length, e.g. key "
+                f"{served.namespace + names[i]!r} holds {len(values[i])} bytes, not {nbytes} "
+                f"({served.dimension} x {served.wire.name}); refusing to serve them"
+            )
+        V, found = empty_result(len(names), served.dimension, served.wire.newbyteorder("="))
+        if hits:
+            block = np.frombuffer(b"".join(values[i] for i in hits), dtype=served.wire)
+            V[hits] = block.reshape(len(hits), served.dimension)
+            found[hits] = True
+        return V, found
+
+    @property
+    def dimension(self) -> int:
+        return self._state().dimension
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._state().wire.newbyteorder("=")
+
+    @property
+    def metadata(self) -> dict:
+        return dict(self._state().metadata)
+
+    @property
+    def version(self) -> str | None:
+        return self._state().version
+
+    @property
+    def ids(self) -> np.ndarray:
+        served, (raw,) = self._read_consistent([_IDS], "read the id list")
+        if raw is None:
+            raise RedisStoreError(
+                f"no id list under {served.namespace + _IDS!r} on {self._conn.where}: the keys "
+                "were not published by RedisExporter"
+            )
+        return ids_array(loads_ids(raw, f"{served.namespace + _IDS!r}"))
+
+    def __len__(self) -> int:
+        count = self._state().metadata.get("count")
+        return int(count) if count is not None else len(self.ids)
+
+    def close(self) -> None:
+        """Close the connection (unless the client was given)."""
+        self._conn.close()
+
+    def __enter__(self) -> RedisEmbeddingStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"RedisEmbeddingStore({self._conn.where!r}, key_prefix={self.key_prefix!r})"

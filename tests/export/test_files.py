@@ -1,0 +1,139 @@
+"""Local-file export and serving: write_embedding, read_embedding, FileExporter, FileEmbeddingStore."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.pipeline import Pipeline
+
+from skgraphemb import FileEmbeddingStore, FileExporter, SVDEmbedder, read_embedding
+from skgraphemb.export import write_embedding
+
+
+@pytest.fixture(scope="module")
+def string_svd():
+    G = nx.relabel_nodes(nx.karate_club_graph(), lambda v: f"m{v}")
+    return SVDEmbedder(n_components=6, random_state=0).fit(G)
+
+
+@pytest.fixture(scope="module")
+def int_svd():
+    return SVDEmbedder(n_components=6, random_state=0).fit(nx.karate_club_graph())
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".npy", ".parquet", ".txt", ".emb"])
+@pytest.mark.parametrize("which", ["int_svd", "string_svd"])
+def test_store_reads_every_format_write_embedding_writes(tmp_path, request, suffix, which):
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow", reason="parquet needs pyarrow")
+    emb = request.getfixturevalue(which)
+    path = tmp_path / f"e{suffix}"
+    write_embedding(emb, path)
+    store = FileEmbeddingStore(path)
+    assert store.dimension == 6 and len(store) == 34
+    # ids compare by string form: the text formats and .npy keep only strings
+    assert [str(v) for v in store.ids] == [str(v) for v in emb.nodes_]
+    np.testing.assert_allclose(store.get_many(emb.nodes_), emb.embedding_, rtol=1e-6)
+    np.testing.assert_allclose(store.get(emb.nodes_[7]), emb.embedding_[7], rtol=1e-6)
+    if suffix in (".npz", ".parquet"):  # types kept
+        assert store.ids.tolist() == emb.nodes_.tolist()
+        np.testing.assert_array_equal(store.get_many(emb.nodes_), emb.embedding_)
+
+
+def test_npz_records_the_embedder(tmp_path, int_svd):
+    write_embedding(int_svd, tmp_path / "e.npz")
+    Z, nodes, meta = read_embedding(tmp_path / "e.npz")
+    assert meta["estimator"] == "skgraphemb.svd.SVDEmbedder" and meta["params"]["n_components"] == 6
+    assert meta["dimension"] == 6 and meta["count"] == 34
+    np.testing.assert_array_equal(Z, int_svd.embedding_)
+
+
+def test_pickles_are_never_loaded(tmp_path, int_svd):
+    write_embedding(int_svd, tmp_path / "e.kv")
+    with pytest.raises(ValueError, match=r"\.kv files are pickles"):
+        FileEmbeddingStore(tmp_path / "e.kv")
+    np.savez(tmp_path / "obj.npz", embedding=np.ones((2, 2)), nodes=np.array([1, "a"], dtype=object))
+    with pytest.raises(ValueError, match="allow_pickle=False"):
+        FileEmbeddingStore(tmp_path / "obj.npz")
+
+
+def test_bad_files(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        FileEmbeddingStore(tmp_path / "none.npz")
+    np.savez(tmp_path / "other.npz", a=np.ones(2))
+    with pytest.raises(ValueError, match="not 'embedding' and 'nodes'"):
+        FileEmbeddingStore(tmp_path / "other.npz")
+    with pytest.raises(ValueError, match="unknown embedding file format '.csv'"):
+        FileEmbeddingStore(tmp_path / "x.csv")
+
+
+def test_missing_policy(tmp_path, int_svd):
+    write_embedding(int_svd, tmp_path / "e.npz")
+    assert FileEmbeddingStore(tmp_path / "e.npz").get(99) is None
+    V = FileEmbeddingStore(tmp_path / "e.npz").get_many([0, 99])
+    assert np.isnan(V[1]).all() and not np.isnan(V[0]).any()
+    strict = FileEmbeddingStore(tmp_path / "e.npz", missing="raise")
+    with pytest.raises(KeyError, match="99"):
+        strict.get_many([0, 99])
+    with pytest.raises(ValueError, match="missing must be"):
+        FileEmbeddingStore(tmp_path / "e.npz", missing="nan")
+    with pytest.raises(TypeError, match="get_many takes a sequence"):
+        strict.get_many("0")
+
+
+def test_file_exporter_in_a_pipeline_replaces_the_file_atomically(tmp_path):
+    path = tmp_path / "out" / "emb.npz"
+    G = nx.karate_club_graph()
+    pipe = Pipeline([
+        ("emb", SVDEmbedder(n_components=4, random_state=0).set_output(transform="pandas")),
+        ("export", FileExporter(path, metadata={"graph": "karate"})),
+    ])
+    Z = pipe.fit_transform(G)
+    store = FileEmbeddingStore(path)
+    np.testing.assert_array_equal(store.get_many(Z.index), Z.to_numpy())
+    assert store.metadata["metadata"] == {"graph": "karate"}
+    assert store.metadata["mode"] == "file" and store.metadata["count"] == 34
+    before = os.stat(path).st_ino
+    pipe.set_params(emb__n_components=3).fit(G)
+    assert os.stat(path).st_ino != before  # a new file renamed over the old one
+    assert sorted(p.name for p in path.parent.iterdir()) == ["emb.npz"]  # no temporary left
+    assert store.dimension == 4  # an open store keeps serving what it read...
+    assert store.refresh() and store.dimension == 3  # ...until refreshed
+    assert not store.refresh()
+
+
+def test_file_exporter_inputs(tmp_path, int_svd):
+    path = tmp_path / "e.npz"
+    exporter = FileExporter(path, dtype="float16").write(int_svd)
+    assert exporter.path_ == path and exporter.n_published_ == 34
+    store = FileEmbeddingStore(path)
+    assert store.dtype == np.float16
+    np.testing.assert_allclose(store.get(3), int_svd.embedding_[3], rtol=1e-3)
+    X = np.arange(6.0).reshape(3, 2)
+    with pytest.raises(ValueError, match="Pass keys="):
+        FileExporter(path).fit(X)
+    FileExporter(path).fit(X, keys=["a", "b", "c"])
+    assert FileEmbeddingStore(path).get("b").tolist() == [2.0, 3.0]
+    with pytest.raises(ValueError, match="writes .npz files"):
+        FileExporter(tmp_path / "e.txt").fit(X, keys=["a", "b", "c"])
+    with pytest.raises(TypeError, match="unfitted SVDEmbedder"):
+        FileExporter(path).write(SVDEmbedder())
+    # a store is a source too: copy a word2vec text file into .npz
+    write_embedding(int_svd, tmp_path / "e.txt")
+    FileExporter(tmp_path / "copy.npz").write(FileEmbeddingStore(tmp_path / "e.txt"))
+    copy = FileEmbeddingStore(tmp_path / "copy.npz")
+    assert copy.ids.tolist() == [str(v) for v in int_svd.nodes_]
+    np.testing.assert_allclose(copy.get_many(copy.ids), int_svd.embedding_, rtol=1e-6)
+
+
+def test_metadata_is_json(tmp_path):
+    path = tmp_path / "e.npz"
+    FileExporter(path).fit(pd.DataFrame(np.ones((2, 2)), index=["x", "y"]))
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(str(data["metadata"]))
+    assert meta["estimator"] is None and meta["dimension"] == 2 and meta["format"].startswith("skgraphemb")
