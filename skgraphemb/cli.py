@@ -1,4 +1,4 @@
-"""The ``skgraphemb`` command line: ``embed``, ``evaluate`` and ``tune``.
+"""The ``skgraphemb`` command line: ``embed``, ``evaluate``, ``tune`` and ``export``.
 
 A thin argparse front end over the library: every command reads a graph,
 builds an embedder from the method registry :data:`METHODS` and calls the
@@ -9,6 +9,8 @@ same estimators, loaders and scorers a Python user would.  Examples::
     skgraphemb evaluate cora --cv 5
     skgraphemb tune cora --grid p=0.5,1,2 --grid q=0.5,1,2 --cv 3 \\
         --plot grid.png -o best.npz
+    skgraphemb export karate.npz --redis-url redis://localhost:6379/0 --versioned
+    skgraphemb embed karate --redis-url redis://localhost:6379/0 --key-prefix karate:
 
 ``GRAPH`` is an edge-list file (``.tsv``/``.csv``/``.edg``/``.txt``,
 optionally ``.gz``), a dataset folder in the benchmark format
@@ -25,6 +27,7 @@ import argparse
 import contextlib
 import inspect
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -34,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from skgraphemb.exceptions import RedisStoreError
 from skgraphemb.export.files import OUTPUT_FORMATS, write_embedding
 
 __all__ = ["METHODS", "OUTPUT_FORMATS", "main", "write_embedding"]
@@ -282,16 +286,66 @@ def _fmt(value: Any) -> str:
 
 # -- commands --------------------------------------------------------------
 def _cmd_embed(args: argparse.Namespace) -> int:
+    if args.output is None and args.redis_url is None:
+        raise CLIError("say where the vectors go: -o/--output OUT (a file) and/or --redis-url URL")
     out = _check_output(args.output, "skgraphemb embed")
     est = _make_embedder(args.method, args)
+    exporter = _redis_exporter(args) if args.redis_url is not None else None
     data = _load_graph(args.graph, args.directed)
     est.fit(data.graph)
-    written = write_embedding(est, out)
+    written = write_embedding(est, out) if out is not None else []
     print(
         f"{args.method}: embedded {_describe(data)} into {est.embedding_.shape[1]} "
         f"dimensions in {est.fit_time_:.2f} s"
     )
-    _print_written(written, "wrote")
+    if written:
+        _print_written(written, "wrote")
+    if exporter is not None:
+        _print_published(exporter.write(est))
+    return 0
+
+
+# -- publishing (embed --redis-url, export) ----------------------------------
+#: Environment variable ``export`` reads the Redis URL from (keeps a password
+#: out of the process list).
+REDIS_URL_ENV = "SKGRAPHEMB_REDIS_URL"
+
+
+def _redis_exporter(args: argparse.Namespace):
+    """The RedisExporter of the --redis-* options, checked (and the server reached) before any work."""
+    from skgraphemb.export.redis import RedisExporter
+
+    if args.keep != 1 and not args.versioned:
+        raise CLIError("--keep applies to --versioned publication")
+    exporter = RedisExporter(
+        args.redis_url, args.key_prefix, mode="versioned" if args.versioned else "keys",
+        keep=args.keep, batch_size=args.batch_size, dtype=args.dtype, verbose=min(args.verbose, 1),
+    )
+    exporter.ping()
+    return exporter
+
+
+def _print_published(exporter) -> None:
+    from skgraphemb.export.redis import mask_url
+
+    version = f", version {exporter.version_}" if exporter.version_ else ""
+    print(
+        f"published {exporter.n_published_} vectors to {mask_url(exporter.url)} under "
+        f"{exporter.key_prefix!r}{version} in {exporter.publish_time_:.2f} s"
+    )
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from skgraphemb.export.files import FileEmbeddingStore
+
+    if args.redis_url is None:
+        raise CLIError(f"export needs a Redis URL: --redis-url URL or the {REDIS_URL_ENV} variable")
+    if not Path(args.embeddings).is_file():
+        raise CLIError(f"no such embedding file: {args.embeddings!r}")
+    exporter = _redis_exporter(args)
+    store = FileEmbeddingStore(args.embeddings)
+    print(f"read {len(store)} vectors of dimension {store.dimension} from {args.embeddings}")
+    _print_published(exporter.write(store))
     return 0
 
 
@@ -565,10 +619,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("embed", parents=[common], help="embed a graph and write the vectors",
-                       description="Embed a graph and write its vectors to a file.")
-    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                       description="Embed a graph and write its vectors to a file and/or "
+                       "publish them to Redis.")
+    p.add_argument("-o", "--output", metavar="OUT",
                    help="output file; format by suffix: "
-                   + "; ".join(f"{k} {v}" for k, v in OUTPUT_FORMATS.items()))
+                   + "; ".join(f"{k} {v}" for k, v in OUTPUT_FORMATS.items())
+                   + " (required unless --redis-url is given)")
+    _add_redis_options(p, url_help="also publish the vectors to this Redis server")
     p.set_defaults(func=_cmd_embed)
 
     p = sub.add_parser("evaluate", parents=[common, labelled],
@@ -599,7 +656,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="OUT",
                    help="write the best candidate's embedding (formats as in 'embed')")
     p.set_defaults(func=_cmd_tune)
+
+    p = sub.add_parser("export", help="publish embeddings from a file to Redis",
+                       description="Publish the vectors of a file written by 'embed -o' "
+                       "(.npz, .npy, .parquet, .txt, .emb) to Redis, for serving.")
+    p.add_argument("embeddings", metavar="EMBEDDINGS", help="embedding file written by 'embed -o'")
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="-v: progress bar and timings; -vv: also tracebacks on errors")
+    _add_redis_options(p, url_help=f"the Redis server (default: ${REDIS_URL_ENV})",
+                       url_default=os.environ.get(REDIS_URL_ENV))
+    p.set_defaults(func=_cmd_export)
     return parser
+
+
+def _add_redis_options(parser: argparse.ArgumentParser, url_help: str, url_default: str | None = None) -> None:
+    group = parser.add_argument_group("Redis options (see RedisExporter)")
+    group.add_argument("--redis-url", metavar="URL", default=url_default,
+                       help=f"{url_help}: redis://[user:password@]host:port/db, rediss:// for TLS")
+    group.add_argument("--key-prefix", default="emb:", metavar="PREFIX",
+                       help="prefix of the keys (default: emb:; keys are PREFIX<node>)")
+    group.add_argument("--versioned", action="store_true",
+                       help="publish a new version and switch readers to it atomically once "
+                       "complete (default: plain keys, readable by any redis client)")
+    group.add_argument("--keep", type=int, default=1, metavar="N",
+                       help="with --versioned: complete versions kept, the new one included (default: 1)")
+    group.add_argument("--batch-size", type=int, default=2000, metavar="N",
+                       help="vectors per round trip (default: 2000)")
+    group.add_argument("--dtype", choices=["float16", "float32", "float64"], default="float32",
+                       help="dtype of the published vectors (default: float32)")
 
 
 @contextlib.contextmanager
@@ -629,7 +713,7 @@ def _one_line(e: BaseException) -> str:
 
 # What counts as the user's error (bad file, bad option, missing extra); the
 # library's messages for these say what to do, so a traceback adds nothing.
-_USER_ERRORS = (CLIError, OSError, ValueError, ImportError)
+_USER_ERRORS = (CLIError, OSError, ValueError, ImportError, RedisStoreError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -64,7 +64,7 @@ def test_help_in_a_child_process():
         cwd=root, capture_output=True, text=True, timeout=60,
     )
     assert res.returncode == 0, res.stderr
-    for command in ("embed", "evaluate", "tune"):
+    for command in ("embed", "evaluate", "tune", "export"):
         assert command in res.stdout
 
 
@@ -237,7 +237,7 @@ def test_tune_any_numeric_parameter_and_multilabel_folder(capsys, string_folder)
         (["tune", "karate", "--grid", "trainer=1"], "'trainer' is not a numeric parameter"),
         (["tune", "karate", "--grid", "p=1", "--grid", "p=2"], "given twice"),
         (["embed", "karate", "--method", "svm", "-o", "{tmp}/x.npz"], "invalid choice: 'svm'"),
-        (["embed", "karate"], "required: -o/--output"),
+        (["embed", "karate"], "-o/--output OUT (a file) and/or --redis-url URL"),
         ([], "required: COMMAND"),
     ],
 )

@@ -173,7 +173,10 @@ class _Connection:
     # -- errors --------------------------------------------------------------
     def _transient(self) -> tuple[type, ...]:
         e = self.redis.exceptions
-        return (e.ConnectionError, e.TimeoutError, e.ClusterDownError, e.TryAgainError)
+        # RedisClusterException ("cannot be connected", slot not covered) is
+        # not a RedisError: listed explicitly.
+        return (e.ConnectionError, e.TimeoutError, e.ClusterDownError, e.TryAgainError,
+                e.RedisClusterException)
 
     def _fatal(self) -> tuple[type, ...]:
         e = self.redis.exceptions
@@ -195,7 +198,7 @@ class _Connection:
             )
         if isinstance(error, self._transient()):
             return RedisConnectionError(
-                f"could not {what} on {self.where} after {attempts} attempt(s): {error}"
+                f"Redis at {self.where}: could not {what} after {attempts} attempt(s): {error}"
             )
         return RedisStoreError(f"{self.where} refused to {what}: {error}")
 
@@ -217,6 +220,11 @@ class _Connection:
                 )
                 time.sleep(delay)
                 attempt += 1
+                if self.is_cluster:  # the slot map may have changed (failover)
+                    try:
+                        self.client.nodes_manager.initialize()
+                    except Exception:  # still down: the next attempt will say so
+                        pass
             except self.redis.exceptions.RedisError as error:
                 raise self._wrap(error, what, attempt + 1) from error
 
@@ -638,19 +646,24 @@ class RedisExporter(BaseExporter):
         for start in tqdm(batches, disable=not self.verbose, unit="batch",
                           desc=f"Publishing {n} vectors to {conn.where}"):
             keys = [(ns + name).encode() for name in names[start : start + step]]
-            jobs = []
-            for node, idx in conn.group_by_node(keys):
-                parts: list[Any] = [b"*%d\r\n$4\r\nMSET\r\n" % (2 * len(idx) + 1)] if use_mset else []
-                for i in idx:
-                    j = start + i
-                    if not use_mset:
-                        parts.append(set_head)
-                    parts += [_bulk(keys[i]), value_header, data[j * row : (j + 1) * row]]
-                    parts.append(set_tail if not use_mset else b"\r\n")
-                jobs.append((node, b"".join(parts), 1 if use_mset else len(idx)))
+
+            def send(start=start, keys=keys):
+                # grouped on each attempt: a retry after a failover goes to the new owners
+                jobs = []
+                for node, idx in conn.group_by_node(keys):
+                    parts: list[Any] = [b"*%d\r\n$4\r\nMSET\r\n" % (2 * len(idx) + 1)] if use_mset else []
+                    for i in idx:
+                        j = start + i
+                        if not use_mset:
+                            parts.append(set_head)
+                        parts += [_bulk(keys[i]), value_header, data[j * row : (j + 1) * row]]
+                        parts.append(set_tail if not use_mset else b"\r\n")
+                    jobs.append((node, b"".join(parts), 1 if use_mset else len(idx)))
+                return conn.send_packed(jobs)
+
             what = f"write vectors {start}-{start + len(keys) - 1}"
             try:
-                conn.call(what, lambda: conn.send_packed(jobs))
+                conn.call(what, send)
             except RedisStoreError:
                 if not conn.is_cluster:
                     raise
