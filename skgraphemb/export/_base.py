@@ -77,8 +77,13 @@ def check_ids(ids: Iterable[Any]) -> tuple[list[int | str], list[str]]:
         Two ids have the same string form (``1`` and ``"1"``), or an id has
         the reserved form ``__name__``.
     """
-    plain = [_plain_id(v) for v in ids]
-    names = [str(v) for v in plain]
+    arr = ids if isinstance(ids, np.ndarray) else None
+    if arr is not None and arr.ndim == 1 and arr.dtype.kind in "iuU":
+        plain = arr.tolist()  # fast path: Python ints or strs in one call
+        names = plain if arr.dtype.kind == "U" else list(map(str, plain))
+    else:
+        plain = [_plain_id(v) for v in ids]
+        names = [str(v) for v in plain]
     if len(set(names)) != len(names):
         seen: set[str] = set()
         dup = [n for n in names if n in seen or seen.add(n)]
@@ -86,7 +91,8 @@ def check_ids(ids: Iterable[Any]) -> tuple[list[int | str], list[str]]:
             f"node ids must be unique (compared as strings, the form they take in keys); "
             f"duplicated: {_format_ids(dict.fromkeys(dup))}"
         )
-    reserved = [n for n in names if _RESERVED.match(n)]
+    # (the string form of an integer never has the reserved form)
+    reserved = [] if arr is not None and arr.dtype.kind in "iu" else [n for n in names if _RESERVED.match(n)]
     if reserved:
         raise ValueError(
             f"node ids of the form '__name__' are reserved for the exporter's own "
@@ -328,7 +334,9 @@ class BaseExporter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Z = validate_data(
             self, data, reset=True, dtype=[np.float64, np.float32, np.float16], ensure_min_samples=1
         )
-        ids = list(ids.tolist() if hasattr(ids, "tolist") else ids)
+        ids = ids.to_numpy() if hasattr(ids, "to_numpy") else ids  # pandas Index
+        if not isinstance(ids, np.ndarray):
+            ids = list(ids)
         if len(ids) != Z.shape[0]:
             raise ValueError(f"got {len(ids)} node ids for {Z.shape[0]} rows of X; give one id per row")
         plain, names = check_ids(ids)

@@ -315,11 +315,42 @@ class _Connection:
 
 
 def _bulk(value: bytes) -> bytes:
-    return b"$%d\r\n%s\r\n" % (len(value), value)
+    return b"$%d\r\n%b\r\n" % (len(value), value)
 
 
 def _command(*args: bytes) -> bytes:
-    return b"*%d\r\n" % len(args) + b"".join(_bulk(a) for a in args)
+    """One command in the Redis protocol (RESP): an array of bulk strings."""
+    return b"*%d\r\n" % len(args) + b"".join([b"$%d\r\n%b\r\n" % (len(a), a) for a in args])
+
+
+def _key_bulks(keys: list[bytes]) -> list[bytes]:
+    """Each key as a RESP bulk string (``$len\\r\\nkey\\r\\n``)."""
+    return [b"$%d\r\n%b\r\n" % (len(k), k) for k in keys]
+
+
+def _pack_writes(bulks: list[bytes], values: np.ndarray, px: int | None, mset: bool) -> bytes:
+    """``MSET k1 v1 k2 v2 ...`` or ``SET k v [PX px]`` per key, packed in RESP.
+
+    ``bulks`` are the keys as bulk strings (:func:`_key_bulks`); ``values``
+    holds one row of bytes (uint8) per key.  The fixed-size part of each
+    key's command (value header, value, tail) is laid out by numpy in one
+    block; Python only interleaves the key parts with its rows.
+    """
+    m, row = values.shape
+    head = b"$%d\r\n" % row
+    tail = b"\r\n" + (b"" if px is None else _bulk(b"PX") + _bulk(b"%d" % px))
+    fixed = np.empty((m, len(head) + row + len(tail)), dtype=np.uint8)
+    fixed[:, : len(head)] = np.frombuffer(head, dtype=np.uint8)
+    fixed[:, len(head) : len(head) + row] = values
+    fixed[:, len(head) + row :] = np.frombuffer(tail, dtype=np.uint8)
+    width = fixed.shape[1]
+    rows = memoryview(fixed.reshape(-1))
+    step = 2 if mset else 3
+    parts: list = [b"*5\r\n$3\r\nSET\r\n" if px is not None else b"*3\r\n$3\r\nSET\r\n"] * (step * m)
+    parts[step - 2 :: step] = bulks
+    parts[step - 1 :: step] = [rows[i * width : (i + 1) * width] for i in range(m)]
+    command = b"*%d\r\n$4\r\nMSET\r\n" % (2 * m + 1) if mset else b""
+    return command + b"".join(parts)
 
 
 def _multi_key(conn: _Connection, command: str, keys: list[str], what: str) -> int:
@@ -579,7 +610,6 @@ class RedisExporter(BaseExporter):
         records = {prefix + _META: json.dumps(meta), prefix + _IDS: json.dumps(ids)}
         for key, value in records.items():
             conn.call("write the metadata", lambda: c.set(key, value, px=px))
-        self._verify(conn, prefix, names)
         removed = 0
         if old_ids is not None:
             new = set(names)
@@ -602,7 +632,6 @@ class RedisExporter(BaseExporter):
             ids_json = json.dumps(ids)
             conn.call("write the id list", lambda: c.set(ns + _IDS, ids_json))
             self._write_vectors(conn, ns, names, vectors, None)
-            self._verify(conn, ns, names)
             meta = self._metadata(vectors, source, mode="versioned", version=version, key_prefix=prefix)
             meta_json = json.dumps(meta)
             conn.call("write the metadata", lambda: c.set(ns + _META, meta_json))
@@ -630,60 +659,62 @@ class RedisExporter(BaseExporter):
         return {"version_": version, "removed_versions_": removed, "metadata_": meta}
 
     def _write_vectors(self, conn, ns: str, names: list[str], vectors: np.ndarray, px: int | None) -> None:
-        """Write ``vectors`` under ``ns + name`` in batches, one round trip each."""
+        """Write ``vectors`` under ``ns + name`` in batches, one round trip each; then check them."""
         from tqdm.auto import tqdm
 
-        data = memoryview(vectors.view(np.uint8).reshape(-1))
-        row = vectors.shape[1] * vectors.itemsize
-        value_header = b"$%d\r\n" % row
-        # SET k v [PX ms]: one reply per key.  MSET (single server, no ttl):
-        # one reply per batch, and less to send.
-        set_head = b"*5\r\n$3\r\nSET\r\n" if px is not None else b"*3\r\n$3\r\nSET\r\n"
-        set_tail = b"\r\n" + (_bulk(b"PX") + _bulk(str(px).encode()) if px is not None else b"")
-        use_mset = px is None and not conn.is_cluster
+        raw = vectors.view(np.uint8).reshape(len(names), -1)  # one row of bytes per vector
         n, step = len(names), self.batch_size
-        batches = range(0, n, step)
-        for start in tqdm(batches, disable=not self.verbose, unit="batch",
+        written: list[bytes] = []  # key bulk strings, for the final EXISTS check
+        for start in tqdm(range(0, n, step), disable=not self.verbose, unit="batch",
                           desc=f"Publishing {n} vectors to {conn.where}"):
             keys = [(ns + name).encode() for name in names[start : start + step]]
-
-            def send(start=start, keys=keys):
-                # grouped on each attempt: a retry after a failover goes to the new owners
-                jobs = []
-                for node, idx in conn.group_by_node(keys):
-                    parts: list[Any] = [b"*%d\r\n$4\r\nMSET\r\n" % (2 * len(idx) + 1)] if use_mset else []
-                    for i in idx:
-                        j = start + i
-                        if not use_mset:
-                            parts.append(set_head)
-                        parts += [_bulk(keys[i]), value_header, data[j * row : (j + 1) * row]]
-                        parts.append(set_tail if not use_mset else b"\r\n")
-                    jobs.append((node, b"".join(parts), 1 if use_mset else len(idx)))
-                return conn.send_packed(jobs)
-
+            bulks = _key_bulks(keys)
+            written += bulks
+            block = raw[start : start + len(keys)]
             what = f"write vectors {start}-{start + len(keys) - 1}"
             try:
-                conn.call(what, send)
+                conn.call(what, lambda: self._send_batch(conn, keys, bulks, block, px))
             except RedisStoreError:
                 if not conn.is_cluster:
                     raise
                 # A slot moved (MOVED/ASK) mid-publication: let redis-py's
                 # cluster pipeline follow the redirections for this batch.
                 conn.client.nodes_manager.initialize()
-                self._write_batch_slowly(conn, keys, data, row, start, px, what)
+                self._write_batch_slowly(conn, keys, block, px, what)
+        self._verify(conn, ns, names, written)
 
-    def _write_batch_slowly(self, conn, keys, data, row, start, px, what) -> None:
+    @staticmethod
+    def _send_batch(conn, keys: list[bytes], bulks: list[bytes], block: np.ndarray, px: int | None) -> list:
+        # Grouped by server on each attempt, so a retry after a failover
+        # goes to the slots' new owners.  MSET (single server, no ttl): one
+        # reply per batch; else one SET [PX] per key.
+        mset = px is None and not conn.is_cluster
+        jobs = []
+        for node, idx in conn.group_by_node(keys):
+            subset = block if len(idx) == len(keys) else block[idx]
+            payload = _pack_writes([bulks[i] for i in idx], subset, px, mset)
+            jobs.append((node, payload, 1 if mset else len(idx)))
+        return conn.send_packed(jobs)
+
+    def _write_batch_slowly(self, conn, keys, block, px, what) -> None:
         def run():
             pipe = conn.client.pipeline()
-            for i, key in enumerate(keys):
-                j = start + i
-                pipe.set(key, bytes(data[j * row : (j + 1) * row]), px=px)
+            for key, value in zip(keys, block):
+                pipe.set(key, value.tobytes(), px=px)
             pipe.execute()
 
         conn.call(what, run)
 
-    def _verify(self, conn, ns: str, names: list[str]) -> None:
-        found = _multi_key(conn, "EXISTS", [ns + n for n in names], "check the written keys")
+    def _verify(self, conn, ns: str, names: list[str], bulks: list[bytes]) -> None:
+        """Check every key written exists (catches keys evicted by a full server)."""
+        if conn.is_cluster:
+            found = _multi_key(conn, "EXISTS", [ns + n for n in names], "check the written keys")
+        else:
+            found = 0
+            for start in range(0, len(bulks), _CHUNK):
+                chunk = bulks[start : start + _CHUNK]
+                payload = b"*%d\r\n$6\r\nEXISTS\r\n" % (len(chunk) + 1) + b"".join(chunk)
+                found += conn.call("check the written keys", lambda: conn.send_packed([(conn.client, payload, 1)])[0])
         if found != len(names):
             raise RedisStoreError(
                 f"only {found} of {len(names)} vectors written under {ns!r} exist on {conn.where}: "
