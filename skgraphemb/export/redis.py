@@ -679,6 +679,8 @@ class RedisExporter(BaseExporter):
                     raise
                 # A slot moved (MOVED/ASK) mid-publication: let redis-py's
                 # cluster pipeline follow the redirections for this batch.
+                logger.info("%s: slots moved while publishing; batch %s goes through redis-py's "
+                            "cluster pipeline", conn.where, what)
                 conn.client.nodes_manager.initialize()
                 self._write_batch_slowly(conn, keys, block, px, what)
         self._verify(conn, ns, names, written)

@@ -596,3 +596,26 @@ def test_cluster_with_given_client(cluster):
     np.testing.assert_array_equal(store.get_many(X.index), X.to_numpy())
     assert "given client" in repr(store)
     rc.close()
+
+
+def test_cluster_slot_moved_behind_the_clients_back(cluster, caplog):
+    """A slot that moved after the client cached the slot map (MOVED replies) still gets its keys."""
+    import redis
+
+    rc = redis.RedisCluster(host="127.0.0.1", port=cluster[0])  # caches the slot map now
+    ids = [f"n{i}" for i in range(300)]
+    slot = rc.keyslot("moved:n7")
+    owner = rc.nodes_manager.get_node_from_slot(slot).port
+    target = next(p for p in cluster if p != owner)
+    target_id = redis.Redis(port=target).cluster("myid")
+    target_id = target_id.decode() if isinstance(target_id, bytes) else target_id
+    for port in [target, owner] + [p for p in cluster if p not in (target, owner)]:
+        redis.Redis(port=port).execute_command("CLUSTER", "SETSLOT", slot, "NODE", target_id)
+    X = frame(300, ids=ids)
+    with caplog.at_level(logging.INFO, logger="skgraphemb.export.redis"):
+        RedisExporter(client=rc, key_prefix="moved:").fit(X)
+    assert "slots moved while publishing" in caplog.text  # the MOVED replies were followed
+    assert redis.Redis(port=target).get("moved:n7") == X.loc["n7"].to_numpy().tobytes()
+    fresh = RedisEmbeddingStore(f"redis://127.0.0.1:{cluster[2]}/0", "moved:", missing="raise")
+    np.testing.assert_array_equal(fresh.get_many(ids), X.to_numpy())
+    rc.close()
