@@ -137,3 +137,39 @@ def test_metadata_is_json(tmp_path):
     with np.load(path, allow_pickle=False) as data:
         meta = json.loads(str(data["metadata"]))
     assert meta["estimator"] is None and meta["dimension"] == 2 and meta["format"].startswith("skgraphemb")
+
+
+def test_without_redis_py_the_redis_classes_say_what_to_install(tmp_path):
+    """In a child process where ``import redis`` fails: clone/params work, fit names the extra,
+    and the file sink and store need no redis at all."""
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = textwrap.dedent(f"""
+        import sys
+        sys.modules["redis"] = None
+        import numpy as np
+        from sklearn.base import clone
+        from skgraphemb import FileEmbeddingStore, FileExporter, RedisEmbeddingStore, RedisExporter
+        exporter = clone(RedisExporter("redis://localhost:1/0", mode="versioned"))
+        assert exporter.get_params()["mode"] == "versioned"
+        for make in (lambda: exporter.fit(np.ones((2, 2)), keys=[1, 2]), lambda: RedisEmbeddingStore()):
+            try:
+                make()
+            except ImportError as e:
+                print(e)
+            else:
+                raise SystemExit("no ImportError")
+        FileExporter({str(tmp_path / "e.npz")!r}).fit(np.ones((2, 2)), keys=[1, 2])
+        assert FileEmbeddingStore({str(tmp_path / "e.npz")!r}).get(2).tolist() == [1.0, 1.0]
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
+                          env={**os.environ, "PYTHONPATH": str(root)}, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].startswith("RedisExporter requires redis, which is not installed.")
+    assert lines[1].startswith("RedisEmbeddingStore requires redis, which is not installed.")
+    assert all('pip install "skgraphemb[redis]"' in line for line in lines)
