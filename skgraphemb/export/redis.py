@@ -318,14 +318,14 @@ def _bulk(value: bytes) -> bytes:
     return b"$%d\r\n%b\r\n" % (len(value), value)
 
 
-def _command(*args: bytes) -> bytes:
-    """One command in the Redis protocol (RESP): an array of bulk strings."""
-    return b"*%d\r\n" % len(args) + b"".join([b"$%d\r\n%b\r\n" % (len(a), a) for a in args])
-
-
 def _key_bulks(keys: list[bytes]) -> list[bytes]:
     """Each key as a RESP bulk string (``$len\\r\\nkey\\r\\n``)."""
     return [b"$%d\r\n%b\r\n" % (len(k), k) for k in keys]
+
+
+def _command(*args: bytes) -> bytes:
+    """One command in the Redis protocol (RESP): an array of bulk strings."""
+    return b"*%d\r\n" % len(args) + b"".join(_key_bulks(list(args)))
 
 
 def _pack_writes(bulks: list[bytes], values: np.ndarray, px: int | None, mset: bool) -> bytes:
@@ -465,7 +465,10 @@ class RedisExporter(BaseExporter):
     record written, and only then ``{key_prefix}__current__`` is switched by
     a one-key script that never moves it backwards (so of two concurrent
     writers the later-started one wins; the other raises
-    :class:`~skgraphemb.RedisStoreError` and removes its version).  A
+    :class:`~skgraphemb.RedisStoreError` and removes its version).  Run one
+    writer per key prefix at a time: concurrent writers never make readers
+    see a mixed or partial version, but a losing writer killed while the
+    other cleans up can leave keys that nothing removes.  A
     writer that fails or is killed leaves an incomplete namespace that no
     reader is pointed to; the next successful publication removes it (logged
     at INFO level).  Until then it occupies memory: budget for up to three
@@ -641,7 +644,7 @@ class RedisExporter(BaseExporter):
             )
             served = served.decode() if isinstance(served, bytes) else served
         except BaseException as error:
-            self._drop_quietly(conn, version)
+            self._drop_quietly(conn, version, names)
             if isinstance(error, (RedisConnectionError, RedisStoreError)):
                 serving = f"version {previous}" if previous else "nothing (no version was published before)"
                 raise type(error)(
@@ -649,7 +652,7 @@ class RedisExporter(BaseExporter):
                 ) from error
             raise
         if served != version:
-            self._drop_quietly(conn, version)
+            self._drop_quietly(conn, version, names)
             raise RedisStoreError(
                 f"version {version} was not published under {prefix!r} on {conn.where}: "
                 f"{served}, started by another writer after this one, was published first. "
@@ -725,22 +728,23 @@ class RedisExporter(BaseExporter):
             )
 
     # -- versions ----------------------------------------------------------------
-    def _drop_version(self, conn, version: str) -> None:
-        """Delete every key of ``version``, then unregister it."""
+    def _drop_version(self, conn, version: str, names: list[str] | None = None) -> None:
+        """Delete every key of ``version`` (its nodes: ``names``, else its id list), then unregister it."""
         c, prefix = conn.client, self.key_prefix
         ns = f"{prefix}{version}:"
-        raw = conn.call(f"read the id list of {version}", lambda: c.get(ns + _IDS))
-        if raw is not None:
-            keys = [ns + str(v) for v in loads_ids(raw, repr(ns + _IDS))]
-            _multi_key(conn, "UNLINK", keys, f"remove version {version}")
+        if names is None:
+            raw = conn.call(f"read the id list of {version}", lambda: c.get(ns + _IDS))
+            names = [] if raw is None else [str(v) for v in loads_ids(raw, repr(ns + _IDS))]
+        if names:
+            _multi_key(conn, "UNLINK", [ns + n for n in names], f"remove version {version}")
         _multi_key(conn, "UNLINK", [ns + _META, ns + _IDS], f"remove version {version}")
         conn.call(f"unregister version {version}", lambda: c.zrem(prefix + _VERSIONS, version))
 
-    def _drop_quietly(self, conn, version: str) -> None:
+    def _drop_quietly(self, conn, version: str, names: list[str]) -> None:
         """Best-effort removal of our own unpublished version (one attempt)."""
         retries, conn.max_retries = conn.max_retries, 0
         try:
-            self._drop_version(conn, version)
+            self._drop_version(conn, version, names)
         except Exception as e:  # the connection is likely down: leave it to the next run
             logger.warning(
                 "could not remove the unpublished version %s under %r (%s); the next "
@@ -913,6 +917,8 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
         super().__init__(missing)
         if client is None:
             _check_url(url, type(self).__name__)
+        if cluster not in (True, False, "auto"):
+            raise ValueError(f"cluster must be True, False or 'auto'; got {cluster!r}")
         if dtype is not None and dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
         if dimension is not None and (not isinstance(dimension, (int, np.integer)) or dimension < 1):

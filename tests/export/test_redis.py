@@ -329,17 +329,53 @@ def test_readers_never_see_a_mix_of_versions(redis_url):
         except Exception as e:  # pragma: no cover - reported below
             errors.append(repr(e))
 
+    def wait_for(version):
+        deadline = time.monotonic() + 30
+        while version not in seen and not errors and time.monotonic() < deadline:
+            time.sleep(0.005)
+
     threads = [threading.Thread(target=reader) for _ in range(2)]
     for t in threads:
         t.start()
+    wait_for(0)  # readers are reading before the first switch...
     for v in versions[1:]:
         exporter.fit(v)
-    time.sleep(0.05)
+    wait_for(3)  # ...and after the last one
     stop.set()
     for t in threads:
         t.join(30)
     assert not errors, errors
-    assert 3 in seen and len(seen) >= 2  # reads happened across switches
+    assert {0, 3} <= seen
+
+
+def test_concurrent_writers_the_later_started_one_wins(redis_url, r):
+    """A slow writer overtaken by a later one raises, removes its keys; readers get the winner."""
+    RedisExporter(redis_url, mode="versioned").fit(frame(10, seed=0))
+    slow = RedisExporter(redis_url, mode="versioned", batch_size=10)
+    errors = []
+
+    def publish():
+        try:
+            slow.fit(frame(20_000, d=4, seed=1))
+        except RedisStoreError as e:
+            errors.append(e)
+
+    thread = threading.Thread(target=publish)
+    thread.start()
+    while not r.exists("emb:v2:500"):
+        assert thread.is_alive(), "the slow writer ended too early"
+        time.sleep(0.001)
+    fast = RedisExporter(redis_url, mode="versioned").fit(frame(10, seed=2))  # v3
+    thread.join(60)
+    assert fast.version_ == "v3" and "v2" in fast.removed_versions_
+    # the loser fails its final check (its keys were removed under it) or,
+    # had it got that far, the forward-only switch
+    assert len(errors) == 1
+    assert "Nothing was published" in str(errors[0]) or "v3, started by another writer" in str(errors[0])
+    assert r.get("emb:__current__") == b"v3"
+    np.testing.assert_array_equal(RedisEmbeddingStore(redis_url).get_many(range(10)), frame(10, seed=2).to_numpy())
+    assert not r.keys("emb:v2:*")  # the loser removed what it wrote after being cleaned up
+    assert r.zrange("emb:__versions__", 0, -1) == [b"v3"]
 
 
 _WRITER = """
@@ -511,11 +547,12 @@ def test_server_starting_late_is_waited_for(tmp_path):
 
 
 def test_failed_versioned_publication_leaves_the_previous_version(redis_server, redis_url, r):
-    first, second = frame(2000, seed=0), frame(2000, seed=1)
+    first, second = frame(20_000, d=4, seed=0), frame(20_000, d=4, seed=1)
     RedisExporter(redis_url, mode="versioned").fit(first)
     admin = redis_server.client()
-    # once the exporter is writing v2, pause the server longer than its retries last
-    exporter = RedisExporter(redis_url, mode="versioned", batch_size=100, socket_timeout=0.2,
+    # once the exporter is writing v2 (1000 batches), pause the server longer
+    # than its retries last
+    exporter = RedisExporter(redis_url, mode="versioned", batch_size=20, socket_timeout=0.2,
                              max_retries=1, retry_backoff=0.05)
     errors = []
 
@@ -527,7 +564,7 @@ def test_failed_versioned_publication_leaves_the_previous_version(redis_server, 
 
     thread = threading.Thread(target=publish)
     thread.start()
-    while not r.exists("emb:v2:100"):
+    while not r.exists("emb:v2:200"):
         time.sleep(0.001)
     admin.client_pause(1500, all=True)
     thread.join(30)
