@@ -8,6 +8,15 @@
 # are missing and we can (root + apt-get); otherwise it says what to install.
 set -euo pipefail
 
+# openssl (optional) lets the TLS test make a self-signed certificate; without
+# it that one test is skipped, with its reason.
+if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1 && ! command -v openssl >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q openssl >/dev/null 2>&1 \
+        || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q openssl >/dev/null 2>&1; } \
+        || echo "ensure-services: could not install openssl; the Redis TLS test will be skipped" >&2
+fi
+
 if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
     exit 0
 fi
