@@ -243,6 +243,25 @@ def test_pipeline_with_global_pandas_output_and_keys_routed(redis_url, r):
     assert r.get("k:m33") == Z.loc[33].to_numpy().astype("<f4").tobytes()
 
 
+def test_inside_a_pipeline_before_a_classifier(redis_url):
+    from sklearn.linear_model import LogisticRegression
+
+    from skgraphemb import load_karate
+
+    karate = load_karate()
+    pipe = Pipeline([
+        ("emb", SVDEmbedder(graph=karate.graph, n_components=4, random_state=0).set_output(transform="pandas")),
+        ("export", RedisExporter(redis_url, "inside:")),
+        ("clf", LogisticRegression()),
+    ])
+    pipe.fit(karate.nodes[:20], karate.labels[:20])  # publishes the 20 training nodes' vectors
+    assert pipe.predict(karate.nodes[20:]).shape == (14,)  # transform passed the vectors on
+    store = RedisEmbeddingStore(redis_url, "inside:")
+    assert sorted(store.ids.tolist()) == sorted(karate.nodes[:20].tolist())
+    emb = pipe.named_steps["emb"]
+    np.testing.assert_array_equal(store.get_many(karate.nodes[:20]), emb.transform(karate.nodes[:20]).to_numpy())
+
+
 def test_clone_get_params_and_repr_mask_the_password(redis_server):
     import redis
 
