@@ -13,7 +13,6 @@ share.
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from typing import Any
@@ -31,6 +30,7 @@ from skgraphemb.utils._validation import (
     _fit_context,
     check_is_fitted,
     check_memory,
+    clone_sharing,
     wants_pandas_output,
 )
 
@@ -359,13 +359,7 @@ class BaseGraphEmbedder(
         # Clone everything but the graph, which is shared, not deep-copied:
         # a networkx graph of 500k edges takes seconds to deepcopy and a grid
         # search clones once per candidate and fold.
-        from sklearn.base import _clone_parametrized
-
-        shallow = copy.copy(self)
-        shallow.graph = None
-        new = _clone_parametrized(shallow)
-        new.graph = self.graph
-        return new
+        return clone_sharing(self, "graph")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

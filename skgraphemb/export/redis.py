@@ -64,7 +64,14 @@ from skgraphemb.export._base import (
     loads_ids,
     loads_metadata,
 )
-from skgraphemb.utils._validation import HasMethods, Integral, Interval, Real, StrOptions
+from skgraphemb.utils._validation import (
+    HasMethods,
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    clone_sharing,
+)
 
 __all__ = ["RedisEmbeddingStore", "RedisExporter", "mask_url"]
 
@@ -791,13 +798,7 @@ class RedisExporter(BaseExporter):
     def __sklearn_clone__(self):
         # Share a given client instead of deep-copying it (sockets and locks
         # cannot be copied), as the embedders share their graph.
-        from sklearn.base import _clone_parametrized
-
-        shallow = copy.copy(self)
-        shallow.client = None
-        new = _clone_parametrized(shallow)
-        new.client = self.client
-        return new
+        return clone_sharing(self, "client")
 
     def _masked(self) -> RedisExporter:
         masked = copy.copy(self)

@@ -7,10 +7,11 @@ bounded in ``pyproject.toml``.
 
 from __future__ import annotations
 
+import copy
 import numbers
 
 import joblib
-from sklearn.base import _fit_context
+from sklearn.base import _clone_parametrized, _fit_context
 from sklearn.utils._param_validation import (
     HasMethods,
     Integral,
@@ -32,6 +33,7 @@ __all__ = [
     "_get_output_config",
     "check_is_fitted",
     "check_memory",
+    "clone_sharing",
     "effective_n_jobs",
     "validate_data",
     "validate_params",
@@ -53,3 +55,17 @@ def effective_n_jobs(n_jobs: int | None) -> int:
 def wants_pandas_output(estimator, method: str = "transform") -> bool:
     """Whether ``set_output(transform="pandas")`` is active for ``estimator``."""
     return _get_output_config(method, estimator)["dense"] == "pandas"
+
+
+def clone_sharing(estimator, name: str):
+    """``sklearn.clone`` of ``estimator`` that shares parameter ``name`` by reference.
+
+    For parameters that must not be deep-copied: a large graph (seconds to
+    copy, and a grid search clones once per candidate and fold) or a client
+    holding sockets and locks.  Used from ``__sklearn_clone__``.
+    """
+    shallow = copy.copy(estimator)
+    setattr(shallow, name, None)
+    new = _clone_parametrized(shallow)
+    setattr(new, name, getattr(estimator, name))
+    return new
