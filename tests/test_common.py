@@ -19,7 +19,7 @@ from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skgraphemb
-from skgraphemb import Node2VecEmbedder, SVDEmbedder, UnknownNodeError, as_graph
+from skgraphemb import GraphSAGEEmbedder, Node2VecEmbedder, SVDEmbedder, UnknownNodeError, as_graph
 from skgraphemb.base import BaseGraphEmbedder
 
 _GRAPH = as_graph(nx.karate_club_graph())
@@ -28,6 +28,12 @@ _GRAPH = as_graph(nx.karate_club_graph())
 INIT_PARAMS: dict[type, dict] = {
     Node2VecEmbedder: dict(dimensions=8, walk_length=10, num_walks=2, window=3, n_jobs=1, random_state=0),
     SVDEmbedder: dict(n_components=4, random_state=0),
+    # karate has no node features: the structural fallback (set explicitly,
+    # so fits do not warn).
+    GraphSAGEEmbedder: dict(
+        dimensions=4, hidden_dim=8, epochs=1, batch_size=64, feature_source="structural",
+        device="cpu", n_jobs=1, random_state=0,
+    ),
 }
 
 _WIDE_X = (
