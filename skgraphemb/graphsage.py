@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["GraphSAGEEmbedder"]
 
 _CALLER = "GraphSAGEEmbedder"
+# Walk lengths counted by the anchor-proximity features.
+_ANCHOR_STEPS = 3
 # Where node features come from, for error messages.
 _FEATURE_HOWTO = (
     "PyG Data.x, a networkx node attribute named by feature_key, "
@@ -102,7 +104,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         paper's pooling aggregator (max over a ReLU layer applied to each
         neighbour).  The paper's LSTM aggregator is not offered: it depends
         on the order of the neighbours, which a graph does not have.
-    epochs : int, default=10
+    epochs : int, default=5
         Passes over the positive pairs; each epoch draws new walks.
     batch_size : int, default=512
         Positive pairs per mini-batch.
@@ -132,6 +134,14 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         Node attribute holding the feature vector of each node of a
         networkx graph (PyG's ``to_networkx`` name); ``None`` never reads
         attributes.  Ignored for other inputs.
+    n_anchors : int, default=128
+        Anchor nodes for the structural features: each node gets one column
+        per anchor, its proximity to the anchor by random walks of up to 3
+        steps (see Notes).  Anchors are drawn from the fitted graph (seeded
+        by ``random_state``) and found by id in graphs given to
+        :meth:`transform`.  0 keeps only the degree statistics, which
+        depend on structure alone (use it to embed graphs with other node
+        ids).
     standardize : bool, default=False
         Centre and scale each column of the graph's own features by its mean
         and standard deviation over the fitted graph's nodes (structural
@@ -178,6 +188,11 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         The input features used; :meth:`transform` needs the same kind.
     n_graph_features_ : int
         Width of the graph's own features (0 for ``"structural"``).
+    anchors_ : ndarray of shape (n_anchors,)
+        Ids of the anchor nodes (empty when no structural features are
+        used).
+    anchor_scale_ : float
+        Number of nodes of the fitted graph, which scales the proximities.
     feature_mean_, feature_scale_ : ndarray of shape (n_input_features,)
         Standardisation statistics of the input columns (zeros and ones
         for columns left as they are).
@@ -197,14 +212,24 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
     -----
     **Features.**  GraphSAGE is made for graphs with node features.  For a
     graph without them (``feature_source="structural"``, or the
-    ``"auto"`` fallback), every node gets 7 columns computed from the edges
-    (:data:`~skgraphemb._kernels._structural.STRUCTURAL_FEATURES`):
-    ``log(1 + degree)`` out and in, the mean, standard deviation, minimum
-    and maximum of its neighbours' ``log(1 + degree)``, and its local
-    clustering coefficient.  They are defined for any graph, so new nodes
-    get them too, but they describe structural roles rather than
-    communities: on such graphs expect lower scores on community-like
-    labels than from :class:`Node2VecEmbedder`.
+    ``"auto"`` fallback), every node gets columns computed from the edges:
+
+    - 7 degree statistics: ``log(1 + degree)`` out and in, the mean,
+      standard deviation, minimum and maximum of its neighbours'
+      ``log(1 + degree)``, and its local clustering coefficient.  They
+      describe a node's structural role, and are defined for any graph.
+    - ``n_anchors`` anchor proximities: ``log(1 + n * sum_{t<=3} P^t[v, a])``
+      for each anchor ``a``, with ``P`` the random-walk transition matrix
+      and ``n`` the fitted graph's size.  They say *where* in the graph a
+      node sits, which community-like labels depend on, and are defined
+      for any graph that contains the anchors, such as the fitted graph
+      grown by new nodes and edges.
+
+    On BlogCatalog (no features) the anchors lift the macro-F1 of a
+    logistic-regression probe from 0.04 (degree statistics alone) to about
+    0.19 (256 anchors); node2vec reaches 0.26 there, but cannot embed new
+    nodes without refitting.  The structural columns are always
+    standardised.
 
     **Inductive transform.**  ``transform(graph)``, for a networkx graph, a
     PyG ``Data`` or a :class:`~skgraphemb.Graph` (convert other inputs with
@@ -262,6 +287,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         "feature_source": [StrOptions({"auto", "graph", "structural", "both"})],
         "feature_key": [None, str],
         "standardize": ["boolean"],
+        "n_anchors": [Interval(Integral, 0, None, closed="left")],
         "inference_batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": DEVICE_CONSTRAINT,
     }
@@ -275,7 +301,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         num_layers=2,
         fanouts=(25, 10),
         aggr="mean",
-        epochs=10,
+        epochs=5,
         batch_size=512,
         learning_rate=0.001,
         negative=5,
@@ -287,6 +313,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         feature_source="auto",
         feature_key="x",
         standardize=False,
+        n_anchors=128,
         inference_batch_size=4096,
         device="auto",
         random_state=None,
@@ -311,6 +338,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         self.feature_source = feature_source
         self.feature_key = feature_key
         self.standardize = standardize
+        self.n_anchors = n_anchors
         self.inference_batch_size = inference_batch_size
         self.device = device
         self.random_state = random_state
@@ -353,9 +381,16 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
             )
         return [int(f) for f in fan]
 
-    def _raw_features(self, graph: Graph, source: str, *, fitting: bool) -> tuple[np.ndarray, str]:
-        """The unscaled input matrix of ``graph`` and the resolved source."""
-        from skgraphemb._kernels._structural import structural_features
+    def _raw_features(
+        self, graph: Graph, source: str, anchors: np.ndarray | None, *, fitting: bool, rng=None
+    ) -> tuple[np.ndarray, str, np.ndarray]:
+        """The unscaled input matrix of ``graph``, the resolved source and the anchor ids.
+
+        At fit (``anchors=None``), anchors are drawn from ``graph`` with the
+        generator ``rng``; at transform, the fitted ``anchors_`` are looked
+        up by id.
+        """
+        from skgraphemb._kernels._structural import anchor_proximity, structural_features
 
         has = graph.features is not None
         if source == "auto":
@@ -379,14 +414,35 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
             parts.append(np.asarray(graph.features, dtype=np.float32))
         if source in ("structural", "both"):
             parts.append(structural_features(graph.indptr, graph.indices))
-        return np.hstack(parts) if len(parts) > 1 else parts[0], source
+            if anchors is None:
+                k = min(int(self.n_anchors), graph.n_nodes)
+                anchors = graph.nodes[np.sort(rng.choice(graph.n_nodes, k, replace=False))]
+            if len(anchors):
+                pos = np.array([graph.positions([a])[0] if a in graph else -1 for a in anchors.tolist()])
+                if (pos < 0).any():
+                    warnings.warn(
+                        f"{_CALLER}: {int((pos < 0).sum())} of the {len(pos)} anchor nodes "
+                        "(anchors_) are not in this graph; proximity to them reads as zero. "
+                        "Embed graphs that contain the fitted graph's nodes (a grown graph), "
+                        "or fit with n_anchors=0 for graphs with other node ids.",
+                        UserWarning,
+                        stacklevel=3,
+                    )
+                scale = float(graph.n_nodes if fitting else self.anchor_scale_)
+                parts.append(anchor_proximity(graph.to_scipy(), pos, steps=_ANCHOR_STEPS, scale=scale))
+        else:
+            anchors = np.empty(0, dtype=graph.nodes.dtype)
+        return (np.hstack(parts) if len(parts) > 1 else parts[0]), source, anchors
 
     # -- fitting ---------------------------------------------------------------
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:
         torch, sage = _torch_modules()
         device = resolve_device(self.device, _CALLER)
         fanouts = self._fanout_list()
-        X, source = self._raw_features(graph, self.feature_source, fitting=True)
+        X, source, anchors = self._raw_features(
+            graph, self.feature_source, None, fitting=True,
+            rng=np.random.default_rng([seed, 1]),  # a stream apart from training's
+        )  # fmt: skip
         n_graph = 0 if source == "structural" else int(graph.features.shape[1])
         # Structural columns (log-degrees...) are always standardised; the
         # graph's own only on request (bag-of-words features probed better
@@ -422,6 +478,8 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
             "device_": str(device),
             "feature_source_": source,
             "n_graph_features_": n_graph,
+            "anchors_": anchors,
+            "anchor_scale_": float(graph.n_nodes),
             "feature_mean_": mean,
             "feature_scale_": scale,
             "history_": history,
@@ -553,7 +611,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
     def _infer(self, graph: Graph) -> np.ndarray:
         """Exact embeddings of all nodes of ``graph`` with the fitted network."""
         torch, sage = _torch_modules()
-        X, _ = self._raw_features(graph, self.feature_source_, fitting=False)
+        X, _, _ = self._raw_features(graph, self.feature_source_, self.anchors_, fitting=False)
         device = next(self.module_.parameters()).device
         with _torch_threads(torch, self.n_jobs):
             inputs = sage.NodeInput(X, self.feature_mean_, self.feature_scale_, device, allow_sparse=True)

@@ -43,7 +43,10 @@ from skgraphemb.utils._device import DeviceMappingWarning  # noqa: E402
 pytestmark = [pytest.mark.torch, pytest.mark.graphsage]
 
 #: Small, fast settings (karate-sized graphs fit in well under a second).
-SMALL = dict(dimensions=8, hidden_dim=16, epochs=2, batch_size=64, device="cpu", n_jobs=1, random_state=0)
+SMALL = dict(
+    dimensions=8, hidden_dim=16, epochs=2, batch_size=64, n_anchors=8, device="cpu", n_jobs=1,
+    random_state=0,
+)
 
 
 def _small(**overrides):
@@ -228,32 +231,49 @@ def test_sparse_first_layer_matches_sageconv_values_and_gradients():
 
 
 # -- inductive transform ------------------------------------------------------------------------
-def test_new_node_changes_exactly_its_num_layers_hop_ball(fitted):
-    # A path 0 - 1 - ... - 9: attach a new node to 0.  With 2 layers, only
-    # the new node and nodes within 2 hops of it (0, 1) may change; the
-    # structural features of 0 and 1 change, so their vectors do.
-    P = nx.path_graph(10)
+@pytest.mark.parametrize("n_anchors, radius", [(0, 3), (4, 4)])
+def test_new_node_changes_only_vectors_near_it(n_anchors, radius):
+    # Path 0 - 1 - ... - 11, then a new node attached to 0.  Degree features
+    # of v depend on v's 1-hop ball, so they change at 0 and 1; anchor
+    # proximities (walks of <= 3 steps) change for nodes within 2 hops of 0.
+    # Two layers widen either by 2 hops: vectors farther away stay equal.
+    P = nx.path_graph(12)
+    est = _small(n_anchors=n_anchors).fit(P)
     Q = P.copy()
     Q.add_edge("new", 0)
-    base = fitted.transform(P)
-    grown = fitted.set_output(transform="pandas").transform(Q)
-    fitted.set_output(transform="default")
-    changed = [v for v in P if not np.allclose(grown.loc[v].to_numpy(), base[v], atol=1e-6)]
-    # Features of v depend on its 1-hop ball (degree) and 2-hop ball
-    # (clustering, neighbours' degrees), and 2 layers widen that by 2 hops.
-    assert set(changed) <= {0, 1, 2, 3}
-    assert {0, 1} <= set(changed)
-    assert all(v not in changed for v in range(5, 10))
-    assert grown.shape == (11, 8)
+    grown = est.set_output(transform="pandas").transform(Q)
+    est.set_output(transform="default")
+    changed = {v for v in P if not np.allclose(grown.loc[v].to_numpy(), est.embedding_[v], atol=1e-6)}
+    assert {0, 1} <= changed <= set(range(radius + 1))
+    assert grown.shape == (13, 8) and "new" in grown.index
 
 
-def test_relabelled_and_reordered_graph_gives_the_same_vectors(fitted, karate):
+def test_reordered_graph_gives_the_same_vectors(fitted, karate):
     perm = np.random.default_rng(0).permutation(34)
     H = nx.Graph()
-    H.add_nodes_from(f"v{i}" for i in perm)  # another id type, another order
-    H.add_edges_from((f"v{u}", f"v{v}") for u, v in karate.edges())
-    Z = fitted.transform(H, nodes=[f"v{i}" for i in range(34)])
+    H.add_nodes_from(perm.tolist())  # the same ids in another order
+    H.add_edges_from(karate.edges(data=True))
+    Z = fitted.transform(H, nodes=list(range(34)))
     np.testing.assert_allclose(Z, fitted.embedding_, atol=1e-6)
+
+
+def test_relabelled_graph_gives_the_same_vectors_without_anchors(karate):
+    # Without anchors, features and vectors depend on structure only: a
+    # graph with other ids (another type, another order) embeds the same.
+    est = _small(n_anchors=0).fit(karate)
+    perm = np.random.default_rng(0).permutation(34)
+    H = nx.Graph()
+    H.add_nodes_from(f"v{i}" for i in perm)
+    H.add_edges_from((f"v{u}", f"v{v}", d) for u, v, d in karate.edges(data=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no anchors: nothing missing
+        Z = est.transform(H, nodes=[f"v{i}" for i in range(34)])
+    np.testing.assert_allclose(Z, est.embedding_, atol=1e-6)
+
+
+def test_missing_anchors_warn(fitted):
+    with pytest.warns(UserWarning, match=r"8 of the 8 anchor nodes \(anchors_\) are not in this graph"):
+        fitted.transform(nx.relabel_nodes(nx.path_graph(5), str))
 
 
 def test_transform_by_id_and_by_graph(fitted, karate):
@@ -325,7 +345,8 @@ def test_auto_falls_back_to_structural_with_a_warning(karate):
 
 
 def test_both_concatenates_graph_and_structural(featured_karate):
-    est = GraphSAGEEmbedder(**{**SMALL, "feature_source": "both", "standardize": True}).fit(featured_karate)
+    est = GraphSAGEEmbedder(**{**SMALL, "feature_source": "both", "standardize": True, "n_anchors": 0})
+    est.fit(featured_karate)
     assert est.module_.config["in_channels"] == 5 + len(STRUCTURAL_FEATURES)
     # standardize=True: every column of the fitted graph has mean 0, std 1.
     X = np.hstack([as_graph(featured_karate, features="x").features, structural_features(*_csr(featured_karate))])
@@ -339,25 +360,11 @@ def _csr(G):
     return g.indptr, g.indices
 
 
-def test_structural_features_match_networkx():
-    G = nx.karate_club_graph()
-    G.add_edge(0, 0)  # a self-loop: counted in the degree, not in clustering
-    G.add_node(99)  # isolated
-    g = as_graph(G)
-    F = structural_features(g.indptr, g.indices)
-    assert F.shape == (35, len(STRUCTURAL_FEATURES))
-    nodes = list(G)
-    deg = {v: len(list(G.neighbors(v))) for v in nodes}  # CSR row lengths (self-loop once)
-    clustering = nx.clustering(nx.Graph(G.edges()).subgraph(nodes))
-    for i, v in enumerate(nodes):
-        nbrs = [u for u in G.neighbors(v) if u != v]
-        logs = np.log1p([deg[u] for u in nbrs]) if nbrs else np.zeros(1)
-        expected = [
-            np.log1p(deg[v]), np.log1p(deg[v]),
-            logs.mean(), logs.std(), logs.min(), logs.max(),
-            clustering.get(v, 0.0),
-        ]  # fmt: skip
-        np.testing.assert_allclose(F[i], expected, rtol=1e-5, atol=1e-6, err_msg=str(v))
+def test_anchors_are_fitted_graph_nodes(fitted, karate):
+    assert len(fitted.anchors_) == 8 == len(set(fitted.anchors_.tolist()))
+    assert set(fitted.anchors_.tolist()) <= set(karate)
+    np.testing.assert_array_equal(_small().fit(karate).anchors_, fitted.anchors_)
+    assert _small(n_anchors=0).fit(karate).anchors_.size == 0
 
 
 def test_directed_graph_with_a_dead_end(directed_dead_end_graph):

@@ -214,6 +214,20 @@ class SAGEModel(torch.nn.Module):
         """Whether the first layer has the sparse fast path (mean aggregator)."""
         return self.config["aggr"] == "mean"
 
+    def _adjacency(self, src: np.ndarray, dst: np.ndarray, n_src: int, n_dst: int, device):
+        """What SAGEConv aggregates along: sparse adjacency or ``edge_index``.
+
+        For the mean aggregator, a ``(n_dst, n_src)`` torch CSR matrix: PyG
+        then aggregates by one sparse-dense product (2-3 times faster, forward
+        and backward, than gathering a message per edge and scattering it
+        back).  torch has no sparse max-reduction on CUDA, so "max" and
+        "pool" take the ``edge_index`` path.
+        """
+        if self.config["aggr"] != "mean":
+            return torch.from_numpy(np.stack([src, dst]).astype(np.int64)).to(device)
+        ones = np.ones(len(src), dtype=np.float32)
+        return _csr_tensor(sp.csr_matrix((ones, (dst, src)), shape=(n_dst, n_src)), device)
+
     def _between(self, i: int, h):
         """ReLU and dropout after every layer but the last; the last may normalise."""
         if i < len(self.convs) - 1:
@@ -248,13 +262,13 @@ class SAGEModel(torch.nn.Module):
             h = sparse_first_layer(self.convs[0], *block)
         else:
             x = inputs.rows(n_id[:n_src])
-            ei = torch.from_numpy(edge_index[:, :n_e]).to(x.device)
-            h = self.convs[0]((x, x[:n_dst]), ei)
+            adj = self._adjacency(edge_index[0, :n_e], edge_index[1, :n_e], n_src, n_dst, x.device)
+            h = self.convs[0]((x, x[:n_dst]), adj)
         h = self._between(0, h)
-        ei_all = torch.from_numpy(edge_index).to(h.device)
         for i in range(1, len(self.convs)):
             n_src, n_dst, n_e = layer_sizes[i]
-            h = self.convs[i]((h[:n_src], h[:n_dst]), ei_all[:, :n_e])
+            adj = self._adjacency(edge_index[0, :n_e], edge_index[1, :n_e], n_src, n_dst, h.device)
+            h = self.convs[i]((h[:n_src], h[:n_dst]), adj)
             h = self._between(i, h)
         return h
 
@@ -292,8 +306,8 @@ class SAGEModel(torch.nn.Module):
                     else:
                         x_src = h[torch.from_numpy(src).to(h.device)]
                         x_dst = h[start:stop]
-                    ei = torch.from_numpy(np.stack([local, dst])).to(x_src.device)
-                    o = conv((x_src, x_dst), ei)
+                    adj = self._adjacency(local, dst, len(src), stop - start, x_src.device)
+                    o = conv((x_src, x_dst), adj)
                 o = self._between(i, o)
                 if out is None:
                     out = torch.empty((n, o.shape[1]), dtype=o.dtype, device=o.device)

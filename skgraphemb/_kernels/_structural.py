@@ -13,7 +13,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["STRUCTURAL_FEATURES", "structural_features"]
+__all__ = ["STRUCTURAL_FEATURES", "anchor_proximity", "structural_features"]
 
 #: Names of the columns of :func:`structural_features`, in order.
 STRUCTURAL_FEATURES = (
@@ -103,3 +103,47 @@ def structural_features(indptr: NDArray[np.int64], indices: NDArray[np.int32]) -
     stats = np.zeros((n, 5), dtype=np.float64)
     _neighbour_stats(indptr, indices, logdeg, stats)
     return np.column_stack([logdeg, np.log1p(in_deg), stats]).astype(np.float32)
+
+
+def anchor_proximity(
+    A, anchors: NDArray[np.intp], *, steps: int, scale: float
+) -> NDArray[np.float32]:
+    """Random-walk proximity of every node to each anchor node.
+
+    Column ``k`` is ``log(1 + scale * sum_{t=1..steps} P^t[:, a_k])``, where
+    ``P = D^-1 A`` is the transition matrix (row ``v`` of ``P^t`` holds the
+    probabilities that a ``t``-step walk from ``v`` ends at each node), so
+    it grows with the chance that short walks from a node reach anchor
+    ``a_k``.  Nodes in the same region of the graph share anchors they are
+    close to: these columns carry *position*, which degree statistics do
+    not, and stay defined for any graph that contains the anchors.
+
+    Parameters
+    ----------
+    A : scipy sparse matrix of shape (n_nodes, n_nodes)
+        (Weighted) adjacency matrix; row ``v`` holds ``v``'s out-edges.
+    anchors : ndarray of int, shape (n_anchors,)
+        Anchor positions; ``-1`` marks an anchor the graph lacks (its
+        column is zero).
+    steps : int
+        Longest walk counted.
+    scale : float
+        Multiplies the probabilities before the logarithm (the number of
+        nodes of the fitted graph, so a typical value is near 1).
+
+    Returns
+    -------
+    ndarray of float32, shape (n_nodes, n_anchors)
+    """
+    from skgraphemb._kernels._svd import normalize_adjacency
+
+    P = normalize_adjacency(A, "transition")
+    n = P.shape[0]
+    present = np.flatnonzero(anchors >= 0)
+    X = np.zeros((n, len(anchors)), dtype=np.float64)
+    X[anchors[present], present] = 1.0
+    total = np.zeros_like(X)
+    for _ in range(steps):
+        X = P @ X
+        total += X
+    return np.log1p(scale * total).astype(np.float32)
