@@ -158,8 +158,10 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, walks, negatives, neighbour samples and dropout.
         With an int and ``device="cpu"``, embeddings are identical from run
-        to run (GPU scatter operations are not deterministic).  torch's
-        global random state is left as it was.
+        to run with the same ``n_jobs`` (another thread count changes float
+        rounding: differences of about 1e-7 on Cora); GPU scatter
+        operations are not deterministic.  torch's global random state is
+        left as it was.
     graph : graph-like, default=None
         The graph to embed.  When set, ``X`` in ``fit``/``transform`` holds
         node ids; when ``None``, ``X`` of ``fit`` is the graph.
@@ -227,9 +229,9 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
 
     On BlogCatalog (no features) the anchors lift the macro-F1 of a
     logistic-regression probe from 0.04 (degree statistics alone) to about
-    0.19 (256 anchors); node2vec reaches 0.26 there, but cannot embed new
-    nodes without refitting.  The structural columns are always
-    standardised.
+    0.19 (256 anchors); node2vec reaches 0.23 there with its defaults, but
+    cannot embed new nodes without refitting.  The structural columns are
+    always standardised.
 
     **Inductive transform.**  ``transform(graph)``, for a networkx graph, a
     PyG ``Data`` or a :class:`~skgraphemb.Graph` (convert other inputs with

@@ -154,6 +154,12 @@ def test_integer_seed_reproducible_and_global_rng_untouched(karate):
     assert not np.allclose(a.embedding_, c.embedding_)
 
 
+def test_n_jobs_changes_at_most_float_rounding(karate):
+    a = _small(n_jobs=1).fit(karate).embedding_
+    b = _small(n_jobs=2).fit(karate).embedding_
+    np.testing.assert_allclose(a, b, atol=1e-5)
+
+
 def test_n_jobs_sets_torch_threads_only_during_fit(karate, monkeypatch):
     seen = []
     real = torch.set_num_threads
