@@ -12,9 +12,9 @@ trained on the rest, and the removed papers are embedded afterwards by
 ``transform`` of the full graph, with no retraining.  A logistic regression
 trained on the seen papers then classifies them.
 
-To keep the example fast it trains for 3 epochs with walks of 3 nodes
-(the defaults are 5 epochs and 5 nodes: about twice the time, for about the
-same accuracy; see the benchmarks).
+To keep the example fast it trains for 3 epochs with walks of 3 nodes;
+the defaults (5 epochs, walks of 5 nodes) take about three times as long
+for about the same accuracy (see ``benchmarks/README.md``).
 """
 
 # %%

@@ -429,3 +429,29 @@ def test_cora_inductive_probe_on_unseen_nodes(cora):
     transductive = clf_full.score(full.transform(unseen), y_unseen)
     assert inductive >= 0.75, (inductive, transductive)
     assert inductive >= transductive - 0.05, (inductive, transductive)
+
+
+def test_pipeline_grid_search_and_joblib(featured_karate, karate_labels, tmp_path):
+    # The user's day with GraphSAGE: the graph (with features) is a
+    # parameter, X holds node ids, the search tunes the network.
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
+
+    g = as_graph(featured_karate, features="x")
+    pipe = Pipeline([
+        ("sage", GraphSAGEEmbedder(**{**SMALL, "graph": g, "memory": str(tmp_path / "cache")})),
+        ("clf", LogisticRegression(max_iter=1000)),
+    ])
+    search = GridSearchCV(pipe, {"sage__aggr": ["mean", "max"]}, cv=2)
+    nodes = np.arange(34)
+    search.fit(nodes, karate_labels)
+    assert search.best_estimator_.named_steps["sage"].graph is g  # not copied
+    joblib.dump(search.best_estimator_, tmp_path / "model.joblib")
+    again = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(again.predict(nodes[:5]), search.best_estimator_.predict(nodes[:5]))
+
+
+def test_verbose_shows_epoch_progress(karate, capsys):
+    _small(verbose=1).fit(karate)
+    assert "Training GraphSAGE epochs on cpu" in capsys.readouterr().err
