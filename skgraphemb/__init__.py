@@ -22,6 +22,7 @@ _LAZY = {
     "iter_walk_chunks": "skgraphemb.walks",
     "Node2VecEmbedder": "skgraphemb.node2vec",
     "SVDEmbedder": "skgraphemb.svd",
+    "GraphSAGEEmbedder": "skgraphemb.graphsage",
     "ProcrustesAligner": "skgraphemb.alignment",
     "compare_embedders": "skgraphemb.evaluation",
     "evaluate_node_classification": "skgraphemb.evaluation",
@@ -55,6 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
         UnknownNodeError,
     )
     from skgraphemb.graph import Graph, as_graph, read_edgelist, read_labels
+    from skgraphemb.graphsage import GraphSAGEEmbedder
     from skgraphemb.link_prediction import (
         LinkPredictionScorer,
         evaluate_link_prediction,

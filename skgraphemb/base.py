@@ -271,11 +271,15 @@ class BaseGraphEmbedder(
     def _check_graph(self, graph: Graph) -> None:
         """Hook: warn about legal but suspicious graphs."""
 
+    def _read_graph(self, data) -> Graph:
+        """Hook: the :class:`Graph` of a graph-like input (subclasses may read more of it)."""
+        return as_graph(data)
+
     # -- fitting ---------------------------------------------------------------
     def _graph_and_ids(self, X) -> tuple[Graph, np.ndarray | None]:
         """Resolve the fit inputs: the graph, and node ids from X if any."""
         if self.graph is not None:
-            graph = as_graph(self.graph)
+            graph = self._read_graph(self.graph)
             if X is None:
                 return graph, None
             if _is_graph_input(X):
@@ -291,7 +295,7 @@ class BaseGraphEmbedder(
                 f"{type(self).__name__}.fit needs a graph: pass it as X "
                 "(networkx graph, edge array, sparse matrix, file path...) or set `graph=`"
             )
-        return as_graph(X), None
+        return self._read_graph(X), None
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None):
