@@ -34,6 +34,10 @@ _LAZY = {
     "UnknownNodeError": "skgraphemb.exceptions",
     "GraphFormatError": "skgraphemb.exceptions",
     "DeviceUnavailableError": "skgraphemb.exceptions",
+    "KGEmbedder": "skgraphemb.kg",
+    "UnknownLabelError": "skgraphemb.exceptions",
+    "load_kg": "skgraphemb.datasets",
+    "load_kg_dir": "skgraphemb.datasets",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
@@ -53,6 +57,9 @@ if TYPE_CHECKING:  # pragma: no cover
         evaluate_link_prediction,
         split_edges,
     )
+    from skgraphemb.datasets import load_kg, load_kg_dir
+    from skgraphemb.exceptions import UnknownLabelError
+    from skgraphemb.kg import KGEmbedder
     from skgraphemb.node2vec import Node2VecEmbedder
     from skgraphemb.svd import SVDEmbedder
     from skgraphemb.walks import iter_walk_chunks, random_walks
