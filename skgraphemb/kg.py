@@ -136,13 +136,19 @@ def _as_label_triples(X, *, caller: str) -> tuple[np.ndarray, np.ndarray, np.nda
                 ) from None
         else:
             arr = np.asarray(X)
+        if arr.dtype.kind == "c":
+            raise ValueError(f"{caller}: Complex data not supported; X must hold labels")
+        if arr.ndim == 2 and arr.shape[1] == 0:
+            # scikit-learn's wording for this case.
+            raise ValueError(
+                f"{caller}: Found array with 0 feature(s) (shape={arr.shape}) while a minimum "
+                "of 3 is required: X must hold (head, relation, tail) triples"
+            )
         if arr.ndim != 2 or arr.shape[1] != 3:
             raise ValueError(
                 f"{caller}: X must be an (n, 3) array of (head, relation, tail) triples; "
                 f"got shape {arr.shape}"
             )
-        if arr.dtype.kind == "c":
-            raise ValueError(f"{caller}: complex data not supported; X must hold labels")
         cols = [arr[:, j] for j in range(3)]
     if len(cols[0]) == 0:
         raise ValueError(f"{caller}: X holds no triples (0 samples); at least 1 is required")
@@ -196,8 +202,9 @@ def _resolve_class(resolver, query, what: str, caller: str = _CALLER):
             if close:
                 by_lower = {n.lower(): n for n in names}
                 hint = f" Did you mean {', '.join(repr(by_lower[c]) for c in close)}?"
+        plural = what[:-1] + "ses" if what.endswith("ss") else what + "s"
         raise ValueError(
-            f"{caller}: unknown {what} {query!r}.{hint} Choose one of PyKEEN's {what}s "
+            f"{caller}: unknown {what} {query!r}.{hint} Choose one of PyKEEN's {plural} "
             f"(a name or a class): {', '.join(names)}"
         ) from e
 
@@ -249,6 +256,34 @@ def _quiet_cpu_noise(device):
             yield
     finally:
         target.removeFilter(flt)
+
+
+def _rank_evaluator(filtered: bool):
+    """PyKEEN's RankBasedEvaluator; for raw (unfiltered) ranks, with a fix.
+
+    PyKEEN <= 1.11.1 extracts the true scores only in the filtered branch, so
+    ``RankBasedEvaluator(filtered=False)`` raises "needs the true scores!"
+    (fixed upstream in pykeen/pykeen#1620).  The subclass takes them from the
+    score matrix when they are missing, and does nothing once PyKEEN passes them.
+    """
+    import torch
+    from pykeen.constants import TARGET_TO_INDEX
+    from pykeen.evaluation import RankBasedEvaluator
+
+    if filtered:
+        return RankBasedEvaluator(filtered=True)
+
+    class _RawRankBasedEvaluator(RankBasedEvaluator):
+        def process_scores_(self, hrt_batch, target, scores, true_scores=None, dense_positive_mask=None):
+            if true_scores is None:
+                rows = torch.arange(hrt_batch.shape[0], device=scores.device)
+                true_scores = scores[rows, hrt_batch[:, TARGET_TO_INDEX[target]]].unsqueeze(dim=-1)
+            super().process_scores_(
+                hrt_batch=hrt_batch, target=target, scores=scores, true_scores=true_scores,
+                dense_positive_mask=dense_positive_mask,
+            )
+
+    return _RawRankBasedEvaluator(filtered=False)
 
 
 def _real_view(values: np.ndarray) -> np.ndarray:
@@ -1091,7 +1126,6 @@ class KGEmbedder(
         check_is_fitted(self)
         import_optional("pykeen", _CALLER)
         torch = import_optional("torch", _CALLER)
-        from pykeen.evaluation import RankBasedEvaluator
 
         mapped = self._map_triples(X, what="X")
         if len(mapped) == 0:
@@ -1110,7 +1144,7 @@ class KGEmbedder(
                 if len(m):
                     extra.append(torch.as_tensor(m, dtype=torch.long))
         device = self._model_device()
-        evaluator = RankBasedEvaluator(filtered=filtered)
+        evaluator = _rank_evaluator(filtered)
         kwargs = {}
         if filtered:
             kwargs["additional_filter_triples"] = [

@@ -278,7 +278,10 @@ def load_kg(name: str) -> Bunch:
         )
     folder_name, description = _PYKEEN_KGS[key]
     caller = f"load_kg({key!r})"
-    spec = importlib.util.find_spec("pykeen")
+    try:
+        spec = importlib.util.find_spec("pykeen")
+    except (ImportError, ValueError):  # e.g. sys.modules["pykeen"] = None
+        spec = None
     if spec is None or not spec.submodule_search_locations:
         from skgraphemb._optional import import_optional
 
