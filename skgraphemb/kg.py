@@ -227,6 +227,22 @@ def _own_rng_state(torch, device):
         random.setstate(py_state)
 
 
+@contextlib.contextmanager
+def _torch_threads(torch, n_jobs):
+    """torch's intra-op threads set to ``n_jobs`` for one block (None: unchanged)."""
+    if n_jobs is None:
+        yield
+        return
+    import joblib
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(joblib.effective_n_jobs(n_jobs))))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 class _DropCPUMemoryWarning(logging.Filter):
     """torch_max_mem warns on *every* CPU evaluation; we size batches ourselves."""
 
@@ -396,6 +412,12 @@ class KGEmbedder(
         ``"cuda:N"``.  An explicit CUDA device on a machine without one is an
         error at fit.  A model fitted on a GPU and pickled loads on a CPU-only
         machine (with a :class:`~skgraphemb.utils._device.DeviceMappingWarning`).
+    n_jobs : int or None, default=None
+        torch threads (intra-op) while fitting, evaluating and predicting;
+        torch's own setting is restored afterwards.  ``None`` leaves torch's
+        setting (by default one thread per core) as it is; ``-1`` means all
+        cores.  On a busy or shared machine ``n_jobs=1`` can be several times
+        faster than oversubscribed cores.
     random_state : int, RandomState instance or None, default=None
         Seed of PyKEEN's ``random_seed`` (model initialisation, negative
         sampling, batch order).  An int is passed as it is, so
@@ -516,6 +538,7 @@ class KGEmbedder(
         "handle_unknown": [StrOptions({"warn", "ignore", "error"})],
         "evaluation_batch_size": [None, Interval(Integral, 1, None, closed="left")],
         "device": DEVICE_CONSTRAINT,
+        "n_jobs": [None, Integral],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -545,6 +568,7 @@ class KGEmbedder(
         handle_unknown="warn",
         evaluation_batch_size=None,
         device="auto",
+        n_jobs=None,
         random_state=None,
         verbose=0,
     ):
@@ -568,6 +592,7 @@ class KGEmbedder(
         self.handle_unknown = handle_unknown
         self.evaluation_batch_size = evaluation_batch_size
         self.device = device
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
@@ -601,7 +626,7 @@ class KGEmbedder(
 
         self._set_vocabulary(X)
         self.random_seed_ = _seed_from(self.random_state)
-        with _own_rng_state(torch, device), _quiet_cpu_noise(device):
+        with _own_rng_state(torch, device), _quiet_cpu_noise(device), _torch_threads(torch, self.n_jobs):
             # As pykeen.pipeline: seed everything first, then build in order.
             pykeen.utils.set_random_seed(self.random_seed_)
             factory = self._factory()
@@ -1038,7 +1063,7 @@ class KGEmbedder(
         }
         other = [k for k in _TARGETS if k != target]
         batch = torch.as_tensor([[ids[other[0]], ids[other[1]]]], dtype=torch.long, device=self._model_device())
-        with torch.inference_mode():
+        with torch.inference_mode(), _torch_threads(torch, self.n_jobs):
             scores = self.model_.predict(batch, target=target, full_batch=False)[0].detach().cpu().numpy()
         labels = self.relations_ if target == "relation" else self.entities_
         scores = scores[: len(labels)]  # inverse relations (if any) are not candidates
@@ -1087,7 +1112,7 @@ class KGEmbedder(
         ok = np.flatnonzero(mapped[:, 0] >= 0)
         device = self._model_device()
         step = 65536
-        with torch.inference_mode():
+        with torch.inference_mode(), _torch_threads(torch, self.n_jobs):
             for lo in range(0, len(ok), step):
                 rows = ok[lo: lo + step]
                 batch = torch.as_tensor(mapped[rows], dtype=torch.long, device=device)
@@ -1150,7 +1175,7 @@ class KGEmbedder(
             kwargs["additional_filter_triples"] = [
                 torch.as_tensor(self.mapped_triples_, dtype=torch.long), *extra
             ]
-        with _quiet_cpu_noise(device):
+        with _quiet_cpu_noise(device), _torch_threads(torch, self.n_jobs):
             result = evaluator.evaluate(
                 self.model_,
                 torch.as_tensor(mapped, dtype=torch.long),

@@ -39,6 +39,19 @@ pytestmark = pytest.mark.kg
 FAST = dict(embedding_dim=8, num_epochs=3, batch_size=256, random_state=0, device="cpu")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """Run this module with one torch thread (PyKEEN's pipeline included).
+
+    On a busy 2-core CI machine, torch's default of one thread per core
+    oversubscribes and runs these small models several times slower.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def nations():
     return load_kg("nations")
@@ -522,6 +535,23 @@ def test_unpickling_leaves_global_rngs_alone(fitted):
     np.random.seed(3)
     pickle.loads(blob)
     assert (torch.rand(1).item(), np.random.random()) == expected
+
+
+def test_n_jobs_sets_torch_threads_during_fit_only(nations):
+    from pykeen.training.callbacks import TrainingCallback
+
+    seen = []
+
+    class Spy(TrainingCallback):
+        def post_epoch(self, epoch, epoch_loss, **kwargs):
+            seen.append(torch.get_num_threads())
+
+    before = torch.get_num_threads()
+    KGEmbedder("TransE", **{**FAST, "n_jobs": 2}, training_kwargs={"callbacks": [Spy()]}).fit(nations.train)
+    assert seen == [2, 2, 2] and torch.get_num_threads() == before
+    seen.clear()
+    KGEmbedder("TransE", **FAST, training_kwargs={"callbacks": [Spy()]}).fit(nations.train)
+    assert seen == [before] * 3  # n_jobs=None leaves torch's setting
 
 
 def test_clone_and_get_params_need_no_fit(fitted):
