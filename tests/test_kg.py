@@ -143,6 +143,22 @@ def test_fit_leaves_global_rngs_alone(nations):
     assert (np.random.random(), random.random(), torch.rand(1).item()) == expected
 
 
+def test_fit_leaves_the_garbage_collector_as_it_was(nations):
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    KGEmbedder("TransE", **FAST).fit(nations.train)  # freezes during training only
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # a caller's own freeze is left alone
+    try:
+        frozen = gc.get_freeze_count()
+        KGEmbedder("TransE", **FAST).fit(nations.train)
+        # not unfrozen (that would make it 0); frozen objects may still be freed by refcount
+        assert gc.get_freeze_count() > 0.9 * frozen
+    finally:
+        gc.unfreeze()
+
+
 def test_integer_seed_reproducible_and_seeds_differ(nations):
     a = KGEmbedder("TransE", **FAST).fit(nations.train).entity_embeddings_
     b = KGEmbedder("TransE", **FAST).fit(nations.train).entity_embeddings_
