@@ -1,14 +1,21 @@
 """Collection rules for the doctests of the package (``--doctest-modules``).
 
-Without the ``graphsage`` extra, the module that imports torch and
-torch_geometric at module level is not collected, and the doctests that
-fit a GraphSAGE model are skipped, so ``pytest`` still runs everything
-else.
+A doctest that needs an optional extra is skipped, with the extra named, when
+that extra is not installed; a module that imports an extra at module level
+is then not collected at all.  So ``pytest`` still runs everything else in an
+environment without the extras.
 """
 
 import pytest
 
 from skgraphemb._optional import is_available
+
+#: doctest name, or prefix ending in ".", -> (modules it needs, extra providing them)
+_DOCTEST_NEEDS = {
+    "skgraphemb.graphsage.": (("torch", "torch_geometric"), "graphsage"),
+    "skgraphemb.kg.": (("pykeen",), "kg"),
+    "skgraphemb.datasets.load_kg": (("pykeen",), "kg"),
+}
 
 _GRAPHSAGE = is_available("torch") and is_available("torch_geometric")
 
@@ -16,9 +23,14 @@ collect_ignore = [] if _GRAPHSAGE else ["skgraphemb/_kernels/_sage_torch.py"]
 
 
 def pytest_collection_modifyitems(config, items):
-    if _GRAPHSAGE:
+    missing = {
+        prefix: extra
+        for prefix, (modules, extra) in _DOCTEST_NEEDS.items()
+        if not all(is_available(m) for m in modules)
+    }
+    if not missing:
         return
-    skip = pytest.mark.skip(reason="needs the graphsage extra (torch, torch-geometric)")
     for item in items:
-        if item.name.startswith("skgraphemb.graphsage."):
-            item.add_marker(skip)
+        for prefix, extra in missing.items():
+            if item.name == prefix or (prefix.endswith(".") and item.name.startswith(prefix)):
+                item.add_marker(pytest.mark.skip(reason=f"needs the {extra} extra"))

@@ -42,21 +42,37 @@ _LAZY = {
     "read_embedding": "skgraphemb.export.files",
     "RedisConnectionError": "skgraphemb.exceptions",
     "RedisStoreError": "skgraphemb.exceptions",
+    "KGEmbedder": "skgraphemb.kg",
+    "UnknownLabelError": "skgraphemb.exceptions",
+    "load_kg": "skgraphemb.datasets",
+    "load_kg_dir": "skgraphemb.datasets",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from skgraphemb.alignment import ProcrustesAligner
-    from skgraphemb.datasets import load_cora, load_edgelist_dir, load_karate
+    from skgraphemb.datasets import (
+        load_cora,
+        load_edgelist_dir,
+        load_karate,
+        load_kg,
+        load_kg_dir,
+    )
     from skgraphemb.evaluation import compare_embedders, evaluate_node_classification
     from skgraphemb.exceptions import (
         DeviceUnavailableError,
         GraphFormatError,
+        RedisConnectionError,
+        RedisStoreError,
+        UnknownLabelError,
         UnknownNodeError,
     )
+    from skgraphemb.export.files import FileEmbeddingStore, FileExporter, read_embedding
+    from skgraphemb.export.redis import RedisEmbeddingStore, RedisExporter
     from skgraphemb.graph import Graph, as_graph, read_edgelist, read_labels
     from skgraphemb.graphsage import GraphSAGEEmbedder
+    from skgraphemb.kg import KGEmbedder
     from skgraphemb.link_prediction import (
         LinkPredictionScorer,
         evaluate_link_prediction,
@@ -65,9 +81,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from skgraphemb.node2vec import Node2VecEmbedder
     from skgraphemb.svd import SVDEmbedder
     from skgraphemb.walks import iter_walk_chunks, random_walks
-    from skgraphemb.exceptions import RedisConnectionError, RedisStoreError
-    from skgraphemb.export.files import FileEmbeddingStore, FileExporter, read_embedding
-    from skgraphemb.export.redis import RedisEmbeddingStore, RedisExporter
 
 
 def __getattr__(name: str):

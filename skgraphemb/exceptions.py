@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["DeviceUnavailableError", "GraphFormatError", "UnknownNodeError"]
+__all__ = [
+    "DeviceUnavailableError",
+    "GraphFormatError",
+    "RedisConnectionError",
+    "RedisStoreError",
+    "UnknownLabelError",
+    "UnknownNodeError",
+]
 
 
 class UnknownNodeError(ValueError):
@@ -36,9 +43,6 @@ class DeviceUnavailableError(RuntimeError):
 
 
 # -- serving embeddings (skgraphemb.export) ------------------------------------
-__all__ += ["RedisConnectionError", "RedisStoreError"]
-
-
 class RedisConnectionError(ConnectionError):
     """Redis could not be reached, authenticated or did not answer in time.
 
@@ -58,3 +62,30 @@ class RedisStoreError(RuntimeError):
     published a newer version first, or nothing is published under the key
     prefix.  In ``mode="versioned"`` readers still get the previous version.
     """
+class UnknownLabelError(UnknownNodeError):
+    """Knowledge-graph labels (entities or relations) not seen at fit were asked for.
+
+    A :class:`UnknownNodeError` (so a ``ValueError``) raised by
+    :class:`~skgraphemb.KGEmbedder`.
+
+    Attributes
+    ----------
+    missing : list
+        The unknown labels.
+    kind : {"entity", "relation"} or None
+        What the label was meant to be, when it is one label.
+    suggestions : list of str
+        Close matches among the known labels (:mod:`difflib`).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        missing: Sequence[Any] = (),
+        *,
+        kind: str | None = None,
+        suggestions: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message, missing)
+        self.kind = kind
+        self.suggestions = list(suggestions)

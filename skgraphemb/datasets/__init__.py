@@ -18,7 +18,7 @@ from sklearn.utils import Bunch
 from skgraphemb.graph import as_graph, read_labels
 from skgraphemb.graph._io import _resolve, read_table
 
-__all__ = ["load_cora", "load_edgelist_dir", "load_karate"]
+__all__ = ["load_cora", "load_edgelist_dir", "load_karate", "load_kg", "load_kg_dir"]
 
 _DATA = Path(__file__).parent / "data"
 
@@ -128,3 +128,169 @@ def load_karate() -> Bunch:
         name="karate",
         description="Zachary's karate club, W. W. Zachary (1977), via networkx.",
     )
+
+
+# -- knowledge graphs ---------------------------------------------------------------
+#: Knowledge graphs bundled in PyKEEN's wheel: name -> (PyKEEN folder, description).
+_PYKEEN_KGS = {
+    "nations": (
+        "nations",
+        "Nations (Kok & Domingos, ICML 2007): relations between 14 countries "
+        "(55 relation types); PyKEEN's bundled train/valid/test split.",
+    ),
+    "kinships": (
+        "kinships",
+        "Kinships (Kemp et al., AAAI 2006): kinship terms among 104 members of the "
+        "Alyawarra tribe (25 relation types); PyKEEN's bundled train/valid/test split.",
+    ),
+    "umls": (
+        "umls",
+        "UMLS (McCray, 2003; Kok & Domingos, 2007): 135 biomedical concepts, 46 "
+        "relation types; PyKEEN's bundled train/valid/test split.",
+    ),
+}
+
+
+def read_triples(path: str | os.PathLike) -> np.ndarray:
+    """Read a ``head<TAB>relation<TAB>tail`` file (optionally ``.gz``) as strings.
+
+    Every field stays a string (WN18RR ids have leading zeros); no header,
+    no quoting, empty lines skipped.
+
+    Returns
+    -------
+    triples : ndarray of shape (n, 3), dtype object (str)
+    """
+    import csv
+
+    import pandas as pd
+
+    df = pd.read_csv(
+        path,
+        sep="\t",
+        header=None,
+        dtype=str,
+        keep_default_na=False,
+        quoting=csv.QUOTE_NONE,
+        skip_blank_lines=True,
+        engine="c",
+    )
+    if df.shape[1] != 3:
+        raise ValueError(
+            f"{str(path)!r} must have 3 tab-separated columns (head, relation, tail); "
+            f"found {df.shape[1]}"
+        )
+    return df.to_numpy(dtype=object)
+
+
+def _kg_file(folder: Path, stem: str) -> Path | None:
+    for name in (f"{stem}.tsv", f"{stem}.tsv.gz", f"{stem}.txt", f"{stem}.txt.gz"):
+        if (folder / name).exists():
+            return folder / name
+    return None
+
+
+def load_kg_dir(path: str | os.PathLike) -> Bunch:
+    """Load a knowledge-graph folder: ``train.tsv``, ``valid.tsv``, ``test.tsv``.
+
+    Each file (or its ``.gz``; ``.txt`` is accepted too) holds one
+    ``head<TAB>relation<TAB>tail`` triple per line.  This is the format of
+    the benchmark folders (FB15k-237, WN18RR, CoDEx).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The folder.  ``train`` is required; ``valid`` and ``test`` are
+        optional.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``train``, ``valid``, ``test``: (n, 3) arrays of string labels (a
+        missing split is None); ``name`` (the folder name) and
+        ``description`` (its README.md, or "").
+
+    See Also
+    --------
+    load_kg : The knowledge graphs bundled with PyKEEN.
+    KGEmbedder : Embeds them.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no knowledge-graph folder at {str(folder)!r}")
+    splits = {}
+    for stem in ("train", "valid", "test"):
+        file = _kg_file(folder, stem)
+        if file is None and stem == "train":
+            raise FileNotFoundError(
+                f"{str(folder)!r} has no train.tsv (or train.tsv.gz): a knowledge-graph "
+                "folder needs train.tsv, and optionally valid.tsv and test.tsv"
+            )
+        splits[stem] = read_triples(file) if file is not None else None
+    readme = folder / "README.md"
+    return Bunch(
+        **splits,
+        name=folder.name,
+        description=readme.read_text() if readme.exists() else "",
+    )
+
+
+def load_kg(name: str) -> Bunch:
+    """A small knowledge graph bundled with PyKEEN: Nations, Kinships or UMLS.
+
+    Read from the files inside the installed PyKEEN package (no download;
+    needs the ``kg`` extra but does not import PyKEEN).  The splits are
+    PyKEEN's, so ``KGEmbedder`` results compare with
+    ``pykeen.pipeline(dataset="Nations", ...)``.
+
+    Parameters
+    ----------
+    name : {"nations", "kinships", "umls"}
+        Case-insensitive.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``train``, ``valid``, ``test`` as (n, 3) arrays of string labels
+        (head, relation, tail), ``name`` and ``description``.
+
+    See Also
+    --------
+    load_kg_dir : Folders of the same format (FB15k-237, WN18RR, CoDEx...).
+
+    Examples
+    --------
+    >>> from skgraphemb import load_kg
+    >>> nations = load_kg("nations")
+    >>> nations.train.shape, nations.valid.shape, nations.test.shape
+    ((1592, 3), (199, 3), (201, 3))
+    >>> nations.train[0]
+    array(['netherlands', 'militaryalliance', 'uk'], dtype=object)
+    """
+    import importlib.util
+
+    key = str(name).lower()
+    if key not in _PYKEEN_KGS:
+        raise ValueError(
+            f"unknown knowledge graph {name!r}; bundled ones are "
+            f"{', '.join(repr(k) for k in _PYKEEN_KGS)}. For FB15k-237, WN18RR, CoDEx... "
+            "use load_kg_dir(folder)"
+        )
+    folder_name, description = _PYKEEN_KGS[key]
+    caller = f"load_kg({key!r})"
+    try:
+        spec = importlib.util.find_spec("pykeen")
+    except (ImportError, ValueError):  # e.g. sys.modules["pykeen"] = None
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        from skgraphemb._optional import import_optional
+
+        import_optional("pykeen", caller)  # raises the ImportError naming the extra
+    folder = Path(list(spec.submodule_search_locations)[0]) / "datasets" / folder_name
+    if not (folder / "train.txt").exists():
+        raise FileNotFoundError(
+            f"{caller}: PyKEEN is installed but {str(folder)!r} has no train.txt; "
+            "reinstall pykeen (pip install --force-reinstall pykeen)"
+        )
+    splits = {stem: read_triples(folder / f"{stem}.txt") for stem in ("train", "valid", "test")}
+    return Bunch(**splits, name=key, description=description)
