@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
-from skgraphemb._optional import is_available
+from skgraphemb._optional import import_optional, is_available
 from skgraphemb.graph import Graph, GraphLike, as_graph
 from skgraphemb.utils._device import DEVICE_CONSTRAINT, resolve_device
 from skgraphemb.utils._threads import numba_threads, resolve_numba_threads, torch_threads
@@ -69,6 +69,25 @@ _PARAMETER_CONSTRAINTS = {
 }
 
 
+def torch_device_name(device, caller: str) -> str:
+    """The device torch work runs on, as ``"cpu"`` or ``"cuda:N"``.
+
+    ``"cpu"`` needs no torch; ``"auto"`` is the CPU when torch is not
+    installed or sees no GPU, else the current CUDA device; anything else
+    goes through :func:`~skgraphemb.utils._device.resolve_device` (which
+    raises when an explicit CUDA device is missing).
+    """
+    text = str(device).strip().lower()
+    if text == "cpu" or (text == "auto" and not is_available("torch")):
+        return "cpu"
+    dev = resolve_device(device, caller)
+    if dev.type == "cuda" and dev.index is None:
+        import torch
+
+        dev = torch.device("cuda", torch.cuda.current_device())
+    return str(dev)
+
+
 def resolve_walk_backend(backend: str, device, caller: str) -> tuple[str, str]:
     """The walk engine and device that ``backend`` and ``device`` select.
 
@@ -76,7 +95,7 @@ def resolve_walk_backend(backend: str, device, caller: str) -> tuple[str, str]:
       ``backend="auto"`` and never imports torch;
     * ``device="auto"`` picks CUDA when torch sees a GPU, and then the torch
       engine; without a GPU (or without torch) it is the numba engine on the
-      CPU;
+      CPU, and ``backend="numba"`` stays on the CPU;
     * an explicit CUDA device (``"cuda"``, ``"cuda:N"``) implies the torch
       engine; with ``backend="numba"`` it is an error, since numba runs on
       the CPU only;
@@ -92,33 +111,27 @@ def resolve_walk_backend(backend: str, device, caller: str) -> tuple[str, str]:
     Raises
     ------
     ValueError
-        ``backend="numba"`` with a CUDA device, or a device name that is not
-        one.
+        ``backend="numba"`` with an explicit CUDA device, or a device name
+        that is not one.
     DeviceUnavailableError
         A CUDA device was asked for on a machine without it.
     ImportError
         The torch engine was asked for and torch is not installed.
     """
-    text = str(device).strip().lower()
-    if backend != "torch" and text == "cpu":
-        return "numba", "cpu"
-    if backend != "torch" and text == "auto" and not is_available("torch"):
-        return "numba", "cpu"
-    dev = resolve_device(device, caller)
-    if backend == "numba" and dev.type != "cpu":
-        if text == "auto":
-            return "numba", "cpu"  # "auto" picks the best device numba can use
+    auto = str(device).strip().lower() == "auto"
+    if backend == "numba" and auto:
+        return "numba", "cpu"  # "auto": the best device numba can use
+    if backend == "torch":
+        import_optional("torch", caller)
+    name = torch_device_name(device, caller)
+    if backend == "numba" and name != "cpu":
         raise ValueError(
             f"{caller}: backend='numba' runs on the CPU only, but device={device!r} was "
             "given. Use backend='torch' (or 'auto') to walk on a GPU, or device='cpu'."
         )
-    if backend == "auto" and dev.type == "cpu":
-        return "numba", "cpu"
-    if dev.type == "cuda" and dev.index is None:
-        import torch
-
-        dev = torch.device("cuda", torch.cuda.current_device())
-    return "torch", str(dev)
+    if backend == "auto":
+        backend = "torch" if name != "cpu" else "numba"
+    return backend, name
 
 
 @dataclass(frozen=True)
@@ -209,10 +222,10 @@ def _plan(
     seed = seed_from_random_state(random_state)
     walker = None
     if backend == "torch":
-        from skgraphemb._kernels._walks_torch import TorchWalker
-        from skgraphemb._optional import import_optional
+        import torch
 
-        torch = import_optional("torch", caller)
+        from skgraphemb._kernels._walks_torch import TorchWalker
+
         walker = TorchWalker(
             graph.indptr, graph.indices, weights, alias_prob, alias_node, strength,
             graph.directed, p, q, torch.device(device), seed,

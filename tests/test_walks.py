@@ -322,22 +322,6 @@ def test_default_cpu_walks_never_import_torch():
     assert out.stdout.strip() == "False"
 
 
-@pytest.fixture
-def fake_cuda(monkeypatch):
-    torch = pytest.importorskip("torch")
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
-    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
-    return torch
-
-
-@pytest.fixture
-def no_cuda(monkeypatch):
-    torch = pytest.importorskip("torch")
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    return torch
-
-
 @pytest.mark.torch
 @pytest.mark.parametrize(
     "backend, device, expected",

@@ -30,18 +30,9 @@ from skgraphemb import as_graph  # noqa: E402
 from skgraphemb._kernels import _walks_torch as kt  # noqa: E402
 from skgraphemb.walks import random_walks  # noqa: E402
 
-pytestmark = pytest.mark.torch
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    # The kernels are called directly here, outside the driver that sets
-    # torch's threads from n_jobs; on a busy machine, spinning OpenMP
-    # threads make small tensor ops many times slower.
-    from skgraphemb.utils._threads import torch_threads
-
-    with torch_threads(1):
-        yield
+# Kernels are called directly here, outside the drivers that set torch's
+# threads from n_jobs.
+pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("one_torch_thread")]
 
 
 def _walker(csr, p, q, weighted=True, seed=0):
