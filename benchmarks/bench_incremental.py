@@ -12,7 +12,10 @@ i.e. the whole dataset) and each contender produces an embedding of it:
   (``warm_start_walks="changed"``);
 - ``warm, all``: the same, walking from every node;
 - ``warm, changed, r=<n>``: changed-node walks with fewer walks per node
-  (``set_params(num_walks=n)`` before the update), the cheap variant.
+  (``set_params(num_walks=n)`` before the update), the cheap variant;
+- ``warm, changed, low lr``: changed-node walks at a lower learning rate,
+  ``set_params(alpha=0.0125, min_alpha=0.0001)`` (half the first fit's
+  initial rate, decayed nearly to zero: the docs' recommendation).
 
 Each contender is a function in ``CONTENDERS`` taking the fitted old
 embedder and both graphs and returning an object with ``embedding_`` and
@@ -96,12 +99,12 @@ def retrain(old_est, old_graph, new_graph, seed):
     return Node2VecEmbedder(**params).fit(new_graph)
 
 
-def warm(walks_from, num_walks=None):
+def warm(walks_from, **params):
+    """Warm start from a copy of the old embedder, with ``params`` changed."""
+
     def update(old_est, old_graph, new_graph, seed):
         est = copy.deepcopy(old_est)  # keep the old one for the other contenders
-        est.set_params(warm_start=True, warm_start_walks=walks_from)
-        if num_walks is not None:
-            est.set_params(num_walks=num_walks)
+        est.set_params(warm_start=True, warm_start_walks=walks_from, **params)
         return est.fit(new_graph)
 
     return update
@@ -112,6 +115,7 @@ CONTENDERS = {
     "warm, changed": warm("changed"),
     "warm, all": warm("all"),
     "warm, changed, r=3": warm("changed", num_walks=3),
+    "warm, changed, low lr": warm("changed", alpha=0.0125, min_alpha=0.0001),
 }
 
 

@@ -202,6 +202,15 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     (2, 16)
     >>> len(emb.most_similar(0, topn=5))
     5
+
+    Continue on an updated graph (:ref:`incremental`): only the nodes whose
+    neighbourhood changed start new walks.
+
+    >>> emb = Node2VecEmbedder(dimensions=16, walk_length=20, num_walks=10, q=0.5,
+    ...                        sample=0, warm_start=True, random_state=0).fit(G)
+    >>> G.add_edge(0, "new")
+    >>> emb.fit(G).updated_nodes_.tolist(), emb.n_walks_
+    ([0, 'new'], 20)
     """
 
     _parameter_constraints: dict = {
@@ -449,7 +458,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
                 "vectors at zero and walks from every node. Set warm_start=True before the first "
                 "fit to keep it.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return state
 

@@ -63,9 +63,8 @@ def subsample(walks: torch.Tensor, keep: torch.Tensor, generator) -> tuple[torch
     """
     import torch
 
-    valid = walks >= 0
-    # Padding ends a walk: tokens after the first -1 do not count.
-    valid &= torch.cumprod(valid.to(torch.int8), dim=1).bool()
+    # The first -1 ends a walk: tokens after it do not count.
+    valid = torch.cumsum((walks < 0).to(torch.int32), dim=1) == 0
     draw = uniform_u32(walks.shape, generator, walks.device)
     kept = valid & (draw < keep[walks.clamp(min=0)])
     lengths = kept.sum(dim=1)
@@ -177,10 +176,11 @@ def sgns_update(
     lr : float or 0-d / (B,) Tensor
         Learning rate(s).
     cap : float, default=None
-        Largest number of stale updates a row may receive in full from one
-        batch: a row that occurs ``n > cap`` times among the batch's
-        contexts (input rows) or live targets (output rows) gets its summed
-        update scaled by ``cap / n``.  ``None`` sums every update.
+        Largest number of (context, target) pair updates a row may receive
+        in full from one batch: a row that takes part in ``n > cap`` pairs
+        (as a context: one per live target of its window; as a target: one
+        per context of its window) gets its summed update scaled by
+        ``cap / n``.  ``None`` sums every update.
     counts : Tensor of float32, shape (n_nodes,)
         Zeroed scratch for the counts (needed with ``cap``; zero again on
         return).
@@ -192,8 +192,10 @@ def sgns_update(
     """
     import torch
 
-    X = syn0[contexts]  # (B, C, d)
-    Y = syn1[targets]  # (B, K + 1, d)
+    d = syn0.shape[1]
+    # index_select: the same gather as syn0[contexts], 2-3x faster on CPU.
+    X = syn0.index_select(0, contexts.reshape(-1)).view(*contexts.shape, d)  # (B, C, d)
+    Y = syn1.index_select(0, targets.reshape(-1)).view(*targets.shape, d)  # (B, K + 1, d)
     logits = torch.bmm(X, Y.transpose(1, 2))  # (B, C, K + 1)
     labels = torch.zeros_like(logits[0, 0])
     labels[0] = 1.0
@@ -207,28 +209,31 @@ def sgns_update(
     g = (labels - torch.sigmoid(logits)) * weight * lr
     d_in = torch.bmm(g, Y)  # (B, C, d), from Y before the step
     d_out = torch.bmm(g.transpose(1, 2), X)  # (B, K + 1, d), from X before the step
-    d = syn0.shape[1]
-    _scatter(syn0, contexts.reshape(-1), d_in.reshape(-1, d), mask.reshape(-1), cap, counts)
-    _scatter(syn1, targets.reshape(-1), d_out.reshape(-1, d), live.reshape(-1), cap, counts)
+    if cap is None:
+        syn0.index_add_(0, contexts.reshape(-1), d_in.reshape(-1, d))
+        syn1.index_add_(0, targets.reshape(-1), d_out.reshape(-1, d))
+        return loss
+    # Pairs each slot takes part in: a context slot one per live target, a
+    # target slot one per real context of its window.
+    in_pairs = mask.to(counts.dtype) * live.sum(dim=1, keepdim=True).to(counts.dtype)
+    out_pairs = live.to(counts.dtype) * mask.sum(dim=1, keepdim=True).to(counts.dtype)
+    _scatter_capped(syn0, contexts.reshape(-1), d_in.reshape(-1, d), in_pairs.reshape(-1), cap, counts)
+    _scatter_capped(syn1, targets.reshape(-1), d_out.reshape(-1, d), out_pairs.reshape(-1), cap, counts)
     return loss
 
 
-def _scatter(table, rows, updates, real, cap, counts) -> None:
-    """``table[rows] += updates`` summing repeated rows; with ``cap``, a row
-    that occurs ``n > cap`` times (``real`` slots only) gets ``cap / n`` of
-    its sum.
+def _scatter_capped(table, rows, updates, pairs, cap, counts) -> None:
+    """``table[rows] += updates``, summing repeated rows, except that a row
+    taking part in ``n > cap`` pairs in all gets ``cap / n`` of its sum.
 
     Summed stale updates are what a minibatch does, and what the numba
     trainer does within one window; but a hub's output vector is drawn as
-    a negative in hundreds of windows of a large batch, and hundreds of
-    steps taken from the same stale value overshoot and diverge.  The cap
-    bounds the step of such rows at ``cap`` updates' worth per batch.
+    a negative in hundreds of windows of a large batch, and thousands of
+    pair updates taken from the same stale value overshoot and diverge.
+    The cap bounds the step of such rows at ``cap`` pair updates' worth per
+    batch.
     """
-    if cap is None:
-        table.index_add_(0, rows, updates)
-        return
-    weight = real.to(counts.dtype)
-    counts.index_add_(0, rows, weight)
-    scale = (cap / counts[rows].clamp(min=1.0)).clamp(max=1.0)
+    counts.index_add_(0, rows, pairs)
+    scale = (cap / counts.index_select(0, rows).clamp(min=1.0)).clamp(max=1.0)
     table.index_add_(0, rows, updates * scale.unsqueeze(1))
     counts.index_fill_(0, rows, 0.0)

@@ -70,6 +70,12 @@ _EXACT_BATCH_ENTRIES = 1 << 22
 _TWO32 = 1 << 32
 
 
+def _take(a: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``a[index]`` for an int64 index tensor: ``index_select`` is the same
+    gather, about 3x faster than advanced indexing on the CPU."""
+    return a.index_select(0, index)
+
+
 def _to_device(a: NDArray, dtype, device) -> torch.Tensor:
     """A device tensor copy of ``a`` (the graph's arrays are read-only,
     which torch refuses to wrap without a copy)."""
@@ -167,7 +173,7 @@ class TorchWalker:
         pos = torch.searchsorted(self.keys, key)
         found = pos < self.keys.shape[0]
         pos = torch.where(found, pos, torch.zeros_like(pos))
-        found &= self.keys[pos] == key
+        found &= _take(self.keys, pos) == key
         return torch.where(found, pos, torch.full_like(pos, -1))
 
     def _bias(self, t: torch.Tensor, x: torch.Tensor, cap: float) -> torch.Tensor:
@@ -190,11 +196,11 @@ class TorchWalker:
         Every ``v`` must have an out-edge.
         """
         torch = self.torch
-        j = self.indptr[v] + self._below(self.deg[v])
+        j = _take(self.indptr, v) + self._below(_take(self.deg, v))
         if not self.weighted:
-            return self.indices[j]
-        keep = self._uniform(v.shape[0]) < self.alias_prob[j]
-        return torch.where(keep, self.indices[j], self.alias_node[j])
+            return _take(self.indices, j)
+        keep = self._uniform(v.shape[0]) < _take(self.alias_prob, j)
+        return torch.where(keep, _take(self.indices, j), _take(self.alias_node, j))
 
     def node2vec_step(self, t: torch.Tensor, v: torch.Tensor, max_rounds: int | None = _MAX_ROUNDS) -> torch.Tensor:
         """One exact node2vec step ``t -> v -> x`` for every walker.
@@ -231,11 +237,11 @@ class TorchWalker:
             else:
                 j = self.edge_position(v, t)
                 if self.weighted:
-                    w_vt = torch.where(j >= 0, self.weights[j.clamp(min=0)], 0.0)
+                    w_vt = torch.where(j >= 0, _take(self.weights, j.clamp(min=0)), 0.0)
                 else:
                     w_vt = (j >= 0).to(torch.float64)
             outlier = w_vt * (inv_p - rest_max)
-            outlier_share = outlier / (self.strength[v] * envelope + outlier)
+            outlier_share = outlier / (_take(self.strength, v) * envelope + outlier)
         # A uniform u * envelope below this accepts whatever x is.
         sure = min(min(inv_p, envelope), min(1.0, inv_q))
 
@@ -244,18 +250,18 @@ class TorchWalker:
         rounds = 0
         while pending.numel() and (max_rounds is None or rounds < max_rounds):
             rounds += 1
-            tp, vp = t[pending], v[pending]
+            tp, vp = _take(t, pending), _take(v, pending)
             x = self.first_order_step(vp)
             u = self._uniform(pending.numel()) * envelope
             accept = u < sure
             if outlier_share is not None:
-                hit = self._uniform(pending.numel()) < outlier_share[pending]
+                hit = self._uniform(pending.numel()) < _take(outlier_share, pending)
                 x = torch.where(hit, tp, x)
                 accept |= hit
             test = (~accept).nonzero().squeeze(1)
             if test.numel():
-                alpha = self._bias(tp[test], x[test], envelope)
-                accept[test] = u[test] < alpha
+                alpha = self._bias(_take(tp, test), _take(x, test), envelope)
+                accept[test] = _take(u, test) < alpha
             result[pending[accept]] = x[accept]
             pending = pending[~accept]
         if pending.numel():
@@ -273,7 +279,7 @@ class TorchWalker:
         """
         torch = self.torch
         out = torch.empty_like(v)
-        lens = self.deg[v]
+        lens = _take(self.deg, v)
         ends = torch.cumsum(lens, 0)
         total = int(ends[-1]) if ends.numel() else 0
         if total <= _EXACT_BATCH_ENTRIES:
@@ -296,11 +302,13 @@ class TorchWalker:
         owner = torch.repeat_interleave(torch.arange(s, device=self.device), lens)
         seg_end = torch.cumsum(lens, 0)
         seg_start = seg_end - lens
-        entry = self.indptr[v][owner] + (torch.arange(owner.shape[0], device=self.device) - seg_start[owner])
-        xs = self.indices[entry]
-        mass = self._bias(t[owner], xs, self.inv_p)
+        entry = _take(_take(self.indptr, v), owner) + (
+            torch.arange(owner.shape[0], device=self.device) - _take(seg_start, owner)
+        )
+        xs = _take(self.indices, entry)
+        mass = self._bias(_take(t, owner), xs, self.inv_p)
         if self.weighted:
-            mass = mass * self.weights[entry]
+            mass = mass * _take(self.weights, entry)
         cum = torch.cumsum(mass, 0)
         before = torch.where(seg_start > 0, cum[(seg_start - 1).clamp(min=0)], 0.0)
         row_total = cum[seg_end - 1] - before
@@ -329,7 +337,7 @@ class TorchWalker:
         rows = torch.arange(m, device=self.device)
         prev = None
         for k in range(1, walk_length):
-            alive = self.deg[cur] > 0
+            alive = _take(self.deg, cur) > 0
             if not bool(alive.all()):
                 rows, cur = rows[alive], cur[alive]
                 prev = None if prev is None else prev[alive]
