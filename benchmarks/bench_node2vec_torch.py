@@ -171,6 +171,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-eval", action="store_true", help="times only")
     parser.add_argument("--no-walks", action="store_true", help="skip the walk-throughput table")
+    parser.add_argument("--no-fit", action="store_true", help="only the walk-throughput table")
     parser.add_argument("--max-batch", type=int, help="torch trainer's largest batch (centres per step)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
@@ -190,14 +191,15 @@ def main(argv=None):
     )
 
     rows_out = []
-    for name in names:
+    for name in [] if args.no_fit else names:
         params, _ = CONTENDERS[name]
         runs = [run_contender(name, params, graph, rows, labels, args, seed) for seed in range(args.repeats)]
         rows_out.append(summarise(runs))
     ref = next((r for r in rows_out if r["name"] == "gensim" and "macro" in r), None)
     print()
-    print(f"{'contender':<12}{'device':<8}{'fit s':>8}{'walks s':>9}{'train s':>9}{'macro-F1':>18}"
-          f"{'micro-F1':>10}{'dF1 vs gensim':>15}")  # fmt: skip
+    if rows_out:
+        print(f"{'contender':<12}{'device':<8}{'fit s':>8}{'walks s':>9}{'train s':>9}{'macro-F1':>18}"
+              f"{'micro-F1':>10}{'dF1 vs gensim':>15}")  # fmt: skip
     for r in rows_out:
         macro = f"{r['macro']:.4f} ± {r['macro_std']:.4f}" if "macro" in r else "-"
         micro = f"{r['micro']:.4f}" if "micro" in r else "-"
