@@ -503,9 +503,11 @@ def train_skipgram_torch(
     seed : int, default=0
         Seeds the initial vectors (the same as :func:`train_skipgram`'s)
         and a :class:`torch.Generator` on ``device`` for every draw: the
-        result is reproducible for a given seed, device, torch version and
-        split of the walks into arrays (unlike :func:`train_skipgram`'s,
-        it changes when the same walks come in other chunks).
+        result is reproducible on the CPU for a given seed, torch version
+        and split of the walks into arrays (unlike :func:`train_skipgram`'s,
+        it changes when the same walks come in other chunks).  On a GPU,
+        ``index_add_`` sums with atomic additions in a varying order, so
+        runs can differ in the last bits.
     n_jobs : int, default=None
         torch's CPU threads for the call, when ``device`` is the CPU.
         ``None`` means 1 unless in a :func:`joblib.parallel_config`
