@@ -74,6 +74,8 @@ _NODE2VEC_OPTIONS = [
     ("min_alpha", "final learning rate (0.0001 suits several epochs)"),
     ("sample", "down-sampling of frequent nodes (0: off; use 0 below ~1k nodes)"),
     ("trainer", "skip-gram trainer"),
+    ("backend", "walk engine"),
+    ("device", "where torch stages run: cpu, auto (a GPU if any), cuda, cuda:N"),
 ]
 
 

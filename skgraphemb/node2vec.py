@@ -7,11 +7,13 @@ import time
 import warnings
 
 import numpy as np
+from numpy.typing import NDArray
 
 from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph
 from skgraphemb.graph._graph import _format_ids
-from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions
+from skgraphemb.utils._device import DEVICE_CONSTRAINT
+from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions, _fit_context
 
 logger = logging.getLogger(__name__)
 
@@ -75,19 +77,51 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         ``n_jobs``; the embedding is bitwise reproducible with ``n_jobs=1``
         (with more threads, lock-free parallel training, as in word2vec,
         makes runs differ slightly).
-    backend : {"auto", "numba", "pecanpy"}, default="auto"
-        Walk engine.  ``"numba"`` (the default under ``"auto"``) is
-        skgraphemb's own: exact node2vec probabilities in O(edges) memory.
-        ``"pecanpy"`` uses PecanPy's walks (optional; needs numpy<2).
-    trainer : {"auto", "numba", "gensim"}, default="auto"
-        Skip-gram trainer: skgraphemb's numba trainer (``"auto"``) or
-        gensim's ``Word2Vec``.
+    backend : {"auto", "numba", "torch", "pecanpy"}, default="auto"
+        Walk engine.  ``"numba"`` is skgraphemb's own CPU engine: exact
+        node2vec probabilities in O(edges) memory.  ``"torch"`` samples the
+        same walks with tensor operations on ``device`` (needs the
+        ``torch`` extra).  ``"auto"`` is torch when ``device`` resolves to a
+        GPU, numba otherwise.  ``"pecanpy"`` uses PecanPy's walks
+        (optional; needs numpy<2).
+    trainer : {"auto", "numba", "gensim", "torch"}, default="auto"
+        Skip-gram trainer: skgraphemb's numba trainer, gensim's
+        ``Word2Vec``, or the torch trainer on ``device``.  ``"auto"`` is
+        torch when the walks are, numba otherwise.
     word2vec_kwargs : dict, default=None
         Extra keyword arguments for gensim's ``Word2Vec`` (``trainer="gensim"``).
+    device : {"cpu", "auto", "cuda", "cuda:N"}, default="cpu"
+        Where the torch stages run.  ``"cpu"`` keeps the numba engines
+        under ``"auto"`` (torch is not imported); ``"auto"`` uses a CUDA
+        device when there is one, and then torch for every stage left on
+        ``"auto"``; an explicit CUDA device runs every stage in torch there
+        (a CPU-only ``backend``/``trainer`` is then an error, and so is a
+        machine without that device).  ``embedding_`` is a numpy array
+        whatever the device.
+
+        .. versionadded:: 0.1
+    warm_start : bool, default=False
+        When True, a further ``fit`` continues from the previous fit's
+        vectors instead of starting over: nodes keep their vectors (by
+        id), new nodes start from their known neighbours' mean vector, and
+        walks start only from the nodes that ``warm_start_walks`` selects.
+        It also makes ``fit`` keep the state this needs
+        (``context_embedding_``, ``neighborhood_hash_``).  See
+        :ref:`incremental`.
+
+        .. versionadded:: 0.1
+    warm_start_walks : {"changed", "all"} or int, default="changed"
+        Start nodes of a warm-started fit: ``"changed"``, the nodes whose
+        neighbourhood changed (new nodes, nodes with added, removed or
+        re-weighted edges); an int ``k``, those and every node within
+        ``k`` hops of them; ``"all"``, every node.
+
+        .. versionadded:: 0.1
     memory : str, joblib.Memory or None, default=None
         Cache for embeddings: with an integer ``random_state``, the embedding
         of a (graph, parameters) pair is computed once and reused, e.g.
-        across the folds of a grid search.
+        across the folds of a grid search.  Warm-started fits neither read
+        nor write it (their result depends on the previous fit).
     verbose : int, default=0
         Show progress bars for walks and training when > 0.
 
@@ -103,17 +137,49 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         The walk engine used.
     trainer_ : str
         The skip-gram trainer used.
+    device_ : str
+        Where the torch stages ran (``"cpu"`` or ``"cuda:N"``; ``"cpu"``
+        when no stage used torch).
     walk_time_ : float
         Seconds spent generating walks.
     train_time_ : float
         Seconds spent training skip-gram.
     fit_time_ : float
         Seconds spent in ``fit`` (0-ish when the embedding came from ``memory``).
+    n_walks_ : int
+        Walks generated (and trained on) by the last fit.
+    warm_started_ : bool
+        Whether the last fit continued from the previous one.
+    updated_nodes_ : ndarray or None
+        Ids of the nodes walks started from in a warm-started fit that did
+        not walk from all nodes; None otherwise.
+    context_embedding_ : ndarray of shape (n_nodes, dimensions), float32, or None
+        The skip-gram output ("context") vectors, rows in ``nodes_`` order;
+        kept only with ``warm_start=True`` (a warm start continues from
+        them), None otherwise.
+    neighborhood_hash_ : ndarray of shape (n_nodes,), uint64, or None
+        A fingerprint of each node's neighbour list and edge weights, by
+        which a warm start finds the nodes that changed; kept only with
+        ``warm_start=True``.
 
     See Also
     --------
     skgraphemb.random_walks : The walks alone.
     skgraphemb.evaluate_node_classification : Score an embedding on labels.
+    skgraphemb.ProcrustesAligner : Rotate an updated embedding onto the previous one.
+
+    Notes
+    -----
+    **Warm start.**  With ``warm_start=True`` (or through
+    :meth:`partial_fit`), a fit on an updated graph maps the previous input
+    and output vectors to the new graph by node id, starts each new node at
+    the weighted mean of its neighbours' vectors that already exist (umap's
+    ``init_transform`` idea; a random vector without such a neighbour),
+    walks ``num_walks`` times from the selected nodes only, and trains on
+    those walks with the usual linear decay from ``alpha`` to
+    ``min_alpha``.  Lower both (e.g. with ``set_params``) for smaller moves
+    of the unchanged nodes.  The state kept for this costs ``4 *
+    dimensions + 8`` bytes per node.  Removed nodes are dropped.
 
     References
     ----------
@@ -136,6 +202,15 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     (2, 16)
     >>> len(emb.most_similar(0, topn=5))
     5
+
+    Continue on an updated graph (:ref:`incremental`): only the nodes whose
+    neighbourhood changed start new walks.
+
+    >>> emb = Node2VecEmbedder(dimensions=16, walk_length=20, num_walks=10, q=0.5,
+    ...                        sample=0, warm_start=True, random_state=0).fit(G)
+    >>> G.add_edge(0, "new")
+    >>> emb.fit(G).updated_nodes_.tolist(), emb.n_walks_
+    ([0, 'new'], 20)
     """
 
     _parameter_constraints: dict = {
@@ -151,9 +226,12 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "min_alpha": [Interval(Real, 0, None, closed="left")],
         "sample": [Interval(Real, 0, None, closed="left")],
-        "backend": [StrOptions({"auto", "numba", "pecanpy"})],
-        "trainer": [StrOptions({"auto", "numba", "gensim"})],
+        "backend": [StrOptions({"auto", "numba", "torch", "pecanpy"})],
+        "trainer": [StrOptions({"auto", "numba", "gensim", "torch"})],
         "word2vec_kwargs": [None, dict],
+        "device": DEVICE_CONSTRAINT,
+        "warm_start": ["boolean"],
+        "warm_start_walks": [StrOptions({"changed", "all"}), Interval(Integral, 0, None, closed="left")],
     }
 
     def __init__(
@@ -176,6 +254,9 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         backend="auto",
         trainer="auto",
         word2vec_kwargs=None,
+        device="cpu",
+        warm_start=False,
+        warm_start_walks="changed",
         memory=None,
         verbose=0,
     ):
@@ -196,6 +277,9 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         self.backend = backend
         self.trainer = trainer
         self.word2vec_kwargs = word2vec_kwargs
+        self.device = device
+        self.warm_start = warm_start
+        self.warm_start_walks = warm_start_walks
         self.memory = memory
         self.verbose = verbose
 
@@ -220,7 +304,43 @@ class Node2VecEmbedder(BaseGraphEmbedder):
                 stacklevel=3,
             )
 
-    def _walks(self, graph: Graph, seed: int) -> tuple[np.ndarray, str]:
+    # -- engines ---------------------------------------------------------------
+    def _engines(self) -> tuple[str, str, str]:
+        """(walk engine, trainer, device of the torch stages) the parameters select.
+
+        ``device="cpu"``: everything on the CPU (numba under "auto").
+        ``device="auto"``: a CUDA device when there is one, and then torch
+        for every stage left on "auto"; stages named explicitly as numba,
+        gensim or PecanPy run on the CPU.  An explicit CUDA device: every
+        stage in torch on it, a CPU-only stage is an error.
+        """
+        from skgraphemb.walks import torch_device_name
+
+        caller = type(self).__name__
+        text = str(self.device).strip().lower()
+        if self.backend == "torch" or self.trainer == "torch":
+            from skgraphemb._optional import import_optional
+
+            import_optional("torch", caller)
+        torch_device = torch_device_name(self.device, caller)
+        on_gpu = torch_device != "cpu"
+        backend = ("torch" if on_gpu else "numba") if self.backend == "auto" else self.backend
+        trainer = ("torch" if backend == "torch" else "numba") if self.trainer == "auto" else self.trainer
+        if on_gpu and text != "auto":
+            for name, value in (("backend", backend), ("trainer", trainer)):
+                if value != "torch":
+                    raise ValueError(
+                        f"{caller}: {name}={value!r} runs on the CPU only, but device={self.device!r} "
+                        f"was given. Use {name}='torch' (or 'auto') to run it on a GPU, or device='cpu'."
+                    )
+        if self.word2vec_kwargs and trainer != "gensim":
+            raise ValueError(
+                f"word2vec_kwargs only apply to trainer='gensim'; got trainer={self.trainer!r}"
+            )
+        device = torch_device if "torch" in (backend, trainer) else "cpu"
+        return backend, trainer, device
+
+    def _walks(self, graph: Graph, seed: int, backend: str, device: str, start_nodes=None) -> np.ndarray:
         kwargs = dict(
             walk_length=self.walk_length,
             num_walks=self.num_walks,
@@ -229,20 +349,27 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             random_state=seed,
             n_jobs=self.n_jobs,
         )
-        if self.backend == "pecanpy":
+        if backend == "pecanpy":
+            if start_nodes is not None:
+                raise ValueError(
+                    "warm_start_walks='changed' (or a number of hops) needs walks from chosen start "
+                    "nodes, which backend='pecanpy' cannot do; use warm_start_walks='all' or another backend"
+                )
             from skgraphemb._pecanpy import pecanpy_walks
 
-            return pecanpy_walks(graph, **kwargs), "pecanpy"
+            return pecanpy_walks(graph, **kwargs)
         from skgraphemb.walks import random_walks
 
-        return random_walks(graph, verbose=self.verbose, **kwargs), "numba"
+        return random_walks(
+            graph, verbose=self.verbose, start_nodes=start_nodes, backend=backend,
+            device=device if backend == "torch" else "cpu", **kwargs,
+        )  # fmt: skip
 
-    def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:
-        t0 = time.perf_counter()
-        walks, backend = self._walks(graph, seed)
-        t1 = time.perf_counter()
-        logger.info("walks: %d x %d in %.2fs (%s)", *walks.shape, t1 - t0, backend)
-        train_kwargs = dict(
+    def _train(self, walks, n_nodes: int, seed: int, trainer: str, device: str, init=None, init_output=None):
+        """Input vectors, and output vectors (None unless warm start is on)."""
+        from skgraphemb import _skipgram
+
+        kwargs = dict(
             dimensions=self.dimensions,
             window=self.window,
             negative=self.negative,
@@ -253,26 +380,229 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             seed=seed,
             n_jobs=self.n_jobs,
             verbose=self.verbose,
+            init=init,
+            init_output=init_output,
+            return_output=True,
         )
-        trainer = "numba" if self.trainer == "auto" else self.trainer
-        if self.word2vec_kwargs and trainer != "gensim":
-            raise ValueError(
-                f"word2vec_kwargs only apply to trainer='gensim'; got trainer={self.trainer!r}"
-            )
         if trainer == "gensim":
-            from skgraphemb._skipgram import train_gensim
-
-            emb = train_gensim(walks, graph.n_nodes, word2vec_kwargs=self.word2vec_kwargs, **train_kwargs)
+            vectors, output = _skipgram.train_gensim(walks, n_nodes, word2vec_kwargs=self.word2vec_kwargs, **kwargs)
+        elif trainer == "torch":
+            vectors, output = _skipgram.train_skipgram_torch(walks, n_nodes, device=device, **kwargs)
         else:
-            from skgraphemb._skipgram import train_skipgram
+            vectors, output = _skipgram.train_skipgram(walks, n_nodes, **kwargs)
+        return vectors, output
 
-            emb = train_skipgram(walks, graph.n_nodes, **train_kwargs)
+    def _embed(self, graph: Graph, seed: int, previous: dict | None = None) -> tuple[np.ndarray, dict]:
+        """Walks + skip-gram; with ``previous`` (a warm start), continue from it."""
+        backend, trainer, device = self._engines()
+        init = init_output = start_nodes = updated = None
+        if previous is not None:
+            init, init_output, updated = _warm_start_plan(previous, graph, self.warm_start_walks, self.dimensions, seed)
+            if updated is not None:
+                start_nodes = graph.nodes[updated]
+        t0 = time.perf_counter()
+        if start_nodes is not None and len(start_nodes) == 0:
+            walks = np.empty((0, self.walk_length), dtype=np.int32)
+        else:
+            walks = self._walks(graph, seed, backend, device, start_nodes)
+        t1 = time.perf_counter()
+        logger.info("walks: %d x %d in %.2fs (%s on %s)", *walks.shape, t1 - t0, backend, device)
+        if walks.shape[0]:
+            emb, output = self._train(walks, graph.n_nodes, seed, trainer, device, init, init_output)
+        else:
+            logger.info("warm start: no node changed, the vectors are carried over")
+            emb, output = init, init_output
         t2 = time.perf_counter()
-        logger.info("skip-gram (%s): %.2fs", trainer, t2 - t1)
+        logger.info("skip-gram (%s on %s): %.2fs", trainer, device, t2 - t1)
+        keep_state = self.warm_start or previous is not None or getattr(self, "_continue_training", False)
         info = {
             "backend_": backend,
             "trainer_": trainer,
+            "device_": device,
             "walk_time_": t1 - t0,
             "train_time_": t2 - t1,
+            "n_walks_": int(walks.shape[0]),
+            "warm_started_": previous is not None,
+            "updated_nodes_": None if updated is None else graph.nodes[updated],
+            # Only what the next warm start needs, and only when it may come.
+            "context_embedding_": np.ascontiguousarray(output, dtype=np.float32) if keep_state else None,
+            "neighborhood_hash_": _neighborhood_hash(graph) if keep_state else None,
         }
         return emb, info
+
+    # -- warm start --------------------------------------------------------------
+    def _cached_embed(self, graph: Graph) -> tuple[np.ndarray, dict]:
+        # A fit that continues from the previous vectors depends on more than
+        # (graph, parameters, seed), and partial_fit must keep the state for
+        # its next call: neither reads nor writes the cache.
+        partial = getattr(self, "_continue_training", False)
+        fitted = hasattr(self, "embedding_")
+        if partial or (self.warm_start and fitted):
+            from skgraphemb._kernels._random import seed_from_random_state
+
+            previous = self._previous_state() if fitted else None
+            return self._embed(graph, seed_from_random_state(self.random_state), previous)
+        return super()._cached_embed(graph)
+
+    def _previous_state(self) -> dict:
+        state = {
+            "embedding": self.embedding_,
+            "nodes": self.nodes_,
+            "context": getattr(self, "context_embedding_", None),
+            "hash": getattr(self, "neighborhood_hash_", None),
+        }
+        if state["context"] is None or state["hash"] is None:
+            warnings.warn(
+                f"{type(self).__name__}: the previous fit did not keep the state a warm start "
+                "continues from (it ran with warm_start=False), so this fit starts the output "
+                "vectors at zero and walks from every node. Set warm_start=True before the first "
+                "fit to keep it.",
+                UserWarning,
+                stacklevel=5,
+            )
+        return state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X=None, y=None):
+        """Continue training on a (possibly updated) graph: a warm-started ``fit``.
+
+        Same as ``fit`` with ``warm_start=True`` whatever that parameter
+        says (the first call, on an unfitted embedder, is a plain fit).
+        Vectors of nodes that are still in the graph continue from their
+        previous values, new nodes start from the mean of their known
+        neighbours' vectors, and walks start from the nodes that
+        ``warm_start_walks`` selects.  See :ref:`incremental`.
+
+        Parameters
+        ----------
+        X : graph-like or array-like of node ids, default=None
+            As in :meth:`fit`: the (updated) graph, or node ids of the
+            ``graph`` parameter.
+        y : ignored
+            Never used.
+
+        Returns
+        -------
+        self : object
+            The fitted embedder.
+        """
+        self._continue_training = True
+        try:
+            return BaseGraphEmbedder.fit.__wrapped__(self, X, y)
+        finally:
+            del self._continue_training
+
+
+def _mix64(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """SplitMix64's finaliser on a uint64 array (wrapping arithmetic)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _row_sums(indptr: NDArray[np.int64], values: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """Sum of each CSR row's ``values`` modulo 2**64."""
+    cum = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(values, dtype=np.uint64)])
+    return cum[indptr[1:]] - cum[indptr[:-1]]
+
+
+def _neighborhood_hash(graph: Graph, keys: NDArray | None = None) -> NDArray[np.uint64]:
+    """A 64-bit fingerprint of every node's neighbourhood.
+
+    The hash of node ``v`` is a sum (mod 2**64) of a mixed value per
+    out-edge ``v -> x``, made of ``keys[x]`` and the edge weight, so it does
+    not depend on the order of the row; on directed graphs the in-edges are
+    mixed in too (a new edge ``u -> v`` changes the contexts of ``v``).
+    ``keys`` names the nodes (default: their positions), so that graphs with
+    differently ordered nodes can be compared by mapping both onto one
+    naming.  8 bytes per node.
+    """
+    import scipy.sparse as sp
+
+    n = graph.n_nodes
+    keys = np.arange(n, dtype=np.uint64) if keys is None else np.asarray(keys, dtype=np.uint64)
+    golden = np.uint64(0x9E3779B97F4A7C15)
+
+    def row_hash(indptr, indices, weights):
+        w = np.ones(len(indices)) if weights is None else np.asarray(weights, dtype=np.float64)
+        entry = _mix64(keys[indices] * golden + _mix64(w.view(np.uint64)))
+        return _row_sums(indptr, entry)
+
+    h = row_hash(graph.indptr, graph.indices, graph.weights)
+    if graph.directed:
+        T = sp.csr_matrix(
+            (np.ones(len(graph.indices)) if graph.weights is None else graph.weights, graph.indices, graph.indptr),
+            shape=(n, n),
+        ).T.tocsr()
+        T.sort_indices()
+        h_in = row_hash(T.indptr.astype(np.int64), T.indices, None if graph.weights is None else T.data)
+        h = h ^ _mix64(h_in + golden)
+    return h
+
+
+def _warm_start_plan(previous: dict, graph: Graph, walks_from, dimensions: int, seed: int):
+    """Initial vectors on the updated graph and the positions to walk from.
+
+    Returns ``(init, init_output, updated)``: input and output vectors for
+    every node of ``graph`` (previous vectors by node id; new nodes get the
+    weighted mean of their neighbours that have one, otherwise the default
+    initial vector and a zero output vector), and the positions of the
+    nodes whose walks are redone (``None``: all of them).
+    """
+    import pandas as pd
+    import scipy.sparse as sp
+
+    from skgraphemb._skipgram import _initial_vectors
+
+    old_emb, old_nodes = previous["embedding"], previous["nodes"]
+    if old_emb.shape[1] != dimensions:
+        raise ValueError(
+            f"warm start: the previous embedding has {old_emb.shape[1]} dimensions but dimensions="
+            f"{dimensions}; a warm start keeps the dimension (refit with warm_start=False to change it)"
+        )
+    n, n_old = graph.n_nodes, len(old_nodes)
+    old_pos = pd.Index(old_nodes).get_indexer(graph.nodes)  # -1 for new nodes
+    known = old_pos >= 0
+    new = np.flatnonzero(~known)
+    old_ctx = previous["context"]
+    if old_ctx is None:
+        old_ctx = np.zeros_like(old_emb)
+
+    init = _initial_vectors(n, dimensions, seed, None)
+    init_output = np.zeros((n, dimensions), dtype=np.float32)
+    init[known] = old_emb[old_pos[known]]
+    init_output[known] = old_ctx[old_pos[known]]
+    if len(new):
+        # New nodes start at the weighted mean of their known neighbours
+        # (in- and out-neighbours on directed graphs), umap's init_transform.
+        A = graph.to_scipy().tocsr().astype(np.float64)
+        if graph.directed:
+            A = (A + A.T).tocsr()
+        rows = A[new][:, np.flatnonzero(known)]
+        mass = np.asarray(rows.sum(axis=1)).ravel()
+        has = mass > 0
+        if has.any():
+            weights = sp.diags(1.0 / mass[has]) @ rows[has]
+            init[new[has]] = weights @ init[known]
+            init_output[new[has]] = weights @ init_output[known]
+        logger.info(
+            "warm start: %d new node(s), %d started from their neighbours' mean", len(new), int(has.sum())
+        )
+
+    if walks_from == "all" or previous["hash"] is None:
+        return init, init_output, None
+    # Name nodes by their previous position (new nodes after the old ones)
+    # and compare the neighbourhoods, node by node.
+    keys = np.where(known, old_pos, n_old + np.cumsum(~known) - 1).astype(np.uint64)
+    h = _neighborhood_hash(graph, keys)
+    changed = ~known
+    changed[known] = h[known] != previous["hash"][old_pos[known]]
+    hops = 0 if walks_from == "changed" else int(walks_from)
+    if hops:
+        A = graph.to_scipy().tocsr()
+        A = (A + A.T).tocsr() if graph.directed else A
+        A.data[:] = 1.0
+        for _ in range(hops):
+            changed |= (A @ changed.astype(np.float64)) > 0
+    logger.info("warm start: %d of %d node(s) changed or within %d hop(s) of a change", int(changed.sum()), n, hops)
+    return init, init_output, np.flatnonzero(changed)

@@ -1,9 +1,12 @@
 """Random walks on graphs: node2vec (second order) and DeepWalk (first order).
 
-This module is the Python driver of the numba kernels in
-:mod:`skgraphemb._kernels._walks_numba`.  It validates parameters, picks the
-sampling strategy, splits the work into bounded chunks (one kernel call
-each), sets the numba thread count for the call, and reports progress.
+This module is the Python driver of two walk engines: the numba kernels in
+:mod:`skgraphemb._kernels._walks_numba` (CPU threads, one walk per thread at
+a time) and the tensor walker in :mod:`skgraphemb._kernels._walks_torch`
+(all walkers of a chunk advance together, on any torch device).  It
+validates parameters, resolves the engine and device, picks the sampling
+strategy, splits the work into bounded chunks (one kernel call each), sets
+the thread count for the call, and reports progress.
 
 Walks come back as an int32 matrix of node *positions* (rows of the CSR
 graph, ``0 .. n_nodes - 1``), never as lists of strings; map them to ids
@@ -22,9 +25,11 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
+from skgraphemb._optional import import_optional, is_available
 from skgraphemb.graph import Graph, GraphLike, as_graph
-from skgraphemb.utils._threads import numba_threads, resolve_numba_threads
-from skgraphemb.utils._validation import Integral, Interval, Real, validate_params
+from skgraphemb.utils._device import DEVICE_CONSTRAINT, resolve_device
+from skgraphemb.utils._threads import numba_threads, resolve_numba_threads, torch_threads
+from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions, validate_params
 
 __all__ = ["iter_walk_chunks", "random_walks"]
 
@@ -34,6 +39,11 @@ logger = logging.getLogger(__name__)
 # 16 MB of int32 per chunk, and a fraction of a second of work, so progress
 # bars move and Ctrl-C is honoured between chunks.
 _CHUNK_STEPS = 1 << 22
+
+# The torch engine moves all walkers of a chunk together, so larger chunks
+# mean longer tensors per step and fewer Python-level steps per walk: 16M
+# entries (64 MB of int32 output, a few hundred MB of temporaries) per call.
+_TORCH_CHUNK_STEPS = 1 << 24
 
 # Chunks with fewer steps than this run on the serial kernel whatever
 # n_jobs says: waking a thread pool costs more than such a chunk's work (and
@@ -53,7 +63,75 @@ _PARAMETER_CONSTRAINTS = {
     "random_state": ["random_state"],
     "n_jobs": [Integral, None],
     "verbose": ["verbose"],
+    "start_nodes": ["array-like", None],
+    "backend": [StrOptions({"auto", "numba", "torch"})],
+    "device": DEVICE_CONSTRAINT,
 }
+
+
+def torch_device_name(device, caller: str) -> str:
+    """The device torch work runs on, as ``"cpu"`` or ``"cuda:N"``.
+
+    ``"cpu"`` needs no torch; ``"auto"`` is the CPU when torch is not
+    installed or sees no GPU, else the current CUDA device; anything else
+    goes through :func:`~skgraphemb.utils._device.resolve_device` (which
+    raises when an explicit CUDA device is missing).
+    """
+    text = str(device).strip().lower()
+    if text == "cpu" or (text == "auto" and not is_available("torch")):
+        return "cpu"
+    dev = resolve_device(device, caller)
+    if dev.type == "cuda" and dev.index is None:
+        import torch
+
+        dev = torch.device("cuda", torch.cuda.current_device())
+    return str(dev)
+
+
+def resolve_walk_backend(backend: str, device, caller: str) -> tuple[str, str]:
+    """The walk engine and device that ``backend`` and ``device`` select.
+
+    * ``device="cpu"`` (the default) keeps the numba engine under
+      ``backend="auto"`` and never imports torch;
+    * ``device="auto"`` picks CUDA when torch sees a GPU, and then the torch
+      engine; without a GPU (or without torch) it is the numba engine on the
+      CPU, and ``backend="numba"`` stays on the CPU;
+    * an explicit CUDA device (``"cuda"``, ``"cuda:N"``) implies the torch
+      engine; with ``backend="numba"`` it is an error, since numba runs on
+      the CPU only;
+    * ``backend="torch"`` runs the torch engine on the resolved device
+      (``"auto"``: CUDA if present, else the CPU).
+
+    Returns
+    -------
+    backend : {"numba", "torch"}
+    device : str
+        ``"cpu"`` or ``"cuda:N"``, as :class:`torch.device` spells it.
+
+    Raises
+    ------
+    ValueError
+        ``backend="numba"`` with an explicit CUDA device, or a device name
+        that is not one.
+    DeviceUnavailableError
+        A CUDA device was asked for on a machine without it.
+    ImportError
+        The torch engine was asked for and torch is not installed.
+    """
+    auto = str(device).strip().lower() == "auto"
+    if backend == "numba" and auto:
+        return "numba", "cpu"  # "auto": the best device numba can use
+    if backend == "torch":
+        import_optional("torch", caller)
+    name = torch_device_name(device, caller)
+    if backend == "numba" and name != "cpu":
+        raise ValueError(
+            f"{caller}: backend='numba' runs on the CPU only, but device={device!r} was "
+            "given. Use backend='torch' (or 'auto') to walk on a GPU, or device='cpu'."
+        )
+    if backend == "auto":
+        backend = "torch" if name != "cpu" else "numba"
+    return backend, name
 
 
 @dataclass(frozen=True)
@@ -76,14 +154,26 @@ class _WalkPlan:
     walk_length: int
     n_walks: int
     n_threads: int
+    # Start positions of one round (None: every node), the engine and device,
+    # and the torch engine's device arrays (None on the numba engine).
+    starts: NDArray[np.int32] | None = None
+    backend: str = "numba"
+    device: str = "cpu"
+    walker: object = None
+
+    @property
+    def n_starts(self) -> int:
+        """Walks per round: the number of start nodes."""
+        return self.n_nodes if self.starts is None else int(self.starts.shape[0])
 
     @property
     def strategy(self) -> str:
         """Short name of the sampling strategy, for logs and progress bars."""
         kind = "weighted" if self.weights.shape[0] else "unweighted"
+        engine = "numba" if self.backend == "numba" else f"torch on {self.device}"
         if self.second_order:
-            return f"node2vec rejection sampling, {kind}"
-        return f"first order, {kind}"
+            return f"node2vec rejection sampling, {kind}, {engine}"
+        return f"first order, {kind}, {engine}"
 
 
 def _readonly(a: NDArray) -> NDArray:
@@ -102,13 +192,21 @@ def _plan(
     q: float,
     random_state,
     n_jobs: int | None,
+    start_nodes=None,
+    backend: str = "numba",
+    device="cpu",
+    caller: str = "random_walks",
 ) -> _WalkPlan:
-    """Convert the graph, resolve threads and seed, build alias tables."""
+    """Convert the graph, resolve engine, threads and seed, build alias tables."""
     from skgraphemb._kernels import _walks_numba as kernels
     from skgraphemb._kernels._random import seed_from_random_state
 
     if not isinstance(graph, Graph):
         graph = as_graph(graph)
+    backend, device = resolve_walk_backend(backend, device, caller)
+    starts = None
+    if start_nodes is not None:
+        starts = _readonly(np.asarray(graph.positions(start_nodes), dtype=np.int32))
     n_threads = resolve_numba_threads(n_jobs)
     weights = graph.weights
     # Equal weights give the same distribution as no weights, and the
@@ -121,6 +219,18 @@ def _plan(
             tables = kernels.alias_tables(graph.indptr, graph.indices, weights)
         alias_prob, alias_node, strength = map(_readonly, tables)
     p, q = float(p), float(q)
+    seed = seed_from_random_state(random_state)
+    walker = None
+    if backend == "torch":
+        import torch
+
+        from skgraphemb._kernels._walks_torch import TorchWalker
+
+        walker = TorchWalker(
+            graph.indptr, graph.indices, weights, alias_prob, alias_node, strength,
+            graph.directed, p, q, torch.device(device), seed,
+        )  # fmt: skip
+    n_starts = graph.n_nodes if starts is None else len(starts)
     return _WalkPlan(
         indptr=graph.indptr,
         indices=graph.indices,
@@ -134,32 +244,38 @@ def _plan(
         second_order=not (p == 1.0 and q == 1.0),
         p=p,
         q=q,
-        seed=seed_from_random_state(random_state),
+        seed=seed,
         n_nodes=int(graph.n_nodes),
         walk_length=int(walk_length),
-        n_walks=int(num_walks) * int(graph.n_nodes),
+        n_walks=int(num_walks) * int(n_starts),
         n_threads=n_threads,
+        starts=starts,
+        backend=backend,
+        device=device,
+        walker=walker,
     )
 
 
 def _start_nodes(plan: _WalkPlan, first: int, last: int, cache: dict) -> NDArray[np.int32]:
     """Start nodes of walks ``first .. last - 1``.
 
-    Walk ``i`` starts at ``perm_r[i % n_nodes]`` where ``perm_r`` is the
-    permutation of round ``r = i // n_nodes``.  ``cache`` keeps the latest
+    Walk ``i`` starts at ``starts[perm_r[i % n]]`` where ``n`` is the
+    number of start nodes (all nodes by default), ``perm_r`` the
+    permutation of round ``r = i // n``.  ``cache`` keeps the latest
     round's permutation: chunks arrive in order, so each permutation is
     computed once however the rounds and chunks overlap.
     """
     from skgraphemb._kernels import _walks_numba as kernels
 
-    n = plan.n_nodes
+    n = plan.n_starts
     starts = np.empty(last - first, dtype=np.int32)
     row = first
     while row < last:
         r, lo = divmod(row, n)
         if cache.get("round") != r:
             cache["round"] = r
-            cache["perm"] = kernels.start_permutation(n, plan.seed, r)
+            perm = kernels.start_permutation(n, plan.seed, r)
+            cache["perm"] = perm if plan.starts is None else plan.starts[perm]
         hi = min(n, lo + (last - row))
         starts[row - first : row - first + hi - lo] = cache["perm"][lo:hi]
         row += hi - lo
@@ -193,6 +309,18 @@ def _generate(
             t0 = time.perf_counter()
             last = min(first + chunk_size, plan.n_walks)
             starts = _start_nodes(plan, first, last, cache)
+            if plan.backend == "torch":
+                with torch_threads(plan.n_threads):
+                    walks = plan.walker.walk(starts, plan.walk_length)
+                if out is None:
+                    dest = walks
+                else:
+                    dest = out[first:last]
+                    dest[...] = walks
+                bar.update(last - first)
+                busy += time.perf_counter() - t0
+                yield dest
+                continue
             if out is None:
                 dest = np.empty((last - first, plan.walk_length), dtype=np.int32)
             else:
@@ -221,8 +349,9 @@ def _generate(
     )  # fmt: skip
 
 
-def _default_chunk_size(walk_length: int) -> int:
-    return max(1, _CHUNK_STEPS // walk_length)
+def _default_chunk_size(walk_length: int, backend: str = "numba") -> int:
+    steps = _TORCH_CHUNK_STEPS if backend == "torch" else _CHUNK_STEPS
+    return max(1, steps // walk_length)
 
 
 # Parameter descriptions shared by the public functions' docstrings.
@@ -243,7 +372,27 @@ _DOC_FRAGMENTS = {
     "n_jobs": """n_jobs : int, default=None
         Number of threads.  ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` means all processors.
-        Capped at ``numba.config.NUMBA_NUM_THREADS``.""",
+        Capped at ``numba.config.NUMBA_NUM_THREADS`` for the numba engine;
+        torch's CPU threads for the torch engine on the CPU.""",
+    "engine": """start_nodes : array-like of node ids, default=None
+        Start walks from these nodes only (each ``num_walks`` times);
+        ``None`` starts them from every node.  The walks still go anywhere.
+
+        .. versionadded:: 0.1
+    backend : {"auto", "numba", "torch"}, default="auto"
+        Walk engine.  ``"numba"``: compiled kernels on CPU threads.
+        ``"torch"``: all walkers of a chunk advance together as tensor
+        operations on ``device`` (needs the ``torch`` extra).  ``"auto"``:
+        torch when ``device`` resolves to a GPU, numba otherwise.
+
+        .. versionadded:: 0.1
+    device : {"cpu", "auto", "cuda", "cuda:N"}, default="cpu"
+        Where the torch engine runs.  ``"cpu"`` keeps ``backend="auto"`` on
+        numba; ``"auto"`` picks a CUDA device when there is one (and then
+        the torch engine); an explicit CUDA device implies the torch engine
+        and is an error with ``backend="numba"`` or on a machine without it.
+
+        .. versionadded:: 0.1""",
 }
 
 
@@ -266,6 +415,9 @@ def random_walks(
     random_state=None,
     n_jobs: int | None = None,
     verbose: int = 0,
+    start_nodes=None,
+    backend: str = "auto",
+    device="cpu",
 ) -> NDArray[np.int32]:
     """Generate node2vec random walks from every node of a graph.
 
@@ -282,21 +434,25 @@ def random_walks(
     ----------
     {walk_parameters}
     random_state : int, RandomState instance or None, default=None
-        Seeds the walks.  With an int, the walks are identical for any
-        ``n_jobs``.
+        Seeds the walks.  With an int, the numba engine's walks are
+        identical for any ``n_jobs``; the torch engine's are reproducible
+        on the same device (see Notes).
     {n_jobs}
     verbose : int, default=0
         Show a progress bar when > 0.
+    {engine}
 
     Returns
     -------
-    walks : ndarray of int32, shape (num_walks * n_nodes, walk_length)
-        Node positions (rows of ``graph``; ids are ``graph.nodes[walks]``).
-        Rows ``r * n_nodes`` to ``(r + 1) * n_nodes - 1`` form round ``r``:
-        one walk from every node, in an order shuffled per round.  A walk
-        that reaches a node without out-edges stops there, and the rest of
-        its row is -1; so is the row of a walk that starts at an isolated
-        node, after its first entry.
+    walks : ndarray of int32, shape (num_walks * n_starts, walk_length)
+        Node positions (rows of ``graph``; ids are ``graph.nodes[walks]``);
+        ``n_starts`` is the number of start nodes (``n_nodes`` by default).
+        Rows ``r * n_starts`` to ``(r + 1) * n_starts - 1`` form round
+        ``r``: one walk from every start node, in an order shuffled per
+        round.  A walk that reaches a node without out-edges stops there,
+        and the rest of its row is -1; so is the row of a walk that starts
+        at an isolated node, after its first entry.  Both engines return
+        this layout, on host memory.
 
     See Also
     --------
@@ -334,6 +490,22 @@ def random_walks(
     The result takes ``4 * num_walks * n_nodes * walk_length`` bytes; use
     :func:`iter_walk_chunks` to stream walks on large graphs.
 
+    The torch engine (``backend="torch"``) samples the same distribution
+    with the same rejection scheme, but advances all walkers of a chunk
+    (about 16M steps) one step at a time as tensor operations: a
+    first-order draw is one gather per walker (a uniform slot of the row,
+    then the alias coin of the same tables on weighted graphs); the
+    neighbour test of a node2vec step is a vectorised binary search
+    (:func:`torch.searchsorted`) in the sorted keys ``u * n_nodes + x`` of
+    all edges; each rejection round proposes again only for the walkers
+    still rejected, and after eight rounds the remaining ones draw from
+    their exact row distributions.  Its random numbers come from one
+    :class:`torch.Generator` per call, seeded from ``random_state``: with
+    an int, walks are identical across runs on the same device and torch
+    version (and chunk size, for :func:`iter_walk_chunks`), and equal *in
+    distribution*, not bit for bit, to the numba engine's.  The start
+    order of each round is the numba engine's.
+
     References
     ----------
     .. [1] A. Grover and J. Leskovec, "node2vec: Scalable Feature Learning
@@ -352,9 +524,11 @@ def random_walks(
     >>> sorted(walks[:34, 0]) == list(range(34))  # round 0 starts once at every node
     True
     """
-    plan = _plan(graph, walk_length, num_walks, p, q, random_state, n_jobs)
+    plan = _plan(
+        graph, walk_length, num_walks, p, q, random_state, n_jobs, start_nodes, backend, device
+    )
     out = np.empty((plan.n_walks, plan.walk_length), dtype=np.int32)
-    for _ in _generate(plan, _default_chunk_size(plan.walk_length), out, verbose):
+    for _ in _generate(plan, _default_chunk_size(plan.walk_length, plan.backend), out, verbose):
         pass
     return out
 
@@ -375,12 +549,16 @@ def iter_walk_chunks(
     random_state=None,
     n_jobs: int | None = None,
     verbose: int = 0,
+    start_nodes=None,
+    backend: str = "auto",
+    device="cpu",
 ) -> Iterator[NDArray[np.int32]]:
     """Generate the walks of :func:`random_walks` as a stream of chunks.
 
     Concatenating the chunks gives exactly ``random_walks(graph, ...)``
     with the same arguments and an integer ``random_state``, for any
-    ``chunk_size`` and ``n_jobs``.  Only one chunk is held at a time, so
+    ``chunk_size`` and ``n_jobs`` (numba engine; the torch engine's walks
+    depend on the chunk size too).  Only one chunk is held at a time, so
     consumers such as a skip-gram trainer can process graphs whose full walk
     matrix would not fit in memory.
 
@@ -392,14 +570,15 @@ def iter_walk_chunks(
     {walk_parameters}
     chunk_size : int, default=None
         Walks (rows) per chunk; the last chunk may be shorter.  ``None``
-        bounds a chunk to about four million entries (16 MB).  Chunks need
-        not align with rounds of ``n_nodes`` walks.
+        bounds a chunk to about four million entries (16 MB; 16M entries
+        for the torch engine).  Chunks need not align with rounds.
     random_state : int, RandomState instance or None, default=None
         Seeds the walks.  ``None`` or a ``RandomState`` draws one seed when
         this function is called; the whole stream then uses it.
     {n_jobs}
     verbose : int, default=0
         Show a progress bar over the whole stream when > 0.
+    {engine}
 
     Yields
     ------
@@ -426,6 +605,9 @@ def iter_walk_chunks(
     >>> bool((np.concatenate(chunks) == all_at_once).all())
     True
     """
-    plan = _plan(graph, walk_length, num_walks, p, q, random_state, n_jobs)
-    size = _default_chunk_size(plan.walk_length) if chunk_size is None else int(chunk_size)
+    plan = _plan(
+        graph, walk_length, num_walks, p, q, random_state, n_jobs, start_nodes, backend, device,
+        caller="iter_walk_chunks",
+    )  # fmt: skip
+    size = _default_chunk_size(plan.walk_length, plan.backend) if chunk_size is None else int(chunk_size)
     return _generate(plan, size, None, verbose)

@@ -78,3 +78,36 @@ def pickle_as_if_on_cuda(monkeypatch):
             return pickle.dumps(estimator)
 
     return dump
+
+
+@pytest.fixture
+def one_torch_thread():
+    """torch's CPU threads set to 1 for the test, then restored.
+
+    For tests that call torch kernels directly, outside the drivers that set
+    the threads from ``n_jobs``: on a busy machine, spinning OpenMP threads
+    make small tensor operations many times slower.
+    """
+    pytest.importorskip("torch")
+    from skgraphemb.utils._threads import torch_threads
+
+    with torch_threads(1):
+        yield
+
+
+@pytest.fixture
+def fake_cuda(monkeypatch):
+    """torch reports two CUDA devices (nothing may actually run on them)."""
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    return torch
+
+
+@pytest.fixture
+def no_cuda(monkeypatch):
+    """torch reports no CUDA device, even on a machine that has one."""
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    return torch

@@ -8,6 +8,7 @@ from pathlib import Path
 import joblib
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
@@ -223,3 +224,313 @@ def test_disconnected_isolated_node_warns():
     with pytest.warns(UserWarning, match="isolated node"):
         emb = Node2VecEmbedder(**FAST, random_state=0).fit(G)
     assert 99 in list(emb.nodes_)
+
+
+# -- torch engine and devices ------------------------------------------------------
+
+
+@pytest.mark.torch
+def test_torch_engine_recovers_karate_communities(karate_graph, karate_labels, no_cuda):
+    emb = Node2VecEmbedder(
+        dimensions=16, walk_length=20, num_walks=20, window=5, q=0.5, sample=0.0, n_jobs=1,
+        backend="torch", random_state=0,
+    ).fit(karate_graph)  # fmt: skip
+    assert (emb.backend_, emb.trainer_, emb.device_) == ("torch", "torch", "cpu")
+    assert isinstance(emb.embedding_, np.ndarray) and emb.embedding_.dtype == np.float32
+    assert evaluate_node_classification(emb, karate_labels, cv=3).mean > 0.8
+    again = Node2VecEmbedder(**emb.get_params()).fit(karate_graph)
+    np.testing.assert_array_equal(again.embedding_, emb.embedding_)  # seeded
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({}, ("numba", "numba", "cpu")),  # the default never touches the GPU
+        ({"device": "auto"}, ("torch", "torch", "cuda:0")),
+        ({"device": "cuda"}, ("torch", "torch", "cuda:0")),
+        ({"device": "auto", "backend": "numba"}, ("numba", "numba", "cpu")),
+        ({"device": "auto", "trainer": "gensim"}, ("torch", "gensim", "cuda:0")),
+        ({"device": "auto", "backend": "numba", "trainer": "torch"}, ("numba", "torch", "cuda:0")),
+        ({"backend": "torch"}, ("torch", "torch", "cpu")),
+        ({"trainer": "torch"}, ("numba", "torch", "cpu")),
+    ],
+)
+def test_engines_and_device(fake_cuda, params, expected):
+    assert Node2VecEmbedder(**params)._engines() == expected
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"device": "cuda", "backend": "numba"}, "backend='numba' runs on the CPU only"),
+        ({"device": "cuda:0", "trainer": "gensim"}, "trainer='gensim' runs on the CPU only"),
+        ({"device": "cuda", "backend": "pecanpy"}, "backend='pecanpy' runs on the CPU only"),
+        ({"device": "tpu"}, "device='tpu' is not"),
+    ],
+)
+def test_cpu_only_stages_on_a_gpu_are_errors(fake_cuda, karate_graph, params, match):
+    with pytest.raises(ValueError, match=match):
+        Node2VecEmbedder(**FAST, **params).fit(karate_graph)
+
+
+@pytest.mark.torch
+def test_cuda_without_a_gpu_fails_at_fit(no_cuda, karate_graph):
+    from skgraphemb import DeviceUnavailableError
+
+    est = Node2VecEmbedder(**FAST, device="cuda")  # constructing is fine
+    with pytest.raises(DeviceUnavailableError, match="Node2VecEmbedder was asked for device='cuda'"):
+        est.fit(karate_graph)
+
+
+def _child(code: str) -> str:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=180)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_default_fit_never_imports_torch():
+    code = (
+        "import sys, networkx as nx; from skgraphemb import Node2VecEmbedder; "
+        "Node2VecEmbedder(dimensions=4, walk_length=5, num_walks=2, sample=0).fit(nx.path_graph(6)); "
+        "print('torch' in sys.modules)"
+    )
+    assert _child(code) == "False"
+
+
+@pytest.mark.torch
+def test_gpu_fitted_model_transforms_without_torch(tmp_path, karate_graph, pickle_as_if_on_cuda, no_cuda):
+    """embedding_ is numpy: a model fitted on a GPU (device_ 'cuda:0') loads
+    and transforms where torch cannot even be imported."""
+    emb = Node2VecEmbedder(**FAST, backend="torch", random_state=0).fit(karate_graph)
+    (tmp_path / "m.pkl").write_bytes(pickle_as_if_on_cuda(emb))
+    np.save(tmp_path / "z.npy", emb.transform([3, 0]))
+    code = f"""
+import sys, pickle, numpy as np
+class NoTorch:  # any import of torch fails, as on a machine without it
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "torch":
+            raise ImportError("torch is not installed")
+sys.meta_path.insert(0, NoTorch())
+m = pickle.loads(open({str(tmp_path / 'm.pkl')!r}, "rb").read())
+assert np.array_equal(m.transform([3, 0]), np.load({str(tmp_path / 'z.npy')!r}))
+print(m.device_, "torch" in sys.modules)
+"""
+    assert _child(code) == "cuda:0 False"
+
+
+@pytest.mark.gpu
+def test_fit_on_a_gpu(karate_graph, karate_labels):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device")
+    emb = Node2VecEmbedder(
+        dimensions=16, walk_length=20, num_walks=20, window=5, q=0.5, sample=0.0, device="auto", random_state=0
+    ).fit(karate_graph)
+    assert emb.device_.startswith("cuda") and emb.backend_ == emb.trainer_ == "torch"
+    assert isinstance(emb.embedding_, np.ndarray)
+    assert evaluate_node_classification(emb, karate_labels, cv=3).mean > 0.8
+
+
+# -- warm start -----------------------------------------------------------------
+
+WARM = dict(dimensions=16, walk_length=15, num_walks=8, window=4, q=0.5, sample=0.0, n_jobs=1, random_state=0)
+
+
+def _cosines(a, b):
+    return np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
+@pytest.fixture(scope="module")
+def two_communities():
+    """Planted partition (2 x 40 nodes), plus an update: 5 new nodes joined
+    to community 0 only, and 6 new edges inside community 1."""
+    G = nx.planted_partition_graph(2, 40, 0.3, 0.02, seed=4)
+    H = G.copy()
+    rng = np.random.default_rng(0)
+    for k in range(5):
+        H.add_edges_from((100 + k, int(v)) for v in rng.choice(40, 4, replace=False))
+    # Six non-edges of community 1 with distinct endpoints.
+    added, used = [], set()
+    for u in range(40, 60):
+        for v in range(60, 80):
+            if len(added) < 6 and not G.has_edge(u, v) and not {u, v} & used:
+                added.append((u, v))
+                used |= {u, v}
+    H.add_edges_from(added)
+    return G, H
+
+
+def test_warm_start_walks_only_from_changed_nodes(two_communities, monkeypatch):
+    import skgraphemb.walks as walks_module
+
+    G, H = two_communities
+    emb = Node2VecEmbedder(**WARM, warm_start=True).fit(G)
+    assert emb.n_walks_ == 8 * 80 and emb.updated_nodes_ is None and not emb.warm_started_
+    starts = []
+    real = walks_module.random_walks
+
+    def spy(graph, **kwargs):
+        walks = real(graph, **kwargs)
+        starts.append(set(graph.nodes[walks[:, 0]].tolist()))
+        return walks
+
+    monkeypatch.setattr(walks_module, "random_walks", spy)
+    emb.fit(H)
+    # Changed = new nodes and the endpoints of new edges, from the edge lists.
+    old_edges = {frozenset(e) for e in G.edges}
+    expected = {v for e in H.edges if frozenset(e) not in old_edges for v in e}
+    assert emb.warm_started_ and set(emb.updated_nodes_.tolist()) == expected == starts[-1]
+    assert emb.n_walks_ == 8 * len(expected)
+    # One hop further, and everything.
+    emb.set_params(warm_start_walks=1).fit(G.copy())
+    assert set(emb.updated_nodes_.tolist()) >= expected - set(range(100, 105))
+    emb.set_params(warm_start_walks="all").fit(H)
+    assert emb.updated_nodes_ is None and emb.n_walks_ == 8 * H.number_of_nodes() and starts[-1] == set(H)
+
+
+def test_warm_start_keeps_unchanged_vectors_and_places_new_nodes(two_communities):
+    G, H = two_communities
+    emb = Node2VecEmbedder(**WARM, warm_start=True).fit(G)
+    before = emb.get_embedding(as_frame=True)
+    emb.fit(H)
+    after = emb.get_embedding(as_frame=True)
+    # (b) every node of the new graph, new ones included, has a vector.
+    assert list(emb.nodes_) == list(H) and np.isfinite(emb.embedding_).all()
+    # (a) nodes whose neighbourhood did not change stay where they were:
+    # their vectors point the same way without any alignment, unlike those
+    # of a cold refit with another seed.
+    unchanged = sorted(set(G) - set(emb.updated_nodes_.tolist()))
+    assert len(unchanged) > 50
+    warm_cos = _cosines(after.loc[unchanged].to_numpy(), before.loc[unchanged].to_numpy())
+    cold = Node2VecEmbedder(**{**WARM, "random_state": 1}).fit(H).get_embedding(as_frame=True)
+    cold_cos = _cosines(cold.loc[unchanged].to_numpy(), before.loc[unchanged].to_numpy())
+    assert np.median(warm_cos) > 0.8 and np.median(warm_cos) > np.median(cold_cos) + 0.5
+    # (d) the new nodes, attached to community 0 only, land nearest to it.
+    centroid = [after.loc[list(range(40))].mean().to_numpy(), after.loc[list(range(40, 80))].mean().to_numpy()]
+    for v in range(100, 105):
+        sims = _cosines(np.tile(after.loc[v].to_numpy(), (2, 1)), np.array(centroid))
+        assert sims[0] > sims[1] + 0.2, (v, sims)
+
+
+def test_nodes_out_of_reach_of_the_update_keep_their_vectors_exactly():
+    """Two components; an update in one of them: no update walk enters the
+    other, so its vectors are carried over bit for bit."""
+    G = nx.disjoint_union(nx.barbell_graph(6, 2), nx.cycle_graph(9))
+    emb = Node2VecEmbedder(**WARM, warm_start=True).fit(G)
+    before = emb.get_embedding(as_frame=True)
+    H = G.copy()
+    H.add_edge(0, "new")
+    emb.fit(H)
+    other = [v for v in G if v >= 14]
+    np.testing.assert_array_equal(emb.transform(other), before.loc[other].to_numpy())
+    assert not np.allclose(emb.transform([0, 1]), before.loc[[0, 1]].to_numpy())
+    # An unchanged graph: no walks at all, every vector carried over.
+    emb.fit(H)
+    assert emb.n_walks_ == 0 and len(emb.updated_nodes_) == 0
+
+
+def test_new_node_starts_from_its_neighbours_mean(two_communities, monkeypatch):
+    import skgraphemb.node2vec as n2v
+
+    G, H = two_communities
+    emb = Node2VecEmbedder(**WARM, warm_start=True).fit(G)
+    before = emb.get_embedding(as_frame=True)
+    before_out = pd.DataFrame(emb.context_embedding_, index=emb.nodes_)
+    seen = {}
+    real = n2v._warm_start_plan
+
+    def spy(previous, graph, *args):
+        seen["init"], seen["output"], updated = real(previous, graph, *args)
+        seen["graph"] = graph
+        return seen["init"], seen["output"], updated
+
+    monkeypatch.setattr(n2v, "_warm_start_plan", spy)
+    H2 = H.copy()
+    H2.add_edge("lonely", "pair")  # new nodes with no known neighbour
+    emb.fit(H2)
+    graph = seen["graph"]
+    for v in range(100, 105):
+        (row,) = graph.positions([v])
+        known = [u for u in H2[v] if u in G]
+        np.testing.assert_allclose(seen["init"][row], before.loc[known].mean(), rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(seen["output"][row], before_out.loc[known].mean(), rtol=1e-5, atol=1e-7)
+    rows = graph.positions(["lonely", "pair"])
+    np.testing.assert_array_equal(seen["output"][rows], 0.0)
+    assert 0 < np.abs(seen["init"][rows]).max() <= 1 / 16  # the default random start
+
+
+def test_warm_start_false_refits_from_scratch(two_communities):
+    G, H = two_communities
+    est = Node2VecEmbedder(**WARM).fit(G)
+    assert est.context_embedding_ is None and est.neighborhood_hash_ is None
+    np.testing.assert_array_equal(est.fit(H).embedding_, Node2VecEmbedder(**WARM).fit(H).embedding_)
+    warm = Node2VecEmbedder(**WARM, warm_start=True).fit(G).fit(H)
+    assert warm.warm_started_
+    warm.set_params(warm_start=False).fit(H)
+    assert not warm.warm_started_ and warm.context_embedding_ is None
+    np.testing.assert_array_equal(warm.embedding_, Node2VecEmbedder(**WARM).fit(H).embedding_)
+
+
+def test_partial_fit(two_communities):
+    G, H = two_communities
+    a = Node2VecEmbedder(**WARM).partial_fit(G)  # unfitted: a plain fit
+    np.testing.assert_array_equal(a.embedding_, Node2VecEmbedder(**WARM).fit(G).embedding_)
+    assert a.context_embedding_ is not None  # kept, so that the next call can continue
+    b = Node2VecEmbedder(**WARM, warm_start=True).fit(G)
+    a.partial_fit(H)
+    b.fit(H)
+    assert a.warm_started_ and not hasattr(a, "_continue_training")
+    np.testing.assert_array_equal(a.embedding_, b.embedding_)
+    assert a.get_params()["warm_start"] is False  # parameters untouched
+
+
+def test_warm_start_neither_reads_nor_writes_the_cache(tmp_path, two_communities):
+    G, H = two_communities
+    est = Node2VecEmbedder(**WARM, warm_start=True, memory=str(tmp_path)).fit(G)
+    assert _count_cached_embeddings(tmp_path) == 1
+    est.fit(H)
+    est.fit(G)  # continues from H's vectors: must not come from the cache
+    assert _count_cached_embeddings(tmp_path) == 1
+    cached = Node2VecEmbedder(**WARM, warm_start=True, memory=str(tmp_path)).fit(G)
+    assert cached.context_embedding_ is not None  # the cold fit's state was cached too
+    assert not np.array_equal(est.embedding_, cached.embedding_)
+
+
+def test_warm_start_directed_edge_changes_both_ends():
+    G = nx.DiGraph([(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 2), (4, 5), (5, 3)])
+    emb = Node2VecEmbedder(**WARM, warm_start=True).fit(G)
+    H = G.copy()
+    H.add_edge(5, 0)
+    emb.fit(H)
+    assert sorted(emb.updated_nodes_.tolist()) == [0, 5]
+
+
+def test_warm_start_removed_nodes_and_reweighted_edges(two_communities):
+    G, _ = two_communities
+    emb = Node2VecEmbedder(**WARM, warm_start=True).fit(G)
+    H = G.copy()
+    H.remove_node(3)
+    u, v = next(iter(H.edges(10)))
+    H[u][v]["weight"] = 5.0
+    emb.fit(H)
+    assert 3 not in set(emb.nodes_.tolist())
+    expected = set(G[3]) | {u, v}
+    assert set(emb.updated_nodes_.tolist()) == expected
+
+
+def test_warm_start_warnings_and_errors(two_communities):
+    G, H = two_communities
+    est = Node2VecEmbedder(**WARM).fit(G)
+    with pytest.warns(UserWarning, match="did not keep the state a warm start continues from"):
+        est.partial_fit(H)
+    assert est.updated_nodes_ is None and est.n_walks_ == 8 * H.number_of_nodes()
+    with pytest.raises(ValueError, match="previous embedding has 16 dimensions but dimensions=8"):
+        est.set_params(dimensions=8).partial_fit(H)
+    with pytest.raises(InvalidParameterError, match="'warm_start_walks'"):
+        Node2VecEmbedder(warm_start_walks="some").fit(G)

@@ -368,3 +368,61 @@ def test_large_chunks_are_split(monkeypatch):
     small = train_skipgram(walks, 7, dimensions=4, window=2, seed=0)
     monkeypatch.setattr(sg, "_CHUNK_TOKENS", 1 << 18)
     np.testing.assert_array_equal(small, train_skipgram(walks, 7, dimensions=4, window=2, seed=0))
+
+
+# -- torch trainer ----------------------------------------------------------------
+
+
+@pytest.mark.torch
+def test_torch_trainer_recovers_communities_like_numba(communities, one_torch_thread):
+    """An independent implementation of the same model on the same walks
+    separates the planted blocks as well as the numba trainer."""
+    from skgraphemb._skipgram import train_skipgram_torch
+
+    graph, walks, labels = communities
+    Z = train_skipgram_torch(walks, graph.n_nodes, seed=0, **SMALL)
+    ref = train_skipgram(walks, graph.n_nodes, seed=0, **SMALL)
+    assert Z.shape == (graph.n_nodes, 16) and Z.dtype == np.float32 and Z.flags.c_contiguous
+    assert _community_accuracy(Z, labels) >= 0.9
+    assert _neighbour_purity(Z, labels) >= 0.85
+    assert _neighbour_purity(Z, labels) >= _neighbour_purity(ref, labels) - 0.05
+
+
+@pytest.mark.torch
+def test_torch_trainer_reproducible(communities, one_torch_thread):
+    from skgraphemb._skipgram import train_skipgram_torch
+
+    graph, walks, _ = communities
+    a = train_skipgram_torch(walks[:400], graph.n_nodes, seed=3, **SMALL)
+    np.testing.assert_array_equal(a, train_skipgram_torch(walks[:400], graph.n_nodes, seed=3, **SMALL))
+    assert not np.array_equal(a, train_skipgram_torch(walks[:400], graph.n_nodes, seed=4, **SMALL))
+
+
+def _trainers():
+    from skgraphemb._skipgram import train_skipgram_torch
+
+    return {"numba": train_skipgram, "gensim": train_gensim, "torch": train_skipgram_torch}
+
+
+@pytest.mark.parametrize("trainer", ["numba", "gensim", pytest.param("torch", marks=pytest.mark.torch)])
+def test_output_vectors_in_and_out(communities, trainer):
+    """init_output seeds the output vectors and return_output hands them
+    back; nodes absent from the walks keep both initial rows."""
+    if trainer == "torch":
+        pytest.importorskip("torch")
+    train = _trainers()[trainer]
+    graph, walks, labels = communities
+    n = graph.n_nodes
+    vectors, output = train(walks, n, seed=0, return_output=True, **SMALL)
+    assert output.shape == vectors.shape and output.dtype == np.float32
+    assert np.abs(output).max() > 0  # trained from zeros
+    subset = walks[(walks < n - 20).all(axis=1)]
+    warm, warm_out = train(subset, n, seed=1, init=vectors, init_output=output, return_output=True, **SMALL)
+    np.testing.assert_array_equal(warm[n - 20 :], vectors[n - 20 :])
+    np.testing.assert_array_equal(warm_out[n - 20 :], output[n - 20 :])
+    cold_out = train(subset, n, seed=1, init=vectors, return_output=True, **SMALL)[1]
+    np.testing.assert_array_equal(cold_out[n - 20 :], 0.0)
+    # Continuing from the output vectors keeps the blocks apart from the start.
+    assert _neighbour_purity(warm, labels) >= 0.85
+    with pytest.raises(ValueError, match="init_output must have shape"):
+        train(walks, n, init_output=np.zeros((n, 3)), **SMALL)

@@ -11,10 +11,21 @@ import numba
 import numpy as np
 import pytest
 from scipy import stats
+from sklearn.utils._param_validation import InvalidParameterError
 
-from skgraphemb import as_graph
+from skgraphemb import DeviceUnavailableError, as_graph
 import skgraphemb.walks as walks_module
-from skgraphemb.walks import iter_walk_chunks, random_walks
+from skgraphemb.walks import iter_walk_chunks, random_walks, resolve_walk_backend
+
+# Both engines through the one driver; torch cases need the extra.
+BACKENDS = ["numba", pytest.param("torch", marks=pytest.mark.torch)]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    if request.param == "torch":
+        pytest.importorskip("torch")
+    return request.param
 
 
 def _edge_set(graph):
@@ -46,17 +57,17 @@ def _check_walk_invariants(graph, walks, num_walks):
 
 
 @pytest.mark.parametrize("p, q", [(1.0, 1.0), (0.5, 2.0), (2.0, 0.25)])
-def test_walks_follow_edges_undirected_weighted(karate_graph, p, q):
+def test_walks_follow_edges_undirected_weighted(karate_graph, p, q, backend):
     assert karate_graph.weights is not None  # karate carries interaction counts
-    walks = random_walks(karate_graph, walk_length=20, num_walks=5, p=p, q=q, random_state=0)
+    walks = random_walks(karate_graph, walk_length=20, num_walks=5, p=p, q=q, random_state=0, backend=backend)
     _check_walk_invariants(karate_graph, walks, 5)
     assert (walks >= 0).all()  # connected and undirected: no walk ends early
 
 
 @pytest.mark.parametrize("p, q", [(1.0, 1.0), (0.5, 2.0)])
-def test_directed_dead_end_stops_walks(directed_dead_end_graph, p, q):
+def test_directed_dead_end_stops_walks(directed_dead_end_graph, p, q, backend):
     g = directed_dead_end_graph
-    walks = random_walks(g, walk_length=12, num_walks=30, p=p, q=q, random_state=1)
+    walks = random_walks(g, walk_length=12, num_walks=30, p=p, q=q, random_state=1, backend=backend)
     _check_walk_invariants(g, walks, 30)
     (sink,) = g.positions(["sink"])
     from_sink = walks[walks[:, 0] == sink]
@@ -67,12 +78,12 @@ def test_directed_dead_end_stops_walks(directed_dead_end_graph, p, q):
     assert ((walks == sink).sum(axis=1) <= 1).all()
 
 
-def test_isolated_nodes_and_self_loops():
+def test_isolated_nodes_and_self_loops(backend):
     G = nx.Graph([(0, 1), (1, 2)])
     G.add_node(3)  # isolated
     G.add_edge(4, 4)  # only a self-loop
     g = as_graph(G)
-    walks = random_walks(g, walk_length=6, num_walks=3, p=0.5, q=2.0, random_state=0)
+    walks = random_walks(g, walk_length=6, num_walks=3, p=0.5, q=2.0, random_state=0, backend=backend)
     _check_walk_invariants(g, walks, 3)
     (iso, loop) = g.positions([3, 4])
     np.testing.assert_array_equal(walks[walks[:, 0] == iso][:, 1:], -1)
@@ -169,9 +180,9 @@ def _weighted_graph(edges, directed):
     return as_graph(G)
 
 
-def _second_step_frequencies(graph, t, v, p, q, num_walks):
+def _second_step_frequencies(graph, t, v, p, q, num_walks, backend="numba"):
     """Counts of the third node of 3-node walks that begin t -> v."""
-    walks = random_walks(graph, walk_length=3, num_walks=num_walks, p=p, q=q, random_state=0)
+    walks = random_walks(graph, walk_length=3, num_walks=num_walks, p=p, q=q, random_state=0, backend=backend)
     (tp, vp) = graph.positions([t, v])
     hits = walks[(walks[:, 0] == tp) & (walks[:, 1] == vp), 2]
     return graph.nodes[hits]
@@ -193,9 +204,9 @@ def _second_step_frequencies(graph, t, v, p, q, num_walks):
         (DIRECTED, True, 0, 1, 1.0, 1.0, {0: 2.0, 2: 1.0, 3: 1.5, 4: 2.0}),
     ],
 )
-def test_second_step_matches_node2vec_probabilities(edges, directed, t, v, p, q, expected):
+def test_second_step_matches_node2vec_probabilities(edges, directed, t, v, p, q, expected, backend):
     graph = _weighted_graph(edges, directed)
-    seen = _second_step_frequencies(graph, t, v, p, q, num_walks=20_000)
+    seen = _second_step_frequencies(graph, t, v, p, q, num_walks=20_000, backend=backend)
     xs = sorted(expected)
     probs = np.array([expected[x] for x in xs]) / sum(expected.values())
     counts = np.array([(seen == x).sum() for x in xs])
@@ -209,9 +220,9 @@ def test_second_step_matches_node2vec_probabilities(edges, directed, t, v, p, q,
         assert stats.chisquare(counts, len(seen) * first / first.sum()).pvalue < 1e-12
 
 
-def test_first_step_is_proportional_to_weight():
+def test_first_step_is_proportional_to_weight(backend):
     graph = _weighted_graph(DIRECTED, directed=True)
-    walks = random_walks(graph, walk_length=2, num_walks=20_000, random_state=0)
+    walks = random_walks(graph, walk_length=2, num_walks=20_000, random_state=0, backend=backend)
     for v in (0, 1, 3):  # the nodes with several out-edges
         (vp,) = graph.positions([v])
         row = slice(graph.indptr[vp], graph.indptr[vp + 1])
@@ -221,10 +232,10 @@ def test_first_step_is_proportional_to_weight():
         assert stats.chisquare(counts[graph.indices[row]], expected).pvalue > 1e-4
 
 
-def test_first_order_visits_are_proportional_to_strength(karate_graph):
+def test_first_order_visits_are_proportional_to_strength(karate_graph, backend):
     # The stationary law of a weighted first-order walk on a connected
     # undirected graph is proportional to each node's total edge weight.
-    walks = random_walks(karate_graph, walk_length=120, num_walks=40, random_state=0)
+    walks = random_walks(karate_graph, walk_length=120, num_walks=40, random_state=0, backend=backend)
     visits = np.bincount(walks[:, 20:].ravel(), minlength=karate_graph.n_nodes)
     strength = np.add.reduceat(karate_graph.weights, karate_graph.indptr[:-1])
     total_variation = 0.5 * np.abs(visits / visits.sum() - strength / strength.sum()).sum()
@@ -273,3 +284,84 @@ def test_progress_bar_and_timing_log(karate_graph, capsys, caplog):
     assert any("Generated 68 walks of length 5" in r.getMessage() for r in caplog.records)
     random_walks(karate_graph, walk_length=5, num_walks=2)
     assert capsys.readouterr().err == ""
+
+
+# -- start nodes, engines and devices -----------------------------------------
+
+
+@pytest.mark.parametrize("chunk_size", [None, 5])
+def test_start_nodes(karate_graph, backend, chunk_size):
+    starts = [33, 0, 5]
+    chunks = iter_walk_chunks(
+        karate_graph, walk_length=6, num_walks=4, p=0.5, q=2.0, start_nodes=starts,
+        chunk_size=chunk_size, random_state=0, backend=backend,
+    )  # fmt: skip
+    walks = np.concatenate(list(chunks))
+    assert walks.shape == (12, 6)
+    for r in range(4):  # each round: every start node once, shuffled
+        np.testing.assert_array_equal(np.sort(walks[3 * r : 3 * r + 3, 0]), np.sort(karate_graph.positions(starts)))
+    assert set(walks[:, 1:].ravel()) - set(karate_graph.positions(starts))  # walks go anywhere
+    with pytest.raises(ValueError, match="'nope'"):
+        random_walks(karate_graph, walk_length=3, num_walks=1, start_nodes=[0, "nope"], backend=backend)
+
+
+def test_default_cpu_walks_never_import_torch():
+    """device='cpu' (the default) keeps torch out of the process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(walks_module.__file__).resolve().parents[1]
+    code = (
+        "import sys, networkx as nx; from skgraphemb import random_walks; "
+        "random_walks(nx.path_graph(5), walk_length=4, num_walks=1, q=0.5, device='cpu'); "
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "backend, device, expected",
+    [
+        ("auto", "cpu", ("numba", "cpu")),
+        ("auto", "auto", ("torch", "cuda:0")),
+        ("auto", "cuda", ("torch", "cuda:0")),
+        ("auto", "cuda:1", ("torch", "cuda:1")),
+        ("torch", "cpu", ("torch", "cpu")),
+        ("torch", "auto", ("torch", "cuda:0")),
+        ("numba", "auto", ("numba", "cpu")),  # numba's best device is the CPU
+        ("numba", "cpu", ("numba", "cpu")),
+    ],
+)
+def test_backend_and_device_with_a_gpu(fake_cuda, backend, device, expected):
+    assert resolve_walk_backend(backend, device, "X") == expected
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "backend, device, expected",
+    [("auto", "auto", ("numba", "cpu")), ("torch", "auto", ("torch", "cpu")), ("torch", "CPU", ("torch", "cpu"))],
+)
+def test_backend_and_device_without_a_gpu(no_cuda, backend, device, expected):
+    assert resolve_walk_backend(backend, device, "X") == expected
+
+
+@pytest.mark.torch
+def test_device_errors(fake_cuda, karate_graph):
+    with pytest.raises(ValueError, match="backend='numba' runs on the CPU only.*device='cpu'"):
+        random_walks(karate_graph, walk_length=3, num_walks=1, backend="numba", device="cuda")
+    with pytest.raises(ValueError, match="'device' parameter of random_walks"):
+        random_walks(karate_graph, walk_length=3, num_walks=1, device=0)
+    with pytest.raises(InvalidParameterError, match="'backend' parameter of random_walks"):
+        random_walks(karate_graph, walk_length=3, num_walks=1, backend="gpu")
+
+
+@pytest.mark.torch
+def test_cuda_on_a_machine_without_it(no_cuda, karate_graph):
+    with pytest.raises(DeviceUnavailableError, match="random_walks was asked for device='cuda'"):
+        random_walks(karate_graph, walk_length=3, num_walks=1, device="cuda")
+    with pytest.raises(DeviceUnavailableError, match="iter_walk_chunks was asked for device='cuda:0'"):
+        iter_walk_chunks(karate_graph, walk_length=3, num_walks=1, backend="torch", device="cuda:0")

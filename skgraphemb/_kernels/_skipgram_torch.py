@@ -1,0 +1,239 @@
+"""Skip-gram with negative sampling as batched tensor operations.
+
+The torch counterpart of :mod:`skgraphemb._kernels._skipgram_numba`: the same
+model (gensim's ``sg=1, hs=0`` with the negatives of a centre shared by its
+whole window, Ji et al. 2016) and the same plain SGD updates, but many
+centres at once: a batch of ``B`` centres with windows of ``2b`` contexts
+gives ``(B, 2b, d)`` context input rows ``X`` and ``(B, K + 1, d)`` output
+rows ``Y`` (the centre and its ``K`` negatives), one batched product
+``G = X Y^T`` of logits, and the two gradients ``g Y`` and ``g^T X`` as two
+more batched products; the updates are scattered back with
+:meth:`torch.Tensor.index_add_`, which sums the contributions of a node
+that occurs several times in the batch (as the numba kernel sums them
+within a window).  Updates within a batch are computed from the vectors
+before the batch (a minibatch), where the numba kernel updates window by
+window.
+
+Centres are grouped by their reduced window ``b`` (drawn uniformly from
+``1 .. window`` as in word2vec), so a group's contexts fill a dense
+``(n, 2b)`` block with padding only at the walk ends, instead of ``2 *
+window`` slots of which half would be empty on average.
+
+Only functions of tensors live here; the driver
+:func:`skgraphemb._skipgram.train_skipgram_torch` owns the vocabulary
+statistics, the learning-rate schedule, chunking and progress.  torch is
+imported inside the functions, so importing this module needs no torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+_TWO32 = 1 << 32
+
+
+def uniform_u32(shape, generator, device) -> torch.Tensor:
+    """Uniform integers in ``[0, 2**32)`` as int64 (32-bit thresholds below)."""
+    import torch
+
+    return torch.randint(0, _TWO32, shape, dtype=torch.int64, device=device, generator=generator)
+
+
+def subsample(walks: torch.Tensor, keep: torch.Tensor, generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Frequent-token subsampling, then each walk's kept tokens moved to its front.
+
+    Parameters
+    ----------
+    walks : Tensor of int64, shape (R, L)
+        Node positions, ``-1`` after a walk ends.
+    keep : Tensor of int64, shape (n_nodes,)
+        A token of node ``v`` is kept when a 32-bit uniform draw is below
+        ``keep[v]`` (gensim's ``sample_int``; ``2**32`` keeps always).
+
+    Returns
+    -------
+    sentences : Tensor of int64, shape (R, L)
+        Kept tokens of each walk in their order, ``-1`` after them: dropping
+        a token brings its neighbours closer, as in word2vec.
+    lengths : Tensor of int64, shape (R,)
+    """
+    import torch
+
+    # The first -1 ends a walk: tokens after it do not count.
+    valid = torch.cumsum((walks < 0).to(torch.int32), dim=1) == 0
+    draw = uniform_u32(walks.shape, generator, walks.device)
+    kept = valid & (draw < keep[walks.clamp(min=0)])
+    lengths = kept.sum(dim=1)
+    slot = torch.cumsum(kept, dim=1) - 1
+    sentences = torch.full_like(walks, -1)
+    rows = torch.arange(walks.shape[0], device=walks.device).unsqueeze(1).expand_as(walks)
+    sentences[rows[kept], slot[kept]] = walks[kept]
+    return sentences, lengths
+
+
+def window_groups(
+    sentences: torch.Tensor, lengths: torch.Tensor, window: int, generator
+) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """Every centre token with its context window, grouped by window size.
+
+    Each centre at position ``i`` of its sentence draws ``b`` uniformly from
+    ``1 .. window`` (word2vec's reduced window); its contexts are the tokens
+    at positions ``i - b .. i + b`` other than ``i`` that lie inside the
+    sentence.
+
+    Yields
+    ------
+    centres : Tensor of int64, shape (n,)
+        Node of each centre of the group, in sentence order.
+    contexts : Tensor of int64, shape (n, 2 * b)
+        Context nodes; 0 where ``mask`` is False.
+    mask : Tensor of bool, shape (n, 2 * b)
+        Which context slots exist (False past a sentence end).
+    order : Tensor of int64, shape (n,)
+        Rank of each centre among all centres of the chunk (row-major), for
+        the learning-rate schedule.
+    """
+    import torch
+
+    device = sentences.device
+    R, L = sentences.shape
+    token = torch.arange(L, device=device).unsqueeze(0) < lengths.unsqueeze(1)
+    rows, cols = token.nonzero(as_tuple=True)
+    n = rows.shape[0]
+    if n == 0:
+        return
+    b = window - (uniform_u32((n,), generator, device) * window >> 32)
+    rank = torch.arange(n, device=device)
+    for size in range(1, window + 1):
+        pick = (b == size).nonzero().squeeze(1)
+        if pick.numel() == 0:
+            continue
+        r, c = rows[pick], cols[pick]
+        offsets = torch.cat(
+            [torch.arange(-size, 0, device=device), torch.arange(1, size + 1, device=device)]
+        )
+        pos = c.unsqueeze(1) + offsets
+        mask = (pos >= 0) & (pos < lengths[r].unsqueeze(1))
+        ctx = sentences[r.unsqueeze(1).expand_as(pos), pos.clamp(0, L - 1)]
+        ctx = torch.where(mask, ctx, torch.zeros_like(ctx))
+        yield sentences[r, c], ctx, mask, rank[pick]
+
+
+def draw_negatives(
+    n: int, negative: int, threshold: torch.Tensor, alias: torch.Tensor, generator
+) -> torch.Tensor:
+    """``(n, negative)`` draws from an alias table (O(1) each).
+
+    ``threshold`` (int64, ``<= 2**32``) and ``alias`` (int64) are the numba
+    trainer's :func:`~skgraphemb._kernels._skipgram_numba.alias_table` of
+    the unigram^0.75 distribution: slot ``s`` is uniform, kept when a 32-bit
+    draw is below ``threshold[s]``, else replaced by ``alias[s]``.
+    """
+    import torch
+
+    device = threshold.device
+    slot = uniform_u32((n, negative), generator, device) * threshold.shape[0] >> 32
+    coin = uniform_u32((n, negative), generator, device)
+    return torch.where(coin < threshold[slot], slot, alias[slot])
+
+
+def sgns_update(
+    syn0: torch.Tensor,
+    syn1: torch.Tensor,
+    contexts: torch.Tensor,
+    mask: torch.Tensor,
+    targets: torch.Tensor,
+    live: torch.Tensor,
+    lr: torch.Tensor | float,
+    cap: float | None = None,
+    counts: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """One SGD step of skip-gram with negative sampling on a batch of windows.
+
+    For centre ``i``, context slot ``j`` and target ``k`` (``k = 0`` the
+    centre's own output vector, label 1; ``k > 0`` a negative, label 0) the
+    loss is ``-log sigmoid(s * x_ij . y_ik)`` with ``s = +1`` for the label 1
+    and ``-1`` for 0.  Both vectors move by ``lr`` times the negative
+    gradient, computed from the values before this step.
+
+    Parameters
+    ----------
+    syn0, syn1 : Tensor of float32, shape (n_nodes, d)
+        Input and output vectors, updated in place.
+    contexts : Tensor of int64, shape (B, C)
+        Context nodes of each centre.
+    mask : Tensor of bool, shape (B, C)
+        Which context slots are real.
+    targets : Tensor of int64, shape (B, K + 1)
+        The centre, then its ``K`` negatives.
+    live : Tensor of bool, shape (B, K + 1)
+        False for a negative equal to its centre, which (as in gensim) is
+        skipped: no loss, no gradient.
+    lr : float or 0-d / (B,) Tensor
+        Learning rate(s).
+    cap : float, default=None
+        Largest number of (context, target) pair updates a row may receive
+        in full from one batch: a row that takes part in ``n > cap`` pairs
+        (as a context: one per live target of its window; as a target: one
+        per context of its window) gets its summed update scaled by
+        ``cap / n``.  ``None`` sums every update.
+    counts : Tensor of float32, shape (n_nodes,)
+        Zeroed scratch for the counts (needed with ``cap``; zero again on
+        return).
+
+    Returns
+    -------
+    loss : Tensor, 0-d float32
+        Sum of the losses of the batch (before the step).
+    """
+    import torch
+
+    d = syn0.shape[1]
+    # index_select: the same gather as syn0[contexts], 2-3x faster on CPU.
+    X = syn0.index_select(0, contexts.reshape(-1)).view(*contexts.shape, d)  # (B, C, d)
+    Y = syn1.index_select(0, targets.reshape(-1)).view(*targets.shape, d)  # (B, K + 1, d)
+    logits = torch.bmm(X, Y.transpose(1, 2))  # (B, C, K + 1)
+    labels = torch.zeros_like(logits[0, 0])
+    labels[0] = 1.0
+    weight = (mask.unsqueeze(2) & live.unsqueeze(1)).to(logits.dtype)
+    # sigmoid(G) - label is the loss gradient by G; -log sigmoid(+-G) the loss.
+    sign = 2.0 * labels - 1.0
+    loss = -(torch.nn.functional.logsigmoid(sign * logits) * weight).sum()
+    lr = torch.as_tensor(lr, dtype=logits.dtype, device=logits.device)
+    if lr.ndim == 1:
+        lr = lr.view(-1, 1, 1)
+    g = (labels - torch.sigmoid(logits)) * weight * lr
+    d_in = torch.bmm(g, Y)  # (B, C, d), from Y before the step
+    d_out = torch.bmm(g.transpose(1, 2), X)  # (B, K + 1, d), from X before the step
+    if cap is None:
+        syn0.index_add_(0, contexts.reshape(-1), d_in.reshape(-1, d))
+        syn1.index_add_(0, targets.reshape(-1), d_out.reshape(-1, d))
+        return loss
+    # Pairs each slot takes part in: a context slot one per live target, a
+    # target slot one per real context of its window.
+    in_pairs = mask.to(counts.dtype) * live.sum(dim=1, keepdim=True).to(counts.dtype)
+    out_pairs = live.to(counts.dtype) * mask.sum(dim=1, keepdim=True).to(counts.dtype)
+    _scatter_capped(syn0, contexts.reshape(-1), d_in.reshape(-1, d), in_pairs.reshape(-1), cap, counts)
+    _scatter_capped(syn1, targets.reshape(-1), d_out.reshape(-1, d), out_pairs.reshape(-1), cap, counts)
+    return loss
+
+
+def _scatter_capped(table, rows, updates, pairs, cap, counts) -> None:
+    """``table[rows] += updates``, summing repeated rows, except that a row
+    taking part in ``n > cap`` pairs in all gets ``cap / n`` of its sum.
+
+    Summed stale updates are what a minibatch does, and what the numba
+    trainer does within one window; but a hub's output vector is drawn as
+    a negative in hundreds of windows of a large batch, and thousands of
+    pair updates taken from the same stale value overshoot and diverge.
+    The cap bounds the step of such rows at ``cap`` pair updates' worth per
+    batch.
+    """
+    counts.index_add_(0, rows, pairs)
+    scale = (cap / counts.index_select(0, rows).clamp(min=1.0)).clamp(max=1.0)
+    table.index_add_(0, rows, updates * scale.unsqueeze(1))
+    counts.index_fill_(0, rows, 0.0)
