@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 
@@ -13,13 +12,13 @@ from skgraphemb.base import BaseGraphEmbedder, _is_graph_input
 from skgraphemb.graph import Graph, as_graph
 from skgraphemb.graph._adapters import _is_networkx
 from skgraphemb.utils._device import DEVICE_CONSTRAINT, TorchStateMixin, resolve_device
+from skgraphemb.utils._threads import torch_threads
 from skgraphemb.utils._validation import (
     Integral,
     Interval,
     Real,
     StrOptions,
     check_is_fitted,
-    effective_n_jobs,
 )
 
 logger = logging.getLogger(__name__)
@@ -45,17 +44,6 @@ def _torch_modules():
     from skgraphemb._kernels import _sage_torch
 
     return torch, _sage_torch
-
-
-@contextmanager
-def _torch_threads(torch, n_jobs):
-    """Run the body with ``n_jobs`` torch intra-op threads, then restore the count."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(effective_n_jobs(n_jobs))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
@@ -460,7 +448,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         t0 = time.perf_counter()
         # fork_rng: seed torch (weights, dropout) without touching the
         # caller's global torch random state.
-        with _torch_threads(torch, self.n_jobs), torch.random.fork_rng(devices=cuda):
+        with torch_threads(self.n_jobs), torch.random.fork_rng(devices=cuda):
             torch.manual_seed(seed)
             model = sage.SAGEModel(
                 X.shape[1], self.hidden_dim, self.dimensions, self.num_layers,
@@ -615,7 +603,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         torch, sage = _torch_modules()
         X, _, _ = self._raw_features(graph, self.feature_source_, self.anchors_, fitting=False)
         device = next(self.module_.parameters()).device
-        with _torch_threads(torch, self.n_jobs):
+        with torch_threads(self.n_jobs):
             inputs = sage.NodeInput(X, self.feature_mean_, self.feature_scale_, device, allow_sparse=True)
             Z = self.module_.inference(inputs, graph.indptr, graph.indices, int(self.inference_batch_size))
         return np.ascontiguousarray(Z.cpu().numpy(), dtype=np.float32)

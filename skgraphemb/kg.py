@@ -33,6 +33,7 @@ from skgraphemb._optional import import_optional
 from skgraphemb.base import EmbeddingLookupMixin
 from skgraphemb.exceptions import UnknownLabelError
 from skgraphemb.utils._device import DEVICE_CONSTRAINT, TorchStateMixin, resolve_device
+from skgraphemb.utils._threads import torch_threads
 from skgraphemb.utils._validation import (
     Integral,
     Interval,
@@ -229,22 +230,6 @@ def _own_rng_state(torch, device):
 
 
 @contextlib.contextmanager
-def _torch_threads(torch, n_jobs):
-    """torch's intra-op threads set to ``n_jobs`` for one block (None: unchanged)."""
-    if n_jobs is None:
-        yield
-        return
-    import joblib
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(joblib.effective_n_jobs(n_jobs))))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-@contextlib.contextmanager
 def _gc_frozen():
     """Make PyKEEN's per-epoch ``gc.collect()`` cheap for one block.
 
@@ -437,10 +422,10 @@ class KGEmbedder(
         machine (with a :class:`~skgraphemb.utils._device.DeviceMappingWarning`).
     n_jobs : int or None, default=None
         torch threads (intra-op) while fitting, evaluating and predicting;
-        torch's own setting is restored afterwards.  ``None`` leaves torch's
-        setting (by default one thread per core) as it is; ``-1`` means all
-        cores.  On a busy or shared machine ``n_jobs=1`` can be several times
-        faster than oversubscribed cores.
+        torch's own setting is restored afterwards.  ``None`` means 1 unless
+        in a :func:`joblib.parallel_config` context; ``-1`` means all cores.
+        On a busy or shared machine one thread can be several times faster
+        than oversubscribed cores.
     random_state : int, RandomState instance or None, default=None
         Seed of PyKEEN's ``random_seed`` (model initialisation, negative
         sampling, batch order).  An int is passed as it is, so
@@ -652,7 +637,7 @@ class KGEmbedder(
         with (
             _own_rng_state(torch, device),
             _quiet_cpu_noise(device),
-            _torch_threads(torch, self.n_jobs),
+            torch_threads(self.n_jobs),
             _gc_frozen(),
         ):
             # As pykeen.pipeline: seed everything first, then build in order.
@@ -1096,7 +1081,7 @@ class KGEmbedder(
         }
         other = [k for k in _TARGETS if k != target]
         batch = torch.as_tensor([[ids[other[0]], ids[other[1]]]], dtype=torch.long, device=self._model_device())
-        with torch.inference_mode(), _torch_threads(torch, self.n_jobs):
+        with torch.inference_mode(), torch_threads(self.n_jobs):
             scores = self.model_.predict(batch, target=target, full_batch=False)[0].detach().cpu().numpy()
         labels = self.relations_ if target == "relation" else self.entities_
         scores = scores[: len(labels)]  # inverse relations (if any) are not candidates
@@ -1145,7 +1130,7 @@ class KGEmbedder(
         ok = np.flatnonzero(mapped[:, 0] >= 0)
         device = self._model_device()
         step = 65536
-        with torch.inference_mode(), _torch_threads(torch, self.n_jobs):
+        with torch.inference_mode(), torch_threads(self.n_jobs):
             for lo in range(0, len(ok), step):
                 rows = ok[lo: lo + step]
                 batch = torch.as_tensor(mapped[rows], dtype=torch.long, device=device)
@@ -1208,7 +1193,7 @@ class KGEmbedder(
             kwargs["additional_filter_triples"] = [
                 torch.as_tensor(self.mapped_triples_, dtype=torch.long), *extra
             ]
-        with _quiet_cpu_noise(device), _torch_threads(torch, self.n_jobs):
+        with _quiet_cpu_noise(device), torch_threads(self.n_jobs):
             result = evaluator.evaluate(
                 self.model_,
                 torch.as_tensor(mapped, dtype=torch.long),

@@ -99,11 +99,7 @@ def test_fit_without_torch_geometric_names_the_extra():
 
 
 # -- devices ------------------------------------------------------------------------
-@pytest.fixture
-def no_cuda(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-
-
+# (no_cuda / fake_cuda / pickle_as_if_on_cuda come from tests/conftest.py)
 def test_device_errors_at_fit_not_construction(karate, no_cuda):
     est = _small(device="cuda")  # constructing is fine
     with pytest.raises(DeviceUnavailableError, match="device='cuda'.*device='cpu'"):

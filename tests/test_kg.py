@@ -40,16 +40,16 @@ FAST = dict(embedding_dim=8, num_epochs=3, batch_size=256, random_state=0, devic
 
 
 @pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
+def one_torch_thread_for_the_module():
     """Run this module with one torch thread (PyKEEN's pipeline included).
 
     On a busy 2-core CI machine, torch's default of one thread per core
     oversubscribes and runs these small models several times slower.
     """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    from skgraphemb.utils._threads import torch_threads
+
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -499,11 +499,7 @@ def test_model_given_as_a_class_and_other_components(nations):
 
 
 # -- device and persistence -----------------------------------------------------------
-@pytest.fixture
-def no_cuda(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-
-
+# (no_cuda / fake_cuda / pickle_as_if_on_cuda come from tests/conftest.py)
 def test_explicit_cuda_without_cuda_fails_at_fit(no_cuda, nations):
     est = KGEmbedder(device="cuda", **{k: v for k, v in FAST.items() if k != "device"})
     assert est.get_params()["device"] == "cuda"  # constructing is fine
@@ -566,8 +562,12 @@ def test_n_jobs_sets_torch_threads_during_fit_only(nations):
     KGEmbedder("TransE", **{**FAST, "n_jobs": 2}, training_kwargs={"callbacks": [Spy()]}).fit(nations.train)
     assert seen == [2, 2, 2] and torch.get_num_threads() == before
     seen.clear()
-    KGEmbedder("TransE", **FAST, training_kwargs={"callbacks": [Spy()]}).fit(nations.train)
-    assert seen == [before] * 3  # n_jobs=None leaves torch's setting
+    torch.set_num_threads(2)
+    try:  # n_jobs=None means one thread, as everywhere in scikit-learn
+        KGEmbedder("TransE", **FAST, training_kwargs={"callbacks": [Spy()]}).fit(nations.train)
+        assert seen == [1, 1, 1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_clone_and_get_params_need_no_fit(fitted):

@@ -24,24 +24,13 @@ from skgraphemb.utils._device import (  # noqa: E402
 pytestmark = pytest.mark.torch
 
 
-@pytest.fixture
-def no_cuda(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-
-
-@pytest.fixture
-def one_cuda(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
-
-
 def test_auto_is_cpu_without_cuda(no_cuda):
     assert resolve_device("auto", "X") == torch.device("cpu")
     assert resolve_device("cpu", "X") == torch.device("cpu")
     assert resolve_device(" CPU ", "X") == torch.device("cpu")
 
 
-def test_auto_is_cuda_with_cuda(one_cuda):
+def test_auto_is_cuda_with_cuda(fake_cuda):
     assert resolve_device("auto", "X") == torch.device("cuda")
     assert resolve_device("cuda:0", "X") == torch.device("cuda:0")
 
@@ -52,8 +41,8 @@ def test_explicit_cuda_without_cuda_says_what_to_do(no_cuda):
     assert issubclass(DeviceUnavailableError, RuntimeError)
 
 
-def test_cuda_index_past_the_last_device(one_cuda):
-    with pytest.raises(DeviceUnavailableError, match=r"has 1 CUDA device\(s\) \(cuda:0 \.\. cuda:0\)"):
+def test_cuda_index_past_the_last_device(fake_cuda):
+    with pytest.raises(DeviceUnavailableError, match=r"has 2 CUDA device\(s\) \(cuda:0 \.\. cuda:1\)"):
         resolve_device("cuda:3", "X")
 
 
@@ -69,7 +58,7 @@ def test_map_location(no_cuda):
         assert map_location("cuda:1", "X") == torch.device("cpu")
 
 
-def test_map_location_keeps_an_available_gpu(one_cuda):
+def test_map_location_keeps_an_available_gpu(fake_cuda):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert map_location("cuda:0", "X") == torch.device("cuda:0")
