@@ -426,3 +426,23 @@ def test_output_vectors_in_and_out(communities, trainer):
     assert _neighbour_purity(warm, labels) >= 0.85
     with pytest.raises(ValueError, match="init_output must have shape"):
         train(walks, n, init_output=np.zeros((n, 3)), **SMALL)
+
+
+def test_serial_and_parallel_kernels_have_their_own_cache_entries():
+    # numba's on-disk cache keys a kernel by its Python function's qualified
+    # name and line, not by the parallel flag: variants sharing one function
+    # share one cache entry, and whichever compiled first is what the other
+    # loads in every later process (a serial kernel behind n_jobs=2).
+    from skgraphemb._kernels import _skipgram_numba, _walks_numba
+
+    pairs = [
+        (_skipgram_numba.train_walks_serial, _skipgram_numba.train_walks_parallel),
+        (_walks_numba.walk_chunk, _walks_numba.walk_chunk_parallel),
+    ]
+    for serial, parallel in pairs:
+        assert serial.targetoptions.get("parallel") in (None, False)
+        assert parallel.targetoptions.get("parallel") is True
+        assert serial.py_func.__qualname__ != parallel.py_func.__qualname__
+    # The renamed copy is the same algorithm.
+    a, b = (f.py_func for f in pairs[0])
+    assert a.__code__ is b.__code__

@@ -41,6 +41,8 @@ Randomness comes from :mod:`._random`: every walk seeds its own stream from
 do not depend on which thread runs it.
 """
 
+import types
+
 import numba
 import numpy as np
 from numba import prange
@@ -592,7 +594,24 @@ def _train_walks(walks, first_walk, alphas, syn0, syn1, keep, neg_threshold,
     return kept.sum()
 
 
+def _renamed(func, name: str):
+    """``func`` as a new Python function called ``name`` (same code and globals).
+
+    numba's on-disk cache keys a compiled function by its Python function
+    (qualified name and first line), not by the ``parallel`` flag: two
+    variants of one function share one cache entry, and whichever compiles
+    first is what the other loads from then on (a serial kernel behind
+    ``train_walks_parallel``: no speed-up from ``n_jobs`` ever after).
+    """
+    new = types.FunctionType(func.__code__, func.__globals__, name, func.__defaults__, func.__closure__)
+    new.__qualname__ = name
+    new.__doc__ = func.__doc__
+    return new
+
+
 # Compiled once at module level (umap's pattern) so that repeated fits reuse
 # the on-disk cache; the serial variant is the bitwise-reproducible path.
 train_walks_serial = numba.njit(_train_walks, fastmath=True, cache=True)
-train_walks_parallel = numba.njit(_train_walks, fastmath=True, parallel=True, cache=True)
+train_walks_parallel = numba.njit(
+    _renamed(_train_walks, "_train_walks_parallel"), fastmath=True, parallel=True, cache=True
+)
