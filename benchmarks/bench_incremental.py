@@ -17,9 +17,10 @@ i.e. the whole dataset) and each contender produces an embedding of it:
   ``set_params(alpha=0.0125, min_alpha=0.0001)`` (half the first fit's
   initial rate, decayed nearly to zero: the docs' recommendation);
 - ``graphsage, inductive``: a ``GraphSAGEEmbedder`` fitted on the old graph
-  (structural features: BlogCatalog has none; its fit is the "old fit" of
-  this way and is not timed) embeds the new graph with ``transform``, no
-  retraining.  Its disparities are measured against its own old embedding.
+  (the dataset's node features when it has them, as Cora; otherwise the
+  structural fallback, as BlogCatalog; its fit is the "old fit" of this way
+  and is not timed) embeds the new graph with ``transform``, no retraining.
+  Its disparities are measured against its own old embedding.
 
 Each contender is a function in ``CONTENDERS`` taking the fitted old
 embedder and both graphs and returning an object with ``embedding_`` and
@@ -71,7 +72,8 @@ def make_update(graph, node_share, edge_share, seed):
 
     ``node_share`` of the nodes are removed with their edges, then
     ``edge_share`` of the remaining edges; the new graph is ``graph``.
-    Nodes of the old graph that lose all their edges stay in it, isolated.
+    Nodes of the old graph that lose all their edges stay in it, isolated;
+    node features, if any, stay with their nodes.
     """
     from skgraphemb import as_graph
 
@@ -86,8 +88,10 @@ def make_update(graph, node_share, edge_share, seed):
     keep = np.ones(len(src), dtype=bool)
     keep[held] = False
     keep[dropped] = False
-    old_nodes = graph.nodes[~np.isin(graph.nodes, held_nodes)]
-    old = as_graph(np.c_[src[keep], dst[keep]], nodes=old_nodes)
+    kept_rows = ~np.isin(graph.nodes, held_nodes)
+    old_nodes = graph.nodes[kept_rows]
+    features = None if graph.features is None else graph.features[kept_rows]
+    old = as_graph(np.c_[src[keep], dst[keep]], nodes=old_nodes, features=features)
     return old, graph, held_nodes, int(keep.sum()), int(len(dropped))
 
 
@@ -135,8 +139,9 @@ class _Embedding:
         return self._index
 
 
-#: GraphSAGE settings for graphs without features (GraphSAGE docs, BlogCatalog).
-SAGE_SETTINGS = dict(feature_source="structural", n_anchors=256, epochs=2, walk_length=3, batch_size=1024)
+#: GraphSAGE settings (the GraphSAGE docs' for BlogCatalog; "auto" uses the
+#: graph's node features when it has them, else the structural fallback).
+SAGE_SETTINGS = dict(feature_source="auto", n_anchors=256, epochs=2, walk_length=3, batch_size=1024)
 
 
 def graphsage_inductive(old_est, old_graph, new_graph, seed):
