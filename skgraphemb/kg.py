@@ -869,14 +869,20 @@ class KGEmbedder(
                     raise TypeError(f"{_CALLER}: bad stopper_kwargs: {e}") from e
             else:
                 stopper = NopStopper()
-            losses = loop.train(
-                triples_factory=factory,
-                num_epochs=int(self.num_epochs),
-                batch_size=int(self.batch_size),
-                stopper=stopper,
-                clear_optimizer=True,
-                **train_kwargs,
-            )
+            with warnings.catch_warnings():
+                # PyKEEN's own loop passes shuffle=True and then deprecates it
+                # (pykeen 1.11); nothing a user of this class can change.
+                warnings.filterwarnings(
+                    "ignore", message="Training instances are always shuffled", category=DeprecationWarning
+                )
+                losses = loop.train(
+                    triples_factory=factory,
+                    num_epochs=int(self.num_epochs),
+                    batch_size=int(self.batch_size),
+                    stopper=stopper,
+                    clear_optimizer=True,
+                    **train_kwargs,
+                )
         return losses, stopper
 
     def _set_embeddings(self) -> None:

@@ -19,6 +19,7 @@ from numbers import Real as _Real
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.metrics import roc_auc_score
 from sklearn.utils import Bunch, check_random_state
@@ -225,6 +226,11 @@ def split_edges(
 # -- scoring ---------------------------------------------------------------------
 def _check_pairs(pairs, name: str = "pairs") -> np.ndarray:
     """Pairs as an (m, 2) array, keeping id types (ints stay ints)."""
+    if sp.issparse(pairs):
+        raise TypeError(
+            f"{name} is a sparse matrix; sparse input is not supported: give a dense (m, 2) "
+            "array of (u, v) node-id pairs"
+        )
     if hasattr(pairs, "to_numpy"):
         pairs = pairs.to_numpy()
     if isinstance(pairs, (list, tuple)):

@@ -13,6 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skgraphemb
 from skgraphemb import Node2VecEmbedder, ProcrustesAligner
+from tests._estimator_checks import FIT_CHECKS, expected_failures
 
 _N2V = dict(dimensions=16, walk_length=20, num_walks=20, sample=0, n_jobs=1)
 
@@ -236,29 +237,7 @@ _OTHER_SHAPE = (
     "(30, 3) reference, so fit raises a ValueError saying the shapes must match "
     "(the same property is tested here with matching shapes)"
 )
-EXPECTED_FAILED_CHECKS: dict[str, str] = {
-    name: _OTHER_SHAPE
-    for name in [
-        "check_dict_unchanged",
-        "check_dont_overwrite_parameters",
-        "check_dtype_object",
-        "check_estimators_dtypes",
-        "check_estimators_fit_returns_self",
-        "check_estimators_nan_inf",
-        "check_estimators_overwrite_params",
-        "check_f_contiguous_array_estimator",
-        "check_fit2d_1feature",
-        "check_fit2d_predict1d",
-        "check_fit_check_is_fitted",
-        "check_fit_idempotent",
-        "check_methods_sample_order_invariance",
-        "check_methods_subset_invariance",
-        "check_n_features_in",
-        "check_n_features_in_after_fitting",
-        "check_positive_only_tag_during_fit",
-        "check_readonly_memmap_input",
-    ]
-}
+EXPECTED_FAILED_CHECKS = expected_failures(_OTHER_SHAPE, FIT_CHECKS)
 
 
 @parametrize_with_checks(

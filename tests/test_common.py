@@ -22,6 +22,7 @@ import skgraphemb
 from skgraphemb import GraphSAGEEmbedder, Node2VecEmbedder, SVDEmbedder, UnknownNodeError, as_graph
 from skgraphemb._optional import is_available
 from skgraphemb.base import BaseGraphEmbedder
+from tests._estimator_checks import expected_failures
 
 _GRAPH = as_graph(nx.karate_club_graph())
 
@@ -50,38 +51,7 @@ _FLOAT_X = (
     "the check fits on one column of random floats, which are not node ids of the "
     "graph, so fit raises a ValueError naming the unknown ids"
 )
-EXPECTED_FAILED_CHECKS = {
-    **{
-        name: _WIDE_X
-        for name in [
-            "check_dict_unchanged",
-            "check_dont_overwrite_parameters",
-            "check_dtype_object",
-            "check_estimators_dtypes",
-            "check_estimators_fit_returns_self",
-            "check_estimators_nan_inf",
-            "check_estimators_overwrite_params",
-            "check_estimators_pickle",
-            "check_f_contiguous_array_estimator",
-            "check_fit2d_1sample",
-            "check_fit2d_predict1d",
-            "check_fit_check_is_fitted",
-            "check_fit_idempotent",
-            "check_fit_score_takes_y",
-            "check_methods_sample_order_invariance",
-            "check_methods_subset_invariance",
-            "check_n_features_in",
-            "check_n_features_in_after_fitting",
-            "check_pipeline_consistency",
-            "check_positive_only_tag_during_fit",
-            "check_readonly_memmap_input",
-            "check_transformer_data_not_an_array",
-            "check_transformer_general",
-            "check_transformer_preserve_dtypes",
-        ]
-    },
-    "check_fit2d_1feature": _FLOAT_X,
-}
+EXPECTED_FAILED_CHECKS = expected_failures(_WIDE_X, check_fit2d_1feature=_FLOAT_X)
 
 
 def _instances():

@@ -159,6 +159,26 @@ def test_fit_leaves_the_garbage_collector_as_it_was(nations):
         gc.unfreeze()
 
 
+def test_fit_hides_pykeens_own_shuffle_deprecation(tiny_kg):
+    """PyKEEN's training loop passes shuffle=True and deprecates it itself; fit is quiet."""
+    from pykeen.models import TransE
+    from pykeen.training import SLCWATrainingLoop
+    from pykeen.triples import TriplesFactory
+
+    train, _ = tiny_kg
+    with warnings.catch_warnings(record=True) as raw:
+        warnings.simplefilter("always")
+        tf = TriplesFactory.from_labeled_triples(train.astype(str))
+        model = TransE(triples_factory=tf, embedding_dim=4, random_seed=0)
+        SLCWATrainingLoop(model=model, triples_factory=tf).train(tf, num_epochs=1, use_tqdm=False)
+    if not any("always shuffled" in str(w.message) for w in raw):
+        pytest.skip("this PyKEEN no longer emits the shuffle deprecation")
+    with warnings.catch_warnings(record=True) as ours:
+        warnings.simplefilter("always")
+        KGEmbedder("TransE", embedding_dim=4, num_epochs=1, random_state=0, device="cpu").fit(train)
+    assert not [w for w in ours if "always shuffled" in str(w.message)]
+
+
 def test_integer_seed_reproducible_and_seeds_differ(nations):
     a = KGEmbedder("TransE", **FAST).fit(nations.train).entity_embeddings_
     b = KGEmbedder("TransE", **FAST).fit(nations.train).entity_embeddings_

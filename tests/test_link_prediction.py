@@ -7,15 +7,18 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skgraphemb import (
     LinkPredictionScorer,
     Node2VecEmbedder,
+    SVDEmbedder,
     UnknownNodeError,
     as_graph,
     evaluate_link_prediction,
     split_edges,
 )
+from tests._estimator_checks import expected_failures
 
 
 def reference_evaluate_link_prediction(embeddings, test_edges, negative_edges):
@@ -247,3 +250,35 @@ def test_scorer_errors(caveman):
         LinkPredictionScorer(Node2VecEmbedder()).fit(split.test_pairs)
     with pytest.raises(ValueError, match="operator"):
         LinkPredictionScorer(_n2v(split.train_graph), operator="max").fit(split.test_pairs)
+
+
+# -- scikit-learn's estimator checks ------------------------------------------------
+_NOT_PAIRS = (
+    "the check fits on generated float matrices: X must be (m, 2) node-id pairs of the "
+    "embedder's graph, so fit raises a ValueError about the shape or an UnknownNodeError "
+    "naming the floats that are not node ids"
+)
+LP_EXPECTED_FAILED_CHECKS = expected_failures(
+    _NOT_PAIRS,
+    check_complex_data="node ids may be any hashable, complex numbers included: complex "
+    "pairs are looked up in the graph and rejected as unknown ids, not as complex data",
+    check_estimators_empty_data_messages="an (n, 0) X is rejected for its shape, "
+    "'X must have shape (m, 2)', not with the wording the check looks for",
+)
+
+
+@parametrize_with_checks(
+    [LinkPredictionScorer(SVDEmbedder(graph=as_graph(nx.karate_club_graph()), n_components=4, random_state=0))],
+    expected_failed_checks=lambda est: LP_EXPECTED_FAILED_CHECKS,
+    xfail_strict=True,
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def test_sparse_pairs_are_rejected_with_their_own_message():
+    import scipy.sparse as sp
+
+    lp = LinkPredictionScorer(SVDEmbedder(graph=as_graph(nx.karate_club_graph()), n_components=4))
+    with pytest.raises(TypeError, match="sparse input is not supported"):
+        lp.fit(sp.csr_array(np.array([[0, 1], [2, 3]])))

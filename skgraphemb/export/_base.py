@@ -325,15 +325,17 @@ class BaseExporter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             if isinstance(keys, (str, bytes)):
                 raise TypeError("keys must be a sequence of node ids, one per row of X, not a string")
             ids = keys
+        # The vectors first: a sparse, complex, empty or non-finite X gets its
+        # own message, not the one about missing ids.
+        Z = validate_data(
+            self, data, reset=True, dtype=[np.float64, np.float32, np.float16], ensure_min_samples=1
+        )
         if ids is None:
             raise ValueError(
                 f"{type(self).__name__} needs node ids for the rows of X: X is a plain array. "
                 "Pass keys=[...] (one id per row), a DataFrame indexed by node id "
                 "(set_output(transform='pandas') on the embedder), or the fitted embedder."
             )
-        Z = validate_data(
-            self, data, reset=True, dtype=[np.float64, np.float32, np.float16], ensure_min_samples=1
-        )
         ids = ids.to_numpy() if hasattr(ids, "to_numpy") else ids  # pandas Index
         if not isinstance(ids, np.ndarray):
             ids = list(ids)
