@@ -54,6 +54,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _machine import describe_machine  # sibling module (benchmarks/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -248,7 +249,7 @@ def main(argv=None):
     print(
         f"{data.name}: {graph.n_nodes} nodes, {graph.n_edges} edges; update: {args.node_share:.0%} nodes, "
         f"{args.edge_share:.0%} edges; {SETTINGS}, p={args.p:g}, q={args.q:g}, threads={args.threads}, "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
+        f"{describe_machine()}",
         flush=True,
     )
     runs = []

@@ -52,6 +52,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _machine import describe_machine  # sibling module (benchmarks/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "blogcatalog"
@@ -406,7 +407,7 @@ def main(argv=None):
         f"{args.data.name}: {len(nodes)} nodes, {n_edges} edges, "
         f"{'no' if Y is None else Y.shape[1]} labels; "
         f"{settings}, threads={args.threads}, repeats={args.repeats}; work dir {workdir}; "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+        f"{describe_machine()}"
     )
     has_venv = args.pecanpy_python.exists()
     if not has_venv:

@@ -47,6 +47,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _machine import describe_machine  # sibling module (benchmarks/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -185,8 +186,7 @@ def main(argv=None):
     graph, rows, labels, title = load_graph(args)
     print(
         f"{title}: {graph.n_nodes} nodes, {graph.n_edges} edges; {SETTINGS}, p={args.p:g}, q={args.q:g}, "
-        f"threads={args.threads}, repeats={args.repeats}; {os.cpu_count()} CPUs, "
-        f"load average {os.getloadavg()[0]:.1f}",
+        f"threads={args.threads}, repeats={args.repeats}; {describe_machine()}",
         flush=True,
     )
 

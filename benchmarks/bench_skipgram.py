@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _machine import describe_machine  # sibling module (benchmarks/ is on sys.path)
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "blogcatalog"
 TRAINERS = ("numba", "gensim-file", "gensim-iterable", "numba-fileschedule")
@@ -112,7 +113,7 @@ def main(argv=None) -> int:
     print(
         f"d={args.dimensions} window={args.window} negative={args.negative} epochs={args.epochs} "
         f"threads={args.threads} repeats={args.repeats}; numba {numba.__version__}, "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start"
+        f"{describe_machine()} at start"
     )
     # Compile (or load from numba's cache) outside the timings.
     train_skipgram(walks[:50], graph.n_nodes, dimensions=args.dimensions, n_jobs=1)
