@@ -12,15 +12,18 @@ import os
 import platform
 
 
-def _cpu_model() -> str:
+def _cpuinfo() -> dict[str, str]:
+    """The first value of each field of ``/proc/cpuinfo`` (empty off Linux)."""
+    fields: dict[str, str] = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                key, sep, value = line.partition(":")
+                if sep:
+                    fields.setdefault(key.strip(), value.strip())
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    return fields
 
 
 def _llvm_target() -> str | None:
@@ -31,21 +34,18 @@ def _llvm_target() -> str | None:
     return llvm.get_host_cpu_name()
 
 
-def _simd_flags() -> list[str]:
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
-    except OSError:
-        return []
-    return [name for name in ("avx512f", "avx2", "fma") if name in flags]
-
-
 def describe_machine() -> str:
     """``'2 CPUs, AMD EPYC (LLVM target znver1; avx2 fma), load average 1.2'``."""
+    info = _cpuinfo()
+    flags = info.get("flags", "").split()
     target = _llvm_target()
-    parts = [f"LLVM target {target}" if target else "", " ".join(_simd_flags())]
+    parts = [
+        f"LLVM target {target}" if target else "",
+        " ".join(name for name in ("avx512f", "avx2", "fma") if name in flags),
+    ]
     details = "; ".join(part for part in parts if part)
-    model = _cpu_model() + (f" ({details})" if details else "")
+    model = info.get("model name") or platform.processor() or platform.machine()
+    model += f" ({details})" if details else ""
     return f"{os.cpu_count()} CPUs, {model}, load average {os.getloadavg()[0]:.1f}"
 
 
