@@ -103,6 +103,8 @@ class Graph:
         "features",
         "_index",
         "_fingerprint",
+        "_store",
+        "__weakref__",  # saved graphs are shared through a weak cache (graph._store)
     )
 
     def __init__(
@@ -132,6 +134,7 @@ class Graph:
         )
         set_(self, "_index", None)
         set_(self, "_fingerprint", None)
+        set_(self, "_store", None)  # (path, fingerprint) of the file it is mapped from
         if self.indptr.shape != (len(self.nodes) + 1,) or self.indptr[-1] != len(self.indices):
             raise ValueError("inconsistent CSR arrays: indptr must have n_nodes + 1 entries")
         if self.weights is not None and self.weights.shape != self.indices.shape:
@@ -154,6 +157,15 @@ class Graph:
     def __deepcopy__(self, memo: dict) -> Graph:
         return self
 
+    def __reduce__(self):
+        if self._store is not None:
+            # Memory-mapped from a saved file: pickle a reference to it, so
+            # that sending an estimator to a worker does not copy the graph.
+            from skgraphemb.graph._store import open_shared
+
+            return (open_shared, self._store)
+        return (_unpickle_graph, (self.__getstate__(),))
+
     def __getstate__(self) -> dict:
         return {
             "indptr": self.indptr,
@@ -162,6 +174,9 @@ class Graph:
             "nodes": self.nodes,
             "directed": self.directed,
             "features": self.features,
+            # Carried along so that a worker receiving the graph does not
+            # hash it again (for memory= cache keys).
+            "fingerprint": self._fingerprint,
         }
 
     def __setstate__(self, state: dict) -> None:
@@ -174,6 +189,7 @@ class Graph:
             directed=state["directed"],
             features=state.get("features"),
         )
+        object.__setattr__(self, "_fingerprint", state.get("fingerprint"))
 
     # -- sizes -------------------------------------------------------------
     @property
@@ -266,6 +282,40 @@ class Graph:
             G.add_weighted_edges_from(zip(src, dst, self.weights.tolist()))
         return G
 
+    # -- storage -----------------------------------------------------------
+    def save(self, path) -> None:
+        """Write the graph to one file that :func:`~skgraphemb.load_graph` opens in seconds.
+
+        The CSR arrays, node ids (integers or strings), weights, features
+        and the fingerprint are stored as raw arrays with checksums, so a
+        graph parsed once from a large edge list is then opened without
+        parsing, memory-mapped.  The file is written under a temporary name
+        in the same folder and renamed at the end: an interrupted save
+        leaves any previous file at ``path`` intact.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write (any name; ``.skgraph`` is the convention).
+
+        Raises
+        ------
+        TypeError
+            For node ids other than integers and strings.
+
+        See Also
+        --------
+        skgraphemb.load_graph : Open the file again.
+        """
+        from skgraphemb.graph._store import save_graph
+
+        save_graph(self, path)
+
+    @property
+    def path(self) -> str | None:
+        """The file this graph is memory-mapped from (:func:`~skgraphemb.load_graph`), or None."""
+        return None if self._store is None else self._store[0]
+
     def with_features(self, features: NDArray | None) -> Graph:
         """A new graph with the same edges and the given node features."""
         return Graph(
@@ -332,9 +382,11 @@ class Graph:
 class NodeIndex:
     """Maps original node ids to their positions (rows of an embedding).
 
-    Integer ids equal to ``0..n-1`` need no dictionary: positions are the ids
-    themselves, after a bounds check.  Any other ids go through a dict built
-    once.
+    Integer ids equal to ``0..n-1`` need no table: positions are the ids
+    themselves, after a bounds check.  Other integer ids are looked up by
+    binary search in a sorted copy (16 bytes per node, vectorised: no Python
+    object per id, which matters at millions of nodes).  Any other ids go
+    through a dict built once.
 
     Parameters
     ----------
@@ -345,8 +397,13 @@ class NodeIndex:
     def __init__(self, nodes: NDArray) -> None:
         self.nodes = nodes
         n = len(nodes)
-        if nodes.dtype.kind in "iu" and (n == 0 or (nodes[0] == 0 and np.array_equal(nodes, np.arange(n)))):
-            self._map: dict | None = None
+        self._map: dict | None = None
+        self._sorted: NDArray | None = None  # sorted integer ids ...
+        self._order: NDArray | None = None  # ... and their positions
+        if nodes.dtype.kind in "iu":
+            if not (n == 0 or (nodes[0] == 0 and np.array_equal(nodes, np.arange(n)))):
+                self._order = np.argsort(nodes, kind="stable")
+                self._sorted = nodes[self._order]
         else:
             self._map = {_py(v): i for i, v in enumerate(nodes.tolist())}
 
@@ -359,7 +416,7 @@ class NodeIndex:
                 return node in self._map
             except TypeError:  # unhashable
                 return False
-        return isinstance(node, (int, np.integer)) and not isinstance(node, bool) and 0 <= node < len(self)
+        return self._lookup(node) >= 0
 
     def positions(self, ids: Iterable[Hashable] | NDArray) -> NDArray[np.intp]:
         """Positions of ``ids`` (a 1-d sequence or an ``(n, 1)`` column).
@@ -389,7 +446,10 @@ class NodeIndex:
             arr = np.empty(len(values), dtype=object)
             arr[:] = values
             if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
-                arr = arr.astype(np.int64)
+                try:
+                    arr = arr.astype(np.int64)
+                except OverflowError:  # an int beyond int64: no such node, looked up one by one
+                    pass
         else:
             arr = np.asarray(ids)
         if arr.ndim == 2 and arr.shape[1] == 1:
@@ -399,9 +459,11 @@ class NodeIndex:
                 f"node ids must be a 1-d sequence or a single column; got shape {arr.shape}"
             )
         n = len(self)
-        if self._map is None and arr.dtype.kind in "iu":
+        if self._map is None and self._sorted is None and arr.dtype.kind in "iu":
             pos = arr.astype(np.intp, copy=False)
             bad = (pos < 0) | (pos >= n)
+        elif self._sorted is not None and arr.dtype.kind in "iu":
+            pos, bad = self._search(arr)
         else:
             pos = np.empty(len(arr), dtype=np.intp)
             bad = np.zeros(len(arr), dtype=bool)
@@ -418,15 +480,41 @@ class NodeIndex:
             )
         return pos
 
+    def _search(self, arr: NDArray) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+        """Positions of integer ids by binary search in the sorted ids; and which are missing."""
+        sorted_ids = self._sorted
+        if arr.dtype.kind == "u" and sorted_ids.dtype.kind == "i":
+            big = arr > np.iinfo(np.int64).max  # cannot be an int64 id
+            arr = np.where(big, 0, arr).astype(np.int64)
+        else:
+            big = None
+        at = np.searchsorted(sorted_ids, arr)
+        at = np.minimum(at, len(sorted_ids) - 1)
+        bad = sorted_ids[at] != arr
+        if big is not None:
+            bad |= big
+        return self._order[at].astype(np.intp, copy=False), bad
+
     def _lookup(self, v: Any) -> int:
         if self._map is not None:
             try:
                 return self._map.get(v, -1)
             except TypeError:  # unhashable id
                 return -1
-        # Identity map: accept ints and whole floats in range.
+        # Integer ids: accept ints and whole floats.
         if isinstance(v, float) and v.is_integer():
             v = int(v)
-        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < len(self):
-            return v
-        return -1
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+            return -1
+        if self._sorted is None:
+            return int(v) if 0 <= v < len(self) else -1
+        if not -(2**63) <= v < 2**63 or len(self) == 0:
+            return -1
+        pos, bad = self._search(np.array([v], dtype=np.int64))
+        return -1 if bad[0] else int(pos[0])
+
+
+def _unpickle_graph(state: dict) -> Graph:
+    graph = Graph.__new__(Graph)
+    graph.__setstate__(state)
+    return graph

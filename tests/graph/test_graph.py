@@ -253,7 +253,8 @@ def test_node_index_identity_ids_use_no_dict():
 )
 def test_node_index_arbitrary_ids(ids):
     index = NodeIndex(ids)
-    assert index._map is not None and len(index) == 3
+    # not the identity shortcut: a dict (any ids) or a sorted table (integer ids)
+    assert (index._map is not None or index._sorted is not None) and len(index) == 3
     values = ids.tolist()
     assert index.positions(values[::-1]).tolist() == [2, 1, 0]
     column = np.empty((3, 1), dtype=object)
@@ -261,6 +262,24 @@ def test_node_index_arbitrary_ids(ids):
     assert index.positions(column).tolist() == [0, 1, 2]
     assert index.positions(pd.Series(values, dtype=object)).tolist() == [0, 1, 2]
     assert all(v in index for v in values) and 99 not in index and [1] not in index
+
+
+def test_node_index_integer_ids_need_no_dict():
+    """Integer ids other than 0..n-1 are found by binary search: no Python object per id."""
+    rng = np.random.default_rng(0)
+    ids = rng.choice(np.arange(-(10**12), 10**12, 10**6), size=5000, replace=False)
+    index = NodeIndex(ids)
+    assert index._map is None
+    order = rng.permutation(len(ids))
+    np.testing.assert_array_equal(index.positions(ids[order]), order)
+    positive = ids > 0
+    np.testing.assert_array_equal(index.positions(ids[positive].astype(np.uint64)), np.flatnonzero(positive))
+    assert int(ids[7]) in index and float(ids[7]) in index and index._lookup(float(ids[7])) == 7
+    assert (ids.max() + 1) not in index and True not in index and "1" not in index
+    with pytest.raises(UnknownNodeError, match="2 node id"):
+        index.positions([int(ids[0]), 3, 2**64 - 1])
+    unsigned = NodeIndex(np.array([5, 2**63 + 1], dtype=np.uint64))
+    assert unsigned.positions(np.array([2**63 + 1, 5], dtype=np.uint64)).tolist() == [1, 0]
 
 
 def test_node_index_string_lookups_and_errors():
