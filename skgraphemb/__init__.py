@@ -17,6 +17,7 @@ _LAZY = {
     "Graph": "skgraphemb.graph",
     "as_graph": "skgraphemb.graph",
     "read_edgelist": "skgraphemb.graph",
+    "load_graph": "skgraphemb.graph",
     "read_labels": "skgraphemb.graph",
     "random_walks": "skgraphemb.walks",
     "iter_walk_chunks": "skgraphemb.walks",
@@ -35,6 +36,7 @@ _LAZY = {
     "UnknownNodeError": "skgraphemb.exceptions",
     "GraphFormatError": "skgraphemb.exceptions",
     "DeviceUnavailableError": "skgraphemb.exceptions",
+    "InsufficientMemoryError": "skgraphemb.exceptions",
     "RedisExporter": "skgraphemb.export.redis",
     "RedisEmbeddingStore": "skgraphemb.export.redis",
     "FileExporter": "skgraphemb.export.files",
@@ -63,6 +65,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from skgraphemb.exceptions import (
         DeviceUnavailableError,
         GraphFormatError,
+        InsufficientMemoryError,
         RedisConnectionError,
         RedisStoreError,
         UnknownLabelError,
@@ -70,7 +73,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from skgraphemb.export.files import FileEmbeddingStore, FileExporter, read_embedding
     from skgraphemb.export.redis import RedisEmbeddingStore, RedisExporter
-    from skgraphemb.graph import Graph, as_graph, read_edgelist, read_labels
+    from skgraphemb.graph import Graph, as_graph, load_graph, read_edgelist, read_labels
     from skgraphemb.graphsage import GraphSAGEEmbedder
     from skgraphemb.kg import KGEmbedder
     from skgraphemb.link_prediction import (

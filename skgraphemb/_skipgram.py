@@ -43,7 +43,7 @@ from tqdm.auto import tqdm
 
 from skgraphemb._optional import import_optional
 from skgraphemb.utils._device import DEVICE_CONSTRAINT, resolve_device
-from skgraphemb.utils._threads import numba_threads, resolve_numba_threads, torch_threads
+from skgraphemb.utils._threads import numba_threads, parallel_launch, resolve_numba_threads, torch_threads
 from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions, effective_n_jobs, validate_params
 
 __all__ = ["train_gensim", "train_skipgram", "train_skipgram_torch"]
@@ -156,14 +156,41 @@ class _WalkChunks:
         return np.ascontiguousarray(chunk, dtype=np.int32)
 
     def __iter__(self) -> Iterator[NDArray[np.int32]]:
+        """Blocks of ``_CHUNK_TOKENS // walk_length`` rows (the last may be shorter).
+
+        Blocks do not depend on how the source splits its walks: rows left
+        over at the end of one source chunk are joined with the head of the
+        next one (of the same walk length), so a trainer whose result depends
+        on its blocks (the torch trainer) gives the same vectors for a walk
+        matrix and for any stream of its rows.
+        """
         if self._array is not None:
             chunks: Iterable = (self._array,)
         else:
             chunks = (self._check(c) for c in self._source())
+        pending: list = []  # rows carried over from earlier source chunks, not a block yet
+        held = 0  # rows in pending
         for chunk in chunks:
             rows = max(1, _CHUNK_TOKENS // max(1, chunk.shape[1]))
-            for start in range(0, chunk.shape[0], rows):
+            if pending and pending[0].shape[1] != chunk.shape[1]:
+                yield np.concatenate(pending)  # walks of another length: a block of their own
+                pending, held = [], 0
+            if pending:
+                head = chunk[: rows - held]
+                pending.append(head.copy())  # copies: do not keep whole chunks alive
+                held += head.shape[0]
+                chunk = chunk[head.shape[0] :]
+                if held < rows:
+                    continue
+                yield np.concatenate(pending)
+                pending, held = [], 0
+            full = chunk.shape[0] - chunk.shape[0] % rows
+            for start in range(0, full, rows):
                 yield chunk[start : start + rows]
+            if full < chunk.shape[0]:
+                pending, held = [chunk[full:].copy()], chunk.shape[0] - full
+        if pending:
+            yield np.concatenate(pending)
 
 
 def _substream_seed(seed: int, stream: int) -> int:
@@ -415,6 +442,7 @@ def train_skipgram(
     train_seed = _substream_seed(seed, _TRAIN_STREAM)
     n_threads = resolve_numba_threads(n_jobs)
     kernel = kernels.train_walks_parallel if n_threads > 1 else kernels.train_walks_serial
+    launch = parallel_launch if n_threads > 1 else contextlib.nullcontext
     t1 = time.perf_counter()
     logger.info(
         "train_skipgram: %d walks, %d tokens, %d distinct nodes counted in %.2fs",
@@ -441,10 +469,11 @@ def train_skipgram(
                 before -= before % _ALPHA_STEP_TOKENS
                 progress_share = (epoch + before / total) / epochs
                 alphas = alpha - (alpha - min_alpha) * progress_share
-                trained += kernel(
-                    chunk, walk_index, alphas, vectors, output, keep, neg_threshold,
-                    neg_alias, sigmoid, window, negative, train_seed,
-                )
+                with launch():
+                    trained += kernel(
+                        chunk, walk_index, alphas, vectors, output, keep, neg_threshold,
+                        neg_alias, sigmoid, window, negative, train_seed,
+                    )
                 chunk_tokens = int(lengths.sum())
                 seen += chunk_tokens
                 walk_index += chunk.shape[0]

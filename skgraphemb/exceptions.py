@@ -13,6 +13,7 @@ from typing import Any
 __all__ = [
     "DeviceUnavailableError",
     "GraphFormatError",
+    "InsufficientMemoryError",
     "RedisConnectionError",
     "RedisStoreError",
     "UnknownLabelError",
@@ -36,6 +37,24 @@ class UnknownNodeError(ValueError):
 
 class GraphFormatError(ValueError):
     """A graph input could not be read: wrong shape, bad weights, empty..."""
+
+
+class InsufficientMemoryError(MemoryError):
+    """A fit was refused before any work because it would not fit in memory.
+
+    Raised by :class:`~skgraphemb.Node2VecEmbedder` when its estimate of
+    the memory it will allocate exceeds what the machine has available (or
+    its ``max_memory``).  The message gives the sizes and what to change.
+
+    Attributes
+    ----------
+    required : int
+        Bytes the fit would have allocated.
+    """
+
+    def __init__(self, message: str, required: int = 0) -> None:
+        super().__init__(message)
+        self.required = int(required)
 
 
 class DeviceUnavailableError(RuntimeError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 import warnings
 
@@ -18,6 +19,10 @@ from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions, _
 logger = logging.getLogger(__name__)
 
 __all__ = ["Node2VecEmbedder"]
+
+# Bytes per walk step of the chunk buffers: the int32 chunk being trained on
+# and the next one the generator writes while the previous is still held.
+_CHUNK_BYTES_PER_STEP = 8
 
 
 class Node2VecEmbedder(BaseGraphEmbedder):
@@ -117,13 +122,40 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         ``k`` hops of them; ``"all"``, every node.
 
         .. versionadded:: 0.1
+    walk_chunk_size : int or None, default=None
+        Walks per chunk.  Walks are never held all at once: they are
+        generated chunk by chunk and fed to the trainer as they come, once
+        to count tokens and again for every epoch (the same walks each
+        time), so memory does not grow with ``num_walks * walk_length``.
+        ``None`` chooses the chunk from the memory budget (at most about
+        16 MB of walks, 64 MB for the torch walk engine).  The numba
+        engine's walks, hence the embedding, do not depend on it; the torch
+        engine's walks do (keep it fixed to reproduce a torch run).
+
+        .. versionadded:: 0.1
+    max_memory : "auto", int, str or None, default="auto"
+        Before any work, ``fit`` estimates the memory it will allocate
+        (vectors, trainer tables, walk buffers, the graph if memory-mapped;
+        see :meth:`estimate_memory`), logs it (and prints it when
+        ``verbose``), and refuses with an
+        :class:`~skgraphemb.InsufficientMemoryError` a fit that would not
+        fit: ``"auto"`` compares the estimate with the memory available
+        now; a size (bytes, or a string such as ``"16GB"``) caps the
+        estimated peak resident memory of the whole process; ``None``
+        skips the check.
+
+        .. versionadded:: 0.1
     memory : str, joblib.Memory or None, default=None
         Cache for embeddings: with an integer ``random_state``, the embedding
         of a (graph, parameters) pair is computed once and reused, e.g.
-        across the folds of a grid search.  Warm-started fits neither read
-        nor write it (their result depends on the previous fit).
+        across the folds of a grid search.  Concurrent fits of the same
+        pair (threads, processes or Dask workers sharing the cache folder)
+        compute it once: the others wait for it (see :ref:`scale`).
+        Warm-started fits neither read nor write it (their result depends
+        on the previous fit).
     verbose : int, default=0
-        Show progress bars for walks and training when > 0.
+        Show progress bars for walks and training, and the memory
+        estimate, when > 0.
 
     Attributes
     ----------
@@ -141,9 +173,12 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         Where the torch stages ran (``"cpu"`` or ``"cuda:N"``; ``"cpu"``
         when no stage used torch).
     walk_time_ : float
-        Seconds spent generating walks.
+        Seconds spent generating walks (all passes over the streamed walks).
     train_time_ : float
-        Seconds spent training skip-gram.
+        Seconds spent training skip-gram (the rest of the fit's work).
+    memory_estimate_ : MemoryEstimate
+        The estimate made before the fit (``.total``, ``.peak``,
+        ``.parts`` in bytes).
     fit_time_ : float
         Seconds spent in ``fit`` (0-ish when the embedding came from ``memory``).
     n_walks_ : int
@@ -232,6 +267,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         "device": DEVICE_CONSTRAINT,
         "warm_start": ["boolean"],
         "warm_start_walks": [StrOptions({"changed", "all"}), Interval(Integral, 0, None, closed="left")],
+        "walk_chunk_size": [Interval(Integral, 1, None, closed="left"), None],
+        "max_memory": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"), str, None],
     }
 
     def __init__(
@@ -257,6 +294,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         device="cpu",
         warm_start=False,
         warm_start_walks="changed",
+        walk_chunk_size=None,
+        max_memory="auto",
         memory=None,
         verbose=0,
     ):
@@ -280,6 +319,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         self.device = device
         self.warm_start = warm_start
         self.warm_start_walks = warm_start_walks
+        self.walk_chunk_size = walk_chunk_size
+        self.max_memory = max_memory
         self.memory = memory
         self.verbose = verbose
 
@@ -340,7 +381,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         device = torch_device if "torch" in (backend, trainer) else "cpu"
         return backend, trainer, device
 
-    def _walks(self, graph: Graph, seed: int, backend: str, device: str, start_nodes=None) -> np.ndarray:
+    def _walks(self, graph: Graph, seed: int, backend: str, device: str, start_nodes=None, chunk_size=None):
+        """The walks: a re-iterable stream of chunks (PecanPy: one matrix)."""
         kwargs = dict(
             walk_length=self.walk_length,
             num_walks=self.num_walks,
@@ -358,11 +400,12 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             from skgraphemb._pecanpy import pecanpy_walks
 
             return pecanpy_walks(graph, **kwargs)
-        from skgraphemb.walks import random_walks
+        from skgraphemb.walks import _walk_stream
 
-        return random_walks(
-            graph, verbose=self.verbose, start_nodes=start_nodes, backend=backend,
-            device=device if backend == "torch" else "cpu", **kwargs,
+        return _walk_stream(
+            graph, chunk_size=chunk_size, verbose=self.verbose, start_nodes=start_nodes,
+            backend=backend, device=device if backend == "torch" else "cpu",
+            caller=type(self).__name__, **kwargs,
         )  # fmt: skip
 
     def _train(self, walks, n_nodes: int, seed: int, trainer: str, device: str, init=None, init_output=None):
@@ -392,9 +435,143 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             vectors, output = _skipgram.train_skipgram(walks, n_nodes, **kwargs)
         return vectors, output
 
+    # -- memory ------------------------------------------------------------------
+    def estimate_memory(self, X=None):
+        """The memory a ``fit`` on this graph would allocate, before doing it.
+
+        Adds up, from the graph's size and the parameters alone: the input
+        and output vectors (``2 * n_nodes * dimensions * 4`` bytes; twice
+        that with ``trainer="gensim"``, which keeps its own copies, or on a
+        warm start), the trainer's tables (token counts, subsampling
+        thresholds, the negative-sampling alias table and their temporaries,
+        about 52 bytes per node), the walk engine's tables (alias tables of
+        a weighted graph, 12 bytes per stored edge; the torch engine's
+        device copy of the graph, 16-24 bytes per stored edge), one walk
+        chunk and its trainer blocks, the fitted ``nodes_`` and, for a
+        memory-mapped graph (:func:`~skgraphemb.load_graph`), the graph
+        pages that the walks will read.  :meth:`fit` makes this estimate
+        first and refuses a fit that would not fit (``max_memory``).
+
+        Parameters
+        ----------
+        X : graph-like, default=None
+            The graph, as for :meth:`fit`; ``None`` uses the ``graph``
+            parameter.
+
+        Returns
+        -------
+        estimate : MemoryEstimate
+            ``estimate.total`` (bytes allocated by the fit),
+            ``estimate.peak`` (estimated peak resident memory of the
+            process: what it holds now plus the fit's allocations),
+            ``estimate.parts`` (bytes per part) and
+            ``estimate.describe()``.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> from skgraphemb import Node2VecEmbedder
+        >>> est = Node2VecEmbedder(dimensions=64).estimate_memory(nx.path_graph(1000))
+        >>> est.parts["vectors"]  # 2 x 1000 nodes x 64 dimensions x 4 bytes
+        512000
+        """
+        if X is None and self.graph is None:
+            raise ValueError("estimate_memory needs a graph: pass it as X or set `graph=`")
+        graph = self._read_graph(X if X is not None else self.graph)
+        backend, trainer, _ = self._engines()
+        return self._memory_estimate(graph, backend, trainer, self._chunk_rows(backend, None)[0])
+
+    def _chunk_rows(self, backend: str, headroom: int | None) -> tuple[int, int]:
+        """Walks per chunk and the bytes one chunk's buffers take.
+
+        The default chunk is the walk engine's (about 16 MB of walks for
+        numba, 64 MB for torch), shrunk for numba when that would exceed a
+        sixteenth of the memory left for buffers (``headroom``).
+        """
+        from skgraphemb.walks import _default_chunk_size
+
+        L = int(self.walk_length)
+        if self.walk_chunk_size is not None:
+            rows = int(self.walk_chunk_size)
+        else:
+            rows = _default_chunk_size(L, backend)
+            if backend != "torch" and headroom is not None:
+                rows = max(1, min(rows, headroom // 16 // (_CHUNK_BYTES_PER_STEP * L)))
+        return rows, rows * L * _CHUNK_BYTES_PER_STEP
+
+    def _memory_estimate(self, graph: Graph, backend: str, trainer: str, chunk_rows: int):
+        from skgraphemb._skipgram import _CHUNK_TOKENS
+        from skgraphemb.utils._memory import MemoryEstimate, format_bytes, mapped_nbytes, process_rss
+
+        n, m, d, L = graph.n_nodes, graph.nnz, int(self.dimensions), int(self.walk_length)
+        warm = self.warm_start and hasattr(self, "embedding_")
+        copies = 4 if trainer == "gensim" or warm else 2
+        parts = {"vectors": copies * n * d * 4}
+        # counts, keep thresholds, negative alias table (28 B/node) and the
+        # float64 temporaries of building them (24 B/node).
+        parts["trainer tables"] = 52 * n
+        if trainer == "gensim":
+            # gensim's vocabulary: a str token, a dict entry and count/sample
+            # slots per node (measured ~ 300 B/node with gensim 4.3).
+            parts["trainer tables"] += 300 * n
+        walk_tables = 12 * n  # start permutation of a round (int64 arange, then int32)
+        weighted = graph.weights is not None and graph.weights.size and not np.all(graph.weights == graph.weights[0])
+        if weighted and backend != "pecanpy":
+            walk_tables += 16 * m + 8 * n  # alias_prob, alias_node, their work list; strength
+        if backend == "torch":
+            walk_tables += 24 * m + 16 * n  # device copies: indices and edge keys (int64), degrees
+        elif backend == "pecanpy":
+            walk_tables += 4 * n * int(self.num_walks) * L  # PecanPy returns every walk at once
+        parts["walk tables"] = walk_tables
+        total_walks = int(self.num_walks) * n  # at most: a warm start may walk from fewer
+        chunk_rows = min(chunk_rows, total_walks)
+        block = min(max(1, _CHUNK_TOKENS // L), total_walks) * L
+        steps = chunk_rows * L
+        chunk = steps * _CHUNK_BYTES_PER_STEP + 5 * 8 * (chunk_rows + block)
+        if backend == "torch":
+            chunk += steps * 8 * 4  # the walker's int64 state per step of a chunk
+        if trainer == "torch":
+            chunk += block * (8 * 6 + 4 * d * 4)  # a block on the device, window groups
+        parts["walk buffers"] = chunk
+        parts["nodes_"] = graph.nodes.nbytes
+        if warm:
+            parts["warm start"] = 32 * m + 16 * n  # neighbourhood hashes of the new graph
+        mapped = mapped_nbytes(graph.indptr, graph.indices, graph.weights, graph.nodes)
+        hints = [f"lower dimensions (each dimension costs {format_bytes(copies * n * 4)} here)"]
+        if trainer == "gensim":
+            hints.append("use trainer='numba', which keeps one copy of the vectors")
+        if chunk > 64 * 2**20:
+            hints.append(f"lower walk_chunk_size (a chunk takes {format_bytes(chunk)})")
+        if backend == "pecanpy":
+            hints.append("use backend='numba', which streams walks instead of holding them all")
+        hints.append("free memory or use a machine with more")
+        return MemoryEstimate(
+            owner=type(self).__name__, parts=parts, mapped=mapped,
+            baseline=process_rss() or 0, hints=hints,
+        )  # fmt: skip
+
+    def _plan_memory(self, graph: Graph, backend: str, trainer: str):
+        """The estimate for this fit, checked against ``max_memory``; the chunk size."""
+        from skgraphemb.utils._memory import available_memory
+
+        headroom = None
+        if self.walk_chunk_size is None and backend != "torch":
+            avail = available_memory()
+            if avail is not None:
+                base = self._memory_estimate(graph, backend, trainer, 1)
+                headroom = max(0, avail - base.total)
+        rows, _ = self._chunk_rows(backend, headroom)
+        estimate = self._memory_estimate(graph, backend, trainer, rows)
+        logger.info("%s", estimate.describe())
+        if self.verbose:
+            print(f"[{type(self).__name__}] {estimate.describe()}", file=sys.stderr, flush=True)
+        estimate.check(self.max_memory)
+        return estimate, rows
+
     def _embed(self, graph: Graph, seed: int, previous: dict | None = None) -> tuple[np.ndarray, dict]:
         """Walks + skip-gram; with ``previous`` (a warm start), continue from it."""
         backend, trainer, device = self._engines()
+        estimate, chunk_rows = self._plan_memory(graph, backend, trainer)
         init = init_output = start_nodes = updated = None
         if previous is not None:
             init, init_output, updated = _warm_start_plan(previous, graph, self.warm_start_walks, self.dimensions, seed)
@@ -404,24 +581,31 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         if start_nodes is not None and len(start_nodes) == 0:
             walks = np.empty((0, self.walk_length), dtype=np.int32)
         else:
-            walks = self._walks(graph, seed, backend, device, start_nodes)
-        t1 = time.perf_counter()
-        logger.info("walks: %d x %d in %.2fs (%s on %s)", *walks.shape, t1 - t0, backend, device)
-        if walks.shape[0]:
+            walks = self._walks(graph, seed, backend, device, start_nodes, chunk_rows)
+        t1 = time.perf_counter()  # a stream's set-up (alias tables); PecanPy: all its walks
+        n_walks = walks.shape[0] if isinstance(walks, np.ndarray) else walks.n_walks
+        if n_walks:
             emb, output = self._train(walks, graph.n_nodes, seed, trainer, device, init, init_output)
         else:
             logger.info("warm start: no node changed, the vectors are carried over")
             emb, output = init, init_output
         t2 = time.perf_counter()
-        logger.info("skip-gram (%s on %s): %.2fs", trainer, device, t2 - t1)
+        # Streamed walks are generated during training (once per pass):
+        # their time is what the stream measured; the rest is training.
+        walk_time = (t1 - t0) + getattr(walks, "walk_time", 0.0)
+        logger.info(
+            "%d walks of length %d (%s on %s, %.2fs) and skip-gram (%s on %s): %.2fs in all",
+            n_walks, self.walk_length, backend, device, walk_time, trainer, device, t2 - t0,
+        )  # fmt: skip
         keep_state = self.warm_start or previous is not None or getattr(self, "_continue_training", False)
         info = {
             "backend_": backend,
             "trainer_": trainer,
             "device_": device,
-            "walk_time_": t1 - t0,
-            "train_time_": t2 - t1,
-            "n_walks_": int(walks.shape[0]),
+            "walk_time_": walk_time,
+            "train_time_": max(0.0, t2 - t0 - walk_time),
+            "n_walks_": int(n_walks),
+            "memory_estimate_": estimate,
             "warm_started_": previous is not None,
             "updated_nodes_": None if updated is None else graph.nodes[updated],
             # Only what the next warm start needs, and only when it may come.

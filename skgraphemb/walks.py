@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from skgraphemb._optional import import_optional, is_available
 from skgraphemb.graph import Graph, GraphLike, as_graph
 from skgraphemb.utils._device import DEVICE_CONSTRAINT, resolve_device
-from skgraphemb.utils._threads import numba_threads, resolve_numba_threads, torch_threads
+from skgraphemb.utils._threads import numba_threads, parallel_launch, resolve_numba_threads, torch_threads
 from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions, validate_params
 
 __all__ = ["iter_walk_chunks", "random_walks"]
@@ -215,7 +215,7 @@ def _plan(
         weights = alias_prob = strength = _readonly(np.empty(0, dtype=np.float64))
         alias_node = _readonly(np.empty(0, dtype=np.int32))
     else:
-        with numba_threads(n_threads):
+        with numba_threads(n_threads), parallel_launch():
             tables = kernels.alias_tables(graph.indptr, graph.indices, weights)
         alias_prob, alias_node, strength = map(_readonly, tables)
     p, q = float(p), float(q)
@@ -287,13 +287,19 @@ def _generate(
     chunk_size: int,
     out: NDArray[np.int32] | None,
     verbose: int,
+    stats: dict | None = None,
 ) -> Iterator[NDArray[np.int32]]:
     """Run the kernel chunk by chunk; yield each chunk's walk matrix.
 
     With ``out`` given, chunks are written into (and yielded as views of)
-    ``out``; otherwise each chunk is a fresh array.
+    ``out``; otherwise each chunk is a fresh array.  Every call yields the
+    same walks (the torch walker is re-seeded first).  ``stats``, if given,
+    accumulates the seconds spent generating under ``"seconds"``.
     """
     from skgraphemb._kernels import _walks_numba as kernels
+
+    if plan.walker is not None:
+        plan.walker.reset()
 
     logger.debug(
         "random walks: %d nodes, %d walks of length %d, p=%g, q=%g, %s, "
@@ -336,11 +342,13 @@ def _generate(
                 # keeps n_jobs=1 safe inside forked worker processes.
                 kernels.walk_chunk(*args)
             else:
-                with numba_threads(plan.n_threads):
+                with numba_threads(plan.n_threads), parallel_launch():
                     kernels.walk_chunk_parallel(*args)
             bar.update(last - first)
             busy += time.perf_counter() - t0
             yield dest
+    if stats is not None:
+        stats["seconds"] = stats.get("seconds", 0.0) + busy
     steps = plan.n_walks * (plan.walk_length - 1)
     logger.info(
         "Generated %d walks of length %d in %.3f s (%.1f M steps/s, %s, %d thread(s))",
@@ -352,6 +360,56 @@ def _generate(
 def _default_chunk_size(walk_length: int, backend: str = "numba") -> int:
     steps = _TORCH_CHUNK_STEPS if backend == "torch" else _CHUNK_STEPS
     return max(1, steps // walk_length)
+
+
+class WalkStream:
+    """The walks of one plan as a re-iterable stream of chunks.
+
+    Each ``iter()`` generates the same walks again, chunk by chunk, from the
+    plan built once (alias tables included), so a consumer that reads the
+    walks several times (a trainer: token counts, then each epoch) never
+    holds more than one chunk.  Generation time accumulates in
+    :attr:`walk_time` over all passes; only the first pass shows a progress
+    bar.
+
+    Not public: :class:`~skgraphemb.Node2VecEmbedder` builds one with
+    :func:`_walk_stream`.
+    """
+
+    def __init__(self, plan: _WalkPlan, chunk_size: int, verbose: int = 0) -> None:
+        self.plan = plan
+        self.chunk_size = int(chunk_size)
+        self.verbose = verbose
+        self.passes = 0
+        self._stats: dict = {}
+
+    @property
+    def n_walks(self) -> int:
+        return self.plan.n_walks
+
+    @property
+    def walk_length(self) -> int:
+        return self.plan.walk_length
+
+    @property
+    def walk_time(self) -> float:
+        """Seconds spent generating walks, over all passes so far."""
+        return self._stats.get("seconds", 0.0)
+
+    def __iter__(self) -> Iterator[NDArray[np.int32]]:
+        verbose = self.verbose if self.passes == 0 else 0
+        self.passes += 1
+        return _generate(self.plan, self.chunk_size, None, verbose, self._stats)
+
+
+def _walk_stream(graph: Graph, *, chunk_size: int | None, verbose: int = 0, **kwargs) -> WalkStream:
+    """A :class:`WalkStream` over ``graph``; ``kwargs`` as for :func:`_plan`.
+
+    ``chunk_size=None`` takes the engine's default chunk.
+    """
+    plan = _plan(graph, **kwargs)
+    size = _default_chunk_size(plan.walk_length, plan.backend) if chunk_size is None else int(chunk_size)
+    return WalkStream(plan, size, verbose)
 
 
 # Parameter descriptions shared by the public functions' docstrings.

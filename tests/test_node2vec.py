@@ -373,14 +373,15 @@ def test_warm_start_walks_only_from_changed_nodes(two_communities, monkeypatch):
     emb = Node2VecEmbedder(**WARM, warm_start=True).fit(G)
     assert emb.n_walks_ == 8 * 80 and emb.updated_nodes_ is None and not emb.warm_started_
     starts = []
-    real = walks_module.random_walks
+    real = walks_module._walk_stream
 
     def spy(graph, **kwargs):
-        walks = real(graph, **kwargs)
-        starts.append(set(graph.nodes[walks[:, 0]].tolist()))
-        return walks
+        stream = real(graph, **kwargs)
+        first = np.concatenate([chunk[:, 0] for chunk in stream])  # an extra pass: same walks
+        starts.append(set(graph.nodes[first].tolist()))
+        return stream
 
-    monkeypatch.setattr(walks_module, "random_walks", spy)
+    monkeypatch.setattr(walks_module, "_walk_stream", spy)
     emb.fit(H)
     # Changed = new nodes and the endpoints of new edges, from the edge lists.
     old_edges = {frozenset(e) for e in G.edges}
@@ -534,3 +535,157 @@ def test_warm_start_warnings_and_errors(two_communities):
         est.set_params(dimensions=8).partial_fit(H)
     with pytest.raises(InvalidParameterError, match="'warm_start_walks'"):
         Node2VecEmbedder(warm_start_walks="some").fit(G)
+
+
+# -- streamed walks and the memory estimate -------------------------------------
+
+STREAM = dict(dimensions=16, walk_length=12, num_walks=3, window=4, p=2.0, q=0.5, epochs=2, n_jobs=1, random_state=5)
+
+
+@pytest.fixture(scope="module")
+def weighted_directed():
+    """A weighted directed graph with a dead end: every walk-engine path is exercised."""
+    rng = np.random.default_rng(3)
+    G = nx.gnp_random_graph(150, 0.05, seed=3, directed=True)
+    for u, v in G.edges:
+        G[u][v]["weight"] = float(rng.uniform(0.5, 3.0))
+    G.add_edge(149, 150, weight=1.0)  # 150 has no out-edges
+    return as_graph(G)
+
+
+def _materialised(graph, trainer, seed, **engine):
+    """Today's materialised path: the whole walk matrix, then the trainer."""
+    from skgraphemb import _skipgram
+    from skgraphemb._kernels._random import seed_from_random_state
+    from skgraphemb.walks import random_walks
+
+    seed = seed_from_random_state(seed)
+    walks = random_walks(
+        graph, walk_length=STREAM["walk_length"], num_walks=STREAM["num_walks"], p=STREAM["p"],
+        q=STREAM["q"], random_state=seed, **engine,
+    )  # fmt: skip
+    train = {"numba": _skipgram.train_skipgram, "gensim": _skipgram.train_gensim,
+             "torch": _skipgram.train_skipgram_torch}[trainer]
+    return train(
+        walks, graph.n_nodes, dimensions=16, window=4, negative=5, epochs=2, alpha=0.025,
+        min_alpha=0.0125, sample=1e-3, seed=seed, n_jobs=1,
+    )  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore:The directed graph has")
+@pytest.mark.parametrize("chunk", [None, 1, 37, 10_000])
+@pytest.mark.parametrize("trainer", ["numba", "gensim"])
+def test_streamed_fit_is_bitwise_the_materialised_one(weighted_directed, trainer, chunk):
+    emb = Node2VecEmbedder(**STREAM, trainer=trainer, walk_chunk_size=chunk).fit(weighted_directed)
+    np.testing.assert_array_equal(emb.embedding_, _materialised(weighted_directed, trainer, 5))
+    assert emb.n_walks_ == 3 * 151 and emb.walk_time_ > 0 and emb.train_time_ > 0
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:The directed graph has")
+def test_streamed_torch_fit_is_bitwise_the_materialised_one(weighted_directed, no_cuda):
+    emb = Node2VecEmbedder(**STREAM, backend="torch").fit(weighted_directed)
+    expected = _materialised(weighted_directed, "torch", 5, backend="torch")
+    np.testing.assert_array_equal(emb.embedding_, expected)
+    # The numba walks with the torch trainer: the trainer's blocks do not
+    # depend on how the stream is chunked either.
+    mixed = [Node2VecEmbedder(**STREAM, trainer="torch", walk_chunk_size=c).fit(weighted_directed) for c in (7, 400)]
+    np.testing.assert_array_equal(mixed[0].embedding_, mixed[1].embedding_)
+    np.testing.assert_array_equal(mixed[0].embedding_, _materialised(weighted_directed, "torch", 5))
+
+
+def test_streamed_warm_start_is_bitwise_the_materialised_one(two_communities):
+    from skgraphemb import _skipgram
+    from skgraphemb._kernels._random import seed_from_random_state
+    from skgraphemb.node2vec import _warm_start_plan
+    from skgraphemb.walks import random_walks
+
+    G, H = two_communities
+    emb = Node2VecEmbedder(**WARM, warm_start=True, walk_chunk_size=13).fit(G)
+    previous = emb._previous_state()
+    graph, seed = as_graph(H), seed_from_random_state(WARM["random_state"])
+    init, init_output, updated = _warm_start_plan(previous, graph, "changed", 16, seed)
+    walks = random_walks(graph, walk_length=15, num_walks=8, q=0.5, random_state=seed, start_nodes=graph.nodes[updated])
+    expected = _skipgram.train_skipgram(
+        walks, graph.n_nodes, dimensions=16, window=4, epochs=1, alpha=0.025, min_alpha=0.0125,
+        sample=0.0, seed=seed, n_jobs=1, init=init, init_output=init_output,
+    )  # fmt: skip
+    emb.fit(H)
+    np.testing.assert_array_equal(emb.embedding_, expected)
+
+
+def test_peak_memory_does_not_grow_with_the_number_of_walks():
+    """Walks are streamed: the largest numpy allocation is a chunk, not the walk matrix."""
+    import tracemalloc
+
+    graph = as_graph(nx.barabasi_albert_graph(2000, 3, seed=0))
+    peaks = {}
+    for num_walks in (20, 80):
+        emb = Node2VecEmbedder(dimensions=8, walk_length=40, num_walks=num_walks, window=3, random_state=0,
+                               walk_chunk_size=50, max_memory=None)  # fmt: skip
+        tracemalloc.start()
+        emb.fit(graph)
+        peaks[num_walks] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    matrix = 80 * 2000 * 40 * 4  # the walk matrix of 80 walks per node: 25.6 MB
+    # Four times the walks, the same peak: a chunk and a trainer block (1 MB).
+    assert peaks[80] < 1.2 * peaks[20] < matrix / 4, peaks
+
+
+def test_memory_estimate_parts_and_formula(karate_graph):
+    emb = Node2VecEmbedder(dimensions=32, walk_length=10, num_walks=2, random_state=0)
+    est = emb.estimate_memory(karate_graph)
+    n = karate_graph.n_nodes
+    assert est.parts["vectors"] == 2 * n * 32 * 4
+    assert est.total == sum(est.parts.values()) and est.peak >= est.total
+    assert est.parts["walk buffers"] >= 2 * n * 10 * 4  # a chunk (here all 68 walks), twice
+    assert Node2VecEmbedder(dimensions=32, trainer="gensim").estimate_memory(karate_graph).parts["vectors"] == 4 * n * 32 * 4
+    assert Node2VecEmbedder(graph=karate_graph).estimate_memory().parts["vectors"] == 2 * n * 128 * 4
+    with pytest.raises(ValueError, match="needs a graph"):
+        Node2VecEmbedder().estimate_memory()
+    # Weighted walks need alias tables: 12 bytes per stored edge and more.
+    unweighted = as_graph(nx.karate_club_graph(), weight=None)
+    assert est.parts["walk tables"] - emb.estimate_memory(unweighted).parts["walk tables"] >= 12 * karate_graph.nnz
+
+
+def test_fit_refuses_what_does_not_fit_before_any_work(karate_graph, monkeypatch):
+    import skgraphemb.walks as walks_module
+    from skgraphemb import InsufficientMemoryError
+    from skgraphemb.utils import _memory
+
+    def no_walks(*args, **kwargs):
+        raise AssertionError("walks were generated")
+
+    monkeypatch.setattr(walks_module, "_walk_stream", no_walks)
+    with pytest.raises(InsufficientMemoryError, match=r"needs about .* but max_memory='1kB' allows 1.00 kB") as info:
+        Node2VecEmbedder(dimensions=64, max_memory="1kB").fit(karate_graph)
+    message = str(info.value)
+    assert "vectors 17.41 kB" in message and "lower dimensions (each dimension costs 272 B here)" in message
+    assert isinstance(info.value, MemoryError) and info.value.required > 17_000
+    # "auto": against the memory available now.
+    monkeypatch.setattr(_memory, "available_memory", lambda: 5_000)
+    with pytest.raises(InsufficientMemoryError, match="only 5.00 kB is available on this machine"):
+        Node2VecEmbedder(dimensions=64).fit(karate_graph)
+    with pytest.raises(InsufficientMemoryError, match="use trainer='numba'"):
+        Node2VecEmbedder(dimensions=64, trainer="gensim").fit(karate_graph)
+    # max_memory=None: no check (the walks are reached).
+    with pytest.raises(AssertionError, match="walks were generated"):
+        Node2VecEmbedder(dimensions=64, max_memory=None).fit(karate_graph)
+
+
+def test_memory_estimate_is_logged_and_shown_with_verbose(karate_graph, caplog, capsys):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="skgraphemb.node2vec"):
+        emb = Node2VecEmbedder(**FAST, random_state=0).fit(karate_graph)
+    assert "Node2VecEmbedder needs about" in caplog.text
+    assert emb.memory_estimate_.parts["vectors"] == 2 * 34 * 16 * 4
+    assert "needs about" not in capsys.readouterr().err
+    Node2VecEmbedder(**FAST, random_state=0, verbose=1).fit(karate_graph)
+    assert "[Node2VecEmbedder] Node2VecEmbedder needs about" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad", ["lots", "-3GB", 0, 1.5])
+def test_max_memory_validation(karate_graph, bad):
+    with pytest.raises((ValueError, InvalidParameterError), match="max_memory|memory size"):
+        Node2VecEmbedder(**FAST, max_memory=bad).fit(karate_graph)

@@ -370,6 +370,24 @@ def test_large_chunks_are_split(monkeypatch):
     np.testing.assert_array_equal(small, train_skipgram(walks, 7, dimensions=4, window=2, seed=0))
 
 
+def test_blocks_do_not_depend_on_how_the_source_splits_the_walks(monkeypatch):
+    """Rows left over from one source chunk join the next: a stream of any
+    chunking gives the blocks of the whole matrix (walks of one length)."""
+    import skgraphemb._skipgram as sg
+
+    monkeypatch.setattr(sg, "_CHUNK_TOKENS", 12)  # blocks of 3 walks of 4 nodes
+    walks = (np.arange(44, dtype=np.int32).reshape(11, 4) * 7) % 13
+    expected = [b.tolist() for b in _WalkChunks(walks, 13)]
+    assert [len(b) for b in expected] == [3, 3, 3, 2]
+    for cuts in ([1, 2, 8], [5], [1] * 10, [2, 2, 2, 2, 2], [3, 3, 3], [10]):
+        bounds = np.cumsum([0, *cuts])
+        parts = [walks[a:b] for a, b in zip(bounds, [*bounds[1:], None])]
+        assert [b.tolist() for b in _WalkChunks(parts, 13)] == expected, cuts
+    # Walks of another length start a block of their own.
+    mixed = [walks[:2], walks[2:4, :3], walks[4:]]
+    assert [b.shape for b in _WalkChunks(mixed, 13)] == [(2, 4), (2, 3), (3, 4), (3, 4), (1, 4)]
+
+
 # -- torch trainer ----------------------------------------------------------------
 
 

@@ -34,7 +34,7 @@ def _mix(z):
     return z ^ (z >> _S31)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def item_state(seed, index):
     """Return a fresh generator state for work item ``index`` under ``seed``.
 

@@ -40,7 +40,7 @@ from ._random import item_state, next_below, next_float
 __all__ = ["SampledSubgraph", "layer_sizes", "sample_subgraph"]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _choose(state, deg, k, out):
     """Write ``k`` distinct offsets drawn uniformly from ``0 .. deg - 1`` to ``out``.
 
@@ -73,7 +73,7 @@ def _choose(state, deg, k, out):
             t += 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _sample_kernel(indptr, indices, seeds, fanouts, seed, batch_index, local, node_cap, edge_cap):
     """Numba body of :func:`sample_subgraph`.
 

@@ -56,7 +56,7 @@ _U32_SHIFT = np.uint64(32)
 _U32_MASK = np.uint64(0xFFFFFFFF)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def init_vectors(n_nodes, dimensions, seed):
     """Input-vector initialisation, uniform in ``[-1/d, 1/d)``.
 
@@ -79,7 +79,7 @@ def init_vectors(n_nodes, dimensions, seed):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def count_tokens(walks, counts):
     """Add the occurrences of each node in ``walks`` to ``counts`` (int64).
 
@@ -97,7 +97,7 @@ def count_tokens(walks, counts):
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def walk_lengths(walks):
     """Effective length of each walk (position of its first ``-1``), int64."""
     n, length = walks.shape
@@ -112,7 +112,7 @@ def walk_lengths(walks):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def format_walks(walks):
     """Render walks as ASCII text: one walk per line, tokens separated by spaces.
 
@@ -155,7 +155,7 @@ def format_walks(walks):
     return buf[:pos]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def alias_table(weights):
     """Walker/Vose alias table for drawing indices proportionally to ``weights``.
 
@@ -393,7 +393,7 @@ def _axpy1(Z, z, coef, c, V, rows, k):
         Z[z, t] += a0 * V[v0, t]
 
 
-@numba.njit(fastmath=True, cache=True)
+@numba.njit(fastmath=True, cache=True, nogil=True)
 def _train_walk(walk, syn0, syn1, keep, neg_threshold, neg_alias, sigmoid,
                 window, negative, alpha, state, sentence, contexts, targets,
                 labels, grad, grad_t, out_grad):
@@ -529,7 +529,7 @@ def _train_walk(walk, syn0, syn1, keep, neg_threshold, neg_alias, sigmoid,
     return length
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def sigmoid_table(size):
     """Logistic function sampled at ``size + 1`` points on ``[-MAX_EXP, MAX_EXP]``.
 
@@ -611,7 +611,7 @@ def _renamed(func, name: str):
 
 # Compiled once at module level (umap's pattern) so that repeated fits reuse
 # the on-disk cache; the serial variant is the bitwise-reproducible path.
-train_walks_serial = numba.njit(_train_walks, fastmath=True, cache=True)
+train_walks_serial = numba.njit(_train_walks, fastmath=True, cache=True, nogil=True)
 train_walks_parallel = numba.njit(
-    _renamed(_train_walks, "_train_walks_parallel"), fastmath=True, parallel=True, cache=True
+    _renamed(_train_walks, "_train_walks_parallel"), fastmath=True, parallel=True, cache=True, nogil=True
 )

@@ -27,7 +27,7 @@ STRUCTURAL_FEATURES = (
 )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _neighbour_stats(indptr, indices, logdeg, out):
     """Columns 2..6 of :func:`structural_features` into ``out`` (n, 5).
 

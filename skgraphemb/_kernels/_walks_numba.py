@@ -90,7 +90,7 @@ def _borrowed(typingctx, arr):
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, nogil=True)
 def alias_tables(indptr, indices, weights):
     """Walker alias tables of every CSR row, for O(1) weighted draws.
 
@@ -168,7 +168,7 @@ def alias_tables(indptr, indices, weights):
     return alias_prob, alias_node, strength
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def start_permutation(n_nodes, seed, round_index):
     """Start nodes of walk round ``round_index``: a permutation of all nodes.
 
@@ -374,7 +374,7 @@ def node2vec_rejection_step(
     return -1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def node2vec_exact_step(indptr, indices, weights, directed, t, v, inv_p, inv_q, state):
     """Draw a node2vec step ``t -> v -> x`` by scanning the row of ``v``.
 
@@ -432,7 +432,7 @@ def node2vec_step(
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _walk_one(
     indptr, indices, weights, alias_prob, alias_node, strength,
     directed, second_order, inv_p, inv_q, seed, walk_index, row,
@@ -475,7 +475,7 @@ def _walk_one(
         k += 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def walk_chunk(
     indptr, indices, weights, alias_prob, alias_node, strength,
     directed, second_order, inv_p, inv_q, seed, first_walk, starts, out,
@@ -514,7 +514,7 @@ def walk_chunk(
         )  # fmt: skip
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, nogil=True)
 def walk_chunk_parallel(
     indptr, indices, weights, alias_prob, alias_node, strength,
     directed, second_order, inv_p, inv_q, seed, first_walk, starts, out,

@@ -145,8 +145,13 @@ class TorchWalker:
         self.inv_p = 1.0 / float(p)
         self.inv_q = 1.0 / float(q)
         self.second_order = not (p == 1.0 and q == 1.0)
+        self.seed = int(seed) & 0x7FFFFFFFFFFFFFFF
         self.generator = torch.Generator(device=dev)
-        self.generator.manual_seed(int(seed) & 0x7FFFFFFFFFFFFFFF)
+        self.reset()
+
+    def reset(self) -> None:
+        """Re-seed the generator: the next walks repeat those of a fresh walker."""
+        self.generator.manual_seed(self.seed)
 
     # -- random numbers -------------------------------------------------------
     def _uniform(self, m: int) -> torch.Tensor:

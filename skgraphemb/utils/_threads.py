@@ -1,9 +1,18 @@
-"""numba thread count for one call: scikit-learn's ``n_jobs`` in, restored after."""
+"""Threads: numba and torch thread counts for one call, and safe parallel launches.
+
+scikit-learn's ``n_jobs`` comes in, the library's thread count is set for the
+call and restored after.  The numba kernels release the GIL (``nogil=True``),
+so fits in several Python threads (joblib's threading backend, Dask's
+threaded workers) run at the same time; :func:`parallel_launch` keeps that
+safe under numba's ``workqueue`` threading layer, which aborts the process
+when two threads launch parallel kernels at once.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from skgraphemb.utils._validation import effective_n_jobs
 
@@ -43,3 +52,29 @@ def torch_threads(n_jobs: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+_LAUNCH_LOCK = threading.Lock()
+
+
+def _layer_is_threadsafe() -> bool:
+    """Whether numba's threading layer accepts concurrent parallel launches.
+
+    ``tbb`` and ``omp`` do; ``workqueue`` does not.  Before the first
+    parallel kernel has run the layer is not chosen yet: assume the worst.
+    """
+    import numba
+
+    try:
+        return numba.threading_layer() != "workqueue"
+    except ValueError:  # no parallel kernel launched yet
+        return False
+
+
+def parallel_launch():
+    """Context around a call of a ``parallel=True`` numba kernel.
+
+    Serialises such calls across Python threads when the threading layer
+    is not thread-safe (``workqueue``); a no-op otherwise.
+    """
+    return nullcontext() if _layer_is_threadsafe() else _LAUNCH_LOCK
