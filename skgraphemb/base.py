@@ -14,6 +14,7 @@ share.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any
 
@@ -37,7 +38,7 @@ from skgraphemb.utils._validation import (
 logger = logging.getLogger(__name__)
 
 # Parameters that never change the embedding: left out of cache keys.
-_NON_RESULT_PARAMS = frozenset({"graph", "memory", "verbose", "n_jobs"})
+_NON_RESULT_PARAMS = frozenset({"graph", "memory", "verbose", "n_jobs", "max_memory"})
 
 
 def _is_graph_input(X: Any) -> bool:
@@ -341,8 +342,23 @@ class BaseGraphEmbedder(
         params = self.get_params(deep=False)
         key = {k: v for k, v in params.items() if k not in _NON_RESULT_PARAMS}
         run = {k: v for k, v in params.items() if k in _NON_RESULT_PARAMS and k not in ("graph", "memory")}
-        cached = check_memory(self.memory).cache(_run_embed, ignore=["graph", "run_params"])
-        return cached(type(self), key, graph.fingerprint(), seed, graph, run)
+        memory = check_memory(self.memory)
+        cached = memory.cache(_run_embed, ignore=["graph", "run_params"])
+        args = (type(self), key, graph.fingerprint(), seed, graph, run)
+        location = getattr(memory, "location", None)
+        if location is None:  # Memory(None): no cache, nothing to share
+            return cached(*args)
+        # Concurrent fits of the same (graph, parameters) - folds of one
+        # candidate on several threads, processes or Dask workers sharing
+        # the cache folder - take turns: the first computes, the others
+        # then find the entry written and load it.
+        import joblib
+
+        from skgraphemb.utils._filelock import file_lock
+
+        entry = joblib.hash((type(self).__module__, type(self).__qualname__, key, args[2], seed))
+        with file_lock(os.path.join(str(location), "skgraphemb-locks", entry + ".lock")):
+            return cached(*args)
 
     def fit_transform(self, X=None, y=None, **fit_params):
         """Fit, then return the embedding.

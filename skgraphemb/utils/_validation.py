@@ -42,13 +42,25 @@ __all__ = [
 
 
 def effective_n_jobs(n_jobs: int | None) -> int:
-    """Number of threads for ``n_jobs`` with scikit-learn's meaning.
+    """Number of threads in this process for ``n_jobs`` with scikit-learn's meaning.
 
     ``None`` means 1 unless inside a :func:`joblib.parallel_config` context;
     ``-1`` means all cores, ``-2`` all but one, and so on.
+
+    Under a cluster backend (Dask's, Ray's) joblib's count is the cluster's
+    worker threads, not this machine's cores: a fit running in a worker
+    task then takes ``None`` as 1 and counts ``-1`` on the local cores, so
+    that workers do not oversubscribe their machine and results stay those
+    of a serial run.
     """
     if n_jobs is not None and not isinstance(n_jobs, numbers.Integral):
         raise TypeError(f"n_jobs must be an int or None; got {n_jobs!r}")
+    backend, _ = joblib.parallel.get_active_backend()
+    if not type(backend).__module__.startswith("joblib._parallel_backends"):
+        if n_jobs is None:
+            return 1
+        cores = joblib.cpu_count()
+        return max(1, min(int(n_jobs), cores) if n_jobs > 0 else cores + 1 + int(n_jobs))
     return max(1, int(joblib.effective_n_jobs(n_jobs)))
 
 
