@@ -131,6 +131,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         16 MB of walks, 64 MB for the torch walk engine).  The numba
         engine's walks, hence the embedding, do not depend on it; the torch
         engine's walks do (keep it fixed to reproduce a torch run).
+        ``backend="pecanpy"`` is the exception: PecanPy returns all its
+        walks at once.
 
         .. versionadded:: 0.1
     max_memory : "auto", int, str or None, default="auto"
