@@ -20,7 +20,24 @@ def _directed_graph():
     return as_graph(G)
 
 
-GRAPHS = {"karate": lambda: load_karate().graph, "directed": _directed_graph}
+def _weighted_directed_graph():
+    G = nx.gnp_random_graph(50, 0.1, seed=4, directed=True)
+    for u, v in G.edges:
+        G[u][v]["weight"] = 0.5 + (3 * u + v) % 4
+    return as_graph(G)
+
+
+def _weighted_graph():
+    G = nx.les_miserables_graph()  # undirected, integer co-occurrence weights
+    return as_graph(G)
+
+
+GRAPHS = {
+    "karate": lambda: load_karate().graph,
+    "directed": _directed_graph,
+    "weighted-directed": _weighted_directed_graph,
+    "weighted": _weighted_graph,
+}
 
 
 def _dense_M(graph, order, normalization):
@@ -40,7 +57,8 @@ def _dense_M(graph, order, normalization):
 
 
 @pytest.mark.parametrize("name", list(GRAPHS))
-@pytest.mark.parametrize("order", [1, 2, 3])
+# order 4 runs every product of the randomized path on column panels
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
 @pytest.mark.parametrize("normalization", [None, "transition", "symmetric"])
 @pytest.mark.parametrize("algorithm", ["randomized", "arpack"])
 def test_matches_dense_svd(name, order, normalization, algorithm):
@@ -107,6 +125,7 @@ def test_large_ring_never_forms_powers():
     edges = np.column_stack([rows, (rows + 1) % n])
     graph = as_graph(edges)
     est = SVDEmbedder(n_components=2, order=3, n_iter=2, random_state=0)
+    est.fit(as_graph(edges[:50] % 50))  # compile (or load) the numba kernels before timing
     t0 = time.perf_counter()
     Z, info = est._embed(graph, 0)
     assert time.perf_counter() - t0 < 5
@@ -166,3 +185,107 @@ def test_pipeline_with_graph_param(karate):
     Z = est.fit_transform(data.nodes[:10])
     assert Z.shape == (10, 4)
     np.testing.assert_array_equal(Z, est.embedding_[:10])
+
+
+def _best_rank_k(M, k):
+    U, S, Vt = np.linalg.svd(M)
+    return S, (U[:, :k] * S[:k]) @ Vt[:k]
+
+
+@pytest.mark.parametrize(
+    "G, k",
+    [
+        (nx.path_graph(3), 2),  # k = n - 1: the random block is square
+        (nx.star_graph(40), 10),  # rank 2: fewer non-zero singular values than p
+        (nx.disjoint_union_all([nx.path_graph(6), nx.star_graph(5), nx.complete_graph(4)]), 8),
+        (load_karate().graph, 33),  # k = n - 1 on a real graph
+        (nx.complete_bipartite_graph(3, 30), 4),  # rank 2, repeated zero singular values
+    ],
+    ids=["path3-k2", "star-rank2", "disconnected", "karate-k33", "bipartite-rank2"],
+)
+@pytest.mark.parametrize("order", [1, 2, 5])
+@pytest.mark.parametrize("normalization", [None, "symmetric"])
+def test_rank_deficient_and_tiny_graphs(G, k, order, normalization):
+    # The float32 range finder must orthonormalise rank-deficient blocks
+    # (CholeskyQR alone fails there): singular values match a dense float64
+    # SVD, and embedding_ @ components_.T is the best rank-k approximation
+    # wherever that is unique (a gap after the k-th singular value).
+    graph = as_graph(G)
+    M = _dense_M(graph, order, normalization)
+    S, approx = _best_rank_k(M, k)
+    est = SVDEmbedder(n_components=k, order=order, normalization=normalization, n_iter=8,
+                      random_state=0).fit(graph)
+    assert np.isfinite(est.embedding_).all() and np.isfinite(est.components_).all()
+    np.testing.assert_allclose(est.singular_values_, S[:k], rtol=1e-5, atol=1e-6 * S[0])
+    if k == len(S) or S[k - 1] - S[k] > 1e-3 * S[0]:
+        np.testing.assert_allclose(est.embedding_ @ est.components_.T, approx, atol=1e-5 * S[0])
+    # columns of zero singular value are zero; the others have norm sqrt(s)
+    np.testing.assert_allclose(np.linalg.norm(est.embedding_, axis=0) ** 2, est.singular_values_,
+                               rtol=1e-5, atol=1e-6 * S[0])
+
+
+def test_zero_operator_gives_zero_embedding():
+    # a directed star: only the hub has out-edges, so the symmetric
+    # normalisation zeroes every column and M = 0
+    graph = as_graph(nx.DiGraph([(0, i) for i in range(1, 12)]))
+    est = SVDEmbedder(n_components=3, normalization="symmetric", random_state=0).fit(graph)
+    np.testing.assert_array_equal(est.singular_values_, 0.0)
+    np.testing.assert_array_equal(est.embedding_, 0.0)
+    np.testing.assert_array_equal(est.components_, 0.0)
+
+
+def test_randomized_path_reads_the_graph_without_a_scipy_copy(monkeypatch):
+    from skgraphemb.graph import Graph
+
+    graph = _weighted_directed_graph()
+    expected = SVDEmbedder(n_components=4, random_state=0).fit(graph).embedding_
+
+    def no_copy(self):
+        raise AssertionError("the randomized path must not call Graph.to_scipy()")
+
+    monkeypatch.setattr(Graph, "to_scipy", no_copy)
+    np.testing.assert_array_equal(SVDEmbedder(n_components=4, random_state=0).fit(graph).embedding_,
+                                  expected)
+
+
+@pytest.mark.parametrize("algorithm", ["randomized", "arpack"])
+def test_embedding_is_returned_without_a_copy(karate, algorithm):
+    # base.fit's np.ascontiguousarray(embedding, dtype=np.float32) must be a
+    # no-op on what _embed returns (no extra n x k copy at fit's end)
+    est = SVDEmbedder(n_components=5, algorithm=algorithm, random_state=0)
+    Z, info = est._embed(as_graph(karate), 0)
+    for arr in (Z, info["components_"]):
+        assert arr.dtype == np.float32 and arr.flags.c_contiguous
+        assert np.ascontiguousarray(arr, dtype=np.float32) is arr
+    if algorithm == "randomized":  # the SVD's own block, shrunk to n x k
+        assert Z.flags.owndata and info["components_"].flags.owndata
+
+
+@pytest.mark.parametrize("normalization", [None, "transition"])
+def test_same_embedding_for_any_n_jobs(normalization):
+    graph = as_graph(nx.barabasi_albert_graph(3000, 3, seed=0))
+    runs = [
+        SVDEmbedder(n_components=16, normalization=normalization, random_state=0, n_jobs=n_jobs)
+        .fit(graph).embedding_
+        for n_jobs in (1, 2)
+    ]
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_memory_estimate_is_logged(karate, caplog):
+    from skgraphemb._kernels._svd import svd_memory_bytes
+
+    graph = as_graph(karate)
+    with caplog.at_level("INFO", logger="skgraphemb.svd"):
+        SVDEmbedder(n_components=4, random_state=0).fit(graph)
+    need = svd_memory_bytes(graph.n_nodes, graph.nnz, 4, 10, 2, directed=False, weighted=True)
+    assert f"about {need / 1e9:.2f} GB beyond the graph" in caplog.text
+
+
+def test_float32_overflow_has_a_clear_message():
+    graph = as_graph([(0, 1, 1e30), (1, 2, 1e30), (2, 0, 2e30)])
+    with pytest.raises(FloatingPointError, match="normalization='transition'.*arpack"):
+        SVDEmbedder(n_components=2, random_state=0).fit(graph)
+    # the float64 path still handles it
+    assert np.isfinite(SVDEmbedder(n_components=2, algorithm="arpack", random_state=0)
+                       .fit(graph).singular_values_).all()
