@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import os
 from collections.abc import Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +50,35 @@ def _resolve(path: str | os.PathLike) -> Path:
     return path
 
 
+@contextmanager
+def _readable(path: Path):
+    """Turn a broken gzip stream or a pandas tokenizer error into a
+    :class:`GraphFormatError` that names the file."""
+    import zlib
+
+    try:
+        yield
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise GraphFormatError(
+            f"{str(path)!r} is not a complete gzip file ({e}); it may be truncated or corrupt"
+        ) from e
+    except ValueError as e:
+        if type(e).__module__.startswith("pandas") and type(e).__name__ in ("ParserError", "EmptyDataError"):
+            raise GraphFormatError(f"{str(path)!r} could not be read as a table: {e}") from e
+        raise
+
+
+def _layout(path: Path, comments: str) -> tuple[str, str, bool]:
+    """Separator, first data line and whether that line is a header."""
+    sep = _separator(path)
+    with _readable(path):
+        first = _first_line(path, comments)
+    if first is None:
+        raise GraphFormatError(f"{str(path)!r} holds no data lines")
+    split = first.split(",") if sep == "," else first.split()
+    return sep, first, bool({s.strip().lower() for s in split} & _HEADER_WORDS)
+
+
 def read_table(path: str | os.PathLike, *, comments: str = "#", usecols=None, dtype=None):
     """Read a whitespace/tab/comma separated table into a pandas DataFrame.
 
@@ -60,28 +91,145 @@ def read_table(path: str | os.PathLike, *, comments: str = "#", usecols=None, dt
     import pandas as pd
 
     path = _resolve(path)
-    sep = _separator(path)
-    first = _first_line(path, comments)
-    if first is None:
-        raise GraphFormatError(f"{str(path)!r} holds no data lines")
-    split = first.split(",") if sep == "," else first.split()
-    header = 0 if {s.strip().lower() for s in split} & _HEADER_WORDS else None
-    df = pd.read_csv(
-        path,
-        sep=sep,
-        header=header,
-        comment=comments[0] if comments else None,
-        dtype=dtype,
-        usecols=usecols,
-        engine="c",
-        skip_blank_lines=True,
-        keep_default_na=False,
-    )
+    sep, _, header = _layout(path, comments)
+    with _readable(path):
+        df = pd.read_csv(
+            path,
+            sep=sep,
+            header=0 if header else None,
+            comment=comments[0] if comments else None,
+            dtype=dtype,
+            usecols=usecols,
+            engine="c",
+            skip_blank_lines=True,
+            keep_default_na=False,
+        )
     df.columns = range(df.shape[1])
     for c in df.columns:
         if df[c].dtype.kind not in "iufb":
             df[c] = df[c].astype(object)  # plain Python str ids, not pandas' StringDtype
     return df
+
+
+# -- the parallel reader ---------------------------------------------------------
+#: Bytes of (decompressed) text parsed per block: tens of MB bound the text in
+#: memory at once, whatever the file's size.
+_BLOCK_BYTES = 1 << 25
+_MODES = {"\t": 0, ",": 1, r"\s+": 2}  # _parse.MODE_TAB, MODE_COMMA, MODE_SPACE
+#: pandas decompresses files with these endings (lower-cased), tar first.
+_PANDAS_COMPRESSION = (".tar", ".tar.gz", ".tar.bz2", ".tar.xz", ".gz", ".bz2", ".zip", ".xz", ".zst")
+#: Bytes the parser gives a meaning to: none of them may be the comment prefix.
+_GRAMMAR_BYTES = set(b"0123456789+-.eE \t\r\n,\"")
+
+
+class _Unsupported(Exception):
+    """The file is outside the parallel reader's grammar: use pandas."""
+
+
+def _opener(path: Path):
+    low = str(path).lower()
+    kind = next((ext for ext in _PANDAS_COMPRESSION if low.endswith(ext)), None)
+    if kind is None:
+        return lambda: open(path, "rb")
+    if kind == ".gz" and path.suffix == ".gz":  # _first_line's test, case-sensitive
+        return lambda: gzip.open(path, "rb")
+    raise _Unsupported(f"compression {kind!r} is left to pandas")
+
+
+def _comment_byte(comments: str) -> int:
+    if len(comments) != 1 or ord(comments) >= 128 or ord(comments) in _GRAMMAR_BYTES:
+        raise _Unsupported(f"comment prefix {comments!r} is left to pandas")
+    return ord(comments)
+
+
+def _first_fields(buf, stop, mode, comment, first, header):
+    """Where records start and how many fields each has, from the first line.
+
+    That line (header or data) must be the one :func:`_first_line` found, in
+    plain printable ASCII, so pandas and this reader agree on it.  Returns
+    None when ``buf[:stop]`` holds only comments and blank lines.
+    """
+    from skgraphemb._kernels._parse import OK, first_record
+
+    start, end, status = first_record(buf, stop, mode, comment)
+    if status != OK:
+        raise _Unsupported("a comment line holds a lone carriage return")
+    if start < 0:
+        return None  # only comments and blank lines so far
+    line = buf[start:end].tobytes()
+    printable = all(32 <= b < 127 or b == 9 for b in line)
+    if not printable or b'"' in line or (comment >= 0 and bytes([comment]) in line):
+        raise _Unsupported("the first line has quotes, comments or non-ASCII bytes")
+    if line.decode("ascii") != first.rstrip("\r\n"):
+        raise _Unsupported("the first line differs from the one the header test read")
+    ncols = len(line.split()) if mode == 2 else line.count(b"\t" if mode == 0 else b",") + 1
+    if ncols not in (2, 3):
+        raise _Unsupported(f"{ncols} column(s)")
+    if not header:
+        return 0, ncols
+    if end < stop and buf[end] == 13:
+        end += 1
+    return min(end + 1, stop), ncols
+
+
+def _read_columns_fast(path: Path, sep: str, first: str, header: bool, comments: str, keep_weights: bool):
+    """Parse the file block by block: ``(ncols, src_parts, dst_parts, w_parts)``.
+
+    Raises
+    ------
+    _Unsupported
+        As soon as the text leaves the grammar of :mod:`skgraphemb._kernels._parse`.
+    """
+    from skgraphemb._kernels._parse import OK, REASONS, parse_block
+
+    mode = _MODES[sep]
+    comment = _comment_byte(comments) if comments else -1
+    opener = _opener(path)
+    src_parts, dst_parts, w_parts = [], [], []
+    ncols = 0
+    with _readable(path), opener() as f, ThreadPoolExecutor(1) as pool:
+        # Read (and decompress) the next block while this one is parsed.
+        pending = pool.submit(f.read, _BLOCK_BYTES)
+        carry = b""
+        while True:
+            chunk = pending.result()
+            at_eof = not chunk
+            if not at_eof:
+                pending = pool.submit(f.read, _BLOCK_BYTES)
+            data = carry + chunk if carry else chunk
+            if at_eof and data and not data.endswith(b"\n"):
+                data += b"\n"  # pandas ends the last line at the end of the file
+            stop = data.rfind(b"\n") + 1
+            if stop == 0 and not at_eof:
+                carry = data  # no complete line yet
+                continue
+            if stop:
+                buf = np.frombuffer(data, dtype=np.uint8)
+                start = 0
+                if not ncols:
+                    layout = _first_fields(buf, stop, mode, comment, first, header)
+                    if layout is None:
+                        if at_eof:
+                            break
+                        carry = data  # a long preamble: look further
+                        continue
+                    start, ncols = layout
+                src, dst, w, status, _ = parse_block(buf, start, stop, mode, comment, ncols)
+                if status != OK:
+                    raise _Unsupported(REASONS[status])
+                if len(src):
+                    src_parts.append(src)
+                    dst_parts.append(dst)
+                    if keep_weights and w is not None:
+                        w_parts.append(w)
+                del src, dst, w, buf
+            carry = data[stop:]
+            del data
+            if at_eof:
+                break
+    if not src_parts:
+        raise _Unsupported("no records")
+    return ncols, src_parts, dst_parts, w_parts
 
 
 def read_edgelist(
@@ -118,25 +266,97 @@ def read_edgelist(
     -------
     Graph
         Integer ids are read as ints, others as strings.
-    """
-    from skgraphemb.graph._adapters import _from_columns
 
-    df = read_table(path, comments=comments)
-    if df.shape[1] < 2:
+    Raises
+    ------
+    GraphFormatError
+        For files with no data lines, fewer than two columns, non-numeric or
+        bad weights, lines that cannot be tokenised, and truncated or corrupt
+        ``.gz`` files; the message names the file.
+
+    Notes
+    -----
+    Files of integer ids (the usual ``src<TAB>dst[<TAB>weight]``) are read by
+    a parallel parser (numba, ``numba.get_num_threads()`` threads) in blocks
+    of 32 MB of text, streaming ``.gz`` files; ids stay int64 arrays
+    throughout.  Any file outside its strict grammar (string ids, quotes,
+    ``#`` after data on a line, ragged lines...) is read by pandas instead,
+    with the same result.
+
+    Peak memory of reading an ``m``-line file of integer ids into an
+    ``n``-node graph is about ``16 m + 24 n`` bytes (unweighted) or
+    ``40 m + 24 n`` bytes (weighted, undirected), plus about 100 MB of
+    blocks in flight and the interpreter: 100M unweighted lines of a
+    10M-node graph take about 2 GB.  See :ref:`graphs` for the breakdown.
+    """
+    return _read_edgelist(
+        path,
+        directed=directed,
+        weighted=weighted,
+        nodes=nodes,
+        features=features,
+        comments=comments,
+    )
+
+
+def _read_edgelist(path, *, directed=False, weighted=None, nodes=None, features=None,
+                   comments="#", engine="auto"):
+    """:func:`read_edgelist` with a choice of reader.
+
+    ``engine="auto"`` tries the parallel reader and falls back to pandas;
+    ``"pandas"`` reads with pandas only (today's reference rules);
+    ``"numba"`` raises :class:`_Unsupported` instead of falling back (tests
+    use it to know the fast path was taken).
+    """
+    from skgraphemb.graph._adapters import _from_columns, _from_id_parts
+
+    if engine not in ("auto", "pandas", "numba"):
+        raise ValueError(f"engine must be 'auto', 'pandas' or 'numba'; got {engine!r}")
+    path = _resolve(path)
+    sep, first, header = _layout(path, comments)
+    fast = None
+    if engine != "pandas":
+        try:
+            fast = _read_columns_fast(path, sep, first, header, comments, weighted is not False)
+        except _Unsupported:
+            if engine == "numba":
+                raise
+    df = None
+    if fast is None:  # outside the except block, so the partial blocks are freed
+        df = read_table(path, comments=comments)
+        ncols = df.shape[1]
+    else:
+        ncols, src_parts, dst_parts, w_parts = fast
+        del fast
+    if ncols < 2:
         raise GraphFormatError(
-            f"{str(path)!r} has {df.shape[1]} column(s); an edge list needs 'source target [weight]'"
+            f"{str(path)!r} has {ncols} column(s); an edge list needs 'source target [weight]'"
         )
     w = None
-    if df.shape[1] >= 3 and weighted is not False:
-        try:
-            w = df[2].astype(np.float64).to_numpy()
-        except ValueError as e:
-            raise GraphFormatError(f"the third column of {str(path)!r} is not numeric weights") from e
+    if ncols >= 3 and weighted is not False:
+        if df is None:
+            w = _concatenate(w_parts)
+        else:
+            try:
+                w = df[2].astype(np.float64).to_numpy()
+            except ValueError as e:
+                raise GraphFormatError(f"the third column of {str(path)!r} is not numeric weights") from e
     elif weighted:
         raise GraphFormatError(f"weighted=True but {str(path)!r} has no weight column")
-    return _from_columns(
-        df[0].to_numpy(), df[1].to_numpy(), w, directed, nodes, features
-    )
+    if df is None:
+        return _from_id_parts(src_parts, dst_parts, w, directed, nodes, features)
+    return _from_columns(df[0].to_numpy(), df[1].to_numpy(), w, directed, nodes, features)
+
+
+def _concatenate(parts: list) -> NDArray:
+    """Join float64 blocks, freeing each once copied (no second full copy)."""
+    out = np.empty(sum(len(p) for p in parts), dtype=np.float64)
+    at = 0
+    while parts:
+        p = parts.pop(0)
+        out[at : at + len(p)] = p
+        at += len(p)
+    return out
 
 
 def read_labels(path: str | os.PathLike, *, comments: str = "#"):
