@@ -318,12 +318,14 @@ def parse_block(buf, start, stop, mode, comment, ncols):
 
     Returns
     -------
-    src, dst : ndarray of int64
-    w : ndarray of float64 or None
-        ``None`` when ``ncols == 2``.
+    block : ndarray of int64, shape (ncols, rows), or None
+        Row 0 the sources, row 1 the targets, row 2 (when ``ncols == 3``)
+        the weights' float64 bits (``block[2].view(np.float64)``).  One
+        array per block: large blocks are then mapped memory that goes back
+        to the system as soon as the block is dropped.  ``None`` when the
+        text left the grammar.
     status : int
-        :data:`OK`, or why the text left the grammar (the arrays are then
-        incomplete).
+        :data:`OK`, or why the text left the grammar.
     where : int
         Offset in ``buf`` where it did.
     """
@@ -337,23 +339,24 @@ def _parse_block(buf, start, stop, mode, comment, ncols, n_parts):
     offsets = np.zeros(n_parts, dtype=np.int64)
     offsets[1:] = np.cumsum(capacity)[:-1]
     total = int(capacity.sum())
-    src = np.empty(total, dtype=np.int64)
-    dst = np.empty(total, dtype=np.int64)
-    w = np.empty(total if ncols == 3 else 0, dtype=np.float64)
+    flat = np.empty(ncols * total, dtype=np.int64)
+    src, dst = flat[:total], flat[total : 2 * total]
+    w = flat[2 * total :].view(np.float64) if ncols == 3 else np.empty(0, dtype=np.float64)
     rows = np.zeros(n_parts, dtype=np.int64)
     status = np.zeros(n_parts, dtype=np.int64)
     where = np.zeros(n_parts, dtype=np.int64)
     _parse_parts(buf, bounds, mode, comment, ncols, offsets, src, dst, w, rows, status, where)
     bad = np.flatnonzero(status)
     if bad.size:
-        return src[:0], dst[:0], None, int(status[bad[0]]), int(where[bad[0]])
+        return None, int(status[bad[0]]), int(where[bad[0]])
     kept = _pack(offsets, rows, src, dst, w, ncols == 3)
-    if kept < total:  # shrink in place (realloc), no copy
-        src.resize(kept, refcheck=False)
-        dst.resize(kept, refcheck=False)
-        if ncols == 3:
-            w.resize(kept, refcheck=False)
-    return src, dst, (w if ncols == 3 else None), OK, stop
+    del src, dst, w
+    if kept < total:  # blank or comment lines: close up the rows, shrink in place
+        for r in range(1, ncols):
+            flat[r * kept : (r + 1) * kept] = flat[r * total : r * total + kept]
+        flat.resize(ncols * kept, refcheck=False)
+    flat.shape = (ncols, kept)  # the block owns its memory (a reshape would be a view)
+    return flat, OK, stop
 
 
 @numba.njit(cache=True, nogil=True)

@@ -367,10 +367,8 @@ def _graph_from_id_parts(src_parts, dst_parts, m, w, directed, nodes, features) 
     directed = False if directed is None else bool(directed)
     if nodes is None:
         index = _IntIndex.of(src_parts + dst_parts)
-        ids = index.ids
-        src, _ = index.take(src_parts, m)
-        dst, _ = index.take(dst_parts, m)
-        return _build(src, dst, w, ids, directed, features)
+        (src, dst), _ = index.take([src_parts, dst_parts], m)
+        return _build(src, dst, w, index.ids, directed, features)
     ids = _ids_array(list(nodes))
     if ids.dtype != np.int64:  # e.g. str nodes: compare as Python values
         both = np.concatenate(src_parts + dst_parts)
@@ -381,10 +379,9 @@ def _graph_from_id_parts(src_parts, dst_parts, m, w, directed, nodes, features) 
     if len(index.ids) != len(ids):
         raise GraphFormatError("`nodes` contains duplicate ids")
     order = np.argsort(ids, kind="stable")  # rank among sorted ids -> position in `nodes`
-    src, src_missing = index.take(src_parts, m, order)
-    dst, dst_missing = index.take(dst_parts, m, order)
-    if src_missing or dst_missing:
-        missing = list(dict.fromkeys(np.concatenate(src_missing + dst_missing).tolist()))
+    (src, dst), missing = index.take([src_parts, dst_parts], m, order)
+    if missing:
+        missing = list(dict.fromkeys(np.concatenate(missing).tolist()))
         raise UnknownNodeError(
             f"edges use ids not listed in `nodes`: {_format_ids(missing)}", missing
         )
@@ -424,7 +421,7 @@ def _unique_ids(values: NDArray) -> tuple[NDArray, NDArray]:
 
         with threads_for(len(values)):
             index = _IntIndex.of([values])
-            return index.ids, index.take([values], len(values))[0]
+            return index.ids, index.take([[values]], len(values))[0][0]
     try:
         ids, inverse = np.unique(values, return_inverse=True)
     except TypeError as e:
@@ -486,27 +483,33 @@ class _IntIndex:
             missing += len(v) - int(np.count_nonzero(found))
         return missing
 
-    def take(self, parts: list, m: int, order: NDArray | None = None):
-        """Positions of the values of ``parts`` (emptied on the way), and the
-        blocks of absent values.
+    def take(self, columns: list, m: int, order: NDArray | None = None):
+        """Positions of the values of ``columns``, each a list of ``m`` values
+        in blocks, and the blocks of values absent from the index (column by
+        column, each in order).
 
-        Positions are ranks, or ``order[rank]`` when ``order`` is given; int32
-        when there are fewer than 2**31 ids.
+        The lists are emptied block by block, all columns together, so a
+        block holding several columns is freed once mapped.  Positions are
+        ranks, or ``order[rank]`` when ``order`` is given; int32 when there
+        are fewer than 2**31 ids.
         """
         from skgraphemb._kernels import _csr
 
-        out = np.empty(m, dtype=np.int32 if len(self.ids) < 2**31 else np.int64)
-        missing, at = [], 0
-        while parts:
-            part = parts.pop(0)
-            seg = out[at : at + len(part)]
-            if self._lookup(part, seg):
-                missing.append(part[seg < 0])
-            if order is not None:
-                _csr.remap(seg, order)
-            at += len(part)
-            del part
-        return out, missing
+        dtype = np.int32 if len(self.ids) < 2**31 else np.int64
+        out = [np.empty(m, dtype=dtype) for _ in columns]
+        missing = [[] for _ in columns]
+        at = 0
+        while columns[0]:
+            parts = [col.pop(0) for col in columns]
+            for part, positions, absent in zip(parts, out, missing):
+                seg = positions[at : at + len(part)]
+                if self._lookup(part, seg):
+                    absent.append(part[seg < 0])
+                if order is not None:
+                    _csr.remap(seg, order)
+            at += len(parts[0])
+            del parts, part
+        return out, [block for absent in missing for block in absent]
 
 
 def _threads() -> int:

@@ -173,7 +173,8 @@ def _first_fields(buf, stop, mode, comment, first, header):
 
 
 def _read_columns_fast(path: Path, sep: str, first: str, header: bool, comments: str, keep_weights: bool):
-    """Parse the file block by block: ``(ncols, src_parts, dst_parts, w_parts)``.
+    """Parse the file block by block: ``(ncols, blocks)``, as
+    :func:`~skgraphemb._kernels._parse.parse_block` returns them.
 
     Raises
     ------
@@ -185,7 +186,7 @@ def _read_columns_fast(path: Path, sep: str, first: str, header: bool, comments:
     mode = _MODES[sep]
     comment = _comment_byte(comments) if comments else -1
     opener = _opener(path)
-    src_parts, dst_parts, w_parts = [], [], []
+    blocks = []
     ncols = 0
     with _readable(path), opener() as f, ThreadPoolExecutor(1) as pool:
         # Read (and decompress) the next block while this one is parsed.
@@ -214,22 +215,21 @@ def _read_columns_fast(path: Path, sep: str, first: str, header: bool, comments:
                         carry = data  # a long preamble: look further
                         continue
                     start, ncols = layout
-                src, dst, w, status, _ = parse_block(buf, start, stop, mode, comment, ncols)
+                block, status, _ = parse_block(buf, start, stop, mode, comment, ncols)
                 if status != OK:
                     raise _Unsupported(REASONS[status])
-                if len(src):
-                    src_parts.append(src)
-                    dst_parts.append(dst)
-                    if keep_weights and w is not None:
-                        w_parts.append(w)
-                del src, dst, w, buf
+                if block.shape[1]:
+                    if ncols == 3 and not keep_weights:
+                        block.resize((2, block.shape[1]), refcheck=False)  # drop the weights
+                    blocks.append(block)
+                del block, buf
             carry = data[stop:]
             del data
             if at_eof:
                 break
-    if not src_parts:
+    if not blocks:
         raise _Unsupported("no records")
-    return ncols, src_parts, dst_parts, w_parts
+    return ncols, blocks
 
 
 def read_edgelist(
@@ -326,7 +326,7 @@ def _read_edgelist(path, *, directed=False, weighted=None, nodes=None, features=
         df = read_table(path, comments=comments)
         ncols = df.shape[1]
     else:
-        ncols, src_parts, dst_parts, w_parts = fast
+        ncols, blocks = fast
         del fast
     if ncols < 2:
         raise GraphFormatError(
@@ -335,7 +335,7 @@ def _read_edgelist(path, *, directed=False, weighted=None, nodes=None, features=
     w = None
     if ncols >= 3 and weighted is not False:
         if df is None:
-            w = _concatenate(w_parts)
+            w = _weights(blocks)
         else:
             try:
                 w = df[2].astype(np.float64).to_numpy()
@@ -344,18 +344,22 @@ def _read_edgelist(path, *, directed=False, weighted=None, nodes=None, features=
     elif weighted:
         raise GraphFormatError(f"weighted=True but {str(path)!r} has no weight column")
     if df is None:
+        src_parts, dst_parts = [b[0] for b in blocks], [b[1] for b in blocks]
+        del blocks  # each block is freed once both its columns are mapped
         return _from_id_parts(src_parts, dst_parts, w, directed, nodes, features)
     return _from_columns(df[0].to_numpy(), df[1].to_numpy(), w, directed, nodes, features)
 
 
-def _concatenate(parts: list) -> NDArray:
-    """Join float64 blocks, freeing each once copied (no second full copy)."""
-    out = np.empty(sum(len(p) for p in parts), dtype=np.float64)
+def _weights(blocks: list) -> NDArray:
+    """The weights (row 2 of each block) as one float64 array; each block
+    is shrunk to its two id rows once its weights are copied."""
+    out = np.empty(sum(b.shape[1] for b in blocks), dtype=np.float64)
     at = 0
-    while parts:
-        p = parts.pop(0)
-        out[at : at + len(p)] = p
-        at += len(p)
+    for b in blocks:
+        k = b.shape[1]
+        out[at : at + k] = b[2].view(np.float64)
+        b.resize((2, k), refcheck=False)
+        at += k
     return out
 
 

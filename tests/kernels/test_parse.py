@@ -90,10 +90,10 @@ def test_blocks_parse_the_same_in_any_number_of_parts(mode, sep):
         lines.append(f"{u}{sep}{v}{sep}{w}" + ("\r" if i % 3 == 0 else ""))
     buf = np.frombuffer(("\n".join(lines) + "\n").encode(), dtype=np.uint8)
     for n_parts in (1, 2, 7, 64):
-        src, dst, w, status, _ = _parse._parse_block(buf, 0, len(buf), mode, ord("#"), 3, n_parts)
-        assert status == _parse.OK
-        np.testing.assert_array_equal(np.c_[src, dst], rows)
-        np.testing.assert_array_equal(w, weights)
+        block, status, _ = _parse._parse_block(buf, 0, len(buf), mode, ord("#"), 3, n_parts)
+        assert status == _parse.OK and block.flags.owndata
+        np.testing.assert_array_equal(block[:2].T, rows)
+        np.testing.assert_array_equal(block[2].view(np.float64), weights)
 
 
 def test_a_bad_line_in_any_part_is_reported():
