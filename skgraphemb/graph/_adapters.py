@@ -463,8 +463,15 @@ class _IntIndex:
         if span <= max(_BITMAP_MIN_SPAN, _BITMAP_SPAN_PER_ID * sum(len(c) for c in columns)):
             words, rank = _csr.id_bitmap(columns, lo, hi, n_threads)
             return cls(_csr.bitmap_ids(words, rank, lo), (lo, hi, words, rank))
-        ids = np.unique(np.concatenate([np.unique(c) for c in columns]))
-        return cls(ids.astype(np.int64, copy=False))
+        # Sparse ids: merge the blocks' distinct values in batches, so the
+        # values waiting to be merged never outgrow the ids found so far.
+        ids, pending, waiting = np.empty(0, dtype=np.int64), [], 0
+        for c in columns:
+            pending.append(np.unique(c))
+            waiting += len(pending[-1])
+            if waiting > max(len(ids), 1 << 20):
+                ids, pending, waiting = np.unique(np.concatenate([ids, *pending])), [], 0
+        return cls(np.unique(np.concatenate([ids, *pending])).astype(np.int64, copy=False))
 
     def _lookup(self, values: NDArray, out: NDArray) -> int:
         """Ranks of ``values`` into ``out`` (-1 where absent); returns the
