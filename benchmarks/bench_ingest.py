@@ -18,7 +18,9 @@ then runs each contender once in a fresh child process:
 Each child imports the package, loads (or compiles, timed apart) the numba
 kernels on a tiny file, notes its resident memory (the *base*: interpreter,
 libraries and, for the array contenders, the loaded array), then runs the
-contender.  *peak* is the child's ``ru_maxrss``; *bytes/edge* is
+contender.  *time* is wall-clock seconds, *cpu* the child's user + system
+seconds over all its threads (on a shared machine the steadier measure of
+work); *peak* is the child's ``ru_maxrss``; *bytes/edge* is
 ``(peak - base) / lines``.  All contenders must build the same graph (an MD5
 of its arrays is compared).
 
@@ -29,9 +31,10 @@ Run::
     python benchmarks/bench_ingest.py --threads 1,2 --format tsv --contenders pandas,numba
 
 The graph is cached under ``--cache`` (``.npy`` and the text file); making
-it is timed and printed once.  At 10M nodes / 100M lines the generator peaks
-at about 7 GB, the ``numba`` and ``array`` contenders at about 2.5 GB;
-``legacy`` and ``pandas`` need much more (see benchmarks/README.md).
+it is timed and printed once.  At 10M nodes / 100M lines the generator
+peaks at about 3.5 GB and the ``numba`` and ``array`` contenders at about
+2.5 GB; ``legacy`` would need about 13 GB and ``array-legacy`` 11 GB, so
+with the default ``--max-gb 10`` they are skipped (``BYTES_PER_LINE``).
 """
 
 from __future__ import annotations
@@ -49,6 +52,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CONTENDERS = ("legacy", "pandas", "numba", "array", "array-legacy")
+#: Peak memory above the base, bytes per line, measured at 10M and 20M lines
+#: (bytes/edge column): contenders expected to pass --max-gb are skipped.
+BYTES_PER_LINE = {"legacy": 135, "pandas": 45, "numba": 25, "array": 20, "array-legacy": 110}
 THREADED = ("pandas", "numba", "array")  # contenders whose kernels use numba threads
 
 
@@ -127,6 +133,7 @@ def measure(args) -> dict:
 
     edges = np.load(npy) if args.contender.startswith("array") else None
     base = _rss_bytes()
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     if args.contender == "legacy":
         graph = legacy_file(text)
@@ -139,9 +146,11 @@ def measure(args) -> dict:
     else:
         graph = legacy_build(edges[:, 0], edges[:, 1])
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    peak = cpu1.ru_maxrss * 1024
     return {
         "seconds": seconds,
+        "cpu_s": cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime,
         "warm_s": warm_s,
         "base_mb": base / 2**20,
         "peak_mb": peak / 2**20,
@@ -169,6 +178,8 @@ def main(argv=None) -> int:
     parser.add_argument("--contenders", default=",".join(CONTENDERS))
     parser.add_argument("--format", choices=["tsv.gz", "tsv"], default="tsv.gz")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-gb", type=float, default=10.0,
+                        help="skip contenders whose expected peak (BYTES_PER_LINE) is larger")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "skgraphemb-bench-graphs")
     parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--child-threads", type=int, default=1, help=argparse.SUPPRESS)
@@ -204,20 +215,24 @@ def main(argv=None) -> int:
               f"peak {gen['peak_rss_mb']:,.0f} MB")
     rows, digests = [], set()
     for name in args.contenders.split(","):
+        expected_gb = (BYTES_PER_LINE[name] * lines + 0.4 * 2**30) / 2**30
+        if expected_gb > args.max_gb:
+            print(f"skipping {name}: expected peak {expected_gb:.1f} GB > --max-gb {args.max_gb:g}")
+            continue
         threads = [int(t) for t in args.threads.split(",")] if name in THREADED else [1]
         for t in threads:
             r = _child(args, "--child", name, "--child-threads", str(t))
             rows.append((name, t, r))
             if "error" not in r:
                 digests.add(r["digest"])
-    print(f"\n{'contender':<13} {'threads':>7} {'time s':>8} {'Mlines/s':>9} {'base MB':>8} "
+    print(f"\n{'contender':<13} {'threads':>7} {'time s':>8} {'cpu s':>7} {'Mlines/s':>9} {'base MB':>8} "
           f"{'peak MB':>8} {'bytes/edge':>10} {'warm-up s':>9}")
     for name, t, r in rows:
         if "error" in r:
             print(f"{name:<13} {t:>7} failed: {r['error']}")
             continue
         per_edge = (r["peak_mb"] - r["base_mb"]) * 2**20 / lines
-        print(f"{name:<13} {t:>7} {r['seconds']:>8.2f} {lines / r['seconds'] / 1e6:>9.2f} "
+        print(f"{name:<13} {t:>7} {r['seconds']:>8.2f} {r['cpu_s']:>7.2f} {lines / r['seconds'] / 1e6:>9.2f} "
               f"{r['base_mb']:>8,.0f} {r['peak_mb']:>8,.0f} {per_edge:>10.1f} {r['warm_s']:>9.1f}")
     print(f"\nsame graph from every contender: {'yes' if len(digests) == 1 else 'NO'}; "
           f"{lines:,} lines, n={args.nodes:,}")

@@ -376,40 +376,50 @@ def _std_sort(keys, vals, has_w, first, last):
 
 
 # -- CSR construction ------------------------------------------------------------
-@numba.njit(cache=True, nogil=True)
-def _count_rows(src, dst, n, directed):
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _count_rows(src, dst, n, directed, row_bounds):
+    """Row pointers; thread ``t`` counts the rows in ``row_bounds[t:t+2]``,
+    scanning every edge (reads are cheap; no two threads write one row)."""
     indptr = np.zeros(n + 1, dtype=np.int64)
-    for e in range(src.shape[0]):
-        indptr[src[e] + 1] += 1
-        if not directed and src[e] != dst[e]:
-            indptr[dst[e] + 1] += 1
+    for t in numba.prange(row_bounds.shape[0] - 1):
+        lo, hi = row_bounds[t], row_bounds[t + 1]
+        for e in range(src.shape[0]):
+            r, c = src[e], dst[e]
+            if lo <= r < hi:
+                indptr[r + 1] += 1
+            if not directed and c != r and lo <= c < hi:
+                indptr[c + 1] += 1
     for i in range(n):
         indptr[i + 1] += indptr[i]
     return indptr
 
 
-@numba.njit(cache=True, nogil=True)
-def _scatter(src, dst, w, has_w, directed, indptr, indices, data):
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _scatter(src, dst, w, has_w, directed, indptr, indices, data, row_bounds):
     """Entries into their rows in scipy's ``coo_tocsr`` order: the edges as
-    given, then (undirected) the reversed copies of the non-loop edges."""
+    given, then (undirected) the reversed copies of the non-loop edges.  As
+    in :func:`_count_rows`, each thread fills its own range of rows."""
     n = indptr.shape[0] - 1
     cursor = indptr[:n].copy()
-    for e in range(src.shape[0]):
-        r = src[e]
-        p = cursor[r]
-        indices[p] = dst[e]
-        if has_w:
-            data[p] = w[e]
-        cursor[r] = p + 1
-    if not directed:
+    for t in numba.prange(row_bounds.shape[0] - 1):
+        lo, hi = row_bounds[t], row_bounds[t + 1]
         for e in range(src.shape[0]):
-            if src[e] != dst[e]:
-                r = dst[e]
+            r = src[e]
+            if lo <= r < hi:
                 p = cursor[r]
-                indices[p] = src[e]
+                indices[p] = dst[e]
                 if has_w:
                     data[p] = w[e]
                 cursor[r] = p + 1
+        if not directed:
+            for e in range(src.shape[0]):
+                r = dst[e]
+                if src[e] != r and lo <= r < hi:
+                    p = cursor[r]
+                    indices[p] = src[e]
+                    if has_w:
+                        data[p] = w[e]
+                    cursor[r] = p + 1
 
 
 def _row_blocks(indptr, n_blocks):
@@ -511,11 +521,13 @@ def csr_from_edges(src, dst, w, n, directed):
 
 def _csr_from_edges(src, dst, w, n, directed, n_threads):
     has_w = w is not None
-    indptr = _count_rows(src, dst, n, directed)
+    # Rows split evenly for counting, by entries for scattering.
+    indptr = _count_rows(src, dst, n, directed, np.linspace(0, n, n_threads + 1).astype(np.int64))
     nnz = int(indptr[-1])
     indices = np.empty(nnz, dtype=np.int32)
     data = np.empty(nnz if has_w else 0, dtype=np.float64)
-    _scatter(src, dst, w if has_w else data, has_w, directed, indptr, indices, data)
+    _scatter(src, dst, w if has_w else data, has_w, directed, indptr, indices, data,
+             _row_blocks(indptr, n_threads))
     blocks = _row_blocks(indptr, 8 * max(1, n_threads))
     if not _rows_sorted(indptr, indices, blocks):
         _sort_rows(indptr, indices, data, has_w, blocks)

@@ -281,13 +281,13 @@ def read_edgelist(
     of 32 MB of text, streaming ``.gz`` files; ids stay int64 arrays
     throughout.  Any file outside its strict grammar (string ids, quotes,
     ``#`` after data on a line, ragged lines...) is read by pandas instead,
-    with the same result.
+    with the same result; see :ref:`graphs` for the grammar.
 
-    Peak memory of reading an ``m``-line file of integer ids into an
-    ``n``-node graph is about ``16 m + 24 n`` bytes (unweighted) or
-    ``40 m + 24 n`` bytes (weighted, undirected), plus about 100 MB of
-    blocks in flight and the interpreter: 100M unweighted lines of a
-    10M-node graph take about 2 GB.  See :ref:`graphs` for the breakdown.
+    Reading an ``m``-line file of integer ids into an ``n``-node graph peaks
+    at about ``16 m + 24 n`` bytes (unweighted), ``40 m + 24 n`` (weighted,
+    undirected) or ``28 m + 24 n`` (weighted, directed), plus about 70 MB of
+    text in flight while parsing and the interpreter: 100M unweighted lines
+    of a 10M-node graph take about 2 GB.
     """
     return _read_edgelist(
         path,
