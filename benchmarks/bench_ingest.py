@@ -18,10 +18,14 @@ then runs each contender once in a fresh child process:
 Each child imports the package, loads (or compiles, timed apart) the numba
 kernels on a tiny file, notes its resident memory (the *base*: interpreter,
 libraries and, for the array contenders, the loaded array), then runs the
-contender.  *time* is wall-clock seconds, *cpu* the child's user + system
+contender.  *time* is wall-clock seconds; *user* and *sys* the child's CPU
 seconds over all its threads (on a shared machine the steadier measure of
-work); *peak* is the child's ``ru_maxrss``; *bytes/edge* is
-``(peak - base) / lines``.  All contenders must build the same graph (an MD5
+work; *sys* is mostly page faults, which on some virtual machines cost more
+than the parsing: numpy asks for transparent huge pages on large arrays,
+and where the kernel must compact memory to find them, first-touching 1.6 GB
+took 15 s of system time on the machine of benchmarks/README.md; compare
+with ``--no-numpy-hugepage``); *peak* is the child's ``ru_maxrss``;
+*bytes/edge* is ``(peak - base) / lines``.  All contenders must build the same graph (an MD5
 of its arrays is compared).
 
 Run::
@@ -150,7 +154,8 @@ def measure(args) -> dict:
     peak = cpu1.ru_maxrss * 1024
     return {
         "seconds": seconds,
-        "cpu_s": cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime,
+        "user_s": cpu1.ru_utime - cpu0.ru_utime,
+        "sys_s": cpu1.ru_stime - cpu0.ru_stime,
         "warm_s": warm_s,
         "base_mb": base / 2**20,
         "peak_mb": peak / 2**20,
@@ -164,6 +169,8 @@ def _child(args, *extra) -> dict:
     cmd = [sys.executable, __file__, *extra, "--nodes", str(args.nodes), "--edges", str(args.edges),
            "--seed", str(args.seed), "--cache", str(args.cache), "--format", args.format]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")]))
+    if args.no_numpy_hugepage:
+        env["NUMPY_MADVISE_HUGEPAGE"] = "0"
     out = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if out.returncode != 0:
         return {"error": (out.stderr.strip().splitlines() or ["killed"])[-1]}
@@ -181,6 +188,8 @@ def main(argv=None) -> int:
     parser.add_argument("--max-gb", type=float, default=10.0,
                         help="skip contenders whose expected peak (BYTES_PER_LINE) is larger")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "skgraphemb-bench-graphs")
+    parser.add_argument("--no-numpy-hugepage", action="store_true",
+                        help="run the children with NUMPY_MADVISE_HUGEPAGE=0")
     parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--child-threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
@@ -199,6 +208,9 @@ def main(argv=None) -> int:
     from _machine import describe_machine
 
     print(f"machine: {describe_machine()}")
+    thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    print(f"transparent huge pages: {thp.read_text().strip() if thp.exists() else 'n/a'}; numpy madvise: "
+          f"{'off' if args.no_numpy_hugepage else os.environ.get('NUMPY_MADVISE_HUGEPAGE', 'default')}")
     gen = _child(args, "--generate")
     if "error" in gen:
         print(f"generation failed: {gen['error']}", file=sys.stderr)
@@ -225,14 +237,15 @@ def main(argv=None) -> int:
             rows.append((name, t, r))
             if "error" not in r:
                 digests.add(r["digest"])
-    print(f"\n{'contender':<13} {'threads':>7} {'time s':>8} {'cpu s':>7} {'Mlines/s':>9} {'base MB':>8} "
+    print(f"\n{'contender':<13} {'threads':>7} {'time s':>8} {'user s':>7} {'sys s':>6} {'Mlines/s':>9} {'base MB':>8} "
           f"{'peak MB':>8} {'bytes/edge':>10} {'warm-up s':>9}")
     for name, t, r in rows:
         if "error" in r:
             print(f"{name:<13} {t:>7} failed: {r['error']}")
             continue
         per_edge = (r["peak_mb"] - r["base_mb"]) * 2**20 / lines
-        print(f"{name:<13} {t:>7} {r['seconds']:>8.2f} {r['cpu_s']:>7.2f} {lines / r['seconds'] / 1e6:>9.2f} "
+        print(f"{name:<13} {t:>7} {r['seconds']:>8.2f} {r['user_s']:>7.2f} {r['sys_s']:>6.2f} "
+              f"{lines / r['seconds'] / 1e6:>9.2f} "
               f"{r['base_mb']:>8,.0f} {r['peak_mb']:>8,.0f} {per_edge:>10.1f} {r['warm_s']:>9.1f}")
     print(f"\nsame graph from every contender: {'yes' if len(digests) == 1 else 'NO'}; "
           f"{lines:,} lines, n={args.nodes:,}")

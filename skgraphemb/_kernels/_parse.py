@@ -242,6 +242,15 @@ def _parse_range(buf, start, stop, mode, comment, ncols, src, dst, w, out):
 
 
 @numba.njit(cache=True, nogil=True)
+def after_last_newline(buf, stop):
+    """Offset just after the last newline in ``buf[:stop]`` (0 if none)."""
+    for i in range(stop - 1, -1, -1):
+        if buf[i] == _LF:
+            return i + 1
+    return 0
+
+
+@numba.njit(cache=True, nogil=True)
 def split_lines(buf, start, stop, n_parts):
     """``n_parts + 1`` boundaries of ``buf[start:stop]``, each after a newline
     (or at ``start``/``stop``), non-decreasing."""

@@ -372,7 +372,8 @@ def _graph_from_id_parts(src_parts, dst_parts, m, w, directed, nodes, features) 
     ids = _ids_array(list(nodes))
     if ids.dtype != np.int64:  # e.g. str nodes: compare as Python values
         both = np.concatenate(src_parts + dst_parts)
-        src_parts.clear(), dst_parts.clear()
+        src_parts.clear()
+        dst_parts.clear()
         pos = _positions_by_dict(ids, both)
         return _build(pos[:m], pos[m:], w, ids, directed, features)
     index = _IntIndex.of([ids])
@@ -585,7 +586,9 @@ def _build(src, dst, w, ids, directed: bool, features) -> Graph:
     if w is not None:
         w = np.asarray(w, dtype=np.float64)
         _check_weights(w)
-    src, dst = np.asarray(src), np.asarray(dst)
+    # int32 positions whenever they fit: one compiled kernel serves every input.
+    pos = np.int32 if n < 2**31 else np.int64
+    src, dst = np.asarray(src).astype(pos, copy=False), np.asarray(dst).astype(pos, copy=False)
     indptr, indices, data = csr_from_edges(src, dst, w, n, bool(directed))
     if indptr[-1] == 0:
         raise _no_edges(n)

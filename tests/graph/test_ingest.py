@@ -277,14 +277,34 @@ def test_header_only_and_comment_only_files(tmp_path):
 
 
 # -- gzip errors -------------------------------------------------------------------------
+@pytest.fixture(params=["pyarrow", "gzip"])
+def gzip_reader(request, monkeypatch):
+    """The fast reader decompresses with pyarrow when installed, else gzip."""
+    if request.param == "pyarrow":
+        pytest.importorskip("pyarrow")
+    monkeypatch.setattr(_io, "_USE_PYARROW", request.param == "pyarrow")
+    return request.param
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_both_gzip_readers_match_pandas(tmp_path, gzip_reader, monkeypatch, seed):
+    monkeypatch.setattr(_io, "_BLOCK_BYTES", 97)
+    rng = np.random.default_rng(500 + seed)
+    maker = _FileMaker(rng, "g.tsv.gz")
+    assert_same_as_pandas(_write(tmp_path / "g.tsv.gz", maker.text(maker.lines(50))))
+
+
 @pytest.mark.parametrize("engine", ["auto", "pandas"])
-def test_truncated_gzip_names_the_file(tmp_path, engine):
+def test_truncated_gzip_names_the_file(tmp_path, gzip_reader, engine):
     data = gzip.compress("".join(f"{i}\t{i + 1}\n" for i in range(20000)).encode())
     path = tmp_path / "cut.tsv.gz"
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(GraphFormatError, match="cut.tsv.gz.*truncated or corrupt"):
         _read_edgelist(path, engine=engine)
     path.write_bytes(b"not gzip at all")
+    with pytest.raises(GraphFormatError, match="cut.tsv.gz.*truncated or corrupt"):
+        _read_edgelist(path, engine=engine)
+    path.write_bytes(data[:-8] + b"\0\0\0\0" + data[-4:])  # wrong CRC
     with pytest.raises(GraphFormatError, match="cut.tsv.gz.*truncated or corrupt"):
         _read_edgelist(path, engine=engine)
 
