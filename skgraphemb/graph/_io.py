@@ -337,9 +337,9 @@ def read_edgelist(
 
     Reading an ``m``-line file of integer ids into an ``n``-node graph peaks
     at about ``16 m + 24 n`` bytes (unweighted), ``40 m + 24 n`` (weighted,
-    undirected) or ``28 m + 24 n`` (weighted, directed), plus about 70 MB of
-    text in flight while parsing and the interpreter: 100M unweighted lines
-    of a 10M-node graph take about 2 GB.
+    undirected) or ``28 m + 24 n`` (weighted, directed), plus 64 MB of text
+    buffers while parsing and the interpreter: 100M unweighted lines of a
+    10M-node graph peaked at 1.96 GB.
     """
     return _read_edgelist(
         path,
