@@ -318,24 +318,75 @@ def _from_array(data, directed, nodes, features) -> Graph:
 def _from_columns(src, dst, w, directed, nodes, features) -> Graph:
     if len(src) == 0:
         raise GraphFormatError("the edge list is empty: a graph needs at least one edge")
+    src, dst = _as_id_column(src), _as_id_column(dst)
+    if _is_int_column(src) and _is_int_column(dst):
+        return _from_id_parts([src], [dst], w, directed, nodes, features)
     directed = False if directed is None else bool(directed)
     if nodes is None:
-        ids, inverse = _unique_ids(np.concatenate([_as_id_column(src), _as_id_column(dst)]))
+        ids, inverse = _unique_ids(np.concatenate([src, dst]))
         m = len(src)
         return _build(inverse[:m], inverse[m:], w, ids, directed, features)
     ids = _ids_array(list(nodes))
+    pos = _positions_by_dict(ids, np.concatenate([src, dst]))
+    m = len(src)
+    return _build(pos[:m], pos[m:], w, ids, directed, features)
+
+
+def _positions_by_dict(ids: NDArray, both: NDArray) -> NDArray:
+    """Positions in ``ids`` (any hashable ids) of the values of ``both``."""
     index = {_py(v): i for i, v in enumerate(ids.tolist())}
     if len(index) != len(ids):
         raise GraphFormatError("`nodes` contains duplicate ids")
-    both = np.concatenate([_as_id_column(src), _as_id_column(dst)]).tolist()
+    both = both.tolist()
     missing = [v for v in dict.fromkeys(both) if v not in index]
     if missing:
         raise UnknownNodeError(
             f"edges use ids not listed in `nodes`: {_format_ids(missing)}", missing
         )
-    pos = np.fromiter((index[v] for v in both), dtype=np.int64, count=len(both))
-    m = len(src)
-    return _build(pos[:m], pos[m:], w, ids, directed, features)
+    return np.fromiter((index[v] for v in both), dtype=np.int64, count=len(both))
+
+
+def _from_id_parts(src_parts, dst_parts, w, directed, nodes, features) -> Graph:
+    """Graph from integer id columns given as lists of blocks (the file
+    reader's blocks, or one array each).
+
+    The lists are emptied as the blocks are mapped to int32 positions, so a
+    caller that holds no other reference frees each block once mapped.  Ids
+    never become Python objects (only the unknown ones, for the message).
+    """
+    from skgraphemb._kernels._csr import threads_for
+
+    m = sum(len(p) for p in src_parts)
+    if m == 0:
+        raise GraphFormatError("the edge list is empty: a graph needs at least one edge")
+    with threads_for(m):
+        return _graph_from_id_parts(src_parts, dst_parts, m, w, directed, nodes, features)
+
+
+def _graph_from_id_parts(src_parts, dst_parts, m, w, directed, nodes, features) -> Graph:
+    directed = False if directed is None else bool(directed)
+    if nodes is None:
+        index = _IntIndex.of(src_parts + dst_parts)
+        (src, dst), _ = index.take([src_parts, dst_parts], m)
+        return _build(src, dst, w, index.ids, directed, features)
+    ids = _ids_array(list(nodes))
+    if ids.dtype != np.int64:  # e.g. str nodes: compare as Python values
+        both = np.concatenate(src_parts + dst_parts)
+        src_parts.clear()
+        dst_parts.clear()
+        pos = _positions_by_dict(ids, both)
+        return _build(pos[:m], pos[m:], w, ids, directed, features)
+    index = _IntIndex.of([ids])
+    if len(index.ids) != len(ids):
+        raise GraphFormatError("`nodes` contains duplicate ids")
+    order = np.argsort(ids, kind="stable")  # rank among sorted ids -> position in `nodes`
+    (src, dst), missing = index.take([src_parts, dst_parts], m, order)
+    if missing:
+        missing = list(dict.fromkeys(np.concatenate(missing).tolist()))
+        raise UnknownNodeError(
+            f"edges use ids not listed in `nodes`: {_format_ids(missing)}", missing
+        )
+    return _build(src, dst, w, ids, directed, features)
 
 
 # -- shared helpers ------------------------------------------------------------
@@ -354,8 +405,24 @@ def _as_id_column(col) -> NDArray:
     return col
 
 
+def _is_int_column(col: NDArray) -> bool:
+    """Integer ids that fit int64 (uint64 keeps the old, object-free path
+    through ``np.unique``)."""
+    return col.dtype.kind == "i" or (col.dtype.kind == "u" and col.dtype.itemsize < 8)
+
+
 def _unique_ids(values: NDArray) -> tuple[NDArray, NDArray]:
-    """Sorted distinct ids and each value's position among them."""
+    """Sorted distinct ids and each value's position among them.
+
+    The same as ``np.unique(values, return_inverse=True)``; for integer ids
+    the positions are int32 when there are fewer than 2**31 ids.
+    """
+    if _is_int_column(values):
+        from skgraphemb._kernels._csr import threads_for
+
+        with threads_for(len(values)):
+            index = _IntIndex.of([values])
+            return index.ids, index.take([[values]], len(values))[0][0]
     try:
         ids, inverse = np.unique(values, return_inverse=True)
     except TypeError as e:
@@ -365,6 +432,98 @@ def _unique_ids(values: NDArray) -> tuple[NDArray, NDArray]:
             "type (e.g. all str) or pass `nodes=` to fix their order"
         ) from e
     return _ids_array(ids), inverse.ravel()
+
+
+#: Integer ids spanning at most this many values per id given (or at most
+#: _BITMAP_MIN_SPAN values) are ranked with a presence bitmap of the span,
+#: 0.25 bytes per value of the span (at most 2 bytes per id given); sparser
+#: ids, such as hashed 64-bit ids, are sorted (``np.unique``).
+_BITMAP_SPAN_PER_ID = 8
+_BITMAP_MIN_SPAN = 1 << 26
+#: Values looked up per ``np.searchsorted`` call on the sorted path.
+_LOOKUP_SLICE = 1 << 20
+
+
+class _IntIndex:
+    """Sorted distinct int64 ids and the map from an id to its rank."""
+
+    def __init__(self, ids: NDArray, bitmap: tuple | None = None) -> None:
+        self.ids = ids
+        self.bitmap = bitmap  # (lo, hi, words, rank) or None: sorted lookups
+
+    @classmethod
+    def of(cls, columns: list) -> _IntIndex:
+        """The distinct values of non-empty integer ``columns``."""
+        from skgraphemb._kernels import _csr
+
+        n_threads = _threads()
+        columns = [c for c in columns if len(c)]
+        ranges = [_csr.int_range(c, n_threads) for c in columns]
+        lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
+        span = int(hi) - int(lo) + 1
+        if span <= max(_BITMAP_MIN_SPAN, _BITMAP_SPAN_PER_ID * sum(len(c) for c in columns)):
+            words, rank = _csr.id_bitmap(columns, lo, hi, n_threads)
+            return cls(_csr.bitmap_ids(words, rank, lo), (lo, hi, words, rank))
+        # Sparse ids: merge the blocks' distinct values in batches, so the
+        # values waiting to be merged never outgrow the ids found so far.
+        ids, pending, waiting = np.empty(0, dtype=np.int64), [], 0
+        for c in columns:
+            pending.append(np.unique(c))
+            waiting += len(pending[-1])
+            if waiting > max(len(ids), 1 << 20):
+                ids, pending, waiting = np.unique(np.concatenate([ids, *pending])), [], 0
+        return cls(np.unique(np.concatenate([ids, *pending])).astype(np.int64, copy=False))
+
+    def _lookup(self, values: NDArray, out: NDArray) -> int:
+        """Ranks of ``values`` into ``out`` (-1 where absent); returns the
+        number absent."""
+        from skgraphemb._kernels import _csr
+
+        if self.bitmap is not None:
+            lo, hi, words, rank = self.bitmap
+            return _csr.bitmap_positions(values, lo, hi, words, rank, out)
+        ids, n, missing = self.ids, len(self.ids), 0
+        for a in range(0, len(values), _LOOKUP_SLICE):
+            v = values[a : a + _LOOKUP_SLICE]
+            at = np.searchsorted(ids, v)
+            found = ids[np.minimum(at, n - 1)] == v
+            out[a : a + len(v)] = np.where(found, at, -1)
+            missing += len(v) - int(np.count_nonzero(found))
+        return missing
+
+    def take(self, columns: list, m: int, order: NDArray | None = None):
+        """Positions of the values of ``columns``, each a list of ``m`` values
+        in blocks, and the blocks of values absent from the index (column by
+        column, each in order).
+
+        The lists are emptied block by block, all columns together, so a
+        block holding several columns is freed once mapped.  Positions are
+        ranks, or ``order[rank]`` when ``order`` is given; int32 when there
+        are fewer than 2**31 ids.
+        """
+        from skgraphemb._kernels import _csr
+
+        dtype = np.int32 if len(self.ids) < 2**31 else np.int64
+        out = [np.empty(m, dtype=dtype) for _ in columns]
+        missing = [[] for _ in columns]
+        at = 0
+        while columns[0]:
+            parts = [col.pop(0) for col in columns]
+            for part, positions, absent in zip(parts, out, missing):
+                seg = positions[at : at + len(part)]
+                if self._lookup(part, seg):
+                    absent.append(part[seg < 0])
+                if order is not None:
+                    _csr.remap(seg, order)
+            at += len(parts[0])
+            del parts, part
+        return out, [block for absent in missing for block in absent]
+
+
+def _threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
 
 
 def _ids_array(ids) -> NDArray:
@@ -418,7 +577,30 @@ def _feature_matrix(features, n: int) -> NDArray | None:
 
 
 def _build(src, dst, w, ids, directed: bool, features) -> Graph:
-    """Edges given as node positions -> sorted, merged CSR Graph."""
+    """Edges given as node positions in ``[0, len(ids))`` -> sorted, merged CSR
+    Graph (the same arrays as :func:`_build_scipy`, built without scipy's
+    int64/float64 COO copies)."""
+    from skgraphemb._kernels._csr import csr_from_edges
+
+    n = len(ids)
+    if w is not None:
+        w = np.asarray(w, dtype=np.float64)
+        _check_weights(w)
+    # int32 positions whenever they fit: one compiled kernel serves every input.
+    pos = np.int32 if n < 2**31 else np.int64
+    src, dst = np.asarray(src).astype(pos, copy=False), np.asarray(dst).astype(pos, copy=False)
+    indptr, indices, data = csr_from_edges(src, dst, w, n, bool(directed))
+    if indptr[-1] == 0:
+        raise _no_edges(n)
+    return Graph(
+        indptr, indices, data, nodes=ids, directed=directed,
+        features=_feature_matrix(features, n),
+    )
+
+
+def _build_scipy(src, dst, w, ids, directed: bool, features) -> Graph:
+    """:func:`_build` through scipy's COO -> CSR conversion: the reference the
+    tests and ``benchmarks/bench_ingest.py`` compare the kernel with."""
     n = len(ids)
     if w is not None:
         w = np.asarray(w, dtype=np.float64)
@@ -439,14 +621,18 @@ def _build(src, dst, w, ids, directed: bool, features) -> Graph:
     return _finish_csr(A, ids, directed, features, weighted=w is not None)
 
 
+def _no_edges(n: int) -> GraphFormatError:
+    return GraphFormatError(
+        f"the graph has {n} node(s) but no edges (with non-zero weight); "
+        "graph embeddings need at least one edge"
+    )
+
+
 def _finish_csr(A, ids, directed: bool, features, weighted: bool | None = None) -> Graph:
     A.eliminate_zeros()
     A.sort_indices()
     if A.nnz == 0:
-        raise GraphFormatError(
-            f"the graph has {A.shape[0]} node(s) but no edges (with non-zero weight); "
-            "graph embeddings need at least one edge"
-        )
+        raise _no_edges(A.shape[0])
     if weighted is None:
         weighted = not np.all(A.data == 1.0)
     return Graph(

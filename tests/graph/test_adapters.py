@@ -442,3 +442,115 @@ def test_same_graph_from_every_input(weighted_edges, tmp_path):
     graphs = [as_graph(x) for x in inputs]
     assert all(isinstance(g, Graph) for g in graphs)
     assert len({g.fingerprint() for g in graphs}) == 1
+
+
+# -- the CSR builder and integer ids (against scipy and np.unique) ---------------------
+def _random_multigraph(rng):
+    """Positions with duplicates, reversed duplicates, self-loops and zero weights
+    on ``n`` nodes, some of them isolated."""
+    n = int(rng.integers(1, 200))
+    m = int(rng.integers(1, 15 * n))
+    src = rng.integers(0, n, m)
+    dst = np.where(rng.random(m) < 0.5, rng.integers(0, max(1, n // 5), m), rng.integers(0, n, m))
+    loops = rng.random(m) < 0.05
+    dst[loops] = src[loops]
+    w = np.round(rng.random(m) * 4, 2) * (rng.random(m) > 0.1)
+    return n, src, dst, w
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_build_is_scipy_build(seed):
+    from skgraphemb.graph._adapters import _build, _build_scipy
+
+    rng = np.random.default_rng(seed)
+    n, src, dst, w = _random_multigraph(rng)
+    ids = np.arange(n) * 3 - 7
+    features = rng.random((n, 2))
+    for dtype in (np.int32, np.int64):
+        for weights in (None, w, rng.random(len(src))):
+            for directed in (False, True):
+                args = (src.astype(dtype), dst.astype(dtype), weights, ids, directed, features)
+                try:
+                    ref = _build_scipy(*args)
+                except GraphFormatError as e:  # all weights zero: same error
+                    with pytest.raises(GraphFormatError, match=str(e)):
+                        _build(*args)
+                    continue
+                got = _build(*args)
+                assert got.fingerprint() == ref.fingerprint()
+                assert got.indices.dtype == np.int32 and got.indptr.dtype == np.int64
+
+
+def _unique_reference(values):
+    ids, inverse = np.unique(values, return_inverse=True)
+    return ids.astype(np.int64), inverse
+
+
+@pytest.mark.parametrize("bitmap", [True, False])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rng: rng.integers(0, 1000, 5000).astype(np.int32),
+        lambda rng: rng.integers(-500, 500, 5000).astype(np.int16),
+        lambda rng: rng.integers(0, 256, 5000).astype(np.uint8),
+        lambda rng: rng.integers(0, 2**32 - 1, 5000, dtype=np.uint32),
+        lambda rng: rng.integers(10**12, 10**12 + 3000, 5000),
+        lambda rng: rng.integers(-(2**63), 2**63 - 1, 5000, dtype=np.int64),  # hashed ids
+        lambda rng: np.r_[rng.integers(-(2**63), 2**63 - 1, 50, dtype=np.int64), -(2**63), 2**63 - 1],
+    ],
+)
+def test_unique_ids_of_ints_is_np_unique(monkeypatch, make, bitmap):
+    from skgraphemb.graph import _adapters
+
+    if bitmap:  # force the bitmap wherever the span allows it
+        monkeypatch.setattr(_adapters, "_BITMAP_SPAN_PER_ID", 2**40)
+    else:
+        monkeypatch.setattr(_adapters, "_BITMAP_SPAN_PER_ID", 0)
+        monkeypatch.setattr(_adapters, "_BITMAP_MIN_SPAN", 0)
+    values = make(np.random.default_rng(0))
+    ids, inverse = _adapters._unique_ids(values)
+    ref_ids, ref_inverse = _unique_reference(values)
+    np.testing.assert_array_equal(ids, ref_ids)
+    np.testing.assert_array_equal(inverse, ref_inverse)
+    assert ids.dtype == np.int64 and inverse.dtype == np.int32
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_int_arrays_give_the_graph_of_np_unique_and_scipy(seed):
+    from skgraphemb.graph._adapters import _build_scipy
+
+    rng = np.random.default_rng(seed)
+    _, src, dst, w = _random_multigraph(rng)
+    offset = int(rng.choice([0, -50, 10**15]))
+    edges = np.c_[src, dst] + offset
+    for arr, weights in ((edges.astype(np.int64 if offset else np.int32), None), (np.c_[edges, w], w)):
+        ids, inverse = _unique_reference(edges.T.ravel())
+        m = len(edges)
+        for directed in (False, True):
+            try:
+                ref = _build_scipy(inverse[:m], inverse[m:], weights, ids, directed, None)
+            except GraphFormatError:
+                continue
+            got = as_graph(arr, directed=directed)
+            assert got.fingerprint() == ref.fingerprint()
+            assert got.nodes.dtype == np.int64
+
+
+def test_int_columns_with_nodes_match_the_dict_path():
+    from skgraphemb.graph._adapters import _build_scipy, _positions_by_dict
+
+    rng = np.random.default_rng(3)
+    edges = rng.integers(100, 140, size=(300, 2))
+    nodes = [int(v) for v in rng.permutation(np.arange(90, 150))]  # some isolated
+    pos = _positions_by_dict(np.array(nodes), edges.T.ravel())
+    ref = _build_scipy(pos[:300], pos[300:], None, np.array(nodes), False, None)
+    assert as_graph(edges, nodes=nodes).fingerprint() == ref.fingerprint()
+    # Unknown ids: the same message, first-seen order, as the dict path.
+    few = nodes[:20]
+    with pytest.raises(UnknownNodeError) as expected:
+        _positions_by_dict(np.array(few), edges.T.ravel())
+    with pytest.raises(UnknownNodeError) as got:
+        as_graph(edges, nodes=few)
+    assert str(got.value) == str(expected.value) and got.value.missing == expected.value.missing
+    with pytest.raises(GraphFormatError, match="duplicate ids"):
+        as_graph(edges, nodes=nodes + nodes[:1])

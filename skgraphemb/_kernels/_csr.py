@@ -1,0 +1,542 @@
+"""Kernels that turn integer edge columns into a sorted, merged CSR structure.
+
+Two jobs, both numpy/numba only:
+
+**Ranking integer ids.**  :func:`id_bitmap` marks the distinct values of some
+integer columns in a presence bitmap over ``[lo, hi]`` (one bit per possible
+id, plus one int64 running count per 64 ids: 0.25 bytes per id of the range),
+:func:`bitmap_ids` lists them in increasing order and :func:`bitmap_positions`
+maps each value to its rank among them (its position in the sorted distinct
+ids), which is what ``np.unique(values, return_inverse=True)`` gives, without
+sorting.  The caller decides when a range is dense enough for a bitmap.
+
+**CSR from positions.**  :func:`csr_from_edges` does what
+``scipy.sparse.coo_array((w, (src, dst))).tocsr()`` followed by
+``sum_duplicates`` and ``eliminate_zeros`` does, with int64 row pointers and
+int32 column indices: a counting sort by row (entries land in their row in
+input order, as in scipy's ``coo_tocsr``), then -- only when some row is not
+already in order, the test scipy makes -- each row sorted by
+:func:`_std_sort`, a line-by-line port of libstdc++'s ``std::sort`` (the
+introsort scipy's ``csr_sort_indices`` calls on (column, weight) pairs,
+comparing columns only).  Duplicates are then summed left to right, so even
+the rounding of a sum of three or more parallel edges matches scipy bit for
+bit; ``std::sort`` is not stable, so any other sort could order equal
+columns differently and change the last bit of such sums.
+"""
+
+from contextlib import contextmanager
+
+import numba
+import numpy as np
+
+#: Work of fewer items (values, edges or bytes) runs on the calling thread
+#: only: waking the thread team costs more than it saves there, and on a busy
+#: machine one parallel region can wait milliseconds for a descheduled thread.
+PARALLEL_MIN = 1 << 18
+
+_ONE = np.uint64(1)
+_SIX = np.uint64(6)
+_63 = np.uint64(63)
+_M1 = np.uint64(0x5555555555555555)
+_M2 = np.uint64(0x3333333333333333)
+_M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
+_H01 = np.uint64(0x0101010101010101)
+_S2 = np.uint64(2)
+_S4 = np.uint64(4)
+_S56 = np.uint64(56)
+_THRESHOLD = 16  # libstdc++'s _S_threshold: introsort leaves runs this short to insertion sort
+
+
+@contextmanager
+def threads_for(n_items):
+    """Run the numba kernels called inside on one thread when ``n_items`` is
+    below :data:`PARALLEL_MIN` (numba's thread count is per calling thread)."""
+    saved = numba.get_num_threads()
+    if n_items >= PARALLEL_MIN or saved == 1:
+        yield saved
+        return
+    numba.set_num_threads(1)
+    try:
+        yield 1
+    finally:
+        numba.set_num_threads(saved)
+
+
+# -- integer id ranking ----------------------------------------------------------
+@numba.njit(cache=True, nogil=True, parallel=True)
+def int_range(values, n_parts):
+    """Smallest and largest value of a non-empty integer array, as int64."""
+    m = values.shape[0]
+    lows = np.empty(n_parts, dtype=np.int64)
+    highs = np.empty(n_parts, dtype=np.int64)
+    for t in numba.prange(n_parts):
+        start, stop = m * t // n_parts, m * (t + 1) // n_parts
+        lo = np.int64(values[start]) if stop > start else np.int64(values[0])
+        hi = lo
+        for i in range(start, stop):
+            v = np.int64(values[i])
+            if v < lo:
+                lo = v
+            if v > hi:
+                hi = v
+        lows[t] = lo
+        highs[t] = hi
+    return lows.min(), highs.max()
+
+
+@numba.njit(inline="always", cache=True)
+def _popcount(x):
+    x = x - ((x >> _ONE) & _M1)
+    x = (x & _M2) + ((x >> _S2) & _M2)
+    x = (x + (x >> _S4)) & _M4
+    return np.int64((x * _H01) >> _S56)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def mark_bits(values, lo, bits):
+    """Set bit ``v - lo`` of row ``t`` of ``bits`` for the values of part ``t``.
+
+    ``bits`` has one row per thread part (so no two threads write one word)
+    and is OR-reduced by :func:`id_bitmap`.
+    """
+    n_parts = bits.shape[0]
+    m = values.shape[0]
+    for t in numba.prange(n_parts):
+        row = bits[t]
+        for i in range(m * t // n_parts, m * (t + 1) // n_parts):
+            k = np.uint64(np.int64(values[i]) - lo)
+            row[k >> _SIX] |= _ONE << (k & _63)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _or_rows(bits):
+    n_words = bits.shape[1]
+    for w in numba.prange(n_words):
+        acc = bits[0, w]
+        for t in range(1, bits.shape[0]):
+            acc |= bits[t, w]
+        bits[0, w] = acc
+
+
+@numba.njit(cache=True, nogil=True)
+def _ranks(words):
+    """Number of set bits before each word; the total is the last entry."""
+    rank = np.empty(words.shape[0] + 1, dtype=np.int64)
+    total = np.int64(0)
+    for w in range(words.shape[0]):
+        rank[w] = total
+        total += _popcount(words[w])
+    rank[words.shape[0]] = total
+    return rank
+
+
+def id_bitmap(columns, lo, hi, n_parts):
+    """Presence bitmap of the values of ``columns`` over ``[lo, hi]``.
+
+    Returns
+    -------
+    words : ndarray of uint64, shape (ceil((hi - lo + 1) / 64),)
+        Bit ``k`` is set when ``lo + k`` occurs.
+    rank : ndarray of int64, shape (len(words) + 1,)
+        Set bits before each word; ``rank[-1]`` is the number of distinct
+        values.
+    """
+    n_words = (int(hi) - int(lo)) // 64 + 1
+    words = None
+    for col in columns:
+        if len(col) == 0:
+            continue
+        bits = np.zeros((n_parts, n_words), dtype=np.uint64)
+        mark_bits(col, np.int64(lo), bits)
+        _or_rows(bits)
+        words = bits[0].copy() if words is None else np.bitwise_or(words, bits[0], out=words)
+        del bits
+    if words is None:
+        words = np.zeros(n_words, dtype=np.uint64)
+    return words, _ranks(words)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def bitmap_ids(words, rank, lo):
+    """The values whose bit is set, increasing, as int64."""
+    ids = np.empty(rank[-1], dtype=np.int64)
+    for w in numba.prange(words.shape[0]):
+        word = words[w]
+        out = rank[w]
+        b = np.int64(0)
+        while word != 0:
+            if word & _ONE:
+                ids[out] = lo + w * 64 + b
+                out += 1
+            word >>= _ONE
+            b += 1
+    return ids
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def bitmap_positions(values, lo, hi, words, rank, out):
+    """``out[i]`` = rank of ``values[i]`` among the set bits (its position in
+    the sorted distinct ids), or -1 when its bit is not set.
+
+    Returns the number of such missing values.
+    """
+    missing = 0
+    for i in numba.prange(values.shape[0]):
+        v = np.int64(values[i])
+        if v < lo or v > hi:
+            out[i] = -1
+            missing += 1
+        else:
+            k = np.uint64(v - lo)
+            w = k >> _SIX
+            bit = _ONE << (k & _63)
+            if words[w] & bit:
+                out[i] = rank[w] + _popcount(words[w] & (bit - _ONE))
+            else:
+                out[i] = -1
+                missing += 1
+    return missing
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def remap(positions, order):
+    """``positions[i] = order[positions[i]]`` where ``positions[i] >= 0``."""
+    for i in numba.prange(positions.shape[0]):
+        if positions[i] >= 0:
+            positions[i] = order[positions[i]]
+
+
+# -- libstdc++ std::sort on (key, value) pairs, comparing keys ---------------------
+# Element i is the pair (keys[i], vals[i]); with has_w False only keys move.
+@numba.njit(inline="always", cache=True)
+def _swap(keys, vals, has_w, i, j):
+    keys[i], keys[j] = keys[j], keys[i]
+    if has_w:
+        vals[i], vals[j] = vals[j], vals[i]
+
+
+@numba.njit(inline="always", cache=True)
+def _move(keys, vals, has_w, dst, src):
+    keys[dst] = keys[src]
+    if has_w:
+        vals[dst] = vals[src]
+
+
+@numba.njit(cache=True)
+def _unguarded_linear_insert(keys, vals, has_w, last):
+    key, val = keys[last], vals[last] if has_w else 0.0
+    nxt = last - 1
+    while key < keys[nxt]:
+        _move(keys, vals, has_w, last, nxt)
+        last = nxt
+        nxt -= 1
+    keys[last] = key
+    if has_w:
+        vals[last] = val
+
+
+@numba.njit(cache=True)
+def _insertion_sort(keys, vals, has_w, first, last):
+    if first == last:
+        return
+    for i in range(first + 1, last):
+        if keys[i] < keys[first]:
+            key, val = keys[i], vals[i] if has_w else 0.0
+            for j in range(i, first, -1):  # move_backward(first, i, i + 1)
+                _move(keys, vals, has_w, j, j - 1)
+            keys[first] = key
+            if has_w:
+                vals[first] = val
+        else:
+            _unguarded_linear_insert(keys, vals, has_w, i)
+
+
+@numba.njit(cache=True)
+def _adjust_heap(keys, vals, has_w, first, hole, length, key, val):
+    top = hole
+    second = hole
+    while second < (length - 1) // 2:
+        second = 2 * (second + 1)
+        if keys[first + second] < keys[first + second - 1]:
+            second -= 1
+        _move(keys, vals, has_w, first + hole, first + second)
+        hole = second
+    if (length & 1) == 0 and second == (length - 2) // 2:
+        second = 2 * (second + 1)
+        _move(keys, vals, has_w, first + hole, first + second - 1)
+        hole = second - 1
+    # __push_heap(first, hole, top, value)
+    parent = (hole - 1) // 2
+    while hole > top and keys[first + parent] < key:
+        _move(keys, vals, has_w, first + hole, first + parent)
+        hole = parent
+        parent = (hole - 1) // 2
+    keys[first + hole] = key
+    if has_w:
+        vals[first + hole] = val
+
+
+@numba.njit(cache=True)
+def _heap_sort(keys, vals, has_w, first, last):
+    """``std::__partial_sort(first, last, last)``: make_heap then sort_heap."""
+    length = last - first
+    if length >= 2:
+        parent = (length - 2) // 2
+        while True:
+            key, val = keys[first + parent], vals[first + parent] if has_w else 0.0
+            _adjust_heap(keys, vals, has_w, first, parent, length, key, val)
+            if parent == 0:
+                break
+            parent -= 1
+    while last - first > 1:
+        last -= 1
+        # __pop_heap(first, last, last)
+        key, val = keys[last], vals[last] if has_w else 0.0
+        _move(keys, vals, has_w, last, first)
+        _adjust_heap(keys, vals, has_w, first, 0, last - first, key, val)
+
+
+@numba.njit(cache=True)
+def _partition_pivot(keys, vals, has_w, first, last):
+    """``std::__unguarded_partition_pivot``: median of three, then Hoare."""
+    a, b, c = first + 1, first + (last - first) // 2, last - 1
+    if keys[a] < keys[b]:
+        if keys[b] < keys[c]:
+            _swap(keys, vals, has_w, first, b)
+        elif keys[a] < keys[c]:
+            _swap(keys, vals, has_w, first, c)
+        else:
+            _swap(keys, vals, has_w, first, a)
+    elif keys[a] < keys[c]:
+        _swap(keys, vals, has_w, first, a)
+    elif keys[b] < keys[c]:
+        _swap(keys, vals, has_w, first, c)
+    else:
+        _swap(keys, vals, has_w, first, b)
+    lo, hi = first + 1, last
+    pivot = keys[first]
+    while True:
+        while keys[lo] < pivot:
+            lo += 1
+        hi -= 1
+        while pivot < keys[hi]:
+            hi -= 1
+        if not lo < hi:
+            return lo
+        _swap(keys, vals, has_w, lo, hi)
+        lo += 1
+
+
+@numba.njit(inline="always", cache=True)
+def _floor_log2(n):
+    lg = 0
+    while n > 1:
+        n >>= 1
+        lg += 1
+    return lg
+
+
+@numba.njit(cache=True)
+def _std_sort(keys, vals, has_w, first, last):
+    """Sort ``[first, last)`` exactly as libstdc++'s ``std::sort`` would.
+
+    ``__introsort_loop`` recurses on the right part and loops on the left;
+    the parts are disjoint, so an explicit stack visiting them in any order
+    moves every element as the recursion does.
+    """
+    n = last - first
+    if n <= 1:
+        return
+    if n > _THRESHOLD:
+        depth = 2 * _floor_log2(n)  # std::__lg(n) * 2
+        cap = (depth + 1) * (depth + 2) // 2 + 1
+        s_first = np.empty(cap, dtype=np.int64)
+        s_last = np.empty(cap, dtype=np.int64)
+        s_depth = np.empty(cap, dtype=np.int64)
+        s_first[0], s_last[0], s_depth[0] = first, last, depth
+        top = 1
+        while top > 0:
+            top -= 1
+            lo, hi, d = s_first[top], s_last[top], s_depth[top]
+            while hi - lo > _THRESHOLD:
+                if d == 0:
+                    _heap_sort(keys, vals, has_w, lo, hi)
+                    break
+                d -= 1
+                cut = _partition_pivot(keys, vals, has_w, lo, hi)
+                s_first[top], s_last[top], s_depth[top] = cut, hi, d
+                top += 1
+                hi = cut
+        # __final_insertion_sort
+        _insertion_sort(keys, vals, has_w, first, first + _THRESHOLD)
+        for i in range(first + _THRESHOLD, last):
+            _unguarded_linear_insert(keys, vals, has_w, i)
+    else:
+        _insertion_sort(keys, vals, has_w, first, last)
+
+
+# -- CSR construction ------------------------------------------------------------
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _count_rows(src, dst, n, directed, row_bounds):
+    """Row pointers; thread ``t`` counts the rows in ``row_bounds[t:t+2]``,
+    scanning every edge (reads are cheap; no two threads write one row)."""
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for t in numba.prange(row_bounds.shape[0] - 1):
+        lo, hi = row_bounds[t], row_bounds[t + 1]
+        for e in range(src.shape[0]):
+            r, c = src[e], dst[e]
+            if lo <= r < hi:
+                indptr[r + 1] += 1
+            if not directed and c != r and lo <= c < hi:
+                indptr[c + 1] += 1
+    for i in range(n):
+        indptr[i + 1] += indptr[i]
+    return indptr
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _scatter(src, dst, w, has_w, directed, indptr, indices, data, row_bounds):
+    """Entries into their rows in scipy's ``coo_tocsr`` order: the edges as
+    given, then (undirected) the reversed copies of the non-loop edges.  As
+    in :func:`_count_rows`, each thread fills its own range of rows."""
+    n = indptr.shape[0] - 1
+    cursor = indptr[:n].copy()
+    for t in numba.prange(row_bounds.shape[0] - 1):
+        lo, hi = row_bounds[t], row_bounds[t + 1]
+        for e in range(src.shape[0]):
+            r = src[e]
+            if lo <= r < hi:
+                p = cursor[r]
+                indices[p] = dst[e]
+                if has_w:
+                    data[p] = w[e]
+                cursor[r] = p + 1
+        if not directed:
+            for e in range(src.shape[0]):
+                r = dst[e]
+                if src[e] != r and lo <= r < hi:
+                    p = cursor[r]
+                    indices[p] = src[e]
+                    if has_w:
+                        data[p] = w[e]
+                    cursor[r] = p + 1
+
+
+def _row_blocks(indptr, n_blocks):
+    """Row boundaries splitting the entries into ``n_blocks`` similar parts."""
+    targets = np.linspace(0, indptr[-1], n_blocks + 1)
+    bounds = np.searchsorted(indptr, targets, side="left")
+    bounds[0], bounds[-1] = 0, len(indptr) - 1
+    return np.unique(np.minimum(bounds, len(indptr) - 1)).astype(np.int64)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _rows_sorted(indptr, indices, blocks):
+    flags = np.ones(blocks.shape[0] - 1, dtype=np.bool_)
+    for b in numba.prange(blocks.shape[0] - 1):
+        for r in range(blocks[b], blocks[b + 1]):
+            for p in range(indptr[r] + 1, indptr[r + 1]):
+                if indices[p - 1] > indices[p]:
+                    flags[b] = False
+                    break
+            if not flags[b]:
+                break
+    return flags.all()
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _sort_rows(indptr, indices, data, has_w, blocks):
+    for b in numba.prange(blocks.shape[0] - 1):
+        for r in range(blocks[b], blocks[b + 1]):
+            _std_sort(indices, data, has_w, indptr[r], indptr[r + 1])
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _merge_rows(indptr, indices, data, has_w, blocks, lengths):
+    """Sum runs of equal columns left to right (scipy's ``csr_sum_duplicates``)
+    and drop zero sums (``eliminate_zeros``), packing each row at its start."""
+    for b in numba.prange(blocks.shape[0] - 1):
+        for r in range(blocks[b], blocks[b + 1]):
+            p, stop = indptr[r], indptr[r + 1]
+            out = p
+            while p < stop:
+                col = indices[p]
+                x = data[p] if has_w else 1.0
+                p += 1
+                while p < stop and indices[p] == col:
+                    if has_w:
+                        x += data[p]
+                    p += 1
+                if x != 0.0:
+                    indices[out] = col
+                    if has_w:
+                        data[out] = x
+                    out += 1
+            lengths[r] = out - indptr[r]
+
+
+@numba.njit(cache=True, nogil=True)
+def _pack_rows(indptr, indices, data, has_w, lengths):
+    """Close the gaps left by :func:`_merge_rows`; ``indptr`` becomes final."""
+    out = np.int64(0)
+    for r in range(lengths.shape[0]):
+        start = indptr[r]
+        if start != out:
+            for k in range(lengths[r]):
+                indices[out + k] = indices[start + k]
+                if has_w:
+                    data[out + k] = data[start + k]
+        indptr[r] = out
+        out += lengths[r]
+    indptr[lengths.shape[0]] = out
+    return out
+
+
+def csr_from_edges(src, dst, w, n, directed):
+    """Sorted, merged CSR arrays of the edges ``src[e] -> dst[e]`` on ``n`` nodes.
+
+    Parameters
+    ----------
+    src, dst : ndarray of int32 or int64
+        Node positions in ``[0, n)``.
+    w : ndarray of float64 or None
+        Edge weights (finite, non-negative); ``None`` for an unweighted graph,
+        whose merged duplicates keep weight 1.
+    n : int
+        Number of nodes.
+    directed : bool
+        When False each non-loop edge is stored in both rows, a self-loop once.
+
+    Returns
+    -------
+    indptr : ndarray of int64, shape (n + 1,)
+    indices : ndarray of int32
+        Columns, strictly increasing within each row.
+    data : ndarray of float64 or None
+        Summed weights, none zero; ``None`` when ``w`` is None.
+    """
+    with threads_for(len(src)) as n_threads:
+        return _csr_from_edges(src, dst, w, n, directed, n_threads)
+
+
+def _csr_from_edges(src, dst, w, n, directed, n_threads):
+    has_w = w is not None
+    # Rows split evenly for counting, by entries for scattering.
+    indptr = _count_rows(src, dst, n, directed, np.linspace(0, n, n_threads + 1).astype(np.int64))
+    nnz = int(indptr[-1])
+    indices = np.empty(nnz, dtype=np.int32)
+    data = np.empty(nnz if has_w else 0, dtype=np.float64)
+    _scatter(src, dst, w if has_w else data, has_w, directed, indptr, indices, data,
+             _row_blocks(indptr, n_threads))
+    blocks = _row_blocks(indptr, 8 * max(1, n_threads))
+    if not _rows_sorted(indptr, indices, blocks):
+        _sort_rows(indptr, indices, data, has_w, blocks)
+    lengths = np.empty(n, dtype=np.int64)
+    _merge_rows(indptr, indices, data, has_w, blocks, lengths)
+    kept = _pack_rows(indptr, indices, data, has_w, lengths)
+    del lengths
+    if kept < nnz:  # shrink in place (realloc), no second copy
+        indices.resize(kept, refcheck=False)
+        if has_w:
+            data.resize(kept, refcheck=False)
+    return indptr, indices, data if has_w else None
