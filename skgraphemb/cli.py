@@ -188,7 +188,14 @@ def _load_graph(spec: str, directed: bool):
             raise CLIError(f"{spec!r} is a folder but holds no edges.tsv or edges.tsv.gz")
         return datasets.load_edgelist_dir(path, directed=directed, features=False)
     if path.exists() or Path(spec + ".gz").exists():
-        graph = read_edgelist(path, directed=directed)
+        from skgraphemb.graph._store import is_graph_file, load_graph
+
+        if is_graph_file(path):  # written by Graph.save
+            graph = load_graph(path)
+            if directed and not graph.directed:
+                raise CLIError(f"--directed: the graph saved in {spec!r} is undirected")
+        else:
+            graph = read_edgelist(path, directed=directed)
         return Bunch(graph=graph, nodes=None, labels=None, name=path.name)
     if spec in BUNDLED:
         if directed:

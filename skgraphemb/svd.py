@@ -197,7 +197,7 @@ class SVDEmbedder(BaseGraphEmbedder):
         from threadpoolctl import threadpool_limits
 
         from skgraphemb._kernels._svd import PowerSumOperator, randomized_svd_blocks, svd_memory_bytes
-        from skgraphemb.utils._threads import numba_threads, resolve_numba_threads
+        from skgraphemb.utils._threads import numba_threads, parallel_launch, resolve_numba_threads
         from skgraphemb.utils._validation import effective_n_jobs
 
         need = svd_memory_bytes(
@@ -210,7 +210,7 @@ class SVDEmbedder(BaseGraphEmbedder):
             graph.n_nodes, graph.nnz, self.order, min(k + int(self.n_oversamples), graph.n_nodes),
             need / 1e9, graph.memory_bytes() / 1e9,
         )
-        with numba_threads(resolve_numba_threads(self.n_jobs)), threadpool_limits(
+        with numba_threads(resolve_numba_threads(self.n_jobs)), parallel_launch(), threadpool_limits(
             limits=effective_n_jobs(self.n_jobs), user_api="blas"
         ):
             op = PowerSumOperator(

@@ -12,19 +12,22 @@ class CountingSVDEmbedder(SVDEmbedder):
     """An SVDEmbedder that appends a line to ``log_dir/computed.log`` per embedding computed.
 
     ``delay`` seconds of sleep make the computations of concurrent folds
-    overlap, as a real embedding of a large graph would.
+    overlap, as a real embedding of a large graph would.  With ``die_once``
+    (a path), the first fit kills its process (as the OOM killer would) and
+    leaves that file behind, so the retried task succeeds.
     """
 
     def __init__(self, n_components=8, order=2, *, random_state=None, graph=None, memory=None,
-                 log_dir=None, delay=0.0, die=False):  # fmt: skip
+                 log_dir=None, delay=0.0, die_once=None):  # fmt: skip
         super().__init__(n_components, order, random_state=random_state, graph=graph, memory=memory)
         self.log_dir = log_dir
         self.delay = delay
-        self.die = die
+        self.die_once = die_once
 
     def _embed(self, graph, seed):
-        if self.die:
-            os._exit(3)  # the worker process dies mid-task
+        if self.die_once and not os.path.exists(self.die_once):
+            open(self.die_once, "w").close()
+            os._exit(3)  # the worker process dies mid-task, the first time only
         with open(os.path.join(self.log_dir, "computed.log"), "a") as f:
             f.write(f"{os.getpid()} {self.n_components}\n")
         time.sleep(self.delay)

@@ -84,6 +84,16 @@ def test_embed_npz_matches_the_estimator(capsys, tmp_path, karate, karate_embedd
         assert data["embedding"].dtype == np.float32
 
 
+def test_embed_a_saved_graph(capsys, tmp_path, karate, karate_embedding):
+    karate.graph.save(tmp_path / "karate.skgraph")
+    rc, out, err = run(capsys, "embed", tmp_path / "karate.skgraph", *FAST, "-o", tmp_path / "k.npz")
+    assert rc == 0, err
+    with np.load(tmp_path / "k.npz") as data:
+        np.testing.assert_array_equal(data["embedding"], karate_embedding.embedding_)
+    rc, _, err = run(capsys, "embed", tmp_path / "karate.skgraph", "--directed", *FAST, "-o", tmp_path / "d.npz")
+    assert rc == 2 and "is undirected" in err
+
+
 @pytest.mark.parametrize("suffix", [".txt", ".emb"])
 def test_embed_word2vec_text_loads_in_gensim(capsys, tmp_path, suffix, karate_embedding):
     from gensim.models import KeyedVectors

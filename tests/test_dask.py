@@ -142,14 +142,45 @@ def test_an_error_on_a_worker_fails_the_search_with_that_error(client, saved_cor
         GridSearchCV(pipe, grid, cv=2, n_jobs=-1, error_score="raise").fit(cora.nodes, cora.labels)
 
 
-def test_a_dead_worker_fails_the_search(cora, tmp_path):
-    """A worker process that dies mid-fit makes the search raise; it never
-    returns results short of folds.  (joblib's dask backend cancels the other
-    tasks, so the error is the killed task's or a cancelled one's.)"""
-    with _cluster() as cluster, distributed.Client(cluster) as client:
-        client.run_on_scheduler(lambda dask_scheduler: setattr(dask_scheduler, "allowed_failures", 0))
-        emb = CountingSVDEmbedder(graph=cora.graph, random_state=0, log_dir=str(tmp_path))
-        grid = {"emb__n_components": [4, 8], "emb__die": [False, True]}
-        failures = (distributed.scheduler.KilledWorker, distributed.client.FutureCancelledError)
-        with joblib.parallel_config(backend="dask"), pytest.raises(failures):
-            GridSearchCV(_pipe(emb), grid, cv=2, n_jobs=-1, error_score="raise").fit(cora.nodes, cora.labels)
+def test_a_worker_killed_mid_fit_never_leaves_the_search_short(cora, tmp_path):
+    """A worker process killed during a fit (once, as by the OOM killer).
+
+    Dask reruns the task on a live worker.  If the dead worker also held
+    data that joblib had scattered to it (X, y, fold indices), the tasks
+    needing them are cancelled and the search raises.  Either way it never
+    returns results short of folds: it completes with the serial scores, or
+    raises.  joblib 1.6's dask backend can also wait forever here (it does
+    not pass a task that errs at the Dask level to its retrieval loop): that
+    outcome is reported as an expected failure, not hidden.
+    """
+    import threading
+
+    pipe = _pipe(CountingSVDEmbedder(graph=cora.graph, random_state=0, log_dir=str(tmp_path)))
+    grid = {"emb__n_components": [4, 8]}
+    serial = GridSearchCV(pipe, grid, cv=3).fit(cora.nodes, cora.labels)
+    pipe.set_params(emb__die_once=str(tmp_path / "died"))
+    outcome = {}
+
+    def search():
+        try:
+            with joblib.parallel_config(backend="dask"):
+                outcome["search"] = GridSearchCV(pipe, grid, cv=3, n_jobs=-1, error_score="raise").fit(
+                    cora.nodes, cora.labels
+                )
+        except Exception as e:  # noqa: BLE001 - what the search raised is the outcome
+            outcome["error"] = e
+
+    with _cluster() as cluster, distributed.Client(cluster):
+        runner = threading.Thread(target=search, daemon=True)
+        runner.start()
+        runner.join(timeout=180)
+    assert (tmp_path / "died").exists()  # a worker did die
+    if runner.is_alive():
+        pytest.xfail("joblib's dask backend waited forever after a worker death (a joblib issue)")
+    if "error" in outcome:
+        assert isinstance(outcome["error"], (distributed.scheduler.KilledWorker, distributed.client.FutureCancelledError))
+        return
+    for k in range(3):
+        np.testing.assert_array_equal(
+            outcome["search"].cv_results_[f"split{k}_test_score"], serial.cv_results_[f"split{k}_test_score"]
+        )

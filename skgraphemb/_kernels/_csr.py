@@ -222,7 +222,7 @@ def _move(keys, vals, has_w, dst, src):
         vals[dst] = vals[src]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _unguarded_linear_insert(keys, vals, has_w, last):
     key, val = keys[last], vals[last] if has_w else 0.0
     nxt = last - 1
@@ -235,7 +235,7 @@ def _unguarded_linear_insert(keys, vals, has_w, last):
         vals[last] = val
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _insertion_sort(keys, vals, has_w, first, last):
     if first == last:
         return
@@ -251,7 +251,7 @@ def _insertion_sort(keys, vals, has_w, first, last):
             _unguarded_linear_insert(keys, vals, has_w, i)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _adjust_heap(keys, vals, has_w, first, hole, length, key, val):
     top = hole
     second = hole
@@ -276,7 +276,7 @@ def _adjust_heap(keys, vals, has_w, first, hole, length, key, val):
         vals[first + hole] = val
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _heap_sort(keys, vals, has_w, first, last):
     """``std::__partial_sort(first, last, last)``: make_heap then sort_heap."""
     length = last - first
@@ -296,7 +296,7 @@ def _heap_sort(keys, vals, has_w, first, last):
         _adjust_heap(keys, vals, has_w, first, 0, last - first, key, val)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _partition_pivot(keys, vals, has_w, first, last):
     """``std::__unguarded_partition_pivot``: median of three, then Hoare."""
     a, b, c = first + 1, first + (last - first) // 2, last - 1
@@ -336,7 +336,7 @@ def _floor_log2(n):
     return lg
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _std_sort(keys, vals, has_w, first, last):
     """Sort ``[first, last)`` exactly as libstdc++'s ``std::sort`` would.
 

@@ -115,6 +115,13 @@ def as_graph(
     >>> as_graph([("a", "b", 2.0), ("b", "c", 0.5)], directed=True)
     Graph(n_nodes=3, n_edges=2, directed=True, weighted=True)
     """
+    from skgraphemb.utils._threads import parallel_launch
+
+    with parallel_launch():  # the builders' kernels are parallel
+        return _as_graph(data, directed, weight, nodes, features)
+
+
+def _as_graph(data, directed, weight, nodes, features) -> Graph:
     if isinstance(data, Graph):
         graph = data
         if directed is not None and bool(directed) != graph.directed:
@@ -130,7 +137,10 @@ def as_graph(
 
     if isinstance(data, (str, os.PathLike)):
         from skgraphemb.graph._io import read_edgelist
+        from skgraphemb.graph._store import is_graph_file, load_graph
 
+        if is_graph_file(data):  # written by Graph.save: open it, memory-mapped
+            return as_graph(load_graph(data), directed=directed, nodes=nodes, features=features)
         return read_edgelist(data, directed=bool(directed), nodes=nodes, features=features)
 
     if _is_networkx(data):

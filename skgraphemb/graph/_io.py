@@ -341,14 +341,12 @@ def read_edgelist(
     buffers while parsing and the interpreter: 100M unweighted lines of a
     10M-node graph peaked at 1.96 GB.
     """
-    return _read_edgelist(
-        path,
-        directed=directed,
-        weighted=weighted,
-        nodes=nodes,
-        features=features,
-        comments=comments,
-    )
+    from skgraphemb.utils._threads import parallel_launch
+
+    with parallel_launch():  # the reader's kernels are parallel
+        return _read_edgelist(
+            path, directed=directed, weighted=weighted, nodes=nodes, features=features, comments=comments
+        )
 
 
 def _read_edgelist(path, *, directed=False, weighted=None, nodes=None, features=None,

@@ -161,6 +161,15 @@ def save_graph(graph, path: str | os.PathLike) -> Path:
     return path
 
 
+def is_graph_file(path) -> bool:
+    """Whether ``path`` is a regular file that starts like a saved graph."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
 def _round_up(n: int) -> int:
     return (n + _ALIGN - 1) // _ALIGN * _ALIGN
 

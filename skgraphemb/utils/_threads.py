@@ -54,7 +54,7 @@ def torch_threads(n_jobs: int | None) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-_LAUNCH_LOCK = threading.Lock()
+_LAUNCH_LOCK = threading.RLock()  # re-entrant: drivers nest (as_graph -> read_edgelist)
 
 
 def _layer_is_threadsafe() -> bool:

@@ -69,6 +69,17 @@ def test_a_mapped_graph_pickles_as_a_reference(tmp_path):
     assert len(pickle.dumps(Node2VecEmbedder(graph=mapped))) < 2_000
 
 
+def test_as_graph_and_estimators_open_a_saved_file_by_path(tmp_path, karate_graph):
+    path = tmp_path / "karate.skgraph"
+    karate_graph.save(path)
+    graph = as_graph(str(path))
+    assert graph == karate_graph and graph.path == str(path.resolve())
+    emb = Node2VecEmbedder(dimensions=4, walk_length=5, num_walks=1, random_state=0).fit(path)
+    assert emb.embedding_.shape == (34, 4)
+    with pytest.raises(GraphFormatError, match="cannot reinterpret"):
+        as_graph(path, directed=True)
+
+
 def test_reference_to_a_missing_or_changed_file(tmp_path):
     path = tmp_path / "g.skgraph"
     as_graph(nx.path_graph(5)).save(path)
