@@ -207,6 +207,7 @@ def main(argv=None) -> int:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "skgraphemb-bench-graphs")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--contender", default="streamed", help=argparse.SUPPRESS)
+    parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--mmap", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--verify", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -215,7 +216,7 @@ def main(argv=None) -> int:
 
     if args.child:
         fn = {"node2vec": child_node2vec, "store": child_store, "threads": child_threads}[args.section]
-        if args.section == "store" and "--load" in raw:
+        if args.section == "store" and args.load:
             fn = child_load
         print(json.dumps(fn(args)))
         return 0

@@ -503,7 +503,13 @@ class Node2VecEmbedder(BaseGraphEmbedder):
 
     def _memory_estimate(self, graph: Graph, backend: str, trainer: str, chunk_rows: int):
         from skgraphemb._skipgram import _CHUNK_TOKENS
-        from skgraphemb.utils._memory import MemoryEstimate, format_bytes, mapped_nbytes, process_rss
+        from skgraphemb.utils._memory import (
+            MemoryEstimate,
+            format_bytes,
+            mapped_nbytes,
+            process_rss,
+            resident_file_bytes,
+        )
 
         n, m, d, L = graph.n_nodes, graph.nnz, int(self.dimensions), int(self.walk_length)
         warm = self.warm_start and hasattr(self, "embedding_")
@@ -539,6 +545,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         if warm:
             parts["warm start"] = 32 * m + 16 * n  # neighbourhood hashes of the new graph
         mapped = mapped_nbytes(graph.indptr, graph.indices, graph.weights, graph.nodes)
+        if mapped and graph.path is not None:  # pages already resident are in the baseline
+            mapped = max(0, mapped - resident_file_bytes(graph.path))
         hints = [f"lower dimensions (each dimension costs {format_bytes(copies * n * 4)} here)"]
         if trainer == "gensim":
             hints.append("use trainer='numba', which keeps one copy of the vectors")

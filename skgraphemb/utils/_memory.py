@@ -29,6 +29,7 @@ __all__ = [
     "mapped_nbytes",
     "parse_bytes",
     "process_rss",
+    "resident_file_bytes",
 ]
 
 logger = logging.getLogger(__name__)
@@ -161,6 +162,29 @@ def mapped_nbytes(*arrays) -> int:
                 total += a.nbytes
                 break
             base = getattr(base, "base", None)
+    return total
+
+
+def resident_file_bytes(path: str) -> int:
+    """Bytes of the file at ``path`` that this process has mapped and resident now.
+
+    Read from ``/proc/self/smaps`` (0 where it cannot be read): pages of a
+    memory-mapped graph that are already resident (checksummed when it was
+    opened, or read by an earlier fit) are in the process's resident memory
+    already and must not be counted again.
+    """
+    total = 0
+    try:
+        with open("/proc/self/smaps") as f:
+            inside = False
+            for line in f:
+                head = line.split(None, 5)
+                if head and "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
+                    inside = len(head) == 6 and head[5].strip() == path
+                elif inside and line.startswith("Rss:"):
+                    total += int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return 0
     return total
 
 
