@@ -72,6 +72,14 @@ def _peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process so far (all threads)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child_node2vec(args) -> dict:
     import numpy as np
 
@@ -85,6 +93,7 @@ def child_node2vec(args) -> dict:
         q=args.q, window=args.window, n_jobs=args.threads, random_state=args.seed, verbose=args.verbose,
     )  # fmt: skip
     emb = sge.Node2VecEmbedder(**params)
+    cpu0 = _cpu_seconds()
     if args.contender == "streamed":
         emb.fit(graph)
         estimate = emb.memory_estimate_
@@ -109,7 +118,7 @@ def child_node2vec(args) -> dict:
     tokens = args.num_walks * graph.n_nodes * args.walk_length
     return {
         "nodes": graph.n_nodes, "edges": graph.n_edges, "load_s": t1 - t0, "fit_s": t2 - t1,
-        "walk_s": walk_s, "train_s": train_s, "tokens": tokens,
+        "walk_s": walk_s, "train_s": train_s, "tokens": tokens, "cpu_s": _cpu_seconds() - cpu0,
         "estimate_total_gb": estimate.total / 1e9, "estimate_peak_gb": estimate.peak / 1e9,
         "estimate_baseline_gb": estimate.baseline / 1e9, "estimate_parts": estimate.parts,
         "finite": bool(np.isfinite(embedding).all()), "peak_gb": _peak_gb() * 1024**3 / 1e9,
@@ -243,7 +252,7 @@ def main(argv=None) -> int:
                   flush=True)  # fmt: skip
             parts = ", ".join(f"{k} {v / 1e9:.3f}" for k, v in r["estimate_parts"].items())
             print(f"    estimate: baseline {r['estimate_baseline_gb']:.3f} GB + fit {r['estimate_total_gb']:.3f} GB "
-                  f"({parts}); graph loaded in {r['load_s']:.1f} s; finite: {r['finite']}")  # fmt: skip
+                  f"({parts}); graph loaded in {r['load_s']:.1f} s; fit CPU {r['cpu_s']:.1f} s; finite: {r['finite']}")  # fmt: skip
             if name == "streamed" and args.project_walks != args.num_walks:
                 scale = args.project_walks / args.num_walks
                 print(f"    projection to num_walks={args.project_walks}: fit about "

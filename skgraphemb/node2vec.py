@@ -124,9 +124,12 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         .. versionadded:: 0.1
     walk_chunk_size : int or None, default=None
         Walks per chunk.  Walks are never held all at once: they are
-        generated chunk by chunk and fed to the trainer as they come, once
-        to count tokens and again for every epoch (the same walks each
-        time), so memory does not grow with ``num_walks * walk_length``.
+        generated chunk by chunk and fed to the trainer as they come, so
+        memory does not grow with ``num_walks * walk_length``.  The trainer
+        reads them ``1 + epochs`` times (token counts, then each epoch); the
+        later passes read them back from an anonymous temporary file written
+        during the first, or generate them again where the disk lacks the
+        space (see :ref:`scale`).
         ``None`` chooses the chunk from the memory budget (at most about
         16 MB of walks, 64 MB for the torch walk engine).  The numba
         engine's walks, hence the embedding, do not depend on it; the torch

@@ -365,23 +365,32 @@ def _default_chunk_size(walk_length: int, backend: str = "numba") -> int:
 class WalkStream:
     """The walks of one plan as a re-iterable stream of chunks.
 
-    Each ``iter()`` generates the same walks again, chunk by chunk, from the
-    plan built once (alias tables included), so a consumer that reads the
-    walks several times (a trainer: token counts, then each epoch) never
-    holds more than one chunk.  Generation time accumulates in
-    :attr:`walk_time` over all passes; only the first pass shows a progress
-    bar.
+    The first ``iter()`` generates the walks chunk by chunk from the plan
+    built once (alias tables included), so a consumer that reads the walks
+    several times (a trainer: token counts, then each epoch) never holds
+    more than one chunk in memory.  While it generates, the stream also
+    writes the chunks to an anonymous temporary file (see :class:`_Spill`);
+    once that pass has run to the end, later passes read the walks back
+    from the file instead of generating them again: the walks cost one
+    generation, as when they are held whole, but disk instead of memory.
+    Where the disk lacks the space (or a write fails) later passes generate
+    the same walks again.  Time spent producing walks (generating or reading
+    back) accumulates in :attr:`walk_time`; only the first pass shows a
+    progress bar.
 
     Not public: :class:`~skgraphemb.Node2VecEmbedder` builds one with
     :func:`_walk_stream`.
     """
 
-    def __init__(self, plan: _WalkPlan, chunk_size: int, verbose: int = 0) -> None:
+    def __init__(self, plan: _WalkPlan, chunk_size: int, verbose: int = 0, spill: bool = True) -> None:
         self.plan = plan
         self.chunk_size = int(chunk_size)
         self.verbose = verbose
-        self.passes = 0
+        self.spill = spill
+        self.passes = 0  # passes started
+        self.generated = 0  # passes that generated (rather than read back) walks
         self._stats: dict = {}
+        self._spilled: _Spill | None = None  # a complete copy of the walks on disk
 
     @property
     def n_walks(self) -> int:
@@ -393,23 +402,117 @@ class WalkStream:
 
     @property
     def walk_time(self) -> float:
-        """Seconds spent generating walks, over all passes so far."""
+        """Seconds spent producing walks (generating or reading back), over all passes so far."""
         return self._stats.get("seconds", 0.0)
 
     def __iter__(self) -> Iterator[NDArray[np.int32]]:
-        verbose = self.verbose if self.passes == 0 else 0
+        return self._pass()
+
+    def _pass(self) -> Iterator[NDArray[np.int32]]:
+        # A generator: nothing happens (no pass is counted) until the first
+        # chunk is asked for, so ``iter(stream) is stream`` checks are free.
         self.passes += 1
-        return _generate(self.plan, self.chunk_size, None, verbose, self._stats)
+        if self._spilled is not None:
+            yield from self._spilled.read(self._stats)
+            return
+        self.generated += 1
+        spill = _Spill.open(self.plan.n_walks * self.plan.walk_length * 4) if self.spill else None
+        verbose = self.verbose if self.generated == 1 else 0
+        for chunk in _generate(self.plan, self.chunk_size, None, verbose, self._stats):
+            if spill is not None and not spill.write(chunk, self._stats):
+                spill = None
+            yield chunk
+        if spill is not None:  # only a pass that ran to its end leaves a usable copy
+            self._spilled = spill
+
+    def close(self) -> None:
+        """Drop the on-disk copy of the walks (the file is anonymous: nothing remains)."""
+        if self._spilled is not None:
+            self._spilled.close()
+            self._spilled = None
 
 
-def _walk_stream(graph: Graph, *, chunk_size: int | None, verbose: int = 0, **kwargs) -> WalkStream:
+class _Spill:
+    """Walk chunks written to, and read back from, an anonymous temporary file.
+
+    The file lives in :func:`tempfile.gettempdir` (``TMPDIR``) and has no
+    name from the moment it is created (:func:`tempfile.TemporaryFile`), so
+    it disappears with the process, however it ends.  It takes disk space
+    and the operating system's page cache, which the kernel reclaims under
+    pressure, not the process's resident memory.
+    """
+
+    # Leave at least this much of the file system free (and 5% of it).
+    _RESERVE_BYTES = 1 << 30
+
+    def __init__(self, fh) -> None:
+        self._fh = fh
+        self._shapes: list[tuple[int, int]] = []
+
+    @classmethod
+    def open(cls, nbytes: int) -> _Spill | None:
+        """A new spill file for ``nbytes`` of walks, or None where the disk lacks the room."""
+        import shutil
+        import tempfile
+
+        folder = tempfile.gettempdir()
+        try:
+            usage = shutil.disk_usage(folder)
+            if usage.free - nbytes < max(cls._RESERVE_BYTES, usage.total // 20):
+                logger.info(
+                    "walks: %.2f GB do not fit in %s (%.2f GB free); later passes regenerate them",
+                    nbytes / 1e9, folder, usage.free / 1e9,
+                )  # fmt: skip
+                return None
+            return cls(tempfile.TemporaryFile(dir=folder, prefix="skgraphemb-walks-"))
+        except OSError as exc:
+            logger.info("walks: no temporary file in %s (%s); later passes regenerate them", folder, exc)
+            return None
+
+    def write(self, chunk: NDArray[np.int32], stats: dict) -> bool:
+        """Append ``chunk``; False (and the file closed) when the write fails."""
+        t0 = time.perf_counter()
+        try:
+            self._fh.write(np.ascontiguousarray(chunk, dtype=np.int32).data)
+        except OSError as exc:  # e.g. the disk filled up since the check
+            logger.info("walks: writing the temporary copy failed (%s); later passes regenerate them", exc)
+            self.close()
+            return False
+        self._shapes.append(chunk.shape)
+        stats["seconds"] = stats.get("seconds", 0.0) + time.perf_counter() - t0
+        return True
+
+    def read(self, stats: dict) -> Iterator[NDArray[np.int32]]:
+        """The chunks, in the order and shapes they were written."""
+        self._fh.flush()
+        self._fh.seek(0)
+        for shape in self._shapes:
+            t0 = time.perf_counter()
+            chunk = np.empty(shape, dtype=np.int32)
+            got = self._fh.readinto(memoryview(chunk).cast("B"))
+            if got != chunk.nbytes:
+                raise OSError(
+                    f"the temporary copy of the walks is shorter than written ({got} of {chunk.nbytes} "
+                    "bytes of a chunk); the file system may have lost data."
+                )
+            stats["seconds"] = stats.get("seconds", 0.0) + time.perf_counter() - t0
+            yield chunk
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def _walk_stream(
+    graph: Graph, *, chunk_size: int | None, verbose: int = 0, spill: bool = True, **kwargs
+) -> WalkStream:
     """A :class:`WalkStream` over ``graph``; ``kwargs`` as for :func:`_plan`.
 
-    ``chunk_size=None`` takes the engine's default chunk.
+    ``chunk_size=None`` takes the engine's default chunk; ``spill=False``
+    generates the walks again on every pass instead of reading them back.
     """
     plan = _plan(graph, **kwargs)
     size = _default_chunk_size(plan.walk_length, plan.backend) if chunk_size is None else int(chunk_size)
-    return WalkStream(plan, size, verbose)
+    return WalkStream(plan, size, verbose, spill)
 
 
 # Parameter descriptions shared by the public functions' docstrings.

@@ -365,3 +365,93 @@ def test_cuda_on_a_machine_without_it(no_cuda, karate_graph):
         random_walks(karate_graph, walk_length=3, num_walks=1, device="cuda")
     with pytest.raises(DeviceUnavailableError, match="iter_walk_chunks was asked for device='cuda:0'"):
         iter_walk_chunks(karate_graph, walk_length=3, num_walks=1, backend="torch", device="cuda:0")
+
+
+# -- the streamed walks' on-disk copy --------------------------------------------
+
+
+def _stream(graph, **kwargs):
+    from skgraphemb.walks import _walk_stream
+
+    return _walk_stream(graph, chunk_size=37, walk_length=9, num_walks=3, p=0.5, q=2.0, random_state=3,
+                        n_jobs=1, **kwargs)  # fmt: skip
+
+
+def _passes(stream, n):
+    return [np.concatenate(list(stream)) for _ in range(n)]
+
+
+def test_stream_generates_once_and_reads_the_rest_back(karate_graph):
+    expected = random_walks(karate_graph, walk_length=9, num_walks=3, p=0.5, q=2.0, random_state=3)
+    stream = _stream(karate_graph)
+    for walks in _passes(stream, 3):
+        np.testing.assert_array_equal(walks, expected)
+    assert stream.passes == 3 and stream.generated == 1
+    assert [c.shape for c in stream] == [c.shape for c in _stream(karate_graph, spill=False)]
+
+
+def test_stream_regenerates_where_the_disk_is_full(karate_graph, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    Usage = namedtuple("Usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: Usage(10**12, 10**12 - 10**6, 10**6))
+    stream = _stream(karate_graph)
+    first, second = _passes(stream, 2)
+    np.testing.assert_array_equal(first, second)
+    assert stream.generated == 2
+
+
+def test_stream_regenerates_after_a_failed_write(karate_graph, monkeypatch):
+    from skgraphemb.walks import _Spill
+
+    writes = []
+
+    def failing_write(self, chunk, stats):
+        writes.append(chunk.shape)
+        if len(writes) == 2:
+            self.close()
+            return False
+        return real_write(self, chunk, stats)
+
+    real_write = _Spill.write
+    monkeypatch.setattr(_Spill, "write", failing_write)
+    stream = _stream(karate_graph)
+    first, second, third = _passes(stream, 3)
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(first, third)
+    # The failed copy is dropped; the second pass generates and writes a
+    # complete one, which the third reads back.
+    assert stream.generated == 2 and len(writes) == 2 + -(-3 * 34 // 37)
+
+
+def test_an_abandoned_first_pass_leaves_no_partial_copy(karate_graph):
+    stream = _stream(karate_graph)
+    next(iter(stream))  # a consumer that stops after one chunk (e.g. an error)
+    whole = _passes(stream, 2)
+    np.testing.assert_array_equal(whole[0], whole[1])
+    assert whole[0].shape == (3 * 34, 9) and stream.generated == 2
+
+
+def test_streamed_node2vec_fit_walks_once(karate_graph, monkeypatch):
+    """Token counts and two epochs: one generation pass, the same vectors as without the copy."""
+    from skgraphemb import Node2VecEmbedder
+
+    streams = []
+    real = walks_module._walk_stream
+
+    def spy(*args, **kwargs):
+        streams.append(real(*args, **kwargs))
+        return streams[-1]
+
+    monkeypatch.setattr(walks_module, "_walk_stream", spy)
+    params = dict(dimensions=8, walk_length=10, num_walks=4, epochs=2, window=3, random_state=0, walk_chunk_size=11)
+    spilled = Node2VecEmbedder(**params).fit(karate_graph)
+    assert streams[-1].passes == 3 and streams[-1].generated == 1
+    real_init = walks_module.WalkStream.__init__
+    monkeypatch.setattr(walks_module.WalkStream, "__init__",
+                        lambda self, plan, size, verbose=0, spill=True: real_init(self, plan, size, verbose, False))  # fmt: skip
+    regenerated = Node2VecEmbedder(**params).fit(karate_graph)
+    assert streams[-1].generated == 3
+    np.testing.assert_array_equal(spilled.embedding_, regenerated.embedding_)
+
