@@ -23,6 +23,9 @@ _LAZY = {
     "iter_walk_chunks": "skgraphemb.walks",
     "Node2VecEmbedder": "skgraphemb.node2vec",
     "SVDEmbedder": "skgraphemb.svd",
+    "ProNEEmbedder": "skgraphemb.spectral",
+    "FastRPEmbedder": "skgraphemb.spectral",
+    "SpectralPropagation": "skgraphemb.spectral",
     "GraphSAGEEmbedder": "skgraphemb.graphsage",
     "ProcrustesAligner": "skgraphemb.alignment",
     "compare_embedders": "skgraphemb.evaluation",
@@ -82,6 +85,7 @@ if TYPE_CHECKING:  # pragma: no cover
         split_edges,
     )
     from skgraphemb.node2vec import Node2VecEmbedder
+    from skgraphemb.spectral import FastRPEmbedder, ProNEEmbedder, SpectralPropagation
     from skgraphemb.svd import SVDEmbedder
     from skgraphemb.walks import iter_walk_chunks, random_walks
 

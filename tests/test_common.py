@@ -19,7 +19,16 @@ from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skgraphemb
-from skgraphemb import GraphSAGEEmbedder, Node2VecEmbedder, SVDEmbedder, UnknownNodeError, as_graph
+from skgraphemb import (
+    FastRPEmbedder,
+    GraphSAGEEmbedder,
+    Node2VecEmbedder,
+    ProNEEmbedder,
+    SpectralPropagation,
+    SVDEmbedder,
+    UnknownNodeError,
+    as_graph,
+)
 from skgraphemb._optional import is_available
 from skgraphemb.base import BaseGraphEmbedder
 from tests._estimator_checks import expected_failures
@@ -30,6 +39,9 @@ _GRAPH = as_graph(nx.karate_club_graph())
 INIT_PARAMS: dict[type, dict] = {
     Node2VecEmbedder: dict(dimensions=8, walk_length=10, num_walks=2, window=3, n_jobs=1, random_state=0),
     SVDEmbedder: dict(n_components=4, random_state=0),
+    ProNEEmbedder: dict(n_components=4, random_state=0),
+    FastRPEmbedder: dict(n_components=8, random_state=0),
+    SpectralPropagation: dict(embedder=SVDEmbedder(n_components=4), random_state=0),
 }
 #: Public embedders whose optional extra is not installed here: not checked.
 MISSING_EXTRA = set()
@@ -139,6 +151,10 @@ def test_fit_ignores_y(embedder_cls):
 
 def test_is_a_graph_embedder(embedder_cls):
     assert issubclass(embedder_cls, BaseGraphEmbedder)
-    # constructor stores parameters only
-    est = embedder_cls()
-    assert set(vars(est)) == set(est.get_params())
+    # constructor stores parameters only (required ones, e.g. a wrapped
+    # embedder, taken from INIT_PARAMS)
+    required = [
+        name for name, p in inspect.signature(embedder_cls).parameters.items() if p.default is inspect.Parameter.empty
+    ]
+    est = embedder_cls(**{name: INIT_PARAMS[embedder_cls][name] for name in required})
+    assert set(vars(est)) == set(est.get_params(deep=False))

@@ -1,0 +1,228 @@
+"""Sparse products and dense steps shared by the spectral embedders.
+
+Everything here works on float32 ``(n, width)`` blocks and the graph's own
+CSR arrays, through the parallel, GIL-free :func:`~skgraphemb._kernels._svd.spmm`
+kernel (``out = diag(l) A diag(r) src + add``): no scaled copy of the
+adjacency matrix and no dense ``n x n`` matrix exists anywhere.  Column
+blocks keep the temporaries at ``n x block`` floats each, whatever the
+embedding's width.
+
+- :class:`GraphProducts`: products with ``A`` (and ``A^T``) with row and
+  column scalings, and the graph's weighted degrees.
+- :func:`chebyshev_propagate`: ProNE's spectral propagation, in place.
+- :func:`svd_embedding`: ``U sqrt(S)`` of a tall ``(n, d)`` matrix, in place,
+  from its ``d x d`` Gram matrix.
+- :func:`normalize_rows`: L2 row normalisation, in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import numpy as np
+import scipy.linalg
+from numpy.typing import NDArray
+
+from skgraphemb._kernels._svd import _row_sums, _task_bounds, spmm, transpose_csr
+
+__all__ = [
+    "GraphProducts",
+    "chebyshev_propagate",
+    "check_components",
+    "normalize_rows",
+    "spectral_threads",
+    "svd_embedding",
+]
+
+#: Columns per block of the column-blocked steps: each temporary is
+#: ``n x PROPAGATION_BLOCK`` float32 (640 MB at 10M nodes).
+PROPAGATION_BLOCK = 16
+#: Row chunk of the dense steps, in float64 entries.
+_ROW_CHUNK_ENTRIES = 1 << 20
+_MAX_TASKS = 4096
+
+
+def check_components(name: str, graph, k: int) -> int:
+    """``k`` if the graph has more than ``k`` nodes; otherwise a clear error."""
+    n = graph.n_nodes
+    if k >= n:
+        allowed = f"use n_components <= {n - 1}" if n > 1 else "a single node has no structure to embed"
+        raise ValueError(
+            f"{name}: n_components={k} must be smaller than the number of nodes ({n}); {allowed}."
+        )
+    return k
+
+
+@contextlib.contextmanager
+def spectral_threads(n_jobs) -> Iterator[None]:
+    """numba and BLAS threads from ``n_jobs`` for the body (parallel launches guarded)."""
+    from threadpoolctl import threadpool_limits
+
+    from skgraphemb.utils._threads import numba_threads, parallel_launch, resolve_numba_threads
+    from skgraphemb.utils._validation import effective_n_jobs
+
+    with numba_threads(resolve_numba_threads(n_jobs)), parallel_launch(), threadpool_limits(
+        limits=effective_n_jobs(n_jobs), user_api="blas"
+    ):
+        yield
+
+
+class GraphProducts:
+    """``diag(l) A diag(r) X (+ Y)`` for the graph's (weighted) adjacency ``A``.
+
+    ``A[i, j]`` is the weight of the stored edge ``i -> j`` (1 when the
+    graph is unweighted, or with ``pattern=True``: the binary pattern).  The
+    transposed products of a directed graph use a transposed CSR built on
+    first use; an undirected graph's CSR is symmetric and serves both ways.
+    """
+
+    def __init__(self, graph, *, pattern: bool = False) -> None:
+        self.n = graph.n_nodes
+        self.indptr = np.asarray(graph.indptr)
+        self.indices = np.asarray(graph.indices)
+        self.data = None if pattern or graph.weights is None else np.asarray(graph.weights)
+        self.directed = bool(graph.directed)
+        self.bounds = _task_bounds(self.indptr, max(1, min(self.n, _MAX_TASKS)))
+        self._transposed = None
+
+    def degree(self) -> NDArray[np.float64]:
+        """Weighted out-degrees (row sums of ``A``), float64."""
+        if self.data is None:
+            return np.diff(self.indptr).astype(np.float64)
+        return _row_sums(self.indptr, self.data)
+
+    def _side(self, transpose: bool):
+        if not transpose or not self.directed:
+            return self.bounds, self.indptr, self.indices, self.data
+        if self._transposed is None:
+            t_indptr, t_indices, t_data = transpose_csr(self.indptr, self.indices, self.data)
+            bounds = _task_bounds(t_indptr, max(1, min(self.n, _MAX_TASKS)))
+            self._transposed = (bounds, t_indptr, t_indices, t_data)
+        return self._transposed
+
+    def product(self, src, out, *, row_scale=None, col_scale=None, add=None, transpose=False,
+                s0=0, a0=0, o0=0, width=None) -> None:  # fmt: skip
+        """``out[:, o0:o0+w] = diag(l) A diag(r) src[:, s0:s0+w] (+ add[:, a0:a0+w])``.
+
+        ``A^T`` instead of ``A`` with ``transpose=True``.  ``add`` may be
+        ``out`` itself (same window); ``src`` must not overlap ``out``.
+        """
+        bounds, indptr, indices, data = self._side(transpose)
+        width = src.shape[1] if width is None else width
+        spmm(bounds, indptr, indices, data, row_scale, col_scale, src, s0, add, a0, out, o0, width)
+
+
+def _as_scale(values: NDArray) -> NDArray[np.float64]:
+    return np.ascontiguousarray(values, dtype=np.float64)
+
+
+def chebyshev_propagate(
+    products: GraphProducts,
+    X: NDArray[np.float32],
+    *,
+    order: int,
+    mu: float,
+    theta: float,
+    block: int = PROPAGATION_BLOCK,
+) -> NDArray[np.float32]:
+    """ProNE's spectral propagation of ``X``, in place; returns ``X``.
+
+    With ``Â = D'^-1 (I + A)`` (``D'`` the row sums of ``I + A``), ``L = I -
+    Â`` and ``M = L - mu I``, the propagated embedding is ``(I + A)(X -
+    C X)`` where ``C`` approximates the band-pass filter ``exp(-theta (M^2 /
+    2 - I))`` by its Chebyshev expansion of ``order`` terms (coefficients
+    the modified Bessel functions ``I_k(theta)``), the recurrence of Zhang
+    et al.'s ProNE code.  Columns are independent: the work runs on column
+    blocks of ``block`` columns, with six ``n x block`` float32
+    temporaries.
+    """
+    from scipy.special import iv
+
+    if order < 2:
+        raise ValueError(f"the Chebyshev expansion needs order >= 2; got {order}")
+    n, d = X.shape
+    inv = 1.0 / (1.0 + products.degree())  # D'^-1, D' = 1 + degree
+    neg_inv = _as_scale(-inv)
+    keep = (1.0 - mu - inv).astype(np.float32)[:, None]  # (1 - mu) I - D'^-1 I
+    coef = [float(iv(k, theta)) for k in range(max(order, 2))]
+    bufs: list = []
+    for c0 in range(0, d, block):
+        w = min(block, d - c0)
+        if not bufs or bufs[0].shape[1] != w:  # C-contiguous blocks for the kernel
+            bufs = [np.empty((n, w), dtype=np.float32) for _ in range(6)]
+        x, p0, p1, p2, tmp, conv = bufs
+        x[...] = X[:, c0 : c0 + w]
+
+        def apply_m(src, dst):  # dst = M src = (1 - mu - inv) src - inv * (A src)
+            np.multiply(src, keep, out=dst)
+            products.product(src, dst, row_scale=neg_inv, add=dst)
+
+        # T_0 = X, T_1 = M^2 X / 2 - X, T_{k+1} = (M^2 - 2) T_k - T_{k-1}
+        apply_m(x, tmp)
+        apply_m(tmp, p1)
+        p1 *= 0.5
+        p1 -= x
+        np.multiply(x, coef[0], out=conv)
+        conv -= (2.0 * coef[1]) * p1
+        prev, cur, nxt = x, p1, p2
+        for k in range(2, order):
+            apply_m(cur, tmp)
+            apply_m(tmp, nxt)
+            nxt -= 2.0 * cur
+            nxt -= prev
+            conv += (2.0 * coef[k] if k % 2 == 0 else -2.0 * coef[k]) * nxt
+            # rotate: the buffer of prev is free again (x is never overwritten)
+            free = p0 if prev is x else prev
+            prev, cur, nxt = cur, nxt, free
+        np.subtract(x, conv, out=tmp)  # X - C X
+        products.product(tmp, p0, add=tmp)  # (I + A)(X - C X)
+        X[:, c0 : c0 + w] = p0
+    return X
+
+
+def _row_chunks(n_rows: int, n_cols: int):
+    step = max(1, _ROW_CHUNK_ENTRIES // max(1, n_cols))
+    for i0 in range(0, n_rows, step):
+        yield i0, min(n_rows, i0 + step)
+
+
+def normalize_rows(X: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Scale each row of ``X`` to unit L2 norm, in place (zero rows stay zero)."""
+    for i0, i1 in _row_chunks(*X.shape):
+        rows = X[i0:i1]
+        norms = np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64))
+        norms[norms == 0] = 1.0
+        rows /= norms[:, None].astype(np.float32)
+    return X
+
+
+def svd_embedding(X: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[np.float64]]:
+    """``U sqrt(S)`` of the thin SVD ``X = U S V^T``, written over ``X``; returns ``(X, S)``.
+
+    From the Gram matrix ``X^T X = V S^2 V^T`` (float64, ``d x d``):
+    ``U sqrt(S) = X V S^-1/2``, applied to row chunks in place, so no second
+    ``n x d`` array exists.  Directions with ``S`` below ``1e-6 S_max``
+    (numerically absent) get zero columns.  Signs follow
+    :func:`sklearn.utils.extmath.svd_flip` with ``u_based_decision=False``
+    (the largest entry of each ``V`` column is positive), so the result is
+    deterministic.
+    """
+    n, d = X.shape
+    G = np.zeros((d, d), dtype=np.float64)
+    for i0, i1 in _row_chunks(n, d):
+        rows = X[i0:i1].astype(np.float64)
+        G += rows.T @ rows
+    evals, V = scipy.linalg.eigh(G, check_finite=False)
+    evals, V = evals[::-1], V[:, ::-1]
+    S = np.sqrt(np.clip(evals, 0.0, None))
+    signs = np.sign(V[np.argmax(np.abs(V), axis=0), np.arange(d)])
+    signs[signs == 0] = 1.0
+    V *= signs
+    scale = np.zeros(d)
+    alive = S > 1e-6 * max(S[0], np.finfo(np.float64).tiny)
+    scale[alive] = S[alive] ** -0.5
+    W = V * scale
+    for i0, i1 in _row_chunks(n, d):
+        X[i0:i1] = X[i0:i1].astype(np.float64) @ W
+    return X, S
