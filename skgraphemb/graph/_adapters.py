@@ -277,7 +277,7 @@ def _from_matrix(A, directed, nodes, features) -> Graph:
         )
     n = A.shape[0]
     if A.dtype.kind not in "biuf":
-        raise GraphFormatError(f"an adjacency matrix must hold numbers; got dtype {A.dtype}")
+        raise GraphFormatError(f"an adjacency matrix must hold real numbers; got dtype {A.dtype}")
     A = sp.csr_array(A, dtype=np.float64)
     A.sum_duplicates()
     _check_weights(A.data)
@@ -566,9 +566,15 @@ def _as_id_column(col) -> NDArray:
         if any(v is None or (isinstance(v, float) and v != v) for v in values):
             k = sum(v is None or (isinstance(v, float) and v != v) for v in values)
             raise GraphFormatError(f"{k} node id(s) are missing (None or NaN); drop those edges")
-        # An object column of Python ints is an int column.
+        # An object column of Python ints is an int column; of numbers, a
+        # float column (whole numbers only, as above).
         if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
             return _int_ids(values)
+        if values and all(
+            isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+            for v in values
+        ):
+            return _as_id_column(np.array(values, dtype=np.float64))
     return col
 
 

@@ -517,6 +517,9 @@ class NodeIndex:
         if arr.dtype.kind == "u" and sorted_ids.dtype.kind == "i":
             big = arr > np.iinfo(np.int64).max  # cannot be an int64 id
             arr = np.where(big, 0, arr).astype(np.int64)
+        elif arr.dtype.kind == "i" and sorted_ids.dtype == np.uint64:
+            big = arr < 0  # cannot be a uint64 id
+            arr = np.where(big, 0, arr).astype(np.uint64)
         else:
             big = None
         at = np.searchsorted(sorted_ids, arr)
@@ -539,9 +542,10 @@ class NodeIndex:
             return -1
         if self._sorted is None:
             return int(v) if 0 <= v < len(self) else -1
-        if not -(2**63) <= v < 2**63 or len(self) == 0:
+        unsigned = self._sorted.dtype == np.uint64  # hashed 64-bit ids beyond int64
+        if not ((0 if unsigned else -(2**63)) <= v < (2**64 if unsigned else 2**63)) or len(self) == 0:
             return -1
-        pos, bad = self._search(np.array([v], dtype=np.int64))
+        pos, bad = self._search(np.array([v], dtype=np.uint64 if unsigned else np.int64))
         return -1 if bad[0] else int(pos[0])
 
 

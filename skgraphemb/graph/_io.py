@@ -223,6 +223,8 @@ def _layout(src: _Source, comments: str | None, header: bool | None) -> tuple[st
         raise GraphFormatError(f"{src.name!r} holds no data lines")
     if header is None:
         header = _detect_header(lines, sep)
+    if header and len(lines) == 1:
+        raise GraphFormatError(f"{src.name!r} holds a header line but no data lines")
     return sep, lines[0], bool(header)
 
 
