@@ -144,7 +144,7 @@ def _complete_lines(text: str) -> tuple[str, str]:
     """``text`` cut after its last line end, and the rest (a CR at the very
     end waits: it may be the CR of a CR LF split between two reads)."""
     cut = max(text.rfind("\n"), text.rfind("\r"))
-    if cut == len(text) - 1 and text[cut] == "\r":
+    if cut >= 0 and cut == len(text) - 1 and text[cut] == "\r":
         cut = max(text.rfind("\n", 0, cut), text.rfind("\r", 0, cut))
     return text[: cut + 1], text[cut + 1 :]
 
