@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from skgraphemb import GraphFormatError, UnknownNodeError, as_graph
-from skgraphemb.graph._io import _read_edgelist
+from skgraphemb.graph._io import _read_edgelist, _Unsupported
 
 def SETTINGS(max_examples=40):  # noqa: N802 - used as a decorator
     """Examples per test: the whole file stays under about 60 s."""
@@ -318,12 +318,16 @@ _TOKENS = ["1", "2", "07", "-3", "+4", "a", "b#c", "#", "x", "0.5", "2.5e1", "na
            "99999999999999999999", "18446744073709551615", "é"]
 
 
+_INT_TOKENS = ["1", "2", "07", "-3", "+4", "0", "12", "0.5", "3"]  # mostly the parallel reader's grammar
+
+
 @st.composite
 def edge_texts(draw):
     mode = draw(st.sampled_from(["tsv", "csv", "ws"]))
     sep = {"tsv": "\t", "csv": ",", "ws": " "}[mode]
     pad = st.sampled_from(["", " ", "  "] if mode == "tsv" else ["", " ", "\t"])
     ncols = draw(st.sampled_from([2, 2, 3]))
+    tokens = draw(st.sampled_from([_TOKENS, _INT_TOKENS]))
     lines = []
     for _ in range(draw(st.integers(0, 8))):
         kind = draw(st.sampled_from(["record", "record", "record", "comment", "blank", "ragged"]))
@@ -333,7 +337,7 @@ def edge_texts(draw):
             lines.append(draw(pad))
         else:
             k = ncols + (draw(st.sampled_from([-1, 1])) if kind == "ragged" else 0)
-            fields = [draw(st.sampled_from(_TOKENS)) for _ in range(max(k, 1))]
+            fields = [draw(st.sampled_from(tokens)) for _ in range(max(k, 1))]
             lines.append(draw(pad) + sep.join(fields) + draw(pad))
     eol = draw(st.sampled_from(["\n", "\r\n", "\r"]))
     text = eol.join(lines) + draw(st.sampled_from(["", eol]))
@@ -360,6 +364,12 @@ def test_readers_follow_the_documented_rules(tmp_path_factory, mode_text, direct
     ids, edges = expected
     assert fast[1].nodes.tolist() == ids
     assert edges_of(fast[1]) == edges
+    try:  # the parallel reader alone, where the text is in its grammar
+        numba_graph = _read_edgelist(path, engine="numba", directed=directed)
+    except _Unsupported:
+        return
+    event("read by the parallel reader")
+    assert numba_graph == slow[1]
 
 
 @SETTINGS(500)
