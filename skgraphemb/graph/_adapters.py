@@ -363,10 +363,12 @@ def _from_frame(df, directed, weight, nodes, features) -> Graph:
                 f"(first at row {_first_row(col.isna())}); drop those edges or fill them"
             )
         if col.dtype.kind not in "biuf":
+            bad = next((v for v in col.tolist() if not _is_number(v)), None)
             try:
+                if bad is not None:
+                    raise ValueError(bad)
                 w = col.to_numpy(dtype=np.float64)
             except (TypeError, ValueError):
-                bad = next(v for v in col.tolist() if not _is_number(v))
                 raise GraphFormatError(
                     f"the weight column {weight!r} holds a non-numeric value {bad!r}; "
                     "weights must be numbers"

@@ -204,7 +204,8 @@ def _readable(name: str):
             f"{name!r} is not UTF-8 text ({e.reason} at byte {e.start}); convert it to UTF-8"
         ) from e
     except OSError as e:
-        if e.errno is None and "compressed" in str(e).lower() or "invalid data stream" in str(e).lower():
+        msg = str(e).lower()
+        if e.errno is None and ("compress" in msg or "invalid data stream" in msg or "zip" in msg):
             raise GraphFormatError(
                 f"{name!r} is not a complete compressed file ({e}); it may be truncated or corrupt"
             ) from e

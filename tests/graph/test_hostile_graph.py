@@ -338,6 +338,8 @@ FRAME_ERRORS = {
     "weight= names no column": (lambda: as_graph(_ts_frame(), weight="w"), "names no column"),
     "string weights": (lambda: as_graph(pd.DataFrame({"source": [1], "target": [2], "weight": ["x"]})),
                        "non-numeric value 'x'"),
+    "numeric string weight": (lambda: as_graph(pd.DataFrame({"source": [1, 2], "target": [2, 3],
+                                                             "weight": [1.0, "2"]})), "non-numeric value '2'"),
     "missing weight": (lambda: as_graph(pd.DataFrame({"source": [1, 2], "target": [2, 3],
                                                       "weight": [1.0, None]})), "missing value"),
     "Int64 id with NA": (lambda: as_graph(pd.DataFrame({"source": pd.array([1, None], dtype="Int64"),
