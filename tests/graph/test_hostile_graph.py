@@ -197,7 +197,26 @@ BAD_FILES = {
     "truncated gz": (_truncated_gz, "truncated or corrupt"),
     "not gzip": (lambda t: write_raw(t, "fake.tsv.gz", b"plain text\n"), "truncated or corrupt"),
     "ragged": (lambda t: write_raw(t, "rag.tsv", b"1\t2\n3\t4\t5\t6\n"), "Expected 2 fields in line 2"),
+    "ragged after comments": (lambda t: write_raw(t, "rag2.tsv", b"# c\n\n1\t2\n3\t4\t5\n"),
+                              "Expected 2 fields in line 4"),
+    "truncated bz2": (lambda t: write_raw(t, "cut.tsv.bz2", _bz2(b"1\t2\n" * 5000)[:40]), "truncated or corrupt"),
+    "not bz2": (lambda t: write_raw(t, "bad.tsv.bz2", b"garbage"), "truncated or corrupt"),
+    "truncated xz": (lambda t: write_raw(t, "cut.tsv.xz", _xz(b"1\t2\n" * 5000)[:40]), "truncated or corrupt"),
+    "empty gz member": (lambda t: write_raw(t, "e.tsv.gz", gzip.compress(b"")), "holds no data lines"),
+    "only a BOM": (lambda t: write_raw(t, "bom.tsv", b"\xef\xbb\xbf"), "bom.tsv"),
 }
+
+
+def _bz2(data):
+    import bz2
+
+    return bz2.compress(data)
+
+
+def _xz(data):
+    import lzma
+
+    return lzma.compress(data)
 
 
 @pytest.mark.parametrize("entry", ["read_edgelist", "as_graph"])

@@ -408,3 +408,39 @@ def test_random_bytes_give_an_error_or_a_graph_without_phantom_nodes(tmp_path_fa
             assert v in text or v in text.replace('""', '"'), v
         else:
             assert any(re.fullmatch(r"[+-]?[0-9]+", t) and int(t) == v for t in tokens), v
+
+
+# -- hand-built CSR arrays: refused, or a graph that keeps every promise ------------------------
+@SETTINGS(300)
+@given(
+    st.integers(1, 6).flatmap(lambda n: st.tuples(
+        st.just(n),
+        st.lists(st.integers(0, 4), min_size=n, max_size=n),  # row lengths
+        st.lists(st.integers(-2, 8), min_size=30, max_size=30),  # column pool
+        st.lists(st.sampled_from([1.0, 2.0, 0.0, -1.0, np.nan, np.inf, 0.5]), min_size=30, max_size=30),
+        st.booleans(), st.booleans(),
+    ))
+)
+def test_hand_built_graphs_are_refused_or_valid(args):
+    from skgraphemb import Graph
+
+    n, lengths, cols, weights, weighted, directed = args
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    nnz = int(indptr[-1])
+    indices = np.array(cols[:nnz], dtype=np.int64)
+    w = np.array(weights[:nnz]) if weighted else None
+    try:
+        g = Graph(indptr, indices, w, nodes=np.arange(n), directed=directed)
+    except GraphFormatError:
+        event("refused")
+        return
+    event("accepted")
+    rows = np.repeat(np.arange(n), np.diff(g.indptr))
+    assert np.all((g.indices >= 0) & (g.indices < n))
+    keys = rows * n + g.indices
+    assert np.all(np.diff(keys) > 0)  # sorted rows, no duplicates
+    if g.weights is not None:
+        assert np.all(np.isfinite(g.weights)) and np.all(g.weights > 0)
+    if not directed:
+        A = g.to_scipy()
+        assert (A != A.T).nnz == 0
