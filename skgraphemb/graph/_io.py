@@ -672,10 +672,12 @@ def _read_columns_pandas(src: _Source, sep: str, header: bool, comments, weighte
         raise GraphFormatError(
             f"{name!r} has {ncols} column(s); an edge list needs 'source target [weight]'"
         )
-    strip = " " if sep == "\t" else " \t"
+    strip = None if sep == r"\s+" else " " if sep == "\t" else " \t"  # whitespace fields have none
     cols = []
     for c in (0, 1):
-        col = df[c].astype(object).str.strip(strip)
+        col = df[c].astype(object)
+        if strip is not None:
+            col = col.str.strip(strip)
         empty = (col == "").to_numpy()
         if empty.any():
             raise GraphFormatError(
@@ -684,9 +686,11 @@ def _read_columns_pandas(src: _Source, sep: str, header: bool, comments, weighte
                 "source and a target"
             )
         cols.append(col)
-    both = np.concatenate([cols[0].to_numpy(object), cols[1].to_numpy(object)])
     m = len(df)
-    if cols[0].str.fullmatch(_INT.pattern).all() and cols[1].str.fullmatch(_INT.pattern).all():
+    both = np.concatenate([cols[0].to_numpy(object), cols[1].to_numpy(object)])
+    first = cols[0].iloc[0] if m else ""
+    if (_INT.fullmatch(first) and cols[0].str.fullmatch(_INT.pattern).all()
+            and cols[1].str.fullmatch(_INT.pattern).all()):
         try:
             both = both.astype(np.int64)
         except OverflowError:
@@ -699,7 +703,9 @@ def _read_columns_pandas(src: _Source, sep: str, header: bool, comments, weighte
                 ) from None
     w = None
     if ncols >= 3 and weighted is not False:
-        col = df[2].astype(object).str.strip(strip)
+        col = df[2].astype(object)
+        if strip is not None:
+            col = col.str.strip(strip)
         ok = col.str.fullmatch(_NUMBER.pattern, flags=re.IGNORECASE).to_numpy(dtype=bool)
         if not ok.all():
             k = int(np.flatnonzero(~ok)[0])
