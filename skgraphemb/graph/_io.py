@@ -286,18 +286,18 @@ class _FilteredText:
                 text += "\n"
         text = re.sub(r"\r\n?", "\n", text)
         text = self._filler.sub("", text)
-        if self._skip:
-            m = re.search(r"(?m)^.+$", text)
-            if m:
-                text = text[: m.start()] + text[m.end() :]
-                self._skip = False
-        bad = re.search("[\x00\udc80-\udcff]", text)
+        bad = re.search("[\x00\udc80-\udcff]", text)  # the header line too: it is not a comment
         if bad:
             line = self._line + text.count("\n", 0, bad.start()) + 1
             what = "a NUL byte (a binary file?)" if bad.group() == "\x00" else (
                 f"byte 0x{ord(bad.group()) - 0xDC00:02x}, which is not UTF-8 text (convert the file to UTF-8)"
             )
             raise GraphFormatError(f"{self._name!r} line {line} holds {what}")
+        if self._skip:
+            m = re.search(r"(?m)^.+$", text)
+            if m:
+                text = text[: m.start()] + text[m.end() :]
+                self._skip = False
         self._line += text.count("\n")
         self._out += text
 
