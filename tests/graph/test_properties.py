@@ -31,8 +31,10 @@ from skgraphemb import GraphFormatError, UnknownNodeError, as_graph
 from skgraphemb.graph._io import _read_edgelist, _Unsupported
 
 def SETTINGS(max_examples=40):  # noqa: N802 - used as a decorator
-    """Examples per test: the whole file stays under about 60 s."""
-    return settings(max_examples=max_examples, deadline=None,
+    """Examples per test: the whole file stays under about 60 s.  Set
+    ``SKGRAPHEMB_FUZZ_SCALE=20`` for a longer search."""
+    scale = int(os.environ.get("SKGRAPHEMB_FUZZ_SCALE", "1"))
+    return settings(max_examples=max_examples * scale, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
