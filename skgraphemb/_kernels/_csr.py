@@ -505,7 +505,11 @@ def csr_from_edges(src, dst, w, n, directed):
     n : int
         Number of nodes.
     directed : bool
-        When False each non-loop edge is stored in both rows, a self-loop once.
+        When False each non-loop edge is stored in both rows, a self-loop
+        once.  Weighted: parallel arcs ``u -> v`` are summed, then edge
+        ``{u, v}`` weighs the larger of the sums of the two directions
+        (``max(A, A.T)`` of the directed matrix ``A``), so that input that
+        already lists both directions of each edge is not doubled.
 
     Returns
     -------
@@ -521,6 +525,11 @@ def csr_from_edges(src, dst, w, n, directed):
 
 def _csr_from_edges(src, dst, w, n, directed, n_threads):
     has_w = w is not None
+    if has_w and not directed:
+        # Parallel arcs are summed per direction, then the two directions of
+        # an undirected edge are one edge weighing the larger (max(A, A.T)).
+        indptr, indices, data = _csr_from_edges(src, dst, w, n, True, n_threads)
+        return symmetrize_max(indptr, indices, data, n)
     # Rows split evenly for counting, by entries for scattering.
     indptr = _count_rows(src, dst, n, directed, np.linspace(0, n, n_threads + 1).astype(np.int64))
     nnz = int(indptr[-1])
@@ -540,3 +549,154 @@ def _csr_from_edges(src, dst, w, n, directed, n_threads):
         if has_w:
             data.resize(kept, refcheck=False)
     return indptr, indices, data if has_w else None
+
+
+# -- undirected weights: the larger of the two directions ----------------------------
+@numba.njit(cache=True, nogil=True)
+def _transpose(indptr, indices, data, n):
+    """CSR of the transpose; rows come out sorted (rows are scanned in order)."""
+    nnz = indices.shape[0]
+    tptr = np.zeros(n + 1, dtype=np.int64)
+    for p in range(nnz):
+        tptr[indices[p] + 1] += 1
+    for i in range(n):
+        tptr[i + 1] += tptr[i]
+    cursor = tptr[:n].copy()
+    tind = np.empty(nnz, dtype=indices.dtype)
+    tdat = np.empty(nnz, dtype=np.float64)
+    for r in range(n):
+        for p in range(indptr[r], indptr[r + 1]):
+            c = indices[p]
+            q = cursor[c]
+            tind[q] = r
+            tdat[q] = data[p]
+            cursor[c] = q + 1
+    return tptr, tind, tdat
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _union_lengths(indptr, indices, tptr, tind, n):
+    lengths = np.zeros(n + 1, dtype=np.int64)
+    for r in numba.prange(n):
+        p, pe, q, qe = indptr[r], indptr[r + 1], tptr[r], tptr[r + 1]
+        k = 0
+        while p < pe or q < qe:
+            if q >= qe or (p < pe and indices[p] < tind[q]):
+                p += 1
+            elif p >= pe or tind[q] < indices[p]:
+                q += 1
+            else:
+                p += 1
+                q += 1
+            k += 1
+        lengths[r + 1] = k
+    return lengths
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _merge_max(indptr, indices, data, tptr, tind, tdat, optr, oind, odat, n):
+    for r in numba.prange(n):
+        p, pe, q, qe = indptr[r], indptr[r + 1], tptr[r], tptr[r + 1]
+        o = optr[r]
+        while p < pe or q < qe:
+            if q >= qe or (p < pe and indices[p] < tind[q]):
+                oind[o] = indices[p]
+                odat[o] = data[p]
+                p += 1
+            elif p >= pe or tind[q] < indices[p]:
+                oind[o] = tind[q]
+                odat[o] = tdat[q]
+                q += 1
+            else:
+                oind[o] = indices[p]
+                odat[o] = max(data[p], tdat[q])
+                p += 1
+                q += 1
+            o += 1
+
+
+def symmetrize_max(indptr, indices, data, n):
+    """``max(A, A.T)`` of a sorted, merged CSR matrix with non-negative data:
+    the undirected graph whose edge ``{u, v}`` weighs the larger of the arcs
+    ``u -> v`` and ``v -> u`` (scipy's ``A.maximum(A.T)``, bit for bit)."""
+    tptr, tind, tdat = _transpose(indptr, indices, data, n)
+    lengths = _union_lengths(indptr, indices, tptr, tind, n)
+    optr = np.cumsum(lengths)
+    del lengths
+    oind = np.empty(int(optr[-1]), dtype=indices.dtype)
+    odat = np.empty(int(optr[-1]), dtype=np.float64)
+    _merge_max(indptr, indices, data, tptr, tind, tdat, optr, oind, odat, n)
+    return optr, oind, odat
+
+
+# -- checks of a CSR structure given by hand (Graph's public constructor) -------------
+#: Problems :func:`csr_problem` reports (0 = none).
+CSR_OK, CSR_RANGE, CSR_ORDER, CSR_NOT_FINITE, CSR_NOT_POSITIVE, CSR_ASYMMETRIC = 0, 1, 2, 3, 4, 5
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _csr_problems(indptr, indices, weights, has_w, n, blocks, codes, where):
+    for b in numba.prange(blocks.shape[0] - 1):
+        for r in range(blocks[b], blocks[b + 1]):
+            lo, hi = indptr[r], indptr[r + 1]
+            for p in range(lo, hi):
+                c = indices[p]
+                code = 0
+                if c < 0 or c >= n:
+                    code = 1
+                elif p > lo and indices[p - 1] >= c:
+                    code = 2
+                elif has_w:
+                    x = weights[p]
+                    if not np.isfinite(x):
+                        code = 3
+                    elif x <= 0.0:
+                        code = 4
+                if code:
+                    codes[b] = code
+                    where[b] = p
+                    break
+            if codes[b]:
+                break
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _asymmetric(indptr, indices, weights, has_w, blocks, codes, where):
+    """Flag an entry ``(r, c)`` whose mirror ``(c, r)`` is missing or weighs
+    differently; rows must be sorted (binary search)."""
+    for b in numba.prange(blocks.shape[0] - 1):
+        for r in range(blocks[b], blocks[b + 1]):
+            for p in range(indptr[r], indptr[r + 1]):
+                c = indices[p]
+                lo, hi = indptr[c], indptr[c + 1]
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if indices[mid] < r:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                if lo == indptr[c + 1] or indices[lo] != r or (has_w and weights[lo] != weights[p]):
+                    codes[b] = 5
+                    where[b] = p
+                    break
+            if codes[b]:
+                break
+
+
+def csr_problem(indptr, indices, weights, n, directed):
+    """The first problem of a CSR structure (``indptr`` already checked to
+    run from 0 to ``len(indices)`` without decreasing): ``(code, entry)``,
+    ``(CSR_OK, -1)`` when there is none."""
+    has_w = weights is not None
+    w = weights if has_w else np.empty(0, dtype=np.float64)
+    with threads_for(len(indices)) as n_threads:
+        blocks = _row_blocks(indptr, 8 * max(1, n_threads))
+        codes = np.zeros(len(blocks) - 1, dtype=np.int64)
+        where = np.full(len(blocks) - 1, -1, dtype=np.int64)
+        _csr_problems(indptr, indices, w, has_w, n, blocks, codes, where)
+        if not codes.any() and not directed:
+            _asymmetric(indptr, indices, w, has_w, blocks, codes, where)
+    bad = np.flatnonzero(codes)
+    if bad.size:
+        return int(codes[bad[0]]), int(where[bad[0]])
+    return CSR_OK, -1

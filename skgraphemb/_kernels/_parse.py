@@ -9,8 +9,8 @@ Grammar (bytes; ``pad`` is a space, or a space or tab when the separator is
 ``,`` or whitespace)::
 
     line    := comment | blank | record
-    comment := COMMENT_CHAR (any byte but CR)* EOL      # first byte of the line
-    blank   := pad* EOL
+    comment := (SPACE | TAB)* COMMENT_CHAR (any byte but CR)* EOL
+    blank   := (SPACE | TAB)* EOL
     record  := pad* field (SEP field){ncols-1} pad* EOL
     field   := id pad* | weight pad*                    # ids: columns 0 and 1
     id      := [+-]? [0-9]+                             # within int64
@@ -23,9 +23,10 @@ significant digits, a mantissa (trailing zeros dropped) of at most 2**53 and
 a power of ten within 1e-22..1e22.  Then ``mantissa * 10**k`` or
 ``mantissa / 10**-k`` is one correctly rounded IEEE operation on exact
 operands, which is the correctly rounded value pandas' parser returns.
-Anything else (a quote, a comment character after data, a lone CR, a tab-only
-line in a ``.tsv``, an id beyond int64, ``nan``/``inf``, a ragged line, any
-other byte) stops the parse with a non-zero status.
+Anything else (a quote, a comment character inside a record -- ``#`` is
+part of an id there, as pandas then reads it --, a lone CR, an id beyond
+int64, ``nan``/``inf``, a ragged line, any other byte) stops the parse with
+a non-zero status.
 """
 
 import numba
@@ -62,16 +63,20 @@ def _is_pad(c, mode):
 @numba.njit(inline="always", cache=True)
 def _skip_line(buf, i, mode, comment):
     """Start of the next line if the line at ``i`` is a comment or blank,
-    ``i`` if it is a record, -1 if a comment holds a lone CR."""
-    if buf[i] == comment:
-        while buf[i] != _LF:
-            if buf[i] == _CR and buf[i + 1] != _LF:
-                return -1
-            i += 1
-        return i + 1
+    ``i`` if it is a record, -1 if a comment holds a lone CR.
+
+    Spaces and tabs may precede the comment character (in every mode): a
+    comment is a line whose first non-blank byte is ``comment``, and a line
+    of spaces and tabs is blank."""
     p = i
-    while _is_pad(buf[p], mode):
+    while buf[p] == _SPACE or buf[p] == _TAB:
         p += 1
+    if buf[p] == comment:
+        while buf[p] != _LF:
+            if buf[p] == _CR and buf[p + 1] != _LF:
+                return -1
+            p += 1
+        return p + 1
     if buf[p] == _LF:
         return p + 1
     if buf[p] == _CR and buf[p + 1] == _LF:

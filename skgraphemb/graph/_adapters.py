@@ -47,6 +47,7 @@ def as_graph(
     weight: str | None = "weight",
     nodes: Sequence[Hashable] | None = None,
     features: NDArray | str | None = None,
+    header: bool | None = None,
 ) -> Graph:
     """Convert a graph-like input into an immutable :class:`Graph`.
 
@@ -64,11 +65,13 @@ def as_graph(
           in the third column; node ids are the sorted distinct ids found;
         - a pandas DataFrame of edges: ``source``/``target`` columns (or
           ``src``/``dst``, ``head``/``tail``..., else the first two columns)
-          and an optional ``weight`` column;
+          and weights from the column named by ``weight`` (other columns,
+          such as timestamps, are ignored);
         - a PyTorch Geometric ``Data`` object (``edge_index``, optional
           ``edge_weight`` and ``x``);
         - a path to an edge-list file, ``.tsv``/``.csv``/``.edg``/``.txt``,
-          optionally ``.gz`` (see :func:`read_edgelist`).
+          optionally ``.gz`` (see :func:`read_edgelist`); pipes such as
+          ``/dev/stdin`` or ``<(zcat g.edg.gz)`` are read once.
     directed : bool, default=None
         Whether the graph is directed.  ``None`` takes it from the input:
         networkx graphs know it; a scipy matrix or PyG ``Data`` is undirected
@@ -76,13 +79,17 @@ def as_graph(
         undirected.
     weight : str or None, default="weight"
         Edge attribute (networkx) or column (pandas) holding weights; ``None``
-        ignores weights.
+        ignores weights (files: reads no weight column).  Only this column
+        of a frame is read as weights: a frame without it is unweighted.
     nodes : sequence of hashable, default=None
         Explicit node ids and their order, e.g. to include isolated nodes in
-        an edge list.  Edges must only use these ids.
+        an edge list.  Edges must only use these ids; each id is listed once.
     features : array-like of shape (n_nodes, n_features) or str, default=None
         Node features, one row per node in ``nodes`` order, or (networkx)
         the name of a node attribute holding each node's feature vector.
+    header : bool, default=None
+        Files only: whether the first data line names the columns; ``None``
+        detects it (see :func:`read_edgelist`).
 
     Returns
     -------
@@ -91,20 +98,35 @@ def as_graph(
     Raises
     ------
     GraphFormatError
-        For empty graphs, wrong shapes, NaN/inf/negative weights, and ids
-        that cannot be ordered.
+        For empty graphs, wrong shapes, NaN/inf/negative/non-numeric weights
+        (also a sum of duplicate edges that overflows), missing ids, integer
+        ids beyond 64 bits, duplicate ids in ``nodes`` and ids that cannot
+        be ordered.
     TypeError
         For unsupported input types.
 
     Notes
     -----
-    - **Multi-edges** are merged into one edge: their weights are summed in
-      a weighted graph; an unweighted graph stays unweighted.  In an
-      undirected edge list, ``(u, v)`` and ``(v, u)`` are the same edge.
+    - **Multi-edges** (the same arc ``u -> v`` given several times) are
+      merged into one: their weights are summed in a weighted graph; an
+      unweighted graph stays unweighted.
+    - **Undirected graphs from arcs**: every input is read as arcs (an edge
+      list's rows, a matrix's entries, a directed networkx graph's edges,
+      ``edge_index`` columns).  With ``directed=False``, the edge ``{u, v}``
+      weighs the **larger** of the (summed) arcs ``u -> v`` and ``v -> u``:
+      ``max(A, A.T)`` of the directed adjacency ``A``, for every input form.
+      Max, not sum, because most undirected inputs already list both
+      directions of each edge (a symmetric matrix, a PyG ``edge_index``,
+      edge lists that repeat ``v u`` after ``u v``, ``Graph.to_networkx``
+      of a graph made directed): summing would double their weights, while
+      max leaves them unchanged and a graph round-trips through every form.
+      Undirected networkx multigraphs have no directions: their parallel
+      edges are summed.
+    - **Integer ids** are int64; ids beyond int64 that are all non-negative
+      (hashed 64-bit ids) are kept as uint64.  Other ids beyond 64 bits are
+      refused (convert them to str).
     - **Self-loops** are kept (a walk may stay on the node).
     - **Zero-weight edges** are dropped.
-    - An asymmetric matrix given with ``directed=False`` is symmetrised as
-      ``max(A, A.T)``.
 
     Examples
     --------
@@ -118,10 +140,14 @@ def as_graph(
     from skgraphemb.utils._threads import parallel_launch
 
     with parallel_launch():  # the builders' kernels are parallel
-        return _as_graph(data, directed, weight, nodes, features)
+        return _as_graph(data, directed, weight, nodes, features, header)
 
 
-def _as_graph(data, directed, weight, nodes, features) -> Graph:
+def _as_graph(data, directed, weight, nodes, features, header=None) -> Graph:
+    if header is not None and not isinstance(data, (str, os.PathLike)):
+        raise ValueError(
+            f"header={header!r} applies to edge-list files only; got {type(data).__name__}"
+        )
     if isinstance(data, Graph):
         graph = data
         if directed is not None and bool(directed) != graph.directed:
@@ -136,12 +162,19 @@ def _as_graph(data, directed, weight, nodes, features) -> Graph:
         return graph
 
     if isinstance(data, (str, os.PathLike)):
-        from skgraphemb.graph._io import read_edgelist
+        from skgraphemb.graph._io import _local_source, _read_edgelist
         from skgraphemb.graph._store import is_graph_file, load_graph
 
         if is_graph_file(data):  # written by Graph.save: open it, memory-mapped
             return as_graph(load_graph(data), directed=directed, nodes=nodes, features=features)
-        return read_edgelist(data, directed=bool(directed), nodes=nodes, features=features)
+        with _local_source(data) as src:  # a pipe is read once, into a temporary file
+            if src.spooled and is_graph_file(src.path):
+                graph = load_graph(src.path, mmap=False)
+                return as_graph(graph, directed=directed, nodes=nodes, features=features)
+            return _read_edgelist(
+                src, directed=bool(directed), weighted=False if weight is None else None,
+                nodes=nodes, features=features, header=header,
+            )
 
     if _is_networkx(data):
         return _from_networkx(data, directed, weight, nodes, features)
@@ -176,11 +209,19 @@ def _is_dataframe(data: Any) -> bool:
 
 def _from_networkx(G, directed, weight, nodes, features) -> Graph:
     is_directed = G.is_directed()
-    if directed is not None and bool(directed) != is_directed:
-        G = G.to_directed() if directed else G.to_undirected()
-        is_directed = bool(directed)
-    node_list = list(G.nodes()) if nodes is None else list(nodes)
-    if nodes is not None:
+    if directed and not is_directed:
+        G = G.to_directed()  # each edge becomes two arcs of its weight
+        is_directed = True
+    # A directed graph made undirected is built from its arcs with the
+    # max(A, A.T) rule of _build (G.to_undirected keeps whichever arc of a
+    # reciprocal pair comes last).
+    is_directed = is_directed if directed is None else bool(directed)
+    if nodes is None:
+        node_list = list(G.nodes())
+        ids = _ids_array(node_list)
+    else:
+        ids = _nodes_array(nodes)
+        node_list = ids.tolist()
         listed = set(node_list)  # built once: inside the comprehension it was O(n^2)
         missing = [v for v in G.nodes() if v not in listed]
         if missing:
@@ -198,12 +239,20 @@ def _from_networkx(G, directed, weight, nodes, features) -> Graph:
         dst[k] = index[v]
         if weight and d is not None:
             any_weight = True
-            w[k] = d
+            w[k] = _number(d, lambda: f"edge ({u!r}, {v!r}) has a non-numeric {weight!r} attribute {d!r}")
     if isinstance(features, str):
         features = _networkx_features(G, node_list, features)
-    return _build(
-        src, dst, w if any_weight else None, _ids_array(node_list), is_directed, features
-    )
+    return _build(src, dst, w if any_weight else None, ids, is_directed, features)
+
+
+def _number(value, message) -> float:
+    """``value`` as a float, or a GraphFormatError with ``message()``."""
+    if isinstance(value, (str, bytes)):
+        raise GraphFormatError(message() + "; weights must be numbers")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise GraphFormatError(message() + "; weights must be numbers") from None
 
 
 def _networkx_features(G, node_list, key: str) -> NDArray:
@@ -227,6 +276,8 @@ def _from_matrix(A, directed, nodes, features) -> Graph:
             "For an edge list use an (m, 2) or (m, 3) array."
         )
     n = A.shape[0]
+    if A.dtype.kind not in "biuf":
+        raise GraphFormatError(f"an adjacency matrix must hold real numbers; got dtype {A.dtype}")
     A = sp.csr_array(A, dtype=np.float64)
     A.sum_duplicates()
     _check_weights(A.data)
@@ -234,8 +285,8 @@ def _from_matrix(A, directed, nodes, features) -> Graph:
     if directed is None:
         directed = not symmetric
     if not directed and not symmetric:
-        A = A.maximum(A.T).tocsr()
-    ids = np.arange(n) if nodes is None else _ids_array(list(nodes))
+        A = A.maximum(A.T).tocsr()  # the undirected rule of as_graph (Notes)
+    ids = np.arange(n) if nodes is None else _nodes_array(nodes)
     if len(ids) != n:
         raise GraphFormatError(f"`nodes` has {len(ids)} ids but the matrix has {n} rows")
     return _finish_csr(A, ids, bool(directed), features)
@@ -246,25 +297,48 @@ def _from_pyg(data, directed, nodes, features) -> Graph:
     ei = ei.detach().cpu().numpy() if hasattr(ei, "detach") else np.asarray(ei)
     if ei.ndim != 2 or ei.shape[0] != 2:
         raise GraphFormatError(f"edge_index must have shape (2, m); got {ei.shape}")
-    n = int(data.num_nodes) if getattr(data, "num_nodes", None) is not None else int(ei.max()) + 1
+    if ei.size and ei.dtype.kind not in "iu":
+        raise GraphFormatError(f"edge_index must hold integer node positions; got dtype {ei.dtype}")
+    m = ei.shape[1]
+    if m == 0:
+        raise GraphFormatError("edge_index is empty: a graph needs at least one edge")
+    n = getattr(data, "num_nodes", None)
+    n = int(ei.max()) + 1 if n is None else int(n)
+    lo, hi = int(ei.min()), int(ei.max())
+    if lo < 0 or hi >= n:
+        bad = lo if lo < 0 else hi
+        raise GraphFormatError(
+            f"edge_index holds node position {bad}, outside [0, num_nodes={n}); "
+            "positions must be 0 .. num_nodes - 1 (no -1 padding)"
+        )
     w = getattr(data, "edge_weight", None)
     if w is not None:
         w = w.detach().cpu().numpy() if hasattr(w, "detach") else np.asarray(w)
-        w = np.asarray(w, dtype=np.float64).ravel()
-    A = sp.coo_array(
-        (np.ones(ei.shape[1]) if w is None else w, (ei[0], ei[1])), shape=(n, n)
-    ).tocsr()
-    if w is None:
-        # Duplicated columns of an unweighted edge_index are one edge of
-        # weight 1 (the multi-edge rule), not weight 2: reset after merging.
-        # (Checking afterwards whether all weights were equal missed graphs
-        # where only some edges are duplicated.)
-        A.sum_duplicates()
-        A.data[:] = 1.0
+        if w.dtype.kind not in "biuf":
+            raise GraphFormatError(f"edge_weight must hold numbers; got dtype {w.dtype}")
+        w = np.asarray(w, dtype=np.float64)
+        if w.ndim > 1 and w.size == m:
+            w = w.ravel()  # an (m, 1) column
+        if w.shape != (m,):
+            raise GraphFormatError(
+                f"edge_weight must have one weight per edge_index column: expected ({m},), "
+                f"got {w.shape}"
+            )
+    ids = np.arange(n) if nodes is None else _nodes_array(nodes)
+    if len(ids) != n:
+        raise GraphFormatError(f"`nodes` has {len(ids)} ids but the graph has num_nodes={n}")
     if features is None and getattr(data, "x", None) is not None:
         x = data.x
         features = x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
-    return _from_matrix(A, directed, nodes, features)
+    if directed is None:
+        # Undirected exactly when symmetric: then max(A, A.T) is A itself.
+        g = _build(ei[0], ei[1], w, ids, True, features)
+        A = g.to_scipy()
+        if (A != A.T).nnz:
+            return g
+        return Graph(g.indptr, g.indices, g.weights, nodes=g.nodes, directed=False,
+                     features=g.features, validate=False)
+    return _build(ei[0], ei[1], w, ids, bool(directed), features)
 
 
 def _from_frame(df, directed, weight, nodes, features) -> Graph:
@@ -282,18 +356,75 @@ def _from_frame(df, directed, weight, nodes, features) -> Graph:
     s, t = pick(_SOURCE_COLUMNS, 0), pick(_TARGET_COLUMNS, 1)
     w = None
     if weight is not None and weight in df.columns:
-        w = df[weight].to_numpy()
-    elif weight is not None and len(cols) == 3:
-        third = df.columns[[c not in (s, t) for c in df.columns].index(True)]
-        if df[third].dtype.kind in "iuf":
-            w = df[third].to_numpy()
-    return _from_columns(df[s].to_numpy(), df[t].to_numpy(), w, directed, nodes, features)
+        col = df[weight]
+        if col.isna().any():
+            raise GraphFormatError(
+                f"the weight column {weight!r} has {int(col.isna().sum())} missing value(s) "
+                f"(first at row {_first_row(col.isna())}); drop those edges or fill them"
+            )
+        if col.dtype.kind not in "biuf":
+            bad = next((v for v in col.tolist() if not _is_number(v)), None)
+            try:
+                if bad is not None:
+                    raise ValueError(bad)
+                w = col.to_numpy(dtype=np.float64)
+            except (TypeError, ValueError):
+                raise GraphFormatError(
+                    f"the weight column {weight!r} holds a non-numeric value {bad!r}; "
+                    "weights must be numbers"
+                ) from None
+        else:
+            w = col.to_numpy(dtype=np.float64)
+    elif weight is not None and weight != "weight":
+        raise GraphFormatError(
+            f"weight={weight!r} names no column of the frame (columns: {cols}); "
+            "pass weight=None for an unweighted graph"
+        )
+    return _from_columns(_frame_ids(df, s), _frame_ids(df, t), w, directed, nodes, features)
+
+
+def _first_row(mask) -> Any:
+    return mask.index[np.flatnonzero(mask.to_numpy())[0]]
+
+
+def _is_number(v) -> bool:
+    if isinstance(v, (str, bytes)):
+        return False
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _frame_ids(df, col) -> NDArray:
+    """A frame's id column as an array, refusing missing ids (pandas'
+    nullable ``Int64`` would otherwise turn into floats with NaN)."""
+    s = df[col]
+    missing = s.isna()
+    if missing.any():
+        raise GraphFormatError(
+            f"the id column {col!r} has {int(missing.sum())} missing id(s) "
+            f"(first at row {_first_row(missing)}); drop those edges"
+        )
+    if s.dtype.kind in "iu" and not isinstance(s.dtype, np.dtype):  # Int64, UInt64...
+        return s.to_numpy(dtype=s.dtype.numpy_dtype)
+    return s.to_numpy()
 
 
 def _from_array(data, directed, nodes, features) -> Graph:
-    arr = np.asarray(data) if not isinstance(data, np.ndarray) else data
+    try:
+        arr = np.asarray(data) if not isinstance(data, np.ndarray) else data
+    except ValueError as e:  # ragged rows
+        raise GraphFormatError(
+            f"edge rows must all have 2 (source, target) or 3 (..., weight) fields ({e})"
+        ) from None
     if arr.dtype == object and arr.ndim == 1 and len(arr) and isinstance(arr[0], (tuple, list)):
-        arr = np.array([tuple(r) for r in arr], dtype=object)
+        rows = [tuple(r) for r in arr]
+        if len({len(r) for r in rows}) > 1:
+            raise GraphFormatError("edge rows must all have 2 (source, target) or 3 (..., weight) fields")
+        arr = np.empty((len(rows), len(rows[0])), dtype=object)
+        arr[:] = rows
     if arr.ndim != 2 or arr.shape[1] not in (2, 3):
         raise GraphFormatError(
             f"an edge array must have shape (m, 2) or (m, 3) (source, target[, weight]); "
@@ -301,26 +432,34 @@ def _from_array(data, directed, nodes, features) -> Graph:
         )
     if arr.shape[0] == 0:
         raise GraphFormatError("the edge array is empty: a graph needs at least one edge")
-    if isinstance(data, (list, tuple)) and arr.dtype.kind in "US":
-        # np.asarray turned every field into a string: a (str, str, float)
-        # weight column, or int ids mixed with str ids ([(1, "a")] -> "1").
-        # Take the originals so ids keep their type (mixed ids then fail
-        # clearly in _unique_ids instead of silently becoming strings).
+    if isinstance(data, (list, tuple)) and arr.dtype.kind in "USf":
+        # np.asarray turned every field into a string (a (str, str, float)
+        # weight column, or int ids mixed with str ids: [(1, "a")] -> "1"),
+        # or into a float (float weights, or ints beyond int64: 2**64 - 1
+        # would lose its last digits).  Take the originals so ids keep their
+        # type and value (mixed ids then fail clearly in _unique_ids).
         obj = np.empty(arr.shape, dtype=object)
         obj[:] = [tuple(r) for r in data]
         arr = obj
     w = None
     if arr.shape[1] == 3:
+        col = arr[:, 2]
+        if col.dtype == object and any(isinstance(v, (str, bytes)) for v in col.tolist()):
+            col = None
         try:
-            w = arr[:, 2].astype(np.float64)
-        except (TypeError, ValueError) as e:
+            w = None if col is None else col.astype(np.float64)
+        except (TypeError, ValueError):
+            w = None
+        if w is None:
             raise GraphFormatError(
                 "the third column of an (m, 3) edge array must hold numeric weights"
-            ) from e
+            )
     src, dst = arr[:, 0], arr[:, 1]
     if arr.dtype.kind == "f" and arr.shape[1] == 3:
         # Ids arrived as floats because the weights made the array float.
-        if np.all(np.mod(arr[:, :2], 1) == 0):
+        with np.errstate(invalid="ignore"):
+            whole = np.all(np.mod(arr[:, :2], 1) == 0) and np.all(np.abs(arr[:, :2]) <= _FLOAT_EXACT)
+        if whole:
             src, dst = src.astype(np.int64), dst.astype(np.int64)
     return _from_columns(src, dst, w, directed, nodes, features)
 
@@ -328,7 +467,7 @@ def _from_array(data, directed, nodes, features) -> Graph:
 def _from_columns(src, dst, w, directed, nodes, features) -> Graph:
     if len(src) == 0:
         raise GraphFormatError("the edge list is empty: a graph needs at least one edge")
-    src, dst = _as_id_column(src), _as_id_column(dst)
+    src, dst = _same_int_type(_as_id_column(src), _as_id_column(dst))
     if _is_int_column(src) and _is_int_column(dst):
         return _from_id_parts([src], [dst], w, directed, nodes, features)
     directed = False if directed is None else bool(directed)
@@ -336,7 +475,7 @@ def _from_columns(src, dst, w, directed, nodes, features) -> Graph:
         ids, inverse = _unique_ids(np.concatenate([src, dst]))
         m = len(src)
         return _build(inverse[:m], inverse[m:], w, ids, directed, features)
-    ids = _ids_array(list(nodes))
+    ids = _nodes_array(nodes)
     pos = _positions_by_dict(ids, np.concatenate([src, dst]))
     m = len(src)
     return _build(pos[:m], pos[m:], w, ids, directed, features)
@@ -346,7 +485,7 @@ def _positions_by_dict(ids: NDArray, both: NDArray) -> NDArray:
     """Positions in ``ids`` (any hashable ids) of the values of ``both``."""
     index = {_py(v): i for i, v in enumerate(ids.tolist())}
     if len(index) != len(ids):
-        raise GraphFormatError("`nodes` contains duplicate ids")
+        _refuse_duplicates(ids)
     both = both.tolist()
     missing = [v for v in dict.fromkeys(both) if v not in index]
     if missing:
@@ -379,16 +518,14 @@ def _graph_from_id_parts(src_parts, dst_parts, m, w, directed, nodes, features) 
         index = _IntIndex.of(src_parts + dst_parts)
         (src, dst), _ = index.take([src_parts, dst_parts], m)
         return _build(src, dst, w, index.ids, directed, features)
-    ids = _ids_array(list(nodes))
-    if ids.dtype != np.int64:  # e.g. str nodes: compare as Python values
+    ids = _nodes_array(nodes)
+    if ids.dtype != np.int64:  # e.g. str or uint64 nodes: compare as Python values
         both = np.concatenate(src_parts + dst_parts)
         src_parts.clear()
         dst_parts.clear()
         pos = _positions_by_dict(ids, both)
         return _build(pos[:m], pos[m:], w, ids, directed, features)
     index = _IntIndex.of([ids])
-    if len(index.ids) != len(ids):
-        raise GraphFormatError("`nodes` contains duplicate ids")
     order = np.argsort(ids, kind="stable")  # rank among sorted ids -> position in `nodes`
     (src, dst), missing = index.take([src_parts, dst_parts], m, order)
     if missing:
@@ -400,19 +537,81 @@ def _graph_from_id_parts(src_parts, dst_parts, m, w, directed, nodes, features) 
 
 
 # -- shared helpers ------------------------------------------------------------
+#: Whole floats up to 2**53 are exact integers; beyond, the id given was
+#: already rounded.
+_FLOAT_EXACT = 2.0**53
+
+
 def _as_id_column(col) -> NDArray:
     col = np.asarray(col)
     if col.dtype.kind == "U" or col.dtype.kind == "S":
         return col.astype(object)
     if col.dtype.kind == "f":
+        if np.isnan(col).any():
+            raise GraphFormatError(
+                f"{int(np.isnan(col).sum())} node id(s) are missing (NaN); drop those edges"
+            )
         if not np.all(np.isfinite(col)) or not np.all(np.mod(col, 1) == 0):
             raise GraphFormatError("node ids given as floats must be whole numbers")
+        if np.any(np.abs(col) > _FLOAT_EXACT):
+            raise GraphFormatError(
+                "node ids given as floats beyond 2**53 are not exact (they were rounded); "
+                "give them as integers"
+            )
         return col.astype(np.int64)
-    if col.dtype == object:
-        # An object column of Python ints is an int column.
-        if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in col.tolist()):
+    if col.dtype.kind == "u" and col.dtype.itemsize == 8:
+        if len(col) == 0 or col.max() <= np.iinfo(np.int64).max:
             return col.astype(np.int64)
+        return col  # hashed 64-bit ids: kept as uint64
+    if col.dtype == object:
+        values = col.tolist()
+        if any(v is None or (isinstance(v, float) and v != v) for v in values):
+            k = sum(v is None or (isinstance(v, float) and v != v) for v in values)
+            raise GraphFormatError(f"{k} node id(s) are missing (None or NaN); drop those edges")
+        # An object column of Python ints is an int column; of numbers, a
+        # float column (whole numbers only, as above).
+        if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+            return _int_ids(values)
+        if values and all(
+            isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+            for v in values
+        ):
+            return _as_id_column(np.array(values, dtype=np.float64))
     return col
+
+
+def _int_ids(values: list) -> NDArray:
+    """Python ints as int64, or uint64 when all are non-negative and some
+    exceed int64; a clear error for ids that fit neither."""
+    try:
+        return np.array(values, dtype=np.int64)
+    except OverflowError:
+        pass
+    try:
+        return np.array(values, dtype=np.uint64)
+    except OverflowError:
+        pass
+    big = next(int(v) for v in values if not -(2**63) <= int(v) < 2**63)
+    raise GraphFormatError(
+        f"integer node id {big} does not fit 64 bits (ids must fit int64, or all be "
+        "non-negative and fit uint64); give such ids as strings"
+    )
+
+
+def _same_int_type(src: NDArray, dst: NDArray) -> tuple[NDArray, NDArray]:
+    """One integer type for both id columns: uint64 ids next to signed ones
+    stay uint64 when none is negative (np.concatenate would make floats)."""
+    big = [c.dtype == np.uint64 for c in (src, dst)]
+    if any(big) and not all(big):
+        other = dst if big[0] else src
+        if other.dtype.kind in "iu":
+            if len(other) and other.min() < 0:
+                raise GraphFormatError(
+                    "integer node ids mix negative ids with ids beyond int64; give them as strings"
+                )
+            other = other.astype(np.uint64)
+            src, dst = (src, other) if big[0] else (other, dst)
+    return src, dst
 
 
 def _is_int_column(col: NDArray) -> bool:
@@ -537,16 +736,49 @@ def _threads() -> int:
 
 
 def _ids_array(ids) -> NDArray:
-    """int64 for integer ids, object array of Python values otherwise."""
-    arr = np.asarray(ids) if not isinstance(ids, list) else None
+    """int64 for integer ids (uint64 for non-negative ids beyond int64),
+    object array of Python values otherwise."""
+    arr = ids if isinstance(ids, np.ndarray) else None
     if arr is not None and arr.dtype.kind in "iu":
+        if arr.dtype == np.uint64 and len(arr) and arr.max() > np.iinfo(np.int64).max:
+            return arr
         return arr.astype(np.int64, copy=False)
     values = ids.tolist() if isinstance(ids, np.ndarray) else list(ids)
     if values and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
-        return np.asarray(values, dtype=np.int64)
+        return _int_ids(values)
     out = np.empty(len(values), dtype=object)
     out[:] = [_py(v) for v in values]
     return out
+
+
+def _nodes_array(nodes) -> NDArray:
+    """The ``nodes=`` argument as ids (see :func:`_ids_array`), refusing
+    repeated ids (each id has one position)."""
+    if isinstance(nodes, (str, bytes)):
+        raise GraphFormatError("`nodes` must be a sequence of ids, not a single string")
+    ids = _ids_array(nodes if isinstance(nodes, np.ndarray) else list(nodes))
+    if ids.dtype.kind in "iu":
+        distinct = len(np.unique(ids))
+    else:
+        try:
+            distinct = len(set(ids.tolist()))
+        except TypeError as e:
+            raise GraphFormatError(f"`nodes` must hold hashable ids ({e})") from None
+    if distinct != len(ids):
+        _refuse_duplicates(ids)
+    return ids
+
+
+def _refuse_duplicates(ids: NDArray):
+    seen, dup = set(), []
+    for v in ids.tolist():
+        if v in seen:
+            dup.append(v)
+        seen.add(v)
+    dup = list(dict.fromkeys(dup))
+    raise GraphFormatError(
+        f"`nodes` contains duplicate ids: {_format_ids(dup)}; list each node once"
+    )
 
 
 def _check_weights(w: NDArray) -> None:
@@ -602,10 +834,21 @@ def _build(src, dst, w, ids, directed: bool, features) -> Graph:
     indptr, indices, data = csr_from_edges(src, dst, w, n, bool(directed))
     if indptr[-1] == 0:
         raise _no_edges(n)
+    if data is not None:
+        _check_merged(data)
     return Graph(
         indptr, indices, data, nodes=ids, directed=directed,
-        features=_feature_matrix(features, n),
+        features=_feature_matrix(features, n), validate=False,
     )
+
+
+def _check_merged(data: NDArray) -> None:
+    """Weights after duplicates were summed: finite (1e308 + 1e308 is inf)."""
+    if not np.all(np.isfinite(data)):
+        raise GraphFormatError(
+            f"{int(np.count_nonzero(~np.isfinite(data)))} edge weight(s) overflow to infinity "
+            "when the weights of duplicate edges are summed; scale the weights down"
+        )
 
 
 def _build_scipy(src, dst, w, ids, directed: bool, features) -> Graph:
@@ -617,17 +860,16 @@ def _build_scipy(src, dst, w, ids, directed: bool, features) -> Graph:
         _check_weights(w)
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
-    if not directed:
-        # Store both directions; a self-loop only once.
-        off = src != dst
-        src, dst = np.concatenate([src, dst[off]]), np.concatenate([dst, src[off]])
-        if w is not None:
-            w = np.concatenate([w, w[off]])
     data = np.ones(len(src)) if w is None else w
     A = sp.coo_array((data, (src, dst)), shape=(n, n)).tocsr()
     A.sum_duplicates()
     if w is None:
         A.data[:] = 1.0  # merged duplicates of an unweighted graph stay weight 1
+    if not directed:
+        A.eliminate_zeros()
+        A = A.maximum(A.T).tocsr()  # the undirected rule (as_graph Notes)
+    if w is not None:
+        _check_merged(A.data)
     return _finish_csr(A, ids, directed, features, weighted=w is not None)
 
 
@@ -645,6 +887,8 @@ def _finish_csr(A, ids, directed: bool, features, weighted: bool | None = None) 
         raise _no_edges(A.shape[0])
     if weighted is None:
         weighted = not np.all(A.data == 1.0)
+    if weighted:
+        _check_merged(A.data)
     return Graph(
         A.indptr.astype(np.int64),
         A.indices.astype(np.int32),
@@ -652,4 +896,5 @@ def _finish_csr(A, ids, directed: bool, features, weighted: bool | None = None) 
         nodes=ids,
         directed=directed,
         features=_feature_matrix(features, len(ids)),
+        validate=False,
     )

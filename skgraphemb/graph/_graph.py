@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from skgraphemb.exceptions import UnknownNodeError
+from skgraphemb.exceptions import GraphFormatError, UnknownNodeError
 
 # How many offending ids an error message lists before "...".
 _MAX_IDS_IN_MESSAGE = 5
@@ -66,6 +66,17 @@ class Graph:
         Whether edges are directed.
     features : ndarray of float32, shape (n_nodes, n_features), or None
         Optional node features, one row per node position.
+    validate : bool, default=True
+        Check the arrays in O(nnz): ``indptr`` runs from 0 to ``nnz``
+        without decreasing, ``indices`` are integers within ``[0, n_nodes)``
+        and strictly increasing within each row (sorted, no duplicates),
+        weights are finite and positive, an undirected graph is symmetric
+        (with equal weights), node ids are distinct and features finite.
+        A graph that breaks these would give wrong answers or crash the
+        compiled kernels, so a failed check raises
+        :class:`~skgraphemb.exceptions.GraphFormatError`.  ``False`` skips
+        them: only for arrays known to be valid (the package's own builders
+        pass ``False``).
 
     Attributes
     ----------
@@ -116,7 +127,10 @@ class Graph:
         nodes: NDArray,
         directed: bool,
         features: NDArray | None = None,
+        validate: bool = True,
     ) -> None:
+        if validate:
+            indptr, indices, weights, nodes = _checked_arrays(indptr, indices, weights, nodes)
         set_ = object.__setattr__
         set_(self, "indptr", _readonly(np.asarray(indptr, dtype=np.int64)))
         set_(self, "indices", _readonly(np.asarray(indices, dtype=np.int32)))
@@ -146,6 +160,8 @@ class Graph:
                 f"features must have shape (n_nodes, n_features) = ({len(self.nodes)}, ...); "
                 f"got {self.features.shape}"
             )
+        if validate:
+            _check_graph(self)
 
     # -- immutability ------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -188,6 +204,7 @@ class Graph:
             nodes=state["nodes"],
             directed=state["directed"],
             features=state.get("features"),
+            validate=False,  # a pickle is trusted (unpickling runs code anyway)
         )
         object.__setattr__(self, "_fingerprint", state.get("fingerprint"))
 
@@ -324,12 +341,25 @@ class Graph:
             self.weights,
             nodes=self.nodes,
             directed=self.directed,
-            features=features,
+            features=_finite_features(features),
+            validate=False,
         )
 
     def subgraph(self, ids: Iterable[Hashable]) -> Graph:
-        """The graph induced by the given node ids (in that order)."""
+        """The graph induced by the given node ids (in that order).
+
+        Raises
+        ------
+        GraphFormatError
+            If ``ids`` lists a node twice.
+        """
         pos = self.positions(list(ids))
+        if len(np.unique(pos)) != len(pos):
+            dup = pos[np.flatnonzero(np.bincount(pos, minlength=self.n_nodes)[pos] > 1)]
+            raise GraphFormatError(
+                f"`nodes` contains duplicate ids: {_format_ids(dict.fromkeys(self.nodes[dup].tolist()))}; "
+                "list each node once"
+            )
         sub = self.to_scipy()[pos][:, pos].tocsr()
         sub.sort_indices()
         return Graph(
@@ -339,6 +369,7 @@ class Graph:
             nodes=self.nodes[pos],
             directed=self.directed,
             features=None if self.features is None else self.features[pos],
+            validate=False,
         )
 
     # -- identity ----------------------------------------------------------
@@ -486,6 +517,9 @@ class NodeIndex:
         if arr.dtype.kind == "u" and sorted_ids.dtype.kind == "i":
             big = arr > np.iinfo(np.int64).max  # cannot be an int64 id
             arr = np.where(big, 0, arr).astype(np.int64)
+        elif arr.dtype.kind == "i" and sorted_ids.dtype == np.uint64:
+            big = arr < 0  # cannot be a uint64 id
+            arr = np.where(big, 0, arr).astype(np.uint64)
         else:
             big = None
         at = np.searchsorted(sorted_ids, arr)
@@ -508,10 +542,95 @@ class NodeIndex:
             return -1
         if self._sorted is None:
             return int(v) if 0 <= v < len(self) else -1
-        if not -(2**63) <= v < 2**63 or len(self) == 0:
+        unsigned = self._sorted.dtype == np.uint64  # hashed 64-bit ids beyond int64
+        if not ((0 if unsigned else -(2**63)) <= v < (2**64 if unsigned else 2**63)) or len(self) == 0:
             return -1
-        pos, bad = self._search(np.array([v], dtype=np.int64))
+        pos, bad = self._search(np.array([v], dtype=np.uint64 if unsigned else np.int64))
         return -1 if bad[0] else int(pos[0])
+
+
+def _finite_features(features):
+    if features is not None:
+        f = np.asarray(features, dtype=np.float32)
+        if not np.all(np.isfinite(f)):
+            raise GraphFormatError("node features contain NaN or infinite values")
+    return features
+
+
+def _checked_arrays(indptr, indices, weights, nodes):
+    """The arrays of a hand-built graph, checked before any cast (an int64
+    column beyond int32, or a float row pointer, must not wrap silently)."""
+    indptr, indices = np.asarray(indptr), np.asarray(indices)
+    nodes = np.asarray(nodes)
+    for name, a in (("indptr", indptr), ("indices", indices)):
+        if a.ndim != 1 or (a.size and a.dtype.kind not in "iu"):
+            raise GraphFormatError(
+                f"{name} must be a 1-d integer array; got dtype {a.dtype} and shape {a.shape}"
+            )
+    if nodes.ndim != 1:
+        raise GraphFormatError(f"nodes must be a 1-d array of ids; got shape {nodes.shape}")
+    n, nnz = len(nodes), len(indices)
+    if indptr.shape != (n + 1,):
+        raise GraphFormatError(
+            f"inconsistent CSR arrays: indptr must have n_nodes + 1 = {n + 1} entries; "
+            f"got {indptr.shape[0]}"
+        )
+    if indptr[0] != 0 or indptr[-1] != nnz or np.any(np.diff(indptr) < 0):
+        raise GraphFormatError(
+            "inconsistent CSR arrays: indptr must start at 0, never decrease and end at "
+            f"len(indices) = {nnz}"
+        )
+    if nnz and (indices.min() < 0 or indices.max() >= n):
+        bad = indices[(indices < 0) | (indices >= n)][0]
+        raise GraphFormatError(
+            f"indices must be node positions in [0, {n}); got {_py(bad)}"
+        )
+    if weights is not None:
+        weights = np.asarray(weights)
+        if weights.dtype.kind not in "iuf" and weights.size:
+            raise GraphFormatError(f"weights must be numbers; got dtype {weights.dtype}")
+        weights = weights.astype(np.float64, copy=False)
+        if weights.shape != indices.shape:
+            raise GraphFormatError(
+                f"weights must have one entry per stored edge ({nnz}); got shape {weights.shape}"
+            )
+    if nodes.dtype.kind in "iu":
+        distinct = len(np.unique(nodes))
+    else:
+        try:
+            distinct = len(set(nodes.tolist()))
+        except TypeError as e:
+            raise GraphFormatError(f"node ids must be hashable ({e})") from None
+    if distinct != n:
+        raise GraphFormatError(f"nodes must be distinct ids; {n - distinct} id(s) repeat")
+    return indptr.astype(np.int64, copy=False), indices.astype(np.int32, copy=False), weights, nodes
+
+
+_CSR_PROBLEMS = {
+    1: "a column index is outside [0, n_nodes)",
+    2: "the indices of a row are not strictly increasing (unsorted or duplicate columns; "
+       "scipy: sum_duplicates() then sort_indices())",
+    3: "a weight is NaN or infinite",
+    4: "a weight is zero or negative (random walks need positive weights; drop zero entries)",
+    5: "the graph is undirected but not symmetric (entry (u, v) has no mirror (v, u) of equal "
+       "weight); pass directed=True or symmetrise it",
+}
+
+
+def _check_graph(graph: Graph) -> None:
+    from skgraphemb._kernels._csr import csr_problem
+
+    code, at = csr_problem(graph.indptr, graph.indices, graph.weights, graph.n_nodes, graph.directed)
+    if code:
+        row = int(np.searchsorted(graph.indptr, at, side="right")) - 1
+        raise GraphFormatError(
+            f"invalid Graph arrays: {_CSR_PROBLEMS[code]}; first at entry {at} "
+            f"(row {row}, column {int(graph.indices[at])}"
+            + (f", weight {float(graph.weights[at])!r}" if graph.weights is not None else "")
+            + "). Build graphs with skgraphemb.as_graph unless the arrays are known to be valid."
+        )
+    if graph.features is not None and not np.all(np.isfinite(graph.features)):
+        raise GraphFormatError("node features contain NaN or infinite values")
 
 
 def _unpickle_graph(state: dict) -> Graph:

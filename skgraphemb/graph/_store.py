@@ -162,8 +162,16 @@ def save_graph(graph, path: str | os.PathLike) -> Path:
 
 
 def is_graph_file(path) -> bool:
-    """Whether ``path`` is a regular file that starts like a saved graph."""
+    """Whether ``path`` is a regular file that starts like a saved graph.
+
+    Pipes and other streams are never opened here: reading their first
+    bytes would take them from the edge-list reader.
+    """
+    import stat
+
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
         with open(path, "rb") as f:
             return f.read(len(MAGIC)) == MAGIC
     except OSError:
@@ -226,8 +234,11 @@ def load_graph(path: str | os.PathLike, *, mmap: bool = True, verify: bool = Tru
         the file (see Notes).  ``False`` reads everything into memory.
     verify : bool, default=True
         Check every array against the CRC-32 stored when it was saved (one
-        pass over the file, about a second per GB; the pages stay cached).
-        The header and the file size are always checked.
+        pass over the file, about a second per GB; the pages stay cached),
+        and the arrays as a graph (indices in range, sorted rows, positive
+        finite weights: what :class:`~skgraphemb.Graph` checks).  The
+        header and the file size are always checked; ``False`` trusts the
+        rest of the file.
 
     Returns
     -------
@@ -303,6 +314,7 @@ def load_graph(path: str | os.PathLike, *, mmap: bool = True, verify: bool = Tru
             nodes=nodes,
             directed=meta["directed"],
             features=arrays.get("features"),
+            validate=verify,  # the checksummed arrays are also checked as a graph
         )
     except ValueError as e:
         raise GraphFormatError(f"graph file {str(path)!r} holds an inconsistent graph: {e}") from e

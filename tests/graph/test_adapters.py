@@ -212,9 +212,12 @@ def test_mixed_int_and_str_ids_do_not_become_strings():
 
 
 def test_undirected_edge_list_merges_reverse_duplicates():
-    # (u, v) and (v, u) are the same undirected edge: weights add up.
+    # (u, v) and (v, u) are the two directions of one undirected edge: it
+    # weighs the larger (max(A, A.T)); parallel arcs of one direction add up.
     g = as_graph([(0, 1, 1.0), (1, 0, 2.0), (1, 2, 1.0)])
-    np.testing.assert_array_equal(g.to_scipy().toarray(), [[0, 3, 0], [3, 0, 1], [0, 1, 0]])
+    np.testing.assert_array_equal(g.to_scipy().toarray(), [[0, 2, 0], [2, 0, 1], [0, 1, 0]])
+    g = as_graph([(0, 1, 1.0), (0, 1, 2.5), (1, 0, 2.0), (1, 2, 1.0)])
+    np.testing.assert_array_equal(g.to_scipy().toarray(), [[0, 3.5, 0], [3.5, 0, 1], [0, 1, 0]])
     u = as_graph([(0, 1), (1, 0), (0, 1), (1, 2)])
     assert u.weights is None and u.n_edges == 2
 
@@ -269,8 +272,10 @@ def test_frame_named_columns(weighted_edges, assert_matches_networkx, columns):
 
 def test_frame_generic_columns(weighted_edges, assert_matches_networkx):
     df = pd.DataFrame(weighted_edges, columns=["a", "b", "c"])
-    # Three columns, the third numeric: it holds the weights.
-    assert_matches_networkx(as_graph(df), _nx_graph(weighted_edges))
+    # Three columns, the third numeric but not named as the weight: ignored
+    # (it could be timestamps); weight="c" reads it.
+    assert as_graph(df).weights is None
+    assert_matches_networkx(as_graph(df, weight="c"), _nx_graph(weighted_edges))
     # Two columns: unweighted.
     g = as_graph(df[["a", "b"]])
     assert g.weights is None

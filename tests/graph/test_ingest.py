@@ -206,14 +206,12 @@ def test_outside_the_grammar_falls_back(tmp_path, mutation, seed):
 @pytest.mark.parametrize(
     "name, text",
     [
-        ("g.tsv", "1\t2\n\t\n3\t4\n"),  # a tab-only line is a record for pandas
         ("g.tsv", "1\t2\n3\t4\t\n"),  # trailing separator: an empty third field
         ("g.tsv", "src\tdst\tweight\n1\t2\n"),  # header wider than the data
         ("g.tsv", "src\tdst\n1\t2\t3\n"),  # pandas makes the first column an index
         ("g.tsv", "1\t2\t3\t4\n"),  # four columns
         ("g.tsv", "1\t2\r3\t4\r"),  # old Mac line ends
         ("g.tsv", "#a\rb\n1\t2\n"),  # pandas ends a comment at a lone CR
-        ("g.tsv", "  # indented comment\n1\t2\n"),
         ("g.tsv", "1\t2\x0b\n"),  # vertical tab
         ("g.tsv", "1\t2\t1e400\n"),  # overflows to inf
         ("g.tsv", "1\t2\t0x10\n"),
@@ -269,6 +267,21 @@ def test_long_preamble_spanning_blocks(tmp_path, monkeypatch):
     monkeypatch.setattr(_io, "_BLOCK_BYTES", 16)
     text = "# " + "x" * 100 + "\n" + "\n" * 20 + "# more\nsource\ttarget\n1\t2\n2\t3"
     assert_same_as_pandas(_write(tmp_path / "g.tsv.gz", text))
+
+
+@pytest.mark.parametrize(
+    "text, edges",
+    [
+        ("1\t2\n\t\n3\t4\n", [(1, 2), (3, 4)]),  # a tab-only line is blank
+        ("  # indented comment\n1\t2\n", [(1, 2)]),  # a comment after blanks
+        ("\t# tab-indented\n1\t2\n \t \n", [(1, 2)]),
+    ],
+)
+def test_blank_and_indented_comment_lines_stay_on_the_fast_path(tmp_path, text, edges):
+    path = tmp_path / "g.tsv"
+    path.write_bytes(text.encode())
+    g = assert_same_as_pandas(path)  # the fast reader reads it, as pandas does
+    assert sorted(map(tuple, g.to_networkx().edges())) == edges
 
 
 def test_header_only_and_comment_only_files(tmp_path):
