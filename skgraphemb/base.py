@@ -58,6 +58,25 @@ def _run_embed(cls, key_params: dict, fingerprint: str, seed: int, graph: Graph,
     return est._embed(graph, seed)
 
 
+def _check_finite_embedding(est, embedding: np.ndarray) -> None:
+    """Refuse to keep a non-finite embedding (every embedder's last check).
+
+    The trainers raise earlier with a specific hint; this is the net under
+    all of them (and under a float64 result that overflows float32).
+    """
+    finite = np.isfinite(embedding)
+    if finite.all():
+        return
+    from skgraphemb.exceptions import TrainingDivergedError
+
+    bad = int(np.count_nonzero(~finite.all(axis=1)))
+    raise TrainingDivergedError(
+        f"{type(est).__name__}: the fit produced NaN or infinite values in {bad} of "
+        f"{embedding.shape[0]} rows of the embedding. "
+        + getattr(est, "_divergence_hint", "Lower the learning rate or rescale the input.")
+    )
+
+
 def _seed_or_none(random_state) -> int | None:
     if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
         return int(random_state)
@@ -126,6 +145,45 @@ class EmbeddingLookupMixin:
         return arr
 
     # -- using the fitted embedding -----------------------------------------
+    #: Fitted attributes every use of the embedding needs.
+    _required_fitted = ("embedding_", "nodes_")
+
+    def _check_fitted(self) -> None:
+        """``check_is_fitted``, plus a clear error for an incomplete fitted state.
+
+        An estimator unpickled from a file written by another version (or
+        tampered with) can hold some fitted attributes and lack others: say
+        so, rather than "not fitted" or a bare ``AttributeError``.
+        """
+        check_is_fitted(self)
+        missing = [name for name in self._required_fitted if not hasattr(self, name)]
+        problem = None
+        if missing:
+            problem = f"it lacks the fitted attribute(s) {', '.join(missing)}"
+        else:
+            E, nodes = np.asarray(self.embedding_), np.asarray(self.nodes_)
+            if E.ndim != 2 or nodes.ndim != 1 or E.shape[0] != nodes.shape[0]:
+                problem = (
+                    f"embedding_ has shape {E.shape} and nodes_ shape {nodes.shape}, "
+                    "not one row per node"
+                )
+        if problem is not None:
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError(
+                f"This {type(self).__name__} holds an incomplete or incompatible fitted state "
+                f"({problem}): it was probably unpickled from a file written by another "
+                "version of skgraphemb, or altered. Fit it again."
+            )
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # Derived state that older pickles may lack: rebuilt, not required.
+        if "_n_features_out" not in self.__dict__ and "embedding_" in self.__dict__:
+            embedding = np.asarray(self.embedding_)
+            if embedding.ndim == 2:
+                self._n_features_out = embedding.shape[1]
+
     def _node_index(self) -> NodeIndex:
         index = getattr(self, "_index", None)
         if index is None:  # e.g. unpickled from an older version
@@ -152,7 +210,7 @@ class EmbeddingLookupMixin:
         UnknownNodeError
             A ``ValueError`` naming the ids that are not in the fitted graph.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         if _is_graph_input(X):
             ids = as_graph(X).nodes
         else:
@@ -173,7 +231,7 @@ class EmbeddingLookupMixin:
 
     def get_embedding(self, as_frame: bool = False):
         """The whole embedding: an array in ``nodes_`` order, or a DataFrame."""
-        check_is_fitted(self)
+        self._check_fitted()
         if as_frame:
             import pandas as pd
 
@@ -199,7 +257,7 @@ class EmbeddingLookupMixin:
         list of (node id, cosine similarity)
             Most similar first; ``node`` itself is left out.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         if not isinstance(topn, (int, np.integer)) or topn < 1:
             raise ValueError(f"topn must be a positive int; got {topn!r}")
         i = self._node_index().positions([node])[0]
@@ -224,7 +282,7 @@ class EmbeddingLookupMixin:
             treats an ``int`` key it does not know as a row index, so prefer
             ``"str"`` for integer ids.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         if keys not in ("str", "original"):
             raise ValueError(f"keys must be 'str' or 'original'; got {keys!r}")
         from gensim.models import KeyedVectors
@@ -322,7 +380,9 @@ class BaseGraphEmbedder(
         self._check_graph(graph)
         start = time.perf_counter()
         embedding, info = self._cached_embed(graph)
-        self.embedding_ = np.ascontiguousarray(embedding, dtype=np.float32)
+        embedding = np.ascontiguousarray(embedding, dtype=np.float32)
+        _check_finite_embedding(self, embedding)
+        self.embedding_ = embedding
         self.nodes_ = np.array(graph.nodes)  # writeable copy, pickles compactly
         self._index = NodeIndex(self.nodes_)
         self._n_features_out = self.embedding_.shape[1]

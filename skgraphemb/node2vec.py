@@ -41,7 +41,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     dimensions : int, default=128
         Size of the embedding vectors.
     walk_length : int, default=80
-        Nodes per walk, the start node included.
+        Nodes per walk, the start node included; at least 2 (a walk of one
+        node holds no context for skip-gram to train on).
     num_walks : int, default=10
         Walks started from every node.
     p : float, default=1.0
@@ -253,7 +254,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     _parameter_constraints: dict = {
         **BaseGraphEmbedder._parameter_constraints,
         "dimensions": [Interval(Integral, 1, None, closed="left")],
-        "walk_length": [Interval(Integral, 1, None, closed="left")],
+        # A walk of one node has no (centre, context) pair: nothing to train.
+        "walk_length": [Interval(Integral, 2, None, closed="left")],
         "num_walks": [Interval(Integral, 1, None, closed="left")],
         "p": [Interval(Real, 0, None, closed="neither")],
         "q": [Interval(Real, 0, None, closed="neither")],
@@ -272,6 +274,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         "walk_chunk_size": [Interval(Integral, 1, None, closed="left"), None],
         "max_memory": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"), str, None],
     }
+
+    _divergence_hint = "Lower alpha (default 0.025)."
 
     def __init__(
         self,
