@@ -194,11 +194,12 @@ class SVDEmbedder(BaseGraphEmbedder):
             else:
                 U, S, V = self._randomized(graph, k, seed, weights)
         except FloatingPointError as e:
-            detail = (
-                "the float64 ARPACK products would overflow" if self.algorithm == "arpack"
-                else "the float32 randomized SVD overflowed"
-            )
-            raise self._too_large(graph, detail) from e
+            if self.algorithm == "arpack":
+                raise self._too_large(graph, "the float64 ARPACK products would overflow") from e
+            raise self._too_large(
+                graph, "the float32 randomized SVD overflowed",
+                " For a small graph, algorithm='arpack' computes in float64.",
+            ) from e
         # U and V are float32 and C-contiguous, U * sqrt(S) is taken in place:
         # base.fit's np.ascontiguousarray(embedding, dtype=np.float32) is then a no-op.
         S = np.clip(np.asarray(S, dtype=np.float64) * scale, 0.0, None)
@@ -237,13 +238,13 @@ class SVDEmbedder(BaseGraphEmbedder):
             return w, 1.0
         return (w / top).astype(w.dtype, copy=False), top
 
-    def _too_large(self, graph: Graph, detail: str) -> FloatingPointError:
+    def _too_large(self, graph: Graph, detail: str, extra: str = "") -> FloatingPointError:
         w = graph.weights
         top = f"{float(np.max(np.abs(w))):.3g}" if w is not None and w.size else "1"
         return FloatingPointError(
             f"SVDEmbedder: {detail}: with edge weights up to {top} and order={int(self.order)} "
             "the proximity matrix is too large for float32 embeddings. "
-            + self._divergence_hint
+            + self._divergence_hint + extra
         )
 
     def _randomized(self, graph: Graph, k: int, seed: int, weights=None):
