@@ -293,7 +293,9 @@ class EmbeddingLookupMixin:
         return kv
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: BaseEstimator returns the instance __dict__ itself, which
+        # the pop below would otherwise strip.
+        state = dict(super().__getstate__())
         state.pop("_index", None)  # rebuilt on demand
         return state
 
