@@ -429,6 +429,19 @@ def train_skipgram(
     output : ndarray of shape (n_nodes, dimensions), float32
         The output vectors; only with ``return_output=True``.
 
+    Raises
+    ------
+    TrainingDivergedError
+        As soon as a block of walks leaves NaN or infinite vectors (a
+        sample of the block's rows is checked after each block, every row
+        after each epoch): ``alpha`` is too high.
+
+    Warns
+    -----
+    UserWarning
+        When no walk holds two tokens (nothing to train on): the initial
+        vectors are returned.
+
     See Also
     --------
     train_gensim : The same training with gensim's Word2Vec.
@@ -634,6 +647,18 @@ def train_skipgram_torch(
         The input vectors, on the host.
     output : ndarray of shape (n_nodes, dimensions), float32
         The output vectors; only with ``return_output=True``.
+
+    Raises
+    ------
+    TrainingDivergedError
+        As soon as the loss of a block of walks, or a vector after an
+        epoch, is NaN or infinite: ``alpha`` is too high.
+
+    Warns
+    -----
+    UserWarning
+        When no walk holds two tokens (nothing to train on): the initial
+        vectors are returned.
 
     See Also
     --------
@@ -866,6 +891,17 @@ def train_gensim(
         of :func:`train_skipgram` for the same seed.
     output : ndarray of shape (n_nodes, dimensions), float32
         The output vectors; only with ``return_output=True``.
+
+    Raises
+    ------
+    TrainingDivergedError
+        When gensim returns NaN or infinite vectors.
+
+    Warns
+    -----
+    UserWarning
+        When no walk holds two tokens (nothing to train on): the initial
+        vectors are returned.
 
     See Also
     --------

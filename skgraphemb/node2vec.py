@@ -57,7 +57,9 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     epochs : int, default=1
         Passes of the skip-gram trainer over the walks.
     alpha : float, default=0.025
-        Initial learning rate, decayed linearly to ``min_alpha``.
+        Initial learning rate, decayed linearly to ``min_alpha``.  A rate so
+        high that training diverges raises a
+        :class:`~skgraphemb.TrainingDivergedError` (never NaN vectors).
     min_alpha : float, default=0.0125
         Final learning rate.  Higher than word2vec's 0.0001: with one epoch
         over walks, ending at half the initial rate scored +0.018 macro-F1 on
