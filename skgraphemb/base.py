@@ -58,20 +58,22 @@ def _run_embed(cls, key_params: dict, fingerprint: str, seed: int, graph: Graph,
     return est._embed(graph, seed)
 
 
-def _check_finite_embedding(est, embedding: np.ndarray) -> None:
-    """Refuse to keep a non-finite embedding (every embedder's last check).
+def _check_finite_embedding(est, embedding: np.ndarray, stage: str = "fit") -> None:
+    """Refuse to keep or return a non-finite embedding (every embedder's last check).
 
     The trainers raise earlier with a specific hint; this is the net under
     all of them (and under a float64 result that overflows float32).
     """
+    embedding = np.asarray(embedding)
     finite = np.isfinite(embedding)
     if finite.all():
         return
     from skgraphemb.exceptions import TrainingDivergedError
 
-    bad = int(np.count_nonzero(~finite.all(axis=1)))
+    rows = finite.reshape(finite.shape[0], -1).all(axis=1) if finite.ndim > 1 else finite
+    bad = int(np.count_nonzero(~rows))
     raise TrainingDivergedError(
-        f"{type(est).__name__}: the fit produced NaN or infinite values in {bad} of "
+        f"{type(est).__name__}: the {stage} produced NaN or infinite values in {bad} of "
         f"{embedding.shape[0]} rows of the embedding. "
         + getattr(est, "_divergence_hint", "Lower the learning rate or rescale the input.")
     )
@@ -216,9 +218,17 @@ class EmbeddingLookupMixin:
         else:
             ids = self._ids_from_X(X, reset=False)
         pos = self._node_index().positions(ids)
-        return self._output(self.embedding_[pos], ids)
+        return self._output(self.embedding_[pos], ids, checked=True)
 
-    def _output(self, Z: np.ndarray, ids) -> Any:
+    def _output(self, Z: np.ndarray, ids, *, checked: bool = False) -> Any:
+        """Z as returned to the user (array or DataFrame).
+
+        Rows not taken from the fitted (already checked) embedding, such
+        as an inductive embedder's vectors of a new graph, are checked to
+        be finite first.
+        """
+        if not checked:
+            _check_finite_embedding(self, Z, "transform")
         if wants_pandas_output(self):
             import pandas as pd
 
@@ -434,7 +444,7 @@ class BaseGraphEmbedder(
         self.fit(X, y, **fit_params)
         if self.graph is not None and X is not None:
             return self.transform(X)
-        return self._output(self.embedding_, self.nodes_)
+        return self._output(self.embedding_, self.nodes_, checked=True)
 
     # -- sklearn plumbing ------------------------------------------------------
     def __sklearn_clone__(self):

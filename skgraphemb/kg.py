@@ -676,7 +676,7 @@ class KGEmbedder(
             (a DataFrame indexed by entity with pandas output).
         """
         self.fit(X, y, **fit_params)
-        return self._output(self.embedding_, self.entities_)
+        return self._output(self.embedding_, self.entities_, checked=True)
 
     def _check_kwargs(self) -> None:
         for name, reserved in (("model_kwargs", _RESERVED_MODEL), ("training_kwargs", _RESERVED_TRAINING)):
@@ -1059,8 +1059,8 @@ class KGEmbedder(
             suggestions=close,
         )
 
-    def _output(self, Z: np.ndarray, ids) -> Any:
-        out = super()._output(Z, ids)
+    def _output(self, Z: np.ndarray, ids, *, checked: bool = False) -> Any:
+        out = super()._output(Z, ids, checked=checked)
         if hasattr(out, "index"):
             out.index.name = "entity"
         return out

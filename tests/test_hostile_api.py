@@ -171,6 +171,27 @@ def test_base_fit_refuses_non_finite_embeddings(karate, seed):
         est.fit(karate)
 
 
+class _InductiveNaN(_NaNEmbedder):
+    """Finite at fit; its vectors of a new graph (inductive transform) hold a NaN."""
+
+    def _embed(self, graph, seed):
+        return np.ones((graph.n_nodes, 2)), {}
+
+    def transform(self, X):
+        if isinstance(X, nx.Graph):
+            Z = np.ones((X.number_of_nodes(), 2), dtype=np.float32)
+            Z[0, 0] = np.nan
+            return self._output(Z, list(X))
+        return super().transform(X)
+
+
+def test_inductive_output_is_checked(karate):
+    est = _InductiveNaN(random_state=0).fit(karate)
+    assert np.isfinite(est.transform([0, 1])).all()
+    with pytest.raises(TrainingDivergedError, match="the transform produced NaN"):
+        est.transform(nx.path_graph(3))
+
+
 # == 3. bad X for fit / transform ==============================================
 TRANSFORM_BAD = [
     ("unknown-id", [0, 999], UnknownNodeError, "999"),
