@@ -389,9 +389,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         raise CLIError(f"export needs a Redis URL: --redis-url URL or the {REDIS_URL_ENV} variable")
     if not Path(args.embeddings).is_file():
         raise CLIError(f"no such embedding file: {args.embeddings!r}")
+    exporter = _redis_exporter(args)  # options and server checked first
     with _reading(args.embeddings):
         store = FileEmbeddingStore(args.embeddings)
-    exporter = _redis_exporter(args)
     print(f"read {len(store)} vectors of dimension {store.dimension} from {args.embeddings}")
     _print_published(exporter.write(store))
     return 0

@@ -506,12 +506,14 @@ CLI_BAD = [
     ("labels-missing", ["evaluate", "karate", "--labels", "{t}/nolabels.tsv"], "no such labels file"),
     ("plot-suffix", ["evaluate", "karate", "--plot", "{t}/p.xyz"], "image suffix"),
     ("export-missing", ["export", "{t}/nope.npz", "--redis-url", "redis://127.0.0.1:1/0"], "no such embedding file"),
-    ("export-bad-file", ["export", "{t}/latin1.tsv", "--redis-url", "redis://127.0.0.1:1/0"], "latin1.tsv"),
+    ("export-no-url", ["export", "{t}/g.tsv"], "export needs a Redis URL"),
+    ("export-bad-url", ["export", "{t}/g.tsv", "--redis-url", "http://x"], "url must start with redis://"),
 ]
 
 
 @pytest.mark.parametrize("argv", [c[1] for c in CLI_BAD], ids=[c[0] for c in CLI_BAD])
-def test_cli_user_errors(capsys, tmp_path, argv):
+def test_cli_user_errors(capsys, monkeypatch, tmp_path, argv):
+    monkeypatch.delenv("SKGRAPHEMB_REDIS_URL", raising=False)
     message = dict((tuple(c[1]), c[2]) for c in CLI_BAD)[tuple(argv)]
     _cli_files(tmp_path)
     fast = ["--dimensions", "8", "--walk-length", "5", "--num-walks", "2"] if argv[0] != "export" else []
