@@ -221,22 +221,24 @@ class SVDEmbedder(BaseGraphEmbedder):
     def _scaled_weights(self, graph: Graph):
         """(weights to factorise, factor of their singular values).
 
-        With ``order=1`` and no normalization, ``M = A`` scales with the
-        weights: weights far from 1 (beyond 1e±10) are divided by their
-        largest magnitude, so that the float32 range finder neither
-        overflows nor underflows, and the singular values are scaled back in
-        float64 (the singular vectors do not change).  The normalizations
-        are scale-free already, and for ``order > 1`` scaling ``A`` would
-        change the relative weight of its powers: weights are used as they
-        are (and a result out of range is refused).
+        Weights far from 1 (beyond 1e±10) are divided by their largest
+        magnitude when that changes nothing but the range: the normalized
+        matrices do not depend on the scale of ``A`` (and their degree sums
+        would overflow or underflow), and with ``order=1`` and no
+        normalization ``M = A`` scales with the weights, so its singular
+        values are scaled back in float64 (the singular vectors do not
+        change).  For ``order > 1`` without normalization scaling ``A``
+        would change the relative weight of its powers: weights are used as
+        they are, and a result out of range is refused.
         """
         w = graph.weights
-        if w is None or w.size == 0 or self.normalization is not None or int(self.order) != 1:
+        if w is None or w.size == 0 or (self.normalization is None and int(self.order) != 1):
             return w, 1.0
         top = float(np.max(np.abs(w)))
         if not 0.0 < top < np.inf or 1e-10 <= top <= 1e10:
             return w, 1.0
-        return (w / top).astype(w.dtype, copy=False), top
+        scaled = (w / top).astype(w.dtype, copy=False)
+        return scaled, (1.0 if self.normalization is not None else top)
 
     def _too_large(self, graph: Graph, detail: str, extra: str = "") -> FloatingPointError:
         w = graph.weights

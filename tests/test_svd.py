@@ -322,3 +322,15 @@ def test_embedding_out_of_float32_range_is_refused(karate, w, order, algorithm):
 def test_one_node_graph_is_too_small():
     with pytest.raises(ValueError, match="graph is too small: it has 1 node"):
         SVDEmbedder(n_components=2).fit(nx.Graph([(0, 0)]))
+
+
+@pytest.mark.parametrize("normalization", ["transition", "symmetric"])
+@pytest.mark.parametrize("w", [1e-40, 1e307])
+@pytest.mark.parametrize("algorithm", ["randomized", "arpack"])
+def test_normalized_matrices_do_not_depend_on_the_weight_scale(karate, normalization, w, algorithm):
+    """Before: degree sums of 1e307 weights overflowed to inf and zeroed rows."""
+    kw = dict(n_components=4, order=2, normalization=normalization, algorithm=algorithm, random_state=0)
+    unit = SVDEmbedder(**kw).fit(_karate_weighted(karate, 1.0))
+    scaled = SVDEmbedder(**kw).fit(_karate_weighted(karate, w))
+    np.testing.assert_allclose(scaled.singular_values_, unit.singular_values_, rtol=1e-4)
+    np.testing.assert_allclose(np.abs(scaled.embedding_), np.abs(unit.embedding_), atol=1e-4)
