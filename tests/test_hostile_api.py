@@ -411,6 +411,38 @@ def test_node_classification_bad(n2v, call, match):
         call(n2v)
 
 
+@pytest.mark.parametrize(
+    "nodes, shown",
+    [([-1, 0, 1, 2], "-1"), ([0.9, 1.7, 2, 3], "0.9, 1.7"), ([0, 1, 2, 10], "10"), ([True, False, True, False], "True")],
+)
+def test_node_classification_on_array_positions(nodes, shown):
+    """On a plain array, ids are row numbers 0..n-1: negative, float or bool ids never wrap or truncate."""
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    with pytest.raises(UnknownNodeError, match=shown):
+        evaluate_node_classification(X, [0, 1, 0, 1], nodes=nodes, cv=2)
+
+
+@pytest.mark.parametrize(
+    "embedders, exc, match",
+    [({}, TypeError, "non-empty dict"), ([SVDEmbedder()], TypeError, "non-empty dict"),
+     ({"x": 3}, TypeError, "not an estimator"), ({"svd": SVDEmbedder(n_components=2)}, ValueError, "pass labels=")],
+)
+def test_compare_embedders_bad(karate, embedders, exc, match):
+    from skgraphemb import compare_embedders
+
+    with pytest.raises(exc, match=match):
+        compare_embedders(embedders, karate)
+
+
+@pytest.mark.parametrize("normalization", ["transition", "symmetric"])
+@pytest.mark.parametrize("w", [1e-40, 1e300])
+def test_svd_normalized_is_scale_free(normalization, w):
+    kw = dict(n_components=3, order=2, normalization=normalization, random_state=0)
+    unit = SVDEmbedder(**kw).fit(_weighted_karate(1.0))
+    scaled = SVDEmbedder(**kw).fit(_weighted_karate(w))
+    np.testing.assert_allclose(scaled.singular_values_, unit.singular_values_, rtol=1e-4)
+
+
 # == 6. file writers ============================================================
 def _string_svd(ids):
     G = nx.relabel_nodes(nx.path_graph(len(ids)), dict(enumerate(ids)))
