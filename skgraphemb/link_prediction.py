@@ -462,7 +462,10 @@ class LinkPredictionScorer(TransformerMixin, BaseEstimator):
     def _ends(self, X) -> tuple[np.ndarray, np.ndarray]:
         check_is_fitted(self, "embedder_")
         E = np.asarray(self.embedder_.embedding_)
-        pos = _positions(self._index, X, E.shape[0], "X")
+        index = getattr(self, "_index", None)
+        if index is None:  # derived state an older or trimmed pickle may lack
+            index = self._index = NodeIndex(np.asarray(self.embedder_.nodes_))
+        pos = _positions(index, X, E.shape[0], "X")
         return E[pos[:, 0]], E[pos[:, 1]]
 
     def transform(self, X):

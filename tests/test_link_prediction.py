@@ -354,3 +354,17 @@ def test_split_negative_ratio_must_be_finite(caveman, ratio):
     """Before: inf gave 'OverflowError: cannot convert float infinity to integer'."""
     with pytest.raises(ValueError, match="negative_ratio must be a finite non-negative number"):
         split_edges(caveman, negative_ratio=ratio)
+
+
+def test_scorer_state_without_its_index_still_scores(caveman):
+    import pickle
+
+    split = split_edges(caveman, test_size=0.2, random_state=0)
+    lp = LinkPredictionScorer(SVDEmbedder(graph=split.train_graph, n_components=4, random_state=0)).fit()
+    expected = lp.decision_function(split.test_pairs)
+    state = dict(lp.__dict__)
+    del state["_index"]
+    restored = LinkPredictionScorer.__new__(LinkPredictionScorer)
+    restored.__setstate__(state)
+    restored = pickle.loads(pickle.dumps(restored))
+    np.testing.assert_array_equal(restored.decision_function(split.test_pairs), expected)
