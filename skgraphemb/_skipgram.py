@@ -944,6 +944,15 @@ def train_gensim(
             for k in clashes
         ]
         raise ValueError("word2vec_kwargs may not set " + ", ".join(hints) + ".")
+    import inspect
+
+    known = inspect.signature(Word2Vec).parameters
+    unknown = sorted(k for k in extra if k not in known)
+    if unknown:
+        raise ValueError(
+            f"word2vec_kwargs: {', '.join(map(repr, unknown))} not an argument of gensim's Word2Vec "
+            f"(it takes {', '.join(k for k in known if k not in _GENSIM_RESERVED and k != 'self')})."
+        )
     chunks = _WalkChunks(walks, n_nodes)
     n_threads = effective_n_jobs(n_jobs)
     vectors = _initial_vectors(n_nodes, dimensions, seed, init)

@@ -114,6 +114,21 @@ def test_graphsage_bad_parameter(karate, name, value):
         GraphSAGEEmbedder(**{name: value}).fit(karate)
 
 
+N2V_MISUSE = [
+    ("w2v-reserved", dict(trainer="gensim", word2vec_kwargs={"sg": 0}), ValueError, "may not set 'sg'"),
+    ("w2v-unknown", dict(trainer="gensim", word2vec_kwargs={"bogus": 1}), ValueError, "'bogus' not an argument"),
+    ("w2v-wrong-trainer", dict(word2vec_kwargs={"shrink_windows": False}), ValueError, "only apply to trainer='gensim'"),
+    ("max-memory-str", dict(max_memory="lots"), ValueError, "memory size"),
+    ("max-memory-tiny", dict(max_memory="1KB"), MemoryError, "max_memory='1KB'"),
+]
+
+
+@pytest.mark.parametrize("kwargs, exc, match", [c[1:] for c in N2V_MISUSE], ids=[c[0] for c in N2V_MISUSE])
+def test_node2vec_misuse(karate, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        Node2VecEmbedder(**{**N2V, **kwargs}).fit(karate)
+
+
 # == 2. numbers out of range: an error, never NaN or inf =======================
 @pytest.mark.parametrize("trainer", ["numba", "torch"])
 @pytest.mark.parametrize("alpha", [2.0, 50.0])

@@ -546,3 +546,9 @@ def test_walks_without_pairs_warn_and_return_initial_vectors(trainer):
         vectors = trainer(walks, 3, dimensions=4, seed=0)
     init = kernels.init_vectors(3, 4, _substream_seed(0, 0))
     np.testing.assert_array_equal(vectors, init)
+
+
+def test_gensim_unknown_word2vec_kwargs_are_named(communities):
+    graph, walks, _ = communities
+    with pytest.raises(ValueError, match="'bogus' not an argument of gensim's Word2Vec"):
+        train_gensim(walks, graph.n_nodes, word2vec_kwargs={"bogus": 1}, **SMALL)
