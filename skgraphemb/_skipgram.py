@@ -297,35 +297,37 @@ def _negative_weights(counts: NDArray[np.int64], ns_exponent: float) -> NDArray[
 _CHECK_ROWS = 2048
 
 
-def _diverged(caller: str, alpha: float, epoch: int | None = None) -> Exception:
+def _diverged(caller: str, alpha: float, epoch: int | None = None, min_alpha: float = 0.0) -> Exception:
     from skgraphemb.exceptions import TrainingDivergedError
 
     where = f" in epoch {epoch + 1}" if epoch is not None else ""
+    # The schedule runs from alpha to min_alpha: name the larger end.
+    name, rate, default = ("min_alpha", min_alpha, "") if min_alpha > alpha else ("alpha", alpha, " (default 0.025)")
     return TrainingDivergedError(
         f"{caller}: training diverged{where}: the vectors became NaN or infinite, the "
-        f"learning rate alpha={alpha:g} is too high for these walks; lower alpha "
-        f"(default 0.025), e.g. alpha={alpha / 10:g}"
+        f"learning rate {name}={rate:g} is too high for these walks; lower {name}"
+        f"{default}, e.g. {name}={rate / 10:g}"
     )
 
 
-def _check_block(caller: str, chunk: NDArray[np.int32], vectors, output, alpha: float, epoch: int) -> None:
+def _check_block(caller, chunk: NDArray[np.int32], vectors, output, alpha, min_alpha, epoch: int) -> None:
     """Raise TrainingDivergedError when sampled rows of this block's nodes are not finite."""
     tokens = chunk.reshape(-1)
     rows = tokens[:: max(1, tokens.size // _CHECK_ROWS)]
     rows = rows[rows >= 0]
     if not (np.isfinite(vectors[rows]).all() and np.isfinite(output[rows]).all()):
-        raise _diverged(caller, alpha, epoch)
+        raise _diverged(caller, alpha, epoch, min_alpha)
 
 
-def _check_finite(caller: str, vectors, output, alpha: float, epoch: int | None = None) -> None:
+def _check_finite(caller, vectors, output, alpha, min_alpha, epoch: int | None = None) -> None:
     """Raise TrainingDivergedError unless every input and output vector is finite."""
     if not (np.isfinite(vectors).all() and np.isfinite(output).all()):
-        raise _diverged(caller, alpha, epoch)
+        raise _diverged(caller, alpha, epoch, min_alpha)
 
 
-def _warn_no_pairs(caller: str, total: int, pairs: int) -> bool:
-    """Warn (and return True) when the walks hold no (centre, context) pair."""
-    if pairs > 0:
+def _warn_no_pairs(caller: str, total: int, n_long: int) -> bool:
+    """Warn (and return True) when no walk holds a (centre, context) pair."""
+    if n_long > 0:
         return False
     import warnings
 
@@ -543,12 +545,12 @@ def train_skipgram(
                         chunk, walk_index, alphas, vectors, output, keep, neg_threshold,
                         neg_alias, sigmoid, window, negative, train_seed,
                     )
-                _check_block("train_skipgram", chunk, vectors, output, alpha, epoch)
+                _check_block("train_skipgram", chunk, vectors, output, alpha, min_alpha, epoch)
                 chunk_tokens = int(lengths.sum())
                 seen += chunk_tokens
                 walk_index += chunk.shape[0]
                 progress.update(chunk_tokens)
-            _check_finite("train_skipgram", vectors, output, alpha, epoch)
+            _check_finite("train_skipgram", vectors, output, alpha, min_alpha, epoch)
     t2 = time.perf_counter()
     logger.info(
         "train_skipgram: %d epoch(s) in %.2fs on %d thread(s): %.0f tokens/s, %d trained after subsampling",
@@ -749,11 +751,11 @@ def train_skipgram_torch(
                 # step: NaN or inf once any vector it touched is (one sync
                 # per block of walks).
                 if not bool(torch.isfinite(loss)):
-                    raise _diverged(caller, alpha, epoch)
+                    raise _diverged(caller, alpha, epoch, min_alpha)
                 seen += chunk_tokens
                 progress.update(chunk_tokens)
             if not bool(torch.isfinite(syn0).all() and torch.isfinite(syn1).all()):
-                raise _diverged(caller, alpha, epoch)
+                raise _diverged(caller, alpha, epoch, min_alpha)
             logger.info(
                 "%s: epoch %d, mean loss %.4f per (centre, context) pair",
                 caller, epoch + 1, float(loss) / max(int(pairs), 1),
@@ -1009,5 +1011,5 @@ def train_gensim(
     )
     vectors[present] = model.wv.vectors[rows]
     output[present] = model.syn1neg[rows]
-    _check_finite("train_gensim", vectors, output, alpha)
+    _check_finite("train_gensim", vectors, output, alpha, min_alpha)
     return (vectors, output) if return_output else vectors

@@ -469,7 +469,7 @@ def test_serial_and_parallel_kernels_have_their_own_cache_entries():
 
 
 # -- divergence and degenerate walks: an error or a warning, never NaN ---------
-def _trainers():
+def _trainer_functions():
     from skgraphemb._skipgram import train_skipgram_torch
 
     out = [train_skipgram, train_gensim]
@@ -482,7 +482,7 @@ def _trainers():
     return out
 
 
-@pytest.mark.parametrize("trainer", _trainers(), ids=lambda f: f.__name__)
+@pytest.mark.parametrize("trainer", _trainer_functions(), ids=lambda f: f.__name__)
 @pytest.mark.parametrize("alpha", [0.025, 0.05])
 def test_sane_learning_rates_train_finite_vectors(communities, trainer, alpha):
     graph, walks, _ = communities
@@ -539,7 +539,7 @@ def test_gensim_output_is_checked(communities, monkeypatch):
         train_gensim(walks, graph.n_nodes, seed=0, **SMALL)
 
 
-@pytest.mark.parametrize("trainer", _trainers(), ids=lambda f: f.__name__)
+@pytest.mark.parametrize("trainer", _trainer_functions(), ids=lambda f: f.__name__)
 def test_walks_without_pairs_warn_and_return_initial_vectors(trainer):
     walks = np.array([[0, -1], [1, -1], [2, -1]], dtype=np.int32)  # one node per walk
     with pytest.warns(UserWarning, match="no \\(centre, context\\) pair.*nothing to train on"):
@@ -552,3 +552,11 @@ def test_gensim_unknown_word2vec_kwargs_are_named(communities):
     graph, walks, _ = communities
     with pytest.raises(ValueError, match="'bogus' not an argument of gensim's Word2Vec"):
         train_gensim(walks, graph.n_nodes, word2vec_kwargs={"bogus": 1}, **SMALL)
+
+
+def test_divergence_at_the_end_of_the_schedule_names_min_alpha(communities):
+    from skgraphemb import TrainingDivergedError
+
+    graph, walks, _ = communities
+    with pytest.raises(TrainingDivergedError, match="min_alpha=50 is too high.*lower min_alpha"):
+        train_skipgram(walks, graph.n_nodes, alpha=0.01, min_alpha=50.0, seed=0, **SMALL)
