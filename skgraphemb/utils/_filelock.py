@@ -54,13 +54,28 @@ def _thread_lock(path: str) -> threading.Lock:
         return lock
 
 
+def _new_file_mode() -> int:
+    """The mode ``open()`` would give a new file: 0666 less the process umask."""
+    try:  # Linux: read the umask without changing it (os.umask is process-wide)
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "wb", *, durable: bool = False) -> Iterator[IO]:
     """Write ``path`` atomically, without following anything planted there.
 
     Yields a file object open on a new temporary file in ``path``'s folder
     (``tempfile.mkstemp``: created with ``O_EXCL``, an unpredictable name);
-    when the body completes, the file gets mode 0644 and is renamed over
+    when the body completes, the file gets the mode ``open()`` would have
+    given it (0666 less the umask) and is renamed over
     ``path`` with :func:`os.replace`, which replaces a symlink at ``path``
     rather than writing through it.  If the body raises, the temporary file
     is removed and ``path`` is left as it was.
@@ -84,7 +99,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, durable: bool = F
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, _new_file_mode())
         os.replace(tmp, path)
     except BaseException:
         try:

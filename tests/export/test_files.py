@@ -260,7 +260,14 @@ def test_atomic_write_leaves_the_old_file_on_failure(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["f.bin"]
     with atomic_write(path, "w") as fh:
         fh.write("new\n")
-    assert path.read_text() == "new\n" and oct(path.stat().st_mode & 0o777) == "0o644"
+    assert path.read_text() == "new\n"
+    mask = os.umask(0o077)
+    try:
+        with atomic_write(path) as fh:
+            fh.write(b"private")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o600  # the umask applies, as with open()
 
 
 def _string_embedder(ids):
