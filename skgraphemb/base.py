@@ -217,8 +217,12 @@ class EmbeddingLookupMixin:
             ids = as_graph(X).nodes
         else:
             ids = self._ids_from_X(X, reset=False)
-        pos = self._node_index().positions(ids)
+        pos = self._positions(ids)
         return self._output(self.embedding_[pos], ids, checked=True)
+
+    def _positions(self, ids) -> np.ndarray:
+        """Rows of ``ids``; an UnknownNodeError naming those not fitted (a hook)."""
+        return self._node_index().positions(ids)
 
     def _output(self, Z: np.ndarray, ids, *, checked: bool = False) -> Any:
         """Z as returned to the user (array or DataFrame).
@@ -270,7 +274,7 @@ class EmbeddingLookupMixin:
         self._check_fitted()
         if not isinstance(topn, (int, np.integer)) or topn < 1:
             raise ValueError(f"topn must be a positive int; got {topn!r}")
-        i = self._node_index().positions([node])[0]
+        i = self._positions([node])[0]
         E = self.embedding_.astype(np.float64)
         norms = np.linalg.norm(E, axis=1)
         norms[norms == 0] = 1.0

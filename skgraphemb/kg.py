@@ -1034,8 +1034,11 @@ class KGEmbedder(
                 "got (n, 3) triples. To score triples use score_triples; for the embeddings "
                 "of all entities use fit_transform or entity_embeddings_"
             )
+        return super().transform(X)
+
+    def _positions(self, ids) -> np.ndarray:
         try:
-            return super().transform(X)
+            return super()._positions(ids)
         except UnknownLabelError:
             raise
         except UnknownNodeError as e:

@@ -785,3 +785,8 @@ def test_pickle_missing_embedding_says_refit(fitted):
     kge.__setstate__(state)
     with pytest.raises(NotFittedError, match="incomplete or incompatible.*embedding_"):
         kge.transform(["usa"])
+
+
+def test_most_similar_unknown_raises_unknown_label_error(fitted):
+    with pytest.raises(UnknownLabelError, match="Did you mean 'usa'"):
+        fitted.most_similar("usaa")
