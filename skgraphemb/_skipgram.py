@@ -501,7 +501,9 @@ def train_skipgram(
     from skgraphemb._kernels import _skipgram_numba as kernels
 
     t0 = time.perf_counter()
-    chunks, counts, total, n_walks, n_long, vectors, output = _start(walks, n_nodes, dimensions, seed, init, init_output)
+    chunks, counts, total, n_walks, n_long, vectors, output = _start(
+        walks, n_nodes, dimensions, seed, init, init_output
+    )
     if total == 0:
         logger.warning("train_skipgram: the walks hold no tokens; returning the initial vectors.")
         return (vectors, output) if return_output else vectors
@@ -690,7 +692,9 @@ def train_skipgram_torch(
     torch = import_optional("torch", caller)
     dev = resolve_device(device, caller)
     t0 = time.perf_counter()
-    chunks, counts, total, n_walks, n_long, vectors, output = _start(walks, n_nodes, dimensions, seed, init, init_output)
+    chunks, counts, total, n_walks, n_long, vectors, output = _start(
+        walks, n_nodes, dimensions, seed, init, init_output
+    )
     if total == 0:
         logger.warning("%s: the walks hold no tokens; returning the initial vectors.", caller)
         return (vectors, output) if return_output else vectors
