@@ -51,6 +51,7 @@ _LAZY = {
     "UnknownLabelError": "skgraphemb.exceptions",
     "load_kg": "skgraphemb.datasets",
     "load_kg_dir": "skgraphemb.datasets",
+    "TrainingDivergedError": "skgraphemb.exceptions",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
@@ -71,6 +72,7 @@ if TYPE_CHECKING:  # pragma: no cover
         InsufficientMemoryError,
         RedisConnectionError,
         RedisStoreError,
+        TrainingDivergedError,
         UnknownLabelError,
         UnknownNodeError,
     )

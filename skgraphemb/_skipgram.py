@@ -227,31 +227,35 @@ def _start(walks: WalkSource, n_nodes: int, dimensions: int, seed: int, init, in
     """What every trainer does first: validate the walk source, count the
     tokens (one pass), and set up the input and output vectors.
 
-    Returns ``(chunks, counts, total, n_walks, vectors, output)``.
+    Returns ``(chunks, counts, total, n_walks, n_long, vectors, output)``,
+    ``n_long`` a count of walks of two or more tokens (0 when none is).
     """
     chunks = _WalkChunks(walks, n_nodes)
-    counts, total, n_walks = _count(chunks)
+    counts, total, n_walks, n_long = _count(chunks)
     vectors = _initial_vectors(n_nodes, dimensions, seed, init)
     output = _initial_vectors(n_nodes, dimensions, seed, init_output, "init_output")
-    return chunks, counts, total, n_walks, vectors, output
+    return chunks, counts, total, n_walks, n_long, vectors, output
 
 
-def _count(chunks: _WalkChunks, on_chunk=None) -> tuple[NDArray[np.int64], int, int]:
-    """Token counts per node, total tokens and number of walks in one pass.
+def _count(chunks: _WalkChunks, on_chunk=None) -> tuple[NDArray[np.int64], int, int, int]:
+    """Token counts per node, total tokens, number of walks and of walks of
+    two or more tokens (those that hold a (centre, context) pair) in one pass.
 
     ``on_chunk(chunk)``, if given, sees every chunk as it is counted (the
     gensim adapter writes its corpus file in the same pass).
     """
-    from skgraphemb._kernels._skipgram_numba import count_tokens
+    from skgraphemb._kernels._skipgram_numba import count_tokens, walk_lengths
 
     counts = np.zeros(chunks.n_nodes, dtype=np.int64)
-    total = n_walks = 0
+    total = n_walks = n_long = 0
     for chunk in chunks:
         total += count_tokens(chunk, counts)
         n_walks += chunk.shape[0]
+        if not n_long and chunk.shape[1] > 1:
+            n_long = int(np.count_nonzero(walk_lengths(chunk) > 1))
         if on_chunk is not None:
             on_chunk(chunk)
-    return counts, total, n_walks
+    return counts, total, n_walks, n_long
 
 
 def _keep_thresholds(counts: NDArray[np.int64], total: int, sample: float) -> NDArray[np.uint64]:
@@ -283,6 +287,58 @@ def _negative_weights(counts: NDArray[np.int64], ns_exponent: float) -> NDArray[
     log_w = ns_exponent * np.log(counts[seen].astype(np.float64))
     weights[seen] = np.exp(log_w - log_w.max()) if log_w.size else 1.0
     return weights
+
+
+# Rows of the vectors checked for NaN/inf after each block of walks: a
+# strided sample of the block's tokens.  Divergence starts at the busiest
+# nodes, which every block holds, and spreads through their updates, so the
+# sample sees it within a block or two at a cost far below the block's
+# training; a full check after every epoch makes sure.
+_CHECK_ROWS = 2048
+
+
+def _diverged(caller: str, alpha: float, epoch: int | None = None, min_alpha: float = 0.0) -> Exception:
+    from skgraphemb.exceptions import TrainingDivergedError
+
+    where = f" in epoch {epoch + 1}" if epoch is not None else ""
+    # The schedule runs from alpha to min_alpha: name the larger end.
+    name, rate, default = ("min_alpha", min_alpha, "") if min_alpha > alpha else ("alpha", alpha, " (default 0.025)")
+    return TrainingDivergedError(
+        f"{caller}: training diverged{where}: the vectors became NaN or infinite, the "
+        f"learning rate {name}={rate:g} is too high for these walks; lower {name}"
+        f"{default}, e.g. {name}={rate / 10:g}"
+    )
+
+
+def _check_block(caller, chunk: NDArray[np.int32], vectors, output, alpha, min_alpha, epoch: int) -> None:
+    """Raise TrainingDivergedError when sampled rows of this block's nodes are not finite."""
+    tokens = chunk.reshape(-1)
+    rows = tokens[:: max(1, tokens.size // _CHECK_ROWS)]
+    rows = rows[rows >= 0]
+    if not (np.isfinite(vectors[rows]).all() and np.isfinite(output[rows]).all()):
+        raise _diverged(caller, alpha, epoch, min_alpha)
+
+
+def _check_finite(caller, vectors, output, alpha, min_alpha, epoch: int | None = None) -> None:
+    """Raise TrainingDivergedError unless every input and output vector is finite."""
+    if not (np.isfinite(vectors).all() and np.isfinite(output).all()):
+        raise _diverged(caller, alpha, epoch, min_alpha)
+
+
+def _warn_no_pairs(caller: str, total: int, n_long: int) -> bool:
+    """Warn (and return True) when no walk holds a (centre, context) pair."""
+    if n_long > 0:
+        return False
+    import warnings
+
+    warnings.warn(
+        f"{caller}: the walks hold {total} token(s) but no (centre, context) pair: every walk "
+        "has a single node (walk_length=1, or walks from isolated nodes), so there is nothing "
+        "to train on and the initial (random) vectors are returned. Use walks of 2 or more nodes.",
+        UserWarning,
+        stacklevel=4,
+    )
+    return True
 
 
 @validate_params(_COMMON_CONSTRAINTS, prefer_skip_nested_validation=True)
@@ -375,6 +431,19 @@ def train_skipgram(
     output : ndarray of shape (n_nodes, dimensions), float32
         The output vectors; only with ``return_output=True``.
 
+    Raises
+    ------
+    TrainingDivergedError
+        As soon as a block of walks leaves NaN or infinite vectors (a
+        sample of the block's rows is checked after each block, every row
+        after each epoch): ``alpha`` is too high.
+
+    Warns
+    -----
+    UserWarning
+        When no walk holds two tokens (nothing to train on): the initial
+        vectors are returned.
+
     See Also
     --------
     train_gensim : The same training with gensim's Word2Vec.
@@ -432,9 +501,13 @@ def train_skipgram(
     from skgraphemb._kernels import _skipgram_numba as kernels
 
     t0 = time.perf_counter()
-    chunks, counts, total, n_walks, vectors, output = _start(walks, n_nodes, dimensions, seed, init, init_output)
+    chunks, counts, total, n_walks, n_long, vectors, output = _start(
+        walks, n_nodes, dimensions, seed, init, init_output
+    )
     if total == 0:
         logger.warning("train_skipgram: the walks hold no tokens; returning the initial vectors.")
+        return (vectors, output) if return_output else vectors
+    if _warn_no_pairs("train_skipgram", total, n_long):
         return (vectors, output) if return_output else vectors
     keep = _keep_thresholds(counts, total, sample)
     neg_threshold, neg_alias = kernels.alias_table(_negative_weights(counts, ns_exponent))
@@ -474,10 +547,12 @@ def train_skipgram(
                         chunk, walk_index, alphas, vectors, output, keep, neg_threshold,
                         neg_alias, sigmoid, window, negative, train_seed,
                     )
+                _check_block("train_skipgram", chunk, vectors, output, alpha, min_alpha, epoch)
                 chunk_tokens = int(lengths.sum())
                 seen += chunk_tokens
                 walk_index += chunk.shape[0]
                 progress.update(chunk_tokens)
+            _check_finite("train_skipgram", vectors, output, alpha, min_alpha, epoch)
     t2 = time.perf_counter()
     logger.info(
         "train_skipgram: %d epoch(s) in %.2fs on %d thread(s): %.0f tokens/s, %d trained after subsampling",
@@ -577,6 +652,18 @@ def train_skipgram_torch(
     output : ndarray of shape (n_nodes, dimensions), float32
         The output vectors; only with ``return_output=True``.
 
+    Raises
+    ------
+    TrainingDivergedError
+        As soon as the loss of a block of walks, or a vector after an
+        epoch, is NaN or infinite: ``alpha`` is too high.
+
+    Warns
+    -----
+    UserWarning
+        When no walk holds two tokens (nothing to train on): the initial
+        vectors are returned.
+
     See Also
     --------
     train_skipgram : The numba trainer (CPU threads), the same model.
@@ -605,9 +692,13 @@ def train_skipgram_torch(
     torch = import_optional("torch", caller)
     dev = resolve_device(device, caller)
     t0 = time.perf_counter()
-    chunks, counts, total, n_walks, vectors, output = _start(walks, n_nodes, dimensions, seed, init, init_output)
+    chunks, counts, total, n_walks, n_long, vectors, output = _start(
+        walks, n_nodes, dimensions, seed, init, init_output
+    )
     if total == 0:
         logger.warning("%s: the walks hold no tokens; returning the initial vectors.", caller)
+        return (vectors, output) if return_output else vectors
+    if _warn_no_pairs(caller, total, n_long):
         return (vectors, output) if return_output else vectors
 
     def on_device(a: NDArray, dtype=None):
@@ -660,8 +751,15 @@ def train_skipgram_torch(
                             rates[a : a + batch_size], row_cap, row_counts,
                         )  # fmt: skip
                         pairs += m.sum()
+                # The loss sums -log sigmoid over the vectors before each
+                # step: NaN or inf once any vector it touched is (one sync
+                # per block of walks).
+                if not bool(torch.isfinite(loss)):
+                    raise _diverged(caller, alpha, epoch, min_alpha)
                 seen += chunk_tokens
                 progress.update(chunk_tokens)
+            if not bool(torch.isfinite(syn0).all() and torch.isfinite(syn1).all()):
+                raise _diverged(caller, alpha, epoch, min_alpha)
             logger.info(
                 "%s: epoch %d, mean loss %.4f per (centre, context) pair",
                 caller, epoch + 1, float(loss) / max(int(pairs), 1),
@@ -800,6 +898,17 @@ def train_gensim(
     output : ndarray of shape (n_nodes, dimensions), float32
         The output vectors; only with ``return_output=True``.
 
+    Raises
+    ------
+    TrainingDivergedError
+        When gensim returns NaN or infinite vectors.
+
+    Warns
+    -----
+    UserWarning
+        When no walk holds two tokens (nothing to train on): the initial
+        vectors are returned.
+
     See Also
     --------
     train_skipgram : The project's faster numba trainer.
@@ -841,6 +950,15 @@ def train_gensim(
             for k in clashes
         ]
         raise ValueError("word2vec_kwargs may not set " + ", ".join(hints) + ".")
+    import inspect
+
+    known = inspect.signature(Word2Vec).parameters
+    unknown = sorted(k for k in extra if k not in known)
+    if unknown:
+        raise ValueError(
+            f"word2vec_kwargs: {', '.join(map(repr, unknown))} not an argument of gensim's Word2Vec "
+            f"(it takes {', '.join(k for k in known if k not in _GENSIM_RESERVED and k != 'self')})."
+        )
     chunks = _WalkChunks(walks, n_nodes)
     n_threads = effective_n_jobs(n_jobs)
     vectors = _initial_vectors(n_nodes, dimensions, seed, init)
@@ -851,11 +969,13 @@ def train_gensim(
         t0 = time.perf_counter()
         if corpus == "file":
             with open(path, "wb") as fh:
-                counts, total, n_walks = _count(chunks, lambda c: fh.write(kernels.format_walks(c)))
+                counts, total, n_walks, n_long = _count(chunks, lambda c: fh.write(kernels.format_walks(c)))
         else:
-            counts, total, n_walks = _count(chunks)
+            counts, total, n_walks, n_long = _count(chunks)
         if total == 0:
             logger.warning("train_gensim: the walks hold no tokens; returning the initial vectors.")
+            return (vectors, output) if return_output else vectors
+        if _warn_no_pairs("train_gensim", total, n_long):
             return (vectors, output) if return_output else vectors
         present = np.flatnonzero(counts)
         tokens = np.array([str(v) for v in range(n_nodes)], dtype=object)
@@ -895,4 +1015,5 @@ def train_gensim(
     )
     vectors[present] = model.wv.vectors[rows]
     output[present] = model.syn1neg[rows]
+    _check_finite("train_gensim", vectors, output, alpha, min_alpha)
     return (vectors, output) if return_output else vectors

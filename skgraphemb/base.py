@@ -58,6 +58,27 @@ def _run_embed(cls, key_params: dict, fingerprint: str, seed: int, graph: Graph,
     return est._embed(graph, seed)
 
 
+def _check_finite_embedding(est, embedding: np.ndarray, stage: str = "fit") -> None:
+    """Refuse to keep or return a non-finite embedding (every embedder's last check).
+
+    The trainers raise earlier with a specific hint; this is the net under
+    all of them (and under a float64 result that overflows float32).
+    """
+    embedding = np.asarray(embedding)
+    finite = np.isfinite(embedding)
+    if finite.all():
+        return
+    from skgraphemb.exceptions import TrainingDivergedError
+
+    rows = finite.reshape(finite.shape[0], -1).all(axis=1) if finite.ndim > 1 else finite
+    bad = int(np.count_nonzero(~rows))
+    raise TrainingDivergedError(
+        f"{type(est).__name__}: the {stage} produced NaN or infinite values in {bad} of "
+        f"{embedding.shape[0]} rows of the embedding. "
+        + getattr(est, "_divergence_hint", "Lower the learning rate or rescale the input.")
+    )
+
+
 def _seed_or_none(random_state) -> int | None:
     if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
         return int(random_state)
@@ -126,6 +147,45 @@ class EmbeddingLookupMixin:
         return arr
 
     # -- using the fitted embedding -----------------------------------------
+    #: Fitted attributes every use of the embedding needs.
+    _required_fitted = ("embedding_", "nodes_")
+
+    def _check_fitted(self) -> None:
+        """``check_is_fitted``, plus a clear error for an incomplete fitted state.
+
+        An estimator unpickled from a file written by another version (or
+        tampered with) can hold some fitted attributes and lack others: say
+        so, rather than "not fitted" or a bare ``AttributeError``.
+        """
+        check_is_fitted(self)
+        missing = [name for name in self._required_fitted if not hasattr(self, name)]
+        problem = None
+        if missing:
+            problem = f"it lacks the fitted attribute(s) {', '.join(missing)}"
+        else:
+            E, nodes = np.asarray(self.embedding_), np.asarray(self.nodes_)
+            if E.ndim != 2 or nodes.ndim != 1 or E.shape[0] != nodes.shape[0]:
+                problem = (
+                    f"embedding_ has shape {E.shape} and nodes_ shape {nodes.shape}, "
+                    "not one row per node"
+                )
+        if problem is not None:
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError(
+                f"This {type(self).__name__} holds an incomplete or incompatible fitted state "
+                f"({problem}): it was probably unpickled from a file written by another "
+                "version of skgraphemb, or altered. Fit it again."
+            )
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # Derived state that older pickles may lack: rebuilt, not required.
+        if "_n_features_out" not in self.__dict__ and "embedding_" in self.__dict__:
+            embedding = np.asarray(self.embedding_)
+            if embedding.ndim == 2:
+                self._n_features_out = embedding.shape[1]
+
     def _node_index(self) -> NodeIndex:
         index = getattr(self, "_index", None)
         if index is None:  # e.g. unpickled from an older version
@@ -152,15 +212,27 @@ class EmbeddingLookupMixin:
         UnknownNodeError
             A ``ValueError`` naming the ids that are not in the fitted graph.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         if _is_graph_input(X):
             ids = as_graph(X).nodes
         else:
             ids = self._ids_from_X(X, reset=False)
-        pos = self._node_index().positions(ids)
-        return self._output(self.embedding_[pos], ids)
+        pos = self._positions(ids)
+        return self._output(self.embedding_[pos], ids, checked=True)
 
-    def _output(self, Z: np.ndarray, ids) -> Any:
+    def _positions(self, ids) -> np.ndarray:
+        """Rows of ``ids``; an UnknownNodeError naming those not fitted (a hook)."""
+        return self._node_index().positions(ids)
+
+    def _output(self, Z: np.ndarray, ids, *, checked: bool = False) -> Any:
+        """Z as returned to the user (array or DataFrame).
+
+        Rows not taken from the fitted (already checked) embedding, such
+        as an inductive embedder's vectors of a new graph, are checked to
+        be finite first.
+        """
+        if not checked:
+            _check_finite_embedding(self, Z, "transform")
         if wants_pandas_output(self):
             import pandas as pd
 
@@ -173,7 +245,7 @@ class EmbeddingLookupMixin:
 
     def get_embedding(self, as_frame: bool = False):
         """The whole embedding: an array in ``nodes_`` order, or a DataFrame."""
-        check_is_fitted(self)
+        self._check_fitted()
         if as_frame:
             import pandas as pd
 
@@ -199,10 +271,10 @@ class EmbeddingLookupMixin:
         list of (node id, cosine similarity)
             Most similar first; ``node`` itself is left out.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         if not isinstance(topn, (int, np.integer)) or topn < 1:
             raise ValueError(f"topn must be a positive int; got {topn!r}")
-        i = self._node_index().positions([node])[0]
+        i = self._positions([node])[0]
         E = self.embedding_.astype(np.float64)
         norms = np.linalg.norm(E, axis=1)
         norms[norms == 0] = 1.0
@@ -224,7 +296,7 @@ class EmbeddingLookupMixin:
             treats an ``int`` key it does not know as a row index, so prefer
             ``"str"`` for integer ids.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         if keys not in ("str", "original"):
             raise ValueError(f"keys must be 'str' or 'original'; got {keys!r}")
         from gensim.models import KeyedVectors
@@ -235,7 +307,9 @@ class EmbeddingLookupMixin:
         return kv
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: BaseEstimator returns the instance __dict__ itself, which
+        # the pop below would otherwise strip.
+        state = dict(super().__getstate__())
         state.pop("_index", None)  # rebuilt on demand
         return state
 
@@ -322,7 +396,9 @@ class BaseGraphEmbedder(
         self._check_graph(graph)
         start = time.perf_counter()
         embedding, info = self._cached_embed(graph)
-        self.embedding_ = np.ascontiguousarray(embedding, dtype=np.float32)
+        embedding = np.ascontiguousarray(embedding, dtype=np.float32)
+        _check_finite_embedding(self, embedding)
+        self.embedding_ = embedding
         self.nodes_ = np.array(graph.nodes)  # writeable copy, pickles compactly
         self._index = NodeIndex(self.nodes_)
         self._n_features_out = self.embedding_.shape[1]
@@ -372,7 +448,7 @@ class BaseGraphEmbedder(
         self.fit(X, y, **fit_params)
         if self.graph is not None and X is not None:
             return self.transform(X)
-        return self._output(self.embedding_, self.nodes_)
+        return self._output(self.embedding_, self.nodes_, checked=True)
 
     # -- sklearn plumbing ------------------------------------------------------
     def __sklearn_clone__(self):

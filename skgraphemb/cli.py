@@ -31,14 +31,15 @@ import os
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from skgraphemb.exceptions import RedisStoreError
-from skgraphemb.export.files import OUTPUT_FORMATS, write_embedding
+from skgraphemb.exceptions import InsufficientMemoryError, RedisStoreError
+from skgraphemb.export.files import OUTPUT_FORMATS, check_text_ids, write_embedding
 
 __all__ = ["METHODS", "OUTPUT_FORMATS", "main", "write_embedding"]
 
@@ -172,11 +173,35 @@ def _make_embedder(method: str, args: argparse.Namespace):
 
 
 # -- inputs ----------------------------------------------------------------
+# What reading a user's file can raise: bad bytes, bad lines, a truncated or
+# corrupt archive, a folder or an unreadable path.
+_READ_ERRORS = (ValueError, OSError, EOFError, zlib.error)
+
+
+@contextlib.contextmanager
+def _reading(spec: str) -> Iterator[None]:
+    """Make sure a read error names the file it came from (one line, exit 2)."""
+    try:
+        yield
+    except CLIError:
+        raise
+    except _READ_ERRORS as e:
+        message = _one_line(e)
+        if spec in message or Path(spec).name in message:
+            raise
+        raise CLIError(f"cannot read {spec!r}: {message}") from e
+
+
 def _load_graph(spec: str, directed: bool):
     """``GRAPH`` as a Bunch with ``graph``, ``nodes``/``labels`` (or None), ``name``.
 
     An existing path wins over a bundled dataset of the same name.
     """
+    with _reading(spec):
+        return _read_graph_spec(spec, directed)
+
+
+def _read_graph_spec(spec: str, directed: bool):
     from sklearn.utils import Bunch
 
     from skgraphemb import datasets
@@ -218,7 +243,8 @@ def _load_labels(args: argparse.Namespace, data) -> tuple[np.ndarray, Any]:
     if args.labels is not None:
         if not (Path(args.labels).exists() or Path(args.labels + ".gz").exists()):
             raise CLIError(f"no such labels file: {args.labels!r}")
-        nodes, labels = read_labels(args.labels)
+        with _reading(args.labels):
+            nodes, labels = read_labels(args.labels)
         source = args.labels
     elif data.labels is not None:
         nodes, labels = np.asarray(data.nodes), data.labels
@@ -257,8 +283,18 @@ def _check_output(path: str | None, who: str) -> Path | None:
         from skgraphemb._optional import import_optional
 
         import_optional("pyarrow", f"{who} -o {out.name}")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    _check_writable(out, "-o")
     return out
+
+
+def _check_writable(out: Path, option: str) -> None:
+    """The folder of an output file exists (created if need be); the path is not a folder."""
+    if out.is_dir():
+        raise CLIError(f"{option} {str(out)!r} is a folder; give a file name")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CLIError(f"{option} {str(out)!r}: cannot create its folder: {_one_line(e)}") from None
 
 
 def _check_int(value: int, name: str, low: int) -> None:
@@ -301,6 +337,8 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     est = _make_embedder(args.method, args)
     exporter = _redis_exporter(args) if args.redis_url is not None else None
     data = _load_graph(args.graph, args.directed)
+    if out is not None:
+        check_text_ids(data.graph.nodes, out)  # before the work, not after
     est.fit(data.graph)
     written = write_embedding(est, out) if out is not None else []
     print(
@@ -351,8 +389,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         raise CLIError(f"export needs a Redis URL: --redis-url URL or the {REDIS_URL_ENV} variable")
     if not Path(args.embeddings).is_file():
         raise CLIError(f"no such embedding file: {args.embeddings!r}")
-    exporter = _redis_exporter(args)
-    store = FileEmbeddingStore(args.embeddings)
+    exporter = _redis_exporter(args)  # options and server checked first
+    with _reading(args.embeddings):
+        store = FileEmbeddingStore(args.embeddings)
     print(f"read {len(store)} vectors of dimension {store.dimension} from {args.embeddings}")
     _print_published(exporter.write(store))
     return 0
@@ -417,8 +456,16 @@ def _check_plot(spec: str | None, what: str) -> Path | None:
     plot = Path(spec)
     if plot.suffix.lower().lstrip(".") not in FigureCanvasBase.get_supported_filetypes():
         raise CLIError(f"--plot {spec!r}: use an image suffix such as .png, .svg or .pdf")
-    plot.parent.mkdir(parents=True, exist_ok=True)
+    _check_writable(plot, "--plot")
     return plot
+
+
+def _save_figure(fig, path: Path) -> None:
+    """``fig.savefig`` through atomic_write (a temporary file renamed over ``path``)."""
+    from skgraphemb.utils._filelock import atomic_write
+
+    with atomic_write(path) as fh:
+        fig.savefig(fh, dpi=120, format=path.suffix.lower().lstrip("."))
 
 
 def _plot_methods(path: Path, methods: list[str], scores: list, title: str) -> None:
@@ -435,7 +482,7 @@ def _plot_methods(path: Path, methods: list[str], scores: list, title: str) -> N
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("macro-F1")
     ax.set_title(title)
-    fig.savefig(path, dpi=120)
+    _save_figure(fig, path)
 
 
 def _parse_grid(specs: Sequence[str], est) -> dict[str, list]:
@@ -521,7 +568,7 @@ def _plot_grid(path: Path, results, names: list[str], title: str) -> None:
         title += f"\n(best over {', '.join(others)})"
     ax.set_title(title)
     fig.colorbar(im, ax=ax, label="macro-F1")
-    fig.savefig(path, dpi=120)
+    _save_figure(fig, path)
 
 
 def _cmd_tune(args: argparse.Namespace) -> int:
@@ -536,6 +583,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     est = _make_embedder(args.method, args)
     grid = _parse_grid(args.grid, est)
     data = _load_graph(args.graph, args.directed)
+    if out is not None:
+        check_text_ids(data.graph.nodes, out)  # before the search, not after
     nodes, labels = _load_labels(args, data)
     y, clf, multilabel = _classifier(labels)
 
@@ -722,7 +771,13 @@ def _one_line(e: BaseException) -> str:
 
 # What counts as the user's error (bad file, bad option, missing extra); the
 # library's messages for these say what to do, so a traceback adds nothing.
-_USER_ERRORS = (CLIError, OSError, ValueError, ImportError, RedisStoreError)
+# ArithmeticError: a fit refused for numbers out of range (TrainingDivergedError:
+# lower alpha; SVDEmbedder: weights too large); EOFError and zlib.error: a
+# truncated or corrupt archive.
+_USER_ERRORS = (
+    CLIError, OSError, ValueError, ImportError, RedisStoreError, ArithmeticError,
+    InsufficientMemoryError, EOFError, zlib.error,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,7 @@ __all__ = [
     "InsufficientMemoryError",
     "RedisConnectionError",
     "RedisStoreError",
+    "TrainingDivergedError",
     "UnknownLabelError",
     "UnknownNodeError",
 ]
@@ -108,3 +109,15 @@ class UnknownLabelError(UnknownNodeError):
         super().__init__(message, missing)
         self.kind = kind
         self.suggestions = list(suggestions)
+
+
+class TrainingDivergedError(FloatingPointError):
+    """Training produced NaN or infinite vectors: the learning rate is too high.
+
+    Raised by the skip-gram trainers (and so by
+    :class:`~skgraphemb.Node2VecEmbedder`) as soon as a block of walks
+    leaves non-finite vectors, and by every embedder's ``fit`` rather than
+    return a non-finite embedding.  The message says what to lower (for
+    skip-gram, ``alpha``).  A :class:`FloatingPointError`, hence an
+    :class:`ArithmeticError`.
+    """

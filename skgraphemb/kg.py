@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 
 from skgraphemb._optional import import_optional
 from skgraphemb.base import EmbeddingLookupMixin
-from skgraphemb.exceptions import UnknownLabelError
+from skgraphemb.exceptions import UnknownLabelError, UnknownNodeError
 from skgraphemb.utils._device import DEVICE_CONSTRAINT, TorchStateMixin, resolve_device
 from skgraphemb.utils._threads import torch_threads
 from skgraphemb.utils._validation import (
@@ -40,7 +40,6 @@ from skgraphemb.utils._validation import (
     Real,
     StrOptions,
     _fit_context,
-    check_is_fitted,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -553,6 +552,9 @@ class KGEmbedder(
 
     _torch_attributes = ("model_",)
 
+    _required_fitted = ("embedding_", "nodes_", "entities_", "relations_", "model_")
+    _divergence_hint = "Lower learning_rate, or use a loss or optimizer that keeps the scores bounded."
+
     def __init__(
         self,
         model="TransE",
@@ -674,7 +676,7 @@ class KGEmbedder(
             (a DataFrame indexed by entity with pandas output).
         """
         self.fit(X, y, **fit_params)
-        return self._output(self.embedding_, self.entities_)
+        return self._output(self.embedding_, self.entities_, checked=True)
 
     def _check_kwargs(self) -> None:
         for name, reserved in (("model_kwargs", _RESERVED_MODEL), ("training_kwargs", _RESERVED_TRAINING)):
@@ -718,6 +720,7 @@ class KGEmbedder(
             self.entities_ = np.array([ent[i] for i in range(X.num_entities)]) if ent else np.arange(X.num_entities)
             self.relations_ = np.array([rel[i] for i in range(n_rel)]) if rel else np.arange(n_rel)
             self.mapped_triples_ = mapped  # as PyKEEN would train on them
+            self._check_vocabulary()
             return
         heads, rels, tails = _as_label_triples(X, caller=_CALLER)
         self.entities_ = _vocabulary(
@@ -730,6 +733,16 @@ class KGEmbedder(
         )
         # PyKEEN keeps distinct triples, sorted (np.unique in TriplesFactory).
         self.mapped_triples_ = np.unique(mapped, axis=0)
+        self._check_vocabulary()
+
+    def _check_vocabulary(self) -> None:
+        """Refuse a vocabulary no model can be trained on."""
+        if len(self.entities_) < 2:
+            raise ValueError(
+                f"{_CALLER}: the triples hold a single entity ({_preview(self.entities_.tolist())}); "
+                "a knowledge-graph embedding needs at least 2 entities (training corrupts heads "
+                "and tails into other entities). Add triples with more entities"
+            )
 
     def _factory(self):
         """The training triples as a PyKEEN TriplesFactory (labels as strings)."""
@@ -746,7 +759,7 @@ class KGEmbedder(
     @property
     def triples_factory_(self):
         """The training triples as a PyKEEN ``TriplesFactory`` (for PyKEEN's tools)."""
-        check_is_fitted(self)
+        self._check_fitted()
         return self._factory()
 
     def _validation_split(self, factory, X_valid):
@@ -898,6 +911,10 @@ class KGEmbedder(
         self.relation_embeddings_ = (
             _real_view(rel) if rel is not None else np.empty((len(self.relations_), 0), np.float32)
         )
+        from skgraphemb.base import _check_finite_embedding
+
+        _check_finite_embedding(self, self.entity_embeddings_)
+        _check_finite_embedding(self, self.relation_embeddings_)
         self.embedding_ = self.entity_embeddings_
         self.nodes_ = self.entities_
         self._n_features_out = self.embedding_.shape[1]
@@ -1005,10 +1022,11 @@ class KGEmbedder(
 
         Raises
         ------
-        UnknownNodeError
-            A ``ValueError`` naming the labels that are not entities of the fit.
+        UnknownLabelError
+            An :class:`~skgraphemb.UnknownNodeError` (a ``ValueError``) naming
+            the labels that are not entities of the fit, with close matches.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         shape = getattr(X, "shape", None)
         if shape is not None and len(shape) == 2 and shape[1] == 3:
             raise ValueError(
@@ -1018,8 +1036,34 @@ class KGEmbedder(
             )
         return super().transform(X)
 
-    def _output(self, Z: np.ndarray, ids) -> Any:
-        out = super()._output(Z, ids)
+    def _positions(self, ids) -> np.ndarray:
+        try:
+            return super()._positions(ids)
+        except UnknownLabelError:
+            raise
+        except UnknownNodeError as e:
+            raise self._unknown_entities(e.missing) from None
+
+    def _unknown_entities(self, missing: list) -> UnknownLabelError:
+        """The UnknownLabelError for entity labels not seen at fit, with close matches."""
+        names = [str(v) for v in self.entities_.tolist()]
+        close: list[str] = []
+        for label in missing[:3]:  # difflib scans the whole vocabulary per label
+            for match in difflib.get_close_matches(str(label), names, n=3, cutoff=0.5):
+                if match not in close:
+                    close.append(match)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        what = "entity" if len(missing) == 1 else "entities"
+        return UnknownLabelError(
+            f"{_CALLER}: {len(missing)} unknown {what} ({_preview(missing)}): not among the "
+            f"{len(names)} entities seen at fit.{hint} See the fitted entities_.",
+            missing,
+            kind="entity",
+            suggestions=close,
+        )
+
+    def _output(self, Z: np.ndarray, ids, *, checked: bool = False) -> Any:
+        out = super()._output(Z, ids, checked=checked)
         if hasattr(out, "index"):
             out.index.name = "entity"
         return out
@@ -1066,7 +1110,7 @@ class KGEmbedder(
         UnknownLabelError
             A given label was not seen at fit; the message suggests close matches.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         import pandas as pd
 
         torch = import_optional("torch", _CALLER)
@@ -1129,7 +1173,7 @@ class KGEmbedder(
             NaN (``handle_unknown="warn"`` or ``"ignore"``) or raise
             (``"error"``).
         """
-        check_is_fitted(self)
+        self._check_fitted()
         torch = import_optional("torch", _CALLER)
         mapped = self._map_triples(X, what="X", keep_rows=True)
         out = np.full(len(mapped), np.nan, dtype=np.float32)
@@ -1172,7 +1216,7 @@ class KGEmbedder(
             ``both.realistic.*`` values -- and ``"n_triples"``, the number of
             triples ranked.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         import_optional("pykeen", _CALLER)
         torch = import_optional("torch", _CALLER)
 
@@ -1240,6 +1284,15 @@ class KGEmbedder(
         return {"model": self.model_.state_dict()}
 
     def _set_torch_state(self, state: dict, device) -> None:
+        missing = [n for n in ("_spec", "entities_", "relations_", "mapped_triples_", "random_seed_")
+                   if not hasattr(self, n)]
+        if missing:
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError(
+                f"cannot restore this {_CALLER} from its pickle: it lacks {', '.join(missing)}, so "
+                "it is incomplete or was written by another version of skgraphemb. Fit it again."
+            )
         _pykeen()
         torch = import_optional("torch", _CALLER)
         # Rebuilding runs the initialisers, which draw from (and seed) the

@@ -112,6 +112,30 @@ def _sample_negatives(graph: Graph, rows, cols, k: int, rng) -> np.ndarray:
     return np.column_stack([chosen // n, chosen % n])
 
 
+class EdgeSplit(Bunch):
+    """The result of :func:`split_edges`: a Bunch that unpacks like a tuple.
+
+    Attribute and key access work as on any :class:`~sklearn.utils.Bunch`
+    (``split.train_graph``, ``split["test_pairs"]``), and iteration yields
+    the *values* in order, so that ``g_train, pairs, labels = split_edges(G)``
+    unpacks as :func:`~sklearn.model_selection.train_test_split` does
+    (with a validation split: ``g_train, test_pairs, test_labels, val_pairs,
+    val_labels``).  An integer index picks a value by position.  ``keys()``,
+    ``values()`` and ``items()`` are the dict's.
+    """
+
+    def __iter__(self):
+        return iter(self.values())
+
+    def __getitem__(self, key):
+        if isinstance(key, (int, np.integer, slice)) and not isinstance(key, bool):
+            return tuple(self.values())[key]
+        return super().__getitem__(key)
+
+    def __repr__(self) -> str:
+        return f"EdgeSplit({', '.join(self.keys())})"
+
+
 def split_edges(
     graph,
     test_size=0.1,
@@ -119,7 +143,7 @@ def split_edges(
     keep_connected: bool = False,
     val_size=0.0,
     random_state=None,
-) -> Bunch:
+) -> EdgeSplit:
     """Hold out edges for link prediction and draw negative (non-edge) pairs.
 
     Parameters
@@ -146,11 +170,14 @@ def split_edges(
 
     Returns
     -------
-    split : :class:`~sklearn.utils.Bunch`
-        ``train_graph`` (a :class:`~skgraphemb.Graph` with the same nodes and
-        ids, held-out edges removed), ``test_pairs`` (``(m, 2)`` node ids),
+    split : EdgeSplit
+        A :class:`~sklearn.utils.Bunch` of ``train_graph`` (a
+        :class:`~skgraphemb.Graph` with the same nodes and ids, held-out
+        edges removed), ``test_pairs`` (``(m, 2)`` node ids),
         ``test_labels`` (1 for held-out edges, 0 for negatives), and with
-        ``val_size > 0`` also ``val_pairs`` and ``val_labels``.  Pairs are
+        ``val_size > 0`` also ``val_pairs`` and ``val_labels``, which
+        unpacks in that order: ``g_train, test_pairs, test_labels =
+        split_edges(G)`` (iteration yields the values).  Pairs are
         shuffled.  Negatives are never edges of the original graph, never
         self-pairs and never repeated (undirected graphs: ``(u, v)`` and
         ``(v, u)`` are the same pair); test and validation negatives are
@@ -163,12 +190,20 @@ def split_edges(
     >>> split = split_edges(nx.karate_club_graph(), test_size=0.2, random_state=0)
     >>> split.train_graph.n_edges, split.test_pairs.shape, int(split.test_labels.sum())
     (62, (32, 2), 16)
+    >>> g_train, test_pairs, test_labels = split   # unpacks like train_test_split
+    >>> g_train is split.train_graph
+    True
     """
-    g = as_graph(graph)
-    if not (isinstance(negative_ratio, _Real) and negative_ratio >= 0) or isinstance(
-        negative_ratio, bool
+    if (
+        isinstance(negative_ratio, (bool, np.bool_))
+        or not isinstance(negative_ratio, _Real)
+        or not 0 <= negative_ratio < np.inf
     ):
-        raise ValueError(f"negative_ratio must be a non-negative number; got {negative_ratio!r}")
+        raise ValueError(
+            f"negative_ratio must be a finite non-negative number (negative pairs per positive "
+            f"pair); got {negative_ratio!r}"
+        )
+    g = as_graph(graph)
     rng = check_random_state(random_state)
     n = g.n_nodes
     rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(g.indptr))
@@ -216,7 +251,7 @@ def split_edges(
         order = rng.permutation(len(pairs))
         return np.asarray(g.nodes)[pairs[order]].reshape(-1, 2), labels[order]
 
-    out = Bunch(train_graph=train)
+    out = EdgeSplit(train_graph=train)
     out.test_pairs, out.test_labels = pairs_and_labels(held[:n_test], neg[:k_test])
     if val_size > 0:
         out.val_pairs, out.val_labels = pairs_and_labels(held[n_test:], neg[k_test:])
@@ -258,17 +293,47 @@ def _check_pairs(pairs, name: str = "pairs") -> np.ndarray:
 def _embedding_lookup(embeddings) -> tuple[np.ndarray, NodeIndex | None]:
     """(matrix, id index or None) from an embedder, a DataFrame or an array."""
     if hasattr(embeddings, "embedding_") and hasattr(embeddings, "nodes_"):
-        return np.asarray(embeddings.embedding_), NodeIndex(np.asarray(embeddings.nodes_))
-    if hasattr(embeddings, "iloc") and hasattr(embeddings, "index"):
-        return embeddings.to_numpy(), NodeIndex(embeddings.index.to_numpy())
-    return np.asarray(embeddings), None
+        E, index = np.asarray(embeddings.embedding_), NodeIndex(np.asarray(embeddings.nodes_))
+    elif hasattr(embeddings, "iloc") and hasattr(embeddings, "index"):
+        E, index = embeddings.to_numpy(), NodeIndex(embeddings.index.to_numpy())
+    else:
+        if sp.issparse(embeddings):
+            raise TypeError("embeddings is a sparse matrix; give a dense (n_nodes, d) array")
+        E, index = np.asarray(embeddings), None
+    if E.ndim != 2 or E.dtype.kind not in "iuf":
+        raise ValueError(
+            f"embeddings must be a 2-d numeric matrix, one row per node; got an array of "
+            f"shape {E.shape} and dtype {E.dtype}"
+        )
+    return E, index
 
 
-def _positions(index: NodeIndex | None, pairs) -> np.ndarray:
-    arr = _check_pairs(pairs)
-    if index is None:
-        return arr.astype(np.intp)
-    return index.positions(arr.ravel()).reshape(-1, 2)
+def _positions(index: NodeIndex | None, pairs, n_rows: int, name: str = "pairs") -> np.ndarray:
+    """Row positions of the pairs: looked up by id, or (plain array) checked as positions."""
+    arr = _check_pairs(pairs, name)
+    if index is not None:
+        return index.positions(arr.ravel()).reshape(-1, 2)
+    if arr.dtype == object:  # a list mixing types: keep it only if all are ints
+        if all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in arr.ravel()):
+            arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu":
+        flat = arr.ravel()
+        example = next(
+            (x for x in flat if not (isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)))),
+            flat[0],
+        )
+        raise ValueError(
+            f"{name} must hold integer row positions of the embeddings array (0 <= i < "
+            f"{n_rows}); got {example!r} ({type(example).__name__}). To look pairs up by node "
+            "id, pass a fitted embedder or a DataFrame indexed by node id"
+        )
+    bad = (arr < 0) | (arr >= n_rows)
+    if bad.any():
+        raise ValueError(
+            f"{name} must hold row positions 0 <= i < {n_rows} (the rows of the embeddings "
+            f"array); got {int(arr[bad][0])}"
+        )
+    return arr.astype(np.intp)
 
 
 def _cosine(E: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -285,7 +350,9 @@ def evaluate_link_prediction(embeddings, test_edges, negative_edges) -> float:
     Parameters
     ----------
     embeddings : array-like of shape (n_nodes, d), fitted embedder or DataFrame
-        With an array, pairs hold row indices.  With a fitted embedder
+        With an array, pairs hold row positions: integers ``0 <= i < n_nodes``
+        (anything else, negative or float positions included, is a
+        ``ValueError``).  With a fitted embedder
         (``embedding_``, ``nodes_``) or a DataFrame indexed by node id, pairs
         hold node ids.
     test_edges : array-like of shape (m, 2)
@@ -298,8 +365,8 @@ def evaluate_link_prediction(embeddings, test_edges, negative_edges) -> float:
     auc : float
     """
     E, index = _embedding_lookup(embeddings)
-    pos = _cosine(E, _positions(index, test_edges))
-    neg = _cosine(E, _positions(index, negative_edges))
+    pos = _cosine(E, _positions(index, test_edges, E.shape[0], "test_edges"))
+    neg = _cosine(E, _positions(index, negative_edges, E.shape[0], "negative_edges"))
     labels = np.r_[np.ones(len(pos), dtype=int), np.zeros(len(neg), dtype=int)]
     return float(roc_auc_score(labels, np.concatenate([pos, neg])))
 
@@ -394,8 +461,11 @@ class LinkPredictionScorer(TransformerMixin, BaseEstimator):
 
     def _ends(self, X) -> tuple[np.ndarray, np.ndarray]:
         check_is_fitted(self, "embedder_")
-        pos = _positions(self._index, _check_pairs(X, "X"))
         E = np.asarray(self.embedder_.embedding_)
+        index = getattr(self, "_index", None)
+        if index is None:  # derived state an older or trimmed pickle may lack
+            index = self._index = NodeIndex(np.asarray(self.embedder_.nodes_))
+        pos = _positions(index, X, E.shape[0], "X")
         return E[pos[:, 0]], E[pos[:, 1]]
 
     def transform(self, X):

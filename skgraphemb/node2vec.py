@@ -41,7 +41,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     dimensions : int, default=128
         Size of the embedding vectors.
     walk_length : int, default=80
-        Nodes per walk, the start node included.
+        Nodes per walk, the start node included; at least 2 (a walk of one
+        node holds no context for skip-gram to train on).
     num_walks : int, default=10
         Walks started from every node.
     p : float, default=1.0
@@ -56,7 +57,9 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     epochs : int, default=1
         Passes of the skip-gram trainer over the walks.
     alpha : float, default=0.025
-        Initial learning rate, decayed linearly to ``min_alpha``.
+        Initial learning rate, decayed linearly to ``min_alpha``.  A rate so
+        high that training diverges raises a
+        :class:`~skgraphemb.TrainingDivergedError` (never NaN vectors).
     min_alpha : float, default=0.0125
         Final learning rate.  Higher than word2vec's 0.0001: with one epoch
         over walks, ending at half the initial rate scored +0.018 macro-F1 on
@@ -256,7 +259,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     _parameter_constraints: dict = {
         **BaseGraphEmbedder._parameter_constraints,
         "dimensions": [Interval(Integral, 1, None, closed="left")],
-        "walk_length": [Interval(Integral, 1, None, closed="left")],
+        # A walk of one node has no (centre, context) pair: nothing to train.
+        "walk_length": [Interval(Integral, 2, None, closed="left")],
         "num_walks": [Interval(Integral, 1, None, closed="left")],
         "p": [Interval(Real, 0, None, closed="neither")],
         "q": [Interval(Real, 0, None, closed="neither")],
@@ -275,6 +279,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         "walk_chunk_size": [Interval(Integral, 1, None, closed="left"), None],
         "max_memory": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"), str, None],
     }
+
+    _divergence_hint = "Lower alpha (default 0.025)."
 
     def __init__(
         self,

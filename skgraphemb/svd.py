@@ -168,31 +168,88 @@ class SVDEmbedder(BaseGraphEmbedder):
         self.verbose = verbose
         self.n_jobs = n_jobs
 
+    _divergence_hint = (
+        "Divide the edge weights by a constant (e.g. their maximum), lower `order`, or use "
+        "normalization='transition' or 'symmetric'."
+    )
+
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:
         n = graph.n_nodes
         k = int(self.n_components)
+        if n < 2:
+            raise ValueError(
+                f"SVDEmbedder: the graph is too small: it has {n} node(s), and an SVD embedding "
+                "needs at least 2 (n_components must be smaller than the number of nodes)"
+            )
         if k >= n:
             raise ValueError(
                 f"n_components={k} must be smaller than the number of nodes ({n}); "
                 f"use n_components <= {n - 1}"
             )
+        weights, scale = self._scaled_weights(graph)
         t0 = time.perf_counter()
-        if self.algorithm == "arpack":
-            U, S, V = self._arpack(graph, k, seed)
-        else:
-            U, S, V = self._randomized(graph, k, seed)
+        try:
+            if self.algorithm == "arpack":
+                U, S, V = self._arpack(graph, k, seed, weights)
+            else:
+                U, S, V = self._randomized(graph, k, seed, weights)
+        except FloatingPointError as e:
+            if self.algorithm == "arpack":
+                raise self._too_large(graph, "the float64 ARPACK products would overflow") from e
+            raise self._too_large(
+                graph, "the float32 randomized SVD overflowed",
+                " For a small graph, algorithm='arpack' computes in float64.",
+            ) from e
         # U and V are float32 and C-contiguous, U * sqrt(S) is taken in place:
         # base.fit's np.ascontiguousarray(embedding, dtype=np.float32) is then a no-op.
-        S = np.clip(S, 0.0, None)
+        S = np.clip(np.asarray(S, dtype=np.float64) * scale, 0.0, None)
+        if not np.isfinite(S).all():
+            raise self._too_large(graph, "the singular values overflow float64")
         root = np.sqrt(S)
-        np.multiply(U, root.astype(U.dtype), out=U)
-        np.multiply(V, root.astype(V.dtype), out=V)
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.multiply(U, root.astype(U.dtype), out=U)
+            np.multiply(V, root.astype(V.dtype), out=V)
+        if not (np.isfinite(U).all() and np.isfinite(V).all()):
+            raise self._too_large(
+                graph, f"the embedding (up to sqrt({S.max():.3g}) = {root.max():.3g}) overflows float32"
+            )
         elapsed = time.perf_counter() - t0
         if self.verbose:
             logger.info("SVD (%s, order=%d) of %d nodes: %.2fs", self.algorithm, self.order, n, elapsed)
         return U, {"components_": V, "singular_values_": S}
 
-    def _randomized(self, graph: Graph, k: int, seed: int):
+    def _scaled_weights(self, graph: Graph):
+        """(weights to factorise, factor of their singular values).
+
+        Weights far from 1 (beyond 1e±10) are divided by their largest
+        magnitude when that changes nothing but the range: the normalized
+        matrices do not depend on the scale of ``A`` (and their degree sums
+        would overflow or underflow), and with ``order=1`` and no
+        normalization ``M = A`` scales with the weights, so its singular
+        values are scaled back in float64 (the singular vectors do not
+        change).  For ``order > 1`` without normalization scaling ``A``
+        would change the relative weight of its powers: weights are used as
+        they are, and a result out of range is refused.
+        """
+        w = graph.weights
+        if w is None or w.size == 0 or (self.normalization is None and int(self.order) != 1):
+            return w, 1.0
+        top = float(np.max(np.abs(w)))
+        if not 0.0 < top < np.inf or 1e-10 <= top <= 1e10:
+            return w, 1.0
+        scaled = (w / top).astype(w.dtype, copy=False)
+        return scaled, (1.0 if self.normalization is not None else top)
+
+    def _too_large(self, graph: Graph, detail: str, extra: str = "") -> FloatingPointError:
+        w = graph.weights
+        top = f"{float(np.max(np.abs(w))):.3g}" if w is not None and w.size else "1"
+        return FloatingPointError(
+            f"SVDEmbedder: {detail}: with edge weights up to {top} and order={int(self.order)} "
+            "the proximity matrix is too large for float32 embeddings. "
+            + self._divergence_hint + extra
+        )
+
+    def _randomized(self, graph: Graph, k: int, seed: int, weights=None):
         """float32 randomized SVD on the graph's own CSR arrays (see ``_kernels._svd``)."""
         from threadpoolctl import threadpool_limits
 
@@ -214,14 +271,14 @@ class SVDEmbedder(BaseGraphEmbedder):
             limits=effective_n_jobs(self.n_jobs), user_api="blas"
         ):
             op = PowerSumOperator(
-                graph.indptr, graph.indices, graph.weights, order=int(self.order),
+                graph.indptr, graph.indices, weights, order=int(self.order),
                 normalization=self.normalization, symmetric=not graph.directed,
             )
             return randomized_svd_blocks(
                 op, k, n_oversamples=int(self.n_oversamples), n_iter=int(self.n_iter), seed=seed
             )
 
-    def _arpack(self, graph: Graph, k: int, seed: int):
+    def _arpack(self, graph: Graph, k: int, seed: int, weights=None):
         """float64 ARPACK on a scipy copy of the graph: accurate, for small graphs."""
         from scipy.sparse.linalg import svds
         from sklearn.utils.extmath import svd_flip
@@ -230,7 +287,16 @@ class SVDEmbedder(BaseGraphEmbedder):
         from skgraphemb._kernels._svd import normalize_adjacency, power_sum_operator
         from skgraphemb.utils._validation import effective_n_jobs
 
-        A = normalize_adjacency(graph.to_scipy(), self.normalization)
+        A = graph.to_scipy()
+        if weights is not None:
+            A.data = np.asarray(weights, dtype=np.float64)
+        A = normalize_adjacency(A, self.normalization)
+        if A.nnz and self.normalization is None and int(self.order) > 1:
+            # ||M|| <= sum of R^j, R the largest absolute row sum: refuse a
+            # matrix whose Lanczos products (squares of ||M||) overflow float64.
+            R = float(np.max(abs(A).sum(axis=1)))
+            if R > 0 and int(self.order) * np.log10(R) > 150:
+                raise FloatingPointError("the float64 ARPACK products would overflow")
         op = power_sum_operator(A, int(self.order))
         with threadpool_limits(limits=effective_n_jobs(self.n_jobs), user_api="blas"):
             U, S, Vt = svds(op, k=k, solver="arpack", random_state=np.random.RandomState(seed))

@@ -319,3 +319,74 @@ def test_evaluate_bad_methods_exit_2(capsys, methods):
     rc, out, err = run(capsys, "evaluate", "karate", "--methods", methods)
     assert rc == 2 and "--methods" in err and "Traceback" not in err
     assert out == ""
+
+
+# -- trust: bad files exit 2 naming them; outputs never follow planted symlinks --
+def _bad_inputs(tmp: Path) -> dict[str, Path]:
+    good = b"a\tb\nb\tc\nc\ta\n"
+    data = gzip.compress(good * 50)
+    files = {
+        "truncated.tsv.gz": data[: len(data) // 2],
+        "corrupt.tsv.gz": data[:12] + b"\x00" * 8 + data[20:],
+        "notgzip.tsv.gz": good,
+        "latin1.tsv": "café\tb\n".encode("latin-1"),
+        "binary.tsv": bytes(range(256)),
+        "empty.tsv": b"",
+    }
+    for name, content in files.items():
+        (tmp / name).write_bytes(content)
+    (tmp / "folder.tsv").mkdir()
+    return {name: tmp / name for name in [*files, "folder.tsv"]}
+
+
+@pytest.mark.parametrize(
+    "name", ["truncated.tsv.gz", "corrupt.tsv.gz", "notgzip.tsv.gz", "latin1.tsv", "binary.tsv", "empty.tsv", "folder.tsv"]
+)
+def test_bad_graph_files_exit_2_naming_the_file(capsys, tmp_path, name):
+    path = _bad_inputs(tmp_path)[name]
+    rc, out, err = run(capsys, "embed", path, *FAST, "-o", tmp_path / "x.npz")
+    assert rc == 2 and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("skgraphemb embed: error:")
+    assert path.name in lines[0]
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_divergence_exits_2_saying_lower_alpha(capsys, tmp_path):
+    rc, _, err = run(capsys, "embed", "karate", *FAST, "--alpha", "50", "-o", tmp_path / "x.npz")
+    assert rc == 2 and "Traceback" not in err
+    assert "lower alpha" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.npz").exists()
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".emb"])
+def test_text_output_with_spaces_in_ids_is_refused_before_fitting(capsys, tmp_path, suffix, monkeypatch):
+    (tmp_path / "g.tsv").write_text("new york\tboston\nboston\tparis\n")
+    fitted = []
+    monkeypatch.setattr(Node2VecEmbedder, "fit", lambda self, *a, **k: fitted.append(1))
+    rc, _, err = run(capsys, "embed", tmp_path / "g.tsv", "-o", tmp_path / f"x{suffix}")
+    assert rc == 2 and "'new york'" in err and ".npz or .parquet" in err
+    assert fitted == [] and not (tmp_path / f"x{suffix}").exists()
+
+
+def test_outputs_replace_planted_symlinks(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep")
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("best.npz", "grid.png"):
+        (out / name).symlink_to(victim)
+    rc, _, err = run(capsys, "tune", "karate", *FAST, "--grid", "p=1,2", "--cv", "2",
+                     "-o", out / "best.npz", "--plot", out / "grid.png")
+    assert rc == 0, err
+    assert victim.read_text() == "keep"
+    for name in ("best.npz", "grid.png"):
+        assert (out / name).is_file() and not (out / name).is_symlink()
+    assert (out / "grid.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_output_that_is_a_folder_is_refused_before_work(capsys, tmp_path):
+    (tmp_path / "x.npz").mkdir()
+    rc, _, err = run(capsys, "embed", "karate", *FAST, "-o", tmp_path / "x.npz")
+    assert rc == 2 and "is a folder; give a file name" in err

@@ -735,3 +735,58 @@ def test_verbose_shows_progress(nations, capsys):
     KGEmbedder("TransE", **{**FAST, "verbose": 1}).fit(nations.train)
     err = capsys.readouterr().err
     assert "Training epochs on cpu" in err
+
+
+# -- trust: degenerate vocabularies, unknown labels, incomplete pickles --------
+@pytest.mark.parametrize(
+    "X",
+    [[("a", "r", "a")], [("a", "r", "a"), ("a", "s", "a")], [(1, 0, 1)]],
+    ids=["one-triple", "two-relations", "int-labels"],
+)
+@pytest.mark.parametrize("loop", ["slcwa", "lcwa"])
+def test_single_entity_is_a_clear_error(X, loop):
+    """Before: a torch 'random_ expects from < to' RuntimeError from the sampler."""
+    with pytest.raises(ValueError, match="single entity.*at least 2 entities"):
+        KGEmbedder(training_loop=loop, **FAST).fit(X)
+
+
+def test_two_entities_train():
+    kge = KGEmbedder(**FAST).fit([("a", "r", "b")])
+    assert kge.embedding_.shape == (2, 8) and np.isfinite(kge.embedding_).all()
+
+
+def test_transform_unknown_raises_unknown_label_error_with_suggestions(fitted):
+    """Before: the graph message 'node id(s) not in the graph', no suggestions."""
+    with pytest.raises(UnknownLabelError, match="1 unknown entity \\('usaa'\\).*Did you mean 'usa'") as info:
+        fitted.transform(["usa", "usaa"])
+    assert info.value.missing == ["usaa"] and info.value.kind == "entity"
+    assert "usa" in info.value.suggestions
+    with pytest.raises(UnknownLabelError, match="2 unknown entities") as info:
+        fitted.transform(["zzzz", "qqqq"])
+    assert info.value.missing == ["zzzz", "qqqq"]
+
+
+@pytest.mark.parametrize("attribute", ["_spec", "entities_"])
+def test_pickle_missing_state_says_refit(fitted, attribute):
+    from sklearn.exceptions import NotFittedError
+
+    state = dict(fitted.__getstate__())
+    del state[attribute]
+    with pytest.raises(NotFittedError, match=f"lacks {attribute}.*Fit it again"):
+        KGEmbedder.__new__(KGEmbedder).__setstate__(state)
+
+
+def test_pickle_missing_embedding_says_refit(fitted):
+    from sklearn.exceptions import NotFittedError
+
+    state = dict(fitted.__getstate__())
+    del state["embedding_"]
+    kge = KGEmbedder.__new__(KGEmbedder)
+    kge.__setstate__(state)
+    with pytest.raises(NotFittedError, match="incomplete or incompatible.*embedding_"):
+        kge.transform(["usa"])
+
+
+def test_most_similar_unknown_raises_unknown_label_error(fitted):
+    with pytest.raises(UnknownLabelError, match="Did you mean 'usa'"):
+        fitted.most_similar("usaa")

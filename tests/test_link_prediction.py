@@ -282,3 +282,89 @@ def test_sparse_pairs_are_rejected_with_their_own_message():
     lp = LinkPredictionScorer(SVDEmbedder(graph=as_graph(nx.karate_club_graph()), n_components=4))
     with pytest.raises(TypeError, match="sparse input is not supported"):
         lp.fit(sp.csr_array(np.array([[0, 1], [2, 3]])))
+
+
+# -- trust: positions validated, split unpacks, ratios finite -------------------
+@pytest.mark.parametrize(
+    "pairs, match",
+    [
+        ([[0.9, 1.7]], "integer row positions.*got 0.9"),  # was truncated to (0, 1): AUC 0.5
+        (np.array([[0.0, 1.0]]), "integer row positions"),  # float dtype, even when integral
+        ([[-1, 2]], "0 <= i < 4.*got -1"),  # was wrapped to row 3
+        ([[0, 4]], "0 <= i < 4.*got 4"),
+        (np.array([[0, 2**40]]), "0 <= i < 4"),
+        ([[True, 1]], "integer row positions.*True"),
+        ([["a", "b"]], "integer row positions.*'a'.*fitted embedder or a DataFrame"),
+    ],
+)
+def test_evaluate_on_plain_array_validates_positions(pairs, match):
+    E = np.random.default_rng(0).normal(size=(4, 3))
+    with pytest.raises(ValueError, match="test_edges.*" + match):
+        evaluate_link_prediction(E, pairs, [[2, 3]])
+    with pytest.raises(ValueError, match="negative_edges.*" + match):
+        evaluate_link_prediction(E, [[2, 3]], pairs)
+
+
+def test_evaluate_valid_positions_unchanged():
+    E = np.random.default_rng(1).normal(size=(6, 3))
+    pos, neg = np.array([[0, 5], [1, 2]]), np.array([[3, 4], [0, 1]])
+    for cast in (np.int32, np.uint8, np.int64):
+        assert evaluate_link_prediction(E, pos.astype(cast), neg.astype(cast)) == reference_evaluate_link_prediction(E, pos, neg)
+
+
+@pytest.mark.parametrize("E", [np.zeros(5), np.zeros((2, 2, 2)), np.array([["a", "b"]])])
+def test_evaluate_rejects_non_matrix_embeddings(E):
+    with pytest.raises(ValueError, match="2-d numeric matrix"):
+        evaluate_link_prediction(E, [[0, 1]], [[1, 0]])
+
+
+def test_split_unpacks_like_train_test_split(caveman):
+    """Before: ``g, pairs, y = split_edges(...)`` silently gave the key names."""
+    split = split_edges(caveman, test_size=0.2, random_state=0)
+    g_train, pairs, y = split_edges(caveman, test_size=0.2, random_state=0)
+    assert isinstance(g_train, type(split.train_graph)) and g_train == split.train_graph
+    np.testing.assert_array_equal(pairs, split.test_pairs)
+    np.testing.assert_array_equal(y, split.test_labels)
+    # attribute, key and position access all agree
+    assert split["test_pairs"] is split.test_pairs is split[1]
+    assert list(split.keys()) == ["train_graph", "test_pairs", "test_labels"]
+    assert len(split) == 3 and dict(split)["test_labels"] is split.test_labels
+
+
+def test_split_with_validation_unpacks_in_documented_order(caveman):
+    split = split_edges(caveman, test_size=0.2, val_size=0.1, random_state=0)
+    g_train, test_pairs, test_labels, val_pairs, val_labels = split
+    assert test_pairs is split.test_pairs and val_pairs is split.val_pairs
+    assert test_labels is split.test_labels and val_labels is split.val_labels
+    with pytest.raises(ValueError, match="too many values to unpack|not enough values"):
+        g, p, y = split
+
+
+def test_split_pickles(caveman):
+    import pickle
+
+    split = split_edges(caveman, test_size=0.2, random_state=0)
+    back = pickle.loads(pickle.dumps(split))
+    np.testing.assert_array_equal(back.test_pairs, split.test_pairs)
+    g, p, y = back
+
+
+@pytest.mark.parametrize("ratio", [float("inf"), float("nan"), -0.5, "1", True, None])
+def test_split_negative_ratio_must_be_finite(caveman, ratio):
+    """Before: inf gave 'OverflowError: cannot convert float infinity to integer'."""
+    with pytest.raises(ValueError, match="negative_ratio must be a finite non-negative number"):
+        split_edges(caveman, negative_ratio=ratio)
+
+
+def test_scorer_state_without_its_index_still_scores(caveman):
+    import pickle
+
+    split = split_edges(caveman, test_size=0.2, random_state=0)
+    lp = LinkPredictionScorer(SVDEmbedder(graph=split.train_graph, n_components=4, random_state=0)).fit()
+    expected = lp.decision_function(split.test_pairs)
+    state = dict(lp.__dict__)
+    del state["_index"]
+    restored = LinkPredictionScorer.__new__(LinkPredictionScorer)
+    restored.__setstate__(state)
+    restored = pickle.loads(pickle.dumps(restored))
+    np.testing.assert_array_equal(restored.decision_function(split.test_pairs), expected)

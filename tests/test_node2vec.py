@@ -689,3 +689,58 @@ def test_memory_estimate_is_logged_and_shown_with_verbose(karate_graph, caplog, 
 def test_max_memory_validation(karate_graph, bad):
     with pytest.raises((ValueError, InvalidParameterError), match="max_memory|memory size"):
         Node2VecEmbedder(**FAST, max_memory=bad).fit(karate_graph)
+
+
+# -- trust: never NaN, no silent untrained vectors, clear state errors ----------
+@pytest.mark.parametrize("trainer", ["numba", "torch"])
+@pytest.mark.parametrize("alpha", [0.2, 1.0])
+def test_divergence_is_an_error_not_nan_rows(karate_graph, trainer, alpha):
+    """Before: alpha=0.2 returned 34 NaN rows on karate (numba from 1.0, torch from 0.2)."""
+    from skgraphemb import TrainingDivergedError
+
+    est = Node2VecEmbedder(alpha=alpha, trainer=trainer, window=10, sample=0, random_state=0, n_jobs=1)
+    try:
+        Z = est.fit_transform(karate_graph)
+    except TrainingDivergedError as e:
+        assert "lower alpha" in str(e)
+        assert not hasattr(est, "embedding_")
+    else:  # converged: then every value is finite
+        assert np.isfinite(Z).all()
+
+
+@pytest.mark.parametrize("trainer", ["numba", "torch"])
+def test_alpha_far_too_high_always_raises(karate_graph, trainer):
+    from skgraphemb import TrainingDivergedError
+
+    with pytest.raises(TrainingDivergedError, match="alpha=5 is too high"):
+        Node2VecEmbedder(alpha=5.0, trainer=trainer, random_state=0, n_jobs=1).fit(karate_graph)
+
+
+def test_walk_length_1_is_refused(karate_graph):
+    """Before: walk_length=1 returned the random initial vectors, silently."""
+    with pytest.raises(InvalidParameterError, match="walk_length.*range \\[2, inf\\)"):
+        Node2VecEmbedder(walk_length=1).fit(karate_graph)
+
+
+@pytest.mark.parametrize("attribute", ["embedding_", "nodes_"])
+def test_pickle_missing_a_fitted_attribute_says_so(karate_graph, attribute):
+    from sklearn.exceptions import NotFittedError
+
+    est = Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=2, random_state=0).fit(karate_graph)
+    state = dict(est.__getstate__())
+    del state[attribute]
+    broken = Node2VecEmbedder.__new__(Node2VecEmbedder)
+    broken.__setstate__(state)
+    broken = pickle.loads(pickle.dumps(broken))
+    for use in (lambda: broken.transform([0]), broken.get_embedding, lambda: broken.most_similar(0)):
+        with pytest.raises(NotFittedError, match=f"incomplete or incompatible.*{attribute}.*Fit it again"):
+            use()
+
+
+def test_pickle_without_n_features_out_still_names_features(karate_graph):
+    est = Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=2, random_state=0).fit(karate_graph)
+    state = dict(est.__getstate__())
+    del state["_n_features_out"]
+    restored = Node2VecEmbedder.__new__(Node2VecEmbedder)
+    restored.__setstate__(state)
+    assert list(restored.get_feature_names_out()) == list(est.get_feature_names_out())

@@ -16,6 +16,7 @@ from skgraphemb._kernels import _skipgram_numba as kernels
 from skgraphemb._skipgram import (
     _keep_thresholds,
     _negative_weights,
+    _substream_seed,
     _WalkChunks,
     train_gensim,
     train_skipgram,
@@ -347,12 +348,13 @@ def test_learning_rate_steps_like_gensim(monkeypatch):
     walks[::7, 45:] = -1  # uneven lengths
     lengths = (walks >= 0).sum(axis=1)
     total = int(lengths.sum())
-    train_skipgram(walks, 97, dimensions=4, epochs=2, alpha=0.5, min_alpha=0.1, seed=0)
+    # (alpha=0.5 diverges on these walks: a TrainingDivergedError now)
+    train_skipgram(walks, 97, dimensions=4, epochs=2, alpha=0.05, min_alpha=0.01, seed=0)
     alphas = np.concatenate(recorded).reshape(2, len(walks))
     done = np.cumsum(lengths) - lengths
     done -= done % 10_000
     for epoch in range(2):
-        np.testing.assert_allclose(alphas[epoch], 0.5 - 0.4 * (epoch + done / total) / 2)
+        np.testing.assert_allclose(alphas[epoch], 0.05 - 0.04 * (epoch + done / total) / 2)
         # three jobs per epoch: tokens 0.., 10,000.., 20,000..
         assert len(np.unique(alphas[epoch])) == 3
 
@@ -464,3 +466,97 @@ def test_serial_and_parallel_kernels_have_their_own_cache_entries():
     # The renamed copy is the same algorithm.
     a, b = (f.py_func for f in pairs[0])
     assert a.__code__ is b.__code__
+
+
+# -- divergence and degenerate walks: an error or a warning, never NaN ---------
+def _trainer_functions():
+    from skgraphemb._skipgram import train_skipgram_torch
+
+    out = [train_skipgram, train_gensim]
+    try:
+        import torch  # noqa: F401
+
+        out.append(train_skipgram_torch)
+    except ImportError:  # pragma: no cover - torch is in the test extras
+        pass
+    return out
+
+
+@pytest.mark.parametrize("trainer", _trainer_functions(), ids=lambda f: f.__name__)
+@pytest.mark.parametrize("alpha", [0.025, 0.05])
+def test_sane_learning_rates_train_finite_vectors(communities, trainer, alpha):
+    graph, walks, _ = communities
+    vectors, output = trainer(walks, graph.n_nodes, alpha=alpha, seed=0, return_output=True, **SMALL)
+    assert np.isfinite(vectors).all() and np.isfinite(output).all()
+
+
+@pytest.mark.parametrize("alpha", [1.0, 5.0, 100.0])
+def test_divergence_raises_and_says_lower_alpha(communities, alpha):
+    """Before: train_skipgram returned all-NaN vectors from alpha=1 on (and
+    the torch trainer from 0.2 on), silently."""
+    from skgraphemb import TrainingDivergedError
+    from skgraphemb._skipgram import train_skipgram_torch
+
+    graph, walks, _ = communities
+    for trainer in (train_skipgram, train_skipgram_torch):
+        with pytest.raises(TrainingDivergedError, match=rf"alpha={alpha:g} is too high.*lower alpha"):
+            trainer(walks, graph.n_nodes, alpha=alpha, seed=0, **SMALL)
+    assert issubclass(TrainingDivergedError, FloatingPointError)
+
+
+def test_divergence_is_caught_within_the_first_block(communities, monkeypatch):
+    """The per-block check stops a diverging fit early, not after all epochs."""
+    import skgraphemb._skipgram as sg
+    from skgraphemb import TrainingDivergedError
+
+    graph, walks, _ = communities
+    calls = []
+    serial = kernels.train_walks_serial
+    monkeypatch.setattr(kernels, "train_walks_serial", lambda *a: calls.append(1) or serial(*a))
+    monkeypatch.setattr(sg, "_CHUNK_TOKENS", 300)  # many blocks of 10 walks
+    with pytest.raises(TrainingDivergedError, match="epoch 1"):
+        train_skipgram(walks, graph.n_nodes, alpha=50.0, seed=0, n_jobs=1, **SMALL)
+    n_blocks = len(list(_WalkChunks(walks, graph.n_nodes)))
+    assert len(calls) < n_blocks  # stopped before the end of the first epoch
+
+
+def test_gensim_output_is_checked(communities, monkeypatch):
+    """train_gensim checks what gensim returns too."""
+    from gensim.models import Word2Vec
+
+    from skgraphemb import TrainingDivergedError
+
+    graph, walks, _ = communities
+    real_train = Word2Vec.train
+
+    def poisoned(self, *args, **kwargs):
+        out = real_train(self, *args, **kwargs)
+        self.wv.vectors[0, 0] = np.nan
+        return out
+
+    monkeypatch.setattr(Word2Vec, "train", poisoned)
+    with pytest.raises(TrainingDivergedError, match="train_gensim.*lower alpha"):
+        train_gensim(walks, graph.n_nodes, seed=0, **SMALL)
+
+
+@pytest.mark.parametrize("trainer", _trainer_functions(), ids=lambda f: f.__name__)
+def test_walks_without_pairs_warn_and_return_initial_vectors(trainer):
+    walks = np.array([[0, -1], [1, -1], [2, -1]], dtype=np.int32)  # one node per walk
+    with pytest.warns(UserWarning, match="no \\(centre, context\\) pair.*nothing to train on"):
+        vectors = trainer(walks, 3, dimensions=4, seed=0)
+    init = kernels.init_vectors(3, 4, _substream_seed(0, 0))
+    np.testing.assert_array_equal(vectors, init)
+
+
+def test_gensim_unknown_word2vec_kwargs_are_named(communities):
+    graph, walks, _ = communities
+    with pytest.raises(ValueError, match="'bogus' not an argument of gensim's Word2Vec"):
+        train_gensim(walks, graph.n_nodes, word2vec_kwargs={"bogus": 1}, **SMALL)
+
+
+def test_divergence_at_the_end_of_the_schedule_names_min_alpha(communities):
+    from skgraphemb import TrainingDivergedError
+
+    graph, walks, _ = communities
+    with pytest.raises(TrainingDivergedError, match="min_alpha=50 is too high.*lower min_alpha"):
+        train_skipgram(walks, graph.n_nodes, alpha=0.01, min_alpha=50.0, seed=0, **SMALL)

@@ -289,3 +289,48 @@ def test_float32_overflow_has_a_clear_message():
     # the float64 path still handles it
     assert np.isfinite(SVDEmbedder(n_components=2, algorithm="arpack", random_state=0)
                        .fit(graph).singular_values_).all()
+
+
+# -- values out of range: scaled when exact, refused otherwise, never inf ------
+def _karate_weighted(karate, w):
+    edges = np.array(list(karate.edges()))
+    return np.column_stack([edges, np.full(len(edges), w)])
+
+
+@pytest.mark.parametrize("w", [1e-30, 1e15, 1e30])
+@pytest.mark.parametrize("algorithm", ["randomized", "arpack"])
+def test_order_1_weights_far_from_one_are_scaled_exactly(karate, w, algorithm):
+    # M = A scales with the weights: the embedding is sqrt(w) times the unit one.
+    unit = SVDEmbedder(n_components=4, order=1, algorithm=algorithm, random_state=0).fit(_karate_weighted(karate, 1.0))
+    big = SVDEmbedder(n_components=4, order=1, algorithm=algorithm, random_state=0).fit(_karate_weighted(karate, w))
+    np.testing.assert_allclose(big.singular_values_ / w, unit.singular_values_, rtol=1e-4)
+    np.testing.assert_allclose(big.embedding_ / np.sqrt(w), unit.embedding_, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "w, order", [(1e100, 1), (1e200, 1), (1e20, 4), (1e38, 2), (1e60, 4), (1e100, 2)]
+)
+@pytest.mark.parametrize("algorithm", ["randomized", "arpack"])
+def test_embedding_out_of_float32_range_is_refused(karate, w, order, algorithm):
+    # Before: arpack returned inf vectors (1e100 at order 1, 1e20 at order 4).
+    est = SVDEmbedder(n_components=4, order=order, algorithm=algorithm, random_state=0)
+    with pytest.raises(FloatingPointError, match="too large for float32.*Divide the edge weights"):
+        est.fit(_karate_weighted(karate, w))
+    assert not hasattr(est, "embedding_")
+
+
+def test_one_node_graph_is_too_small():
+    with pytest.raises(ValueError, match="graph is too small: it has 1 node"):
+        SVDEmbedder(n_components=2).fit(nx.Graph([(0, 0)]))
+
+
+@pytest.mark.parametrize("normalization", ["transition", "symmetric"])
+@pytest.mark.parametrize("w", [1e-40, 1e307])
+@pytest.mark.parametrize("algorithm", ["randomized", "arpack"])
+def test_normalized_matrices_do_not_depend_on_the_weight_scale(karate, normalization, w, algorithm):
+    """Before: degree sums of 1e307 weights overflowed to inf and zeroed rows."""
+    kw = dict(n_components=4, order=2, normalization=normalization, algorithm=algorithm, random_state=0)
+    unit = SVDEmbedder(**kw).fit(_karate_weighted(karate, 1.0))
+    scaled = SVDEmbedder(**kw).fit(_karate_weighted(karate, w))
+    np.testing.assert_allclose(scaled.singular_values_, unit.singular_values_, rtol=1e-4)
+    np.testing.assert_allclose(np.abs(scaled.embedding_), np.abs(unit.embedding_), atol=1e-4)

@@ -27,6 +27,7 @@ from skgraphemb.export._base import (
     ids_array,
     loads_metadata,
 )
+from skgraphemb.utils._filelock import atomic_write
 
 __all__ = ["OUTPUT_FORMATS", "FileEmbeddingStore", "FileExporter", "read_embedding", "write_embedding"]
 
@@ -48,13 +49,67 @@ _READABLE = (".npz", ".npy", ".parquet", ".txt", ".emb")
 
 
 def _save_npz(path: Path, Z: np.ndarray, nodes: np.ndarray, metadata: dict | None) -> None:
-    """``.npz`` with arrays ``embedding``, ``nodes`` and, when given, ``metadata`` (JSON)."""
+    """``.npz`` with arrays ``embedding``, ``nodes`` and, when given, ``metadata`` (JSON).
+
+    Written atomically (:func:`~skgraphemb.utils._filelock.atomic_write`).
+    """
     if nodes.dtype == object:  # string ids: a plain unicode array loads without pickle
         nodes = nodes.astype(str)
     arrays = {"embedding": Z, "nodes": nodes}
     if metadata is not None:
         arrays["metadata"] = np.array(json.dumps(metadata))  # 0-d unicode array
-    np.savez(path, **arrays)
+    with atomic_write(path) as fh:
+        np.savez(fh, **arrays)
+
+
+# Characters that end a line for str.splitlines, which reads .nodes.txt back.
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def check_text_ids(nodes, path: str | Path) -> None:
+    """Refuse node ids that the text format of ``path`` cannot hold.
+
+    The word2vec text formats (``.txt``, ``.emb``) separate the id from the
+    values with a space and rows with newlines: an id that is empty or holds
+    whitespace would not read back as itself.  A ``.npy`` file keeps its ids
+    one per line in ``<stem>.nodes.txt``: an id with a line break would not
+    either.  Integer ids always fit.  Called by :func:`write_embedding`, and
+    by the CLI before it fits anything.
+
+    Raises
+    ------
+    ValueError
+        Naming the first such id and suggesting ``.npz`` or ``.parquet``,
+        which keep any id.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".txt", ".emb", ".npy"):
+        return
+    nodes = np.asarray(nodes)
+    if nodes.dtype.kind in "iub":
+        return
+    word2vec = suffix != ".npy"
+    for v in nodes.tolist():
+        text = str(v)
+        bad = (not text or any(c.isspace() for c in text)) if word2vec else any(c in _LINE_BREAKS for c in text)
+        if bad:
+            what = ("is empty" if not text else "holds whitespace") if word2vec else "holds a line break"
+            layout = (
+                "the word2vec text format separates ids from values with spaces"
+                if word2vec else "the node ids of a .npy file are written one per line"
+            )
+            raise ValueError(
+                f"cannot write node id {text!r} to {Path(path).name}: it {what}, and {layout}, so "
+                "it would not read back as the same id. Write .npz or .parquet instead, which "
+                "keep any id"
+            )
+
+
+def _write_word2vec_text(fh, Z: np.ndarray, nodes: np.ndarray) -> None:
+    """gensim's ``save_word2vec_format(binary=False)``: ``n d`` header, then ``id v1 ... vd``."""
+    fh.write(f"{Z.shape[0]} {Z.shape[1]}\n")
+    for key, row in zip(nodes.tolist(), Z.astype(np.float32, copy=False)):
+        fh.write(f"{key} {' '.join(str(val) for val in row)}\n")
 
 
 def write_embedding(embedder, path: str | Path) -> list[Path]:
@@ -70,7 +125,15 @@ def write_embedding(embedder, path: str | Path) -> list[Path]:
         node ids one per line in ``<stem>.nodes.txt``), ``.parquet``
         (DataFrame indexed by node id), ``.kv`` (gensim
         ``KeyedVectors.save``), ``.txt``/``.emb`` (word2vec text format).
-        Rows are in ``embedder.nodes_`` order.
+        Rows are in ``embedder.nodes_`` order.  Each file is written to a
+        temporary file beside it and renamed over it.
+
+    Raises
+    ------
+    ValueError
+        For an unknown suffix, or ids that the text formats cannot hold
+        (``.txt``/``.emb``: empty ids or ids with whitespace; ``.npy``:
+        ids with a line break); ``.npz`` and ``.parquet`` keep any id.
 
     Returns
     -------
@@ -86,26 +149,37 @@ def write_embedding(embedder, path: str | Path) -> list[Path]:
 
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        raise ValueError(f"unknown output format {suffix!r}; use one of {', '.join(OUTPUT_FORMATS)}")
     Z, nodes = embedder.embedding_, np.asarray(embedder.nodes_)
     if nodes.dtype == object:
         nodes = nodes.astype(str)
+    check_text_ids(nodes, path)
+    # Every file goes through atomic_write: a fresh temporary file beside the
+    # target, renamed over it (a symlink planted at the target is replaced,
+    # never written through).
     if suffix == ".npz":
         meta = {"format": FORMAT, "dimension": int(Z.shape[1]), "dtype": str(Z.dtype),
                 "count": int(Z.shape[0]), **estimator_metadata(embedder)}
         _save_npz(path, Z, nodes, meta)
     elif suffix == ".npy":
-        np.save(path, Z)
         ids = path.with_suffix(".nodes.txt")
-        ids.write_text("".join(f"{v}\n" for v in nodes.tolist()))
+        with atomic_write(path) as fh:
+            np.save(fh, Z)
+        with atomic_write(ids, "w") as fh:
+            fh.write("".join(f"{v}\n" for v in nodes.tolist()))
         return [path, ids]
     elif suffix == ".parquet":
-        embedder.get_embedding(as_frame=True).to_parquet(path, engine="pyarrow")
+        frame = embedder.get_embedding(as_frame=True)
+        with atomic_write(path) as fh:
+            frame.to_parquet(fh, engine="pyarrow")
     elif suffix == ".kv":
-        embedder.to_keyed_vectors().save(str(path))
-    elif suffix in (".txt", ".emb"):
-        embedder.to_keyed_vectors().save_word2vec_format(str(path), binary=False)
-    else:
-        raise ValueError(f"unknown output format {suffix!r}; use one of {', '.join(OUTPUT_FORMATS)}")
+        kv = embedder.to_keyed_vectors()
+        with atomic_write(path) as fh:
+            kv.save(fh)  # one pickle, no side files (gensim saves to a handle so)
+    else:  # .txt, .emb
+        with atomic_write(path, "w") as fh:
+            _write_word2vec_text(fh, np.asarray(Z), nodes)
     return [path]
 
 
@@ -288,8 +362,10 @@ class FileExporter(BaseExporter):
     ``fit(X)`` writes X's vectors, node ids and a metadata record (dimension,
     dtype, count, the embedder's class and parameters, creation time; JSON)
     to ``path``, and ``transform(X)`` returns X unchanged.  The file is
-    written beside its destination and renamed over it, so readers see the
-    previous file or the new one, never a partial one.
+    written to a fresh temporary file (unpredictable name, created
+    exclusively) beside its destination and renamed over it, so readers see
+    the previous file or the new one, never a partial one, and a symlink
+    planted at the destination is replaced, never written through.
     :class:`FileEmbeddingStore` serves it.
 
     Parameters
@@ -346,12 +422,8 @@ class FileExporter(BaseExporter):
             )
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = self._metadata(vectors, source, mode="file")
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
-        try:
-            _save_npz(tmp, vectors.astype(vectors.dtype.newbyteorder("=")), ids_array(ids), meta)
-            os.replace(tmp, path)  # atomic on POSIX and Windows
-        finally:
-            tmp.unlink(missing_ok=True)
+        # A fresh temporary file beside the target (mkstemp), renamed over it.
+        _save_npz(path, vectors.astype(vectors.dtype.newbyteorder("=")), ids_array(ids), meta)
         logger.info("wrote %d vectors of dimension %d to %s", len(ids), vectors.shape[1], path)
         return {"path_": path, "metadata_": meta}
 

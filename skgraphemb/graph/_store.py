@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import os
 import struct
-import tempfile
 import threading
 import weakref
 import zlib
@@ -40,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from skgraphemb.exceptions import GraphFormatError
+from skgraphemb.utils._filelock import atomic_write
 
 __all__ = ["load_graph", "save_graph"]
 
@@ -128,36 +128,15 @@ def save_graph(graph, path: str | os.PathLike) -> Path:
     if len(header) > header_room:  # pragma: no cover - 4 kB holds any header we write
         raise RuntimeError("graph file header too large")
 
-    folder = path.parent if str(path.parent) else Path(".")
-    # A fresh, unpredictable name in the target folder (O_EXCL, mode 0600):
-    # nothing planted there can redirect the write.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(_PREAMBLE.pack(MAGIC, FORMAT_VERSION, len(header), zlib.crc32(header)))
-            f.write(header)
-            for name, a in arrays.items():
-                f.seek(meta["arrays"][name]["offset"])
-                f.write(memoryview(a).cast("B"))
-            f.truncate(meta["file_size"])
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
+    # A fresh, unpredictable name in the target folder (O_EXCL, mode 0600),
+    # renamed over the target: nothing planted there can redirect the write.
+    with atomic_write(path, durable=True) as f:
+        f.write(_PREAMBLE.pack(MAGIC, FORMAT_VERSION, len(header), zlib.crc32(header)))
+        f.write(header)
+        for name, a in arrays.items():
+            f.seek(meta["arrays"][name]["offset"])
+            f.write(memoryview(a).cast("B"))
+        f.truncate(meta["file_size"])
     return path
 
 

@@ -74,6 +74,9 @@ def test_export_a_file_keys_mode_and_from_the_environment(capsys, tmp_path, monk
         (["export", "{tmp}/k.npz", "--redis-url", "{url}", "--batch-size", "0"], "'batch_size' parameter"),
         (["export", "{tmp}/k.npz", "--redis-url", "http://x"], "url must start with redis://"),
         (["export", "{tmp}/k.kv", "--redis-url", "{url}"], ".kv files are pickles"),
+        # unreadable files name themselves (before: "No data left in file", no name)
+        (["export", "{tmp}/k.npz", "--redis-url", "{url}"], "cannot read '{tmp}/k.npz'"),
+        (["export", "{tmp}/latin1.txt", "--redis-url", "{url}"], "cannot read '{tmp}/latin1.txt'"),
         (["embed", "karate", "--redis-url", "redis://dave:p4ssw0rd@127.0.0.1:{free}/0"],
          "Redis at redis://dave:***@127.0.0.1:{free}/0: could not connect after 4 attempt(s)"),
         (["embed", "karate", "--redis-url", "redis://:wrong@127.0.0.1:{auth}/0"], "authentication failed"),
@@ -83,6 +86,7 @@ def test_export_errors_exit_2_with_one_line(capsys, monkeypatch, tmp_path, redis
     monkeypatch.delenv("SKGRAPHEMB_REDIS_URL", raising=False)
     (tmp_path / "k.npz").write_bytes(b"")
     (tmp_path / "k.kv").write_bytes(b"")
+    (tmp_path / "latin1.txt").write_bytes("1 2\ncaf\xe9 0.5 0.5\n".encode("latin-1"))
     fill = dict(tmp=tmp_path, url=redis_url, free=free_port(), auth=auth_server.port)
     rc, out, err = run(capsys, *(a.format(**fill) for a in argv))
     assert rc == 2

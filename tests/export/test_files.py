@@ -173,3 +173,143 @@ def test_without_redis_py_the_redis_classes_say_what_to_install(tmp_path):
     assert lines[0].startswith("RedisExporter requires redis, which is not installed.")
     assert lines[1].startswith("RedisEmbeddingStore requires redis, which is not installed.")
     assert all('pip install "skgraphemb[redis]"' in line for line in lines)
+
+
+# -- trust: no write follows a planted symlink; text formats refuse bad ids -----
+_SUFFIXES = [".npz", ".npy", ".parquet", ".kv", ".txt", ".emb"]
+
+
+def _victim(tmp_path):
+    victim = tmp_path / "elsewhere" / "precious.txt"
+    victim.parent.mkdir()
+    victim.write_text("do not overwrite")
+    return victim
+
+
+@pytest.mark.parametrize("suffix", _SUFFIXES)
+def test_write_embedding_replaces_a_planted_symlink(tmp_path, int_svd, suffix):
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow", reason="parquet needs pyarrow")
+    victim = _victim(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    path = out / f"e{suffix}"
+    path.symlink_to(victim)
+    if suffix == ".npy":
+        (out / "e.nodes.txt").symlink_to(victim)
+    written = write_embedding(int_svd, path)
+    assert victim.read_text() == "do not overwrite"
+    for p in written:
+        assert p.is_file() and not p.is_symlink()
+    if suffix != ".kv":
+        Z, _, _ = read_embedding(path)
+        np.testing.assert_allclose(Z, int_svd.embedding_, rtol=1e-6)
+    # nothing but the outputs is left in the folder (no temporary file)
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
+
+
+def test_file_exporter_ignores_planted_symlinks(tmp_path, int_svd):
+    """Before: the temporary file was '.<stem>.<pid>.tmp.npz' beside the target,
+    opened following symlinks: a planted link overwrote any file."""
+    victim = _victim(tmp_path)
+    path = tmp_path / "emb.npz"
+    for name in (f".emb.{os.getpid()}.tmp.npz", f".emb.{os.getpid()}.tmp"):
+        (tmp_path / name).symlink_to(victim)
+    path.symlink_to(victim)
+    FileExporter(path).write(int_svd)
+    assert victim.read_text() == "do not overwrite"
+    assert path.is_file() and not path.is_symlink()
+    assert FileEmbeddingStore(path).dimension == 6
+
+
+def test_graph_save_replaces_a_planted_symlink(tmp_path):
+    from skgraphemb import as_graph, load_graph
+
+    victim = _victim(tmp_path)
+    path = tmp_path / "g.skgraph"
+    path.symlink_to(victim)
+    g = as_graph(nx.karate_club_graph())
+    g.save(path)
+    assert victim.read_text() == "do not overwrite"
+    assert not path.is_symlink() and load_graph(path) == g
+
+
+def test_lock_file_refuses_a_planted_symlink(tmp_path):
+    from skgraphemb.utils._filelock import file_lock
+
+    victim = _victim(tmp_path)
+    lock = tmp_path / "locks" / "entry.lock"
+    lock.parent.mkdir()
+    lock.symlink_to(victim)
+    with pytest.raises(OSError, match="symbolic link"):
+        with file_lock(lock):
+            pass
+    assert victim.read_text() == "do not overwrite"
+
+
+def test_atomic_write_leaves_the_old_file_on_failure(tmp_path):
+    from skgraphemb.utils._filelock import atomic_write
+
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with atomic_write(path) as fh:
+            fh.write(b"half")
+            raise RuntimeError("boom")
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.bin"]
+    with atomic_write(path, "w") as fh:
+        fh.write("new\n")
+    assert path.read_text() == "new\n"
+    mask = os.umask(0o077)
+    try:
+        with atomic_write(path) as fh:
+            fh.write(b"private")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o600  # the umask applies, as with open()
+
+
+def _string_embedder(ids):
+    G = nx.relabel_nodes(nx.path_graph(len(ids)), dict(enumerate(ids)))
+    return SVDEmbedder(n_components=2, random_state=0).fit(G)
+
+
+@pytest.mark.parametrize(
+    "bad, what",
+    [("a b", "holds whitespace"), ("a\tb", "holds whitespace"), ("a\nb", "holds whitespace"),
+     ("a\u00a0b", "holds whitespace"), ("trail ", "holds whitespace"), ("", "is empty")],
+)
+@pytest.mark.parametrize("suffix", [".txt", ".emb"])
+def test_word2vec_text_refuses_ids_it_cannot_hold(tmp_path, bad, what, suffix):
+    """Before: 'a b' was written and the file could not be read back."""
+    emb = _string_embedder(["x", bad, "y", "z"])
+    path = tmp_path / f"e{suffix}"
+    with pytest.raises(ValueError, match=f"{what}.*Write .npz or .parquet"):
+        write_embedding(emb, path)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("bad", ["a\nb", "a\rb", "a\u2028b", "a\x0bb"])
+def test_npy_ids_file_refuses_line_breaks(tmp_path, bad):
+    emb = _string_embedder(["x", bad, "y"])
+    with pytest.raises(ValueError, match="holds a line break.*Write .npz or .parquet"):
+        write_embedding(emb, tmp_path / "e.npy")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".parquet", ".npy"])
+def test_binary_formats_keep_ids_with_spaces(tmp_path, suffix):
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow", reason="parquet needs pyarrow")
+    ids = ["a b", "c\td", "e", "tab\t"] if suffix == ".npy" else ["a b", "c\nd", "", " e"]
+    emb = _string_embedder(ids)
+    write_embedding(emb, tmp_path / f"e{suffix}")
+    _, nodes, _ = read_embedding(tmp_path / f"e{suffix}")
+    assert sorted(nodes.tolist()) == sorted(ids)
+
+
+def test_word2vec_text_is_what_gensim_writes(tmp_path, string_svd):
+    write_embedding(string_svd, tmp_path / "ours.txt")
+    string_svd.to_keyed_vectors().save_word2vec_format(str(tmp_path / "gensim.txt"), binary=False)
+    assert (tmp_path / "ours.txt").read_bytes() == (tmp_path / "gensim.txt").read_bytes()
