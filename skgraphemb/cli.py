@@ -192,16 +192,19 @@ def _reading(spec: str) -> Iterator[None]:
         raise CLIError(f"cannot read {spec!r}: {message}") from e
 
 
-def _load_graph(spec: str, directed: bool):
+_HEADER = {"auto": None, "yes": True, "no": False}
+
+
+def _load_graph(spec: str, directed: bool, header: bool | None = None):
     """``GRAPH`` as a Bunch with ``graph``, ``nodes``/``labels`` (or None), ``name``.
 
     An existing path wins over a bundled dataset of the same name.
     """
     with _reading(spec):
-        return _read_graph_spec(spec, directed)
+        return _read_graph_spec(spec, directed, header)
 
 
-def _read_graph_spec(spec: str, directed: bool):
+def _read_graph_spec(spec: str, directed: bool, header: bool | None = None):
     from sklearn.utils import Bunch
 
     from skgraphemb import datasets
@@ -220,7 +223,7 @@ def _read_graph_spec(spec: str, directed: bool):
             if directed and not graph.directed:
                 raise CLIError(f"--directed: the graph saved in {spec!r} is undirected")
         else:
-            graph = read_edgelist(path, directed=directed)
+            graph = read_edgelist(path, directed=directed, header=header)
         return Bunch(graph=graph, nodes=None, labels=None, name=path.name)
     if spec in BUNDLED:
         if directed:
@@ -336,7 +339,7 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     out = _check_output(args.output, "skgraphemb embed")
     est = _make_embedder(args.method, args)
     exporter = _redis_exporter(args) if args.redis_url is not None else None
-    data = _load_graph(args.graph, args.directed)
+    data = _load_graph(args.graph, args.directed, _HEADER[args.header])
     if out is not None:
         check_text_ids(data.graph.nodes, out)  # before the work, not after
     est.fit(data.graph)
@@ -406,7 +409,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     methods = [args.method] if args.methods is None else _parse_methods(args.methods)
     plot = _check_plot(args.plot, "skgraphemb evaluate --plot")
     embedders = [_make_embedder(m, args) for m in methods]
-    data = _load_graph(args.graph, args.directed)
+    data = _load_graph(args.graph, args.directed, _HEADER[args.header])
     nodes, labels = _load_labels(args, data)
     protocol = (
         f"{args.cv}-fold CV" if args.train_size is None
@@ -582,7 +585,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     plot = _check_plot(args.plot, "skgraphemb tune --plot")
     est = _make_embedder(args.method, args)
     grid = _parse_grid(args.grid, est)
-    data = _load_graph(args.graph, args.directed)
+    data = _load_graph(args.graph, args.directed, _HEADER[args.header])
     if out is not None:
         check_text_ids(data.graph.nodes, out)  # before the search, not after
     nodes, labels = _load_labels(args, data)
@@ -652,6 +655,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="embedding method (default: node2vec)")
     common.add_argument("--directed", action="store_true",
                         help="read edges as arcs source -> target")
+    common.add_argument("--header", choices=sorted(_HEADER), default="auto",
+                        help="whether an edge-list file's first line names its columns (default: auto, "
+                             "detected only when unambiguous: a non-numeric line above numeric ids)")
     common.add_argument("--n-jobs", type=int, default=None, metavar="N",
                         help="threads for the embedder (default: 1; -1: all cores)")
     common.add_argument("--seed", type=int, default=0, metavar="N",

@@ -145,6 +145,18 @@ def test_embed_string_id_folder_and_gz_file(capsys, tmp_path, string_folder):
         np.testing.assert_array_equal(a["embedding"], b["embedding"])
 
 
+@pytest.mark.parametrize("header, first_is_edge", [("auto", True), ("no", True), ("yes", False)])
+def test_header_option(capsys, tmp_path, header, first_is_edge):
+    """A first line of string ids ("u v") is an edge unless --header yes says it names the columns."""
+    path = tmp_path / "g.tsv"
+    path.write_text("u\tv\n" + "".join(f"n{i}\tn{(i + 1) % 12}\n" for i in range(12)))
+    rc, _, err = run(capsys, "embed", path, *FAST, "--header", header, "-o", tmp_path / "e.npz")
+    assert rc == 0, err
+    with np.load(tmp_path / "e.npz") as z:
+        assert ({"u", "v"} <= set(z["nodes"])) == first_is_edge
+        assert len(z["nodes"]) == 12 + 2 * first_is_edge
+
+
 def test_seed_changes_the_embedding(capsys, tmp_path):
     for seed in (0, 1):
         run(capsys, "embed", "karate", *FAST, "--seed", seed, "-o", tmp_path / f"s{seed}.npz")
