@@ -111,14 +111,21 @@ def test_csr_from_edges_matches_scipy(seed):
     w = rng.random(m) * (rng.random(m) > 0.1)  # some zero weights
     for weights in (None, w):
         for directed in (False, True):
-            if not directed:
-                off = src != dst
-                s, d = np.r_[src, dst[off]], np.r_[dst, src[off]]
-                ww = None if weights is None else np.r_[weights, weights[off]]
+            if not directed and weights is not None:
+                # Parallel arcs summed per direction, then the max rule: max(A, A.T).
+                A = sp.coo_array((weights, (src, dst)), shape=(n, n)).tocsr()
+                A.sum_duplicates()
+                A = A.maximum(A.T).tocsr()
             else:
-                s, d, ww = src, dst, weights
-            A = sp.coo_array((np.ones(len(s)) if ww is None else ww, (s, d)), shape=(n, n)).tocsr()
-            A.sum_duplicates()
+                if not directed:
+                    off = src != dst
+                    s, d = np.r_[src, dst[off]], np.r_[dst, src[off]]
+                else:
+                    s, d = src, dst
+                ww = None if weights is None else weights
+                A = sp.coo_array((np.ones(len(s)) if ww is None else ww, (s, d)), shape=(n, n)).tocsr()
+                A.sum_duplicates()
+            A.sort_indices()
             A.eliminate_zeros()
             indptr, indices, data = _csr.csr_from_edges(
                 src.astype(np.int32), dst.astype(np.int32), weights, n, directed
