@@ -50,8 +50,38 @@ def node_key(node: Any) -> str:
     if isinstance(node, np.generic):
         node = node.item()
     if isinstance(node, bytes):
-        return node.decode()
+        try:
+            return node.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ValueError(
+                f"node id {node!r} is bytes that are not UTF-8 ({e.reason} at byte {e.start}); "
+                "node ids are matched by their text form: pass it as str"
+            ) from None
     return str(node)
+
+
+def check_encodable(names: list[str]) -> None:
+    """Refuse key strings that cannot be encoded as UTF-8 (lone surrogates), naming them.
+
+    Keys (Redis keys, id columns of files) are UTF-8; a string such as
+    ``"a\\udc80"`` (what ``os.fsdecode`` makes of undecodable bytes) has no
+    UTF-8 form.
+    """
+    try:
+        "".join(names).encode("utf-8")
+    except UnicodeEncodeError:
+        bad = []
+        for n in names:
+            try:
+                n.encode("utf-8")
+            except UnicodeEncodeError as e:
+                bad.append((n, e))
+        n, e = bad[0]
+        raise ValueError(
+            f"{len(bad)} node id(s) cannot be encoded as UTF-8, e.g. {n!r} ({e.reason} at "
+            f"position {e.start}); node ids become keys, which are UTF-8. Fix or rename these ids "
+            "(bytes decoded with errors='surrogateescape' keep such characters)"
+        ) from None
 
 
 def _plain_id(node: Any) -> int | str:
@@ -91,6 +121,8 @@ def check_ids(ids: Iterable[Any]) -> tuple[list[int | str], list[str]]:
             f"node ids must be unique (compared as strings, the form they take in keys); "
             f"duplicated: {_format_ids(dict.fromkeys(dup))}"
         )
+    if arr is None or arr.dtype.kind == "U":
+        check_encodable(names)
     # (the string form of an integer never has the reserved form)
     reserved = [] if arr is not None and arr.dtype.kind in "iu" else [n for n in names if _RESERVED.match(n)]
     if reserved:

@@ -44,6 +44,7 @@ import copy
 import json
 import logging
 import random
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ from skgraphemb.export._base import (
     EXPORTER_ATTRIBUTES,
     BaseEmbeddingStore,
     BaseExporter,
+    check_encodable,
     empty_result,
     ids_array,
     loads_ids,
@@ -81,13 +83,80 @@ logger = logging.getLogger(__name__)
 # "__name__" are refused by the exporters, so no node collides with them).
 _META, _IDS = "__meta__", "__ids__"
 _CURRENT, _VERSIONS, _COUNTER = "__current__", "__versions__", "__counter__"
+#: Claim of a version namespace: the random token of the publication writing it.
+_OWNER = "__owner__"
+#: Hash of every key prefix published on a server -> its mode; an exporter
+#: refuses a prefix that lies inside another one's namespace or contains one.
+_NAMESPACES = "__skgraphemb_namespaces__"
 
 #: Keys per MGET / EXISTS / UNLINK command when reading, verifying, deleting.
 _CHUNK = 10_000
 #: Longest wait between two retries, seconds.
 _MAX_BACKOFF = 30.0
-#: Times a read follows a moving version pointer before giving up.
+#: Times a read follows a moving version pointer (or changing metadata) before giving up.
 _MAX_SWITCHES = 5
+
+# Allocate a version number (single server): one past the highest of the
+# counter, the registered versions and the served version, skipping any
+# number whose namespace is claimed or holds an id list or metadata; then
+# record it in the counter, register it and claim its namespace with the
+# writer's token, all at once.  KEYS: counter, versions, current; ARGV:
+# key prefix, token.  Returns {number, numbers skipped, counter before}.
+_ALLOCATE_SCRIPT = """
+local counter = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local n = counter
+local top = redis.call('ZREVRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+if top[2] then n = math.max(n, tonumber(top[2]) or 0) end
+local cur = redis.call('GET', KEYS[3])
+if cur then n = math.max(n, tonumber(string.sub(cur, 2)) or 0) end
+local skipped = 0
+local ns
+while true do
+  n = n + 1
+  ns = ARGV[1] .. 'v' .. string.format('%d', n) .. ':'
+  if redis.call('EXISTS', ns .. '__owner__', ns .. '__ids__', ns .. '__meta__') == 0 then break end
+  skipped = skipped + 1
+  if skipped > 10000 then return redis.error_reply('ERR no free version namespace') end
+end
+local name = 'v' .. string.format('%d', n)
+redis.call('SET', KEYS[1], n)
+redis.call('ZADD', KEYS[2], n, name)
+redis.call('SET', ns .. '__owner__', ARGV[2])
+return {n, skipped, counter}
+"""
+
+# Cluster (keys in different slots): the registry alone decides, with the
+# counter and the served version read just before as hints.  KEYS: versions;
+# ARGV: hint.  Returns the number registered.
+_ALLOCATE_REGISTRY_SCRIPT = """
+local n = tonumber(ARGV[1]) or 0
+local top = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if top[2] then n = math.max(n, tonumber(top[2]) or 0) end
+n = n + 1
+redis.call('ZADD', KEYS[1], n, 'v' .. string.format('%d', n))
+return n
+"""
+
+# Raise a counter to ARGV[1] unless it is already there (never lowers it).
+_RAISE_COUNTER_SCRIPT = """
+local c = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if c < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return c
+"""
+
+# Write key/value pairs only while the namespace's claim holds the writer's
+# token: a writer whose version was lost (server restarted from older data,
+# failover) or removed (by another writer) cannot write into a namespace
+# that may now belong to someone else.  ARGV: claim key, token, k1, v1, ...
+# (single server only: the keys are not declared).  Returns 1, or 0 when
+# the claim is not the writer's.
+_WRITE_CLAIMED_SCRIPT = """
+if redis.call('GET', ARGV[1]) ~= ARGV[2] then return 0 end
+for i = 3, #ARGV, 1000 do
+  redis.call('MSET', unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+return 1
+"""
 
 # Move the version pointer forward only: set it to ARGV[2] ("v<N>") unless it
 # already names a version numbered ARGV[1] or higher.  One key, so it runs
@@ -101,6 +170,76 @@ end
 redis.call('SET', KEYS[1], ARGV[2])
 return ARGV[2]
 """
+
+# The same on a single server, where it also checks, at the same instant,
+# that the namespace is still claimed by this writer and complete, and
+# keeps the registry and the counter at or above the version.
+# KEYS: current, versions, counter; ARGV: number, version, claim key,
+# token, metadata key.  Returns the version served, or "" when the claim
+# was lost, or "-" when the metadata is missing.
+_SWITCH_CLAIMED_SCRIPT = """
+if redis.call('GET', ARGV[3]) ~= ARGV[4] then return '' end
+if redis.call('EXISTS', ARGV[5]) == 0 then return '-' end
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local n = tonumber(string.sub(cur, 2))
+  if n and n >= tonumber(ARGV[1]) then return cur end
+end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+local c = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
+if c < tonumber(ARGV[1]) then redis.call('SET', KEYS[3], ARGV[1]) end
+return ARGV[2]
+"""
+
+# Register a key prefix in the namespace registry (one hash key) unless it
+# overlaps another registered prefix: returns "" when registered (or already
+# there with the same mode), else the conflicting prefix and its mode.
+# KEYS: registry; ARGV: prefix, mode.
+_REGISTER_PREFIX_SCRIPT = """
+local p, mode = ARGV[1], ARGV[2]
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local f, m = all[i], all[i + 1]
+  if f == p then
+    if m ~= mode then return {f, m} end
+  elseif string.sub(f, 1, #p) == p or string.sub(p, 1, #f) == f then
+    return {f, m}
+  end
+end
+redis.call('HSET', KEYS[1], p, mode)
+return ''
+"""
+
+
+class _ClaimLost(RedisStoreError):
+    """A version's namespace stopped being claimed by the writer writing it."""
+
+
+def _version_number(raw: bytes | str | None) -> int | None:
+    """``7`` for ``"v7"``; None for anything else."""
+    if isinstance(raw, bytes):
+        raw = raw.decode(errors="replace")
+    if isinstance(raw, str) and raw[:1] == "v" and raw[1:].isdigit():
+        return int(raw[1:])
+    return None
+
+
+def _check_key_prefix(prefix: str, who: str) -> None:
+    """Refuse a key prefix that cannot be a Redis key prefix of ours."""
+    try:
+        prefix.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise ValueError(
+            f"{who}: key_prefix {prefix!r} cannot be encoded as UTF-8 ({e.reason} at position "
+            f"{e.start}); use a prefix of ordinary characters"
+        ) from None
+    rest = _NAMESPACES[len(prefix):]
+    if _NAMESPACES.startswith(prefix) and not (rest.startswith("__") and rest.endswith("__") and len(rest) > 4):
+        raise ValueError(
+            f"{who}: key_prefix {prefix!r} would put node keys next to the registry key "
+            f"{_NAMESPACES!r}; use another prefix (e.g. 'emb:')"
+        )
 
 
 # -- URLs ----------------------------------------------------------------------
@@ -335,8 +474,12 @@ def _command(*args: bytes) -> bytes:
     return b"*%d\r\n" % len(args) + b"".join(_key_bulks(list(args)))
 
 
-def _pack_writes(bulks: list[bytes], values: np.ndarray, px: int | None, mset: bool) -> bytes:
+def _pack_writes(bulks: list[bytes], values: np.ndarray, px: int | None, mset: bool,
+                 claim: tuple[bytes, bytes] | None = None) -> bytes:
     """``MSET k1 v1 k2 v2 ...`` or ``SET k v [PX px]`` per key, packed in RESP.
+
+    With ``claim`` (claim key, token): one ``EVAL`` of the claimed-write
+    script instead of ``MSET``, writing only while the claim holds the token.
 
     ``bulks`` are the keys as bulk strings (:func:`_key_bulks`); ``values``
     holds one row of bytes (uint8) per key.  The fixed-size part of each
@@ -352,11 +495,15 @@ def _pack_writes(bulks: list[bytes], values: np.ndarray, px: int | None, mset: b
     fixed[:, len(head) + row :] = np.frombuffer(tail, dtype=np.uint8)
     width = fixed.shape[1]
     rows = memoryview(fixed.reshape(-1))
-    step = 2 if mset else 3
+    step = 2 if mset or claim is not None else 3
     parts: list = [b"*5\r\n$3\r\nSET\r\n" if px is not None else b"*3\r\n$3\r\nSET\r\n"] * (step * m)
     parts[step - 2 :: step] = bulks
     parts[step - 1 :: step] = [rows[i * width : (i + 1) * width] for i in range(m)]
-    command = b"*%d\r\n$4\r\nMSET\r\n" % (2 * m + 1) if mset else b""
+    if claim is not None:
+        command = (b"*%d\r\n$4\r\nEVAL\r\n" % (2 * m + 5) + _bulk(_WRITE_CLAIMED_SCRIPT.encode())
+                   + _bulk(b"0") + _bulk(claim[0]) + _bulk(claim[1]))
+    else:
+        command = b"*%d\r\n$4\r\nMSET\r\n" % (2 * m + 1) if mset else b""
     return command + b"".join(parts)
 
 
@@ -585,6 +732,7 @@ class RedisExporter(BaseExporter):
                 "ttl applies to mode='keys'; mode='versioned' removes old versions itself "
                 "(see keep=). Set ttl=None or use mode='keys'."
             )
+        _check_key_prefix(self.key_prefix, type(self).__name__)
         start = time.perf_counter()
         conn = self._connection().connect()
         try:
@@ -601,21 +749,95 @@ class RedisExporter(BaseExporter):
         return info
 
     def _check_prefix(self, conn) -> None:
-        """Refuse a key prefix that holds the other mode's layout."""
+        """Refuse a key prefix that holds the other mode's layout or overlaps another exporter's.
+
+        Every prefix published is recorded in the registry hash
+        ``__skgraphemb_namespaces__`` (prefix -> mode); a prefix that starts
+        with a registered one, or that a registered one starts with, is
+        refused (one atomic script), as is a prefix lying under a namespace
+        published before the registry existed.  A registered prefix whose
+        layout is gone (its keys deleted or expired) is forgotten.
+        """
+        c, prefix = conn.client, self.key_prefix
         other = "versioned" if self.mode == "keys" else "keys"
-        key = self.key_prefix + (_CURRENT if other == "versioned" else _META)
-        if conn.call("check the key prefix", lambda: conn.client.exists(key)):
+        key = prefix + (_CURRENT if other == "versioned" else _META)
+        if conn.call("check the key prefix", lambda: c.exists(key)):
             raise RedisStoreError(
-                f"key prefix {self.key_prefix!r} on {conn.where} holds embeddings published with "
+                f"key prefix {prefix!r} on {conn.where} holds embeddings published with "
                 f"mode={other!r} ({key!r} exists); publish with mode={other!r} or use another key_prefix"
             )
+        ancestors = [prefix[:i] for i in range(len(prefix))]
+        if ancestors:
+            def probe():
+                pipe = c.pipeline(transaction=False)
+                for a in ancestors:
+                    pipe.exists(a + _META)
+                    pipe.exists(a + _CURRENT)
+                return pipe.execute()
+
+            flags = conn.call("check the enclosing key prefixes", probe)
+            for i, a in enumerate(ancestors):
+                if flags[2 * i] or flags[2 * i + 1]:
+                    self._overlap_error(conn, a, "versioned" if flags[2 * i + 1] else "keys")
+        for _ in range(5):
+            reply = conn.call(
+                "register the key prefix",
+                lambda: c.eval(_REGISTER_PREFIX_SCRIPT, 1, _NAMESPACES, prefix, self.mode),
+            )
+            if not reply:
+                return
+            theirs, mode = (v.decode() if isinstance(v, bytes) else v for v in reply)
+            if theirs == prefix:  # same prefix, other mode, its layout gone (checked above)
+                conn.call("update the key prefix registry", lambda: c.hset(_NAMESPACES, prefix, self.mode))
+                return
+            if self._holds_layout(conn, theirs):
+                self._overlap_error(conn, theirs, mode)
+            logger.info("forgetting key prefix %r on %s: its keys are gone", theirs, conn.where)
+            conn.call("update the key prefix registry", lambda: c.hdel(_NAMESPACES, theirs))
+        raise RedisStoreError(f"the key prefix registry {_NAMESPACES!r} on {conn.where} kept changing")
+
+    @staticmethod
+    def _holds_layout(conn, prefix: str) -> bool:
+        c = conn.client
+
+        def probe():
+            pipe = c.pipeline(transaction=False)
+            for name in (_META, _CURRENT, _VERSIONS, _COUNTER):
+                pipe.exists(prefix + name)
+            return pipe.execute()
+
+        return any(conn.call("check a registered key prefix", probe))
+
+    def _overlap_error(self, conn, theirs: str, mode: str) -> None:
+        prefix = self.key_prefix
+        where = "lies inside" if prefix.startswith(theirs) else "contains"
+        raise RedisStoreError(
+            f"key prefix {prefix!r} {where} the namespace of the embeddings published under "
+            f"{theirs!r} (mode={mode!r}) on {conn.where}: publishing would overwrite or delete "
+            f"their keys. Use a key prefix that neither starts with {theirs!r} nor is the start of it."
+        )
+
+    @staticmethod
+    def _same_format(raw: bytes, meta: dict) -> bool:
+        try:
+            old = json.loads(raw)
+            return all(old.get(k) == meta[k] for k in ("dimension", "dtype", "byteorder"))
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            return False
 
     def _publish_keys(self, conn, vectors, ids, names, source) -> dict:
         c, prefix = conn.client, self.key_prefix
         self._check_prefix(conn)
         old_ids = conn.call("read the previous id list", lambda: c.get(prefix + _IDS))
+        old_meta = conn.call("read the previous metadata", lambda: c.get(prefix + _META))
         px = None if self.ttl is None else max(1, int(round(self.ttl * 1000)))
-        meta = self._metadata(vectors, source, mode="keys", version=None, key_prefix=prefix)
+        meta = self._metadata(vectors, source, mode="keys", version=None, key_prefix=prefix,
+                              publication=secrets.token_hex(16))
+        if old_meta is not None and not self._same_format(old_meta, meta):
+            # Another dtype or dimension: withdraw the old record first, so no
+            # reader decodes new bytes with it (readers compare the record
+            # before and after every read).
+            conn.call("withdraw the previous metadata", lambda: c.delete(prefix + _META))
         self._write_vectors(conn, prefix, names, vectors, px)
         records = {prefix + _META: json.dumps(meta), prefix + _IDS: json.dumps(ids)}
         for key, value in records.items():
@@ -634,24 +856,24 @@ class RedisExporter(BaseExporter):
         self._check_prefix(conn)
         previous = conn.call("read the current version", lambda: c.get(prefix + _CURRENT))
         previous = previous.decode() if previous is not None else None
-        number = int(conn.call("allocate a version number", lambda: c.incr(prefix + _COUNTER)))
+        token = secrets.token_hex(16)
+        number = self._allocate(conn, token, names)
         version = f"v{number}"
         ns = f"{prefix}{version}:"
-        conn.call("register the new version", lambda: c.zadd(prefix + _VERSIONS, {version: number}))
+        claim = ((ns + _OWNER).encode(), token.encode())
         try:
-            ids_json = json.dumps(ids)
-            conn.call("write the id list", lambda: c.set(ns + _IDS, ids_json))
-            self._write_vectors(conn, ns, names, vectors, None)
-            meta = self._metadata(vectors, source, mode="versioned", version=version, key_prefix=prefix)
-            meta_json = json.dumps(meta)
-            conn.call("write the metadata", lambda: c.set(ns + _META, meta_json))
-            served = conn.call(
-                "switch readers to the new version",
-                lambda: c.eval(_SWITCH_SCRIPT, 1, prefix + _CURRENT, number, version),
-            )
-            served = served.decode() if isinstance(served, bytes) else served
+            self._write_claimed(conn, claim, {ns + _IDS: json.dumps(ids)}, "write the id list")
+            self._write_vectors(conn, ns, names, vectors, None, claim=claim)
+            meta = self._metadata(vectors, source, mode="versioned", version=version, key_prefix=prefix,
+                                  publication=token)
+            self._write_claimed(conn, claim, {ns + _META: json.dumps(meta)}, "write the metadata")
+            served = self._switch(conn, number, version, claim)
+        except _ClaimLost as error:
+            # The namespace is no longer ours: touch nothing in it.
+            serving = f"version {previous}" if previous else "nothing (no version was published before)"
+            raise RedisStoreError(f"{error}. Nothing was published: readers still get {serving}.") from error
         except BaseException as error:
-            self._drop_quietly(conn, version, names)
+            self._drop_quietly(conn, version, names, token)
             if isinstance(error, (RedisConnectionError, RedisStoreError)):
                 serving = f"version {previous}" if previous else "nothing (no version was published before)"
                 raise type(error)(
@@ -659,7 +881,7 @@ class RedisExporter(BaseExporter):
                 ) from error
             raise
         if served != version:
-            self._drop_quietly(conn, version, names)
+            self._drop_quietly(conn, version, names, token)
             raise RedisStoreError(
                 f"version {version} was not published under {prefix!r} on {conn.where}: "
                 f"{served}, started by another writer after this one, was published first. "
@@ -668,8 +890,133 @@ class RedisExporter(BaseExporter):
         removed = self._collect_garbage(conn, number)
         return {"version_": version, "removed_versions_": removed, "metadata_": meta}
 
-    def _write_vectors(self, conn, ns: str, names: list[str], vectors: np.ndarray, px: int | None) -> None:
-        """Write ``vectors`` under ``ns + name`` in batches, one round trip each; then check them."""
+    # -- allocating and claiming a version ------------------------------------------
+    def _allocate(self, conn, token: str, names: list[str]) -> int:
+        """A new version number, registered, its namespace claimed with ``token`` and empty.
+
+        The number is one past the highest of the counter, the registered
+        versions and the served version, so a lost or lowered counter
+        (restart from an older snapshot, failover, eviction) never makes a
+        publication write into a version that exists.  A namespace found
+        holding keys is skipped (its number stays registered and is
+        cleaned up as an incomplete version).
+        """
+        c, prefix = conn.client, self.key_prefix
+        for _ in range(5):
+            if conn.is_cluster:
+                number, suspicious = self._allocate_cluster(conn, token)
+            else:
+                number, skipped, counter = (int(v) for v in conn.call(
+                    "allocate a version number",
+                    lambda: c.eval(_ALLOCATE_SCRIPT, 3, prefix + _COUNTER, prefix + _VERSIONS,
+                                   prefix + _CURRENT, prefix, token),
+                ))
+                suspicious = skipped > 0 or counter != number - 1 - skipped
+                if skipped:
+                    logger.warning(
+                        "version numbers up to %d under %r on %s hold keys of unregistered versions "
+                        "(lost counter or registry?); publishing as v%d", number - 1, prefix, conn.where, number,
+                    )
+            ns = f"{prefix}v{number}:"
+            if not self._namespace_holds_keys(conn, ns, names, scan=suspicious):
+                return number
+            logger.warning("namespace %r on %s already holds keys; skipping version v%d", ns, conn.where, number)
+        raise RedisStoreError(
+            f"could not find an empty namespace for a new version under {prefix!r} on {conn.where}: "
+            "the namespaces of the next versions hold keys not written by RedisExporter"
+        )
+
+    def _allocate_cluster(self, conn, token: str) -> tuple[int, bool]:
+        """Cluster: the registry (one key) allocates, the counter and pointer read first are hints."""
+        c, prefix = conn.client, self.key_prefix
+        while True:
+            counter, current = conn.call(
+                "read the version counter",
+                lambda: (c.get(prefix + _COUNTER), c.get(prefix + _CURRENT)),
+            )
+            hint = max(int(counter or 0), _version_number(current) or 0)
+            number = int(conn.call("allocate a version number",
+                                   lambda: c.eval(_ALLOCATE_REGISTRY_SCRIPT, 1, prefix + _VERSIONS, hint)))
+            before = int(conn.call("record the version number",
+                                   lambda: c.eval(_RAISE_COUNTER_SCRIPT, 1, prefix + _COUNTER, number)))
+            ns = f"{prefix}v{number}:"
+            if conn.call("claim the version namespace", lambda: c.set(ns + _OWNER, token, nx=True)):
+                return number, before != number - 1
+
+    def _namespace_holds_keys(self, conn, ns: str, names: list[str], scan: bool) -> bool:
+        """Whether ``ns`` holds an id list, metadata or any of a sample of ``names`` (or, with ``scan``, any key)."""
+        c = conn.client
+        step = max(1, len(names) // 32)
+        probe = [ns + _IDS, ns + _META] + [ns + n for n in names[::step][:32]] + [ns + names[-1]]
+        if _multi_key(conn, "EXISTS", probe, "check the new version's namespace"):
+            return True
+        if not scan:
+            return False
+        pattern = "".join("\\" + ch if ch in "*?[]\\" else ch for ch in ns) + "*"
+        owner = (ns + _OWNER).encode()
+
+        def any_key():
+            return any(k != owner for k in c.scan_iter(match=pattern, count=10_000))
+
+        return bool(conn.call("scan the new version's namespace", any_key))
+
+    def _write_claimed(self, conn, claim: tuple[bytes, bytes], records: dict[str, str], what: str) -> None:
+        """SET ``records`` while the namespace's claim is this writer's (atomically on one server)."""
+        c = conn.client
+        if conn.is_cluster:
+            self._check_claim(conn, claim)
+            for key, value in records.items():
+                conn.call(what, lambda: c.set(key, value))
+            return
+        args = [a for kv in records.items() for a in kv]
+        if not conn.call(what, lambda: c.eval(_WRITE_CLAIMED_SCRIPT, 0, *claim, *args)):
+            raise _ClaimLost(self._claim_lost_message(conn, claim))
+
+    def _check_claim(self, conn, claim: tuple[bytes, bytes]) -> None:
+        if conn.call("check the version's claim", lambda: conn.client.get(claim[0])) != claim[1]:
+            raise _ClaimLost(self._claim_lost_message(conn, claim))
+
+    def _claim_lost_message(self, conn, claim: tuple[bytes, bytes]) -> str:
+        ns = claim[0].decode()[: -len(_OWNER)]
+        return (
+            f"the namespace {ns!r} on {conn.where} stopped belonging to this publication while it "
+            "was written (the server restarted from older data, failed over, or another writer "
+            "removed it); this writer wrote nothing more into it"
+        )
+
+    def _switch(self, conn, number: int, version: str, claim: tuple[bytes, bytes]) -> str:
+        """Point readers at ``version`` unless a later one is served; returns what is served."""
+        c, prefix = conn.client, self.key_prefix
+        if conn.is_cluster:
+            self._check_claim(conn, claim)
+            served = conn.call("switch readers to the new version",
+                               lambda: c.eval(_SWITCH_SCRIPT, 1, prefix + _CURRENT, number, version))
+            conn.call("record the version number",
+                      lambda: c.eval(_RAISE_COUNTER_SCRIPT, 1, prefix + _COUNTER, number))
+        else:
+            served = conn.call(
+                "switch readers to the new version",
+                lambda: c.eval(_SWITCH_CLAIMED_SCRIPT, 3, prefix + _CURRENT, prefix + _VERSIONS,
+                               prefix + _COUNTER, number, version, *claim, f"{prefix}{version}:{_META}"),
+            )
+        served = served.decode() if isinstance(served, bytes) else served
+        if served == "":
+            raise _ClaimLost(self._claim_lost_message(conn, claim))
+        if served == "-":
+            raise RedisStoreError(
+                f"the metadata of {version} under {prefix!r} vanished from {conn.where} before the "
+                "switch (the server restarted from older data, or evicted it)"
+            )
+        return served
+
+    def _write_vectors(self, conn, ns: str, names: list[str], vectors: np.ndarray, px: int | None,
+                       claim: tuple[bytes, bytes] | None = None) -> None:
+        """Write ``vectors`` under ``ns + name`` in batches, one round trip each; then check them.
+
+        With ``claim``, every batch is written only while the namespace is
+        claimed by this writer (in the same script on one server; checked
+        just before each batch on a cluster).
+        """
         from tqdm.auto import tqdm
 
         raw = vectors.view(np.uint8).reshape(len(names), -1)  # one row of bytes per vector
@@ -682,8 +1029,10 @@ class RedisExporter(BaseExporter):
             written += bulks
             block = raw[start : start + len(keys)]
             what = f"write vectors {start}-{start + len(keys) - 1}"
+            if claim is not None and conn.is_cluster:
+                self._check_claim(conn, claim)
             try:
-                conn.call(what, lambda: self._send_batch(conn, keys, bulks, block, px))
+                replies = conn.call(what, lambda: self._send_batch(conn, keys, bulks, block, px, claim))
             except RedisStoreError:
                 if not conn.is_cluster:
                     raise
@@ -693,13 +1042,20 @@ class RedisExporter(BaseExporter):
                             "cluster pipeline", conn.where, what)
                 conn.client.nodes_manager.initialize()
                 self._write_batch_slowly(conn, keys, block, px, what)
+                continue
+            if claim is not None and not conn.is_cluster and replies[0] != 1:
+                raise _ClaimLost(self._claim_lost_message(conn, claim))
         self._verify(conn, ns, names, written)
 
     @staticmethod
-    def _send_batch(conn, keys: list[bytes], bulks: list[bytes], block: np.ndarray, px: int | None) -> list:
+    def _send_batch(conn, keys: list[bytes], bulks: list[bytes], block: np.ndarray, px: int | None,
+                    claim: tuple[bytes, bytes] | None = None) -> list:
         # Grouped by server on each attempt, so a retry after a failover
         # goes to the slots' new owners.  MSET (single server, no ttl): one
-        # reply per batch; else one SET [PX] per key.
+        # reply per batch (an EVAL of the claimed-write script when writing
+        # a version); else one SET [PX] per key.
+        if claim is not None and not conn.is_cluster:
+            return conn.send_packed([(conn.client, _pack_writes(bulks, block, None, True, claim), 1)])
         mset = px is None and not conn.is_cluster
         jobs = []
         for node, idx in conn.group_by_node(keys):
@@ -731,14 +1087,20 @@ class RedisExporter(BaseExporter):
             raise RedisStoreError(
                 f"only {found} of {len(names)} vectors written under {ns!r} exist on {conn.where}: "
                 "keys were evicted or deleted while publishing (is the server at maxmemory "
-                "with an eviction policy?)"
+                "with an eviction policy, or did it restart from older data?)"
             )
 
     # -- versions ----------------------------------------------------------------
     def _drop_version(self, conn, version: str, names: list[str] | None = None) -> None:
-        """Delete every key of ``version`` (its nodes: ``names``, else its id list), then unregister it."""
+        """Delete every key of ``version`` (its nodes: ``names``, else its id list), then unregister it.
+
+        The claim goes first, so a writer still writing the version stops
+        before anything else is deleted; the registry entry goes last, so
+        a removal cut short is finished by the next publication.
+        """
         c, prefix = conn.client, self.key_prefix
         ns = f"{prefix}{version}:"
+        _multi_key(conn, "UNLINK", [ns + _OWNER], f"remove version {version}")
         if names is None:
             raw = conn.call(f"read the id list of {version}", lambda: c.get(ns + _IDS))
             names = [] if raw is None else [str(v) for v in loads_ids(raw, repr(ns + _IDS))]
@@ -747,11 +1109,13 @@ class RedisExporter(BaseExporter):
         _multi_key(conn, "UNLINK", [ns + _META, ns + _IDS], f"remove version {version}")
         conn.call(f"unregister version {version}", lambda: c.zrem(prefix + _VERSIONS, version))
 
-    def _drop_quietly(self, conn, version: str, names: list[str]) -> None:
-        """Best-effort removal of our own unpublished version (one attempt)."""
+    def _drop_quietly(self, conn, version: str, names: list[str], token: str) -> None:
+        """Best-effort removal of our own unpublished version (one attempt), if still ours."""
         retries, conn.max_retries = conn.max_retries, 0
+        owner = f"{self.key_prefix}{version}:{_OWNER}"
         try:
-            self._drop_version(conn, version, names)
+            if conn.call("check the version's claim", lambda: conn.client.get(owner)) == token.encode():
+                self._drop_version(conn, version, names)
         except Exception as e:  # the connection is likely down: leave it to the next run
             logger.warning(
                 "could not remove the unpublished version %s under %r (%s); the next "
@@ -828,6 +1192,8 @@ class _Served:
     metadata: dict
     dimension: int
     wire: np.dtype  # little-endian dtype of the bytes in Redis
+    raw: bytes | None = None  # keys mode: the metadata record as read (None: none, dimension given)
+    token: bytes | None = None  # versioned: the publication's token, held by the namespace's claim
 
 
 class RedisEmbeddingStore(BaseEmbeddingStore):
@@ -924,6 +1290,9 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
         if dimension is not None and (not isinstance(dimension, (int, np.integer)) or dimension < 1):
             raise ValueError(f"dimension must be a positive int; got {dimension!r}")
+        if not isinstance(key_prefix, str):
+            raise TypeError(f"key_prefix must be a str; got {type(key_prefix).__name__} {key_prefix!r}")
+        _check_key_prefix(key_prefix, type(self).__name__)
         self.url = url
         self.key_prefix = key_prefix
         self._dimension = None if dimension is None else int(dimension)
@@ -948,8 +1317,10 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
                 meta_raw = conn.call("read the metadata", lambda: c.get(ns + _META))
                 if meta_raw is None:  # the pointer moved on and the version was removed
                     continue
-            else:
-                ns = prefix
+                meta = loads_metadata(meta_raw, f"{where} on {conn.where}")
+                token = meta.get("publication")
+                return self._served_from(version, ns, meta, where,
+                                         token=token.encode() if isinstance(token, str) else None)
             if meta_raw is not None:
                 meta = loads_metadata(meta_raw, f"{where} on {conn.where}")
             elif self._dimension is not None:
@@ -957,23 +1328,26 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
             else:
                 raise RedisStoreError(
                     f"nothing is published under key prefix {prefix!r} on {conn.where} (no key "
-                    f"{prefix + _META!r} or {prefix + _CURRENT!r}). Publish with RedisExporter, "
-                    "or pass dimension= (and dtype=) to read vectors written by other tools."
+                    f"{prefix + _META!r} or {prefix + _CURRENT!r}; a mode='keys' republication with "
+                    "another dtype or dimension withdraws it until it is complete). Publish with "
+                    "RedisExporter, or pass dimension= (and dtype=) to read vectors written by other tools."
                 )
-            return self._served_from(version, ns, meta, where)
+            return self._served_from(None, prefix, meta, where, raw=meta_raw)
         raise RedisStoreError(f"the version served under {prefix!r} on {conn.where} kept changing while read")
 
-    def _served_from(self, version, ns, meta, where) -> _Served:
+    def _served_from(self, version, ns, meta, where, raw=None, token=None) -> _Served:
         dtype = meta.get("dtype")
         if dtype not in DTYPES or meta.get("byteorder", "little") != "little":
             raise ValueError(f"metadata {where}: unsupported vector dtype {dtype!r} ({meta.get('byteorder')})")
+        if not isinstance(meta["dimension"], int) or isinstance(meta["dimension"], bool) or meta["dimension"] < 1:
+            raise ValueError(f"metadata {where}: the dimension must be a positive integer; got {meta['dimension']!r}")
         for name, given, published in (("dimension", self._dimension, meta["dimension"]), ("dtype", self._dtype, dtype)):
             if given is not None and given != published:
                 raise ValueError(
                     f"{name}={given!r} was given, but the embedding under {self.key_prefix!r} is "
                     f"published with {name} {published!r} (metadata {where})"
                 )
-        return _Served(version, ns, meta, int(meta["dimension"]), np.dtype(dtype).newbyteorder("<"))
+        return _Served(version, ns, meta, int(meta["dimension"]), np.dtype(dtype).newbyteorder("<"), raw, token)
 
     def _state(self) -> _Served:
         if self._served is None:
@@ -985,60 +1359,87 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
         self._served = None
 
     # -- reading -----------------------------------------------------------------
-    def _get_many_raw(self, keys: list[str], what: str, pointer: str | None = None) -> list:
-        """Values of ``keys`` (and, last, of ``pointer`` when given), chunked MGETs.
+    def _get_many_raw(self, keys: list[str], what: str, head: tuple = (), tail: tuple = ()) -> list:
+        """Values of ``head`` keys, then of ``keys`` (chunked MGETs), then of ``tail`` keys.
 
-        On a single server, one pipelined round trip; the pointer is read
-        after the values, so an unchanged pointer proves the values belong
-        to the version it names.
+        On a single server, one pipelined round trip, run in that order; on
+        a cluster, one call after the other.  Reading the metadata record
+        (or the version pointer and the namespace's claim) before and after
+        the vectors proves which publication the vectors belong to.
         """
         conn = self._conn.connect()
         c = conn.client
 
         def run():
             if conn.is_cluster:
-                values = []
+                values = [c.get(k) for k in head]
                 for start in range(0, len(keys), _CHUNK):
                     values += c.mget_nonatomic(keys[start : start + _CHUNK])
-                return values + ([c.get(pointer)] if pointer is not None else [])
+                return values + [c.get(k) for k in tail]
             pipe = c.pipeline(transaction=False)
+            for k in head:
+                pipe.get(k)
             for start in range(0, len(keys), _CHUNK):
                 pipe.mget(keys[start : start + _CHUNK])
-            if pointer is not None:
-                pipe.get(pointer)
+            for k in tail:
+                pipe.get(k)
             replies = pipe.execute()
-            values = [v for chunk in replies[: len(replies) - (pointer is not None)] for v in chunk]
-            return values + ([replies[-1]] if pointer is not None else [])
+            middle = replies[len(head) : len(replies) - len(tail)]
+            return (replies[: len(head)] + [v for chunk in middle for v in chunk]
+                    + replies[len(replies) - len(tail) :])
 
-        return conn.call(what, run) if keys or pointer else []
+        return conn.call(what, run) if keys or head or tail else []
 
     def _read_consistent(self, suffixes: list[str], what: str) -> tuple[_Served, list]:
-        """Values of ``namespace + suffix`` in the version served now."""
+        """Values of ``namespace + suffix`` in the publication served now, with its metadata.
+
+        Versioned: the version pointer and the namespace's claim are read
+        after the values; unchanged, they prove the values belong to the
+        publication whose metadata is cached.  Keys mode: the metadata
+        record is read before and after the values; when it changed since
+        the last read the new one is parsed, so a republication with
+        another dtype or dimension is never decoded with the old one.
+        """
+        prefix = self.key_prefix
         for _ in range(_MAX_SWITCHES):
             served = self._state()
             keys = [served.namespace + s for s in suffixes]
             if served.version is None:
-                return served, self._get_many_raw(keys, what)
-            *values, pointer = self._get_many_raw(keys, what, pointer=self.key_prefix + _CURRENT)
-            if pointer is not None and pointer.decode() == served.version:
+                before, *values, after = self._get_many_raw(keys, what, head=(prefix + _META,),
+                                                            tail=(prefix + _META,))
+                if before != after:  # republished while read: read again
+                    continue
+                if before == served.raw:
+                    return served, values
+                if before is None:
+                    raise RedisStoreError(
+                        f"the metadata record {prefix + _META!r} on {self._conn.where} was withdrawn: "
+                        f"the embedding under {prefix!r} is being republished with another dtype or "
+                        "dimension, or was deleted; read again once the publication is complete"
+                    )
+                where = f"{prefix + _META!r}"
+                meta = loads_metadata(before, f"{where} on {self._conn.where}")
+                self._served = self._served_from(None, prefix, meta, where, raw=before)
+                return self._served, values
+            *values, pointer, owner = self._get_many_raw(
+                keys, what, tail=(prefix + _CURRENT, served.namespace + _OWNER)
+            )
+            if (pointer is not None and pointer.decode() == served.version
+                    and (served.token is None or owner == served.token)):
                 return served, values
             self._served = None  # a new version was switched in: follow it
         raise RedisStoreError(
-            f"the version served under {self.key_prefix!r} on {self._conn.where} changed "
+            f"the publication served under {prefix!r} on {self._conn.where} changed "
             f"{_MAX_SWITCHES} times during one read"
         )
 
     def _lookup(self, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        for attempt in range(2):
-            served, values = self._read_consistent(names, f"read {len(names)} vectors")
-            nbytes = served.dimension * served.wire.itemsize
-            hits = [i for i, v in enumerate(values) if v is not None]
-            bad = [i for i in hits if len(values[i]) != nbytes]
-            if not bad:
-                break
-            if attempt == 0 and served.version is None:
-                self._served = None  # keys mode: maybe republished with another dimension
-                continue
+        check_encodable(names)
+        served, values = self._read_consistent(names, f"read {len(names)} vectors")
+        nbytes = served.dimension * served.wire.itemsize
+        hits = [i for i, v in enumerate(values) if v is not None]
+        bad = [i for i in hits if len(values[i]) != nbytes]
+        if bad:
             i = bad[0]
             raise ValueError(
                 f"{len(bad)} vector(s) under {self.key_prefix!r} have the wrong length, e.g. key "
@@ -1079,6 +1480,7 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
         return ids_array(loads_ids(raw, f"{served.namespace + _IDS!r}"))
 
     def __len__(self) -> int:
+        self._served = None  # the count of what is served now, not of what was read last
         count = self._state().metadata.get("count")
         return int(count) if count is not None else len(self.ids)
 
