@@ -190,7 +190,12 @@ def loads_ids(text: str | bytes, where: str) -> list:
 def ids_array(ids: Sequence) -> np.ndarray:
     """Ids as an array: int64 when all are integers, else str."""
     if all(isinstance(v, int) and not isinstance(v, bool) for v in ids):
-        return np.asarray(ids, dtype=np.int64)
+        for dtype in (np.int64, np.uint64):  # uint64: e.g. hashed 64-bit ids above 2**63
+            try:
+                return np.asarray(ids, dtype=dtype)
+            except OverflowError:
+                pass
+        return np.asarray(ids, dtype=object)  # beyond 64 bits (or mixed signs): Python ints, values kept
     return np.asarray([str(v) for v in ids], dtype=str)
 
 

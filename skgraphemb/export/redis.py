@@ -225,6 +225,13 @@ def _version_number(raw: bytes | str | None) -> int | None:
     return None
 
 
+def _int_or_zero(raw: bytes | None) -> int:
+    try:
+        return max(0, int(raw or 0))
+    except ValueError:
+        return 0
+
+
 def _check_key_prefix(prefix: str, who: str) -> None:
     """Refuse a key prefix that cannot be a Redis key prefix of ours."""
     try:
@@ -755,8 +762,9 @@ class RedisExporter(BaseExporter):
         ``__skgraphemb_namespaces__`` (prefix -> mode); a prefix that starts
         with a registered one, or that a registered one starts with, is
         refused (one atomic script), as is a prefix lying under a namespace
-        published before the registry existed.  A registered prefix whose
-        layout is gone (its keys deleted or expired) is forgotten.
+        published before the registry existed.  Entries are never removed
+        here (a publication under way may not have written anything yet);
+        the error says how to unregister a prefix whose keys were deleted.
         """
         c, prefix = conn.client, self.key_prefix
         other = "versioned" if self.mode == "keys" else "keys"
@@ -790,31 +798,18 @@ class RedisExporter(BaseExporter):
             if theirs == prefix:  # same prefix, other mode, its layout gone (checked above)
                 conn.call("update the key prefix registry", lambda: c.hset(_NAMESPACES, prefix, self.mode))
                 return
-            if self._holds_layout(conn, theirs):
-                self._overlap_error(conn, theirs, mode)
-            logger.info("forgetting key prefix %r on %s: its keys are gone", theirs, conn.where)
-            conn.call("update the key prefix registry", lambda: c.hdel(_NAMESPACES, theirs))
+            self._overlap_error(conn, theirs, mode, registered=True)
         raise RedisStoreError(f"the key prefix registry {_NAMESPACES!r} on {conn.where} kept changing")
 
-    @staticmethod
-    def _holds_layout(conn, prefix: str) -> bool:
-        c = conn.client
-
-        def probe():
-            pipe = c.pipeline(transaction=False)
-            for name in (_META, _CURRENT, _VERSIONS, _COUNTER):
-                pipe.exists(prefix + name)
-            return pipe.execute()
-
-        return any(conn.call("check a registered key prefix", probe))
-
-    def _overlap_error(self, conn, theirs: str, mode: str) -> None:
+    def _overlap_error(self, conn, theirs: str, mode: str, registered: bool = False) -> None:
         prefix = self.key_prefix
         where = "lies inside" if prefix.startswith(theirs) else "contains"
+        hint = (f" (If those embeddings were deleted, unregister their prefix: "
+                f"HDEL {_NAMESPACES} {json.dumps(theirs)}.)" if registered else "")
         raise RedisStoreError(
             f"key prefix {prefix!r} {where} the namespace of the embeddings published under "
             f"{theirs!r} (mode={mode!r}) on {conn.where}: publishing would overwrite or delete "
-            f"their keys. Use a key prefix that neither starts with {theirs!r} nor is the start of it."
+            f"their keys. Use a key prefix that neither starts with {theirs!r} nor is the start of it.{hint}"
         )
 
     @staticmethod
@@ -887,7 +882,15 @@ class RedisExporter(BaseExporter):
                 f"{served}, started by another writer after this one, was published first. "
                 f"Readers get {served}; {version} was removed."
             )
-        removed = self._collect_garbage(conn, number)
+        try:
+            removed = self._collect_garbage(conn, number)
+        except (RedisConnectionError, RedisStoreError, ValueError) as e:
+            # The version is published and served: say so rather than fail.
+            logger.warning(
+                "version %s is published under %r on %s, but removing older versions failed (%s); "
+                "the next publication removes them", version, prefix, conn.where, e,
+            )
+            removed = []
         return {"version_": version, "removed_versions_": removed, "metadata_": meta}
 
     # -- allocating and claiming a version ------------------------------------------
@@ -911,7 +914,8 @@ class RedisExporter(BaseExporter):
                     lambda: c.eval(_ALLOCATE_SCRIPT, 3, prefix + _COUNTER, prefix + _VERSIONS,
                                    prefix + _CURRENT, prefix, token),
                 ))
-                suspicious = skipped > 0 or counter != number - 1 - skipped
+                # a fresh prefix, or a counter lost or behind: the namespace may hold leftovers
+                suspicious = skipped > 0 or counter == 0 or counter != number - 1 - skipped
                 if skipped:
                     logger.warning(
                         "version numbers up to %d under %r on %s hold keys of unregistered versions "
@@ -934,14 +938,14 @@ class RedisExporter(BaseExporter):
                 "read the version counter",
                 lambda: (c.get(prefix + _COUNTER), c.get(prefix + _CURRENT)),
             )
-            hint = max(int(counter or 0), _version_number(current) or 0)
+            hint = max(_int_or_zero(counter), _version_number(current) or 0)
             number = int(conn.call("allocate a version number",
                                    lambda: c.eval(_ALLOCATE_REGISTRY_SCRIPT, 1, prefix + _VERSIONS, hint)))
             before = int(conn.call("record the version number",
                                    lambda: c.eval(_RAISE_COUNTER_SCRIPT, 1, prefix + _COUNTER, number)))
             ns = f"{prefix}v{number}:"
             if conn.call("claim the version namespace", lambda: c.set(ns + _OWNER, token, nx=True)):
-                return number, before != number - 1
+                return number, before == 0 or before != number - 1
 
     def _namespace_holds_keys(self, conn, ns: str, names: list[str], scan: bool) -> bool:
         """Whether ``ns`` holds an id list, metadata or any of a sample of ``names`` (or, with ``scan``, any key)."""
@@ -1288,7 +1292,8 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
             raise ValueError(f"cluster must be True, False or 'auto'; got {cluster!r}")
         if dtype is not None and dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
-        if dimension is not None and (not isinstance(dimension, (int, np.integer)) or dimension < 1):
+        if dimension is not None and (not isinstance(dimension, (int, np.integer)) or isinstance(dimension, bool)
+                                      or dimension < 1):
             raise ValueError(f"dimension must be a positive int; got {dimension!r}")
         if not isinstance(key_prefix, str):
             raise TypeError(f"key_prefix must be a str; got {type(key_prefix).__name__} {key_prefix!r}")
@@ -1307,9 +1312,10 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
     def _resolve(self) -> _Served:
         conn = self._conn.connect()
         c, prefix = conn.client, self.key_prefix
+        version = None
         for _ in range(_MAX_SWITCHES):
             current, meta_raw = self._get_many_raw([prefix + _CURRENT, prefix + _META], "read the metadata")
-            version = current.decode() if current is not None else None
+            version = current.decode(errors="replace") if current is not None else None
             where = f"{prefix + _META!r}"
             if version is not None:
                 ns = f"{prefix}{version}:"
@@ -1333,7 +1339,11 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
                     "RedisExporter, or pass dimension= (and dtype=) to read vectors written by other tools."
                 )
             return self._served_from(None, prefix, meta, where, raw=meta_raw)
-        raise RedisStoreError(f"the version served under {prefix!r} on {conn.where} kept changing while read")
+        raise RedisStoreError(
+            f"the version pointer {prefix + _CURRENT!r} on {conn.where} names {version!r}, which has no "
+            f"metadata record {prefix + version + ':' + _META!r} (it kept changing, or the keys were "
+            "deleted or lost): republish with RedisExporter(mode='versioned')"
+        )
 
     def _served_from(self, version, ns, meta, where, raw=None, token=None) -> _Served:
         dtype = meta.get("dtype")
