@@ -198,7 +198,10 @@ class Campaign:
         self.tokens: dict[str, set[str]] = {}  # version name -> publication tokens seen
         self.first_seen: dict[str, float] = {}
         self.restarts: list[tuple[float, int]] = []  # (time, highest version number the server still knew)
-        self.reissued: set[str] = set()
+        self.reissued: Counter = Counter()  # by persistence mode
+        self.rollbacks: Counter = Counter()  # restarts that came back without versions seen before
+        self.completed: Counter = Counter()  # publications completed, by persistence mode
+        self.mode = ""
         self.orphans = 0
         self._pubs: dict[int, tuple] = {}
 
@@ -222,7 +225,7 @@ class Campaign:
             # (at most RETRY_SLACK before it was first seen) came back without it.
             since = self.first_seen[name] - RETRY_SLACK
             if any(t >= since and known < int(name[1:]) for t, known in self.restarts):
-                self.reissued.add(name)
+                self.reissued[self.mode] += 1
                 return
         self.violation("version name reused", f"{name} names publications {sorted(tokens)}")
 
@@ -263,6 +266,7 @@ class Campaign:
                 self.violation("read raised", f"{type(e).__name__}: {e}")
                 continue
             self.check(asked, V, meta, version, dtype, dim, full)
+            time.sleep(self.args.read_pause)
 
     def check(self, asked, V, meta, version, dtype, dim, full) -> None:
         seed = (meta.get("metadata") or {}).get("seed")
@@ -310,6 +314,7 @@ class Campaign:
                 _, version, token = rest.split()
                 with self.lock:
                     self.outcomes["publications completed"] += 1
+                    self.completed[self.mode] += 1
                 self.saw(version, token)
                 in_flight = None
             elif word == "FAIL":
@@ -342,10 +347,13 @@ class Campaign:
         known = max(counter, int(top[0][1]) if top else 0, int(current[1:]) if current else 0)
         with self.lock:
             self.restarts.append((time.monotonic(), known))
+            if any(int(name[1:]) > known for name in self.tokens):
+                self.rollbacks[self.mode] += 1
 
     def run_mode(self, mode: str, n_faults: int, root: Path, seed0: int) -> None:
         server = Server(root / mode, mode)
         server.start()
+        self.mode = mode
         stop = threading.Event()
         readers = [threading.Thread(target=self.reader, args=(server.url, stop, k), daemon=True)
                    for k in range(self.args.readers)]
@@ -416,7 +424,9 @@ class Campaign:
             "violations by kind": dict(self.violations),
             "violation examples": self.examples,
             "distinct version names seen": len(self.tokens),
-            "names reissued after persistence loss": len(self.reissued),
+            "publications completed by mode": dict(self.completed),
+            "restarts that lost published versions, by mode": dict(self.rollbacks),
+            "names reissued after persistence loss, by mode": dict(self.reissued),
             "orphan keys at the end": self.orphans,
             "seconds": round(time.monotonic() - start, 1),
         }
@@ -429,7 +439,8 @@ def main(argv=None) -> int:
     parser.add_argument("--modes", default="rdb,aof-everysec,aof-always",
                         help="persistence modes, faults shared between them")
     parser.add_argument("--readers", type=int, default=2)
-    parser.add_argument("--max-gap", type=float, default=3.0, help="longest wait between faults, s")
+    parser.add_argument("--read-pause", type=float, default=0.02, help="seconds between two reads of a reader")
+    parser.add_argument("--max-gap", type=float, default=4.0, help="longest wait between faults, s")
     parser.add_argument("--max-down", type=float, default=1.5, help="longest wait before a restart, s")
     parser.add_argument("--server-share", type=float, default=0.6, help="share of server kills")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before the first fault of a mode, after the first publication ended")

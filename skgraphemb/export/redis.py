@@ -5,27 +5,47 @@ Layout (``P`` is the key prefix, default ``"emb:"``):
 ``mode="keys"`` -- readable by a plain ``redis`` client::
 
     P{node}          raw little-endian vector bytes (float32 by default)
-    P__meta__        metadata record (JSON): dimension, dtype, count, estimator...
+    P__meta__        metadata record (JSON): dimension, dtype, count, estimator,
+                     publication (a random token, new at each publication)...
     P__ids__         published node ids (JSON array)
+    P__pending__     while publishing: the ids being written (and those of
+                     publications killed before they finished), so their
+                     nodes are removed if the next publication lacks them
 
 so ``np.frombuffer(r.get(f"emb:{node}"), dtype=np.float32)`` is a vector.
 There is no atomicity across keys: a reader during a publication may see
-some vectors of the old and some of the new embedding.
+some vectors of the old and some of the new embedding.  Readers of
+:class:`RedisEmbeddingStore` read the metadata record before and after the
+vectors, so they always decode with the dtype and dimension the vectors were
+written with: a republication with another dtype or dimension withdraws the
+old record before writing (readers get an error until it is complete).
 
 ``mode="versioned"`` -- each publication in its own namespace::
 
-    P__counter__     INCR source of version numbers
+    P__counter__     highest version number allocated
     P__versions__    sorted set of versions (score = number), registered first
+    P{v}:__owner__   claim of v: the token of the publication writing it
     P{v}:__ids__     node ids of version v (written before any vector)
     P{v}:{node}      vectors of version v
-    P{v}:__meta__    metadata of v, written once v is complete and verified
+    P{v}:__meta__    metadata of v (with the token), written once v is complete
     P__current__     the version readers get, e.g. "v7"
 
-Readers resolve ``P__current__`` and read that namespace only, so they never
-mix two versions nor see a half-written one.  The pointer moves, by one
-atomic compare-and-set script, only forward and only to a complete version;
-older versions beyond ``keep`` (and incomplete ones left by killed writers)
-are removed after the switch.
+A new version's number is one past the highest of the counter, the
+registered versions and the served one, skipping namespaces that hold keys;
+it is allocated, registered and claimed by one script, so a counter lost to
+a restart from an older snapshot, a failover or eviction never makes a
+publication write into an existing version.  Vectors, id list and metadata
+are written only while the claim holds the writer's token (checked in the
+same script on a single server).  Readers resolve ``P__current__`` and read
+that namespace only, checking the pointer and the claim after the values,
+so they never mix two versions nor see a half-written one.  The pointer
+moves, by one atomic script, only forward and only to a complete version
+still claimed by its writer; older versions beyond ``keep`` (and incomplete
+ones left by killed writers) are removed after the switch.
+
+Every key prefix published is recorded in the hash
+``__skgraphemb_namespaces__`` (prefix -> mode): a prefix that lies inside
+another one's namespace, or contains one, is refused.
 
 Writes are batched: each batch of vectors is one ``MSET`` (or one pipeline
 of ``SET ... PX`` with a ``ttl``, or one pipeline per cluster node) packed
@@ -83,6 +103,8 @@ logger = logging.getLogger(__name__)
 # "__name__" are refused by the exporters, so no node collides with them).
 _META, _IDS = "__meta__", "__ids__"
 _CURRENT, _VERSIONS, _COUNTER = "__current__", "__versions__", "__counter__"
+#: mode="keys": ids being written by a publication not finished yet (JSON array).
+_PENDING = "__pending__"
 #: Claim of a version namespace: the random token of the publication writing it.
 _OWNER = "__owner__"
 #: Hash of every key prefix published on a server -> its mode; an exporter
@@ -556,7 +578,9 @@ class RedisExporter(BaseExporter):
         ``?ssl_ca_certs=ca.crt``), or ``unix://path``.  Unused when
         ``client`` is given.  Messages and ``repr`` mask the password.
     key_prefix : str, default="emb:"
-        Prefix of every key written.  Use one prefix per embedding.
+        Prefix of every key written.  Use one prefix per embedding; a prefix
+        overlapping another exporter's (one starts with the other) is
+        refused (see Notes).
     mode : {"keys", "versioned"}, default="keys"
         ``"keys"``: the plain layout above, overwritten in place (readers
         may briefly see a mix of old and new vectors; nodes absent from the
@@ -620,27 +644,47 @@ class RedisExporter(BaseExporter):
 
     Notes
     -----
-    *Versioned publication.*  A version number comes from ``INCR``; the
-    version is registered in ``{key_prefix}__versions__``, its id list is
-    written, then its vectors; every key is checked to exist, the metadata
-    record written, and only then ``{key_prefix}__current__`` is switched by
-    a one-key script that never moves it backwards (so of two concurrent
-    writers the later-started one wins; the other raises
-    :class:`~skgraphemb.RedisStoreError` and removes its version).  Run one
-    writer per key prefix at a time: concurrent writers never make readers
-    see a mixed or partial version, but a losing writer killed while the
-    other cleans up can leave keys that nothing removes.  A
-    writer that fails or is killed leaves an incomplete namespace that no
-    reader is pointed to; the next successful publication removes it (logged
-    at INFO level).  Until then it occupies memory: budget for up to three
-    versions at once (the served one, a stale one, the new one).  Versioned
-    mode needs ``EVAL`` (scripting) permission.
+    *Versioned publication.*  One script allocates the version number (one
+    past the highest of ``{key_prefix}__counter__``, the registered versions
+    and the served one, skipping any namespace that holds keys), registers
+    it in ``{key_prefix}__versions__`` and claims its namespace with a
+    random token (``{key_prefix}v<N>:__owner__``); so a lost or lowered
+    counter (restart from an older RDB snapshot, failover to a lagging
+    replica, eviction) never makes a publication reuse a version.  The id
+    list is written, then the vectors, each batch only while the claim is
+    still the writer's (in the same script on a single server); every key
+    is checked to exist, the metadata record written, and only then
+    ``{key_prefix}__current__`` is switched by a script that never moves it
+    backwards and checks the claim (so of two concurrent writers the
+    later-started one wins; the other raises
+    :class:`~skgraphemb.RedisStoreError` and removes its version).  A writer
+    whose namespace was taken from it (the server restarted from older
+    data, or another writer removed the version) writes nothing more and
+    raises.  A writer that fails or is killed leaves an incomplete
+    namespace that no reader is pointed to; the next successful publication
+    removes it (logged at INFO level).  Until then it occupies memory:
+    budget for up to three versions at once (the served one, a stale one,
+    the new one).  Versioned mode needs ``EVAL`` (scripting) permission.
+    With RDB-only persistence a ``kill -9`` of the server loses every write
+    since the last snapshot, acknowledged publications included: a version
+    the server lost every trace of may then be numbered again; readers tell
+    the two apart by the publication token and never mix or mis-decode them.
+
+    *Key prefixes.*  Each prefix published is recorded in the hash
+    ``__skgraphemb_namespaces__`` on the server; a prefix that starts with
+    another exporter's prefix (``"ov:v1:"`` under the versioned ``"ov:"``),
+    or that another one starts with, is refused with a
+    :class:`~skgraphemb.RedisStoreError`, since its publications would
+    overwrite or delete the other's keys.  The error says how to unregister
+    a prefix whose keys were deleted.
 
     *Cluster.*  Keys are spread over the cluster's slots (no hash tag), so a
     large embedding uses every master's memory and the write load is
-    shared; atomicity never needs more than the one pointer key.  Put
-    ``{...}`` in ``key_prefix`` (e.g. ``"{emb}:"``) to pin everything to one
-    slot instead.
+    shared; atomicity never needs more than the one pointer key.  Version
+    numbers are allocated by one script on the version registry (counter and
+    pointer read just before), and the claim is checked before each batch
+    rather than in the same script.  Put ``{...}`` in ``key_prefix`` (e.g.
+    ``"{emb}:"``) to pin everything to one slot instead.
 
     Examples
     --------
@@ -788,10 +832,16 @@ class RedisExporter(BaseExporter):
                 if flags[2 * i] or flags[2 * i + 1]:
                     self._overlap_error(conn, a, "versioned" if flags[2 * i + 1] else "keys")
         for _ in range(5):
-            reply = conn.call(
-                "register the key prefix",
-                lambda: c.eval(_REGISTER_PREFIX_SCRIPT, 1, _NAMESPACES, prefix, self.mode),
-            )
+            if conn.is_cluster:
+                reply = conn.call(
+                    "register the key prefix",
+                    lambda: c.eval(_REGISTER_PREFIX_SCRIPT, 1, _NAMESPACES, prefix, self.mode),
+                )
+            else:  # WATCH/MULTI: no scripting permission needed in mode="keys"
+                reply = conn.call(
+                    "register the key prefix",
+                    lambda: c.transaction(self._register, _NAMESPACES, value_from_callable=True),
+                )
             if not reply:
                 return
             theirs, mode = (v.decode() if isinstance(v, bytes) else v for v in reply)
@@ -800,6 +850,17 @@ class RedisExporter(BaseExporter):
                 return
             self._overlap_error(conn, theirs, mode, registered=True)
         raise RedisStoreError(f"the key prefix registry {_NAMESPACES!r} on {conn.where} kept changing")
+
+    def _register(self, pipe) -> tuple | None:
+        """The registration of _REGISTER_PREFIX_SCRIPT, in a WATCH/MULTI transaction."""
+        prefix = self.key_prefix
+        for f, m in pipe.hgetall(_NAMESPACES).items():
+            f, m = f.decode(errors="replace"), m.decode(errors="replace")
+            if (f == prefix and m != self.mode) or (f != prefix and (f.startswith(prefix) or prefix.startswith(f))):
+                return f, m
+        pipe.multi()
+        pipe.hset(_NAMESPACES, prefix, self.mode)
+        return None
 
     def _overlap_error(self, conn, theirs: str, mode: str, registered: bool = False) -> None:
         prefix = self.key_prefix
@@ -825,6 +886,14 @@ class RedisExporter(BaseExporter):
         self._check_prefix(conn)
         old_ids = conn.call("read the previous id list", lambda: c.get(prefix + _IDS))
         old_meta = conn.call("read the previous metadata", lambda: c.get(prefix + _META))
+        # Ids of publications killed before they finished: their nodes must be
+        # removed too, if absent from this one.  Recorded before any vector.
+        pending = conn.call("read unfinished publications", lambda: c.get(prefix + _PENDING))
+        pending = [] if pending is None else [str(v) for v in loads_ids(pending, f"{prefix + _PENDING!r}")]
+        old_ids = [] if old_ids is None else [str(v) for v in loads_ids(old_ids, f"{prefix + _IDS!r}")]
+        previous = list(dict.fromkeys(pending + old_ids))
+        record = json.dumps(list(dict.fromkeys(previous + names)))
+        conn.call("record the publication's ids", lambda: c.set(prefix + _PENDING, record))
         px = None if self.ttl is None else max(1, int(round(self.ttl * 1000)))
         meta = self._metadata(vectors, source, mode="keys", version=None, key_prefix=prefix,
                               publication=secrets.token_hex(16))
@@ -838,12 +907,13 @@ class RedisExporter(BaseExporter):
         for key, value in records.items():
             conn.call("write the metadata", lambda: c.set(key, value, px=px))
         removed = 0
-        if old_ids is not None:
+        if previous:
             new = set(names)
-            stale = [prefix + n for n in map(str, loads_ids(old_ids, f"{prefix + _IDS!r}")) if n not in new]
+            stale = [prefix + n for n in previous if n not in new]
             removed = _multi_key(conn, "UNLINK", stale, "remove nodes of the previous publication")
             if removed:
                 logger.info("removed %d vectors of nodes absent from the new embedding", removed)
+        conn.call("finish the publication", lambda: c.delete(prefix + _PENDING))
         return {"version_": None, "removed_versions_": [], "metadata_": meta}
 
     def _publish_versioned(self, conn, vectors, ids, names, source) -> dict:
@@ -1259,9 +1329,16 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
     -----
     ``dimension``, ``dtype``, ``metadata`` and ``version`` describe the
     publication seen by the last read (or the first, on a new store);
-    :meth:`refresh` reads them again.  ``get``/``get_many`` always serve the
-    current version.  One round trip per call on a single server (values and
-    version pointer together); two on a cluster.
+    :meth:`refresh` reads them again; ``len()`` always reads them.
+    ``get``/``get_many`` always serve the current publication and decode it
+    with its own dtype and dimension: versioned, the version pointer and the
+    namespace's claim are read after the values (a new version, or a version
+    name reissued after the server lost the old one, is followed); keys
+    mode, the metadata record is read before and after the values (a
+    republication with another dtype or dimension is followed).  One round
+    trip per call on a single server; several on a cluster.  Node ids that
+    cannot be keys (bytes that are not UTF-8, strings with lone surrogates)
+    raise a ``ValueError`` naming them.
 
     Examples
     --------

@@ -561,3 +561,44 @@ def test_cluster_store_follows_a_keys_mode_republication(cluster, first, second)
     RedisExporter(url, prefix, dtype=second[0]).fit(B, keys=ids)
     np.testing.assert_array_equal(store.get_many(ids), B)
     assert store.dtype == np.dtype(second[0])
+
+
+@pytest.mark.parametrize("mode, works", [("keys", True), ("versioned", False)])
+def test_scripting_permission_is_needed_by_versioned_mode_only(redis_server, redis_url, r, mode, works):
+    r.acl_setuser("noscript", enabled=True, passwords=["+pw"], keys=["*"], channels=["*"],
+                  commands=["+@all", "-@scripting"])
+    url = redis_server.url("noscript:pw@")
+    X = frame(5)
+    if works:
+        RedisExporter(url, mode=mode).fit(X)
+        np.testing.assert_array_equal(RedisEmbeddingStore(url).get_many(range(5)), X.to_numpy())
+    else:
+        with pytest.raises(RedisStoreError, match="check the ACL permissions of the user"):
+            RedisExporter(url, mode=mode).fit(X)
+
+
+@pytest.mark.parametrize("killed_at", ["after-vectors", "before-removal"])
+def test_keys_mode_writer_killed_midway_leaves_no_node_served_forever(redis_url, r, monkeypatch, killed_at):
+    """Nodes written by a killed keys-mode publication are removed by the next one that lacks them."""
+    RedisExporter(redis_url).fit(frame(5, ids=[f"a{i}" for i in range(5)]))
+    if killed_at == "after-vectors":
+        original = RedisExporter._write_vectors
+
+        def killed(self, *args, **kwargs):
+            original(self, *args, **kwargs)
+            raise KeyboardInterrupt  # the writer dies here
+
+        monkeypatch.setattr(RedisExporter, "_write_vectors", killed)
+    else:
+        def killed(conn, command, keys, what):
+            raise KeyboardInterrupt  # dies after its metadata and ids, before removing a*
+
+        monkeypatch.setattr(redis_export, "_multi_key", killed)
+    with pytest.raises(KeyboardInterrupt):
+        RedisExporter(redis_url).fit(frame(5, ids=[f"b{i}" for i in range(5)]))
+    monkeypatch.undo()
+    final = frame(3, seed=9, ids=["c0", "c1", "c2"])
+    RedisExporter(redis_url).fit(final)
+    store = RedisEmbeddingStore(redis_url)
+    assert sorted(k.decode() for k in r.keys("emb:*")) == ["emb:__ids__", "emb:__meta__", "emb:c0", "emb:c1", "emb:c2"]
+    assert store.get("b3") is None and store.get("a1") is None and len(store) == 3
