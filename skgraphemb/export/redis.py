@@ -125,12 +125,13 @@ _MAX_SWITCHES = 5
 # writer's token, all at once.  KEYS: counter, versions, current; ARGV:
 # key prefix, token.  Returns {number, numbers skipped, counter before}.
 _ALLOCATE_SCRIPT = """
-local counter = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local function whole(x) x = tonumber(x) or 0; if x ~= x or x < 0 or x > 1e15 then return 0 end; return math.floor(x) end
+local counter = whole(redis.call('GET', KEYS[1]))
 local n = counter
 local top = redis.call('ZREVRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-if top[2] then n = math.max(n, tonumber(top[2]) or 0) end
+if top[2] then n = math.max(n, whole(top[2])) end
 local cur = redis.call('GET', KEYS[3])
-if cur then n = math.max(n, tonumber(string.sub(cur, 2)) or 0) end
+if cur then n = math.max(n, whole(string.sub(cur, 2))) end
 local skipped = 0
 local ns
 while true do
@@ -151,9 +152,10 @@ return {n, skipped, counter}
 # counter and the served version read just before as hints.  KEYS: versions;
 # ARGV: hint.  Returns the number registered.
 _ALLOCATE_REGISTRY_SCRIPT = """
-local n = tonumber(ARGV[1]) or 0
+local function whole(x) x = tonumber(x) or 0; if x ~= x or x < 0 or x > 1e15 then return 0 end; return math.floor(x) end
+local n = whole(ARGV[1])
 local top = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if top[2] then n = math.max(n, tonumber(top[2]) or 0) end
+if top[2] then n = math.max(n, whole(top[2])) end
 n = n + 1
 redis.call('ZADD', KEYS[1], n, 'v' .. string.format('%d', n))
 return n
