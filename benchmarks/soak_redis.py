@@ -203,6 +203,8 @@ class Campaign:
         self.completed: Counter = Counter()  # publications completed, by persistence mode
         self.mode = ""
         self.orphans = 0
+        self.orphan_examples: list[str] = []
+        self.names_seen = 0
         self._pubs: dict[int, tuple] = {}
 
     # -- bookkeeping ------------------------------------------------------------
@@ -353,7 +355,10 @@ class Campaign:
     def run_mode(self, mode: str, n_faults: int, root: Path, seed0: int) -> None:
         server = Server(root / mode, mode)
         server.start()
-        self.mode = mode
+        with self.lock:  # a fresh server: version names start again at v1
+            self.mode = mode
+            self.names_seen += len(self.tokens)
+            self.tokens, self.first_seen, self.restarts = {}, {}, []
         stop = threading.Event()
         readers = [threading.Thread(target=self.reader, args=(server.url, stop, k), daemon=True)
                    for k in range(self.args.readers)]
@@ -404,6 +409,8 @@ class Campaign:
             name = key.decode()[len(PREFIX):].split(":", 1)[0]
             if name not in registered:
                 self.orphans += 1
+                if len(self.orphan_examples) < 10:
+                    self.orphan_examples.append(f"{self.mode}: {key.decode()} (registered: {sorted(registered)})")
         r.close()
 
     def run(self) -> dict:
@@ -423,11 +430,12 @@ class Campaign:
             "invariant violations": sum(self.violations.values()),
             "violations by kind": dict(self.violations),
             "violation examples": self.examples,
-            "distinct version names seen": len(self.tokens),
+            "distinct version names seen": self.names_seen + len(self.tokens),
             "publications completed by mode": dict(self.completed),
             "restarts that lost published versions, by mode": dict(self.rollbacks),
             "names reissued after persistence loss, by mode": dict(self.reissued),
             "orphan keys at the end": self.orphans,
+            "orphan key examples": self.orphan_examples,
             "seconds": round(time.monotonic() - start, 1),
         }
 
@@ -440,7 +448,7 @@ def main(argv=None) -> int:
                         help="persistence modes, faults shared between them")
     parser.add_argument("--readers", type=int, default=2)
     parser.add_argument("--read-pause", type=float, default=0.02, help="seconds between two reads of a reader")
-    parser.add_argument("--max-gap", type=float, default=4.0, help="longest wait between faults, s")
+    parser.add_argument("--max-gap", type=float, default=8.0, help="longest wait between faults, s")
     parser.add_argument("--max-down", type=float, default=1.5, help="longest wait before a restart, s")
     parser.add_argument("--server-share", type=float, default=0.6, help="share of server kills")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before the first fault of a mode, after the first publication ended")
