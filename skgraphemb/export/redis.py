@@ -182,6 +182,16 @@ end
 return 1
 """
 
+# Release the claim of a version about to be removed, unless readers are
+# served it (after a restart from older data the pointer may name a version
+# a writer thought old).  KEYS: current; ARGV: version, claim key.  Single
+# server (the claim key is not declared).  Returns 1, or 0 when served.
+_RELEASE_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 0 end
+redis.call('UNLINK', ARGV[2])
+return 1
+"""
+
 # Move the version pointer forward only: set it to ARGV[2] ("v<N>") unless it
 # already names a version numbered ARGV[1] or higher.  One key, so it runs
 # atomically on a single server and on the cluster node owning the key.
@@ -1167,16 +1177,24 @@ class RedisExporter(BaseExporter):
             )
 
     # -- versions ----------------------------------------------------------------
-    def _drop_version(self, conn, version: str, names: list[str] | None = None) -> None:
+    def _drop_version(self, conn, version: str, names: list[str] | None = None) -> bool:
         """Delete every key of ``version`` (its nodes: ``names``, else its id list), then unregister it.
 
         The claim goes first, so a writer still writing the version stops
-        before anything else is deleted; the registry entry goes last, so
-        a removal cut short is finished by the next publication.
+        before anything else is deleted, and only if readers are not served
+        the version (checked at the same instant on a single server; else
+        nothing is deleted and False returned); the registry entry goes
+        last, so a removal cut short is finished by the next publication.
         """
         c, prefix = conn.client, self.key_prefix
         ns = f"{prefix}{version}:"
-        _multi_key(conn, "UNLINK", [ns + _OWNER], f"remove version {version}")
+        what = f"remove version {version}"
+        if conn.is_cluster:
+            if conn.call(what, lambda: c.get(prefix + _CURRENT)) == version.encode():
+                return False
+            _multi_key(conn, "UNLINK", [ns + _OWNER], what)
+        elif not conn.call(what, lambda: c.eval(_RELEASE_SCRIPT, 1, prefix + _CURRENT, version, ns + _OWNER)):
+            return False
         if names is None:
             raw = conn.call(f"read the id list of {version}", lambda: c.get(ns + _IDS))
             names = [] if raw is None else [str(v) for v in loads_ids(raw, repr(ns + _IDS))]
@@ -1184,6 +1202,7 @@ class RedisExporter(BaseExporter):
             _multi_key(conn, "UNLINK", [ns + n for n in names], f"remove version {version}")
         _multi_key(conn, "UNLINK", [ns + _META, ns + _IDS], f"remove version {version}")
         conn.call(f"unregister version {version}", lambda: c.zrem(prefix + _VERSIONS, version))
+        return True
 
     def _drop_quietly(self, conn, version: str, names: list[str], token: str) -> None:
         """Best-effort removal of our own unpublished version (one attempt), if still ours."""
@@ -1223,7 +1242,13 @@ class RedisExporter(BaseExporter):
         for (name, _), done in zip(older, complete):
             if name in kept:
                 continue
-            self._drop_version(conn, name)
+            if not self._drop_version(conn, name):
+                logger.warning(
+                    "version %s under %r on %s is served to readers although %s was just published "
+                    "(did the server restart from older data?); it is kept", name, prefix, conn.where,
+                    f"v{number}",
+                )
+                continue
             removed.append(name)
             if done:
                 logger.info("removed old version %s under %r on %s", name, prefix, conn.where)

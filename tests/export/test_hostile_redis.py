@@ -607,3 +607,25 @@ def test_keys_mode_writer_killed_midway_leaves_no_node_served_forever(redis_url,
     store = RedisEmbeddingStore(redis_url)
     assert sorted(k.decode() for k in r.keys("emb:*")) == ["emb:__ids__", "emb:__meta__", "emb:c0", "emb:c1", "emb:c2"]
     assert store.get("b3") is None and store.get("a1") is None and len(store) == 3
+
+
+@pytest.mark.parametrize("keep", [1, 2])
+def test_cleanup_never_removes_the_version_readers_are_served(redis_url, r, monkeypatch, caplog, keep):
+    """After a restart from older data the pointer may name a version the writer thinks old."""
+    exporter = RedisExporter(redis_url, mode="versioned", keep=3)
+    exporter.fit(frame(50, seed=1))
+    exporter.fit(frame(50, seed=2))
+    original = RedisExporter._switch
+
+    def switch_then_roll_back(self, conn, number, version, claim):
+        served = original(self, conn, number, version, claim)
+        r.set("emb:__current__", "v1")  # the pointer comes back from an older snapshot
+        return served
+
+    monkeypatch.setattr(RedisExporter, "_switch", switch_then_roll_back)
+    with caplog.at_level(logging.WARNING, logger="skgraphemb.export.redis"):
+        done = RedisExporter(redis_url, mode="versioned", keep=keep).fit(frame(50, seed=3))
+    assert "v1" not in done.removed_versions_ and "v1 under 'emb:'" in caplog.text
+    store = RedisEmbeddingStore(redis_url, missing="raise")
+    assert store.version == "v1"
+    np.testing.assert_array_equal(store.get_many(range(50)), frame(50, seed=1).to_numpy())
