@@ -192,6 +192,20 @@ redis.call('UNLINK', ARGV[2])
 return 1
 """
 
+# Delete keys of a version being removed, only while its claim is released
+# and readers are not served it: a removal that outlives a restart of the
+# server from older data (where the version is claimed, maybe served) stops
+# instead of deleting a live version.  KEYS: current; ARGV: version, claim
+# key, keys...  Returns the number deleted, or -1 when refused.
+_UNLINK_RELEASED_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] or redis.call('EXISTS', ARGV[2]) == 1 then return -1 end
+local n = 0
+for i = 3, #ARGV, 1000 do
+  n = n + redis.call('UNLINK', unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+return n
+"""
+
 # Move the version pointer forward only: set it to ARGV[2] ("v<N>") unless it
 # already names a version numbered ARGV[1] or higher.  One key, so it runs
 # atomically on a single server and on the cluster node owning the key.
@@ -1198,11 +1212,29 @@ class RedisExporter(BaseExporter):
         if names is None:
             raw = conn.call(f"read the id list of {version}", lambda: c.get(ns + _IDS))
             names = [] if raw is None else [str(v) for v in loads_ids(raw, repr(ns + _IDS))]
-        if names:
-            _multi_key(conn, "UNLINK", [ns + n for n in names], f"remove version {version}")
-        _multi_key(conn, "UNLINK", [ns + _META, ns + _IDS], f"remove version {version}")
+        keys = [ns + n for n in names] + [ns + _META, ns + _IDS]
+        for start in range(0, len(keys), _CHUNK):
+            if not self._unlink_released(conn, version, keys[start : start + _CHUNK]):
+                logger.warning(
+                    "stopped removing version %s under %r on %s: it is claimed or served again "
+                    "(the server restarted from older data?)", version, prefix, conn.where,
+                )
+                return False
         conn.call(f"unregister version {version}", lambda: c.zrem(prefix + _VERSIONS, version))
         return True
+
+    def _unlink_released(self, conn, version: str, keys: list[str]) -> bool:
+        """UNLINK ``keys`` of ``version`` unless its claim is back or it is served (atomically on one server)."""
+        c, prefix = conn.client, self.key_prefix
+        owner, what = f"{prefix}{version}:{_OWNER}", f"remove version {version}"
+        if conn.is_cluster:
+            current, claimed = conn.call(what, lambda: (c.get(prefix + _CURRENT), c.exists(owner)))
+            if current == version.encode() or claimed:
+                return False
+            _multi_key(conn, "UNLINK", keys, what)
+            return True
+        return conn.call(what, lambda: c.eval(_UNLINK_RELEASED_SCRIPT, 1, prefix + _CURRENT, version, owner,
+                                              *keys)) >= 0
 
     def _drop_quietly(self, conn, version: str, names: list[str], token: str) -> None:
         """Best-effort removal of our own unpublished version (one attempt), if still ours."""
@@ -1244,9 +1276,9 @@ class RedisExporter(BaseExporter):
                 continue
             if not self._drop_version(conn, name):
                 logger.warning(
-                    "version %s under %r on %s is served to readers although %s was just published "
-                    "(did the server restart from older data?); it is kept", name, prefix, conn.where,
-                    f"v{number}",
+                    "version %s under %r on %s is served to readers (or claimed) although %s was just "
+                    "published (did the server restart from older data?); it is kept", name, prefix,
+                    conn.where, f"v{number}",
                 )
                 continue
             removed.append(name)

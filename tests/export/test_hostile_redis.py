@@ -629,3 +629,36 @@ def test_cleanup_never_removes_the_version_readers_are_served(redis_url, r, monk
     store = RedisEmbeddingStore(redis_url, missing="raise")
     assert store.version == "v1"
     np.testing.assert_array_equal(store.get_many(range(50)), frame(50, seed=1).to_numpy())
+
+
+@pytest.mark.parametrize("restored", ["claim", "claim-and-pointer"])
+def test_a_removal_outliving_a_restart_from_older_data_stops(redis_url, r, monkeypatch, caplog, restored):
+    """The server comes back from a snapshot in which the version being removed is claimed (and served)."""
+    first = frame(25_000, seed=1)
+    RedisExporter(redis_url, mode="versioned").fit(first)
+    snapshot = {k: r.dump(k) for k in r.keys("*")}  # v1 complete, claimed, served
+    original = RedisExporter._unlink_released
+    calls = []
+
+    def restart_then_unlink(self, conn, version, keys):
+        if version == "v1" and not calls:  # after its claim was released, before its vectors go
+            calls.append(version)
+            for key in r.keys("emb:v1:*"):
+                r.delete(key)
+            for key, value in snapshot.items():
+                if key.startswith(b"emb:v1:") and (restored == "claim-and-pointer" or key != b"emb:__current__"):
+                    r.restore(key, 0, value, replace=True)
+            if restored == "claim-and-pointer":
+                r.set("emb:__current__", "v1")
+        return original(self, conn, version, keys)
+
+    monkeypatch.setattr(RedisExporter, "_unlink_released", restart_then_unlink)
+    with caplog.at_level(logging.WARNING, logger="skgraphemb.export.redis"):
+        done = RedisExporter(redis_url, mode="versioned").fit(frame(10, seed=2))
+    assert calls == ["v1"] and "v1" not in done.removed_versions_
+    assert "stopped removing version v1" in caplog.text
+    assert r.zscore("emb:__versions__", "v1") is not None
+    assert len(r.keys("emb:v1:*")) == 25_000 + 3  # untouched: vectors, ids, meta, claim
+    if restored == "claim-and-pointer":
+        store = RedisEmbeddingStore(redis_url, missing="raise")
+        np.testing.assert_array_equal(store.get_many(range(25_000)), first.to_numpy())
