@@ -206,6 +206,18 @@ end
 return n
 """
 
+# Unregister a removed version only if none of its keys exists: a removal
+# resumed on a server restarted from a snapshot taken midway has chunks back
+# that must be deleted again first.  KEYS: versions; ARGV: version, keys...
+# Returns 1, or 0 when keys remain.
+_UNREGISTER_SCRIPT = """
+for i = 2, #ARGV, 1000 do
+  if redis.call('EXISTS', unpack(ARGV, i, math.min(i + 999, #ARGV))) > 0 then return 0 end
+end
+redis.call('ZREM', KEYS[1], ARGV[1])
+return 1
+"""
+
 # Move the version pointer forward only: set it to ARGV[2] ("v<N>") unless it
 # already names a version numbered ARGV[1] or higher.  One key, so it runs
 # atomically on a single server and on the cluster node owning the key.
@@ -1212,16 +1224,30 @@ class RedisExporter(BaseExporter):
         if names is None:
             raw = conn.call(f"read the id list of {version}", lambda: c.get(ns + _IDS))
             names = [] if raw is None else [str(v) for v in loads_ids(raw, repr(ns + _IDS))]
-        keys = [ns + n for n in names] + [ns + _META, ns + _IDS]
-        for start in range(0, len(keys), _CHUNK):
-            if not self._unlink_released(conn, version, keys[start : start + _CHUNK]):
-                logger.warning(
-                    "stopped removing version %s under %r on %s: it is claimed or served again "
-                    "(the server restarted from older data?)", version, prefix, conn.where,
-                )
+        keys = [ns + n for n in names] + [ns + _META, ns + _IDS, ns + _OWNER]
+        for _ in range(3):
+            for start in range(0, len(keys), _CHUNK):
+                if not self._unlink_released(conn, version, keys[start : start + _CHUNK]):
+                    logger.warning(
+                        "stopped removing version %s under %r on %s: it is claimed or served again "
+                        "(the server restarted from older data?)", version, prefix, conn.where,
+                    )
+                    return False
+            if self._unregister(conn, version, keys):
+                return True
+            logger.info("keys of version %s under %r came back while it was removed (restart from "
+                        "older data?); removing them again", version, prefix)
+        return False
+
+    def _unregister(self, conn, version: str, keys: list[str]) -> bool:
+        """ZREM ``version`` from the registry if none of ``keys`` exists (atomically on one server)."""
+        c, prefix, what = conn.client, self.key_prefix, f"unregister version {version}"
+        if conn.is_cluster:
+            if _multi_key(conn, "EXISTS", keys, what):
                 return False
-        conn.call(f"unregister version {version}", lambda: c.zrem(prefix + _VERSIONS, version))
-        return True
+            conn.call(what, lambda: c.zrem(prefix + _VERSIONS, version))
+            return True
+        return bool(conn.call(what, lambda: c.eval(_UNREGISTER_SCRIPT, 1, prefix + _VERSIONS, version, *keys)))
 
     def _unlink_released(self, conn, version: str, keys: list[str]) -> bool:
         """UNLINK ``keys`` of ``version`` unless its claim is back or it is served (atomically on one server)."""

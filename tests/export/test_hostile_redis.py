@@ -662,3 +662,27 @@ def test_a_removal_outliving_a_restart_from_older_data_stops(redis_url, r, monke
     if restored == "claim-and-pointer":
         store = RedisEmbeddingStore(redis_url, missing="raise")
         np.testing.assert_array_equal(store.get_many(range(25_000)), first.to_numpy())
+
+
+def test_a_removal_resumed_on_a_restored_server_leaves_no_keys_behind(redis_url, r, monkeypatch):
+    """Chunks deleted before a restart from a snapshot taken midway come back: deleted again."""
+    RedisExporter(redis_url, mode="versioned").fit(frame(25_000, seed=1))
+    snapshot = None
+    original = RedisExporter._unlink_released
+    calls = []
+
+    def restart_midway(self, conn, version, keys):
+        nonlocal snapshot
+        if version == "v1":
+            calls.append(len(keys))
+            if len(calls) == 1:  # claim released: the snapshot is taken now
+                snapshot = {k: r.dump(k) for k in r.keys("emb:v1:*")}
+            elif len(calls) == 3:  # two chunks deleted: killed, restarted from the snapshot
+                for key, value in snapshot.items():
+                    r.restore(key, 0, value, replace=True)
+        return original(self, conn, version, keys)
+
+    monkeypatch.setattr(RedisExporter, "_unlink_released", restart_midway)
+    done = RedisExporter(redis_url, mode="versioned", batch_size=5000).fit(frame(10, seed=2))
+    assert done.removed_versions_ == ["v1"] and len(calls) > 3
+    assert r.keys("emb:v1:*") == [] and r.zrange("emb:__versions__", 0, -1) == [b"v2"]
