@@ -700,7 +700,11 @@ class RedisExporter(BaseExporter):
     data, or another writer removed the version) writes nothing more and
     raises.  A writer that fails or is killed leaves an incomplete
     namespace that no reader is pointed to; the next successful publication
-    removes it (logged at INFO level).  Until then it occupies memory:
+    removes it (logged at INFO level).  A removal releases the version's
+    claim first and deletes keys only while the version is neither claimed
+    nor served, and unregisters it only once none of its keys is left, so
+    a removal outliving a restart from older data never empties a live
+    version nor leaves keys behind.  Until then it occupies memory:
     budget for up to three versions at once (the served one, a stale one,
     the new one).  Versioned mode needs ``EVAL`` (scripting) permission.
     With RDB-only persistence a ``kill -9`` of the server loses every write
