@@ -63,7 +63,7 @@ def node_key(node: Any) -> str:
 def check_encodable(names: list[str]) -> None:
     """Refuse key strings that cannot be encoded as UTF-8 (lone surrogates), naming them.
 
-    Keys (Redis keys, id columns of files) are UTF-8; a string such as
+    Redis keys are UTF-8 here; a string such as
     ``"a\\udc80"`` (what ``os.fsdecode`` makes of undecodable bytes) has no
     UTF-8 form.
     """
@@ -121,8 +121,6 @@ def check_ids(ids: Iterable[Any]) -> tuple[list[int | str], list[str]]:
             f"node ids must be unique (compared as strings, the form they take in keys); "
             f"duplicated: {_format_ids(dict.fromkeys(dup))}"
         )
-    if arr is None or arr.dtype.kind == "U":
-        check_encodable(names)
     # (the string form of an integer never has the reserved form)
     reserved = [] if arr is not None and arr.dtype.kind in "iu" else [n for n in names if _RESERVED.match(n)]
     if reserved:
@@ -188,7 +186,7 @@ def loads_ids(text: str | bytes, where: str) -> list:
 
 
 def ids_array(ids: Sequence) -> np.ndarray:
-    """Ids as an array: int64 when all are integers, else str."""
+    """Ids as an array: int64 when all are integers (uint64, or Python ints, beyond), else str."""
     if all(isinstance(v, int) and not isinstance(v, bool) for v in ids):
         for dtype in (np.int64, np.uint64):  # uint64: e.g. hashed 64-bit ids above 2**63
             try:

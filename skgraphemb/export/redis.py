@@ -826,6 +826,7 @@ class RedisExporter(BaseExporter):
                 "(see keep=). Set ttl=None or use mode='keys'."
             )
         _check_key_prefix(self.key_prefix, type(self).__name__)
+        check_encodable(names)
         start = time.perf_counter()
         conn = self._connection().connect()
         try:
