@@ -50,8 +50,38 @@ def node_key(node: Any) -> str:
     if isinstance(node, np.generic):
         node = node.item()
     if isinstance(node, bytes):
-        return node.decode()
+        try:
+            return node.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ValueError(
+                f"node id {node!r} is bytes that are not UTF-8 ({e.reason} at byte {e.start}); "
+                "node ids are matched by their text form: pass it as str"
+            ) from None
     return str(node)
+
+
+def check_encodable(names: list[str]) -> None:
+    """Refuse key strings that cannot be encoded as UTF-8 (lone surrogates), naming them.
+
+    Redis keys are UTF-8 here; a string such as
+    ``"a\\udc80"`` (what ``os.fsdecode`` makes of undecodable bytes) has no
+    UTF-8 form.
+    """
+    try:
+        "".join(names).encode("utf-8")
+    except UnicodeEncodeError:
+        bad = []
+        for n in names:
+            try:
+                n.encode("utf-8")
+            except UnicodeEncodeError as e:
+                bad.append((n, e))
+        n, e = bad[0]
+        raise ValueError(
+            f"{len(bad)} node id(s) cannot be encoded as UTF-8, e.g. {n!r} ({e.reason} at "
+            f"position {e.start}); node ids become keys, which are UTF-8. Fix or rename these ids "
+            "(bytes decoded with errors='surrogateescape' keep such characters)"
+        ) from None
 
 
 def _plain_id(node: Any) -> int | str:
@@ -156,9 +186,14 @@ def loads_ids(text: str | bytes, where: str) -> list:
 
 
 def ids_array(ids: Sequence) -> np.ndarray:
-    """Ids as an array: int64 when all are integers, else str."""
+    """Ids as an array: int64 when all are integers (uint64, or Python ints, beyond), else str."""
     if all(isinstance(v, int) and not isinstance(v, bool) for v in ids):
-        return np.asarray(ids, dtype=np.int64)
+        for dtype in (np.int64, np.uint64):  # uint64: e.g. hashed 64-bit ids above 2**63
+            try:
+                return np.asarray(ids, dtype=dtype)
+            except OverflowError:
+                pass
+        return np.asarray(ids, dtype=object)  # beyond 64 bits (or mixed signs): Python ints, values kept
     return np.asarray([str(v) for v in ids], dtype=str)
 
 

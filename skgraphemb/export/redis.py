@@ -5,27 +5,47 @@ Layout (``P`` is the key prefix, default ``"emb:"``):
 ``mode="keys"`` -- readable by a plain ``redis`` client::
 
     P{node}          raw little-endian vector bytes (float32 by default)
-    P__meta__        metadata record (JSON): dimension, dtype, count, estimator...
+    P__meta__        metadata record (JSON): dimension, dtype, count, estimator,
+                     publication (a random token, new at each publication)...
     P__ids__         published node ids (JSON array)
+    P__pending__     while publishing: the ids being written (and those of
+                     publications killed before they finished), so their
+                     nodes are removed if the next publication lacks them
 
 so ``np.frombuffer(r.get(f"emb:{node}"), dtype=np.float32)`` is a vector.
 There is no atomicity across keys: a reader during a publication may see
-some vectors of the old and some of the new embedding.
+some vectors of the old and some of the new embedding.  Readers of
+:class:`RedisEmbeddingStore` read the metadata record before and after the
+vectors, so they always decode with the dtype and dimension the vectors were
+written with: a republication with another dtype or dimension withdraws the
+old record before writing (readers get an error until it is complete).
 
 ``mode="versioned"`` -- each publication in its own namespace::
 
-    P__counter__     INCR source of version numbers
+    P__counter__     highest version number allocated
     P__versions__    sorted set of versions (score = number), registered first
+    P{v}:__owner__   claim of v: the token of the publication writing it
     P{v}:__ids__     node ids of version v (written before any vector)
     P{v}:{node}      vectors of version v
-    P{v}:__meta__    metadata of v, written once v is complete and verified
+    P{v}:__meta__    metadata of v (with the token), written once v is complete
     P__current__     the version readers get, e.g. "v7"
 
-Readers resolve ``P__current__`` and read that namespace only, so they never
-mix two versions nor see a half-written one.  The pointer moves, by one
-atomic compare-and-set script, only forward and only to a complete version;
-older versions beyond ``keep`` (and incomplete ones left by killed writers)
-are removed after the switch.
+A new version's number is one past the highest of the counter, the
+registered versions and the served one, skipping namespaces that hold keys;
+it is allocated, registered and claimed by one script, so a counter lost to
+a restart from an older snapshot, a failover or eviction never makes a
+publication write into an existing version.  Vectors, id list and metadata
+are written only while the claim holds the writer's token (checked in the
+same script on a single server).  Readers resolve ``P__current__`` and read
+that namespace only, checking the pointer and the claim after the values,
+so they never mix two versions nor see a half-written one.  The pointer
+moves, by one atomic script, only forward and only to a complete version
+still claimed by its writer; older versions beyond ``keep`` (and incomplete
+ones left by killed writers) are removed after the switch.
+
+Every key prefix published is recorded in the hash
+``__skgraphemb_namespaces__`` (prefix -> mode): a prefix that lies inside
+another one's namespace, or contains one, is refused.
 
 Writes are batched: each batch of vectors is one ``MSET`` (or one pipeline
 of ``SET ... PX`` with a ``ttl``, or one pipeline per cluster node) packed
@@ -44,6 +64,7 @@ import copy
 import json
 import logging
 import random
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,6 +80,7 @@ from skgraphemb.export._base import (
     EXPORTER_ATTRIBUTES,
     BaseEmbeddingStore,
     BaseExporter,
+    check_encodable,
     empty_result,
     ids_array,
     loads_ids,
@@ -81,13 +103,120 @@ logger = logging.getLogger(__name__)
 # "__name__" are refused by the exporters, so no node collides with them).
 _META, _IDS = "__meta__", "__ids__"
 _CURRENT, _VERSIONS, _COUNTER = "__current__", "__versions__", "__counter__"
+#: mode="keys": ids being written by a publication not finished yet (JSON array).
+_PENDING = "__pending__"
+#: Claim of a version namespace: the random token of the publication writing it.
+_OWNER = "__owner__"
+#: Hash of every key prefix published on a server -> its mode; an exporter
+#: refuses a prefix that lies inside another one's namespace or contains one.
+_NAMESPACES = "__skgraphemb_namespaces__"
 
 #: Keys per MGET / EXISTS / UNLINK command when reading, verifying, deleting.
 _CHUNK = 10_000
 #: Longest wait between two retries, seconds.
 _MAX_BACKOFF = 30.0
-#: Times a read follows a moving version pointer before giving up.
+#: Times a read follows a moving version pointer (or changing metadata) before giving up.
 _MAX_SWITCHES = 5
+
+# Allocate a version number (single server): one past the highest of the
+# counter, the registered versions and the served version, skipping any
+# number whose namespace is claimed or holds an id list or metadata; then
+# record it in the counter, register it and claim its namespace with the
+# writer's token, all at once.  KEYS: counter, versions, current; ARGV:
+# key prefix, token.  Returns {number, numbers skipped, counter before}.
+_ALLOCATE_SCRIPT = """
+local function whole(x) x = tonumber(x) or 0; if x ~= x or x < 0 or x > 1e15 then return 0 end; return math.floor(x) end
+local counter = whole(redis.call('GET', KEYS[1]))
+local n = counter
+local top = redis.call('ZREVRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+if top[2] then n = math.max(n, whole(top[2])) end
+local cur = redis.call('GET', KEYS[3])
+if cur then n = math.max(n, whole(string.sub(cur, 2))) end
+local skipped = 0
+local ns
+while true do
+  n = n + 1
+  ns = ARGV[1] .. 'v' .. string.format('%d', n) .. ':'
+  if redis.call('EXISTS', ns .. '__owner__', ns .. '__ids__', ns .. '__meta__') == 0 then break end
+  skipped = skipped + 1
+  if skipped > 10000 then return redis.error_reply('ERR no free version namespace') end
+end
+local name = 'v' .. string.format('%d', n)
+redis.call('SET', KEYS[1], n)
+redis.call('ZADD', KEYS[2], n, name)
+redis.call('SET', ns .. '__owner__', ARGV[2])
+return {n, skipped, counter}
+"""
+
+# Cluster (keys in different slots): the registry alone decides, with the
+# counter and the served version read just before as hints.  KEYS: versions;
+# ARGV: hint.  Returns the number registered.
+_ALLOCATE_REGISTRY_SCRIPT = """
+local function whole(x) x = tonumber(x) or 0; if x ~= x or x < 0 or x > 1e15 then return 0 end; return math.floor(x) end
+local n = whole(ARGV[1])
+local top = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if top[2] then n = math.max(n, whole(top[2])) end
+n = n + 1
+redis.call('ZADD', KEYS[1], n, 'v' .. string.format('%d', n))
+return n
+"""
+
+# Raise a counter to ARGV[1] unless it is already there (never lowers it).
+_RAISE_COUNTER_SCRIPT = """
+local c = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if c < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return c
+"""
+
+# Write key/value pairs only while the namespace's claim holds the writer's
+# token: a writer whose version was lost (server restarted from older data,
+# failover) or removed (by another writer) cannot write into a namespace
+# that may now belong to someone else.  ARGV: claim key, token, k1, v1, ...
+# (single server only: the keys are not declared).  Returns 1, or 0 when
+# the claim is not the writer's.
+_WRITE_CLAIMED_SCRIPT = """
+if redis.call('GET', ARGV[1]) ~= ARGV[2] then return 0 end
+for i = 3, #ARGV, 1000 do
+  redis.call('MSET', unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+return 1
+"""
+
+# Release the claim of a version about to be removed, unless readers are
+# served it (after a restart from older data the pointer may name a version
+# a writer thought old).  KEYS: current; ARGV: version, claim key.  Single
+# server (the claim key is not declared).  Returns 1, or 0 when served.
+_RELEASE_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 0 end
+redis.call('UNLINK', ARGV[2])
+return 1
+"""
+
+# Delete keys of a version being removed, only while its claim is released
+# and readers are not served it: a removal that outlives a restart of the
+# server from older data (where the version is claimed, maybe served) stops
+# instead of deleting a live version.  KEYS: current; ARGV: version, claim
+# key, keys...  Returns the number deleted, or -1 when refused.
+_UNLINK_RELEASED_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] or redis.call('EXISTS', ARGV[2]) == 1 then return -1 end
+local n = 0
+for i = 3, #ARGV, 1000 do
+  n = n + redis.call('UNLINK', unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+return n
+"""
+
+# Unregister a removed version only if none of its keys exists: a removal
+# resumed on a server restarted from a snapshot taken midway has chunks back
+# that must be deleted again first.  KEYS: versions; ARGV: version, keys...
+# Returns 1, or 0 when keys remain.
+_UNREGISTER_SCRIPT = """
+for i = 2, #ARGV, 1000 do
+  if redis.call('EXISTS', unpack(ARGV, i, math.min(i + 999, #ARGV))) > 0 then return 0 end
+end
+redis.call('ZREM', KEYS[1], ARGV[1])
+return 1
+"""
 
 # Move the version pointer forward only: set it to ARGV[2] ("v<N>") unless it
 # already names a version numbered ARGV[1] or higher.  One key, so it runs
@@ -101,6 +230,83 @@ end
 redis.call('SET', KEYS[1], ARGV[2])
 return ARGV[2]
 """
+
+# The same on a single server, where it also checks, at the same instant,
+# that the namespace is still claimed by this writer and complete, and
+# keeps the registry and the counter at or above the version.
+# KEYS: current, versions, counter; ARGV: number, version, claim key,
+# token, metadata key.  Returns the version served, or "" when the claim
+# was lost, or "-" when the metadata is missing.
+_SWITCH_CLAIMED_SCRIPT = """
+if redis.call('GET', ARGV[3]) ~= ARGV[4] then return '' end
+if redis.call('EXISTS', ARGV[5]) == 0 then return '-' end
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local n = tonumber(string.sub(cur, 2))
+  if n and n >= tonumber(ARGV[1]) then return cur end
+end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+local c = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
+if c < tonumber(ARGV[1]) then redis.call('SET', KEYS[3], ARGV[1]) end
+return ARGV[2]
+"""
+
+# Register a key prefix in the namespace registry (one hash key) unless it
+# overlaps another registered prefix: returns "" when registered (or already
+# there with the same mode), else the conflicting prefix and its mode.
+# KEYS: registry; ARGV: prefix, mode.
+_REGISTER_PREFIX_SCRIPT = """
+local p, mode = ARGV[1], ARGV[2]
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local f, m = all[i], all[i + 1]
+  if f == p then
+    if m ~= mode then return {f, m} end
+  elseif string.sub(f, 1, #p) == p or string.sub(p, 1, #f) == f then
+    return {f, m}
+  end
+end
+redis.call('HSET', KEYS[1], p, mode)
+return ''
+"""
+
+
+class _ClaimLost(RedisStoreError):
+    """A version's namespace stopped being claimed by the writer writing it."""
+
+
+def _version_number(raw: bytes | str | None) -> int | None:
+    """``7`` for ``"v7"``; None for anything else."""
+    if isinstance(raw, bytes):
+        raw = raw.decode(errors="replace")
+    if isinstance(raw, str) and raw[:1] == "v" and raw[1:].isdigit():
+        return int(raw[1:])
+    return None
+
+
+def _int_or_zero(raw: bytes | None) -> int:
+    try:
+        return max(0, int(raw or 0))
+    except ValueError:
+        return 0
+
+
+def _check_key_prefix(prefix: str, who: str) -> None:
+    """Refuse a key prefix that cannot be a Redis key prefix of ours."""
+    try:
+        prefix.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise ValueError(
+            f"{who}: key_prefix {prefix!r} cannot be encoded as UTF-8 ({e.reason} at position "
+            f"{e.start}); use a prefix of ordinary characters"
+        ) from None
+    rest = _NAMESPACES[len(prefix):]
+    if _NAMESPACES.startswith(prefix) and not (rest.startswith("__") and rest.endswith("__") and len(rest) > 4):
+        raise ValueError(
+            f"{who}: key_prefix {prefix!r} would put node keys next to the registry key "
+            f"{_NAMESPACES!r}; use another prefix (e.g. 'emb:')"
+        )
 
 
 # -- URLs ----------------------------------------------------------------------
@@ -335,8 +541,12 @@ def _command(*args: bytes) -> bytes:
     return b"*%d\r\n" % len(args) + b"".join(_key_bulks(list(args)))
 
 
-def _pack_writes(bulks: list[bytes], values: np.ndarray, px: int | None, mset: bool) -> bytes:
+def _pack_writes(bulks: list[bytes], values: np.ndarray, px: int | None, mset: bool,
+                 claim: tuple[bytes, bytes] | None = None) -> bytes:
     """``MSET k1 v1 k2 v2 ...`` or ``SET k v [PX px]`` per key, packed in RESP.
+
+    With ``claim`` (claim key, token): one ``EVAL`` of the claimed-write
+    script instead of ``MSET``, writing only while the claim holds the token.
 
     ``bulks`` are the keys as bulk strings (:func:`_key_bulks`); ``values``
     holds one row of bytes (uint8) per key.  The fixed-size part of each
@@ -352,11 +562,15 @@ def _pack_writes(bulks: list[bytes], values: np.ndarray, px: int | None, mset: b
     fixed[:, len(head) + row :] = np.frombuffer(tail, dtype=np.uint8)
     width = fixed.shape[1]
     rows = memoryview(fixed.reshape(-1))
-    step = 2 if mset else 3
+    step = 2 if mset or claim is not None else 3
     parts: list = [b"*5\r\n$3\r\nSET\r\n" if px is not None else b"*3\r\n$3\r\nSET\r\n"] * (step * m)
     parts[step - 2 :: step] = bulks
     parts[step - 1 :: step] = [rows[i * width : (i + 1) * width] for i in range(m)]
-    command = b"*%d\r\n$4\r\nMSET\r\n" % (2 * m + 1) if mset else b""
+    if claim is not None:
+        command = (b"*%d\r\n$4\r\nEVAL\r\n" % (2 * m + 5) + _bulk(_WRITE_CLAIMED_SCRIPT.encode())
+                   + _bulk(b"0") + _bulk(claim[0]) + _bulk(claim[1]))
+    else:
+        command = b"*%d\r\n$4\r\nMSET\r\n" % (2 * m + 1) if mset else b""
     return command + b"".join(parts)
 
 
@@ -402,7 +616,9 @@ class RedisExporter(BaseExporter):
         ``?ssl_ca_certs=ca.crt``), or ``unix://path``.  Unused when
         ``client`` is given.  Messages and ``repr`` mask the password.
     key_prefix : str, default="emb:"
-        Prefix of every key written.  Use one prefix per embedding.
+        Prefix of every key written.  Use one prefix per embedding; a prefix
+        overlapping another exporter's (one starts with the other) is
+        refused (see Notes).
     mode : {"keys", "versioned"}, default="keys"
         ``"keys"``: the plain layout above, overwritten in place (readers
         may briefly see a mix of old and new vectors; nodes absent from the
@@ -466,27 +682,51 @@ class RedisExporter(BaseExporter):
 
     Notes
     -----
-    *Versioned publication.*  A version number comes from ``INCR``; the
-    version is registered in ``{key_prefix}__versions__``, its id list is
-    written, then its vectors; every key is checked to exist, the metadata
-    record written, and only then ``{key_prefix}__current__`` is switched by
-    a one-key script that never moves it backwards (so of two concurrent
-    writers the later-started one wins; the other raises
-    :class:`~skgraphemb.RedisStoreError` and removes its version).  Run one
-    writer per key prefix at a time: concurrent writers never make readers
-    see a mixed or partial version, but a losing writer killed while the
-    other cleans up can leave keys that nothing removes.  A
-    writer that fails or is killed leaves an incomplete namespace that no
-    reader is pointed to; the next successful publication removes it (logged
-    at INFO level).  Until then it occupies memory: budget for up to three
-    versions at once (the served one, a stale one, the new one).  Versioned
-    mode needs ``EVAL`` (scripting) permission.
+    *Versioned publication.*  One script allocates the version number (one
+    past the highest of ``{key_prefix}__counter__``, the registered versions
+    and the served one, skipping any namespace that holds keys), registers
+    it in ``{key_prefix}__versions__`` and claims its namespace with a
+    random token (``{key_prefix}v<N>:__owner__``); so a lost or lowered
+    counter (restart from an older RDB snapshot, failover to a lagging
+    replica, eviction) never makes a publication reuse a version.  The id
+    list is written, then the vectors, each batch only while the claim is
+    still the writer's (in the same script on a single server); every key
+    is checked to exist, the metadata record written, and only then
+    ``{key_prefix}__current__`` is switched by a script that never moves it
+    backwards and checks the claim (so of two concurrent writers the
+    later-started one wins; the other raises
+    :class:`~skgraphemb.RedisStoreError` and removes its version).  A writer
+    whose namespace was taken from it (the server restarted from older
+    data, or another writer removed the version) writes nothing more and
+    raises.  A writer that fails or is killed leaves an incomplete
+    namespace that no reader is pointed to; the next successful publication
+    removes it (logged at INFO level).  A removal releases the version's
+    claim first and deletes keys only while the version is neither claimed
+    nor served, and unregisters it only once none of its keys is left, so
+    a removal outliving a restart from older data never empties a live
+    version nor leaves keys behind.  Until then it occupies memory:
+    budget for up to three versions at once (the served one, a stale one,
+    the new one).  Versioned mode needs ``EVAL`` (scripting) permission.
+    With RDB-only persistence a ``kill -9`` of the server loses every write
+    since the last snapshot, acknowledged publications included: a version
+    the server lost every trace of may then be numbered again; readers tell
+    the two apart by the publication token and never mix or mis-decode them.
+
+    *Key prefixes.*  Each prefix published is recorded in the hash
+    ``__skgraphemb_namespaces__`` on the server; a prefix that starts with
+    another exporter's prefix (``"ov:v1:"`` under the versioned ``"ov:"``),
+    or that another one starts with, is refused with a
+    :class:`~skgraphemb.RedisStoreError`, since its publications would
+    overwrite or delete the other's keys.  The error says how to unregister
+    a prefix whose keys were deleted.
 
     *Cluster.*  Keys are spread over the cluster's slots (no hash tag), so a
     large embedding uses every master's memory and the write load is
-    shared; atomicity never needs more than the one pointer key.  Put
-    ``{...}`` in ``key_prefix`` (e.g. ``"{emb}:"``) to pin everything to one
-    slot instead.
+    shared; atomicity never needs more than the one pointer key.  Version
+    numbers are allocated by one script on the version registry (counter and
+    pointer read just before), and the claim is checked before each batch
+    rather than in the same script.  Put ``{...}`` in ``key_prefix`` (e.g.
+    ``"{emb}:"``) to pin everything to one slot instead.
 
     Examples
     --------
@@ -585,6 +825,8 @@ class RedisExporter(BaseExporter):
                 "ttl applies to mode='keys'; mode='versioned' removes old versions itself "
                 "(see keep=). Set ttl=None or use mode='keys'."
             )
+        _check_key_prefix(self.key_prefix, type(self).__name__)
+        check_encodable(names)
         start = time.perf_counter()
         conn = self._connection().connect()
         try:
@@ -601,32 +843,120 @@ class RedisExporter(BaseExporter):
         return info
 
     def _check_prefix(self, conn) -> None:
-        """Refuse a key prefix that holds the other mode's layout."""
+        """Refuse a key prefix that holds the other mode's layout or overlaps another exporter's.
+
+        Every prefix published is recorded in the registry hash
+        ``__skgraphemb_namespaces__`` (prefix -> mode); a prefix that starts
+        with a registered one, or that a registered one starts with, is
+        refused (one atomic script), as is a prefix lying under a namespace
+        published before the registry existed.  Entries are never removed
+        here (a publication under way may not have written anything yet);
+        the error says how to unregister a prefix whose keys were deleted.
+        """
+        c, prefix = conn.client, self.key_prefix
         other = "versioned" if self.mode == "keys" else "keys"
-        key = self.key_prefix + (_CURRENT if other == "versioned" else _META)
-        if conn.call("check the key prefix", lambda: conn.client.exists(key)):
+        key = prefix + (_CURRENT if other == "versioned" else _META)
+        if conn.call("check the key prefix", lambda: c.exists(key)):
             raise RedisStoreError(
-                f"key prefix {self.key_prefix!r} on {conn.where} holds embeddings published with "
+                f"key prefix {prefix!r} on {conn.where} holds embeddings published with "
                 f"mode={other!r} ({key!r} exists); publish with mode={other!r} or use another key_prefix"
             )
+        ancestors = [prefix[:i] for i in range(len(prefix))]
+        if ancestors:
+            def probe():
+                pipe = c.pipeline(transaction=False)
+                for a in ancestors:
+                    pipe.exists(a + _META)
+                    pipe.exists(a + _CURRENT)
+                return pipe.execute()
+
+            flags = conn.call("check the enclosing key prefixes", probe)
+            for i, a in enumerate(ancestors):
+                if flags[2 * i] or flags[2 * i + 1]:
+                    self._overlap_error(conn, a, "versioned" if flags[2 * i + 1] else "keys")
+        for _ in range(5):
+            if conn.is_cluster:
+                reply = conn.call(
+                    "register the key prefix",
+                    lambda: c.eval(_REGISTER_PREFIX_SCRIPT, 1, _NAMESPACES, prefix, self.mode),
+                )
+            else:  # WATCH/MULTI: no scripting permission needed in mode="keys"
+                reply = conn.call(
+                    "register the key prefix",
+                    lambda: c.transaction(self._register, _NAMESPACES, value_from_callable=True),
+                )
+            if not reply:
+                return
+            theirs, mode = (v.decode() if isinstance(v, bytes) else v for v in reply)
+            if theirs == prefix:  # same prefix, other mode, its layout gone (checked above)
+                conn.call("update the key prefix registry", lambda: c.hset(_NAMESPACES, prefix, self.mode))
+                return
+            self._overlap_error(conn, theirs, mode, registered=True)
+        raise RedisStoreError(f"the key prefix registry {_NAMESPACES!r} on {conn.where} kept changing")
+
+    def _register(self, pipe) -> tuple | None:
+        """The registration of _REGISTER_PREFIX_SCRIPT, in a WATCH/MULTI transaction."""
+        prefix = self.key_prefix
+        for f, m in pipe.hgetall(_NAMESPACES).items():
+            f, m = f.decode(errors="replace"), m.decode(errors="replace")
+            if (f == prefix and m != self.mode) or (f != prefix and (f.startswith(prefix) or prefix.startswith(f))):
+                return f, m
+        pipe.multi()
+        pipe.hset(_NAMESPACES, prefix, self.mode)
+        return None
+
+    def _overlap_error(self, conn, theirs: str, mode: str, registered: bool = False) -> None:
+        prefix = self.key_prefix
+        where = "lies inside" if prefix.startswith(theirs) else "contains"
+        hint = (f" (If those embeddings were deleted, unregister their prefix: "
+                f"HDEL {_NAMESPACES} {json.dumps(theirs)}.)" if registered else "")
+        raise RedisStoreError(
+            f"key prefix {prefix!r} {where} the namespace of the embeddings published under "
+            f"{theirs!r} (mode={mode!r}) on {conn.where}: publishing would overwrite or delete "
+            f"their keys. Use a key prefix that neither starts with {theirs!r} nor is the start of it.{hint}"
+        )
+
+    @staticmethod
+    def _same_format(raw: bytes, meta: dict) -> bool:
+        try:
+            old = json.loads(raw)
+            return all(old.get(k) == meta[k] for k in ("dimension", "dtype", "byteorder"))
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            return False
 
     def _publish_keys(self, conn, vectors, ids, names, source) -> dict:
         c, prefix = conn.client, self.key_prefix
         self._check_prefix(conn)
         old_ids = conn.call("read the previous id list", lambda: c.get(prefix + _IDS))
+        old_meta = conn.call("read the previous metadata", lambda: c.get(prefix + _META))
+        # Ids of publications killed before they finished: their nodes must be
+        # removed too, if absent from this one.  Recorded before any vector.
+        pending = conn.call("read unfinished publications", lambda: c.get(prefix + _PENDING))
+        pending = [] if pending is None else [str(v) for v in loads_ids(pending, f"{prefix + _PENDING!r}")]
+        old_ids = [] if old_ids is None else [str(v) for v in loads_ids(old_ids, f"{prefix + _IDS!r}")]
+        previous = list(dict.fromkeys(pending + old_ids))
+        record = json.dumps(list(dict.fromkeys(previous + names)))
+        conn.call("record the publication's ids", lambda: c.set(prefix + _PENDING, record))
         px = None if self.ttl is None else max(1, int(round(self.ttl * 1000)))
-        meta = self._metadata(vectors, source, mode="keys", version=None, key_prefix=prefix)
+        meta = self._metadata(vectors, source, mode="keys", version=None, key_prefix=prefix,
+                              publication=secrets.token_hex(16))
+        if old_meta is not None and not self._same_format(old_meta, meta):
+            # Another dtype or dimension: withdraw the old record first, so no
+            # reader decodes new bytes with it (readers compare the record
+            # before and after every read).
+            conn.call("withdraw the previous metadata", lambda: c.delete(prefix + _META))
         self._write_vectors(conn, prefix, names, vectors, px)
         records = {prefix + _META: json.dumps(meta), prefix + _IDS: json.dumps(ids)}
         for key, value in records.items():
             conn.call("write the metadata", lambda: c.set(key, value, px=px))
         removed = 0
-        if old_ids is not None:
+        if previous:
             new = set(names)
-            stale = [prefix + n for n in map(str, loads_ids(old_ids, f"{prefix + _IDS!r}")) if n not in new]
+            stale = [prefix + n for n in previous if n not in new]
             removed = _multi_key(conn, "UNLINK", stale, "remove nodes of the previous publication")
             if removed:
                 logger.info("removed %d vectors of nodes absent from the new embedding", removed)
+        conn.call("finish the publication", lambda: c.delete(prefix + _PENDING))
         return {"version_": None, "removed_versions_": [], "metadata_": meta}
 
     def _publish_versioned(self, conn, vectors, ids, names, source) -> dict:
@@ -634,24 +964,24 @@ class RedisExporter(BaseExporter):
         self._check_prefix(conn)
         previous = conn.call("read the current version", lambda: c.get(prefix + _CURRENT))
         previous = previous.decode() if previous is not None else None
-        number = int(conn.call("allocate a version number", lambda: c.incr(prefix + _COUNTER)))
+        token = secrets.token_hex(16)
+        number = self._allocate(conn, token, names)
         version = f"v{number}"
         ns = f"{prefix}{version}:"
-        conn.call("register the new version", lambda: c.zadd(prefix + _VERSIONS, {version: number}))
+        claim = ((ns + _OWNER).encode(), token.encode())
         try:
-            ids_json = json.dumps(ids)
-            conn.call("write the id list", lambda: c.set(ns + _IDS, ids_json))
-            self._write_vectors(conn, ns, names, vectors, None)
-            meta = self._metadata(vectors, source, mode="versioned", version=version, key_prefix=prefix)
-            meta_json = json.dumps(meta)
-            conn.call("write the metadata", lambda: c.set(ns + _META, meta_json))
-            served = conn.call(
-                "switch readers to the new version",
-                lambda: c.eval(_SWITCH_SCRIPT, 1, prefix + _CURRENT, number, version),
-            )
-            served = served.decode() if isinstance(served, bytes) else served
+            self._write_claimed(conn, claim, {ns + _IDS: json.dumps(ids)}, "write the id list")
+            self._write_vectors(conn, ns, names, vectors, None, claim=claim)
+            meta = self._metadata(vectors, source, mode="versioned", version=version, key_prefix=prefix,
+                                  publication=token)
+            self._write_claimed(conn, claim, {ns + _META: json.dumps(meta)}, "write the metadata")
+            served = self._switch(conn, number, version, claim)
+        except _ClaimLost as error:
+            # The namespace is no longer ours: touch nothing in it.
+            serving = f"version {previous}" if previous else "nothing (no version was published before)"
+            raise RedisStoreError(f"{error}. Nothing was published: readers still get {serving}.") from error
         except BaseException as error:
-            self._drop_quietly(conn, version, names)
+            self._drop_quietly(conn, version, names, token)
             if isinstance(error, (RedisConnectionError, RedisStoreError)):
                 serving = f"version {previous}" if previous else "nothing (no version was published before)"
                 raise type(error)(
@@ -659,17 +989,151 @@ class RedisExporter(BaseExporter):
                 ) from error
             raise
         if served != version:
-            self._drop_quietly(conn, version, names)
+            self._drop_quietly(conn, version, names, token)
             raise RedisStoreError(
                 f"version {version} was not published under {prefix!r} on {conn.where}: "
                 f"{served}, started by another writer after this one, was published first. "
                 f"Readers get {served}; {version} was removed."
             )
-        removed = self._collect_garbage(conn, number)
+        try:
+            removed = self._collect_garbage(conn, number)
+        except (RedisConnectionError, RedisStoreError, ValueError) as e:
+            # The version is published and served: say so rather than fail.
+            logger.warning(
+                "version %s is published under %r on %s, but removing older versions failed (%s); "
+                "the next publication removes them", version, prefix, conn.where, e,
+            )
+            removed = []
         return {"version_": version, "removed_versions_": removed, "metadata_": meta}
 
-    def _write_vectors(self, conn, ns: str, names: list[str], vectors: np.ndarray, px: int | None) -> None:
-        """Write ``vectors`` under ``ns + name`` in batches, one round trip each; then check them."""
+    # -- allocating and claiming a version ------------------------------------------
+    def _allocate(self, conn, token: str, names: list[str]) -> int:
+        """A new version number, registered, its namespace claimed with ``token`` and empty.
+
+        The number is one past the highest of the counter, the registered
+        versions and the served version, so a lost or lowered counter
+        (restart from an older snapshot, failover, eviction) never makes a
+        publication write into a version that exists.  A namespace found
+        holding keys is skipped (its number stays registered and is
+        cleaned up as an incomplete version).
+        """
+        c, prefix = conn.client, self.key_prefix
+        for _ in range(5):
+            if conn.is_cluster:
+                number, suspicious = self._allocate_cluster(conn, token)
+            else:
+                number, skipped, counter = (int(v) for v in conn.call(
+                    "allocate a version number",
+                    lambda: c.eval(_ALLOCATE_SCRIPT, 3, prefix + _COUNTER, prefix + _VERSIONS,
+                                   prefix + _CURRENT, prefix, token),
+                ))
+                # a fresh prefix, or a counter lost or behind: the namespace may hold leftovers
+                suspicious = skipped > 0 or counter == 0 or counter != number - 1 - skipped
+                if skipped:
+                    logger.warning(
+                        "version numbers up to %d under %r on %s hold keys of unregistered versions "
+                        "(lost counter or registry?); publishing as v%d", number - 1, prefix, conn.where, number,
+                    )
+            ns = f"{prefix}v{number}:"
+            if not self._namespace_holds_keys(conn, ns, names, scan=suspicious):
+                return number
+            logger.warning("namespace %r on %s already holds keys; skipping version v%d", ns, conn.where, number)
+        raise RedisStoreError(
+            f"could not find an empty namespace for a new version under {prefix!r} on {conn.where}: "
+            "the namespaces of the next versions hold keys not written by RedisExporter"
+        )
+
+    def _allocate_cluster(self, conn, token: str) -> tuple[int, bool]:
+        """Cluster: the registry (one key) allocates, the counter and pointer read first are hints."""
+        c, prefix = conn.client, self.key_prefix
+        while True:
+            counter, current = conn.call(
+                "read the version counter",
+                lambda: (c.get(prefix + _COUNTER), c.get(prefix + _CURRENT)),
+            )
+            hint = max(_int_or_zero(counter), _version_number(current) or 0)
+            number = int(conn.call("allocate a version number",
+                                   lambda: c.eval(_ALLOCATE_REGISTRY_SCRIPT, 1, prefix + _VERSIONS, hint)))
+            before = int(conn.call("record the version number",
+                                   lambda: c.eval(_RAISE_COUNTER_SCRIPT, 1, prefix + _COUNTER, number)))
+            ns = f"{prefix}v{number}:"
+            if conn.call("claim the version namespace", lambda: c.set(ns + _OWNER, token, nx=True)):
+                return number, before == 0 or before != number - 1
+
+    def _namespace_holds_keys(self, conn, ns: str, names: list[str], scan: bool) -> bool:
+        """Whether ``ns`` holds an id list, metadata or any of a sample of ``names`` (or, with ``scan``, any key)."""
+        c = conn.client
+        step = max(1, len(names) // 32)
+        probe = [ns + _IDS, ns + _META] + [ns + n for n in names[::step][:32]] + [ns + names[-1]]
+        if _multi_key(conn, "EXISTS", probe, "check the new version's namespace"):
+            return True
+        if not scan:
+            return False
+        pattern = "".join("\\" + ch if ch in "*?[]\\" else ch for ch in ns) + "*"
+        owner = (ns + _OWNER).encode()
+
+        def any_key():
+            return any(k != owner for k in c.scan_iter(match=pattern, count=10_000))
+
+        return bool(conn.call("scan the new version's namespace", any_key))
+
+    def _write_claimed(self, conn, claim: tuple[bytes, bytes], records: dict[str, str], what: str) -> None:
+        """SET ``records`` while the namespace's claim is this writer's (atomically on one server)."""
+        c = conn.client
+        if conn.is_cluster:
+            self._check_claim(conn, claim)
+            for key, value in records.items():
+                conn.call(what, lambda: c.set(key, value))
+            return
+        args = [a for kv in records.items() for a in kv]
+        if not conn.call(what, lambda: c.eval(_WRITE_CLAIMED_SCRIPT, 0, *claim, *args)):
+            raise _ClaimLost(self._claim_lost_message(conn, claim))
+
+    def _check_claim(self, conn, claim: tuple[bytes, bytes]) -> None:
+        if conn.call("check the version's claim", lambda: conn.client.get(claim[0])) != claim[1]:
+            raise _ClaimLost(self._claim_lost_message(conn, claim))
+
+    def _claim_lost_message(self, conn, claim: tuple[bytes, bytes]) -> str:
+        ns = claim[0].decode()[: -len(_OWNER)]
+        return (
+            f"the namespace {ns!r} on {conn.where} stopped belonging to this publication while it "
+            "was written (the server restarted from older data, failed over, or another writer "
+            "removed it); this writer wrote nothing more into it"
+        )
+
+    def _switch(self, conn, number: int, version: str, claim: tuple[bytes, bytes]) -> str:
+        """Point readers at ``version`` unless a later one is served; returns what is served."""
+        c, prefix = conn.client, self.key_prefix
+        if conn.is_cluster:
+            self._check_claim(conn, claim)
+            served = conn.call("switch readers to the new version",
+                               lambda: c.eval(_SWITCH_SCRIPT, 1, prefix + _CURRENT, number, version))
+            conn.call("record the version number",
+                      lambda: c.eval(_RAISE_COUNTER_SCRIPT, 1, prefix + _COUNTER, number))
+        else:
+            served = conn.call(
+                "switch readers to the new version",
+                lambda: c.eval(_SWITCH_CLAIMED_SCRIPT, 3, prefix + _CURRENT, prefix + _VERSIONS,
+                               prefix + _COUNTER, number, version, *claim, f"{prefix}{version}:{_META}"),
+            )
+        served = served.decode() if isinstance(served, bytes) else served
+        if served == "":
+            raise _ClaimLost(self._claim_lost_message(conn, claim))
+        if served == "-":
+            raise RedisStoreError(
+                f"the metadata of {version} under {prefix!r} vanished from {conn.where} before the "
+                "switch (the server restarted from older data, or evicted it)"
+            )
+        return served
+
+    def _write_vectors(self, conn, ns: str, names: list[str], vectors: np.ndarray, px: int | None,
+                       claim: tuple[bytes, bytes] | None = None) -> None:
+        """Write ``vectors`` under ``ns + name`` in batches, one round trip each; then check them.
+
+        With ``claim``, every batch is written only while the namespace is
+        claimed by this writer (in the same script on one server; checked
+        just before each batch on a cluster).
+        """
         from tqdm.auto import tqdm
 
         raw = vectors.view(np.uint8).reshape(len(names), -1)  # one row of bytes per vector
@@ -682,8 +1146,10 @@ class RedisExporter(BaseExporter):
             written += bulks
             block = raw[start : start + len(keys)]
             what = f"write vectors {start}-{start + len(keys) - 1}"
+            if claim is not None and conn.is_cluster:
+                self._check_claim(conn, claim)
             try:
-                conn.call(what, lambda: self._send_batch(conn, keys, bulks, block, px))
+                replies = conn.call(what, lambda: self._send_batch(conn, keys, bulks, block, px, claim))
             except RedisStoreError:
                 if not conn.is_cluster:
                     raise
@@ -693,13 +1159,20 @@ class RedisExporter(BaseExporter):
                             "cluster pipeline", conn.where, what)
                 conn.client.nodes_manager.initialize()
                 self._write_batch_slowly(conn, keys, block, px, what)
+                continue
+            if claim is not None and not conn.is_cluster and replies[0] != 1:
+                raise _ClaimLost(self._claim_lost_message(conn, claim))
         self._verify(conn, ns, names, written)
 
     @staticmethod
-    def _send_batch(conn, keys: list[bytes], bulks: list[bytes], block: np.ndarray, px: int | None) -> list:
+    def _send_batch(conn, keys: list[bytes], bulks: list[bytes], block: np.ndarray, px: int | None,
+                    claim: tuple[bytes, bytes] | None = None) -> list:
         # Grouped by server on each attempt, so a retry after a failover
         # goes to the slots' new owners.  MSET (single server, no ttl): one
-        # reply per batch; else one SET [PX] per key.
+        # reply per batch (an EVAL of the claimed-write script when writing
+        # a version); else one SET [PX] per key.
+        if claim is not None and not conn.is_cluster:
+            return conn.send_packed([(conn.client, _pack_writes(bulks, block, None, True, claim), 1)])
         mset = px is None and not conn.is_cluster
         jobs = []
         for node, idx in conn.group_by_node(keys):
@@ -731,27 +1204,76 @@ class RedisExporter(BaseExporter):
             raise RedisStoreError(
                 f"only {found} of {len(names)} vectors written under {ns!r} exist on {conn.where}: "
                 "keys were evicted or deleted while publishing (is the server at maxmemory "
-                "with an eviction policy?)"
+                "with an eviction policy, or did it restart from older data?)"
             )
 
     # -- versions ----------------------------------------------------------------
-    def _drop_version(self, conn, version: str, names: list[str] | None = None) -> None:
-        """Delete every key of ``version`` (its nodes: ``names``, else its id list), then unregister it."""
+    def _drop_version(self, conn, version: str, names: list[str] | None = None) -> bool:
+        """Delete every key of ``version`` (its nodes: ``names``, else its id list), then unregister it.
+
+        The claim goes first, so a writer still writing the version stops
+        before anything else is deleted, and only if readers are not served
+        the version (checked at the same instant on a single server; else
+        nothing is deleted and False returned); the registry entry goes
+        last, so a removal cut short is finished by the next publication.
+        """
         c, prefix = conn.client, self.key_prefix
         ns = f"{prefix}{version}:"
+        what = f"remove version {version}"
+        if conn.is_cluster:
+            if conn.call(what, lambda: c.get(prefix + _CURRENT)) == version.encode():
+                return False
+            _multi_key(conn, "UNLINK", [ns + _OWNER], what)
+        elif not conn.call(what, lambda: c.eval(_RELEASE_SCRIPT, 1, prefix + _CURRENT, version, ns + _OWNER)):
+            return False
         if names is None:
             raw = conn.call(f"read the id list of {version}", lambda: c.get(ns + _IDS))
             names = [] if raw is None else [str(v) for v in loads_ids(raw, repr(ns + _IDS))]
-        if names:
-            _multi_key(conn, "UNLINK", [ns + n for n in names], f"remove version {version}")
-        _multi_key(conn, "UNLINK", [ns + _META, ns + _IDS], f"remove version {version}")
-        conn.call(f"unregister version {version}", lambda: c.zrem(prefix + _VERSIONS, version))
+        keys = [ns + n for n in names] + [ns + _META, ns + _IDS, ns + _OWNER]
+        for _ in range(3):
+            for start in range(0, len(keys), _CHUNK):
+                if not self._unlink_released(conn, version, keys[start : start + _CHUNK]):
+                    logger.warning(
+                        "stopped removing version %s under %r on %s: it is claimed or served again "
+                        "(the server restarted from older data?)", version, prefix, conn.where,
+                    )
+                    return False
+            if self._unregister(conn, version, keys):
+                return True
+            logger.info("keys of version %s under %r came back while it was removed (restart from "
+                        "older data?); removing them again", version, prefix)
+        return False
 
-    def _drop_quietly(self, conn, version: str, names: list[str]) -> None:
-        """Best-effort removal of our own unpublished version (one attempt)."""
+    def _unregister(self, conn, version: str, keys: list[str]) -> bool:
+        """ZREM ``version`` from the registry if none of ``keys`` exists (atomically on one server)."""
+        c, prefix, what = conn.client, self.key_prefix, f"unregister version {version}"
+        if conn.is_cluster:
+            if _multi_key(conn, "EXISTS", keys, what):
+                return False
+            conn.call(what, lambda: c.zrem(prefix + _VERSIONS, version))
+            return True
+        return bool(conn.call(what, lambda: c.eval(_UNREGISTER_SCRIPT, 1, prefix + _VERSIONS, version, *keys)))
+
+    def _unlink_released(self, conn, version: str, keys: list[str]) -> bool:
+        """UNLINK ``keys`` of ``version`` unless its claim is back or it is served (atomically on one server)."""
+        c, prefix = conn.client, self.key_prefix
+        owner, what = f"{prefix}{version}:{_OWNER}", f"remove version {version}"
+        if conn.is_cluster:
+            current, claimed = conn.call(what, lambda: (c.get(prefix + _CURRENT), c.exists(owner)))
+            if current == version.encode() or claimed:
+                return False
+            _multi_key(conn, "UNLINK", keys, what)
+            return True
+        return conn.call(what, lambda: c.eval(_UNLINK_RELEASED_SCRIPT, 1, prefix + _CURRENT, version, owner,
+                                              *keys)) >= 0
+
+    def _drop_quietly(self, conn, version: str, names: list[str], token: str) -> None:
+        """Best-effort removal of our own unpublished version (one attempt), if still ours."""
         retries, conn.max_retries = conn.max_retries, 0
+        owner = f"{self.key_prefix}{version}:{_OWNER}"
         try:
-            self._drop_version(conn, version, names)
+            if conn.call("check the version's claim", lambda: conn.client.get(owner)) == token.encode():
+                self._drop_version(conn, version, names)
         except Exception as e:  # the connection is likely down: leave it to the next run
             logger.warning(
                 "could not remove the unpublished version %s under %r (%s); the next "
@@ -783,7 +1305,13 @@ class RedisExporter(BaseExporter):
         for (name, _), done in zip(older, complete):
             if name in kept:
                 continue
-            self._drop_version(conn, name)
+            if not self._drop_version(conn, name):
+                logger.warning(
+                    "version %s under %r on %s is served to readers (or claimed) although %s was just "
+                    "published (did the server restart from older data?); it is kept", name, prefix,
+                    conn.where, f"v{number}",
+                )
+                continue
             removed.append(name)
             if done:
                 logger.info("removed old version %s under %r on %s", name, prefix, conn.where)
@@ -828,6 +1356,8 @@ class _Served:
     metadata: dict
     dimension: int
     wire: np.dtype  # little-endian dtype of the bytes in Redis
+    raw: bytes | None = None  # keys mode: the metadata record as read (None: none, dimension given)
+    token: bytes | None = None  # versioned: the publication's token, held by the namespace's claim
 
 
 class RedisEmbeddingStore(BaseEmbeddingStore):
@@ -889,9 +1419,16 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
     -----
     ``dimension``, ``dtype``, ``metadata`` and ``version`` describe the
     publication seen by the last read (or the first, on a new store);
-    :meth:`refresh` reads them again.  ``get``/``get_many`` always serve the
-    current version.  One round trip per call on a single server (values and
-    version pointer together); two on a cluster.
+    :meth:`refresh` reads them again; ``len()`` always reads them.
+    ``get``/``get_many`` always serve the current publication and decode it
+    with its own dtype and dimension: versioned, the version pointer and the
+    namespace's claim are read after the values (a new version, or a version
+    name reissued after the server lost the old one, is followed); keys
+    mode, the metadata record is read before and after the values (a
+    republication with another dtype or dimension is followed).  One round
+    trip per call on a single server; several on a cluster.  Node ids that
+    cannot be keys (bytes that are not UTF-8, strings with lone surrogates)
+    raise a ``ValueError`` naming them.
 
     Examples
     --------
@@ -922,8 +1459,12 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
             raise ValueError(f"cluster must be True, False or 'auto'; got {cluster!r}")
         if dtype is not None and dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
-        if dimension is not None and (not isinstance(dimension, (int, np.integer)) or dimension < 1):
+        if dimension is not None and (not isinstance(dimension, (int, np.integer)) or isinstance(dimension, bool)
+                                      or dimension < 1):
             raise ValueError(f"dimension must be a positive int; got {dimension!r}")
+        if not isinstance(key_prefix, str):
+            raise TypeError(f"key_prefix must be a str; got {type(key_prefix).__name__} {key_prefix!r}")
+        _check_key_prefix(key_prefix, type(self).__name__)
         self.url = url
         self.key_prefix = key_prefix
         self._dimension = None if dimension is None else int(dimension)
@@ -938,9 +1479,10 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
     def _resolve(self) -> _Served:
         conn = self._conn.connect()
         c, prefix = conn.client, self.key_prefix
+        version = None
         for _ in range(_MAX_SWITCHES):
             current, meta_raw = self._get_many_raw([prefix + _CURRENT, prefix + _META], "read the metadata")
-            version = current.decode() if current is not None else None
+            version = current.decode(errors="replace") if current is not None else None
             where = f"{prefix + _META!r}"
             if version is not None:
                 ns = f"{prefix}{version}:"
@@ -948,8 +1490,10 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
                 meta_raw = conn.call("read the metadata", lambda: c.get(ns + _META))
                 if meta_raw is None:  # the pointer moved on and the version was removed
                     continue
-            else:
-                ns = prefix
+                meta = loads_metadata(meta_raw, f"{where} on {conn.where}")
+                token = meta.get("publication")
+                return self._served_from(version, ns, meta, where,
+                                         token=token.encode() if isinstance(token, str) else None)
             if meta_raw is not None:
                 meta = loads_metadata(meta_raw, f"{where} on {conn.where}")
             elif self._dimension is not None:
@@ -957,23 +1501,30 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
             else:
                 raise RedisStoreError(
                     f"nothing is published under key prefix {prefix!r} on {conn.where} (no key "
-                    f"{prefix + _META!r} or {prefix + _CURRENT!r}). Publish with RedisExporter, "
-                    "or pass dimension= (and dtype=) to read vectors written by other tools."
+                    f"{prefix + _META!r} or {prefix + _CURRENT!r}; a mode='keys' republication with "
+                    "another dtype or dimension withdraws it until it is complete). Publish with "
+                    "RedisExporter, or pass dimension= (and dtype=) to read vectors written by other tools."
                 )
-            return self._served_from(version, ns, meta, where)
-        raise RedisStoreError(f"the version served under {prefix!r} on {conn.where} kept changing while read")
+            return self._served_from(None, prefix, meta, where, raw=meta_raw)
+        raise RedisStoreError(
+            f"the version pointer {prefix + _CURRENT!r} on {conn.where} names {version!r}, which has no "
+            f"metadata record {prefix + version + ':' + _META!r} (it kept changing, or the keys were "
+            "deleted or lost): republish with RedisExporter(mode='versioned')"
+        )
 
-    def _served_from(self, version, ns, meta, where) -> _Served:
+    def _served_from(self, version, ns, meta, where, raw=None, token=None) -> _Served:
         dtype = meta.get("dtype")
         if dtype not in DTYPES or meta.get("byteorder", "little") != "little":
             raise ValueError(f"metadata {where}: unsupported vector dtype {dtype!r} ({meta.get('byteorder')})")
+        if not isinstance(meta["dimension"], int) or isinstance(meta["dimension"], bool) or meta["dimension"] < 1:
+            raise ValueError(f"metadata {where}: the dimension must be a positive integer; got {meta['dimension']!r}")
         for name, given, published in (("dimension", self._dimension, meta["dimension"]), ("dtype", self._dtype, dtype)):
             if given is not None and given != published:
                 raise ValueError(
                     f"{name}={given!r} was given, but the embedding under {self.key_prefix!r} is "
                     f"published with {name} {published!r} (metadata {where})"
                 )
-        return _Served(version, ns, meta, int(meta["dimension"]), np.dtype(dtype).newbyteorder("<"))
+        return _Served(version, ns, meta, int(meta["dimension"]), np.dtype(dtype).newbyteorder("<"), raw, token)
 
     def _state(self) -> _Served:
         if self._served is None:
@@ -985,60 +1536,87 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
         self._served = None
 
     # -- reading -----------------------------------------------------------------
-    def _get_many_raw(self, keys: list[str], what: str, pointer: str | None = None) -> list:
-        """Values of ``keys`` (and, last, of ``pointer`` when given), chunked MGETs.
+    def _get_many_raw(self, keys: list[str], what: str, head: tuple = (), tail: tuple = ()) -> list:
+        """Values of ``head`` keys, then of ``keys`` (chunked MGETs), then of ``tail`` keys.
 
-        On a single server, one pipelined round trip; the pointer is read
-        after the values, so an unchanged pointer proves the values belong
-        to the version it names.
+        On a single server, one pipelined round trip, run in that order; on
+        a cluster, one call after the other.  Reading the metadata record
+        (or the version pointer and the namespace's claim) before and after
+        the vectors proves which publication the vectors belong to.
         """
         conn = self._conn.connect()
         c = conn.client
 
         def run():
             if conn.is_cluster:
-                values = []
+                values = [c.get(k) for k in head]
                 for start in range(0, len(keys), _CHUNK):
                     values += c.mget_nonatomic(keys[start : start + _CHUNK])
-                return values + ([c.get(pointer)] if pointer is not None else [])
+                return values + [c.get(k) for k in tail]
             pipe = c.pipeline(transaction=False)
+            for k in head:
+                pipe.get(k)
             for start in range(0, len(keys), _CHUNK):
                 pipe.mget(keys[start : start + _CHUNK])
-            if pointer is not None:
-                pipe.get(pointer)
+            for k in tail:
+                pipe.get(k)
             replies = pipe.execute()
-            values = [v for chunk in replies[: len(replies) - (pointer is not None)] for v in chunk]
-            return values + ([replies[-1]] if pointer is not None else [])
+            middle = replies[len(head) : len(replies) - len(tail)]
+            return (replies[: len(head)] + [v for chunk in middle for v in chunk]
+                    + replies[len(replies) - len(tail) :])
 
-        return conn.call(what, run) if keys or pointer else []
+        return conn.call(what, run) if keys or head or tail else []
 
     def _read_consistent(self, suffixes: list[str], what: str) -> tuple[_Served, list]:
-        """Values of ``namespace + suffix`` in the version served now."""
+        """Values of ``namespace + suffix`` in the publication served now, with its metadata.
+
+        Versioned: the version pointer and the namespace's claim are read
+        after the values; unchanged, they prove the values belong to the
+        publication whose metadata is cached.  Keys mode: the metadata
+        record is read before and after the values; when it changed since
+        the last read the new one is parsed, so a republication with
+        another dtype or dimension is never decoded with the old one.
+        """
+        prefix = self.key_prefix
         for _ in range(_MAX_SWITCHES):
             served = self._state()
             keys = [served.namespace + s for s in suffixes]
             if served.version is None:
-                return served, self._get_many_raw(keys, what)
-            *values, pointer = self._get_many_raw(keys, what, pointer=self.key_prefix + _CURRENT)
-            if pointer is not None and pointer.decode() == served.version:
+                before, *values, after = self._get_many_raw(keys, what, head=(prefix + _META,),
+                                                            tail=(prefix + _META,))
+                if before != after:  # republished while read: read again
+                    continue
+                if before == served.raw:
+                    return served, values
+                if before is None:
+                    raise RedisStoreError(
+                        f"the metadata record {prefix + _META!r} on {self._conn.where} was withdrawn: "
+                        f"the embedding under {prefix!r} is being republished with another dtype or "
+                        "dimension, or was deleted; read again once the publication is complete"
+                    )
+                where = f"{prefix + _META!r}"
+                meta = loads_metadata(before, f"{where} on {self._conn.where}")
+                self._served = self._served_from(None, prefix, meta, where, raw=before)
+                return self._served, values
+            *values, pointer, owner = self._get_many_raw(
+                keys, what, tail=(prefix + _CURRENT, served.namespace + _OWNER)
+            )
+            if (pointer is not None and pointer.decode() == served.version
+                    and (served.token is None or owner == served.token)):
                 return served, values
             self._served = None  # a new version was switched in: follow it
         raise RedisStoreError(
-            f"the version served under {self.key_prefix!r} on {self._conn.where} changed "
+            f"the publication served under {prefix!r} on {self._conn.where} changed "
             f"{_MAX_SWITCHES} times during one read"
         )
 
     def _lookup(self, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        for attempt in range(2):
-            served, values = self._read_consistent(names, f"read {len(names)} vectors")
-            nbytes = served.dimension * served.wire.itemsize
-            hits = [i for i, v in enumerate(values) if v is not None]
-            bad = [i for i in hits if len(values[i]) != nbytes]
-            if not bad:
-                break
-            if attempt == 0 and served.version is None:
-                self._served = None  # keys mode: maybe republished with another dimension
-                continue
+        check_encodable(names)
+        served, values = self._read_consistent(names, f"read {len(names)} vectors")
+        nbytes = served.dimension * served.wire.itemsize
+        hits = [i for i, v in enumerate(values) if v is not None]
+        bad = [i for i in hits if len(values[i]) != nbytes]
+        if bad:
             i = bad[0]
             raise ValueError(
                 f"{len(bad)} vector(s) under {self.key_prefix!r} have the wrong length, e.g. key "
@@ -1079,6 +1657,7 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
         return ids_array(loads_ids(raw, f"{served.namespace + _IDS!r}"))
 
     def __len__(self) -> int:
+        self._served = None  # the count of what is served now, not of what was read last
         count = self._state().metadata.get("count")
         return int(count) if count is not None else len(self.ids)
 

@@ -69,8 +69,9 @@ def test_keys_layout_is_raw_little_endian_bytes_plus_metadata(r, redis_url, kara
     assert meta["params"]["n_components"] == 8 and "graph" not in meta["params"]
     assert meta == exporter.metadata_
     assert json.loads(r.get("emb:__ids__")) == karate_svd.nodes_.tolist()
-    # 34 vectors + metadata + id list, nothing else
-    assert r.dbsize() == 36
+    # 34 vectors + metadata + id list, and the registry of key prefixes
+    assert r.dbsize() == 37
+    assert r.hgetall("__skgraphemb_namespaces__") == {b"emb:": b"keys"}
 
 
 # The "Serving embeddings" snippet of the reference workflow, verbatim except
@@ -451,7 +452,8 @@ def test_killed_writer_leaves_the_previous_version_served(redis_url, r, caplog):
     np.testing.assert_array_equal(store.get_many(ids), v3.to_numpy())
     assert not r.exists("emb:v2:n2000") and not r.exists("emb:v2:__ids__")
     assert r.zrange("emb:__versions__", 0, -1) == [b"v3"]
-    assert r.dbsize() == n + 5  # v3: vectors, ids, meta; pointer, registry, counter
+    # v3: vectors, ids, meta, claim; pointer, version registry, counter; prefix registry
+    assert r.dbsize() == n + 7
 
 
 # -- reading safely ------------------------------------------------------------------
@@ -557,7 +559,7 @@ def test_server_starting_late_is_waited_for(tmp_path):
         exporter = RedisExporter(f"redis://127.0.0.1:{port}/0", max_retries=8, retry_backoff=0.1)
         exporter.fit(frame(5))
         timer.join()
-        assert server.client().dbsize() == 7
+        assert server.client().dbsize() == 8  # 5 vectors, metadata, ids, prefix registry
     finally:
         timer.cancel()
         timer.join()
