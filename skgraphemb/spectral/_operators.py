@@ -31,6 +31,7 @@ __all__ = [
     "chebyshev_propagate",
     "check_components",
     "normalize_rows",
+    "propagate",
     "spectral_threads",
     "svd_embedding",
 ]
@@ -226,3 +227,11 @@ def svd_embedding(X: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[
     for i0, i1 in _row_chunks(n, d):
         X[i0:i1] = X[i0:i1].astype(np.float64) @ W
     return X, S
+
+
+def propagate(graph, X: NDArray[np.float32], *, order: int, mu: float, theta: float):
+    """ProNE's enhancement of an embedding ``X`` (overwritten): propagation,
+    then ``U sqrt(S)`` with rows of unit length.  Returns ``(X, S)``."""
+    chebyshev_propagate(GraphProducts(graph), X, order=order, mu=mu, theta=theta)
+    X, S = svd_embedding(X)
+    return normalize_rows(X), S

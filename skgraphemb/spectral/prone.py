@@ -202,14 +202,7 @@ class ProNEEmbedder(BaseGraphEmbedder):
         self.n_jobs = n_jobs
 
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:
-        from skgraphemb.spectral._operators import (
-            GraphProducts,
-            chebyshev_propagate,
-            check_components,
-            normalize_rows,
-            spectral_threads,
-            svd_embedding,
-        )
+        from skgraphemb.spectral._operators import check_components, propagate, spectral_threads
 
         k = check_components(type(self).__name__, graph, int(self.n_components))
         t0 = time.perf_counter()
@@ -217,10 +210,7 @@ class ProNEEmbedder(BaseGraphEmbedder):
             X, S = _factorise(graph, k, int(self.n_oversamples), int(self.n_iter), seed)
             t1 = time.perf_counter()
             if self.order > 1:
-                chebyshev_propagate(GraphProducts(graph), X, order=int(self.order), mu=float(self.mu),
-                                    theta=float(self.theta))  # fmt: skip
-                X, S = svd_embedding(X)
-                normalize_rows(X)
+                X, S = propagate(graph, X, order=int(self.order), mu=float(self.mu), theta=float(self.theta))
         t2 = time.perf_counter()
         logger.info(
             "ProNEEmbedder: %d nodes, factorisation %.2fs, propagation (order %d) %.2fs",

@@ -107,13 +107,7 @@ class SpectralPropagation(BaseGraphEmbedder):
         self.n_jobs = n_jobs
 
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:
-        from skgraphemb.spectral._operators import (
-            GraphProducts,
-            chebyshev_propagate,
-            normalize_rows,
-            spectral_threads,
-            svd_embedding,
-        )
+        from skgraphemb.spectral._operators import propagate, spectral_threads
 
         inner = clone(self.embedder)
         if self.random_state is not None and "random_state" in inner.get_params():
@@ -149,10 +143,7 @@ class SpectralPropagation(BaseGraphEmbedder):
             )
         t1 = time.perf_counter()
         with spectral_threads(self.n_jobs):
-            chebyshev_propagate(GraphProducts(graph), X, order=int(self.order), mu=float(self.mu),
-                                theta=float(self.theta))  # fmt: skip
-            X, S = svd_embedding(X)
-            normalize_rows(X)
+            X, S = propagate(graph, X, order=int(self.order), mu=float(self.mu), theta=float(self.theta))
         logger.info(
             "SpectralPropagation: %s %.2fs, propagation (order %d) %.2fs",
             type(inner).__name__, t1 - t0, self.order, time.perf_counter() - t1,
