@@ -215,3 +215,21 @@ def test_save_is_atomic_and_does_not_follow_planted_names(tmp_path, monkeypatch)
     as_graph(nx.path_graph(9)).save(path)
     assert victim.read_text() == "keep" and load_graph(path).n_nodes == 9
     assert zlib.crc32(path.read_bytes()) != zlib.crc32(before)
+
+
+def test_a_checksummed_file_of_a_broken_graph_is_refused_quickly(tmp_path):
+    """Checksums prove a file unchanged, not that its writer was sound: the
+    bounds a kernel could crash on are checked at load (verify=True)."""
+    from skgraphemb import GraphFormatError
+    from skgraphemb.graph import Graph, load_graph
+
+    indptr = np.array([0, 1, 2], dtype=np.int64)
+    bad = Graph(indptr, np.array([1, 7], dtype=np.int32), None, nodes=np.array([0, 1]), directed=True,
+                validate=False)  # fmt: skip
+    path = tmp_path / "bad.skgraph"
+    bad.save(path)
+    with pytest.raises(GraphFormatError, match="outside 0..1"):
+        load_graph(path)
+    good = Graph(indptr, np.array([1, 0], dtype=np.int32), None, nodes=np.array([0, 1]), directed=False)
+    good.save(path)
+    assert load_graph(path) == good
