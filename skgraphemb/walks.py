@@ -425,12 +425,6 @@ class WalkStream:
         if spill is not None:  # only a pass that ran to its end leaves a usable copy
             self._spilled = spill
 
-    def close(self) -> None:
-        """Drop the on-disk copy of the walks (the file is anonymous: nothing remains)."""
-        if self._spilled is not None:
-            self._spilled.close()
-            self._spilled = None
-
 
 class _Spill:
     """Walk chunks written to, and read back from, an anonymous temporary file.
