@@ -18,6 +18,7 @@ embedding's width.
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator
 
 import numpy as np
@@ -73,19 +74,28 @@ class GraphProducts:
     """``diag(l) A diag(r) X (+ Y)`` for the graph's (weighted) adjacency ``A``.
 
     ``A[i, j]`` is the weight of the stored edge ``i -> j`` (1 when the
-    graph is unweighted, or with ``pattern=True``: the binary pattern).  The
+    graph is unweighted, or in :meth:`pattern`: the binary pattern).  The
     transposed products of a directed graph use a transposed CSR built on
     first use; an undirected graph's CSR is symmetric and serves both ways.
     """
 
-    def __init__(self, graph, *, pattern: bool = False) -> None:
+    def __init__(self, graph) -> None:
         self.n = graph.n_nodes
         self.indptr = np.asarray(graph.indptr)
         self.indices = np.asarray(graph.indices)
-        self.data = None if pattern or graph.weights is None else np.asarray(graph.weights)
+        self.data = None if graph.weights is None else np.asarray(graph.weights)
         self.directed = bool(graph.directed)
         self.bounds = _task_bounds(self.indptr, max(1, min(self.n, _MAX_TASKS)))
         self._transposed = None
+
+    def pattern(self) -> GraphProducts:
+        """The same products with every stored entry 1 (the binary pattern),
+        sharing the row bounds and the transposed structure, if built."""
+        other = copy.copy(self)
+        other.data = None
+        if self._transposed is not None:
+            other._transposed = (*self._transposed[:3], None)
+        return other
 
     def degree(self) -> NDArray[np.float64]:
         """Weighted out-degrees (row sums of ``A``), float64."""

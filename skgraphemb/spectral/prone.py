@@ -38,7 +38,6 @@ class _ProNEFactorOperator:
         from skgraphemb.spectral._operators import GraphProducts
 
         weighted = GraphProducts(graph)
-        self.pattern = GraphProducts(graph, pattern=True)
         n = graph.n_nodes
         degree = weighted.degree()
         inv_degree = np.zeros(n, dtype=np.float64)
@@ -46,6 +45,7 @@ class _ProNEFactorOperator:
         # Column sums of C = D^-1 A: A^T (1/d).
         colsum = np.empty((n, 1), dtype=np.float32)
         weighted.product(inv_degree.astype(np.float32)[:, None], colsum, transpose=True)
+        self.pattern = weighted.pattern()  # after the transposed product: shares its structure
         neg = np.clip(colsum[:, 0].astype(np.float64), 0.0, None) ** _NEGATIVE_EXPONENT
         total = neg.sum()
         if total > 0:
