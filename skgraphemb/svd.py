@@ -251,11 +251,8 @@ class SVDEmbedder(BaseGraphEmbedder):
 
     def _randomized(self, graph: Graph, k: int, seed: int, weights=None):
         """float32 randomized SVD on the graph's own CSR arrays (see ``_kernels._svd``)."""
-        from threadpoolctl import threadpool_limits
-
         from skgraphemb._kernels._svd import PowerSumOperator, randomized_svd_blocks, svd_memory_bytes
-        from skgraphemb.utils._threads import numba_threads, parallel_launch, resolve_numba_threads
-        from skgraphemb.utils._validation import effective_n_jobs
+        from skgraphemb.utils._threads import kernel_threads
 
         need = svd_memory_bytes(
             graph.n_nodes, graph.nnz, k, int(self.n_oversamples), int(self.order),
@@ -267,9 +264,7 @@ class SVDEmbedder(BaseGraphEmbedder):
             graph.n_nodes, graph.nnz, self.order, min(k + int(self.n_oversamples), graph.n_nodes),
             need / 1e9, graph.memory_bytes() / 1e9,
         )
-        with numba_threads(resolve_numba_threads(self.n_jobs)), parallel_launch(), threadpool_limits(
-            limits=effective_n_jobs(self.n_jobs), user_api="blas"
-        ):
+        with kernel_threads(self.n_jobs):
             op = PowerSumOperator(
                 graph.indptr, graph.indices, weights, order=int(self.order),
                 normalization=self.normalization, symmetric=not graph.directed,

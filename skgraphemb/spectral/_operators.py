@@ -17,10 +17,7 @@ embedding's width.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-from collections.abc import Iterator
-
 import numpy as np
 import scipy.linalg
 from numpy.typing import NDArray
@@ -33,7 +30,6 @@ __all__ = [
     "check_components",
     "normalize_rows",
     "propagate",
-    "spectral_threads",
     "svd_embedding",
 ]
 
@@ -54,20 +50,6 @@ def check_components(name: str, graph, k: int) -> int:
             f"{name}: n_components={k} must be smaller than the number of nodes ({n}); {allowed}."
         )
     return k
-
-
-@contextlib.contextmanager
-def spectral_threads(n_jobs) -> Iterator[None]:
-    """numba and BLAS threads from ``n_jobs`` for the body (parallel launches guarded)."""
-    from threadpoolctl import threadpool_limits
-
-    from skgraphemb.utils._threads import numba_threads, parallel_launch, resolve_numba_threads
-    from skgraphemb.utils._validation import effective_n_jobs
-
-    with numba_threads(resolve_numba_threads(n_jobs)), parallel_launch(), threadpool_limits(
-        limits=effective_n_jobs(n_jobs), user_api="blas"
-    ):
-        yield
 
 
 class GraphProducts:

@@ -180,7 +180,8 @@ class FastRPEmbedder(BaseGraphEmbedder):
         return w
 
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:
-        from skgraphemb.spectral._operators import GraphProducts, spectral_threads
+        from skgraphemb.spectral._operators import GraphProducts
+        from skgraphemb.utils._threads import kernel_threads
 
         weights = self._power_weights()
         n, d = graph.n_nodes, int(self.n_components)
@@ -194,7 +195,7 @@ class FastRPEmbedder(BaseGraphEmbedder):
         np.divide(1.0, degree, out=inv_degree, where=positive)
         node_scale = np.zeros(n)
         node_scale[positive] = degree[positive] ** float(self.beta)
-        with spectral_threads(self.n_jobs):
+        with kernel_threads(self.n_jobs):
             E = fastrp_projection(products, inv_degree, node_scale, weights, d, density, seed,
                                   normalize_powers=bool(self.normalize_powers))  # fmt: skip
         logger.info("FastRPEmbedder: %d nodes, %d powers, %.2fs", n, len(weights), time.perf_counter() - t0)

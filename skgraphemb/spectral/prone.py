@@ -202,11 +202,12 @@ class ProNEEmbedder(BaseGraphEmbedder):
         self.n_jobs = n_jobs
 
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:
-        from skgraphemb.spectral._operators import check_components, propagate, spectral_threads
+        from skgraphemb.spectral._operators import check_components, propagate
+        from skgraphemb.utils._threads import kernel_threads
 
         k = check_components(type(self).__name__, graph, int(self.n_components))
         t0 = time.perf_counter()
-        with spectral_threads(self.n_jobs):
+        with kernel_threads(self.n_jobs):
             X, S = _factorise(graph, k, int(self.n_oversamples), int(self.n_iter), seed)
             t1 = time.perf_counter()
             if self.order > 1:

@@ -107,7 +107,8 @@ class SpectralPropagation(BaseGraphEmbedder):
         self.n_jobs = n_jobs
 
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:
-        from skgraphemb.spectral._operators import propagate, spectral_threads
+        from skgraphemb.spectral._operators import propagate
+        from skgraphemb.utils._threads import kernel_threads
 
         inner = clone(self.embedder)
         if self.random_state is not None and "random_state" in inner.get_params():
@@ -142,7 +143,7 @@ class SpectralPropagation(BaseGraphEmbedder):
                 "fix that embedder's settings first."
             )
         t1 = time.perf_counter()
-        with spectral_threads(self.n_jobs):
+        with kernel_threads(self.n_jobs):
             X, S = propagate(graph, X, order=int(self.order), mu=float(self.mu), theta=float(self.theta))
         logger.info(
             "SpectralPropagation: %s %.2fs, propagation (order %d) %.2fs",

@@ -78,3 +78,16 @@ def parallel_launch():
     is not thread-safe (``workqueue``); a no-op otherwise.
     """
     return nullcontext() if _layer_is_threadsafe() else _LAUNCH_LOCK
+
+
+@contextmanager
+def kernel_threads(n_jobs: int | None) -> Iterator[None]:
+    """numba threads and the BLAS pool both sized from ``n_jobs`` for the body,
+    with :func:`parallel_launch` held: the setting of the sparse-times-dense
+    drivers (randomized SVD, spectral propagation)."""
+    from threadpoolctl import threadpool_limits
+
+    with numba_threads(resolve_numba_threads(n_jobs)), parallel_launch(), threadpool_limits(
+        limits=effective_n_jobs(n_jobs), user_api="blas"
+    ):
+        yield
