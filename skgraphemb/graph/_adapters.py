@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from skgraphemb.exceptions import GraphFormatError, UnknownNodeError
-from skgraphemb.graph._graph import Graph, _format_ids, _py
+from skgraphemb.graph._graph import Graph, _count_distinct, _format_ids, _py
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -757,14 +757,7 @@ def _nodes_array(nodes) -> NDArray:
     if isinstance(nodes, (str, bytes)):
         raise GraphFormatError("`nodes` must be a sequence of ids, not a single string")
     ids = _ids_array(nodes if isinstance(nodes, np.ndarray) else list(nodes))
-    if ids.dtype.kind in "iu":
-        distinct = len(np.unique(ids))
-    else:
-        try:
-            distinct = len(set(ids.tolist()))
-        except TypeError as e:
-            raise GraphFormatError(f"`nodes` must hold hashable ids ({e})") from None
-    if distinct != len(ids):
+    if _count_distinct(ids, "`nodes` must hold hashable ids") != len(ids):
         _refuse_duplicates(ids)
     return ids
 

@@ -557,6 +557,17 @@ def _finite_features(features):
     return features
 
 
+def _count_distinct(ids: NDArray, unhashable: str) -> int:
+    """Number of distinct ids (a sort for integers, a set otherwise); a
+    :class:`GraphFormatError` starting with ``unhashable`` for ids a set cannot hold."""
+    if ids.dtype.kind in "iu":
+        return len(np.unique(ids))
+    try:
+        return len(set(ids.tolist()))
+    except TypeError as e:
+        raise GraphFormatError(f"{unhashable} ({e})") from None
+
+
 def _checked_arrays(indptr, indices, weights, nodes):
     """The arrays of a hand-built graph, checked before any cast (an int64
     column beyond int32, or a float row pointer, must not wrap silently)."""
@@ -594,13 +605,7 @@ def _checked_arrays(indptr, indices, weights, nodes):
             raise GraphFormatError(
                 f"weights must have one entry per stored edge ({nnz}); got shape {weights.shape}"
             )
-    if nodes.dtype.kind in "iu":
-        distinct = len(np.unique(nodes))
-    else:
-        try:
-            distinct = len(set(nodes.tolist()))
-        except TypeError as e:
-            raise GraphFormatError(f"node ids must be hashable ({e})") from None
+    distinct = _count_distinct(nodes, "node ids must be hashable")
     if distinct != n:
         raise GraphFormatError(f"nodes must be distinct ids; {n - distinct} id(s) repeat")
     return indptr.astype(np.int64, copy=False), indices.astype(np.int32, copy=False), weights, nodes
