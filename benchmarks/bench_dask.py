@@ -54,8 +54,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     if not (args.data / "labels.tsv").exists():
-        print(f"no labelled graph in {args.data} (edges.tsv[.gz] + labels.tsv): see ../shared/data/README.md",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"no labelled graph in {args.data} (edges.tsv[.gz] + labels.tsv): see ../shared/data/README.md",
+            file=sys.stderr,
+        )
         return 2
     import joblib
     from distributed import Client, LocalCluster
@@ -77,8 +79,10 @@ def main(argv=None) -> int:
     clf = OneVsRestClassifier(clf) if multilabel else clf
     grid = {"n2v__p": args.grid, "n2v__q": args.grid}
     n_candidates = len(args.grid) ** 2
-    print(f"{args.data.name}: {data.graph}, {n_candidates} candidates x {args.folds} folds; "
-          f"node2vec d={args.dimensions}, walk_length={args.walk_length}, num_walks={args.num_walks}")  # fmt: skip
+    print(
+        f"{args.data.name}: {data.graph}, {n_candidates} candidates x {args.folds} folds; "
+        f"node2vec d={args.dimensions}, walk_length={args.walk_length}, num_walks={args.num_walks}"
+    )
 
     with tempfile.TemporaryDirectory(prefix="skgraphemb-bench-dask-") as tmp:
         tmp = Path(tmp)
@@ -86,14 +90,23 @@ def main(argv=None) -> int:
         graph = sge.load_graph(tmp / "graph.skgraph")
 
         def search(cache: Path):
-            emb = sge.Node2VecEmbedder(graph=graph, dimensions=args.dimensions, walk_length=args.walk_length,
-                                       num_walks=args.num_walks, random_state=args.seed, n_jobs=1,
-                                       memory=str(cache))  # fmt: skip
+            emb = sge.Node2VecEmbedder(
+                graph=graph,
+                dimensions=args.dimensions,
+                walk_length=args.walk_length,
+                num_walks=args.num_walks,
+                random_state=args.seed,
+                n_jobs=1,
+                memory=str(cache),
+            )
             return GridSearchCV(
-                Pipeline([("n2v", emb), ("clf", clf)]), grid,
+                Pipeline([("n2v", emb), ("clf", clf)]),
+                grid,
                 scoring=make_scorer(f1_score, average="macro", zero_division=0),
-                cv=KFold(args.folds, shuffle=True, random_state=args.seed), error_score="raise", n_jobs=-1,
-            )  # fmt: skip
+                cv=KFold(args.folds, shuffle=True, random_state=args.seed),
+                error_score="raise",
+                n_jobs=-1,
+            )
 
         results = {}
         start = time.perf_counter()
@@ -102,8 +115,17 @@ def main(argv=None) -> int:
         results["serial"] = (time.perf_counter() - start, serial, _count_entries(tmp / "cache-serial"))
 
         start = time.perf_counter()
-        with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster):  # fmt: skip
+        with (
+            LocalCluster(
+                n_workers=args.workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            Client(cluster),
+        ):
             up = time.perf_counter() - start
             with joblib.parallel_config(backend="dask"):
                 on_dask = search(tmp / "cache-dask").fit(data.nodes, y)
@@ -114,12 +136,16 @@ def main(argv=None) -> int:
         best = (s.best_params_["n2v__p"], s.best_params_["n2v__q"])
         print(f"{name:<8} {seconds:8.1f} {entries:10d} {str(best):>12} {s.best_score_:14.4f}")
     same = all(
-        np.array_equal(results["serial"][1].cv_results_[f"split{k}_test_score"],
-                       results["dask"][1].cv_results_[f"split{k}_test_score"])
+        np.array_equal(
+            results["serial"][1].cv_results_[f"split{k}_test_score"],
+            results["dask"][1].cv_results_[f"split{k}_test_score"],
+        )
         for k in range(args.folds)
-    )  # fmt: skip
-    print(f"fold scores equal: {same}; dask / serial time: {results['dask'][0] / results['serial'][0]:.2f} "
-          f"({args.workers} workers x 1 thread; cluster start-up {up:.1f} s included)")  # fmt: skip
+    )
+    print(
+        f"fold scores equal: {same}; dask / serial time: {results['dask'][0] / results['serial'][0]:.2f} "
+        f"({args.workers} workers x 1 thread; cluster start-up {up:.1f} s included)"
+    )
     return 0 if same else 1
 
 

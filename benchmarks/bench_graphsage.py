@@ -91,9 +91,14 @@ def cora_methods(seed, n_jobs):
             feature_source="structural", device="cpu", random_state=seed, n_jobs=n_jobs
         ),
         "Node2VecEmbedder": sge.Node2VecEmbedder(
-            dimensions=128, walk_length=40, num_walks=10, window=10, sample=0,
-            random_state=seed, n_jobs=n_jobs,
-        ),  # fmt: skip
+            dimensions=128,
+            walk_length=40,
+            num_walks=10,
+            window=10,
+            sample=0,
+            random_state=seed,
+            n_jobs=n_jobs,
+        ),
         "SVDEmbedder": sge.SVDEmbedder(n_components=128, random_state=seed),
     }
 
@@ -165,8 +170,10 @@ def section_inductive(args):
     print("| --- | --: | --: | --: | --: |")
     for label, res in table:
         get = lambda k: [r[k] for r in res]  # noqa: E731
-        print(f"| {label} | {_mean_std(get('inductive'))} | {_mean_std(get('transductive'))} | "
-              f"{np.median(get('fit')):.1f} | {np.median(get('transform')):.2f} |")
+        print(
+            f"| {label} | {_mean_std(get('inductive'))} | {_mean_std(get('transductive'))} | "
+            f"{np.median(get('fit')):.1f} | {np.median(get('transform')):.2f} |"
+        )
 
 
 def _grown_split(graph, seed, node_frac=0.01, edge_frac=0.05):
@@ -204,8 +211,10 @@ def section_blogcatalog(args):
         ),
     }
     for seed in args.seeds:
-        ests = {name: sge.GraphSAGEEmbedder(device="cpu", random_state=seed, n_jobs=args.n_jobs, **p)
-                for name, p in configs.items()}
+        ests = {
+            name: sge.GraphSAGEEmbedder(device="cpu", random_state=seed, n_jobs=args.n_jobs, **p)
+            for name, p in configs.items()
+        }
         ests["Node2VecEmbedder (p=1, q=1, 10 x 80)"] = sge.Node2VecEmbedder(random_state=seed, n_jobs=args.n_jobs)
         for name, est in ests.items():
             t0 = time.perf_counter()
@@ -216,21 +225,28 @@ def section_blogcatalog(args):
                     est, data.labels, nodes=data.nodes, cv=5, train_size=0.5, random_state=0, C=C
                 )
                 rows.append((name, seed, C, fit, s.mean, s.micro_mean))
-                print(f"  blogcatalog seed={seed} {name} C={C}: fit {fit:.1f}s macro {s.mean:.4f} "
-                      f"micro {s.micro_mean:.4f}", flush=True)
+                print(
+                    f"  blogcatalog seed={seed} {name} C={C}: fit {fit:.1f}s macro {s.mean:.4f} "
+                    f"micro {s.micro_mean:.4f}",
+                    flush=True,
+                )
     print(f"\n### BlogCatalog (no features), macro/micro-F1 at train_size=0.5, seeds {args.seeds}\n")
     print("| method | probe C | fit s (median) | macro-F1 | micro-F1 |")
     print("| --- | --: | --: | --: | --: |")
     for name in dict.fromkeys(r[0] for r in rows):
         for C in (1.0, 10.0):
             sel = [r for r in rows if r[0] == name and r[2] == C]
-            print(f"| {name} | {C:g} | {np.median([r[3] for r in sel]):.1f} | "
-                  f"{_mean_std([r[4] for r in sel])} | {_mean_std([r[5] for r in sel])} |")
+            print(
+                f"| {name} | {C:g} | {np.median([r[3] for r in sel]):.1f} | "
+                f"{_mean_std([r[4] for r in sel])} | {_mean_std([r[5] for r in sel])} |"
+            )
 
     # Incremental: 1% new nodes, 5% new edges.
     print("\n### BlogCatalog grown by 1% new nodes and 5% new edges: inductive embedding\n")
-    print("| seed | fit s (old graph) | transform s (grown graph, new nodes) | new nodes | "
-          "macro-F1 on new nodes | micro-F1 on new nodes |")
+    print(
+        "| seed | fit s (old graph) | transform s (grown graph, new nodes) | new nodes | "
+        "macro-F1 on new nodes | micro-F1 on new nodes |"
+    )
     print("| --: | --: | --: | --: | --: | --: |")
     params = configs["GraphSAGE structural, 256 anchors, 2 epochs, walk_length=3, batch 1024"]
     for seed in args.seeds:
@@ -268,8 +284,10 @@ def _multilabel_probe(Z_train, train_ids, Z_test, test_ids, label_of, C=10.0):
     k = Yte.sum(1)
     ranks = np.argsort(np.argsort(-scores, axis=1, kind="stable"), axis=1)
     pred = (ranks < k[:, None]).astype(int)
-    return (f1_score(Yte, pred, average="macro", zero_division=0),
-            f1_score(Yte, pred, average="micro", zero_division=0))
+    return (
+        f1_score(Yte, pred, average="macro", zero_division=0),
+        f1_score(Yte, pred, average="micro", zero_division=0),
+    )
 
 
 def _median_time(fn, repeats):
@@ -352,11 +370,11 @@ def section_paths(args):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sections", nargs="+", default=["cora", "inductive"],
-                        choices=["cora", "inductive", "blogcatalog", "paths"])
+    parser.add_argument(
+        "--sections", nargs="+", default=["cora", "inductive"], choices=["cora", "inductive", "blogcatalog", "paths"]
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    parser.add_argument("--n-jobs", type=int, default=1,
-                        help="threads (1 is fastest on a shared 2-core machine)")
+    parser.add_argument("--n-jobs", type=int, default=1, help="threads (1 is fastest on a shared 2-core machine)")
     parser.add_argument("--repeats", type=int, default=7, help="repeats of each timed case (paths)")
     parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args(argv)

@@ -257,8 +257,11 @@ def main(argv=None):
         old_graph, new_graph, held, n_old_edges, n_dropped = make_update(
             graph, args.node_share, args.edge_share, seed=rep
         )
-        print(f" update {rep}: old graph {old_graph.n_nodes} nodes, {n_old_edges} edges; "
-              f"{len(held)} new nodes, {n_dropped} edges added between old nodes", flush=True)  # fmt: skip
+        print(
+            f" update {rep}: old graph {old_graph.n_nodes} nodes, {n_old_edges} edges; "
+            f"{len(held)} new nodes, {n_dropped} edges added between old nodes",
+            flush=True,
+        )
         old_est = Node2VecEmbedder(
             **SETTINGS, p=args.p, q=args.q, n_jobs=args.threads, random_state=rep, warm_start=True
         )
@@ -279,19 +282,31 @@ def main(argv=None):
             reference = getattr(est, "old_frame_", None)
             before, after = disparities(old_frame if reference is None else reference, frame(est))
             run = {
-                "name": name, "repeat": rep, "time": elapsed, "walks": getattr(est, "n_walks_", None),
-                "macro": score.mean, "micro": score.micro_mean, "new_macro": new_macro, "new_micro": new_micro,
-                "n_new_labelled": n_new, "disparity_before": before, "disparity_after": after,
+                "name": name,
+                "repeat": rep,
+                "time": elapsed,
+                "walks": getattr(est, "n_walks_", None),
+                "macro": score.mean,
+                "micro": score.micro_mean,
+                "new_macro": new_macro,
+                "new_micro": new_micro,
+                "n_new_labelled": n_new,
+                "disparity_before": before,
+                "disparity_after": after,
                 "loadavg": os.getloadavg()[0],
-            }  # fmt: skip
+            }
             runs.append(run)
-            print(f"  {name}: {elapsed:.1f}s, {run['walks']} walks, macro-F1 {score.mean:.4f}, new nodes "
-                  f"{new_macro:.4f}, disparity {before:.3f} -> {after:.3f}, load {run['loadavg']:.1f}",
-                  flush=True)  # fmt: skip
+            print(
+                f"  {name}: {elapsed:.1f}s, {run['walks']} walks, macro-F1 {score.mean:.4f}, new nodes "
+                f"{new_macro:.4f}, disparity {before:.3f} -> {after:.3f}, load {run['loadavg']:.1f}",
+                flush=True,
+            )
 
     print()
-    print(f"{'contender':<22}{'time s':>8}{'x retrain':>10}{'walks':>9}{'macro-F1':>10}{'micro-F1':>10}"
-          f"{'new macro':>11}{'new micro':>11}{'disp. before':>14}{'disp. after':>13}")  # fmt: skip
+    print(
+        f"{'contender':<22}{'time s':>8}{'x retrain':>10}{'walks':>9}{'macro-F1':>10}{'micro-F1':>10}"
+        f"{'new macro':>11}{'new micro':>11}{'disp. before':>14}{'disp. after':>13}"
+    )
     rows = []
     for name in args.contenders:
         mine = [r for r in runs if r["name"] == name]
@@ -304,9 +319,11 @@ def main(argv=None):
     for r in rows:
         ratio = f"{r['time'] / base:.2f}" if base else "-"
         walks = f"{r['walks']:.0f}" if r["walks"] is not None else "-"
-        print(f"{r['name']:<22}{r['time']:>8.1f}{ratio:>10}{walks:>9}{r['macro']:>10.4f}{r['micro']:>10.4f}"
-              f"{r['new_macro']:>11.4f}{r['new_micro']:>11.4f}{r['disparity_before']:>14.3f}"
-              f"{r['disparity_after']:>13.3f}")  # fmt: skip
+        print(
+            f"{r['name']:<22}{r['time']:>8.1f}{ratio:>10}{walks:>9}{r['macro']:>10.4f}{r['micro']:>10.4f}"
+            f"{r['new_macro']:>11.4f}{r['new_micro']:>11.4f}{r['disparity_before']:>14.3f}"
+            f"{r['disparity_after']:>13.3f}"
+        )
     if args.json:
         args.json.write_text(json.dumps({"settings": SETTINGS, "runs": runs, "rows": rows}, indent=1))
 

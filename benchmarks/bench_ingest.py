@@ -166,8 +166,21 @@ def measure(args) -> dict:
 
 
 def _child(args, *extra) -> dict:
-    cmd = [sys.executable, __file__, *extra, "--nodes", str(args.nodes), "--edges", str(args.edges),
-           "--seed", str(args.seed), "--cache", str(args.cache), "--format", args.format]
+    cmd = [
+        sys.executable,
+        __file__,
+        *extra,
+        "--nodes",
+        str(args.nodes),
+        "--edges",
+        str(args.edges),
+        "--seed",
+        str(args.seed),
+        "--cache",
+        str(args.cache),
+        "--format",
+        args.format,
+    ]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")]))
     if args.no_numpy_hugepage:
         env["NUMPY_MADVISE_HUGEPAGE"] = "0"
@@ -185,11 +198,13 @@ def main(argv=None) -> int:
     parser.add_argument("--contenders", default=",".join(CONTENDERS))
     parser.add_argument("--format", choices=["tsv.gz", "tsv"], default="tsv.gz")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max-gb", type=float, default=10.0,
-                        help="skip contenders whose expected peak (BYTES_PER_LINE) is larger")
+    parser.add_argument(
+        "--max-gb", type=float, default=10.0, help="skip contenders whose expected peak (BYTES_PER_LINE) is larger"
+    )
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "skgraphemb-bench-graphs")
-    parser.add_argument("--no-numpy-hugepage", action="store_true",
-                        help="run the children with NUMPY_MADVISE_HUGEPAGE=0")
+    parser.add_argument(
+        "--no-numpy-hugepage", action="store_true", help="run the children with NUMPY_MADVISE_HUGEPAGE=0"
+    )
     parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--child-threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
@@ -209,8 +224,10 @@ def main(argv=None) -> int:
 
     print(f"machine: {describe_machine()}")
     thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
-    print(f"transparent huge pages: {thp.read_text().strip() if thp.exists() else 'n/a'}; numpy madvise: "
-          f"{'off' if args.no_numpy_hugepage else os.environ.get('NUMPY_MADVISE_HUGEPAGE', 'default')}")
+    print(
+        f"transparent huge pages: {thp.read_text().strip() if thp.exists() else 'n/a'}; numpy madvise: "
+        f"{'off' if args.no_numpy_hugepage else os.environ.get('NUMPY_MADVISE_HUGEPAGE', 'default')}"
+    )
     gen = _child(args, "--generate")
     if "error" in gen:
         print(f"generation failed: {gen['error']}", file=sys.stderr)
@@ -220,11 +237,15 @@ def main(argv=None) -> int:
     import numpy as np
 
     lines = len(np.load(npy, mmap_mode="r"))
-    print(f"graph: Chung-Lu, {args.nodes:,} nodes, {args.edges:,} edges, seed {args.seed}; "
-          f"{text.name} {size / 2**20:,.0f} MB (cached in {args.cache})")
+    print(
+        f"graph: Chung-Lu, {args.nodes:,} nodes, {args.edges:,} edges, seed {args.seed}; "
+        f"{text.name} {size / 2**20:,.0f} MB (cached in {args.cache})"
+    )
     if gen["generate_s"] is not None or gen["write_s"] is not None:
-        print(f"made now: generate {gen['generate_s'] or 0:.1f} s, write {gen['write_s'] or 0:.1f} s, "
-              f"peak {gen['peak_rss_mb']:,.0f} MB")
+        print(
+            f"made now: generate {gen['generate_s'] or 0:.1f} s, write {gen['write_s'] or 0:.1f} s, "
+            f"peak {gen['peak_rss_mb']:,.0f} MB"
+        )
     rows, digests = [], set()
     for name in args.contenders.split(","):
         expected_gb = (BYTES_PER_LINE[name] * lines + 0.4 * 2**30) / 2**30
@@ -237,18 +258,23 @@ def main(argv=None) -> int:
             rows.append((name, t, r))
             if "error" not in r:
                 digests.add(r["digest"])
-    print(f"\n{'contender':<13} {'threads':>7} {'time s':>8} {'user s':>7} {'sys s':>6} {'Mlines/s':>9} {'base MB':>8} "
-          f"{'peak MB':>8} {'bytes/edge':>10} {'warm-up s':>9}")
+    print(
+        f"\n{'contender':<13} {'threads':>7} {'time s':>8} {'user s':>7} {'sys s':>6} {'Mlines/s':>9} {'base MB':>8} "
+        f"{'peak MB':>8} {'bytes/edge':>10} {'warm-up s':>9}"
+    )
     for name, t, r in rows:
         if "error" in r:
             print(f"{name:<13} {t:>7} failed: {r['error']}")
             continue
         per_edge = (r["peak_mb"] - r["base_mb"]) * 2**20 / lines
-        print(f"{name:<13} {t:>7} {r['seconds']:>8.2f} {r['user_s']:>7.2f} {r['sys_s']:>6.2f} "
-              f"{lines / r['seconds'] / 1e6:>9.2f} "
-              f"{r['base_mb']:>8,.0f} {r['peak_mb']:>8,.0f} {per_edge:>10.1f} {r['warm_s']:>9.1f}")
-    print(f"\nsame graph from every contender: {'yes' if len(digests) == 1 else 'NO'}; "
-          f"{lines:,} lines, n={args.nodes:,}")
+        print(
+            f"{name:<13} {t:>7} {r['seconds']:>8.2f} {r['user_s']:>7.2f} {r['sys_s']:>6.2f} "
+            f"{lines / r['seconds'] / 1e6:>9.2f} "
+            f"{r['base_mb']:>8,.0f} {r['peak_mb']:>8,.0f} {per_edge:>10.1f} {r['warm_s']:>9.1f}"
+        )
+    print(
+        f"\nsame graph from every contender: {'yes' if len(digests) == 1 else 'NO'}; {lines:,} lines, n={args.nodes:,}"
+    )
     return 0 if len(digests) <= 1 else 1
 
 

@@ -65,8 +65,11 @@ MODELS = {
     # ComplEx's own PyKEEN default loss; PyKEEN initialises ComplEx with N(0, 1),
     # which on CoDEx-S barely moves in tens of epochs (MRR 0.003 after 10):
     # Xavier initialisation as DistMult's.
-    "ComplEx": dict(embedding_dim=64, loss="softplus", model_kwargs={
-        "entity_initializer": "xavier_normal_", "relation_initializer": "xavier_normal_"}),
+    "ComplEx": dict(
+        embedding_dim=64,
+        loss="softplus",
+        model_kwargs={"entity_initializer": "xavier_normal_", "relation_initializer": "xavier_normal_"},
+    ),
 }
 EPOCHS = {"nations": 100, "umls": 100, "codex-s": 30}
 
@@ -122,10 +125,14 @@ def _run_pipeline(epochs: int) -> tuple[float, float, dict]:
     )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     m = result.metric_results
-    return wall, cpu, {
-        "mrr": m.get_metric("both.realistic.inverse_harmonic_mean_rank"),
-        "hits@10": m.get_metric("both.realistic.hits_at_10"),
-    }
+    return (
+        wall,
+        cpu,
+        {
+            "mrr": m.get_metric("both.realistic.inverse_harmonic_mean_rank"),
+            "hits@10": m.get_metric("both.realistic.hits_at_10"),
+        },
+    )
 
 
 def _run_ours(epochs: int) -> tuple[float, float, dict]:
@@ -141,8 +148,11 @@ def _run_ours(epochs: int) -> tuple[float, float, dict]:
 
 
 def part_overhead(args) -> None:
-    print(f"\n## overhead: pykeen.pipeline vs KGEmbedder on Nations, TransE, {args.epochs} epochs, "
-          f"{args.repeats} interleaved repeats (load {os.getloadavg()[0]:.2f})", flush=True)
+    print(
+        f"\n## overhead: pykeen.pipeline vs KGEmbedder on Nations, TransE, {args.epochs} epochs, "
+        f"{args.repeats} interleaved repeats (load {os.getloadavg()[0]:.2f})",
+        flush=True,
+    )
     _run_pipeline(1), _run_ours(1)  # warm-up: imports and first-call costs
     times = {"pykeen.pipeline": [], "KGEmbedder": []}
     cpus = {"pykeen.pipeline": [], "KGEmbedder": []}
@@ -156,29 +166,39 @@ def part_overhead(args) -> None:
             cpus[name].append(cpu)
             metrics.setdefault(name, m)
             assert m == metrics[name], f"{name} is not deterministic: {m} vs {metrics[name]}"
-            print(f"  repeat {r} {name:<16} wall {wall:7.2f} s  cpu {cpu:7.2f} s  MRR {m['mrr']:.6f}  "
-                  f"Hits@10 {m['hits@10']:.6f}  load {os.getloadavg()[0]:.2f}", flush=True)
+            print(
+                f"  repeat {r} {name:<16} wall {wall:7.2f} s  cpu {cpu:7.2f} s  MRR {m['mrr']:.6f}  "
+                f"Hits@10 {m['hits@10']:.6f}  load {os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
     same = metrics["pykeen.pipeline"] == metrics["KGEmbedder"]
     print("\n| variant | wall min s | wall median s | CPU min s | CPU median s | filtered MRR | Hits@10 |")
     print("| --- | --: | --: | --: | --: | --: | --: |")
     for name, ts in times.items():
         m, cs = metrics[name], cpus[name]
-        print(f"| {name} | {min(ts):.2f} | {statistics.median(ts):.2f} | {min(cs):.2f} | "
-              f"{statistics.median(cs):.2f} | {m['mrr']:.5f} | {m['hits@10']:.5f} |")
+        print(
+            f"| {name} | {min(ts):.2f} | {statistics.median(ts):.2f} | {min(cs):.2f} | "
+            f"{statistics.median(cs):.2f} | {m['mrr']:.5f} | {m['hits@10']:.5f} |"
+        )
     ratio = lambda d, f: f(d["KGEmbedder"]) / f(d["pykeen.pipeline"])  # noqa: E731
     paired = [a / b for a, b in zip(cpus["KGEmbedder"], cpus["pykeen.pipeline"])]
-    print(f"\nKGEmbedder / pipeline (target <= 1.05): wall min {ratio(times, min):.3f}, wall median "
-          f"{ratio(times, statistics.median):.3f}, CPU min {ratio(cpus, min):.3f}, CPU median "
-          f"{ratio(cpus, statistics.median):.3f}, CPU per repeat {', '.join(f'{p:.3f}' for p in paired)}; "
-          f"identical metrics: {same}; load after: {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        f"\nKGEmbedder / pipeline (target <= 1.05): wall min {ratio(times, min):.3f}, wall median "
+        f"{ratio(times, statistics.median):.3f}, CPU min {ratio(cpus, min):.3f}, CPU median "
+        f"{ratio(cpus, statistics.median):.3f}, CPU per repeat {', '.join(f'{p:.3f}' for p in paired)}; "
+        f"identical metrics: {same}; load after: {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
 
 
 # -- part 2: model x dataset table ------------------------------------------------------
 def part_table(args) -> None:
     import skgraphemb as sge
 
-    print(f"\n## quality: {', '.join(args.models)} on {', '.join(args.datasets)} "
-          f"(load {os.getloadavg()[0]:.2f})", flush=True)
+    print(
+        f"\n## quality: {', '.join(args.models)} on {', '.join(args.datasets)} (load {os.getloadavg()[0]:.2f})",
+        flush=True,
+    )
     rows = []
     for ds in args.datasets:
         data = _load(ds, args.data)
@@ -186,23 +206,37 @@ def part_table(args) -> None:
         for model in args.models:
             timer = epoch_timer()
             kge = sge.KGEmbedder(
-                model, num_epochs=epochs, random_state=0, device="cpu",
-                training_kwargs={"callbacks": [timer]}, **PROTOCOL, **MODELS[model],
+                model,
+                num_epochs=epochs,
+                random_state=0,
+                device="cpu",
+                training_kwargs={"callbacks": [timer]},
+                **PROTOCOL,
+                **MODELS[model],
             )
             t0 = time.perf_counter()
             kge.fit(data.train)
             fit_s = time.perf_counter() - t0
             res = kge.evaluate(data.test, filter_triples=data.valid)
             eval_s = time.perf_counter() - t0 - fit_s
-            row = dict(dataset=ds, model=model, epochs=epochs, fit_s=fit_s, eval_s=eval_s,
-                       s_per_epoch=statistics.median(timer.seconds), **res)
+            row = dict(
+                dataset=ds,
+                model=model,
+                epochs=epochs,
+                fit_s=fit_s,
+                eval_s=eval_s,
+                s_per_epoch=statistics.median(timer.seconds),
+                **res,
+            )
             rows.append(row)
             print(f"  {json.dumps(row)}", flush=True)
     print("\n| dataset | model | epochs | MRR | Hits@1 | Hits@10 | fit s | s/epoch | eval s |")
     print("| --- | --- | --: | --: | --: | --: | --: | --: | --: |")
     for r in rows:
-        print(f"| {r['dataset']} | {r['model']} | {r['epochs']} | {r['mrr']:.3f} | {r['hits@1']:.3f} | "
-              f"{r['hits@10']:.3f} | {r['fit_s']:.1f} | {r['s_per_epoch']:.2f} | {r['eval_s']:.1f} |")
+        print(
+            f"| {r['dataset']} | {r['model']} | {r['epochs']} | {r['mrr']:.3f} | {r['hits@1']:.3f} | "
+            f"{r['hits@10']:.3f} | {r['fit_s']:.1f} | {r['s_per_epoch']:.2f} | {r['eval_s']:.1f} |"
+        )
     print(f"load after: {os.getloadavg()[0]:.2f}", flush=True)
 
 
@@ -228,14 +262,27 @@ def fb_child(args) -> dict:
         model = model_resolver.make(args.model, triples_factory=tf, embedding_dim=dim, random_seed=0)
         opt = torch.optim.Adam(model.get_grad_params(), lr=0.01)
         loop = SLCWATrainingLoop(model=model, triples_factory=tf, optimizer=opt)
-        loop.train(triples_factory=tf, num_epochs=args.fb_epochs, batch_size=args.fb_batch_size,
-                   use_tqdm=False, callbacks=[timer], pin_memory=False)
+        loop.train(
+            triples_factory=tf,
+            num_epochs=args.fb_epochs,
+            batch_size=args.fb_batch_size,
+            use_tqdm=False,
+            callbacks=[timer],
+            pin_memory=False,
+        )
     else:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         t0 = time.perf_counter()
-        kge = sge.KGEmbedder(args.model, embedding_dim=dim, num_epochs=args.fb_epochs,
-                             batch_size=args.fb_batch_size, learning_rate=0.01, random_state=0, device="cpu",
-                             training_kwargs={"callbacks": [timer]})
+        kge = sge.KGEmbedder(
+            args.model,
+            embedding_dim=dim,
+            num_epochs=args.fb_epochs,
+            batch_size=args.fb_batch_size,
+            learning_rate=0.01,
+            random_state=0,
+            device="cpu",
+            training_kwargs={"callbacks": [timer]},
+        )
         kge.fit(data.train)
     fit_s = time.perf_counter() - t0
     return {
@@ -248,15 +295,31 @@ def fb_child(args) -> dict:
 
 
 def part_fb15k237(args) -> None:
-    print(f"\n## FB15k-237: {args.fb_epochs} epochs, batch {args.fb_batch_size}, one child per run "
-          f"(load {os.getloadavg()[0]:.2f})", flush=True)
+    print(
+        f"\n## FB15k-237: {args.fb_epochs} epochs, batch {args.fb_batch_size}, one child per run "
+        f"(load {os.getloadavg()[0]:.2f})",
+        flush=True,
+    )
     rows = []
     for model in ("TransE", "RotatE"):
         for path in ("pykeen", "KGEmbedder"):
-            cmd = [sys.executable, __file__, "--child", "--model", model, "--path", path,
-                   "--threads", str(args.threads),
-                   "--data", str(args.data), "--fb-epochs", str(args.fb_epochs),
-                   "--fb-batch-size", str(args.fb_batch_size)]
+            cmd = [
+                sys.executable,
+                __file__,
+                "--child",
+                "--model",
+                model,
+                "--path",
+                path,
+                "--threads",
+                str(args.threads),
+                "--data",
+                str(args.data),
+                "--fb-epochs",
+                str(args.fb_epochs),
+                "--fb-batch-size",
+                str(args.fb_batch_size),
+            ]
             out = subprocess.run(cmd, capture_output=True, text=True)
             if out.returncode != 0:
                 print(out.stderr[-2000:], file=sys.stderr)
@@ -268,28 +331,40 @@ def part_fb15k237(args) -> None:
     print("| --- | --- | --: | --: | --- | --: | --: | --: |")
     for model, path, r in rows:
         each = ", ".join(f"{s:.1f}" for s in r["epoch_s"])
-        print(f"| {model} | {path} | {MODELS[model]['embedding_dim']} | {len(r['epoch_s'])} | {each} | "
-              f"{r['fit_s']:.1f} | {r['rss_before_mb']:.0f} | {r['peak_rss_mb']:.0f} |")
+        print(
+            f"| {model} | {path} | {MODELS[model]['embedding_dim']} | {len(r['epoch_s'])} | {each} | "
+            f"{r['fit_s']:.1f} | {r['rss_before_mb']:.0f} | {r['peak_rss_mb']:.0f} |"
+        )
     print(f"load after: {os.getloadavg()[0]:.2f}", flush=True)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--parts", nargs="+", default=["overhead", "table", "fb15k237"],
-                        choices=["overhead", "table", "fb15k237"])
+    parser.add_argument(
+        "--parts", nargs="+", default=["overhead", "table", "fb15k237"], choices=["overhead", "table", "fb15k237"]
+    )
     parser.add_argument("--repeats", type=int, default=5, help="overhead: interleaved repeats")
     parser.add_argument("--epochs", type=int, default=100, help="overhead: epochs")
     parser.add_argument("--datasets", nargs="+", default=["nations", "umls", "codex-s"])
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
-    parser.add_argument("--table-epochs", type=int, default=None,
-                        help=f"table: epochs for every dataset (default {EPOCHS})")
+    parser.add_argument(
+        "--table-epochs", type=int, default=None, help=f"table: epochs for every dataset (default {EPOCHS})"
+    )
     parser.add_argument("--fb-epochs", type=int, default=2)
     parser.add_argument("--fb-batch-size", type=int, default=1024)
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("SKGRAPHEMB_DATA", DATA)),
-                        help="folder holding codex-s/ and fb15k-237/ (default ../shared/data)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads for every variant (default 1: on a busy shared machine "
-                             "more threads oversubscribe the cores and run several times slower)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(os.environ.get("SKGRAPHEMB_DATA", DATA)),
+        help="folder holding codex-s/ and fb15k-237/ (default ../shared/data)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads for every variant (default 1: on a busy shared machine "
+        "more threads oversubscribe the cores and run several times slower)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
@@ -300,8 +375,11 @@ def main(argv=None) -> int:
     if args.child:
         print(json.dumps(fb_child(args)))
         return 0
-    print(f"# bench_kg.py, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, torch "
-          f"{torch.__version__} ({torch.get_num_threads()} threads)", flush=True)
+    print(
+        f"# bench_kg.py, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, torch "
+        f"{torch.__version__} ({torch.get_num_threads()} threads)",
+        flush=True,
+    )
     for part in args.parts:
         {"overhead": part_overhead, "table": part_table, "fb15k237": part_fb15k237}[part](args)
     return 0

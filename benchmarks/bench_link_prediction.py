@@ -56,16 +56,16 @@ def main(argv=None) -> int:
             continue
         graph = sge.load_edgelist_dir(path).graph
         t = time.perf_counter()
-        split = sge.split_edges(graph, test_size=0.4, val_size=0.1, keep_connected=True,
-                                random_state=args.seed)
-        print(f"{name}: {graph.n_nodes:,} nodes, {graph.n_edges:,} edges; residual graph "
-              f"{split.train_graph.n_edges:,} edges; {len(split.test_pairs):,} test / "
-              f"{len(split.val_pairs):,} validation pairs (split {time.perf_counter() - t:.1f}s)", flush=True)
+        split = sge.split_edges(graph, test_size=0.4, val_size=0.1, keep_connected=True, random_state=args.seed)
+        print(
+            f"{name}: {graph.n_nodes:,} nodes, {graph.n_edges:,} edges; residual graph "
+            f"{split.train_graph.n_edges:,} edges; {len(split.test_pairs):,} test / "
+            f"{len(split.val_pairs):,} validation pairs (split {time.perf_counter() - t:.1f}s)",
+            flush=True,
+        )
         methods = {
-            "node2vec": sge.Node2VecEmbedder(graph=split.train_graph, n_jobs=args.n_jobs,
-                                             random_state=args.seed),
-            "svd": sge.SVDEmbedder(n_components=128, order=2, graph=split.train_graph,
-                                   random_state=args.seed),
+            "node2vec": sge.Node2VecEmbedder(graph=split.train_graph, n_jobs=args.n_jobs, random_state=args.seed),
+            "svd": sge.SVDEmbedder(n_components=128, order=2, graph=split.train_graph, random_state=args.seed),
         }
         for method, emb in methods.items():
             t = time.perf_counter()

@@ -91,8 +91,10 @@ def main(argv=None) -> int:
             return 2
         data = load_edgelist_dir(folder)
         graph = sge.as_graph(data.graph)
-        print(f"\n{dataset}: {graph.n_nodes:,} nodes, {graph.n_edges:,} edges; {args.threads} threads, "
-              f"50% labelled, {args.splits} splits")  # fmt: skip
+        print(
+            f"\n{dataset}: {graph.n_nodes:,} nodes, {graph.n_edges:,} edges; {args.threads} threads, "
+            f"50% labelled, {args.splits} splits"
+        )
         print(f"{'method':<22} {'fit s (min/med)':>16} {'macro-F1':>16} {'micro-F1':>16}")
         for name in names:
             times, est = [], None
@@ -105,14 +107,21 @@ def main(argv=None) -> int:
                 est, data.labels, nodes=data.nodes, cv=args.splits, train_size=0.5, random_state=args.seed
             )
             row = {
-                "dataset": dataset, "method": name, "fit_min_s": min(times), "fit_median_s": float(np.median(times)),
-                "macro_f1": score.mean, "macro_f1_std": score.std,
-                "micro_f1": score.micro_mean, "micro_f1_std": score.micro_std,
-            }  # fmt: skip
+                "dataset": dataset,
+                "method": name,
+                "fit_min_s": min(times),
+                "fit_median_s": float(np.median(times)),
+                "macro_f1": score.mean,
+                "macro_f1_std": score.std,
+                "micro_f1": score.micro_mean,
+                "micro_f1_std": score.micro_std,
+            }
             rows.append(row)
-            print(f"{name:<22} {min(times):7.2f} / {np.median(times):6.2f} "
-                  f"{score.mean:9.4f} ± {score.std:.4f} {score.micro_mean:9.4f} ± {score.micro_std:.4f}",
-                  flush=True)  # fmt: skip
+            print(
+                f"{name:<22} {min(times):7.2f} / {np.median(times):6.2f} "
+                f"{score.mean:9.4f} ± {score.std:.4f} {score.micro_mean:9.4f} ± {score.micro_std:.4f}",
+                flush=True,
+            )
         _ratios([r for r in rows if r["dataset"] == dataset])
     if args.json:
         args.json.write_text(json.dumps({"machine": describe_machine(), "rows": rows}, indent=1))
@@ -138,10 +147,14 @@ def _ratios(rows: list) -> None:
         for name in ("prone", "fastrp"):
             if name in by:
                 r = by[name]
-                print(f"  {name}: fit time {r['fit_min_s'] / base['fit_min_s']:.3f} x node2vec's, "
-                      f"macro-F1 {r['macro_f1'] - base['macro_f1']:+.4f}")  # fmt: skip
+                print(
+                    f"  {name}: fit time {r['fit_min_s'] / base['fit_min_s']:.3f} x node2vec's, "
+                    f"macro-F1 {r['macro_f1'] - base['macro_f1']:+.4f}"
+                )
     if "svd" in by and "svd+propagation" in by:
-        print(f"  SpectralPropagation lifts SVD's macro-F1 by {by['svd+propagation']['macro_f1'] - by['svd']['macro_f1']:+.4f}")
+        print(
+            f"  SpectralPropagation lifts SVD's macro-F1 by {by['svd+propagation']['macro_f1'] - by['svd']['macro_f1']:+.4f}"
+        )
 
 
 def _plot(rows: list, path: Path) -> None:
@@ -155,8 +168,9 @@ def _plot(rows: list, path: Path) -> None:
     for ax, dataset in zip(axes[0], datasets):
         for r in (r for r in rows if r["dataset"] == dataset):
             ax.scatter(r["fit_min_s"], r["macro_f1"], s=40)
-            ax.annotate(r["method"], (r["fit_min_s"], r["macro_f1"]), textcoords="offset points", xytext=(4, 4),
-                        fontsize=8)  # fmt: skip
+            ax.annotate(
+                r["method"], (r["fit_min_s"], r["macro_f1"]), textcoords="offset points", xytext=(4, 4), fontsize=8
+            )
         ax.set_xscale("log")
         ax.set_xlabel("fit time (s, log scale)")
         ax.set_ylabel("macro-F1 (50% labelled)")

@@ -277,15 +277,11 @@ def contenders_for(p, q, args):
     out.append(("node2vec-pkg", venv, {"kind": "node2vec-pkg"}))
     out.append(("skgraphemb", sys.executable, {"kind": "skgraphemb"}))
     out.append(("skgraphemb+gensim", sys.executable, {"kind": "skgraphemb", "trainer": "gensim"}))
-    out.append(
-        ("skgraphemb+pecanpy", venv, {"kind": "skgraphemb", "backend": "pecanpy", "trainer": "gensim"})
-    )
+    out.append(("skgraphemb+pecanpy", venv, {"kind": "skgraphemb", "backend": "pecanpy", "trainer": "gensim"}))
     keep = []
     for name, python, cfg in out:
         # "pecanpy" selects every pecanpy:<Mode>, "skgraphemb" every skgraphemb+<variant>
-        if args.contenders and not any(
-            name == c or name.startswith((c + ":", c + "+")) for c in args.contenders
-        ):
+        if args.contenders and not any(name == c or name.startswith((c + ":", c + "+")) for c in args.contenders):
             continue
         if name in args.exclude or (name == "node2vec-pkg" and args.skip_node2vec_pkg):
             continue
@@ -342,9 +338,7 @@ def score(emb, labelled, Y, splits, n_jobs):
     """Macro- and micro-F1: 50% labelled nodes, ``splits`` random splits, top-k."""
     from skgraphemb import evaluate_node_classification
 
-    res = evaluate_node_classification(
-        emb[labelled], Y, cv=splits, train_size=0.5, random_state=0, n_jobs=n_jobs
-    )
+    res = evaluate_node_classification(emb[labelled], Y, cv=splits, train_size=0.5, random_state=0, n_jobs=n_jobs)
     return res.mean, res.micro_mean
 
 
@@ -428,14 +422,30 @@ def main(argv=None):
             runs = []
             for rep in range(args.repeats):
                 out = str(workdir / f"{name.replace(':', '_')}_p{p:g}_q{q:g}_r{rep}")
-                cfg = dict(settings, **extra, p=p, q=q, threads=args.threads, seed=args.seed + rep,
-                           edg=str(workdir / "graph.edg"), nodes=str(workdir / "nodes.npy"), out=out)  # fmt: skip
+                cfg = dict(
+                    settings,
+                    **extra,
+                    p=p,
+                    q=q,
+                    threads=args.threads,
+                    seed=args.seed + rep,
+                    edg=str(workdir / "graph.edg"),
+                    nodes=str(workdir / "nodes.npy"),
+                    out=out,
+                )
                 Path(out + ".cfg.json").write_text(json.dumps(cfg))
                 timeout = args.node2vec_pkg_timeout if name == "node2vec-pkg" else args.timeout
                 cmd = [python, str(Path(__file__).resolve()), "--worker", out + ".cfg.json"]
                 rc, wall, peak_mb, timed_out, err = measure(cmd, env, timeout)
-                run = {"name": name, "p": p, "q": q, "repeat": rep, "wall": wall, "peak_mb": peak_mb,
-                       "loadavg": os.getloadavg()[0]}  # fmt: skip
+                run = {
+                    "name": name,
+                    "p": p,
+                    "q": q,
+                    "repeat": rep,
+                    "wall": wall,
+                    "peak_mb": peak_mb,
+                    "loadavg": os.getloadavg()[0],
+                }
                 if rc == 0:
                     run.update(json.loads(Path(out + ".json").read_text()))
                     if not args.no_eval and Y is not None:

@@ -111,9 +111,14 @@ def run_contender(name, params, graph, rows, labels, args, seed):
     est.fit(graph)
     synchronize()
     run = {
-        "name": name, "seed": seed, "fit": time.perf_counter() - t0, "walks": est.walk_time_,
-        "train": est.train_time_, "device": est.device_, "loadavg": os.getloadavg()[0],
-    }  # fmt: skip
+        "name": name,
+        "seed": seed,
+        "fit": time.perf_counter() - t0,
+        "walks": est.walk_time_,
+        "train": est.train_time_,
+        "device": est.device_,
+        "loadavg": os.getloadavg()[0],
+    }
     if rows is not None and not args.no_eval:
         score = evaluate_node_classification(
             est.embedding_[rows], labels, cv=5, train_size=0.5, random_state=0, n_jobs=args.threads
@@ -142,8 +147,15 @@ def summarise(runs):
 def time_walks(name, kwargs, graph, args):
     from skgraphemb.walks import random_walks
 
-    call = dict(walk_length=SETTINGS["walk_length"], num_walks=SETTINGS["num_walks"], p=args.p, q=args.q,
-                n_jobs=args.threads, random_state=0, **kwargs)  # fmt: skip
+    call = dict(
+        walk_length=SETTINGS["walk_length"],
+        num_walks=SETTINGS["num_walks"],
+        p=args.p,
+        q=args.q,
+        n_jobs=args.threads,
+        random_state=0,
+        **kwargs,
+    )
     walks = random_walks(graph, **call)  # warm-up: compilation, CUDA context
     steps = int((walks[:, 1:] >= 0).sum())
     times = []
@@ -154,8 +166,14 @@ def time_walks(name, kwargs, graph, args):
         synchronize()
         times.append(time.perf_counter() - t0)
     best, median = min(times), statistics.median(times)
-    return {"name": name, "min": best, "median": median, "steps": steps,
-            "msteps_min": steps / best / 1e6, "msteps_median": steps / median / 1e6}  # fmt: skip
+    return {
+        "name": name,
+        "min": best,
+        "median": median,
+        "steps": steps,
+        "msteps_min": steps / best / 1e6,
+        "msteps_median": steps / median / 1e6,
+    }
 
 
 def main(argv=None):
@@ -198,14 +216,18 @@ def main(argv=None):
     ref = next((r for r in rows_out if r["name"] == "gensim" and "macro" in r), None)
     print()
     if rows_out:
-        print(f"{'contender':<12}{'device':<8}{'fit s':>8}{'walks s':>9}{'train s':>9}{'macro-F1':>18}"
-              f"{'micro-F1':>10}{'dF1 vs gensim':>15}")  # fmt: skip
+        print(
+            f"{'contender':<12}{'device':<8}{'fit s':>8}{'walks s':>9}{'train s':>9}{'macro-F1':>18}"
+            f"{'micro-F1':>10}{'dF1 vs gensim':>15}"
+        )
     for r in rows_out:
         macro = f"{r['macro']:.4f} ± {r['macro_std']:.4f}" if "macro" in r else "-"
         micro = f"{r['micro']:.4f}" if "micro" in r else "-"
         delta = f"{r['macro'] - ref['macro']:+.4f}" if ref and "macro" in r else "-"
-        print(f"{r['name']:<12}{r['device']:<8}{r['fit']:>8.1f}{r['walks']:>9.1f}{r['train']:>9.1f}"
-              f"{macro:>18}{micro:>10}{delta:>15}")  # fmt: skip
+        print(
+            f"{r['name']:<12}{r['device']:<8}{r['fit']:>8.1f}{r['walks']:>9.1f}{r['train']:>9.1f}"
+            f"{macro:>18}{micro:>10}{delta:>15}"
+        )
 
     walk_rows = []
     if not args.no_walks:
@@ -217,8 +239,17 @@ def main(argv=None):
             rate = f"{r['msteps_min']:.1f} / {r['msteps_median']:.1f}"
             print(f"{r['name']:<12}{r['min']:>8.2f}{r['median']:>10.2f}{rate:>28}")
     if args.json:
-        args.json.write_text(json.dumps({"settings": SETTINGS, "args": {k: str(v) for k, v in vars(args).items()},
-                                         "fits": rows_out, "walks": walk_rows}, indent=1))  # fmt: skip
+        args.json.write_text(
+            json.dumps(
+                {
+                    "settings": SETTINGS,
+                    "args": {k: str(v) for k, v in vars(args).items()},
+                    "fits": rows_out,
+                    "walks": walk_rows,
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -60,9 +60,24 @@ def start_server(workdir: str) -> tuple[subprocess.Popen, int]:
         sys.exit("redis-server not found: run scripts/ensure-services.sh or apt-get install redis-server")
     port = free_port()
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", workdir, "--logfile", os.path.join(workdir, "redis.log")],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+            "--logfile",
+            os.path.join(workdir, "redis.log"),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     import redis
 
@@ -93,8 +108,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated vector counts")
     parser.add_argument("--dim", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--naive-sample", type=int, default=50_000,
-                        help="largest number of keys the naive loops write/read (rate extrapolated)")
+    parser.add_argument(
+        "--naive-sample",
+        type=int,
+        default=50_000,
+        help="largest number of keys the naive loops write/read (rate extrapolated)",
+    )
     parser.add_argument("--batch-size", type=int, default=None, help="exporter batch size (default: its own)")
     parser.add_argument("--batch-sizes", default="", help="also sweep these batch sizes at the smallest size")
     parser.add_argument("--skip-reference", action="store_true", help="skip the one-pipeline reference writer")
@@ -111,17 +130,22 @@ def main() -> None:
     url = f"redis://127.0.0.1:{port}/0"
     r = redis.Redis(port=port)
     version = r.info("server")["redis_version"]
-    print(f"redis-server {version} on 127.0.0.1:{port}; redis-py {redis.__version__}; "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; load {os.getloadavg()}",
-          flush=True)
+    print(
+        f"redis-server {version} on 127.0.0.1:{port}; redis-py {redis.__version__}; "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; load {os.getloadavg()}",
+        flush=True,
+    )
     rows = []
 
     def row(name, n, times, extrapolated=False, note=""):
         med = statistics.median(times)
         rate = n / med
         rows.append((name, n, min(times), med, rate, extrapolated, note))
-        print(f"  {name:<28} n={n:>9,}  min {min(times):8.2f} s  median {med:8.2f} s  "
-              f"{rate:>11,.0f} vectors/s{' (sampled)' if extrapolated else ''} {note}", flush=True)
+        print(
+            f"  {name:<28} n={n:>9,}  min {min(times):8.2f} s  median {med:8.2f} s  "
+            f"{rate:>11,.0f} vectors/s{' (sampled)' if extrapolated else ''} {note}",
+            flush=True,
+        )
         return rate
 
     try:
@@ -140,6 +164,7 @@ def main() -> None:
             rates["naive"] = row("naive SET loop", sample, timed(naive, 1, r.flushall), sample < n)
 
             if not args.skip_reference:
+
                 def reference():
                     pipe = r.pipeline()
                     for node_id, emb in zip(ids.tolist(), Z):
@@ -150,8 +175,9 @@ def main() -> None:
 
             kwargs = {} if args.batch_size is None else {"batch_size": args.batch_size}
             keys_exporter = RedisExporter(url, mode="keys", **kwargs)
-            rates["keys"] = row("exporter keys", n, timed(lambda: keys_exporter.fit(Z, keys=ids),
-                                                            args.repeats, r.flushall))
+            rates["keys"] = row(
+                "exporter keys", n, timed(lambda: keys_exporter.fit(Z, keys=ids), args.repeats, r.flushall)
+            )
             used = r.info("memory")["used_memory"] / 2**20
             store = RedisEmbeddingStore(url, missing="raise")
             got = store.get_many(ids)
@@ -168,19 +194,28 @@ def main() -> None:
             r.flushall()
             versioned = RedisExporter(url, mode="versioned", **kwargs)
             versioned.fit(Z, keys=ids)  # a previous version to switch from and remove
-            rates["versioned"] = row("exporter versioned", n, timed(lambda: versioned.fit(Z, keys=ids),
-                                                                      args.repeats),
-                                     note="(incl. removing the previous version)")
+            rates["versioned"] = row(
+                "exporter versioned",
+                n,
+                timed(lambda: versioned.fit(Z, keys=ids), args.repeats),
+                note="(incl. removing the previous version)",
+            )
             store = RedisEmbeddingStore(url, missing="raise")
             assert np.array_equal(store.get_many(ids), Z), "versioned read back differs"
             rates["vread"] = row("read get_many (versioned)", n, timed(lambda: store.get_many(ids), args.repeats))
             r.flushall()
             print(f"  redis used_memory after a keys-mode publication: {used:,.0f} MiB")
-            print(f"  exporter keys / naive: {rates['keys'] / rates['naive']:.1f}x; "
-                  f"versioned / naive: {rates['versioned'] / rates['naive']:.1f}x; "
-                  + (f"keys / reference pipeline: {rates['keys'] / rates['reference']:.1f}x; "
-                     if "reference" in rates else "")
-                  + f"get_many / GET loop: {rates['read'] / rates['naive_read']:.1f}x", flush=True)
+            print(
+                f"  exporter keys / naive: {rates['keys'] / rates['naive']:.1f}x; "
+                f"versioned / naive: {rates['versioned'] / rates['naive']:.1f}x; "
+                + (
+                    f"keys / reference pipeline: {rates['keys'] / rates['reference']:.1f}x; "
+                    if "reference" in rates
+                    else ""
+                )
+                + f"get_many / GET loop: {rates['read'] / rates['naive_read']:.1f}x",
+                flush=True,
+            )
 
         if args.batch_sizes:
             n = sizes[0]
@@ -189,8 +224,7 @@ def main() -> None:
             print(f"\nbatch size sweep, exporter keys mode, {n:,} vectors", flush=True)
             for bs in [int(b) for b in args.batch_sizes.split(",")]:
                 exporter = RedisExporter(url, batch_size=bs)
-                row(f"exporter keys batch={bs}", n, timed(lambda: exporter.fit(Z, keys=ids), args.repeats,
-                                                          r.flushall))
+                row(f"exporter keys batch={bs}", n, timed(lambda: exporter.fit(Z, keys=ids), args.repeats, r.flushall))
     finally:
         r.close()
         proc.terminate()

@@ -89,9 +89,16 @@ def child_node2vec(args) -> dict:
     graph = _load_graph(args)
     t1 = time.perf_counter()
     params = dict(
-        dimensions=args.dimensions, walk_length=args.walk_length, num_walks=args.num_walks, p=args.p,
-        q=args.q, window=args.window, n_jobs=args.threads, random_state=args.seed, verbose=args.verbose,
-    )  # fmt: skip
+        dimensions=args.dimensions,
+        walk_length=args.walk_length,
+        num_walks=args.num_walks,
+        p=args.p,
+        q=args.q,
+        window=args.window,
+        n_jobs=args.threads,
+        random_state=args.seed,
+        verbose=args.verbose,
+    )
     emb = sge.Node2VecEmbedder(**params)
     cpu0 = _cpu_seconds()
     if args.contender == "streamed":
@@ -108,26 +115,50 @@ def child_node2vec(args) -> dict:
         estimate.parts["walk matrix"] = args.num_walks * graph.n_nodes * args.walk_length * 4
         seed = seed_from_random_state(args.seed)
         s0 = time.perf_counter()
-        walks = random_walks(graph, walk_length=args.walk_length, num_walks=args.num_walks, p=args.p,
-                             q=args.q, random_state=seed, n_jobs=args.threads)  # fmt: skip
+        walks = random_walks(
+            graph,
+            walk_length=args.walk_length,
+            num_walks=args.num_walks,
+            p=args.p,
+            q=args.q,
+            random_state=seed,
+            n_jobs=args.threads,
+        )
         s1 = time.perf_counter()
-        embedding = train_skipgram(walks, graph.n_nodes, dimensions=args.dimensions, window=args.window,
-                                   min_alpha=0.0125, seed=seed, n_jobs=args.threads)  # fmt: skip
+        embedding = train_skipgram(
+            walks,
+            graph.n_nodes,
+            dimensions=args.dimensions,
+            window=args.window,
+            min_alpha=0.0125,
+            seed=seed,
+            n_jobs=args.threads,
+        )
         walk_s, train_s = s1 - s0, time.perf_counter() - s1
     t2 = time.perf_counter()
     tokens = args.num_walks * graph.n_nodes * args.walk_length
     return {
-        "nodes": graph.n_nodes, "edges": graph.n_edges, "load_s": t1 - t0, "fit_s": t2 - t1,
-        "walk_s": walk_s, "train_s": train_s, "tokens": tokens, "cpu_s": _cpu_seconds() - cpu0,
-        "estimate_total_gb": estimate.total / 1e9, "estimate_peak_gb": estimate.peak / 1e9,
-        "estimate_baseline_gb": estimate.baseline / 1e9, "estimate_parts": estimate.parts,
-        "finite": bool(np.isfinite(embedding).all()), "peak_gb": _peak_gb() * 1024**3 / 1e9,
-    }  # fmt: skip
+        "nodes": graph.n_nodes,
+        "edges": graph.n_edges,
+        "load_s": t1 - t0,
+        "fit_s": t2 - t1,
+        "walk_s": walk_s,
+        "train_s": train_s,
+        "tokens": tokens,
+        "cpu_s": _cpu_seconds() - cpu0,
+        "estimate_total_gb": estimate.total / 1e9,
+        "estimate_peak_gb": estimate.peak / 1e9,
+        "estimate_baseline_gb": estimate.baseline / 1e9,
+        "estimate_parts": estimate.parts,
+        "finite": bool(np.isfinite(embedding).all()),
+        "peak_gb": _peak_gb() * 1024**3 / 1e9,
+    }
 
 
 def child_store(args) -> dict:
-    import skgraphemb as sge
     from gen_graph import load_or_generate
+
+    import skgraphemb as sge
 
     t0 = time.perf_counter()
     edges = load_or_generate(args.cache, args.nodes, args.edges, seed=args.seed)
@@ -141,8 +172,14 @@ def child_store(args) -> dict:
     size = path.stat().st_size
     peak_build = _peak_gb() * 1024**3 / 1e9
     del graph
-    return {"generate_or_read_s": t1 - t0, "as_graph_s": t2 - t1, "save_s": t3 - t2,
-            "file_gb": size / 1e9, "peak_gb": peak_build, "path": str(path)}  # fmt: skip
+    return {
+        "generate_or_read_s": t1 - t0,
+        "as_graph_s": t2 - t1,
+        "save_s": t3 - t2,
+        "file_gb": size / 1e9,
+        "peak_gb": peak_build,
+        "path": str(path),
+    }
 
 
 def child_load(args) -> dict:
@@ -210,8 +247,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--verbose", type=int, default=0)
     parser.add_argument("--project-walks", type=int, default=10)
-    parser.add_argument("--contenders", nargs="+", default=["streamed", "materialised"],
-                        choices=["streamed", "materialised"])  # fmt: skip
+    parser.add_argument(
+        "--contenders", nargs="+", default=["streamed", "materialised"], choices=["streamed", "materialised"]
+    )
     parser.add_argument("--saved", action="store_true", help="use the graph saved by the store section (mmap)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "skgraphemb-bench-graphs")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -232,40 +270,56 @@ def main(argv=None) -> int:
 
     print(describe_machine())
     if args.section == "node2vec":
-        print(f"node2vec: {args.nodes:,} nodes, {args.edges:,} edges, d={args.dimensions}, "
-              f"walk_length={args.walk_length}, num_walks={args.num_walks}, window={args.window}, "
-              f"p={args.p:g} q={args.q:g}, {args.threads} threads")  # fmt: skip
-        header = f"{'contender':<13} {'fit s':>8} {'walks s':>8} {'train s':>8} {'Msteps/s':>9} {'Mtok/s':>7} " \
-                 f"{'estimate GB':>11} {'peak GB':>8} {'est/peak':>8}"  # fmt: skip
+        print(
+            f"node2vec: {args.nodes:,} nodes, {args.edges:,} edges, d={args.dimensions}, "
+            f"walk_length={args.walk_length}, num_walks={args.num_walks}, window={args.window}, "
+            f"p={args.p:g} q={args.q:g}, {args.threads} threads"
+        )
+        header = (
+            f"{'contender':<13} {'fit s':>8} {'walks s':>8} {'train s':>8} {'Msteps/s':>9} {'Mtok/s':>7} "
+            f"{'estimate GB':>11} {'peak GB':>8} {'est/peak':>8}"
+        )
         # Compile (or load) the kernels once in a throw-away child, so that
         # no contender pays numba's compilation and the cache is warm.
         for name in args.contenders:
-            run_child("node2vec", ["--nodes", "2000", "--edges", "10000", "--num-walks", "1",
-                                   "--cache", str(args.cache)], ["--contender", name])  # fmt: skip
+            run_child(
+                "node2vec",
+                ["--nodes", "2000", "--edges", "10000", "--num-walks", "1", "--cache", str(args.cache)],
+                ["--contender", name],
+            )
         print(header)
         for name in args.contenders:
             r = run_child("node2vec", raw, ["--contender", name])
             steps = r["tokens"] - r["tokens"] // args.walk_length
-            print(f"{name:<13} {r['fit_s']:8.1f} {r['walk_s']:8.1f} {r['train_s']:8.1f} "
-                  f"{steps / max(r['walk_s'], 1e-9) / 1e6:9.1f} {r['tokens'] / max(r['train_s'], 1e-9) / 1e6:7.2f} "
-                  f"{r['estimate_peak_gb']:11.2f} {r['peak_gb']:8.2f} {r['estimate_peak_gb'] / r['peak_gb']:8.2f}",
-                  flush=True)  # fmt: skip
+            print(
+                f"{name:<13} {r['fit_s']:8.1f} {r['walk_s']:8.1f} {r['train_s']:8.1f} "
+                f"{steps / max(r['walk_s'], 1e-9) / 1e6:9.1f} {r['tokens'] / max(r['train_s'], 1e-9) / 1e6:7.2f} "
+                f"{r['estimate_peak_gb']:11.2f} {r['peak_gb']:8.2f} {r['estimate_peak_gb'] / r['peak_gb']:8.2f}",
+                flush=True,
+            )
             parts = ", ".join(f"{k} {v / 1e9:.3f}" for k, v in r["estimate_parts"].items())
-            print(f"    estimate: baseline {r['estimate_baseline_gb']:.3f} GB + fit {r['estimate_total_gb']:.3f} GB "
-                  f"({parts}); graph loaded in {r['load_s']:.1f} s; fit CPU {r['cpu_s']:.1f} s; finite: {r['finite']}")  # fmt: skip
+            print(
+                f"    estimate: baseline {r['estimate_baseline_gb']:.3f} GB + fit {r['estimate_total_gb']:.3f} GB "
+                f"({parts}); graph loaded in {r['load_s']:.1f} s; fit CPU {r['cpu_s']:.1f} s; finite: {r['finite']}"
+            )
             if name == "streamed" and args.project_walks != args.num_walks:
                 scale = args.project_walks / args.num_walks
-                print(f"    projection to num_walks={args.project_walks}: fit about "
-                      f"{r['fit_s'] * scale:.0f} s, the same peak memory (walks are streamed)")  # fmt: skip
+                print(
+                    f"    projection to num_walks={args.project_walks}: fit about "
+                    f"{r['fit_s'] * scale:.0f} s, the same peak memory (walks are streamed)"
+                )
     elif args.section == "store":
         r = run_child("store", raw)
-        print(f"as_graph of {args.edges:,} edges: {r['as_graph_s']:.1f} s (edge array ready in "
-              f"{r['generate_or_read_s']:.1f} s), peak {r['peak_gb']:.2f} GB")  # fmt: skip
+        print(
+            f"as_graph of {args.edges:,} edges: {r['as_graph_s']:.1f} s (edge array ready in "
+            f"{r['generate_or_read_s']:.1f} s), peak {r['peak_gb']:.2f} GB"
+        )
         print(f"Graph.save: {r['save_s']:.1f} s, {r['file_gb']:.2f} GB file {r['path']}")
         for mmap, verify in ((1, 1), (1, 0), (0, 1)):
             r = run_child("store", raw, ["--load", "--mmap", str(mmap), "--verify", str(verify)])
-            print(f"load_graph(mmap={bool(mmap)}, verify={bool(verify)}): {r['load_s']:.2f} s, "
-                  f"peak {r['peak_gb']:.2f} GB")  # fmt: skip
+            print(
+                f"load_graph(mmap={bool(mmap)}, verify={bool(verify)}): {r['load_s']:.2f} s, peak {r['peak_gb']:.2f} GB"
+            )
     else:
         r = run_child("threads", raw)
         ratios = sorted(par / seq for seq, par in r["rows"])

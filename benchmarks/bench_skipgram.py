@@ -130,8 +130,13 @@ def main(argv=None) -> int:
             wall[name].append(time.perf_counter() - t)
             cpu[name].append(time.process_time() - c)
             score = evaluate_node_classification(
-                pd.DataFrame(Z, index=graph.nodes), data.labels, nodes=data.nodes,
-                cv=args.splits, train_size=0.5, random_state=0, n_jobs=args.threads,
+                pd.DataFrame(Z, index=graph.nodes),
+                data.labels,
+                nodes=data.nodes,
+                cv=args.splits,
+                train_size=0.5,
+                random_state=0,
+                n_jobs=args.threads,
             )
             f1[name].append((score.mean, score.micro_mean))
             print(

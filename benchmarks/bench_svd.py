@@ -86,8 +86,13 @@ def child(args) -> dict:
         import pandas as pd
 
         s = sge.evaluate_node_classification(
-            pd.DataFrame(np.asarray(Z), index=nodes), data.labels, nodes=data.nodes,
-            cv=5, train_size=0.5, random_state=0, n_jobs=2,
+            pd.DataFrame(np.asarray(Z), index=nodes),
+            data.labels,
+            nodes=data.nodes,
+            cv=5,
+            train_size=0.5,
+            random_state=0,
+            n_jobs=2,
         )
         info["macro_f1"], info["macro_f1_std"], info["micro_f1"] = s.mean, s.std, s.micro_mean
     return info
@@ -102,9 +107,25 @@ def a2_bound(name, args):
 
 
 def run_child(name, path, n_iter, args):
-    cmd = [sys.executable, __file__, "--child", "--graph", name, "--path", path, "--n-iter", str(n_iter),
-           "--n-components", str(args.n_components), "--cache", str(args.cache), "--data", str(args.data),
-           "--mem-limit-gb", str(args.mem_limit_gb if path == "explicit" else 0)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--graph",
+        name,
+        "--path",
+        path,
+        "--n-iter",
+        str(n_iter),
+        "--n-components",
+        str(args.n_components),
+        "--cache",
+        str(args.cache),
+        "--data",
+        str(args.data),
+        "--mem-limit-gb",
+        str(args.mem_limit_gb if path == "explicit" else 0),
+    ]
     start = time.perf_counter()
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
@@ -128,8 +149,9 @@ def main(argv=None) -> int:
     parser.add_argument("--n-components", type=int, default=128)
     parser.add_argument("--n-iter", type=int, default=5)
     parser.add_argument("--n-iter-1m", type=int, default=2, help="power iterations for the 1M graph")
-    parser.add_argument("--max-a2-entries", type=float, default=1e9,
-                        help="skip the explicit path when sum(deg^2) exceeds this")
+    parser.add_argument(
+        "--max-a2-entries", type=float, default=1e9, help="skip the explicit path when sum(deg^2) exceeds this"
+    )
     parser.add_argument("--mem-limit-gb", type=float, default=16.0)
     parser.add_argument("--timeout", type=int, default=300)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "skgraphemb-bench-graphs")
@@ -149,12 +171,15 @@ def main(argv=None) -> int:
     for name in args.graphs:
         n, m, bound = a2_bound(name, args)
         n_iter = args.n_iter_1m if name == "chung-lu-1m" else args.n_iter
-        print(f"{name}: {n:,} nodes, {m:,} edges, sum deg^2 = {bound:.3g} (bound on nnz(A^2)), n_iter={n_iter}",
-              flush=True)
+        print(
+            f"{name}: {n:,} nodes, {m:,} edges, sum deg^2 = {bound:.3g} (bound on nnz(A^2)), n_iter={n_iter}",
+            flush=True,
+        )
         for path in ("explicit", "operator"):
             if path == "explicit" and bound > args.max_a2_entries:
-                r = {"status": f"skipped: A^2 would hold up to ~{bound:.2g} entries "
-                               f"(~{bound * 12 / 1e9:.0f} GB as CSR)"}
+                r = {
+                    "status": f"skipped: A^2 would hold up to ~{bound:.2g} entries (~{bound * 12 / 1e9:.0f} GB as CSR)"
+                }
             else:
                 r = run_child(name, path, n_iter, args)
             rows.append((name, path, n_iter, r))
@@ -163,10 +188,12 @@ def main(argv=None) -> int:
     print("\n| graph | path | n_iter | fit s | peak RSS GB | nnz(M) | macro-F1 | micro-F1 | status |")
     print("| --- | --- | --: | --: | --: | --: | --: | --: | --- |")
     for name, path, n_iter, r in rows:
-        f = lambda k, fmt: (fmt.format(r[k]) if k in r else "")  # noqa: E731
+        f = lambda k, fmt: fmt.format(r[k]) if k in r else ""  # noqa: E731
         f1 = f"{r['macro_f1']:.4f} ± {r['macro_f1_std']:.4f}" if "macro_f1" in r else ""
-        print(f"| {name} | {path} | {n_iter} | {f('fit_s', '{:.1f}')} | {f('peak_rss_gb', '{:.2f}')} | "
-              f"{f('nnz_M', '{:,}')} | {f1} | {f('micro_f1', '{:.4f}')} | {r['status']} |")
+        print(
+            f"| {name} | {path} | {n_iter} | {f('fit_s', '{:.1f}')} | {f('peak_rss_gb', '{:.2f}')} | "
+            f"{f('nnz_M', '{:,}')} | {f1} | {f('micro_f1', '{:.4f}')} | {r['status']} |"
+        )
     return 0
 
 

@@ -94,8 +94,7 @@ def float64_embed(graph, k, order, normalization, n_iter, n_oversamples, seed, n
     A = normalize_adjacency(graph.to_scipy(), normalization)
     op = power_sum_operator(A, order)
     with threadpool_limits(limits=n_jobs, user_api="blas"):
-        U, S, Vt = randomized_svd_operator(op, k, n_oversamples=n_oversamples, n_iter=n_iter,
-                                           random_state=seed)
+        U, S, Vt = randomized_svd_operator(op, k, n_oversamples=n_oversamples, n_iter=n_iter, random_state=seed)
     U, Vt = svd_flip(U, Vt, u_based_decision=True)
     S = np.clip(S, 0.0, None)
     return (U * np.sqrt(S)).astype(np.float32), S
@@ -148,7 +147,6 @@ def csr_graph(edges, n_nodes):
 
 def load_graph(args):
     import numpy as np
-
     from gen_graph import load_or_generate
 
     edges = load_or_generate(args.cache, args.nodes, args.edges)
@@ -197,8 +195,13 @@ def child(args) -> dict:
     from skgraphemb._kernels._svd import svd_memory_bytes
 
     info: dict = {}
-    kw = dict(n_components=args.n_components, order=args.order, normalization=args.normalization,
-              n_iter=args.n_iter, random_state=0)
+    kw = dict(
+        n_components=args.n_components,
+        order=args.order,
+        normalization=args.normalization,
+        n_iter=args.n_iter,
+        random_state=0,
+    )
     if args.path == "float32":  # compile (or load) the kernels before measuring
         sge.SVDEmbedder(**{**kw, "n_components": 4}).fit(nx.gnm_random_graph(200, 800, seed=0))
     t0 = time.perf_counter()
@@ -216,12 +219,21 @@ def child(args) -> dict:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr)
         emb = sge.SVDEmbedder(**kw, n_jobs=args.threads).fit(graph)
         Z, S = emb.embedding_, emb.singular_values_
-        info["estimate_gb"] = svd_memory_bytes(
-            graph.n_nodes, graph.nnz, args.n_components, 10, args.order, directed=graph.directed,
-            weighted=graph.weighted, normalization=args.normalization) / 1e9
+        info["estimate_gb"] = (
+            svd_memory_bytes(
+                graph.n_nodes,
+                graph.nnz,
+                args.n_components,
+                10,
+                args.order,
+                directed=graph.directed,
+                weighted=graph.weighted,
+                normalization=args.normalization,
+            )
+            / 1e9
+        )
     else:
-        Z, S = float64_embed(graph, args.n_components, args.order, args.normalization, args.n_iter,
-                             10, 0, args.threads)
+        Z, S = float64_embed(graph, args.n_components, args.order, args.normalization, args.n_iter, 10, 0, args.threads)
     info["fit_s"] = time.perf_counter() - t0
     info["ru_maxrss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
     info["before_fit_gb"] = before / 1e9
@@ -249,25 +261,47 @@ def compare_child(args) -> dict:
         nx_, ny = np.linalg.norm(x), np.linalg.norm(y)
         cos.append(float(x @ y / (nx_ * ny)) if nx_ > 0 and ny > 0 else float("nan"))
     cos = np.array(cos)
-    return {"min_cos_first_10": float(cos[:10].min()), "min_cos_first_64": float(cos[:64].min()),
-            "min_cos_all": float(cos.min()), "median_cos": float(np.median(cos))}
+    return {
+        "min_cos_first_10": float(cos[:10].min()),
+        "min_cos_first_64": float(cos[:64].min()),
+        "min_cos_all": float(cos.min()),
+        "median_cos": float(np.median(cos)),
+    }
 
 
 # -- parent ------------------------------------------------------------------------
 def _child_cmd(args, extra):
-    return [sys.executable, __file__, "--nodes", str(args.nodes), "--edges", str(args.edges),
-            "--threads", str(args.threads), "--n-components", str(args.n_components),
-            "--order", str(args.order), "--n-iter", str(args.n_iter), "--cache", str(args.cache),
-            "--build", args.build] + (
-        ["--normalization", args.normalization] if args.normalization else []) + extra
+    return (
+        [
+            sys.executable,
+            __file__,
+            "--nodes",
+            str(args.nodes),
+            "--edges",
+            str(args.edges),
+            "--threads",
+            str(args.threads),
+            "--n-components",
+            str(args.n_components),
+            "--order",
+            str(args.order),
+            "--n-iter",
+            str(args.n_iter),
+            "--cache",
+            str(args.cache),
+            "--build",
+            args.build,
+        ]
+        + (["--normalization", args.normalization] if args.normalization else [])
+        + extra
+    )
 
 
 def run_child(args, extra) -> dict:
     env = {**os.environ, "NUMBA_NUM_THREADS": str(max(args.threads, 1))}
     start = time.perf_counter()
     try:
-        out = subprocess.run(_child_cmd(args, extra), capture_output=True, text=True, timeout=args.timeout,
-                             env=env)
+        out = subprocess.run(_child_cmd(args, extra), capture_output=True, text=True, timeout=args.timeout, env=env)
     except subprocess.TimeoutExpired:
         return {"status": f"killed after {args.timeout} s"}
     if out.returncode != 0:
@@ -286,17 +320,19 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--nodes", type=int, default=1_000_000)
     parser.add_argument("--edges", type=int, default=10_000_000)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
-                        help="n_jobs of SVDEmbedder (numba and BLAS threads); BLAS threads of float64")
-    parser.add_argument("--contenders", nargs="+", default=["float32", "float64"],
-                        choices=["float32", "float64"])
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="n_jobs of SVDEmbedder (numba and BLAS threads); BLAS threads of float64",
+    )
+    parser.add_argument("--contenders", nargs="+", default=["float32", "float64"], choices=["float32", "float64"])
     parser.add_argument("--n-components", type=int, default=128)
     parser.add_argument("--order", type=int, default=2)
     parser.add_argument("--normalization", choices=["transition", "symmetric"], default=None)
     parser.add_argument("--n-iter", type=int, default=5)
     parser.add_argument("--build", choices=["csr", "as_graph"], default="csr")
-    parser.add_argument("--compare", action="store_true",
-                        help="save both embeddings and compare them column by column")
+    parser.add_argument("--compare", action="store_true", help="save both embeddings and compare them column by column")
     parser.add_argument("--timeout", type=int, default=7200)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "skgraphemb-svd-scale")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -328,10 +364,13 @@ def main(argv=None) -> int:
         print(gen.stderr, file=sys.stderr)
         return 1
     m = json.loads(gen.stdout.strip().splitlines()[-1])["edges"]
-    print(f"Chung-Lu graph: {args.nodes:,} nodes, {m:,} edges (cached under {args.cache}, "
-          f"{time.perf_counter() - t0:.0f} s); SVDEmbedder(n_components={args.n_components}, "
-          f"order={args.order}, normalization={args.normalization}, n_iter={args.n_iter}), "
-          f"{args.threads} thread(s), graph built by {args.build}", flush=True)
+    print(
+        f"Chung-Lu graph: {args.nodes:,} nodes, {m:,} edges (cached under {args.cache}, "
+        f"{time.perf_counter() - t0:.0f} s); SVDEmbedder(n_components={args.n_components}, "
+        f"order={args.order}, normalization={args.normalization}, n_iter={args.n_iter}), "
+        f"{args.threads} thread(s), graph built by {args.build}",
+        flush=True,
+    )
     prefix = str(args.cache / f"emb_n{args.nodes}_m{args.edges}_")
     rows = {}
     for path in args.contenders:
@@ -341,29 +380,35 @@ def main(argv=None) -> int:
         print(f"  {path}: " + json.dumps({k: v for k, v in r.items() if k != "singular_values"}), flush=True)
 
     f = lambda r, k, fmt: fmt.format(r[k]) if k in r else ""  # noqa: E731
-    print("\n| contender | nodes | edges | threads | fit s | ru_maxrss GB | build peak GB | fit peak GB "
-          "| before fit GB | fit alloc GB | estimate GB | estimate / alloc | status |")
+    print(
+        "\n| contender | nodes | edges | threads | fit s | ru_maxrss GB | build peak GB | fit peak GB "
+        "| before fit GB | fit alloc GB | estimate GB | estimate / alloc | status |"
+    )
     print("| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |")
     for path, r in rows.items():
-        ratio = (f"{r['estimate_gb'] / r['fit_alloc_gb']:.2f}"
-                 if "estimate_gb" in r and r.get("fit_alloc_gb") else "")
-        print(f"| {path} | {args.nodes:,} | {m:,} | {args.threads} | {f(r, 'fit_s', '{:.1f}')} | "
-              f"{f(r, 'ru_maxrss_gb', '{:.2f}')} | {f(r, 'build_peak_gb', '{:.2f}')} | "
-              f"{f(r, 'fit_peak_gb', '{:.2f}')} | "
-              f"{f(r, 'before_fit_gb', '{:.2f}')} | {f(r, 'fit_alloc_gb', '{:.2f}')} | "
-              f"{f(r, 'estimate_gb', '{:.2f}')} | {ratio} | {r['status']} |")
+        ratio = f"{r['estimate_gb'] / r['fit_alloc_gb']:.2f}" if "estimate_gb" in r and r.get("fit_alloc_gb") else ""
+        print(
+            f"| {path} | {args.nodes:,} | {m:,} | {args.threads} | {f(r, 'fit_s', '{:.1f}')} | "
+            f"{f(r, 'ru_maxrss_gb', '{:.2f}')} | {f(r, 'build_peak_gb', '{:.2f}')} | "
+            f"{f(r, 'fit_peak_gb', '{:.2f}')} | "
+            f"{f(r, 'before_fit_gb', '{:.2f}')} | {f(r, 'fit_alloc_gb', '{:.2f}')} | "
+            f"{f(r, 'estimate_gb', '{:.2f}')} | {ratio} | {r['status']} |"
+        )
     a, b = rows.get("float32", {}), rows.get("float64", {})
     if "singular_values" in a and "singular_values" in b:
         import numpy as np
 
         sa, sb = np.array(a["singular_values"]), np.array(b["singular_values"])
         rel = np.abs(sa - sb) / sb[0]
-        print(f"\nsingular values: float32 {sa[:3].round(4).tolist()}..., float64 {sb[:3].round(4).tolist()}...; "
-              f"max |diff| / s_1 = {rel.max():.2e} (first 10: {rel[:10].max():.2e}); "
-              f"max relative diff per value = {(np.abs(sa - sb) / sb).max():.2e}")
+        print(
+            f"\nsingular values: float32 {sa[:3].round(4).tolist()}..., float64 {sb[:3].round(4).tolist()}...; "
+            f"max |diff| / s_1 = {rel.max():.2e} (first 10: {rel[:10].max():.2e}); "
+            f"max relative diff per value = {(np.abs(sa - sb) / sb).max():.2e}"
+        )
         if args.compare:
-            c = subprocess.run(_child_cmd(args, ["--compare-child", "--save-prefix", prefix]),
-                               capture_output=True, text=True)
+            c = subprocess.run(
+                _child_cmd(args, ["--compare-child", "--save-prefix", prefix]), capture_output=True, text=True
+            )
             print("embedding columns: " + (c.stdout.strip() or c.stderr.strip()[-300:]))
             for path in ("float32", "float64"):
                 Path(prefix + path + ".npy").unlink(missing_ok=True)

@@ -116,8 +116,16 @@ def writer_main(url: str, n: int, seed: int) -> None:
         nodes, dtype, dim = publication(seed, n)
         ids = [f"n{i}" for i in nodes.tolist()]
         print(f"START {seed}", flush=True)
-        exporter = RedisExporter(url, PREFIX, mode="versioned", dtype=dtype, metadata={"seed": seed},
-                                 max_retries=3, retry_backoff=0.2, socket_timeout=5)
+        exporter = RedisExporter(
+            url,
+            PREFIX,
+            mode="versioned",
+            dtype=dtype,
+            metadata={"seed": seed},
+            max_retries=3,
+            retry_backoff=0.2,
+            socket_timeout=5,
+        )
         try:
             exporter.fit(vectors(seed, nodes, dim), keys=ids)
         except (RedisConnectionError, RedisStoreError) as e:
@@ -144,10 +152,21 @@ class Server:
         binary = shutil.which("redis-server")
         if binary is None:
             sys.exit("redis-server not found: run scripts/ensure-services.sh or apt-get install redis-server")
-        cmd = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.workdir),
-               "--logfile", str(self.workdir / "redis.log"), *PERSISTENCE[self.mode]]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        cmd = [
+            binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.workdir),
+            "--logfile",
+            str(self.workdir / "redis.log"),
+            *PERSISTENCE[self.mode],
+        ]
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -277,7 +296,9 @@ class Campaign:
             return
         member, pdtype, pdim = self.pub(seed)
         if str(dtype) != pdtype or dim != pdim or V.shape[1] != pdim:
-            self.violation("wrong dtype or dimension", f"{version} seed {seed}: {dtype} x {dim}, published {pdtype} x {pdim}")
+            self.violation(
+                "wrong dtype or dimension", f"{version} seed {seed}: {dtype} x {dim}, published {pdtype} x {pdim}"
+            )
             return
         self.saw(version, meta.get("publication"))
         inside = member[asked]
@@ -292,8 +313,9 @@ class Campaign:
         got = V[inside & found].astype(np.float64)
         if not np.array_equal(got, expected):
             bad = np.nonzero((got != expected).any(axis=1))[0][0]
-            self.violation("mixed or misdecoded vectors",
-                           f"{version} seed {seed}: row {got[bad][:4]} != {expected[bad][:4]}")
+            self.violation(
+                "mixed or misdecoded vectors", f"{version} seed {seed}: row {got[bad][:4]} != {expected[bad][:4]}"
+            )
         with self.lock:
             self.reads["full reads checked" if full else "sample reads checked"] += 1
             self.reads["vectors checked"] += int(len(asked))
@@ -301,8 +323,14 @@ class Campaign:
     # -- the writer -----------------------------------------------------------------
     def start_writer(self, url: str, seed: int) -> subprocess.Popen:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-        proc = subprocess.Popen([sys.executable, __file__, "--_writer", url, str(self.n), str(seed)],
-                                stdout=subprocess.PIPE, stderr=None if self.args.verbose else subprocess.DEVNULL, env=env, text=True, cwd=ROOT)
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--_writer", url, str(self.n), str(seed)],
+            stdout=subprocess.PIPE,
+            stderr=None if self.args.verbose else subprocess.DEVNULL,
+            env=env,
+            text=True,
+            cwd=ROOT,
+        )
         threading.Thread(target=self.follow, args=(proc,), daemon=True).start()
         return proc
 
@@ -360,8 +388,10 @@ class Campaign:
             self.names_seen += len(self.tokens)
             self.tokens, self.first_seen, self.restarts = {}, {}, []
         stop = threading.Event()
-        readers = [threading.Thread(target=self.reader, args=(server.url, stop, k), daemon=True)
-                   for k in range(self.args.readers)]
+        readers = [
+            threading.Thread(target=self.reader, args=(server.url, stop, k), daemon=True)
+            for k in range(self.args.readers)
+        ]
         for t in readers:
             t.start()
         seed = seed0
@@ -406,7 +436,7 @@ class Campaign:
         if current:
             registered.add(current.decode())
         for key in r.scan_iter(match=PREFIX + "v*", count=10_000):
-            name = key.decode()[len(PREFIX):].split(":", 1)[0]
+            name = key.decode()[len(PREFIX) :].split(":", 1)[0]
             if name not in registered:
                 self.orphans += 1
                 if len(self.orphan_examples) < 10:
@@ -444,14 +474,20 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--faults", type=int, default=210, help="faults to inject in all (default 210)")
     parser.add_argument("--vectors", type=int, default=100_000, help="vectors per publication (default 100000)")
-    parser.add_argument("--modes", default="rdb,aof-everysec,aof-always",
-                        help="persistence modes, faults shared between them")
+    parser.add_argument(
+        "--modes", default="rdb,aof-everysec,aof-always", help="persistence modes, faults shared between them"
+    )
     parser.add_argument("--readers", type=int, default=2)
     parser.add_argument("--read-pause", type=float, default=0.02, help="seconds between two reads of a reader")
     parser.add_argument("--max-gap", type=float, default=8.0, help="longest wait between faults, s")
     parser.add_argument("--max-down", type=float, default=1.5, help="longest wait before a restart, s")
     parser.add_argument("--server-share", type=float, default=0.6, help="share of server kills")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds before the first fault of a mode, after the first publication ended")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=2.0,
+        help="seconds before the first fault of a mode, after the first publication ended",
+    )
     parser.add_argument("--settle", type=float, default=3.0, help="seconds without faults at the end of a mode")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="also write the counts to this file")
@@ -467,6 +503,7 @@ def main(argv=None) -> int:
     for mode in args.modes.split(","):
         if mode not in PERSISTENCE:
             parser.error(f"unknown mode {mode!r}; choose from {', '.join(PERSISTENCE)}")
+
     def terminate(signum, frame):  # SIGTERM: stop the servers and writers on the way out
         raise SystemExit(f"stopped by signal {signum}")
 

@@ -121,8 +121,7 @@ EXTRA_PURPOSE = {
     "graphsage": "``GraphSAGEEmbedder`` (torch + PyTorch Geometric layers)",
     "kg": "``KGEmbedder``: knowledge-graph embeddings through PyKEEN",
     "redis": "``RedisExporter``: publishing embeddings to Redis",
-    "pecanpy": "PecanPy walks, ``Node2VecEmbedder(backend=\"pecanpy\")``; needs numpy<2, "
-    "see :doc:`pecanpy`",
+    "pecanpy": 'PecanPy walks, ``Node2VecEmbedder(backend="pecanpy")``; needs numpy<2, see :doc:`pecanpy`',
     "plot": "heatmaps (``skgraphemb tune --plot``) and the gallery figures",
     "parquet": "``.parquet`` output of ``skgraphemb embed``",
     "all": "every extra above except ``pecanpy`` (which needs numpy<2)",
@@ -170,10 +169,7 @@ def _check_api_listing(app) -> None:
     from sphinx.util import logging
 
     api = (DOCS / "api.rst").read_text()
-    missing = [
-        name for name in skgraphemb.__all__
-        if not name.startswith("__") and f"\n   {name}\n" not in api
-    ]
+    missing = [name for name in skgraphemb.__all__ if not name.startswith("__") and f"\n   {name}\n" not in api]
     if missing:
         logging.getLogger(__name__).warning(
             "docs/api.rst does not list these names of skgraphemb.__all__: %s",

@@ -71,13 +71,10 @@ y_unseen = np.array([label_of[v] for v in unseen])
 probe = LogisticRegression(max_iter=2000).fit(Z_seen, y_seen)
 inductive = probe.score(Z_unseen, y_unseen)
 
-raw = LogisticRegression(max_iter=2000).fit(
-    np.asarray(train_graph.features), y_seen
-)
+raw = LogisticRegression(max_iter=2000).fit(np.asarray(train_graph.features), y_seen)
 raw_acc = raw.score(np.asarray(graph.subgraph(unseen).features), y_unseen)
 majority = np.mean(y_unseen == np.bincount(y_seen).argmax())
-print(f"unseen papers: GraphSAGE {inductive:.3f}, raw features {raw_acc:.3f}, "
-      f"majority class {majority:.3f}")
+print(f"unseen papers: GraphSAGE {inductive:.3f}, raw features {raw_acc:.3f}, majority class {majority:.3f}")
 
 # %%
 # A 2-D view
@@ -92,8 +89,11 @@ axes[0].scatter(xy[:, 0], xy[:, 1], c=y_seen, cmap="tab10", s=4, alpha=0.25)
 xy_new = pca.transform(Z_unseen)
 axes[0].scatter(xy_new[:, 0], xy_new[:, 1], c=y_unseen, cmap="tab10", s=14, edgecolor="k", lw=0.3)
 axes[0].set(title="seen (faint) and unseen papers (outlined)", xlabel="PC 1", ylabel="PC 2")
-axes[1].bar(["majority\nclass", "raw\nfeatures", "GraphSAGE\n(inductive)"], [majority, raw_acc, inductive],
-            color=["0.7", "tab:blue", "tab:orange"])
+axes[1].bar(
+    ["majority\nclass", "raw\nfeatures", "GraphSAGE\n(inductive)"],
+    [majority, raw_acc, inductive],
+    color=["0.7", "tab:blue", "tab:orange"],
+)
 axes[1].set(ylim=(0, 1), ylabel="accuracy on unseen papers", title="probe trained on seen papers")
 fig.tight_layout()
 plt.show()

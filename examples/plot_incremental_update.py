@@ -83,8 +83,10 @@ emb.set_params(alpha=0.0125, min_alpha=0.0001)
 start = time.perf_counter()
 emb.fit(new)
 warm_time = time.perf_counter() - start
-print(f"walked from {len(emb.updated_nodes_)} of {new.n_nodes} nodes: {emb.n_walks_} walks "
-      f"instead of {retrained.n_walks_}")
+print(
+    f"walked from {len(emb.updated_nodes_)} of {new.n_nodes} nodes: {emb.n_walks_} walks "
+    f"instead of {retrained.n_walks_}"
+)
 print(f"retrain {retrain_time:.2f}s, warm start {warm_time:.2f}s")
 
 # %%
@@ -115,8 +117,10 @@ for name, model, C in [("retrain", retrained, 1.0), ("warm start", emb, 1.0), ("
     score = evaluate_node_classification(model, cora.labels, nodes=cora.nodes, cv=5, C=C)
     print(f"{name:>10}: macro-F1 {score.mean:.3f}")
 paper = new_papers[0]
-print(f"new paper {paper} (class {cora.labels[paper]}); its nearest papers and their classes:",
-      [(v, int(cora.labels[v])) for v, _ in emb.most_similar(paper, topn=5)])
+print(
+    f"new paper {paper} (class {cora.labels[paper]}); its nearest papers and their classes:",
+    [(v, int(cora.labels[v])) for v, _ in emb.most_similar(paper, topn=5)],
+)
 
 # %%
 # Comparable coordinates
@@ -146,8 +150,10 @@ for name, reference, today in versions:
     aligner = ProcrustesAligner(reference=reference).fit(today)
     aligned = aligner.set_output(transform="pandas").transform(today)
     rows.append((name, raw_disparity(reference, today), aligner.disparity_))
-    print(f"{name:>10}: disparity {rows[-1][1]:.3f} before alignment, {rows[-1][2]:.3f} after; "
-          f"new papers aligned too: {aligned.loc[new_papers].shape}")
+    print(
+        f"{name:>10}: disparity {rows[-1][1]:.3f} before alignment, {rows[-1][2]:.3f} after; "
+        f"new papers aligned too: {aligned.loc[new_papers].shape}"
+    )
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 x = np.arange(len(rows))

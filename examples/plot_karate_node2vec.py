@@ -30,7 +30,12 @@ print(karate.graph)
 # order of ``emb.nodes_``.  ``q < 1`` lets walks move outward, so members of
 # the same community end up with similar vectors.
 emb = Node2VecEmbedder(
-    dimensions=32, walk_length=30, num_walks=50, p=1.0, q=0.5, window=5,
+    dimensions=32,
+    walk_length=30,
+    num_walks=50,
+    p=1.0,
+    q=0.5,
+    window=5,
     sample=0,  # 34 nodes: word2vec's frequent-token rule would drop most of them
     random_state=0,
 )

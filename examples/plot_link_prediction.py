@@ -37,8 +37,9 @@ print(f"{len(split.test_pairs)} test pairs, {int(split.test_labels.sum())} of th
 # ----------------
 # The reference workflow scores a pair by the cosine similarity of its two
 # vectors.  The embedder sees only the training graph.
-n2v = Node2VecEmbedder(graph=split.train_graph, dimensions=64, walk_length=40, num_walks=10,
-                       n_jobs=2, random_state=0).fit()
+n2v = Node2VecEmbedder(
+    graph=split.train_graph, dimensions=64, walk_length=40, num_walks=10, n_jobs=2, random_state=0
+).fit()
 svd = SVDEmbedder(graph=split.train_graph, n_components=64, random_state=0).fit()
 test_pos = split.test_pairs[split.test_labels == 1]
 test_neg = split.test_pairs[split.test_labels == 0]
@@ -51,21 +52,32 @@ for name, emb in [("node2vec", n2v), ("svd", svd)]:
 # The classifier learns on the validation pairs (never on test pairs); the
 # grid covers the edge operator and node2vec's p and q.  With ``memory=``
 # each (p, q) embedding is computed once, not once per fold and operator.
-pipe = Pipeline([
-    ("edges", LinkPredictionScorer(
-        Node2VecEmbedder(graph=split.train_graph, dimensions=64, walk_length=40, num_walks=10,
-                         n_jobs=2, random_state=0, memory=tempfile.mkdtemp()),
-        operator="hadamard",
-    )),
-    ("clf", LogisticRegression(max_iter=1000)),
-])
+pipe = Pipeline(
+    [
+        (
+            "edges",
+            LinkPredictionScorer(
+                Node2VecEmbedder(
+                    graph=split.train_graph,
+                    dimensions=64,
+                    walk_length=40,
+                    num_walks=10,
+                    n_jobs=2,
+                    random_state=0,
+                    memory=tempfile.mkdtemp(),
+                ),
+                operator="hadamard",
+            ),
+        ),
+        ("clf", LogisticRegression(max_iter=1000)),
+    ]
+)
 grid = {
     "edges__operator": ["hadamard", "l2"],
     "edges__embedder__p": [0.5, 1.0],
     "edges__embedder__q": [1.0, 2.0],
 }
-search = GridSearchCV(pipe, grid, scoring="roc_auc",
-                      cv=StratifiedKFold(3, shuffle=True, random_state=0))
+search = GridSearchCV(pipe, grid, scoring="roc_auc", cv=StratifiedKFold(3, shuffle=True, random_state=0))
 search.fit(split.val_pairs, split.val_labels)
 print("best:", search.best_params_, f"validation AUC {search.best_score_:.3f}")
 test_auc = search.score(split.test_pairs, split.test_labels)

@@ -46,13 +46,24 @@ print(cora.graph, f"{len(nodes)} labelled nodes, {len(set(labels))} classes")
 workdir = tempfile.TemporaryDirectory(prefix="skgraphemb-example-")
 cache = Path(workdir.name) / "cache"
 
-pipe = Pipeline([
-    ("n2v", Node2VecEmbedder(
-        graph=cora.graph, dimensions=64, walk_length=40, num_walks=5, window=5,
-        n_jobs=2, random_state=0, memory=str(cache),
-    )),
-    ("clf", LogisticRegression(max_iter=1000)),
-])
+pipe = Pipeline(
+    [
+        (
+            "n2v",
+            Node2VecEmbedder(
+                graph=cora.graph,
+                dimensions=64,
+                walk_length=40,
+                num_walks=5,
+                window=5,
+                n_jobs=2,
+                random_state=0,
+                memory=str(cache),
+            ),
+        ),
+        ("clf", LogisticRegression(max_iter=1000)),
+    ]
+)
 
 # %%
 # Grid search
@@ -60,7 +71,9 @@ pipe = Pipeline([
 # 9 candidates x 3 folds = 27 pipeline fits, but only 9 embeddings.
 param_grid = {"n2v__p": [0.5, 1, 2], "n2v__q": [0.5, 1, 2]}
 search = GridSearchCV(
-    pipe, param_grid, scoring="f1_macro",
+    pipe,
+    param_grid,
+    scoring="f1_macro",
     cv=StratifiedKFold(n_splits=3, shuffle=True, random_state=0),
 )
 # The probe's logistic regressions are small (2,708 x 64): BLAS threads only
@@ -69,14 +82,16 @@ search = GridSearchCV(
 start = time.perf_counter()
 with threadpool_limits(limits=1, user_api="blas"):
     search.fit(nodes, labels)
-print(f"searched in {time.perf_counter() - start:.1f} s; "
-      f"embeddings computed: {len(list(cache.rglob('output.pkl')))}")
+print(f"searched in {time.perf_counter() - start:.1f} s; embeddings computed: {len(list(cache.rglob('output.pkl')))}")
 print("best:", search.best_params_, f"macro-F1 {search.best_score_:.3f}")
 
 results = pd.DataFrame(search.cv_results_)
 results = results.rename(columns={"param_n2v__p": "p", "param_n2v__q": "q"})
-print(results[["p", "q", "mean_test_score", "std_test_score", "rank_test_score"]]
-      .sort_values("rank_test_score").to_string(index=False))
+print(
+    results[["p", "q", "mean_test_score", "std_test_score", "rank_test_score"]]
+    .sort_values("rank_test_score")
+    .to_string(index=False)
+)
 
 # %%
 # The p/q landscape

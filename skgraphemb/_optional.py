@@ -25,8 +25,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
 }
 
 _NOTES = {
-    "pecanpy": " (PecanPy needs numpy<2: install it in a separate environment, "
-    "see the 'PecanPy backend' docs page)",
+    "pecanpy": " (PecanPy needs numpy<2: install it in a separate environment, see the 'PecanPy backend' docs page)",
 }
 
 
@@ -51,12 +50,9 @@ def import_optional(name: str, caller: str) -> ModuleType:
     except ImportError as e:
         top = name.split(".")[0]
         dist, extra = EXTRAS.get(top, (top, None))
-        how = (
-            f'pip install "skgraphemb[{extra}]"' if extra else f"pip install {dist}"
-        )
+        how = f'pip install "skgraphemb[{extra}]"' if extra else f"pip install {dist}"
         raise ImportError(
-            f"{caller} requires {dist}, which is not installed. "
-            f"Install it with: {how}{_NOTES.get(top, '')}"
+            f"{caller} requires {dist}, which is not installed. Install it with: {how}{_NOTES.get(top, '')}"
         ) from e
 
 

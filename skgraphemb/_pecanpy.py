@@ -118,10 +118,7 @@ def _check_mode(mode: str, graph, p: float, q: float) -> None:
             f"got p={p}, q={q}, weighted={graph.weighted}. Use mode='auto'."
         )
     if mode == "PreCompFirstOrder" and not (p == 1 and q == 1):
-        raise ValueError(
-            f"PecanPy mode 'PreCompFirstOrder' needs p = q = 1; got p={p}, q={q}. "
-            "Use mode='auto'."
-        )
+        raise ValueError(f"PecanPy mode 'PreCompFirstOrder' needs p = q = 1; got p={p}, q={q}. Use mode='auto'.")
     if mode == "PreComp" and graph.directed:
         # PreComp looks the previous node up among the *out*-neighbours of
         # the current one; on a directed graph it is often not there, and
@@ -174,9 +171,7 @@ def _walk_matrix(g, starts: NDArray[np.uint32], steps: int, seed: int, verbose) 
     move_forward = g.get_move_forward()
     has_nbrs = g.get_has_nbrs()
     with ProgressBar(total=starts.size, disable=not verbose) as progress:
-        return g._random_walks(
-            starts.size, steps, seed, starts, has_nbrs, move_forward, progress
-        )
+        return g._random_walks(starts.size, steps, seed, starts, has_nbrs, move_forward, progress)
 
 
 def pecanpy_walks(
@@ -248,9 +243,7 @@ def pecanpy_walks(
         graph = as_graph(graph)
     walk_length, num_walks = int(walk_length), int(num_walks)
     if walk_length < 1 or num_walks < 1:
-        raise ValueError(
-            f"walk_length and num_walks must be >= 1; got {walk_length=}, {num_walks=}"
-        )
+        raise ValueError(f"walk_length and num_walks must be >= 1; got {walk_length=}, {num_walks=}")
     if not (p > 0 and q > 0 and np.isfinite(p) and np.isfinite(q)):
         raise ValueError(f"p and q must be positive and finite; got {p=}, {q=}")
     p, q = float(p), float(q)

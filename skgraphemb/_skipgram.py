@@ -519,7 +519,10 @@ def train_skipgram(
     t1 = time.perf_counter()
     logger.info(
         "train_skipgram: %d walks, %d tokens, %d distinct nodes counted in %.2fs",
-        n_walks, total, int(np.count_nonzero(counts)), t1 - t0,
+        n_walks,
+        total,
+        int(np.count_nonzero(counts)),
+        t1 - t0,
     )
 
     trained = 0  # tokens kept after subsampling
@@ -544,8 +547,18 @@ def train_skipgram(
                 alphas = alpha - (alpha - min_alpha) * progress_share
                 with launch():
                     trained += kernel(
-                        chunk, walk_index, alphas, vectors, output, keep, neg_threshold,
-                        neg_alias, sigmoid, window, negative, train_seed,
+                        chunk,
+                        walk_index,
+                        alphas,
+                        vectors,
+                        output,
+                        keep,
+                        neg_threshold,
+                        neg_alias,
+                        sigmoid,
+                        window,
+                        negative,
+                        train_seed,
                     )
                 _check_block("train_skipgram", chunk, vectors, output, alpha, min_alpha, epoch)
                 chunk_tokens = int(lengths.sum())
@@ -556,7 +569,11 @@ def train_skipgram(
     t2 = time.perf_counter()
     logger.info(
         "train_skipgram: %d epoch(s) in %.2fs on %d thread(s): %.0f tokens/s, %d trained after subsampling",
-        epochs, t2 - t1, n_threads, epochs * total / max(t2 - t1, 1e-9), trained,
+        epochs,
+        t2 - t1,
+        n_threads,
+        epochs * total / max(t2 - t1, 1e-9),
+        trained,
     )
     return (vectors, output) if return_output else vectors
 
@@ -716,14 +733,23 @@ def train_skipgram_torch(
     t1 = time.perf_counter()
     logger.info(
         "%s: %d walks, %d tokens, %d distinct nodes counted in %.2fs; training on %s, %d centres per step",
-        caller, n_walks, total, int(np.count_nonzero(counts)), t1 - t0, dev, batch_size,
+        caller,
+        n_walks,
+        total,
+        int(np.count_nonzero(counts)),
+        t1 - t0,
+        dev,
+        batch_size,
     )
 
     threads = torch_threads(n_jobs) if dev.type == "cpu" else contextlib.nullcontext()
     progress = tqdm(
-        total=epochs * total, unit="tok", unit_scale=True,
-        desc=f"Skip-gram epochs (torch on {dev})", disable=not verbose,
-    )  # fmt: skip
+        total=epochs * total,
+        unit="tok",
+        unit_scale=True,
+        desc=f"Skip-gram epochs (torch on {dev})",
+        disable=not verbose,
+    )
     with progress, threads, torch.no_grad():
         for epoch in range(epochs):
             seen = 0  # tokens of the earlier chunks of this epoch
@@ -740,16 +766,26 @@ def train_skipgram_torch(
                     for a in range(0, centres.shape[0], batch_size):
                         c = centres[a : a + batch_size]
                         targets = torch.cat(
-                            [c.unsqueeze(1), kernels.draw_negatives(c.shape[0], negative, neg_threshold, neg_alias, generator)],
+                            [
+                                c.unsqueeze(1),
+                                kernels.draw_negatives(c.shape[0], negative, neg_threshold, neg_alias, generator),
+                            ],
                             dim=1,
                         )
                         live = targets != c.unsqueeze(1)
                         live[:, 0] = True
                         m = mask[a : a + batch_size]
                         loss += kernels.sgns_update(
-                            syn0, syn1, contexts[a : a + batch_size], m, targets, live,
-                            rates[a : a + batch_size], row_cap, row_counts,
-                        )  # fmt: skip
+                            syn0,
+                            syn1,
+                            contexts[a : a + batch_size],
+                            m,
+                            targets,
+                            live,
+                            rates[a : a + batch_size],
+                            row_cap,
+                            row_counts,
+                        )
                         pairs += m.sum()
                 # The loss sums -log sigmoid over the vectors before each
                 # step: NaN or inf once any vector it touched is (one sync
@@ -762,12 +798,18 @@ def train_skipgram_torch(
                 raise _diverged(caller, alpha, epoch, min_alpha)
             logger.info(
                 "%s: epoch %d, mean loss %.4f per (centre, context) pair",
-                caller, epoch + 1, float(loss) / max(int(pairs), 1),
+                caller,
+                epoch + 1,
+                float(loss) / max(int(pairs), 1),
             )
     t2 = time.perf_counter()
     logger.info(
         "%s: %d epoch(s) in %.2fs on %s: %.0f tokens/s",
-        caller, epochs, t2 - t1, dev, epochs * total / max(t2 - t1, 1e-9),
+        caller,
+        epochs,
+        t2 - t1,
+        dev,
+        epochs * total / max(t2 - t1, 1e-9),
     )
     vectors, output = syn0.cpu().numpy(), syn1.cpu().numpy()
     return (vectors, output) if return_output else vectors
@@ -1011,7 +1053,10 @@ def train_gensim(
     t2 = time.perf_counter()
     logger.info(
         "train_gensim: %d epoch(s) in %.2fs with %d worker(s): %.0f tokens/s",
-        epochs, t2 - t1, n_threads, epochs * total / max(t2 - t1, 1e-9),
+        epochs,
+        t2 - t1,
+        n_threads,
+        epochs * total / max(t2 - t1, 1e-9),
     )
     vectors[present] = model.wv.vectors[rows]
     output[present] = model.syn1neg[rows]

@@ -53,8 +53,7 @@ def _split_embedding(obj: Any, name: str) -> tuple[Any, np.ndarray | None]:
             raise TypeError(f"{name} must be an embedding, not a string")
         return obj, None
     raise TypeError(
-        f"{name} must be a DataFrame indexed by node id, a fitted embedder or a 2-d "
-        f"array; got {type(obj).__name__}"
+        f"{name} must be a DataFrame indexed by node id, a fitted embedder or a 2-d array; got {type(obj).__name__}"
     )
 
 
@@ -185,8 +184,7 @@ class ProcrustesAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         if self.reference is None:
             raise ValueError(
-                "ProcrustesAligner needs a reference embedding to align onto: "
-                "ProcrustesAligner(reference=...)"
+                "ProcrustesAligner needs a reference embedding to align onto: ProcrustesAligner(reference=...)"
             )
         x_data, x_ids = _split_embedding(X, "X")
         r_data, r_ids = _split_embedding(self.reference, "reference")
@@ -255,8 +253,7 @@ class ProcrustesAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         n = len(x_rows)
         unmatched_x, unmatched_r = len(x_ids) - n, len(r_ids) - n
         if n and (
-            unmatched_x > _UNMATCHED_WARN_FRACTION * len(x_ids)
-            or unmatched_r > _UNMATCHED_WARN_FRACTION * len(r_ids)
+            unmatched_x > _UNMATCHED_WARN_FRACTION * len(x_ids) or unmatched_r > _UNMATCHED_WARN_FRACTION * len(r_ids)
         ):
             warnings.warn(
                 f"only {n} node ids are shared: {unmatched_x} of X's {len(x_ids)} rows and "

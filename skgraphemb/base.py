@@ -27,7 +27,6 @@ from skgraphemb.graph._adapters import _is_networkx
 from skgraphemb.utils._validation import (
     HasMethods,
     Integral,
-    Interval,
     _fit_context,
     check_is_fitted,
     check_memory,
@@ -107,9 +106,7 @@ class EmbeddingLookupMixin:
             )
         if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # DataFrame column
             if X.shape[1] != 1:
-                raise ValueError(
-                    f"X must be a single column of node ids; got {X.shape[1]} columns"
-                )
+                raise ValueError(f"X must be a single column of node ids; got {X.shape[1]} columns")
             X = X.iloc[:, 0]
         if hasattr(X, "to_numpy"):
             X = X.to_numpy()
@@ -165,10 +162,7 @@ class EmbeddingLookupMixin:
         else:
             E, nodes = np.asarray(self.embedding_), np.asarray(self.nodes_)
             if E.ndim != 2 or nodes.ndim != 1 or E.shape[0] != nodes.shape[0]:
-                problem = (
-                    f"embedding_ has shape {E.shape} and nodes_ shape {nodes.shape}, "
-                    "not one row per node"
-                )
+                problem = f"embedding_ has shape {E.shape} and nodes_ shape {nodes.shape}, not one row per node"
         if problem is not None:
             from sklearn.exceptions import NotFittedError
 
@@ -283,7 +277,9 @@ class EmbeddingLookupMixin:
         k = min(topn, len(sims) - 1)
         top = np.argpartition(-sims, k - 1)[:k] if k > 0 else np.empty(0, dtype=int)
         top = top[np.argsort(-sims[top], kind="stable")]
-        return [(self.nodes_[j].item() if hasattr(self.nodes_[j], "item") else self.nodes_[j], float(sims[j])) for j in top]
+        return [
+            (self.nodes_[j].item() if hasattr(self.nodes_[j], "item") else self.nodes_[j], float(sims[j])) for j in top
+        ]
 
     def to_keyed_vectors(self, keys: str = "str"):
         """The embedding as gensim ``KeyedVectors``.
@@ -314,9 +310,7 @@ class EmbeddingLookupMixin:
         return state
 
 
-class BaseGraphEmbedder(
-    EmbeddingLookupMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
-):
+class BaseGraphEmbedder(EmbeddingLookupMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Base class for graph embedders; not meant to be used directly.
 
     Subclasses define ``__init__`` (storing parameters only),

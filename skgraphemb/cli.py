@@ -92,9 +92,7 @@ def _add_estimator_options(
     signature = inspect.signature(cls).parameters
     for name, text in options:
         default = signature[name].default
-        choices = next(
-            (c.options for c in cls._parameter_constraints[name] if hasattr(c, "options")), None
-        )
+        choices = next((c.options for c in cls._parameter_constraints[name] if hasattr(c, "options")), None)
         kwargs: dict[str, Any] = {}
         if choices:  # a StrOptions constraint: let argparse list the choices
             kwargs.update(type=str, choices=(["none"] if default is None else []) + sorted(choices))
@@ -228,14 +226,12 @@ def _read_graph_spec(spec: str, directed: bool, header: bool | None = None):
     if spec in BUNDLED:
         if directed:
             raise CLIError(
-                f"--directed applies to edge-list files and dataset folders; "
-                f"the bundled {spec!r} graph is undirected"
+                f"--directed applies to edge-list files and dataset folders; the bundled {spec!r} graph is undirected"
             )
         loader = getattr(datasets, BUNDLED[spec])
         return loader(features=False) if spec == "cora" else loader()
     raise CLIError(
-        f"no such edge-list file, dataset folder or bundled dataset: {spec!r} "
-        f"(bundled: {', '.join(BUNDLED)})"
+        f"no such edge-list file, dataset folder or bundled dataset: {spec!r} (bundled: {', '.join(BUNDLED)})"
     )
 
 
@@ -263,8 +259,7 @@ def _load_labels(args: argparse.Namespace, data) -> tuple[np.ndarray, Any]:
         )
     if not keep.all():
         print(
-            f"note: ignoring {int((~keep).sum())} of {len(nodes)} labelled nodes in {source}: "
-            "not nodes of the graph",
+            f"note: ignoring {int((~keep).sum())} of {len(nodes)} labelled nodes in {source}: not nodes of the graph",
             file=sys.stderr,
         )
         nodes = nodes[keep]
@@ -345,8 +340,7 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     est.fit(data.graph)
     written = write_embedding(est, out) if out is not None else []
     print(
-        f"{args.method}: embedded {_describe(data)} into {est.embedding_.shape[1]} "
-        f"dimensions in {est.fit_time_:.2f} s"
+        f"{args.method}: embedded {_describe(data)} into {est.embedding_.shape[1]} dimensions in {est.fit_time_:.2f} s"
     )
     if written:
         _print_written(written, "wrote")
@@ -368,8 +362,13 @@ def _redis_exporter(args: argparse.Namespace):
     if args.keep != 1 and not args.versioned:
         raise CLIError("--keep applies to --versioned publication")
     exporter = RedisExporter(
-        args.redis_url, args.key_prefix, mode="versioned" if args.versioned else "keys",
-        keep=args.keep, batch_size=args.batch_size, dtype=args.dtype, verbose=min(args.verbose, 1),
+        args.redis_url,
+        args.key_prefix,
+        mode="versioned" if args.versioned else "keys",
+        keep=args.keep,
+        batch_size=args.batch_size,
+        dtype=args.dtype,
+        verbose=min(args.verbose, 1),
     )
     exporter.ping()
     return exporter
@@ -412,20 +411,25 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     data = _load_graph(args.graph, args.directed, _HEADER[args.header])
     nodes, labels = _load_labels(args, data)
     protocol = (
-        f"{args.cv}-fold CV" if args.train_size is None
-        else f"{args.cv} random splits, train size {args.train_size:g}"
+        f"{args.cv}-fold CV" if args.train_size is None else f"{args.cv} random splits, train size {args.train_size:g}"
     )
     print(f"node classification on {_describe(data)}: {len(nodes)} labelled nodes, {protocol}")
     rows, scores = [], []
     for method, est in zip(methods, embedders):
         est.fit(data.graph)
         score = evaluate_node_classification(
-            est, labels, nodes=nodes, cv=args.cv, train_size=args.train_size,
-            random_state=args.seed, n_jobs=args.n_jobs,
+            est,
+            labels,
+            nodes=nodes,
+            cv=args.cv,
+            train_size=args.train_size,
+            random_state=args.seed,
+            n_jobs=args.n_jobs,
         )
         scores.append(score)
-        rows.append([method, _pm(score.mean, score.std), _pm(score.micro_mean, score.micro_std),
-                     f"{est.fit_time_:.1f} s"])
+        rows.append(
+            [method, _pm(score.mean, score.std), _pm(score.micro_mean, score.micro_std), f"{est.fit_time_:.1f} s"]
+        )
     print(_table(["method", "macro-F1", "micro-F1", "embed time"], rows))
     if plot is not None:
         _plot_methods(plot, methods, scores, f"node classification on {data.name} ({protocol})")
@@ -439,9 +443,7 @@ def _parse_methods(text: str) -> list[str]:
         raise CLIError("--methods: give a comma-separated list such as node2vec,svd")
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
-        raise CLIError(
-            f"--methods: unknown method {unknown[0]!r}; choose from {', '.join(sorted(METHODS))}"
-        )
+        raise CLIError(f"--methods: unknown method {unknown[0]!r}; choose from {', '.join(sorted(METHODS))}")
     if len(set(methods)) != len(methods):
         raise CLIError(f"--methods {text!r}: a method is listed twice")
     return methods
@@ -494,7 +496,8 @@ def _parse_grid(specs: Sequence[str], est) -> dict[str, list]:
 
     defaults = type(est)().get_params(deep=False)
     numeric = [
-        k for k, v in defaults.items()
+        k
+        for k, v in defaults.items()
         if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in _RUN_PARAMS
     ]
     grid: dict[str, list] = {}
@@ -515,9 +518,7 @@ def _parse_grid(specs: Sequence[str], est) -> dict[str, list]:
         try:
             grid[name] = [kind(v) for v in values]
         except ValueError:
-            raise CLIError(
-                f"--grid {spec!r}: {name} takes {'integers' if kind is int else 'numbers'}"
-            ) from None
+            raise CLIError(f"--grid {spec!r}: {name} takes {'integers' if kind is int else 'numbers'}") from None
         for value in grid[name]:
             try:
                 clone(est).set_params(**{name: value})._validate_params()
@@ -564,8 +565,15 @@ def _plot_grid(path: Path, results, names: list[str], title: str) -> None:
         ax.set_ylabel(y)
     mid, top = np.nanmean(values), np.nanmax(values)
     for (i, j), v in np.ndenumerate(values):
-        ax.text(j, i, f"{v:.3f}", ha="center", va="center",
-                color="black" if v > mid else "white", fontweight="bold" if v == top else "normal")
+        ax.text(
+            j,
+            i,
+            f"{v:.3f}",
+            ha="center",
+            va="center",
+            color="black" if v > mid else "white",
+            fontweight="bold" if v == top else "normal",
+        )
     others = [n for n in names if n not in (x, y)]
     if others:
         title += f"\n(best over {', '.join(others)})"
@@ -602,9 +610,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     # reads y), so a joblib cache computes it once per candidate, not per fold.
     with tempfile.TemporaryDirectory(prefix="skgraphemb-tune-") as cache:
         pipe = Pipeline([("embedder", est.set_params(graph=data.graph, memory=cache)), ("clf", clf)])
-        splitter = (KFold if multilabel else StratifiedKFold)(
-            n_splits=args.cv, shuffle=True, random_state=args.seed
-        )
+        splitter = (KFold if multilabel else StratifiedKFold)(n_splits=args.cv, shuffle=True, random_state=args.seed)
         search = GridSearchCV(
             pipe,
             {f"embedder__{k}": v for k, v in grid.items()},
@@ -622,11 +628,14 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     names = list(grid)
     results = pd.DataFrame([{k: p[f"embedder__{k}"] for k in names} for p in res["params"]])
     results["mean"], results["std"], results["rank"] = (
-        res["mean_test_score"], res["std_test_score"], res["rank_test_score"],
+        res["mean_test_score"],
+        res["std_test_score"],
+        res["rank_test_score"],
     )
     results = results.sort_values(["rank", *names], kind="stable")
-    rows = [[str(r["rank"]), *(_fmt(r[k]) for k in names), _pm(r["mean"], r["std"])]
-            for r in results.to_dict("records")]
+    rows = [
+        [str(r["rank"]), *(_fmt(r[k]) for k in names), _pm(r["mean"], r["std"])] for r in results.to_dict("records")
+    ]
     print(_table(["rank", *names, "macro-F1"], rows))
     best_params = " ".join(f"{k}={_fmt(search.best_params_[f'embedder__{k}'])}" for k in names)
     i = search.best_index_
@@ -647,31 +656,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "graph", metavar="GRAPH",
+        "graph",
+        metavar="GRAPH",
         help="edge-list file (.tsv/.csv/.edg/.txt, .gz ok), dataset folder "
         f"(edges.tsv[.gz], labels.tsv, ...) or bundled dataset ({', '.join(BUNDLED)})",
     )
-    common.add_argument("--method", choices=sorted(METHODS), default="node2vec",
-                        help="embedding method (default: node2vec)")
-    common.add_argument("--directed", action="store_true",
-                        help="read edges as arcs source -> target")
-    common.add_argument("--header", choices=sorted(_HEADER), default="auto",
-                        help="whether an edge-list file's first line names its columns (default: auto, "
-                             "detected only when unambiguous: a non-numeric line above numeric ids)")
-    common.add_argument("--n-jobs", type=int, default=None, metavar="N",
-                        help="threads for the embedder (default: 1; -1: all cores)")
-    common.add_argument("--seed", type=int, default=0, metavar="N",
-                        help="random seed for walks, training and CV folds (default: 0)")
-    common.add_argument("-v", "--verbose", action="count", default=0,
-                        help="-v: progress bars and timings; -vv: also debug logs and "
-                        "tracebacks on errors")
+    common.add_argument(
+        "--method", choices=sorted(METHODS), default="node2vec", help="embedding method (default: node2vec)"
+    )
+    common.add_argument("--directed", action="store_true", help="read edges as arcs source -> target")
+    common.add_argument(
+        "--header",
+        choices=sorted(_HEADER),
+        default="auto",
+        help="whether an edge-list file's first line names its columns (default: auto, "
+        "detected only when unambiguous: a non-numeric line above numeric ids)",
+    )
+    common.add_argument(
+        "--n-jobs", type=int, default=None, metavar="N", help="threads for the embedder (default: 1; -1: all cores)"
+    )
+    common.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="random seed for walks, training and CV folds (default: 0)"
+    )
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="-v: progress bars and timings; -vv: also debug logs and tracebacks on errors",
+    )
     for add_options in _METHOD_OPTIONS.values():
         add_options(common)
 
     labelled = argparse.ArgumentParser(add_help=False)
-    labelled.add_argument("--labels", metavar="FILE",
-                          help="node<TAB>label file (optional for dataset folders and "
-                          "bundled datasets that have labels)")
+    labelled.add_argument(
+        "--labels",
+        metavar="FILE",
+        help="node<TAB>label file (optional for dataset folders and bundled datasets that have labels)",
+    )
     labelled.add_argument("--cv", type=int, default=5, metavar="K", help="number of folds (default: 5)")
 
     parser = argparse.ArgumentParser(
@@ -682,72 +704,125 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"skgraphemb {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("embed", parents=[common], help="embed a graph and write the vectors",
-                       description="Embed a graph and write its vectors to a file and/or "
-                       "publish them to Redis.")
-    p.add_argument("-o", "--output", metavar="OUT",
-                   help="output file; format by suffix: "
-                   + "; ".join(f"{k} {v}" for k, v in OUTPUT_FORMATS.items())
-                   + " (required unless --redis-url is given)")
+    p = sub.add_parser(
+        "embed",
+        parents=[common],
+        help="embed a graph and write the vectors",
+        description="Embed a graph and write its vectors to a file and/or publish them to Redis.",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="output file; format by suffix: "
+        + "; ".join(f"{k} {v}" for k, v in OUTPUT_FORMATS.items())
+        + " (required unless --redis-url is given)",
+    )
     _add_redis_options(p, url_help="also publish the vectors to this Redis server")
     p.set_defaults(func=_cmd_embed)
 
-    p = sub.add_parser("evaluate", parents=[common, labelled],
-                       help="embed, then score node classification (macro/micro-F1)",
-                       description="Embed a graph, then score a logistic-regression probe "
-                       "on node labels (macro- and micro-F1, mean ± std over folds).")
-    p.add_argument("--train-size", type=float, default=None, metavar="X",
-                   help="use --cv random splits with this training fraction instead of "
-                   "k-fold CV (node2vec's protocol: 0.5)")
-    p.add_argument("--methods", metavar="M1,M2,...",
-                   help=f"compare several methods, one row each ({', '.join(sorted(METHODS))}); "
-                   "overrides --method")
-    p.add_argument("--plot", metavar="IMAGE",
-                   help="draw a bar chart of macro-F1 ± std per method; needs matplotlib")
+    p = sub.add_parser(
+        "evaluate",
+        parents=[common, labelled],
+        help="embed, then score node classification (macro/micro-F1)",
+        description="Embed a graph, then score a logistic-regression probe "
+        "on node labels (macro- and micro-F1, mean ± std over folds).",
+    )
+    p.add_argument(
+        "--train-size",
+        type=float,
+        default=None,
+        metavar="X",
+        help="use --cv random splits with this training fraction instead of k-fold CV (node2vec's protocol: 0.5)",
+    )
+    p.add_argument(
+        "--methods",
+        metavar="M1,M2,...",
+        help=f"compare several methods, one row each ({', '.join(sorted(METHODS))}); overrides --method",
+    )
+    p.add_argument("--plot", metavar="IMAGE", help="draw a bar chart of macro-F1 ± std per method; needs matplotlib")
     p.set_defaults(func=_cmd_evaluate)
 
-    p = sub.add_parser("tune", parents=[common, labelled],
-                       help="grid-search embedder parameters against downstream macro-F1",
-                       description="Grid-search embedder parameters against the macro-F1 of "
-                       "a logistic regression on the embeddings (Pipeline + GridSearchCV; "
-                       "each candidate's embedding is computed once, not once per fold).")
-    p.add_argument("--grid", action="append", required=True, metavar="NAME=V1,V2,...",
-                   help="values of a numeric embedder parameter to try, e.g. p=0.25,1,4; "
-                   "repeat for each parameter")
-    p.add_argument("--plot", metavar="IMAGE",
-                   help="draw a heatmap of macro-F1 over the grid (p/q when both are "
-                   "tuned); needs matplotlib")
-    p.add_argument("-o", "--output", metavar="OUT",
-                   help="write the best candidate's embedding (formats as in 'embed')")
+    p = sub.add_parser(
+        "tune",
+        parents=[common, labelled],
+        help="grid-search embedder parameters against downstream macro-F1",
+        description="Grid-search embedder parameters against the macro-F1 of "
+        "a logistic regression on the embeddings (Pipeline + GridSearchCV; "
+        "each candidate's embedding is computed once, not once per fold).",
+    )
+    p.add_argument(
+        "--grid",
+        action="append",
+        required=True,
+        metavar="NAME=V1,V2,...",
+        help="values of a numeric embedder parameter to try, e.g. p=0.25,1,4; repeat for each parameter",
+    )
+    p.add_argument(
+        "--plot",
+        metavar="IMAGE",
+        help="draw a heatmap of macro-F1 over the grid (p/q when both are tuned); needs matplotlib",
+    )
+    p.add_argument("-o", "--output", metavar="OUT", help="write the best candidate's embedding (formats as in 'embed')")
     p.set_defaults(func=_cmd_tune)
 
-    p = sub.add_parser("export", help="publish embeddings from a file to Redis",
-                       description="Publish the vectors of a file written by 'embed -o' "
-                       "(.npz, .npy, .parquet, .txt, .emb) to Redis, for serving.")
+    p = sub.add_parser(
+        "export",
+        help="publish embeddings from a file to Redis",
+        description="Publish the vectors of a file written by 'embed -o' "
+        "(.npz, .npy, .parquet, .txt, .emb) to Redis, for serving.",
+    )
     p.add_argument("embeddings", metavar="EMBEDDINGS", help="embedding file written by 'embed -o'")
-    p.add_argument("-v", "--verbose", action="count", default=0,
-                   help="-v: progress bar and timings; -vv: also tracebacks on errors")
-    _add_redis_options(p, url_help=f"the Redis server (default: ${REDIS_URL_ENV})",
-                       url_default=os.environ.get(REDIS_URL_ENV))
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="-v: progress bar and timings; -vv: also tracebacks on errors",
+    )
+    _add_redis_options(
+        p, url_help=f"the Redis server (default: ${REDIS_URL_ENV})", url_default=os.environ.get(REDIS_URL_ENV)
+    )
     p.set_defaults(func=_cmd_export)
     return parser
 
 
 def _add_redis_options(parser: argparse.ArgumentParser, url_help: str, url_default: str | None = None) -> None:
     group = parser.add_argument_group("Redis options (see RedisExporter)")
-    group.add_argument("--redis-url", metavar="URL", default=url_default,
-                       help=f"{url_help}: redis://[user:password@]host:port/db, rediss:// for TLS")
-    group.add_argument("--key-prefix", default="emb:", metavar="PREFIX",
-                       help="prefix of the keys (default: emb:; keys are PREFIX<node>)")
-    group.add_argument("--versioned", action="store_true",
-                       help="publish a new version and switch readers to it atomically once "
-                       "complete (default: plain keys, readable by any redis client)")
-    group.add_argument("--keep", type=int, default=1, metavar="N",
-                       help="with --versioned: complete versions kept, the new one included (default: 1)")
-    group.add_argument("--batch-size", type=int, default=2000, metavar="N",
-                       help="vectors per round trip (default: 2000)")
-    group.add_argument("--dtype", choices=["float16", "float32", "float64"], default="float32",
-                       help="dtype of the published vectors (default: float32)")
+    group.add_argument(
+        "--redis-url",
+        metavar="URL",
+        default=url_default,
+        help=f"{url_help}: redis://[user:password@]host:port/db, rediss:// for TLS",
+    )
+    group.add_argument(
+        "--key-prefix",
+        default="emb:",
+        metavar="PREFIX",
+        help="prefix of the keys (default: emb:; keys are PREFIX<node>)",
+    )
+    group.add_argument(
+        "--versioned",
+        action="store_true",
+        help="publish a new version and switch readers to it atomically once "
+        "complete (default: plain keys, readable by any redis client)",
+    )
+    group.add_argument(
+        "--keep",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --versioned: complete versions kept, the new one included (default: 1)",
+    )
+    group.add_argument(
+        "--batch-size", type=int, default=2000, metavar="N", help="vectors per round trip (default: 2000)"
+    )
+    group.add_argument(
+        "--dtype",
+        choices=["float16", "float32", "float64"],
+        default="float32",
+        help="dtype of the published vectors (default: float32)",
+    )
 
 
 @contextlib.contextmanager
@@ -781,8 +856,15 @@ def _one_line(e: BaseException) -> str:
 # lower alpha; SVDEmbedder: weights too large); EOFError and zlib.error: a
 # truncated or corrupt archive.
 _USER_ERRORS = (
-    CLIError, OSError, ValueError, ImportError, RedisStoreError, ArithmeticError,
-    InsufficientMemoryError, EOFError, zlib.error,
+    CLIError,
+    OSError,
+    ValueError,
+    ImportError,
+    RedisStoreError,
+    ArithmeticError,
+    InsufficientMemoryError,
+    EOFError,
+    zlib.error,
 )
 
 

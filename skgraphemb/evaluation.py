@@ -76,8 +76,7 @@ def _embedding_rows(embedding) -> tuple[NDArray, NodeIndex | None]:
         raise ValueError("the embedder has no nodes_: fit it first")
     if hasattr(embedding, "fit") and not hasattr(embedding, "embedding_"):
         raise ValueError(
-            f"{type(embedding).__name__} is not fitted: fit it on the graph first, "
-            "or pass its embedding matrix"
+            f"{type(embedding).__name__} is not fitted: fit it on the graph first, or pass its embedding matrix"
         )
     if hasattr(embedding, "index") and hasattr(embedding, "to_numpy"):  # DataFrame
         return embedding.to_numpy(dtype=np.float64), NodeIndex(np.asarray(embedding.index))
@@ -190,9 +189,7 @@ def evaluate_node_classification(
         raise ValueError("need at least 2 labelled nodes")
 
     if train_size is None:
-        splitter = (KFold if multilabel else StratifiedKFold)(
-            n_splits=cv, shuffle=True, random_state=random_state
-        )
+        splitter = (KFold if multilabel else StratifiedKFold)(n_splits=cv, shuffle=True, random_state=random_state)
     else:
         splitter = (ShuffleSplit if multilabel else StratifiedShuffleSplit)(
             n_splits=cv, train_size=train_size, random_state=random_state
@@ -295,10 +292,7 @@ def compare_embedders(
     from skgraphemb.link_prediction import split_edges
 
     if not isinstance(embedders, Mapping) or not embedders:
-        raise TypeError(
-            "embedders must be a non-empty dict {name: estimator}; "
-            f"got {type(embedders).__name__}"
-        )
+        raise TypeError(f"embedders must be a non-empty dict {{name: estimator}}; got {type(embedders).__name__}")
     for name, est in embedders.items():
         if not hasattr(est, "fit") or not hasattr(est, "get_params"):
             raise TypeError(f"embedders[{name!r}] is not an estimator: {type(est).__name__}")
@@ -347,8 +341,12 @@ def _score_embedder(est, graph, labels, nodes, cv, train_size, random_state, spl
         score = evaluate_node_classification(
             est, labels, nodes=nodes, cv=cv, train_size=train_size, random_state=random_state
         )
-        row.update(f1_macro_mean=score.mean, f1_macro_std=score.std,
-                   f1_micro_mean=score.micro_mean, f1_micro_std=score.micro_std)
+        row.update(
+            f1_macro_mean=score.mean,
+            f1_macro_std=score.std,
+            f1_micro_mean=score.micro_mean,
+            f1_micro_std=score.micro_std,
+        )
     if split is not None:
         model = clone(est) if labels is not None else est
         start = time.perf_counter()

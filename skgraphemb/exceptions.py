@@ -82,6 +82,8 @@ class RedisStoreError(RuntimeError):
     published a newer version first, or nothing is published under the key
     prefix.  In ``mode="versioned"`` readers still get the previous version.
     """
+
+
 class UnknownLabelError(UnknownNodeError):
     """Knowledge-graph labels (entities or relations) not seen at fit were asked for.
 

@@ -29,10 +29,7 @@ _CALLER = "GraphSAGEEmbedder"
 # Walk lengths counted by the anchor-proximity features.
 _ANCHOR_STEPS = 3
 # Where node features come from, for error messages.
-_FEATURE_HOWTO = (
-    "PyG Data.x, a networkx node attribute named by feature_key, "
-    "or as_graph(graph, features=matrix)"
-)
+_FEATURE_HOWTO = "PyG Data.x, a networkx node attribute named by feature_key, or as_graph(graph, features=matrix)"
 
 
 def _torch_modules():
@@ -430,9 +427,12 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         device = resolve_device(self.device, _CALLER)
         fanouts = self._fanout_list()
         X, source, anchors = self._raw_features(
-            graph, self.feature_source, None, fitting=True,
+            graph,
+            self.feature_source,
+            None,
+            fitting=True,
             rng=np.random.default_rng([seed, 1]),  # a stream apart from training's
-        )  # fmt: skip
+        )
         n_graph = 0 if source == "structural" else int(graph.features.shape[1])
         # Structural columns (log-degrees...) are always standardised; the
         # graph's own only on request (bag-of-words features probed better
@@ -451,9 +451,14 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         with torch_threads(self.n_jobs), torch.random.fork_rng(devices=cuda):
             torch.manual_seed(seed)
             model = sage.SAGEModel(
-                X.shape[1], self.hidden_dim, self.dimensions, self.num_layers,
-                self.aggr, self.dropout, self.normalize,
-            ).to(device)  # fmt: skip
+                X.shape[1],
+                self.hidden_dim,
+                self.dimensions,
+                self.num_layers,
+                self.aggr,
+                self.dropout,
+                self.normalize,
+            ).to(device)
             inputs = sage.NodeInput(X, mean, scale, device, allow_sparse=True)
             history = self._train(torch, model, graph, inputs, fanouts, seed, device)
             t1 = time.perf_counter()
@@ -461,8 +466,9 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
             Z = Z.cpu().numpy()
         model.eval()
         t2 = time.perf_counter()
-        logger.info("%s: trained %d epochs in %.2fs, inference %.2fs on %s",
-                    _CALLER, len(history), t1 - t0, t2 - t1, device)  # fmt: skip
+        logger.info(
+            "%s: trained %d epochs in %.2fs, inference %.2fs on %s", _CALLER, len(history), t1 - t0, t2 - t1, device
+        )
         info = {
             "module_": model,
             "device_": str(device),
@@ -499,9 +505,12 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         desc = f"Training GraphSAGE epochs on {device}"
         for epoch in tqdm(range(int(self.epochs)), desc=desc, unit="epoch", disable=not self.verbose):
             walks = random_walks(
-                graph, walk_length=L, num_walks=int(self.num_walks),
-                random_state=int(rng.integers(2**62)), n_jobs=self.n_jobs,
-            )  # fmt: skip
+                graph,
+                walk_length=L,
+                num_walks=int(self.num_walks),
+                random_state=int(rng.integers(2**62)),
+                n_jobs=self.n_jobs,
+            )
             anchors = np.repeat(walks[:, 0], L - 1)
             context = walks[:, 1:].ravel()
             keep = (context >= 0) & (context != anchors)
@@ -517,13 +526,16 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
                 idx = order[start : start + bs]
                 m = len(idx)
                 neg = np.minimum(np.searchsorted(cdf, rng.random(m * k), side="right"), n - 1)
-                seeds, inverse = np.unique(
-                    np.concatenate([anchors[idx], context[idx], neg]), return_inverse=True
-                )
+                seeds, inverse = np.unique(np.concatenate([anchors[idx], context[idx], neg]), return_inverse=True)
                 sub = sample_subgraph(
-                    graph.indptr, graph.indices, seeds, fanouts,
-                    seed=seed, batch_index=(epoch << 32) | b, workspace=workspace,
-                )  # fmt: skip
+                    graph.indptr,
+                    graph.indices,
+                    seeds,
+                    fanouts,
+                    seed=seed,
+                    batch_index=(epoch << 32) | b,
+                    workspace=workspace,
+                )
                 sizes = [layer_sizes(sub, i) for i in range(len(fanouts))]
                 z = model(inputs, sub.n_id, sub.edge_index, sizes)
                 rows = torch.from_numpy(inverse.ravel()).to(device)
@@ -585,10 +597,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         check_is_fitted(self)
         if not _is_graph_input(X):
             if nodes is not None:
-                raise ValueError(
-                    "nodes= selects nodes of a graph X; with X holding node ids, "
-                    "pass the ids as X"
-                )
+                raise ValueError("nodes= selects nodes of a graph X; with X holding node ids, pass the ids as X")
             return super().transform(X)
         graph = self._read_graph(X)
         Z = self._infer(graph)

@@ -43,7 +43,7 @@ from skgraphemb.utils._validation import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +101,7 @@ def _column_labels(values: np.ndarray, what: str) -> np.ndarray:
         if any(v is None or (isinstance(v, float) and not np.isfinite(v)) for v in values):
             raise ValueError(f"{what} labels contain missing values (None or NaN)")
         kinds = sorted({type(v).__name__ for v in values})
-        raise ValueError(
-            f"{what} labels mix types ({', '.join(kinds)}); use all strings or all integers"
-        )
+        raise ValueError(f"{what} labels mix types ({', '.join(kinds)}); use all strings or all integers")
     raise ValueError(f"{what} labels must be strings or integers; got dtype {values.dtype}")
 
 
@@ -116,8 +114,7 @@ def _as_label_triples(X, *, caller: str) -> tuple[np.ndarray, np.ndarray, np.nda
     if hasattr(X, "iloc") and getattr(X, "ndim", 2) == 2:  # DataFrame: columns by position
         if X.shape[1] != 3:
             raise ValueError(
-                f"{caller}: X must have 3 columns (head, relation, tail); got a DataFrame "
-                f"with {X.shape[1]} columns"
+                f"{caller}: X must have 3 columns (head, relation, tail); got a DataFrame with {X.shape[1]} columns"
             )
         cols = [X.iloc[:, j].to_numpy() for j in range(3)]
     else:
@@ -132,9 +129,7 @@ def _as_label_triples(X, *, caller: str) -> tuple[np.ndarray, np.ndarray, np.nda
                 for i, row in enumerate(X):
                     arr[i] = tuple(row)
             except (TypeError, ValueError):
-                raise ValueError(
-                    f"{caller}: X must be a sequence of (head, relation, tail) triples"
-                ) from None
+                raise ValueError(f"{caller}: X must be a sequence of (head, relation, tail) triples") from None
         else:
             arr = np.asarray(X)
         if arr.dtype.kind == "c":
@@ -147,8 +142,7 @@ def _as_label_triples(X, *, caller: str) -> tuple[np.ndarray, np.ndarray, np.nda
             )
         if arr.ndim != 2 or arr.shape[1] != 3:
             raise ValueError(
-                f"{caller}: X must be an (n, 3) array of (head, relation, tail) triples; "
-                f"got shape {arr.shape}"
+                f"{caller}: X must be an (n, 3) array of (head, relation, tail) triples; got shape {arr.shape}"
             )
         cols = [arr[:, j] for j in range(3)]
     if len(cols[0]) == 0:
@@ -273,9 +267,7 @@ def _quiet_cpu_noise(device):
     target.addFilter(flt)
     try:
         with warnings.catch_warnings():
-            warnings.filterwarnings(
-                "ignore", message="'pin_memory' argument is set as true", category=UserWarning
-            )
+            warnings.filterwarnings("ignore", message="'pin_memory' argument is set as true", category=UserWarning)
             yield
     finally:
         target.removeFilter(flt)
@@ -302,7 +294,10 @@ def _rank_evaluator(filtered: bool):
                 rows = torch.arange(hrt_batch.shape[0], device=scores.device)
                 true_scores = scores[rows, hrt_batch[:, TARGET_TO_INDEX[target]]].unsqueeze(dim=-1)
             super().process_scores_(
-                hrt_batch=hrt_batch, target=target, scores=scores, true_scores=true_scores,
+                hrt_batch=hrt_batch,
+                target=target,
+                scores=scores,
+                true_scores=true_scores,
                 dense_positive_mask=dense_positive_mask,
             )
 
@@ -661,8 +656,14 @@ class KGEmbedder(
         self.fit_time_ = time.perf_counter() - start
         logger.info(
             "%s trained %s on %d triples (%d entities, %d relations) for %d epochs on %s in %.2fs",
-            _CALLER, type(model).__name__, len(self.mapped_triples_), len(self.entities_),
-            len(self.relations_), self.n_epochs_, self.device_, self.fit_time_,
+            _CALLER,
+            type(model).__name__,
+            len(self.mapped_triples_),
+            len(self.entities_),
+            len(self.relations_),
+            self.n_epochs_,
+            self.device_,
+            self.fit_time_,
         )
         return self
 
@@ -680,16 +681,13 @@ class KGEmbedder(
 
     def _check_kwargs(self) -> None:
         for name, reserved in (("model_kwargs", _RESERVED_MODEL), ("training_kwargs", _RESERVED_TRAINING)):
-            for key in (getattr(self, name) or {}):
+            for key in getattr(self, name) or {}:
                 if key in reserved:
                     raise ValueError(
-                        f"{_CALLER}: {name} must not set {key!r}; use the {reserved[key]!r} "
-                        "parameter instead"
+                        f"{_CALLER}: {name} must not set {key!r}; use the {reserved[key]!r} parameter instead"
                     )
         if self.learning_rate is not None and "lr" in (self.optimizer_kwargs or {}):
-            raise ValueError(
-                f"{_CALLER}: optimizer_kwargs sets 'lr' and learning_rate is set too; use learning_rate"
-            )
+            raise ValueError(f"{_CALLER}: optimizer_kwargs sets 'lr' and learning_rate is set too; use learning_rate")
         if self.training_loop == "lcwa" and (self.negative_sampler is not None or self.negative_sampler_kwargs):
             raise ValueError(
                 f"{_CALLER}: negative_sampler is for training_loop='slcwa'; LCWA training "
@@ -728,9 +726,7 @@ class KGEmbedder(
             lambda _: create_entity_mapping(np.stack([heads, rels.astype(str), tails], axis=1)),
         )
         self.relations_ = _vocabulary(rels, create_relation_mapping)
-        mapped = np.stack(
-            [self._ids(heads, "entity"), self._ids(rels, "relation"), self._ids(tails, "entity")], axis=1
-        )
+        mapped = np.stack([self._ids(heads, "entity"), self._ids(rels, "relation"), self._ids(tails, "entity")], axis=1)
         # PyKEEN keeps distinct triples, sorted (np.unique in TriplesFactory).
         self.mapped_triples_ = np.unique(mapped, axis=0)
         self._check_vocabulary()
@@ -945,9 +941,7 @@ class KGEmbedder(
             # Labelled factories give their labels; others their ids as int labels.
             X = X.triples if hasattr(X, "entity_id_to_label") else X.mapped_triples.detach().cpu().numpy()
         heads, rels, tails = _as_label_triples(X, caller=f"{_CALLER}: {what}")
-        mapped = np.stack(
-            [self._ids(heads, "entity"), self._ids(rels, "relation"), self._ids(tails, "entity")], axis=1
-        )
+        mapped = np.stack([self._ids(heads, "entity"), self._ids(rels, "relation"), self._ids(tails, "entity")], axis=1)
         bad = (mapped < 0).any(axis=1)
         if bad.any():
             self._unknown(heads, rels, tails, mapped, bad, what, policy or self.handle_unknown)
@@ -957,17 +951,17 @@ class KGEmbedder(
         return mapped[~bad]
 
     def _unknown(self, heads, rels, tails, mapped, bad, what: str, policy: str) -> None:
-        unknown_ent = list(dict.fromkeys(
-            np.concatenate([heads[mapped[:, 0] < 0], tails[mapped[:, 2] < 0]]).tolist()
-        ))
+        unknown_ent = list(dict.fromkeys(np.concatenate([heads[mapped[:, 0] < 0], tails[mapped[:, 2] < 0]]).tolist()))
         unknown_rel = list(dict.fromkeys(rels[mapped[:, 1] < 0].tolist()))
         parts = []
         if unknown_ent:
-            parts.append(f"{len(unknown_ent)} unknown entit{'y' if len(unknown_ent) == 1 else 'ies'} "
-                         f"({_preview(unknown_ent)})")
+            parts.append(
+                f"{len(unknown_ent)} unknown entit{'y' if len(unknown_ent) == 1 else 'ies'} ({_preview(unknown_ent)})"
+            )
         if unknown_rel:
-            parts.append(f"{len(unknown_rel)} unknown relation{'s' * (len(unknown_rel) != 1)} "
-                         f"({_preview(unknown_rel)})")
+            parts.append(
+                f"{len(unknown_rel)} unknown relation{'s' * (len(unknown_rel) != 1)} ({_preview(unknown_rel)})"
+            )
         detail = " and ".join(parts)
         n_bad = int(bad.sum())
         if policy == "error":
@@ -1126,8 +1120,7 @@ class KGEmbedder(
             raise ValueError(f"top_k must be a positive int or None; got {top_k!r}")
         target = missing[0]
         ids = {
-            k: self._label_id(v, "relation" if k == "relation" else "entity")
-            for k, v in given.items() if v is not None
+            k: self._label_id(v, "relation" if k == "relation" else "entity") for k, v in given.items() if v is not None
         }
         other = [k for k in _TARGETS if k != target]
         batch = torch.as_tensor([[ids[other[0]], ids[other[1]]]], dtype=torch.long, device=self._model_device())
@@ -1137,12 +1130,14 @@ class KGEmbedder(
         scores = scores[: len(labels)]  # inverse relations (if any) are not candidates
         known = self._known_targets(target, ids)
         order = np.argsort(-scores, kind="stable")
-        df = pd.DataFrame({
-            f"{target}_id": order,
-            f"{target}_label": labels[order],
-            "score": scores[order].astype(np.float64),
-            "in_training": np.isin(order, known),
-        })
+        df = pd.DataFrame(
+            {
+                f"{target}_id": order,
+                f"{target}_label": labels[order],
+                "score": scores[order].astype(np.float64),
+                "in_training": np.isin(order, known),
+            }
+        )
         if remove_known:
             df = df[~df["in_training"].to_numpy()]
         if top_k is not None:
@@ -1182,7 +1177,7 @@ class KGEmbedder(
         step = 65536
         with torch.inference_mode(), torch_threads(self.n_jobs):
             for lo in range(0, len(ok), step):
-                rows = ok[lo: lo + step]
+                rows = ok[lo : lo + step]
                 batch = torch.as_tensor(mapped[rows], dtype=torch.long, device=device)
                 out[rows] = self.model_.predict_hrt(batch).view(-1).detach().cpu().numpy()
         return out
@@ -1229,9 +1224,13 @@ class KGEmbedder(
             )
         extra = []
         if filtered and filter_triples is not None:
-            groups = filter_triples if isinstance(filter_triples, list) and filter_triples and (
-                _is_triples_factory(filter_triples[0]) or np.ndim(filter_triples[0]) == 2
-            ) else [filter_triples]
+            groups = (
+                filter_triples
+                if isinstance(filter_triples, list)
+                and filter_triples
+                and (_is_triples_factory(filter_triples[0]) or np.ndim(filter_triples[0]) == 2)
+                else [filter_triples]
+            )
             for group in groups:
                 m = self._map_triples(group, what="filter_triples", policy="ignore")
                 if len(m):
@@ -1240,9 +1239,7 @@ class KGEmbedder(
         evaluator = _rank_evaluator(filtered)
         kwargs = {}
         if filtered:
-            kwargs["additional_filter_triples"] = [
-                torch.as_tensor(self.mapped_triples_, dtype=torch.long), *extra
-            ]
+            kwargs["additional_filter_triples"] = [torch.as_tensor(self.mapped_triples_, dtype=torch.long), *extra]
         with _quiet_cpu_noise(device), torch_threads(self.n_jobs):
             result = evaluator.evaluate(
                 self.model_,
@@ -1284,8 +1281,9 @@ class KGEmbedder(
         return {"model": self.model_.state_dict()}
 
     def _set_torch_state(self, state: dict, device) -> None:
-        missing = [n for n in ("_spec", "entities_", "relations_", "mapped_triples_", "random_seed_")
-                   if not hasattr(self, n)]
+        missing = [
+            n for n in ("_spec", "entities_", "relations_", "mapped_triples_", "random_seed_") if not hasattr(self, n)
+        ]
         if missing:
             from sklearn.exceptions import NotFittedError
 

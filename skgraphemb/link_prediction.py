@@ -275,16 +275,12 @@ def _check_pairs(pairs, name: str = "pairs") -> np.ndarray:
             raise ValueError(f"{name} must have shape (m, 2): one (u, v) node pair per row")
         for i, (u, v) in enumerate(rows):
             arr[i, 0], arr[i, 1] = u, v
-        if arr.size and all(
-            isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in arr.ravel()
-        ):
+        if arr.size and all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in arr.ravel()):
             arr = arr.astype(np.int64)
     else:
         arr = np.asarray(pairs)
     if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValueError(
-            f"{name} must have shape (m, 2): one (u, v) node pair per row; got shape {arr.shape}"
-        )
+        raise ValueError(f"{name} must have shape (m, 2): one (u, v) node pair per row; got shape {arr.shape}")
     if arr.shape[0] == 0:
         raise ValueError(f"{name} holds no pairs (0 samples)")
     return arr

@@ -386,9 +386,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
                         f"was given. Use {name}='torch' (or 'auto') to run it on a GPU, or device='cpu'."
                     )
         if self.word2vec_kwargs and trainer != "gensim":
-            raise ValueError(
-                f"word2vec_kwargs only apply to trainer='gensim'; got trainer={self.trainer!r}"
-            )
+            raise ValueError(f"word2vec_kwargs only apply to trainer='gensim'; got trainer={self.trainer!r}")
         device = torch_device if "torch" in (backend, trainer) else "cpu"
         return backend, trainer, device
 
@@ -414,10 +412,15 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         from skgraphemb.walks import _walk_stream
 
         return _walk_stream(
-            graph, chunk_size=chunk_size, verbose=self.verbose, start_nodes=start_nodes,
-            backend=backend, device=device if backend == "torch" else "cpu",
-            caller=type(self).__name__, **kwargs,
-        )  # fmt: skip
+            graph,
+            chunk_size=chunk_size,
+            verbose=self.verbose,
+            start_nodes=start_nodes,
+            backend=backend,
+            device=device if backend == "torch" else "cpu",
+            caller=type(self).__name__,
+            **kwargs,
+        )
 
     def _train(self, walks, n_nodes: int, seed: int, trainer: str, device: str, init=None, init_output=None):
         """Input vectors, and output vectors (None unless warm start is on)."""
@@ -565,9 +568,12 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             hints.append("use backend='numba', which streams walks instead of holding them all")
         hints.append("free memory or use a machine with more")
         return MemoryEstimate(
-            owner=type(self).__name__, parts=parts, mapped=mapped,
-            baseline=process_rss() or 0, hints=hints,
-        )  # fmt: skip
+            owner=type(self).__name__,
+            parts=parts,
+            mapped=mapped,
+            baseline=process_rss() or 0,
+            hints=hints,
+        )
 
     def _plan_memory(self, graph: Graph, backend: str, trainer: str):
         """The estimate for this fit, checked against ``max_memory``; the chunk size."""
@@ -614,8 +620,15 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         walk_time = (t1 - t0) + getattr(walks, "walk_time", 0.0)
         logger.info(
             "%d walks of length %d (%s on %s, %.2fs) and skip-gram (%s on %s): %.2fs in all",
-            n_walks, self.walk_length, backend, device, walk_time, trainer, device, t2 - t0,
-        )  # fmt: skip
+            n_walks,
+            self.walk_length,
+            backend,
+            device,
+            walk_time,
+            trainer,
+            device,
+            t2 - t0,
+        )
         keep_state = self.warm_start or previous is not None or getattr(self, "_continue_training", False)
         info = {
             "backend_": backend,
@@ -788,9 +801,7 @@ def _warm_start_plan(previous: dict, graph: Graph, walks_from, dimensions: int, 
             weights = sp.diags(1.0 / mass[has]) @ rows[has]
             init[new[has]] = weights @ init[known]
             init_output[new[has]] = weights @ init_output[known]
-        logger.info(
-            "warm start: %d new node(s), %d started from their neighbours' mean", len(new), int(has.sum())
-        )
+        logger.info("warm start: %d new node(s), %d started from their neighbours' mean", len(new), int(has.sum()))
 
     if walks_from == "all" or previous["hash"] is None:
         return init, init_output, None

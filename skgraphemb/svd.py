@@ -183,8 +183,7 @@ class SVDEmbedder(BaseGraphEmbedder):
             )
         if k >= n:
             raise ValueError(
-                f"n_components={k} must be smaller than the number of nodes ({n}); "
-                f"use n_components <= {n - 1}"
+                f"n_components={k} must be smaller than the number of nodes ({n}); use n_components <= {n - 1}"
             )
         weights, scale = self._scaled_weights(graph)
         t0 = time.perf_counter()
@@ -197,7 +196,8 @@ class SVDEmbedder(BaseGraphEmbedder):
             if self.algorithm == "arpack":
                 raise self._too_large(graph, "the float64 ARPACK products would overflow") from e
             raise self._too_large(
-                graph, "the float32 randomized SVD overflowed",
+                graph,
+                "the float32 randomized SVD overflowed",
                 " For a small graph, algorithm='arpack' computes in float64.",
             ) from e
         # U and V are float32 and C-contiguous, U * sqrt(S) is taken in place:
@@ -245,8 +245,7 @@ class SVDEmbedder(BaseGraphEmbedder):
         top = f"{float(np.max(np.abs(w))):.3g}" if w is not None and w.size else "1"
         return FloatingPointError(
             f"SVDEmbedder: {detail}: with edge weights up to {top} and order={int(self.order)} "
-            "the proximity matrix is too large for float32 embeddings. "
-            + self._divergence_hint + extra
+            "the proximity matrix is too large for float32 embeddings. " + self._divergence_hint + extra
         )
 
     def _randomized(self, graph: Graph, k: int, seed: int, weights=None):
@@ -255,19 +254,33 @@ class SVDEmbedder(BaseGraphEmbedder):
         from skgraphemb.utils._threads import kernel_threads
 
         need = svd_memory_bytes(
-            graph.n_nodes, graph.nnz, k, int(self.n_oversamples), int(self.order),
-            directed=graph.directed, weighted=graph.weighted, normalization=self.normalization,
+            graph.n_nodes,
+            graph.nnz,
+            k,
+            int(self.n_oversamples),
+            int(self.order),
+            directed=graph.directed,
+            weighted=graph.weighted,
+            normalization=self.normalization,
         )
         logger.info(
             "SVDEmbedder: randomized float32 SVD of %d nodes, %d stored entries (order=%d, "
             "%d vectors): about %.2f GB beyond the graph's %.2f GB",
-            graph.n_nodes, graph.nnz, self.order, min(k + int(self.n_oversamples), graph.n_nodes),
-            need / 1e9, graph.memory_bytes() / 1e9,
+            graph.n_nodes,
+            graph.nnz,
+            self.order,
+            min(k + int(self.n_oversamples), graph.n_nodes),
+            need / 1e9,
+            graph.memory_bytes() / 1e9,
         )
         with kernel_threads(self.n_jobs):
             op = PowerSumOperator(
-                graph.indptr, graph.indices, weights, order=int(self.order),
-                normalization=self.normalization, symmetric=not graph.directed,
+                graph.indptr,
+                graph.indices,
+                weights,
+                order=int(self.order),
+                normalization=self.normalization,
+                symmetric=not graph.directed,
             )
             return randomized_svd_blocks(
                 op, k, n_oversamples=int(self.n_oversamples), n_iter=int(self.n_iter), seed=seed
@@ -297,5 +310,4 @@ class SVDEmbedder(BaseGraphEmbedder):
             U, S, Vt = svds(op, k=k, solver="arpack", random_state=np.random.RandomState(seed))
         idx = np.argsort(S)[::-1]
         U, Vt = svd_flip(U[:, idx], Vt[idx], u_based_decision=True)
-        return (np.ascontiguousarray(U, dtype=np.float32), S[idx],
-                np.ascontiguousarray(Vt.T, dtype=np.float32))
+        return (np.ascontiguousarray(U, dtype=np.float32), S[idx], np.ascontiguousarray(Vt.T, dtype=np.float32))

@@ -227,9 +227,18 @@ def _plan(
         from skgraphemb._kernels._walks_torch import TorchWalker
 
         walker = TorchWalker(
-            graph.indptr, graph.indices, weights, alias_prob, alias_node, strength,
-            graph.directed, p, q, torch.device(device), seed,
-        )  # fmt: skip
+            graph.indptr,
+            graph.indices,
+            weights,
+            alias_prob,
+            alias_node,
+            strength,
+            graph.directed,
+            p,
+            q,
+            torch.device(device),
+            seed,
+        )
     n_starts = graph.n_nodes if starts is None else len(starts)
     return _WalkPlan(
         indptr=graph.indptr,
@@ -302,11 +311,16 @@ def _generate(
         plan.walker.reset()
 
     logger.debug(
-        "random walks: %d nodes, %d walks of length %d, p=%g, q=%g, %s, "
-        "%d thread(s), chunks of %d walks",
-        plan.n_nodes, plan.n_walks, plan.walk_length, plan.p, plan.q,
-        plan.strategy, plan.n_threads, chunk_size,
-    )  # fmt: skip
+        "random walks: %d nodes, %d walks of length %d, p=%g, q=%g, %s, %d thread(s), chunks of %d walks",
+        plan.n_nodes,
+        plan.n_walks,
+        plan.walk_length,
+        plan.p,
+        plan.q,
+        plan.strategy,
+        plan.n_threads,
+        chunk_size,
+    )
     desc = f"Generating walks (node2vec, p={plan.p:g}, q={plan.q:g})"
     cache: dict = {}
     busy = 0.0  # time in this generator, not in the consumer between chunks
@@ -332,11 +346,21 @@ def _generate(
             else:
                 dest = out[first:last]
             args = (
-                plan.indptr, plan.indices, plan.weights,
-                plan.alias_prob, plan.alias_node, plan.strength,
-                plan.directed, plan.second_order, 1.0 / plan.p, 1.0 / plan.q,
-                plan.seed, first, starts, dest,
-            )  # fmt: skip
+                plan.indptr,
+                plan.indices,
+                plan.weights,
+                plan.alias_prob,
+                plan.alias_node,
+                plan.strength,
+                plan.directed,
+                plan.second_order,
+                1.0 / plan.p,
+                1.0 / plan.q,
+                plan.seed,
+                first,
+                starts,
+                dest,
+            )
             if plan.n_threads == 1 or dest.size < _MIN_PARALLEL_STEPS:
                 # The serial kernel needs no thread pool at all, which also
                 # keeps n_jobs=1 safe inside forked worker processes.
@@ -352,9 +376,13 @@ def _generate(
     steps = plan.n_walks * (plan.walk_length - 1)
     logger.info(
         "Generated %d walks of length %d in %.3f s (%.1f M steps/s, %s, %d thread(s))",
-        plan.n_walks, plan.walk_length, busy, steps / max(busy, 1e-12) / 1e6,
-        plan.strategy, plan.n_threads,
-    )  # fmt: skip
+        plan.n_walks,
+        plan.walk_length,
+        busy,
+        steps / max(busy, 1e-12) / 1e6,
+        plan.strategy,
+        plan.n_threads,
+    )
 
 
 def _default_chunk_size(walk_length: int, backend: str = "numba") -> int:
@@ -455,8 +483,10 @@ class _Spill:
             if usage.free - nbytes < max(cls._RESERVE_BYTES, usage.total // 20):
                 logger.info(
                     "walks: %.2f GB do not fit in %s (%.2f GB free); later passes regenerate them",
-                    nbytes / 1e9, folder, usage.free / 1e9,
-                )  # fmt: skip
+                    nbytes / 1e9,
+                    folder,
+                    usage.free / 1e9,
+                )
                 return None
             return cls(tempfile.TemporaryFile(dir=folder, prefix="skgraphemb-walks-"))
         except OSError as exc:
@@ -496,9 +526,7 @@ class _Spill:
         self._fh.close()
 
 
-def _walk_stream(
-    graph: Graph, *, chunk_size: int | None, verbose: int = 0, spill: bool = True, **kwargs
-) -> WalkStream:
+def _walk_stream(graph: Graph, *, chunk_size: int | None, verbose: int = 0, spill: bool = True, **kwargs) -> WalkStream:
     """A :class:`WalkStream` over ``graph``; ``kwargs`` as for :func:`_plan`.
 
     ``chunk_size=None`` takes the engine's default chunk; ``spill=False``
@@ -679,9 +707,7 @@ def random_walks(
     >>> sorted(walks[:34, 0]) == list(range(34))  # round 0 starts once at every node
     True
     """
-    plan = _plan(
-        graph, walk_length, num_walks, p, q, random_state, n_jobs, start_nodes, backend, device
-    )
+    plan = _plan(graph, walk_length, num_walks, p, q, random_state, n_jobs, start_nodes, backend, device)
     out = np.empty((plan.n_walks, plan.walk_length), dtype=np.int32)
     for _ in _generate(plan, _default_chunk_size(plan.walk_length, plan.backend), out, verbose):
         pass
@@ -761,8 +787,17 @@ def iter_walk_chunks(
     True
     """
     plan = _plan(
-        graph, walk_length, num_walks, p, q, random_state, n_jobs, start_nodes, backend, device,
+        graph,
+        walk_length,
+        num_walks,
+        p,
+        q,
+        random_state,
+        n_jobs,
+        start_nodes,
+        backend,
+        device,
         caller="iter_walk_chunks",
-    )  # fmt: skip
+    )
     size = _default_chunk_size(plan.walk_length, plan.backend) if chunk_size is None else int(chunk_size)
     return _generate(plan, size, None, verbose)

@@ -17,8 +17,18 @@ class CountingSVDEmbedder(SVDEmbedder):
     leaves that file behind, so the retried task succeeds.
     """
 
-    def __init__(self, n_components=8, order=2, *, random_state=None, graph=None, memory=None,
-                 log_dir=None, delay=0.0, die_once=None):  # fmt: skip
+    def __init__(
+        self,
+        n_components=8,
+        order=2,
+        *,
+        random_state=None,
+        graph=None,
+        memory=None,
+        log_dir=None,
+        delay=0.0,
+        die_once=None,
+    ):
         super().__init__(n_components, order, random_state=random_state, graph=graph, memory=memory)
         self.log_dir = log_dir
         self.delay = delay

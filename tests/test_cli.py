@@ -61,7 +61,10 @@ def test_help_in_a_child_process():
     root = Path(__file__).resolve().parents[1]
     res = subprocess.run(
         [sys.executable, "-m", "skgraphemb", "--help"],
-        cwd=root, capture_output=True, text=True, timeout=60,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert res.returncode == 0, res.stderr
     for command in ("embed", "evaluate", "tune", "export"):
@@ -177,9 +180,7 @@ def test_evaluate_prints_macro_and_micro_f1(capsys, extra):
 def test_evaluate_keeps_labels_of_graph_nodes_only(capsys, tmp_path):
     labels = tmp_path / "labels.tsv"
     karate = load_karate()
-    labels.write_text(
-        "".join(f"{v}\t{y}\n" for v, y in zip(karate.nodes, karate.labels)) + "999\t1\n"
-    )
+    labels.write_text("".join(f"{v}\t{y}\n" for v, y in zip(karate.nodes, karate.labels)) + "999\t1\n")
     rc, out, err = run(capsys, "evaluate", "karate", "--labels", labels, *FAST, "--cv", "3")
     assert rc == 0
     assert "ignoring 1 of 35 labelled nodes" in err and "34 labelled nodes" in out
@@ -195,8 +196,18 @@ def _table_rows(out: str) -> list[list[str]]:
 
 def test_tune_table_best_params_and_embedding(capsys, tmp_path, karate):
     rc, out, err = run(
-        capsys, "tune", "karate", *FAST, "--grid", "p=0.5,2", "--grid", "q=0.5,2",
-        "--cv", "3", "-o", tmp_path / "best.npz",
+        capsys,
+        "tune",
+        "karate",
+        *FAST,
+        "--grid",
+        "p=0.5,2",
+        "--grid",
+        "q=0.5,2",
+        "--cv",
+        "3",
+        "-o",
+        tmp_path / "best.npz",
     )
     assert rc == 0, err
     rows = _table_rows(out)
@@ -209,9 +220,7 @@ def test_tune_table_best_params_and_embedding(capsys, tmp_path, karate):
     best = re.search(r"best: p=(\S+) q=(\S+)", out)
     assert best and (float(best[1]), float(best[2])) == (float(rows[0][1]), float(rows[0][2]))
     # -o writes the best candidate's embedding of the whole graph
-    expected = Node2VecEmbedder(
-        **FAST_PARAMS, p=float(best[1]), q=float(best[2]), random_state=0
-    ).fit(karate.graph)
+    expected = Node2VecEmbedder(**FAST_PARAMS, p=float(best[1]), q=float(best[2]), random_state=0).fit(karate.graph)
     with np.load(tmp_path / "best.npz") as data:
         np.testing.assert_array_equal(data["nodes"], karate.graph.nodes)
         np.testing.assert_array_equal(data["embedding"], expected.embedding_)
@@ -221,8 +230,18 @@ def test_tune_plot_writes_png(capsys, tmp_path):
     pytest.importorskip("matplotlib", reason="--plot needs matplotlib")
     png = tmp_path / "plots" / "grid.png"  # missing folders are created
     rc, out, err = run(
-        capsys, "tune", "karate", *FAST, "--grid", "p=0.5,2", "--grid", "q=1,2", "--cv", "2",
-        "--plot", png,
+        capsys,
+        "tune",
+        "karate",
+        *FAST,
+        "--grid",
+        "p=0.5,2",
+        "--grid",
+        "q=1,2",
+        "--cv",
+        "2",
+        "--plot",
+        png,
     )
     assert rc == 0, err
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -278,9 +297,12 @@ def test_user_errors_exit_2_with_one_clear_line(capsys, tmp_path, argv, message)
 @pytest.mark.parametrize(
     "module, argv, message",
     [
-        ("matplotlib", ["tune", "karate", "--grid", "p=1,2", "--plot", "g.png"],
-         'skgraphemb tune --plot requires matplotlib'),
-        ("pyarrow", ["embed", "karate", "-o", "x.parquet"], 'requires pyarrow'),
+        (
+            "matplotlib",
+            ["tune", "karate", "--grid", "p=1,2", "--plot", "g.png"],
+            "skgraphemb tune --plot requires matplotlib",
+        ),
+        ("pyarrow", ["embed", "karate", "-o", "x.parquet"], "requires pyarrow"),
     ],
 )
 def test_missing_optional_dependency_fails_before_any_work(capsys, monkeypatch, tmp_path, module, argv, message):
@@ -299,11 +321,15 @@ def test_very_verbose_shows_the_traceback(tmp_path):
 
 # -- evaluate --methods -------------------------------------------------------
 def test_evaluate_several_methods(capsys):
-    rc, out, err = run(capsys, "evaluate", "karate", "--methods", "node2vec,svd", *FAST,
-                       "--n-components", "8", "--cv", "3")
+    rc, out, err = run(
+        capsys, "evaluate", "karate", "--methods", "node2vec,svd", *FAST, "--n-components", "8", "--cv", "3"
+    )
     assert rc == 0, err
-    rows = {line.split()[0]: PM.findall(line) for line in out.splitlines()
-            if line.split() and line.split()[0] in ("node2vec", "svd")}
+    rows = {
+        line.split()[0]: PM.findall(line)
+        for line in out.splitlines()
+        if line.split() and line.split()[0] in ("node2vec", "svd")
+    }
     assert set(rows) == {"node2vec", "svd"}
     for scores in rows.values():
         assert len(scores) == 2 and all(0 <= float(m) <= 1 for m, _ in scores)
@@ -312,16 +338,41 @@ def test_evaluate_several_methods(capsys):
 def test_evaluate_methods_plot(capsys, tmp_path):
     pytest.importorskip("matplotlib", reason="--plot needs matplotlib")
     image = tmp_path / "plots" / "methods.png"
-    rc, out, err = run(capsys, "evaluate", "karate", "--methods", "svd,node2vec", *FAST,
-                       "--n-components", "4", "--cv", "3", "--plot", image)
+    rc, out, err = run(
+        capsys,
+        "evaluate",
+        "karate",
+        "--methods",
+        "svd,node2vec",
+        *FAST,
+        "--n-components",
+        "4",
+        "--cv",
+        "3",
+        "--plot",
+        image,
+    )
     assert rc == 0, err
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"wrote plot to {image}" in out
 
 
 def test_evaluate_svd_options(capsys):
-    rc, out, err = run(capsys, "evaluate", "karate", "--method", "svd", "--n-components", "4",
-                       "--order", "1", "--normalization", "symmetric", "--cv", "3")
+    rc, out, err = run(
+        capsys,
+        "evaluate",
+        "karate",
+        "--method",
+        "svd",
+        "--n-components",
+        "4",
+        "--order",
+        "1",
+        "--normalization",
+        "symmetric",
+        "--cv",
+        "3",
+    )
     assert rc == 0, err
     assert len(PM.findall(out)) == 2
 
@@ -352,7 +403,8 @@ def _bad_inputs(tmp: Path) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize(
-    "name", ["truncated.tsv.gz", "corrupt.tsv.gz", "notgzip.tsv.gz", "latin1.tsv", "binary.tsv", "empty.tsv", "folder.tsv"]
+    "name",
+    ["truncated.tsv.gz", "corrupt.tsv.gz", "notgzip.tsv.gz", "latin1.tsv", "binary.tsv", "empty.tsv", "folder.tsv"],
 )
 def test_bad_graph_files_exit_2_naming_the_file(capsys, tmp_path, name):
     path = _bad_inputs(tmp_path)[name]
@@ -389,8 +441,20 @@ def test_outputs_replace_planted_symlinks(capsys, tmp_path):
     out.mkdir()
     for name in ("best.npz", "grid.png"):
         (out / name).symlink_to(victim)
-    rc, _, err = run(capsys, "tune", "karate", *FAST, "--grid", "p=1,2", "--cv", "2",
-                     "-o", out / "best.npz", "--plot", out / "grid.png")
+    rc, _, err = run(
+        capsys,
+        "tune",
+        "karate",
+        *FAST,
+        "--grid",
+        "p=1,2",
+        "--cv",
+        "2",
+        "-o",
+        out / "best.npz",
+        "--plot",
+        out / "grid.png",
+    )
     assert rc == 0, err
     assert victim.read_text() == "keep"
     for name in ("best.npz", "grid.png"):

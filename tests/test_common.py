@@ -49,8 +49,14 @@ if is_available("torch") and is_available("torch_geometric"):
     # karate has no node features: the structural fallback (set explicitly,
     # so fits do not warn).
     INIT_PARAMS[GraphSAGEEmbedder] = dict(
-        dimensions=4, hidden_dim=8, epochs=1, batch_size=64, feature_source="structural",
-        device="cpu", n_jobs=1, random_state=0,
+        dimensions=4,
+        hidden_dim=8,
+        epochs=1,
+        batch_size=64,
+        feature_source="structural",
+        device="cpu",
+        n_jobs=1,
+        random_state=0,
     )
 else:
     MISSING_EXTRA.add(GraphSAGEEmbedder)
@@ -95,9 +101,7 @@ def _make(cls, **overrides):
 
 def test_every_public_embedder_is_checked():
     public = [getattr(skgraphemb, n) for n in skgraphemb.__all__ if n != "__version__"]
-    estimators = {
-        obj for obj in public if inspect.isclass(obj) and issubclass(obj, BaseGraphEmbedder)
-    }
+    estimators = {obj for obj in public if inspect.isclass(obj) and issubclass(obj, BaseGraphEmbedder)}
     assert estimators - MISSING_EXTRA == set(INIT_PARAMS)
 
 

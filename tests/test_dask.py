@@ -27,9 +27,14 @@ from _dask_helpers import CountingSVDEmbedder, computed, open_count  # noqa: E40
 
 def _cluster(**kwargs):
     return distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, silence_logs=logging.ERROR, **kwargs,
-    )  # fmt: skip
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +60,11 @@ def _pipe(embedder):
 
 
 def test_grid_search_and_cross_val_score_give_the_serial_scores(client, cora):
-    pipe = _pipe(Node2VecEmbedder(graph=cora.graph, dimensions=16, walk_length=10, num_walks=2,
-                                  window=3, random_state=0, n_jobs=1))  # fmt: skip
+    pipe = _pipe(
+        Node2VecEmbedder(
+            graph=cora.graph, dimensions=16, walk_length=10, num_walks=2, window=3, random_state=0, n_jobs=1
+        )
+    )
     grid = {"emb__p": [0.5, 2.0], "emb__q": [0.5, 2.0]}
     serial = GridSearchCV(pipe, grid, cv=3, scoring="f1_macro").fit(cora.nodes, cora.labels)
     with joblib.parallel_config(backend="dask"):
@@ -121,8 +129,9 @@ def test_a_saved_graph_travels_as_a_reference(client, cora, saved_cora, monkeypa
 def test_one_embedding_per_candidate_across_workers(client, saved_cora, cora, tmp_path):
     """Folds of a candidate running at once on two worker processes compute
     its embedding once: 4 candidates x 3 folds -> 4 embeddings."""
-    emb = CountingSVDEmbedder(graph=saved_cora, random_state=0, memory=str(tmp_path / "cache"),
-                              log_dir=str(tmp_path), delay=0.5)  # fmt: skip
+    emb = CountingSVDEmbedder(
+        graph=saved_cora, random_state=0, memory=str(tmp_path / "cache"), log_dir=str(tmp_path), delay=0.5
+    )
     grid = {"emb__n_components": [4, 6, 8, 10]}
     with joblib.parallel_config(backend="dask"):
         search = GridSearchCV(_pipe(emb), grid, cv=3, n_jobs=-1).fit(cora.nodes, cora.labels)
@@ -138,7 +147,10 @@ def test_an_error_on_a_worker_fails_the_search_with_that_error(client, saved_cor
 
     pipe = _pipe(Node2VecEmbedder(graph=saved_cora, dimensions=8, random_state=0))
     grid = {"emb__max_memory": ["auto", "1kB"]}  # the second candidate cannot fit
-    with joblib.parallel_config(backend="dask"), pytest.raises(InsufficientMemoryError, match="max_memory=.1kB. allows"):
+    with (
+        joblib.parallel_config(backend="dask"),
+        pytest.raises(InsufficientMemoryError, match="max_memory=.1kB. allows"),
+    ):
         GridSearchCV(pipe, grid, cv=2, n_jobs=-1, error_score="raise").fit(cora.nodes, cora.labels)
 
 
@@ -178,7 +190,9 @@ def test_a_worker_killed_mid_fit_never_leaves_the_search_short(cora, tmp_path):
     if runner.is_alive():
         pytest.xfail("joblib's dask backend waited forever after a worker death (a joblib issue)")
     if "error" in outcome:
-        assert isinstance(outcome["error"], (distributed.scheduler.KilledWorker, distributed.client.FutureCancelledError))
+        assert isinstance(
+            outcome["error"], (distributed.scheduler.KilledWorker, distributed.client.FutureCancelledError)
+        )
         return
     for k in range(3):
         np.testing.assert_array_equal(

@@ -99,11 +99,9 @@ def test_alignment_by_node_id():
 
     # A {node: label} mapping and a Series carry the ids themselves.
     mapping = dict(zip(ids.tolist(), y.tolist()))
-    np.testing.assert_allclose(evaluate_node_classification(frame, mapping, cv=3).scores,
-                               aligned.scores)
+    np.testing.assert_allclose(evaluate_node_classification(frame, mapping, cv=3).scores, aligned.scores)
     series = pd.Series(y, index=ids)
-    np.testing.assert_allclose(evaluate_node_classification(frame, series, cv=3).scores,
-                               aligned.scores)
+    np.testing.assert_allclose(evaluate_node_classification(frame, series, cv=3).scores, aligned.scores)
 
 
 def test_misaligned_rows_are_not_silently_accepted():
@@ -151,8 +149,7 @@ def _two_methods():
     from skgraphemb import SVDEmbedder
 
     return {
-        "node2vec": Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=10, sample=0,
-                                     random_state=0),
+        "node2vec": Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=10, sample=0, random_state=0),
         "svd": SVDEmbedder(n_components=8, random_state=0),
     }
 
@@ -161,8 +158,7 @@ def test_compare_embedders_node_classification():
     from skgraphemb import compare_embedders, load_karate
 
     karate = load_karate()
-    table = compare_embedders(_two_methods(), karate.graph, labels=karate.labels,
-                              nodes=karate.nodes, cv=3)
+    table = compare_embedders(_two_methods(), karate.graph, labels=karate.labels, nodes=karate.nodes, cv=3)
     assert list(table.index) == ["node2vec", "svd"]
     assert {"fit_time_s", "f1_macro_mean", "f1_macro_std", "f1_micro_mean"} <= set(table.columns)
     assert "auc" not in table.columns

@@ -44,7 +44,13 @@ pytestmark = [pytest.mark.torch, pytest.mark.graphsage]
 
 #: Small, fast settings (karate-sized graphs fit in well under a second).
 SMALL = dict(
-    dimensions=8, hidden_dim=16, epochs=2, batch_size=64, n_anchors=8, device="cpu", n_jobs=1,
+    dimensions=8,
+    hidden_dim=16,
+    epochs=2,
+    batch_size=64,
+    n_anchors=8,
+    device="cpu",
+    n_jobs=1,
     random_state=0,
 )
 
@@ -435,10 +441,12 @@ def test_pipeline_grid_search_and_joblib(featured_karate, karate_labels, tmp_pat
     from sklearn.pipeline import Pipeline
 
     g = as_graph(featured_karate, features="x")
-    pipe = Pipeline([
-        ("sage", GraphSAGEEmbedder(**{**SMALL, "graph": g, "memory": str(tmp_path / "cache")})),
-        ("clf", LogisticRegression(max_iter=1000)),
-    ])
+    pipe = Pipeline(
+        [
+            ("sage", GraphSAGEEmbedder(**{**SMALL, "graph": g, "memory": str(tmp_path / "cache")})),
+            ("clf", LogisticRegression(max_iter=1000)),
+        ]
+    )
     search = GridSearchCV(pipe, {"sage__aggr": ["mean", "max"]}, cv=2)
     nodes = np.arange(34)
     search.fit(nodes, karate_labels)

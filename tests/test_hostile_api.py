@@ -61,18 +61,46 @@ def _weighted_karate(w):
 
 # == 1. bad parameters of each embedder: InvalidParameterError naming it ========
 N2V_BAD = [
-    ("dimensions", 0), ("dimensions", -3), ("dimensions", 1.5), ("dimensions", "8"),
-    ("walk_length", 0), ("walk_length", 1), ("num_walks", 0), ("p", 0), ("p", -1.0),
-    ("p", float("nan")), ("q", 0), ("q", float("inf")), ("window", 0), ("negative", 0),
-    ("epochs", 0), ("alpha", 0), ("alpha", -0.1), ("alpha", float("inf")),
-    ("alpha", float("nan")), ("min_alpha", -1e-3), ("sample", -1.0), ("backend", "gpu"),
-    ("trainer", "w2v"), ("walk_chunk_size", 0), ("warm_start_walks", "some"),
-    ("warm_start", "yes"), ("word2vec_kwargs", [1]), ("n_jobs", 1.5), ("max_memory", 0),
+    ("dimensions", 0),
+    ("dimensions", -3),
+    ("dimensions", 1.5),
+    ("dimensions", "8"),
+    ("walk_length", 0),
+    ("walk_length", 1),
+    ("num_walks", 0),
+    ("p", 0),
+    ("p", -1.0),
+    ("p", float("nan")),
+    ("q", 0),
+    ("q", float("inf")),
+    ("window", 0),
+    ("negative", 0),
+    ("epochs", 0),
+    ("alpha", 0),
+    ("alpha", -0.1),
+    ("alpha", float("inf")),
+    ("alpha", float("nan")),
+    ("min_alpha", -1e-3),
+    ("sample", -1.0),
+    ("backend", "gpu"),
+    ("trainer", "w2v"),
+    ("walk_chunk_size", 0),
+    ("warm_start_walks", "some"),
+    ("warm_start", "yes"),
+    ("word2vec_kwargs", [1]),
+    ("n_jobs", 1.5),
+    ("max_memory", 0),
     ("random_state", "seed"),
 ]
 SVD_BAD = [
-    ("n_components", 0), ("n_components", 2.5), ("order", 0), ("normalization", "l2"),
-    ("algorithm", "lanczos"), ("n_iter", -1), ("n_oversamples", -1), ("memory", 3),
+    ("n_components", 0),
+    ("n_components", 2.5),
+    ("order", 0),
+    ("normalization", "l2"),
+    ("algorithm", "lanczos"),
+    ("n_iter", -1),
+    ("n_oversamples", -1),
+    ("memory", 3),
 ]
 
 
@@ -88,8 +116,14 @@ def test_svd_bad_parameter(karate, name, value):
         SVDEmbedder(**{"n_components": 4, name: value}).fit(karate)
 
 
-KG_BAD = [("num_epochs", 0), ("batch_size", 0), ("learning_rate", 0.0), ("embedding_dim", 0),
-          ("validation_fraction", 1.0), ("handle_unknown", "explode")]
+KG_BAD = [
+    ("num_epochs", 0),
+    ("batch_size", 0),
+    ("learning_rate", 0.0),
+    ("embedding_dim", 0),
+    ("validation_fraction", 1.0),
+    ("handle_unknown", "explode"),
+]
 
 
 @pytest.mark.parametrize("name, value", KG_BAD, ids=[f"{n}={v!r}" for n, v in KG_BAD])
@@ -101,8 +135,14 @@ def test_kg_bad_parameter(name, value):
         KGEmbedder(**{"num_epochs": 1, "device": "cpu", name: value}).fit([("a", "r", "b")])
 
 
-SAGE_BAD = [("dimensions", 0), ("num_layers", 0), ("aggr", "sum"), ("dropout", 1.0),
-            ("learning_rate", -1.0), ("walk_length", 1)]
+SAGE_BAD = [
+    ("dimensions", 0),
+    ("num_layers", 0),
+    ("aggr", "sum"),
+    ("dropout", 1.0),
+    ("learning_rate", -1.0),
+    ("walk_length", 1),
+]
 
 
 @pytest.mark.parametrize("name, value", SAGE_BAD, ids=[f"{n}={v!r}" for n, v in SAGE_BAD])
@@ -117,7 +157,12 @@ def test_graphsage_bad_parameter(karate, name, value):
 N2V_MISUSE = [
     ("w2v-reserved", dict(trainer="gensim", word2vec_kwargs={"sg": 0}), ValueError, "may not set 'sg'"),
     ("w2v-unknown", dict(trainer="gensim", word2vec_kwargs={"bogus": 1}), ValueError, "'bogus' not an argument"),
-    ("w2v-wrong-trainer", dict(word2vec_kwargs={"shrink_windows": False}), ValueError, "only apply to trainer='gensim'"),
+    (
+        "w2v-wrong-trainer",
+        dict(word2vec_kwargs={"shrink_windows": False}),
+        ValueError,
+        "only apply to trainer='gensim'",
+    ),
     ("max-memory-str", dict(max_memory="lots"), ValueError, "memory size"),
     ("max-memory-tiny", dict(max_memory="1KB"), MemoryError, "max_memory='1KB'"),
 ]
@@ -151,8 +196,14 @@ def test_default_alpha_is_finite(karate, trainer):
 
 @pytest.mark.parametrize(
     "w, order, algorithm",
-    [(1e100, 1, "arpack"), (1e100, 1, "randomized"), (1e20, 4, "arpack"), (1e20, 4, "randomized"),
-     (1e200, 2, "arpack"), (1e38, 3, "randomized")],
+    [
+        (1e100, 1, "arpack"),
+        (1e100, 1, "randomized"),
+        (1e20, 4, "arpack"),
+        (1e20, 4, "randomized"),
+        (1e200, 2, "arpack"),
+        (1e38, 3, "randomized"),
+    ],
 )
 def test_svd_out_of_range_is_refused(w, order, algorithm):
     with pytest.raises(FloatingPointError, match="too large for float32"):
@@ -323,7 +374,11 @@ def test_kg_transform_triples(kge):
 
 @pytest.mark.parametrize(
     "X, match",
-    [([("a", "r")], "sequence of \\(head, relation, tail\\) triples"), ([], "no triples"), ([("a", None, "b")], "missing values")],
+    [
+        ([("a", "r")], "sequence of \\(head, relation, tail\\) triples"),
+        ([], "no triples"),
+        ([("a", None, "b")], "missing values"),
+    ],
 )
 def test_kg_bad_triples(X, match):
     pytest.importorskip("pykeen")
@@ -414,7 +469,11 @@ def test_split_edges_unpacks(val_size, n_values):
 
 
 NODE_CLS_BAD = [
-    ("length-mismatch", lambda e: evaluate_node_classification(e, np.zeros(5), nodes=np.arange(6)), "6 ids but labels has 5"),
+    (
+        "length-mismatch",
+        lambda e: evaluate_node_classification(e, np.zeros(5), nodes=np.arange(6)),
+        "6 ids but labels has 5",
+    ),
     ("one-labelled", lambda e: evaluate_node_classification(e, np.zeros(1), nodes=[0]), "at least 2"),
     ("unknown-node", lambda e: evaluate_node_classification(e, np.arange(2), nodes=[0, 999]), "999"),
 ]
@@ -428,7 +487,12 @@ def test_node_classification_bad(n2v, call, match):
 
 @pytest.mark.parametrize(
     "nodes, shown",
-    [([-1, 0, 1, 2], "-1"), ([0.9, 1.7, 2, 3], "0.9, 1.7"), ([0, 1, 2, 10], "10"), ([True, False, True, False], "True")],
+    [
+        ([-1, 0, 1, 2], "-1"),
+        ([0.9, 1.7, 2, 3], "0.9, 1.7"),
+        ([0, 1, 2, 10], "10"),
+        ([True, False, True, False], "True"),
+    ],
 )
 def test_node_classification_on_array_positions(nodes, shown):
     """On a plain array, ids are row numbers 0..n-1: negative, float or bool ids never wrap or truncate."""
@@ -439,8 +503,12 @@ def test_node_classification_on_array_positions(nodes, shown):
 
 @pytest.mark.parametrize(
     "embedders, exc, match",
-    [({}, TypeError, "non-empty dict"), ([SVDEmbedder()], TypeError, "non-empty dict"),
-     ({"x": 3}, TypeError, "not an estimator"), ({"svd": SVDEmbedder(n_components=2)}, ValueError, "pass labels=")],
+    [
+        ({}, TypeError, "non-empty dict"),
+        ([SVDEmbedder()], TypeError, "non-empty dict"),
+        ({"x": 3}, TypeError, "not an estimator"),
+        ({"svd": SVDEmbedder(n_components=2)}, ValueError, "pass labels="),
+    ],
 )
 def test_compare_embedders_bad(karate, embedders, exc, match):
     from skgraphemb import compare_embedders
@@ -465,8 +533,16 @@ def _string_svd(ids):
 
 
 TEXT_IDS_BAD = [
-    (".txt", "a b"), (".txt", "a\tb"), (".txt", "a\nb"), (".txt", ""), (".txt", "x\u3000y"),
-    (".emb", "a b"), (".emb", "end "), (".npy", "a\nb"), (".npy", "a\rb"), (".npy", "a\u2029b"),
+    (".txt", "a b"),
+    (".txt", "a\tb"),
+    (".txt", "a\nb"),
+    (".txt", ""),
+    (".txt", "x\u3000y"),
+    (".emb", "a b"),
+    (".emb", "end "),
+    (".npy", "a\nb"),
+    (".npy", "a\rb"),
+    (".npy", "a\u2029b"),
 ]
 
 
@@ -546,7 +622,11 @@ CLI_BAD = [
     ("spaces-txt", ["embed", "{t}/spaces.tsv", "-o", "{t}/x.txt"], "'new york'"),
     ("spaces-emb", ["embed", "{t}/spaces.tsv", "-o", "{t}/x.emb"], "Write .npz or .parquet"),
     ("diverges", ["embed", "karate", "--alpha", "50", "-o", "{t}/x.npz"], "lower alpha"),
-    ("svd-too-many", ["embed", "{t}/g.tsv", "--method", "svd", "--n-components", "5", "-o", "{t}/x.npz"], "n_components"),
+    (
+        "svd-too-many",
+        ["embed", "{t}/g.tsv", "--method", "svd", "--n-components", "5", "-o", "{t}/x.npz"],
+        "n_components",
+    ),
     ("walk-length-1", ["embed", "karate", "--walk-length", "1", "-o", "{t}/x.npz"], "walk_length"),
     ("bad-alpha", ["embed", "karate", "--alpha", "-1", "-o", "{t}/x.npz"], "'alpha' parameter"),
     ("labels-encoding", ["evaluate", "karate", "--labels", "{t}/labels.tsv"], "labels.tsv"),
@@ -591,8 +671,9 @@ def test_cli_output_replaces_planted_symlink(capsys, tmp_path):
     victim = tmp_path / "victim"
     victim.write_text("keep")
     (tmp_path / "x.npz").symlink_to(victim)
-    rc = main(["embed", str(tmp_path / "g.tsv"), "--dimensions", "4", "--walk-length", "5",
-               "-o", str(tmp_path / "x.npz")])
+    rc = main(
+        ["embed", str(tmp_path / "g.tsv"), "--dimensions", "4", "--walk-length", "5", "-o", str(tmp_path / "x.npz")]
+    )
     assert rc == 0, capsys.readouterr().err
     assert victim.read_text() == "keep" and not (tmp_path / "x.npz").is_symlink()
     Z, nodes, _ = read_embedding(tmp_path / "x.npz")

@@ -130,9 +130,9 @@ def test_import_optional_message_per_extra(module, extra):
 
 
 def test_import_optional_returns_the_module():
-    from skgraphemb._optional import import_optional, is_available
-
     import json
+
+    from skgraphemb._optional import import_optional, is_available
 
     assert import_optional("json", "X") is json
     assert is_available("json") and not is_available("no_such_module_xyz")

@@ -329,7 +329,9 @@ def test_predict_target_known_and_top_k(fitted, nations):
 
 def test_predict_target_unknown_relation_suggests_close_matches(fitted):
     # The reference workflow's relation is not in Nations: PyKEEN raises a bare KeyError.
-    with pytest.raises(UnknownLabelError, match="unknown relation 'intergovernmentalagreement'.*'intergovorgs'") as info:
+    with pytest.raises(
+        UnknownLabelError, match="unknown relation 'intergovernmentalagreement'.*'intergovorgs'"
+    ) as info:
         fitted.predict_target(head="brazil", relation="intergovernmentalagreement")
     err = info.value
     assert isinstance(err, ValueError) and err.kind == "relation"
@@ -338,9 +340,7 @@ def test_predict_target_unknown_relation_suggests_close_matches(fitted):
         fitted.predict_target(head="brasil", relation="intergovorgs")
 
 
-@pytest.mark.parametrize(
-    "kwargs", [dict(head="brazil"), dict(head="brazil", relation="embassy", tail="usa"), dict()]
-)
+@pytest.mark.parametrize("kwargs", [dict(head="brazil"), dict(head="brazil", relation="embassy", tail="usa"), dict()])
 def test_predict_target_needs_exactly_two(fitted, kwargs):
     with pytest.raises(ValueError, match="exactly two of head, relation and tail"):
         fitted.predict_target(**kwargs)
@@ -367,9 +367,7 @@ def _brute_force_ranks(kge, test, known, filtered):
             cands = [(e, r, t) if side == "head" else (h, r, e) for e in ents]
             s = kge.score_triples(np.array(cands, dtype=object)).astype(np.float64)
             true = ents.index(h if side == "head" else t)
-            keep = np.array([
-                i != true and not (filtered and c in known) for i, c in enumerate(cands)
-            ])
+            keep = np.array([i != true and not (filtered and c in known) for i, c in enumerate(cands)])
             greater = np.sum(s[keep] > s[true])
             equal = np.sum(s[keep] == s[true])
             ranks.append(1 + greater + equal / 2)
@@ -401,7 +399,9 @@ def test_filtering_only_improves_ranks(tiny_kg):
 def test_evaluate_leaves_out_unknown_triples(fitted, nations):
     extra = np.array([["atlantis", "embassy", "usa"], ["usa", "nosuch", "uk"]], dtype=object)
     X = np.concatenate([nations.test[:20], extra])
-    with pytest.warns(UserWarning, match=r"2 of 22 triples in X .*1 unknown entity \('atlantis'\) and 1 unknown relation"):
+    with pytest.warns(
+        UserWarning, match=r"2 of 22 triples in X .*1 unknown entity \('atlantis'\) and 1 unknown relation"
+    ):
         got = fitted.evaluate(X)
     assert got == fitted.evaluate(nations.test[:20])
     quiet = clone(fitted).set_params(handle_unknown="ignore").fit(nations.train)
@@ -460,7 +460,12 @@ def test_early_stopping_stops_and_restores_the_best_weights(nations):
     # Improvement must be relative_delta=100% (impossible once Hits@10 > 0.5),
     # so with patience 1 and an evaluation every epoch it stops at epoch 2.
     kge = KGEmbedder(
-        "TransE", embedding_dim=8, num_epochs=50, random_state=0, device="cpu", early_stopping=True,
+        "TransE",
+        embedding_dim=8,
+        num_epochs=50,
+        random_state=0,
+        device="cpu",
+        early_stopping=True,
         stopper_kwargs=dict(frequency=1, patience=1, relative_delta=1.0),
     ).fit(nations.train, X_valid=nations.valid)
     assert kge.n_epochs_ == 2 < kge.num_epochs
@@ -473,8 +478,14 @@ def test_early_stopping_stops_and_restores_the_best_weights(nations):
 
 def test_early_stopping_holds_out_a_validation_fraction(nations):
     kge = KGEmbedder(
-        "TransE", embedding_dim=8, num_epochs=4, random_state=0, device="cpu", early_stopping=True,
-        validation_fraction=0.2, stopper_kwargs=dict(frequency=2, patience=5),
+        "TransE",
+        embedding_dim=8,
+        num_epochs=4,
+        random_state=0,
+        device="cpu",
+        early_stopping=True,
+        validation_fraction=0.2,
+        stopper_kwargs=dict(frequency=2, patience=5),
     ).fit(nations.train)
     n_distinct = len(np.unique(nations.train.astype(str), axis=0))
     assert len(kge.mapped_triples_) == pytest.approx(0.8 * n_distinct, abs=2)
@@ -488,10 +499,18 @@ def test_early_stopping_holds_out_a_validation_fraction(nations):
         (dict(model="DistMul"), ValueError, r"unknown model 'DistMul'\. Did you mean 'DistMult'.*RotatE"),
         (dict(loss="hinge-ish"), ValueError, "unknown loss 'hinge-ish'. Choose one of PyKEEN's losses"),
         (dict(optimizer="adamm"), ValueError, r"unknown optimizer 'adamm'\. Did you mean 'Adam'"),
-        (dict(model_kwargs={"embedding_dim": 4}), ValueError, "must not set 'embedding_dim'.*'embedding_dim' parameter"),
+        (
+            dict(model_kwargs={"embedding_dim": 4}),
+            ValueError,
+            "must not set 'embedding_dim'.*'embedding_dim' parameter",
+        ),
         (dict(training_kwargs={"num_epochs": 4}), ValueError, "must not set 'num_epochs'"),
         (dict(learning_rate=0.1, optimizer_kwargs={"lr": 0.2}), ValueError, "sets 'lr'"),
-        (dict(training_loop="lcwa", negative_sampler="basic"), ValueError, "negative_sampler is for training_loop='slcwa'"),
+        (
+            dict(training_loop="lcwa", negative_sampler="basic"),
+            ValueError,
+            "negative_sampler is for training_loop='slcwa'",
+        ),
         (dict(model_kwargs={"no_such_arg": 1}), TypeError, "could not build TransE"),
         (dict(num_epochs=0), ValueError, "num_epochs"),
         (dict(device="tpu"), ValueError, "'auto', 'cpu', 'cuda' or 'cuda:N'"),
@@ -510,8 +529,12 @@ def test_model_given_as_a_class_and_other_components(nations):
     b = KGEmbedder("distmult", **FAST).fit(nations.train)
     np.testing.assert_array_equal(a.entity_embeddings_, b.entity_embeddings_)
     c = KGEmbedder(
-        "ComplEx", loss="softplus", negative_sampler="bernoulli", optimizer="adagrad",
-        negative_sampler_kwargs={"num_negs_per_pos": 2}, **FAST,
+        "ComplEx",
+        loss="softplus",
+        negative_sampler="bernoulli",
+        optimizer="adagrad",
+        negative_sampler_kwargs={"num_negs_per_pos": 2},
+        **FAST,
     ).fit(nations.train)
     assert type(c.model_.loss).__name__ == "SoftplusLoss"
     d = KGEmbedder("DistMult", training_loop="lcwa", **FAST).fit(nations.train)
@@ -710,9 +733,7 @@ def test_load_kg_unknown_name():
 
 def test_load_kg_dir_reads_strings_and_gz(tmp_path):
     rows = [("00260881", "_hypernym", "00260622"), ("/m/027rn", "/film/x", "0")]
-    (tmp_path / "train.tsv.gz").write_bytes(
-        gzip.compress("".join("\t".join(r) + "\n" for r in rows).encode())
-    )
+    (tmp_path / "train.tsv.gz").write_bytes(gzip.compress("".join("\t".join(r) + "\n" for r in rows).encode()))
     (tmp_path / "test.tsv").write_text("00260881\t_hypernym\t0\n")
     (tmp_path / "README.md").write_text("# tiny\n")
     data = load_kg_dir(tmp_path)

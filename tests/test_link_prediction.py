@@ -52,9 +52,7 @@ def caveman():
 
 
 def _n2v(graph):
-    return Node2VecEmbedder(
-        graph=graph, dimensions=16, walk_length=20, num_walks=10, sample=0, random_state=0
-    )
+    return Node2VecEmbedder(graph=graph, dimensions=16, walk_length=20, num_walks=10, sample=0, random_state=0)
 
 
 @pytest.mark.parametrize("ratio", [1.0, 2.0, 0.5])
@@ -97,8 +95,10 @@ def test_split_edges_directed_and_string_ids():
         assert all((u, v) in orig and (u, v) not in train for u, v in pos.tolist())
         assert all((u, v) not in orig and u != v for u, v in neg.tolist())
         assert len(set(map(tuple, neg.tolist()))) == len(neg)
-    all_neg = [tuple(p) for p in np.r_[split.test_pairs[split.test_labels == 0],
-                                       split.val_pairs[split.val_labels == 0]].tolist()]
+    all_neg = [
+        tuple(p)
+        for p in np.r_[split.test_pairs[split.test_labels == 0], split.val_pairs[split.val_labels == 0]].tolist()
+    ]
     assert len(set(all_neg)) == len(all_neg)  # test and val negatives disjoint
     n_held = (split.test_labels == 1).sum() + (split.val_labels == 1).sum()
     assert len(train) == len(orig) - n_held
@@ -149,7 +149,9 @@ def test_evaluate_equals_reference():
         pos = rng.integers(0, 50, size=(30, 2))
         neg = rng.integers(0, 50, size=(45, 2))
         assert evaluate_link_prediction(E, pos, neg) == reference_evaluate_link_prediction(E, pos, neg)
-        assert evaluate_link_prediction(E, pos.tolist(), neg.tolist()) == reference_evaluate_link_prediction(E, pos, neg)
+        assert evaluate_link_prediction(E, pos.tolist(), neg.tolist()) == reference_evaluate_link_prediction(
+            E, pos, neg
+        )
 
 
 def test_evaluate_accepts_frame_and_embedder(caveman):
@@ -220,16 +222,12 @@ def test_pipeline_and_grid_search(caveman):
             ("clf", LogisticRegression(max_iter=1000)),
         ]
     )
-    search = GridSearchCV(
-        pipe, {"lp__operator": ["hadamard", "l2"]}, scoring="roc_auc", cv=3
-    )
+    search = GridSearchCV(pipe, {"lp__operator": ["hadamard", "l2"]}, scoring="roc_auc", cv=3)
     search.fit(split.test_pairs, split.test_labels)
     assert search.best_params_["lp__operator"] in ("hadamard", "l2")
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     # no classifier: the scorer's own score() ranks operators
-    search = GridSearchCV(
-        LinkPredictionScorer(_n2v(split.train_graph)), {"operator": ["cosine", "dot"]}, cv=3
-    )
+    search = GridSearchCV(LinkPredictionScorer(_n2v(split.train_graph)), {"operator": ["cosine", "dot"]}, cv=3)
     search.fit(split.test_pairs, split.test_labels)
     assert search.best_score_ > 0.75
 
@@ -309,7 +307,9 @@ def test_evaluate_valid_positions_unchanged():
     E = np.random.default_rng(1).normal(size=(6, 3))
     pos, neg = np.array([[0, 5], [1, 2]]), np.array([[3, 4], [0, 1]])
     for cast in (np.int32, np.uint8, np.int64):
-        assert evaluate_link_prediction(E, pos.astype(cast), neg.astype(cast)) == reference_evaluate_link_prediction(E, pos, neg)
+        assert evaluate_link_prediction(E, pos.astype(cast), neg.astype(cast)) == reference_evaluate_link_prediction(
+            E, pos, neg
+        )
 
 
 @pytest.mark.parametrize("E", [np.zeros(5), np.zeros((2, 2, 2)), np.array([["a", "b"]])])

@@ -58,12 +58,18 @@ def test_graph_param_equals_graph_as_X(karate, karate_graph):
 @pytest.mark.parametrize("trainer", ["numba", "gensim"])
 def test_karate_communities_are_recovered(karate_graph, karate_labels, trainer):
     emb = Node2VecEmbedder(
-        dimensions=16, walk_length=20, num_walks=20, window=5, q=0.5, sample=0.0, n_jobs=1,
-        trainer=trainer, random_state=0,
+        dimensions=16,
+        walk_length=20,
+        num_walks=20,
+        window=5,
+        q=0.5,
+        sample=0.0,
+        n_jobs=1,
+        trainer=trainer,
+        random_state=0,
     ).fit(karate_graph)
     mean, _ = evaluate_node_classification(emb, karate_labels, cv=3)
     assert mean > 0.8
-
 
 
 def test_planted_partition_quality_numba_matches_gensim(planted_partition):
@@ -157,7 +163,7 @@ def test_pecanpy_backend_missing_names_the_extra(karate_graph):
         pass
     else:
         pytest.skip("PecanPy is installed here; tests/test_pecanpy.py covers the backend")
-    with pytest.raises(ImportError, match=r'skgraphemb\[pecanpy\]'):
+    with pytest.raises(ImportError, match=r"skgraphemb\[pecanpy\]"):
         Node2VecEmbedder(**FAST, backend="pecanpy").fit(karate_graph)
 
 
@@ -201,15 +207,19 @@ def test_no_cache_without_integer_seed(tmp_path, karate_graph):
 
 def test_users_day_pipeline_gridsearch_persist(tmp_path, karate, karate_labels):
     """The DESIGN.md workflow, end to end on karate."""
-    emb = Node2VecEmbedder(dimensions=32, walk_length=30, num_walks=20, p=1.0, q=0.5,
-                           window=10, sample=0.0, n_jobs=2, random_state=0)
+    emb = Node2VecEmbedder(
+        dimensions=32, walk_length=30, num_walks=20, p=1.0, q=0.5, window=10, sample=0.0, n_jobs=2, random_state=0
+    )
     Z = emb.fit_transform(karate)
     assert Z.shape == (34, 32) and emb.transform([0]).shape == (1, 32)
     assert len(emb.most_similar(0, topn=5)) == 5
-    pipe = Pipeline([("n2v", Node2VecEmbedder(**FAST, graph=as_graph(karate), random_state=0)),
-                     ("clf", LogisticRegression(max_iter=1000))])
-    search = GridSearchCV(pipe, {"n2v__p": [0.5, 1, 2], "n2v__q": [0.5, 1, 2]},
-                          scoring="f1_macro", cv=3, n_jobs=1)
+    pipe = Pipeline(
+        [
+            ("n2v", Node2VecEmbedder(**FAST, graph=as_graph(karate), random_state=0)),
+            ("clf", LogisticRegression(max_iter=1000)),
+        ]
+    )
+    search = GridSearchCV(pipe, {"n2v__p": [0.5, 1, 2], "n2v__q": [0.5, 1, 2]}, scoring="f1_macro", cv=3, n_jobs=1)
     nodes = np.array(list(karate.nodes))
     search.fit(nodes, karate_labels)
     assert search.best_score_ > 0.7
@@ -232,9 +242,16 @@ def test_disconnected_isolated_node_warns():
 @pytest.mark.torch
 def test_torch_engine_recovers_karate_communities(karate_graph, karate_labels, no_cuda):
     emb = Node2VecEmbedder(
-        dimensions=16, walk_length=20, num_walks=20, window=5, q=0.5, sample=0.0, n_jobs=1,
-        backend="torch", random_state=0,
-    ).fit(karate_graph)  # fmt: skip
+        dimensions=16,
+        walk_length=20,
+        num_walks=20,
+        window=5,
+        q=0.5,
+        sample=0.0,
+        n_jobs=1,
+        backend="torch",
+        random_state=0,
+    ).fit(karate_graph)
     assert (emb.backend_, emb.trainer_, emb.device_) == ("torch", "torch", "cpu")
     assert isinstance(emb.embedding_, np.ndarray) and emb.embedding_.dtype == np.float32
     assert evaluate_node_classification(emb, karate_labels, cv=3).mean > 0.8
@@ -317,8 +334,8 @@ class NoTorch:  # any import of torch fails, as on a machine without it
         if name.split(".")[0] == "torch":
             raise ImportError("torch is not installed")
 sys.meta_path.insert(0, NoTorch())
-m = pickle.loads(open({str(tmp_path / 'm.pkl')!r}, "rb").read())
-assert np.array_equal(m.transform([3, 0]), np.load({str(tmp_path / 'z.npy')!r}))
+m = pickle.loads(open({str(tmp_path / "m.pkl")!r}, "rb").read())
+assert np.array_equal(m.transform([3, 0]), np.load({str(tmp_path / "z.npy")!r}))
 print(m.device_, "torch" in sys.modules)
 """
     assert _child(code) == "cuda:0 False"
@@ -561,15 +578,32 @@ def _materialised(graph, trainer, seed, **engine):
 
     seed = seed_from_random_state(seed)
     walks = random_walks(
-        graph, walk_length=STREAM["walk_length"], num_walks=STREAM["num_walks"], p=STREAM["p"],
-        q=STREAM["q"], random_state=seed, **engine,
-    )  # fmt: skip
-    train = {"numba": _skipgram.train_skipgram, "gensim": _skipgram.train_gensim,
-             "torch": _skipgram.train_skipgram_torch}[trainer]
+        graph,
+        walk_length=STREAM["walk_length"],
+        num_walks=STREAM["num_walks"],
+        p=STREAM["p"],
+        q=STREAM["q"],
+        random_state=seed,
+        **engine,
+    )
+    train = {
+        "numba": _skipgram.train_skipgram,
+        "gensim": _skipgram.train_gensim,
+        "torch": _skipgram.train_skipgram_torch,
+    }[trainer]
     return train(
-        walks, graph.n_nodes, dimensions=16, window=4, negative=5, epochs=2, alpha=0.025,
-        min_alpha=0.0125, sample=1e-3, seed=seed, n_jobs=1,
-    )  # fmt: skip
+        walks,
+        graph.n_nodes,
+        dimensions=16,
+        window=4,
+        negative=5,
+        epochs=2,
+        alpha=0.025,
+        min_alpha=0.0125,
+        sample=1e-3,
+        seed=seed,
+        n_jobs=1,
+    )
 
 
 @pytest.mark.filterwarnings("ignore:The directed graph has")
@@ -607,9 +641,19 @@ def test_streamed_warm_start_is_bitwise_the_materialised_one(two_communities):
     init, init_output, updated = _warm_start_plan(previous, graph, "changed", 16, seed)
     walks = random_walks(graph, walk_length=15, num_walks=8, q=0.5, random_state=seed, start_nodes=graph.nodes[updated])
     expected = _skipgram.train_skipgram(
-        walks, graph.n_nodes, dimensions=16, window=4, epochs=1, alpha=0.025, min_alpha=0.0125,
-        sample=0.0, seed=seed, n_jobs=1, init=init, init_output=init_output,
-    )  # fmt: skip
+        walks,
+        graph.n_nodes,
+        dimensions=16,
+        window=4,
+        epochs=1,
+        alpha=0.025,
+        min_alpha=0.0125,
+        sample=0.0,
+        seed=seed,
+        n_jobs=1,
+        init=init,
+        init_output=init_output,
+    )
     emb.fit(H)
     np.testing.assert_array_equal(emb.embedding_, expected)
 
@@ -621,8 +665,15 @@ def test_peak_memory_does_not_grow_with_the_number_of_walks():
     graph = as_graph(nx.barabasi_albert_graph(2000, 3, seed=0))
     peaks = {}
     for num_walks in (20, 80):
-        emb = Node2VecEmbedder(dimensions=8, walk_length=40, num_walks=num_walks, window=3, random_state=0,
-                               walk_chunk_size=50, max_memory=None)  # fmt: skip
+        emb = Node2VecEmbedder(
+            dimensions=8,
+            walk_length=40,
+            num_walks=num_walks,
+            window=3,
+            random_state=0,
+            walk_chunk_size=50,
+            max_memory=None,
+        )
         tracemalloc.start()
         emb.fit(graph)
         peaks[num_walks] = tracemalloc.get_traced_memory()[1]
@@ -639,7 +690,10 @@ def test_memory_estimate_parts_and_formula(karate_graph):
     assert est.parts["vectors"] == 2 * n * 32 * 4
     assert est.total == sum(est.parts.values()) and est.peak >= est.total
     assert est.parts["walk buffers"] >= 2 * n * 10 * 4  # a chunk (here all 68 walks), twice
-    assert Node2VecEmbedder(dimensions=32, trainer="gensim").estimate_memory(karate_graph).parts["vectors"] == 4 * n * 32 * 4
+    assert (
+        Node2VecEmbedder(dimensions=32, trainer="gensim").estimate_memory(karate_graph).parts["vectors"]
+        == 4 * n * 32 * 4
+    )
     assert Node2VecEmbedder(graph=karate_graph).estimate_memory().parts["vectors"] == 2 * n * 128 * 4
     with pytest.raises(ValueError, match="needs a graph"):
         Node2VecEmbedder().estimate_memory()

@@ -24,21 +24,34 @@ from skgraphemb._pecanpy import choose_pecanpy_mode, pecanpy_walks
 from skgraphemb.graph import as_graph
 
 SKIP_REASON = (
-    "PecanPy is not installed; it needs numpy<2 and is tested in its own "
-    "environment: run scripts/test-pecanpy.sh"
+    "PecanPy is not installed; it needs numpy<2 and is tested in its own environment: run scripts/test-pecanpy.sh"
 )
 
 # A small weighted graph with triangles and squares, so that every node2vec
 # case (return to t, x adjacent to t, x two steps from t) occurs often.
 WEIGHTED_EDGES = [
-    (0, 1, 1.0), (0, 2, 2.0), (1, 2, 1.0), (1, 3, 3.0), (2, 3, 1.0),
-    (3, 4, 2.0), (4, 5, 1.0), (2, 5, 0.5), (0, 5, 1.5), (5, 6, 1.0),
-]  # fmt: skip
+    (0, 1, 1.0),
+    (0, 2, 2.0),
+    (1, 2, 1.0),
+    (1, 3, 3.0),
+    (2, 3, 1.0),
+    (3, 4, 2.0),
+    (4, 5, 1.0),
+    (2, 5, 0.5),
+    (0, 5, 1.5),
+    (5, 6, 1.0),
+]
 # Directed, with node 4 a dead end (no out-edges).
 DIRECTED_EDGES = [
-    (0, 1, 1.0), (1, 2, 2.0), (2, 0, 1.0), (1, 0, 1.0), (2, 3, 1.0),
-    (3, 1, 2.0), (3, 4, 1.0), (0, 3, 0.5),
-]  # fmt: skip
+    (0, 1, 1.0),
+    (1, 2, 2.0),
+    (2, 0, 1.0),
+    (1, 0, 1.0),
+    (2, 3, 1.0),
+    (3, 1, 2.0),
+    (3, 4, 1.0),
+    (0, 3, 0.5),
+]
 
 N_WALKS = 20_000  # walks per node: ~5,000 samples per (previous, current) pair
 P, Q = 0.5, 2.0  # distinct 1/p, 1 and 1/q, so a mixed-up case shows
@@ -136,12 +149,7 @@ def assert_same_visit_frequencies(walks_a, walks_b, position):
     from scipy.stats import chi2_contingency
 
     n = int(max(walks_a.max(), walks_b.max())) + 1
-    table = np.stack(
-        [
-            np.bincount(w[w[:, position] >= 0, position], minlength=n)
-            for w in (walks_a, walks_b)
-        ]
-    )
+    table = np.stack([np.bincount(w[w[:, position] >= 0, position], minlength=n) for w in (walks_a, walks_b)])
     table = table[:, table.sum(axis=0) > 0]
     assert chi2_contingency(table).pvalue > 1e-4
 
@@ -156,9 +164,15 @@ def engine_walks():
 
     def make(graph, p, q, walk_length):
         return random_walks(
-            graph, walk_length=walk_length, num_walks=N_WALKS, p=p, q=q,
-            random_state=1, n_jobs=2, verbose=0,
-        )  # fmt: skip
+            graph,
+            walk_length=walk_length,
+            num_walks=N_WALKS,
+            p=p,
+            q=q,
+            random_state=1,
+            n_jobs=2,
+            verbose=0,
+        )
 
     return make
 
@@ -183,9 +197,15 @@ def weighted_walks(pecanpy, weighted_graph):
     def get(mode, p, q):
         if (mode, p, q) not in cache:
             cache[mode, p, q] = pecanpy_walks(
-                weighted_graph, walk_length=3, num_walks=N_WALKS, p=p, q=q,
-                random_state=0, n_jobs=1, mode=mode,
-            )  # fmt: skip
+                weighted_graph,
+                walk_length=3,
+                num_walks=N_WALKS,
+                p=p,
+                q=q,
+                random_state=0,
+                n_jobs=1,
+                mode=mode,
+            )
         return cache[mode, p, q]
 
     return get
@@ -208,13 +228,9 @@ def test_first_order_weighted(weighted_graph, weighted_walks):
 
 
 @pytest.mark.pecanpy
-@pytest.mark.parametrize(
-    "mode, p, q", [(m, P, Q) for m in SECOND_ORDER_MODES] + [("auto", 1, 1)]
-)
+@pytest.mark.parametrize("mode, p, q", [(m, P, Q) for m in SECOND_ORDER_MODES] + [("auto", 1, 1)])
 def test_agrees_with_own_engine(weighted_graph, weighted_walks, engine_walks, mode, p, q):
-    assert_same_visit_frequencies(
-        weighted_walks(mode, p, q), engine_walks(weighted_graph, p, q, 3), position=2
-    )
+    assert_same_visit_frequencies(weighted_walks(mode, p, q), engine_walks(weighted_graph, p, q, 3), position=2)
 
 
 @pytest.mark.pecanpy
@@ -233,9 +249,15 @@ DIRECTED_P, DIRECTED_Q = 2.0, 0.5
 
 def directed_walks(graph, mode, random_state):
     return pecanpy_walks(
-        graph, walk_length=4, num_walks=N_WALKS // 4, p=DIRECTED_P, q=DIRECTED_Q,
-        random_state=random_state, n_jobs=1, mode=mode,
-    )  # fmt: skip
+        graph,
+        walk_length=4,
+        num_walks=N_WALKS // 4,
+        p=DIRECTED_P,
+        q=DIRECTED_Q,
+        random_state=random_state,
+        n_jobs=1,
+        mode=mode,
+    )
 
 
 @pytest.fixture(scope="module")

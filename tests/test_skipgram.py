@@ -179,8 +179,9 @@ def test_gensim_corpus_modes(communities, corpus):
     assert _neighbour_purity(Z, labels) >= 0.85
 
 
-def _reference_sgns(walks, first_walk, alphas, syn0, syn1, keep, neg_threshold, neg_alias, sigmoid,
-                    window, negative, seed):
+def _reference_sgns(
+    walks, first_walk, alphas, syn0, syn1, keep, neg_threshold, neg_alias, sigmoid, window, negative, seed
+):
     """The kernel's algorithm written plainly in numpy (float64), replaying
     the kernel's random streams: per centre, G = X Y^T over the window's
     contexts X and the targets Y (centre + shared negatives), then

@@ -71,8 +71,12 @@ def test_matches_dense_svd(name, order, normalization, algorithm):
     if gap < 1e-3:
         pytest.skip("degenerate singular value gap")
     est = SVDEmbedder(
-        n_components=k, order=order, normalization=normalization, algorithm=algorithm,
-        n_iter=15, random_state=0,
+        n_components=k,
+        order=order,
+        normalization=normalization,
+        algorithm=algorithm,
+        n_iter=15,
+        random_state=0,
     ).fit(graph)
     np.testing.assert_allclose(est.singular_values_, S[:k], rtol=1e-4)
     angles = subspace_angles(est.embedding_.astype(np.float64), U[:, :k])
@@ -213,15 +217,15 @@ def test_rank_deficient_and_tiny_graphs(G, k, order, normalization):
     graph = as_graph(G)
     M = _dense_M(graph, order, normalization)
     S, approx = _best_rank_k(M, k)
-    est = SVDEmbedder(n_components=k, order=order, normalization=normalization, n_iter=8,
-                      random_state=0).fit(graph)
+    est = SVDEmbedder(n_components=k, order=order, normalization=normalization, n_iter=8, random_state=0).fit(graph)
     assert np.isfinite(est.embedding_).all() and np.isfinite(est.components_).all()
     np.testing.assert_allclose(est.singular_values_, S[:k], rtol=1e-5, atol=1e-6 * S[0])
     if k == len(S) or S[k - 1] - S[k] > 1e-3 * S[0]:
         np.testing.assert_allclose(est.embedding_ @ est.components_.T, approx, atol=1e-5 * S[0])
     # columns of zero singular value are zero; the others have norm sqrt(s)
-    np.testing.assert_allclose(np.linalg.norm(est.embedding_, axis=0) ** 2, est.singular_values_,
-                               rtol=1e-5, atol=1e-6 * S[0])
+    np.testing.assert_allclose(
+        np.linalg.norm(est.embedding_, axis=0) ** 2, est.singular_values_, rtol=1e-5, atol=1e-6 * S[0]
+    )
 
 
 def test_zero_operator_gives_zero_embedding():
@@ -244,8 +248,7 @@ def test_randomized_path_reads_the_graph_without_a_scipy_copy(monkeypatch):
         raise AssertionError("the randomized path must not call Graph.to_scipy()")
 
     monkeypatch.setattr(Graph, "to_scipy", no_copy)
-    np.testing.assert_array_equal(SVDEmbedder(n_components=4, random_state=0).fit(graph).embedding_,
-                                  expected)
+    np.testing.assert_array_equal(SVDEmbedder(n_components=4, random_state=0).fit(graph).embedding_, expected)
 
 
 @pytest.mark.parametrize("algorithm", ["randomized", "arpack"])
@@ -265,8 +268,7 @@ def test_embedding_is_returned_without_a_copy(karate, algorithm):
 def test_same_embedding_for_any_n_jobs(normalization):
     graph = as_graph(nx.barabasi_albert_graph(3000, 3, seed=0))
     runs = [
-        SVDEmbedder(n_components=16, normalization=normalization, random_state=0, n_jobs=n_jobs)
-        .fit(graph).embedding_
+        SVDEmbedder(n_components=16, normalization=normalization, random_state=0, n_jobs=n_jobs).fit(graph).embedding_
         for n_jobs in (1, 2)
     ]
     np.testing.assert_array_equal(runs[0], runs[1])
@@ -287,8 +289,9 @@ def test_float32_overflow_has_a_clear_message():
     with pytest.raises(FloatingPointError, match="normalization='transition'.*arpack"):
         SVDEmbedder(n_components=2, random_state=0).fit(graph)
     # the float64 path still handles it
-    assert np.isfinite(SVDEmbedder(n_components=2, algorithm="arpack", random_state=0)
-                       .fit(graph).singular_values_).all()
+    assert np.isfinite(
+        SVDEmbedder(n_components=2, algorithm="arpack", random_state=0).fit(graph).singular_values_
+    ).all()
 
 
 # -- values out of range: scaled when exact, refused otherwise, never inf ------
@@ -307,9 +310,7 @@ def test_order_1_weights_far_from_one_are_scaled_exactly(karate, w, algorithm):
     np.testing.assert_allclose(big.embedding_ / np.sqrt(w), unit.embedding_, atol=1e-4)
 
 
-@pytest.mark.parametrize(
-    "w, order", [(1e100, 1), (1e200, 1), (1e20, 4), (1e38, 2), (1e60, 4), (1e100, 2)]
-)
+@pytest.mark.parametrize("w, order", [(1e100, 1), (1e200, 1), (1e20, 4), (1e38, 2), (1e60, 4), (1e100, 2)])
 @pytest.mark.parametrize("algorithm", ["randomized", "arpack"])
 def test_embedding_out_of_float32_range_is_refused(karate, w, order, algorithm):
     # Before: arpack returned inf vectors (1e100 at order 1, 1e20 at order 4).

@@ -13,8 +13,8 @@ import pytest
 from scipy import stats
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skgraphemb import DeviceUnavailableError, as_graph
 import skgraphemb.walks as walks_module
+from skgraphemb import DeviceUnavailableError, as_graph
 from skgraphemb.walks import iter_walk_chunks, random_walks, resolve_walk_backend
 
 # Both engines through the one driver; torch cases need the extra.
@@ -169,9 +169,16 @@ def test_n_jobs_follows_joblib_parallel_config(karate_graph, caplog):
 UNDIRECTED = [(0, 1, 1.0), (0, 2, 2.0), (1, 2, 0.5), (1, 3, 3.0), (2, 3, 1.0), (1, 1, 0.7)]
 # Weighted directed: 3 -> 0 exists but 0 -> 3 does not; 4 is a sink.
 DIRECTED = [
-    (0, 1, 1.0), (1, 0, 2.0), (1, 2, 1.0), (1, 3, 1.5), (1, 4, 2.0),
-    (0, 2, 1.0), (3, 0, 1.0), (2, 1, 1.0), (3, 1, 1.0),
-]  # fmt: skip
+    (0, 1, 1.0),
+    (1, 0, 2.0),
+    (1, 2, 1.0),
+    (1, 3, 1.5),
+    (1, 4, 2.0),
+    (0, 2, 1.0),
+    (3, 0, 1.0),
+    (2, 1, 1.0),
+    (3, 1, 1.0),
+]
 
 
 def _weighted_graph(edges, directed):
@@ -293,9 +300,16 @@ def test_progress_bar_and_timing_log(karate_graph, capsys, caplog):
 def test_start_nodes(karate_graph, backend, chunk_size):
     starts = [33, 0, 5]
     chunks = iter_walk_chunks(
-        karate_graph, walk_length=6, num_walks=4, p=0.5, q=2.0, start_nodes=starts,
-        chunk_size=chunk_size, random_state=0, backend=backend,
-    )  # fmt: skip
+        karate_graph,
+        walk_length=6,
+        num_walks=4,
+        p=0.5,
+        q=2.0,
+        start_nodes=starts,
+        chunk_size=chunk_size,
+        random_state=0,
+        backend=backend,
+    )
     walks = np.concatenate(list(chunks))
     assert walks.shape == (12, 6)
     for r in range(4):  # each round: every start node once, shuffled
@@ -373,8 +387,9 @@ def test_cuda_on_a_machine_without_it(no_cuda, karate_graph):
 def _stream(graph, **kwargs):
     from skgraphemb.walks import _walk_stream
 
-    return _walk_stream(graph, chunk_size=37, walk_length=9, num_walks=3, p=0.5, q=2.0, random_state=3,
-                        n_jobs=1, **kwargs)  # fmt: skip
+    return _walk_stream(
+        graph, chunk_size=37, walk_length=9, num_walks=3, p=0.5, q=2.0, random_state=3, n_jobs=1, **kwargs
+    )
 
 
 def _passes(stream, n):
@@ -449,9 +464,11 @@ def test_streamed_node2vec_fit_walks_once(karate_graph, monkeypatch):
     spilled = Node2VecEmbedder(**params).fit(karate_graph)
     assert streams[-1].passes == 3 and streams[-1].generated == 1
     real_init = walks_module.WalkStream.__init__
-    monkeypatch.setattr(walks_module.WalkStream, "__init__",
-                        lambda self, plan, size, verbose=0, spill=True: real_init(self, plan, size, verbose, False))  # fmt: skip
+    monkeypatch.setattr(
+        walks_module.WalkStream,
+        "__init__",
+        lambda self, plan, size, verbose=0, spill=True: real_init(self, plan, size, verbose, False),
+    )
     regenerated = Node2VecEmbedder(**params).fit(karate_graph)
     assert streams[-1].generated == 3
     np.testing.assert_array_equal(spilled.embedding_, regenerated.embedding_)
-

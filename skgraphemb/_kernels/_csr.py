@@ -535,8 +535,7 @@ def _csr_from_edges(src, dst, w, n, directed, n_threads):
     nnz = int(indptr[-1])
     indices = np.empty(nnz, dtype=np.int32)
     data = np.empty(nnz if has_w else 0, dtype=np.float64)
-    _scatter(src, dst, w if has_w else data, has_w, directed, indptr, indices, data,
-             _row_blocks(indptr, n_threads))
+    _scatter(src, dst, w if has_w else data, has_w, directed, indptr, indices, data, _row_blocks(indptr, n_threads))
     blocks = _row_blocks(indptr, 8 * max(1, n_threads))
     if not _rows_sorted(indptr, indices, blocks):
         _sort_rows(indptr, indices, data, has_w, blocks)

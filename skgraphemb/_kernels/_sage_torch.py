@@ -205,9 +205,7 @@ class SAGEModel(torch.nn.Module):
             normalize=bool(normalize),
         )
         dims = [in_channels] + [hidden_channels] * (num_layers - 1) + [out_channels]
-        self.convs = torch.nn.ModuleList(
-            SAGEConv(dims[i], dims[i + 1], **AGGREGATORS[aggr]) for i in range(num_layers)
-        )
+        self.convs = torch.nn.ModuleList(SAGEConv(dims[i], dims[i + 1], **AGGREGATORS[aggr]) for i in range(num_layers))
 
     @property
     def takes_sparse(self) -> bool:

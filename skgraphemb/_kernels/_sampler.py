@@ -222,9 +222,16 @@ def sample_subgraph(
         frontier = min(frontier * f, n_nodes)
         node_cap = min(node_cap + frontier, n_nodes)
     n_id, src, dst, nodes_per_hop, edges_per_hop = _sample_kernel(
-        indptr, indices, seeds, fan, np.uint64(seed), np.uint64(batch_index),
-        workspace, max(node_cap, 1), max(edge_cap, 1),
-    )  # fmt: skip
+        indptr,
+        indices,
+        seeds,
+        fan,
+        np.uint64(seed),
+        np.uint64(batch_index),
+        workspace,
+        max(node_cap, 1),
+        max(edge_cap, 1),
+    )
     return SampledSubgraph(
         n_id=n_id,
         edge_index=np.stack([src, dst]),

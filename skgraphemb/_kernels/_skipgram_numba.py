@@ -394,9 +394,26 @@ def _axpy1(Z, z, coef, c, V, rows, k):
 
 
 @numba.njit(fastmath=True, cache=True, nogil=True)
-def _train_walk(walk, syn0, syn1, keep, neg_threshold, neg_alias, sigmoid,
-                window, negative, alpha, state, sentence, contexts, targets,
-                labels, grad, grad_t, out_grad):
+def _train_walk(
+    walk,
+    syn0,
+    syn1,
+    keep,
+    neg_threshold,
+    neg_alias,
+    sigmoid,
+    window,
+    negative,
+    alpha,
+    state,
+    sentence,
+    contexts,
+    targets,
+    labels,
+    grad,
+    grad_t,
+    out_grad,
+):
     """One SGNS pass over one walk; returns the number of kept tokens.
 
     Scratch buffers, owned by the calling thread: ``sentence`` (int32,
@@ -451,13 +468,21 @@ def _train_walk(walk, syn0, syn1, keep, neg_threshold, neg_alias, sigmoid,
         for r in range(0, n_ctx, 2):
             k = 0
             while k + 4 <= n_targets:
-                (grad[r, k], grad[r, k + 1], grad[r, k + 2], grad[r, k + 3],
-                 grad[r + 1, k], grad[r + 1, k + 1], grad[r + 1, k + 2],
-                 grad[r + 1, k + 3]) = _dot2x4(syn0, contexts, r, syn1, targets, k)
+                (
+                    grad[r, k],
+                    grad[r, k + 1],
+                    grad[r, k + 2],
+                    grad[r, k + 3],
+                    grad[r + 1, k],
+                    grad[r + 1, k + 1],
+                    grad[r + 1, k + 2],
+                    grad[r + 1, k + 3],
+                ) = _dot2x4(syn0, contexts, r, syn1, targets, k)
                 k += 4
             if k + 2 <= n_targets:
                 grad[r, k], grad[r, k + 1], grad[r + 1, k], grad[r + 1, k + 1] = _dot2x2(
-                    syn0, contexts, r, syn1, targets, k)
+                    syn0, contexts, r, syn1, targets, k
+                )
                 k += 2
             if k < n_targets:
                 grad[r, k], grad[r + 1, k] = _dot2x1(syn0, contexts, r, syn1, targets, k)
@@ -544,8 +569,9 @@ def sigmoid_table(size):
     return out
 
 
-def _train_walks(walks, first_walk, alphas, syn0, syn1, keep, neg_threshold,
-                 neg_alias, sigmoid, window, negative, seed):
+def _train_walks(
+    walks, first_walk, alphas, syn0, syn1, keep, neg_threshold, neg_alias, sigmoid, window, negative, seed
+):
     """SGNS over a chunk of walks, Hogwild across walks.
 
     Parameters
@@ -587,10 +613,26 @@ def _train_walks(walks, first_walk, alphas, syn0, syn1, keep, neg_threshold,
         grad_t = np.zeros((n_targets + 1, 2 * window), dtype=np.float32)
         out_grad = np.zeros((n_targets + 1, dim), dtype=np.float32)
         state = item_state(seed, first_walk + i)
-        kept[i] = _train_walk(walks[i], syn0, syn1, keep, neg_threshold,
-                              neg_alias, sigmoid, window, negative, alphas[i],
-                              state, sentence, contexts, targets, labels, grad,
-                              grad_t, out_grad)
+        kept[i] = _train_walk(
+            walks[i],
+            syn0,
+            syn1,
+            keep,
+            neg_threshold,
+            neg_alias,
+            sigmoid,
+            window,
+            negative,
+            alphas[i],
+            state,
+            sentence,
+            contexts,
+            targets,
+            labels,
+            grad,
+            grad_t,
+            out_grad,
+        )
     return kept.sum()
 
 

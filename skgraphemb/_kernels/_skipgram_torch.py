@@ -113,9 +113,7 @@ def window_groups(
         if pick.numel() == 0:
             continue
         r, c = rows[pick], cols[pick]
-        offsets = torch.cat(
-            [torch.arange(-size, 0, device=device), torch.arange(1, size + 1, device=device)]
-        )
+        offsets = torch.cat([torch.arange(-size, 0, device=device), torch.arange(1, size + 1, device=device)])
         pos = c.unsqueeze(1) + offsets
         mask = (pos >= 0) & (pos < lengths[r].unsqueeze(1))
         ctx = sentences[r.unsqueeze(1).expand_as(pos), pos.clamp(0, L - 1)]
@@ -123,9 +121,7 @@ def window_groups(
         yield sentences[r, c], ctx, mask, rank[pick]
 
 
-def draw_negatives(
-    n: int, negative: int, threshold: torch.Tensor, alias: torch.Tensor, generator
-) -> torch.Tensor:
+def draw_negatives(n: int, negative: int, threshold: torch.Tensor, alias: torch.Tensor, generator) -> torch.Tensor:
     """``(n, negative)`` draws from an alias table (O(1) each).
 
     ``threshold`` (int64, ``<= 2**32``) and ``alias`` (int64) are the numba

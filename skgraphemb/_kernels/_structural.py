@@ -105,9 +105,7 @@ def structural_features(indptr: NDArray[np.int64], indices: NDArray[np.int32]) -
     return np.column_stack([logdeg, np.log1p(in_deg), stats]).astype(np.float32)
 
 
-def anchor_proximity(
-    A, anchors: NDArray[np.intp], *, steps: int, scale: float
-) -> NDArray[np.float32]:
+def anchor_proximity(A, anchors: NDArray[np.intp], *, steps: int, scale: float) -> NDArray[np.float32]:
     """Random-walk proximity of every node to each anchor node.
 
     Column ``k`` is ``log(1 + scale * sum_{t=1..steps} P^t[:, a_k])``, where

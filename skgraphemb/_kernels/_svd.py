@@ -233,8 +233,21 @@ class _Csr:
 
     def product(self, src, out, *, add=None, s0=0, a0=0, o0=0, width=None):
         width = src.shape[1] if width is None else width
-        spmm(self.bounds, self.indptr, self.indices, self.data, self.row_scale, self.col_scale,
-             src, s0, add, a0, out, o0, width)
+        spmm(
+            self.bounds,
+            self.indptr,
+            self.indices,
+            self.data,
+            self.row_scale,
+            self.col_scale,
+            src,
+            s0,
+            add,
+            a0,
+            out,
+            o0,
+            width,
+        )
 
 
 class PowerSumOperator:
@@ -657,8 +670,9 @@ def _small_svd(B):
         return scipy.linalg.svd(B, full_matrices=False, check_finite=False, lapack_driver="gesvd")
 
 
-def svd_memory_bytes(n_nodes, nnz, n_components, n_oversamples=10, order=2, directed=False,
-                     weighted=False, normalization=None):
+def svd_memory_bytes(
+    n_nodes, nnz, n_components, n_oversamples=10, order=2, directed=False, weighted=False, normalization=None
+):
     """Bytes the randomized ``SVDEmbedder`` fit allocates beyond the graph, at its peak.
 
     ``2 n p`` float32 for the two blocks (``p = min(n_components +

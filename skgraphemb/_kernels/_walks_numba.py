@@ -289,8 +289,19 @@ def first_order_step(indptr, indices, alias_prob, alias_node, v, state):
 
 @numba.njit(inline="always", cache=True)
 def node2vec_rejection_step(
-    indptr, indices, weights, alias_prob, alias_node, strength,
-    directed, t, v, inv_p, inv_q, max_trials, state,
+    indptr,
+    indices,
+    weights,
+    alias_prob,
+    alias_node,
+    strength,
+    directed,
+    t,
+    v,
+    inv_p,
+    inv_q,
+    max_trials,
+    state,
 ):
     """Try to draw a node2vec step ``t -> v -> x`` by rejection sampling.
 
@@ -406,9 +417,7 @@ def node2vec_exact_step(indptr, indices, weights, directed, t, v, inv_p, inv_q, 
 
 
 @numba.njit(inline="always", cache=True)
-def node2vec_step(
-    indptr, indices, weights, alias_prob, alias_node, strength, directed, t, v, inv_p, inv_q, state
-):
+def node2vec_step(indptr, indices, weights, alias_prob, alias_node, strength, directed, t, v, inv_p, inv_q, state):
     """One exact node2vec step ``t -> v -> x``; -1 if ``v`` has no out-edge.
 
     Rejection sampling first (:func:`node2vec_rejection_step`), then an exact
@@ -419,9 +428,20 @@ def node2vec_step(
     if deg == 0:
         return -1
     x = node2vec_rejection_step(
-        indptr, indices, weights, alias_prob, alias_node, strength,
-        directed, t, v, inv_p, inv_q, _TRIALS_PER_EDGE * deg + _MIN_TRIALS, state,
-    )  # fmt: skip
+        indptr,
+        indices,
+        weights,
+        alias_prob,
+        alias_node,
+        strength,
+        directed,
+        t,
+        v,
+        inv_p,
+        inv_q,
+        _TRIALS_PER_EDGE * deg + _MIN_TRIALS,
+        state,
+    )
     if x < 0:
         x = node2vec_exact_step(indptr, indices, weights, directed, t, v, inv_p, inv_q, state)
     return x
@@ -434,8 +454,19 @@ def node2vec_step(
 
 @numba.njit(cache=True, nogil=True)
 def _walk_one(
-    indptr, indices, weights, alias_prob, alias_node, strength,
-    directed, second_order, inv_p, inv_q, seed, walk_index, row,
+    indptr,
+    indices,
+    weights,
+    alias_prob,
+    alias_node,
+    strength,
+    directed,
+    second_order,
+    inv_p,
+    inv_q,
+    seed,
+    walk_index,
+    row,
 ):
     """Fill ``row`` with the walk number ``walk_index`` starting at ``row[0]``.
 
@@ -459,9 +490,19 @@ def _walk_one(
     while k < walk_length:
         if second_order and prev >= 0:
             nxt = node2vec_step(
-                indptr, indices, weights, alias_prob, alias_node, strength,
-                directed, prev, cur, inv_p, inv_q, state,
-            )  # fmt: skip
+                indptr,
+                indices,
+                weights,
+                alias_prob,
+                alias_node,
+                strength,
+                directed,
+                prev,
+                cur,
+                inv_p,
+                inv_q,
+                state,
+            )
         else:
             nxt = first_order_step(indptr, indices, alias_prob, alias_node, cur, state)
         if nxt < 0:
@@ -477,8 +518,20 @@ def _walk_one(
 
 @numba.njit(cache=True, nogil=True)
 def walk_chunk(
-    indptr, indices, weights, alias_prob, alias_node, strength,
-    directed, second_order, inv_p, inv_q, seed, first_walk, starts, out,
+    indptr,
+    indices,
+    weights,
+    alias_prob,
+    alias_node,
+    strength,
+    directed,
+    second_order,
+    inv_p,
+    inv_q,
+    seed,
+    first_walk,
+    starts,
+    out,
 ):
     """Generate ``starts.shape[0]`` walks into ``out`` on one thread.
 
@@ -509,15 +562,38 @@ def walk_chunk(
     for i in range(starts.shape[0]):
         out[i, 0] = starts[i]
         _walk_one(
-            indptr, indices, weights, alias_prob, alias_node, strength, directed, second_order,
-            inv_p, inv_q, seed, first_walk + i, out[i],
-        )  # fmt: skip
+            indptr,
+            indices,
+            weights,
+            alias_prob,
+            alias_node,
+            strength,
+            directed,
+            second_order,
+            inv_p,
+            inv_q,
+            seed,
+            first_walk + i,
+            out[i],
+        )
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
 def walk_chunk_parallel(
-    indptr, indices, weights, alias_prob, alias_node, strength,
-    directed, second_order, inv_p, inv_q, seed, first_walk, starts, out,
+    indptr,
+    indices,
+    weights,
+    alias_prob,
+    alias_node,
+    strength,
+    directed,
+    second_order,
+    inv_p,
+    inv_q,
+    seed,
+    first_walk,
+    starts,
+    out,
 ):
     """Multi-threaded :func:`walk_chunk` (same arguments, same output).
 
@@ -532,6 +608,17 @@ def walk_chunk_parallel(
     for i in numba.prange(starts.shape[0]):
         out[i, 0] = starts[i]
         _walk_one(
-            indptr, indices, weights, alias_prob, alias_node, strength, directed, second_order,
-            inv_p, inv_q, seed, first_walk + i, out[i],
-        )  # fmt: skip
+            indptr,
+            indices,
+            weights,
+            alias_prob,
+            alias_node,
+            strength,
+            directed,
+            second_order,
+            inv_p,
+            inv_q,
+            seed,
+            first_walk + i,
+            out[i],
+        )

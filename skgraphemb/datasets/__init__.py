@@ -176,10 +176,7 @@ def read_triples(path: str | os.PathLike) -> np.ndarray:
         engine="c",
     )
     if df.shape[1] != 3:
-        raise ValueError(
-            f"{str(path)!r} must have 3 tab-separated columns (head, relation, tail); "
-            f"found {df.shape[1]}"
-        )
+        raise ValueError(f"{str(path)!r} must have 3 tab-separated columns (head, relation, tail); found {df.shape[1]}")
     return df.to_numpy(dtype=object)
 
 

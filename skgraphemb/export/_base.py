@@ -157,9 +157,7 @@ def estimator_metadata(estimator: Any) -> dict:
     cls = type(estimator)
     params = {}
     if hasattr(estimator, "get_params"):
-        params = {
-            k: _jsonable(v) for k, v in estimator.get_params(deep=False).items() if k != "graph"
-        }
+        params = {k: _jsonable(v) for k, v in estimator.get_params(deep=False).items() if k != "graph"}
     return {"estimator": f"{cls.__module__}.{cls.__qualname__}", "params": params}
 
 
@@ -293,8 +291,7 @@ class BaseEmbeddingStore:
         if self.missing == "raise" and not found.all():
             unknown = [v for v, f in zip(nodes, found) if not f]
             raise KeyError(
-                f"{len(unknown)} of {len(nodes)} nodes are not published in {self!r}: "
-                f"{_format_ids(unknown)}"
+                f"{len(unknown)} of {len(nodes)} nodes are not published in {self!r}: {_format_ids(unknown)}"
             )
         return vectors
 
@@ -362,9 +359,7 @@ class BaseExporter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             ids = keys
         # The vectors first: a sparse, complex, empty or non-finite X gets its
         # own message, not the one about missing ids.
-        Z = validate_data(
-            self, data, reset=True, dtype=[np.float64, np.float32, np.float16], ensure_min_samples=1
-        )
+        Z = validate_data(self, data, reset=True, dtype=[np.float64, np.float32, np.float16], ensure_min_samples=1)
         if ids is None:
             raise ValueError(
                 f"{type(self).__name__} needs node ids for the rows of X: X is a plain array. "

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from skgraphemb.export._base import (
+    EXPORTER_ATTRIBUTES,
     FORMAT,
     BaseEmbeddingStore,
-    EXPORTER_ATTRIBUTES,
     BaseExporter,
     empty_result,
     ids_array,
@@ -96,7 +96,8 @@ def check_text_ids(nodes, path: str | Path) -> None:
             what = ("is empty" if not text else "holds whitespace") if word2vec else "holds a line break"
             layout = (
                 "the word2vec text format separates ids from values with spaces"
-                if word2vec else "the node ids of a .npy file are written one per line"
+                if word2vec
+                else "the node ids of a .npy file are written one per line"
             )
             raise ValueError(
                 f"cannot write node id {text!r} to {Path(path).name}: it {what}, and {layout}, so "
@@ -159,8 +160,13 @@ def write_embedding(embedder, path: str | Path) -> list[Path]:
     # target, renamed over it (a symlink planted at the target is replaced,
     # never written through).
     if suffix == ".npz":
-        meta = {"format": FORMAT, "dimension": int(Z.shape[1]), "dtype": str(Z.dtype),
-                "count": int(Z.shape[0]), **estimator_metadata(embedder)}
+        meta = {
+            "format": FORMAT,
+            "dimension": int(Z.shape[1]),
+            "dtype": str(Z.dtype),
+            "count": int(Z.shape[0]),
+            **estimator_metadata(embedder),
+        }
         _save_npz(path, Z, nodes, meta)
     elif suffix == ".npy":
         ids = path.with_suffix(".nodes.txt")
@@ -221,8 +227,7 @@ def read_embedding(path: str | Path) -> tuple[np.ndarray, np.ndarray, dict]:
             missing = {"embedding", "nodes"} - set(data.files)
             if missing:
                 raise ValueError(
-                    f"{path} holds arrays {sorted(data.files)}, not 'embedding' and 'nodes': "
-                    "not written by skgraphemb"
+                    f"{path} holds arrays {sorted(data.files)}, not 'embedding' and 'nodes': not written by skgraphemb"
                 )
             Z, nodes = data["embedding"], data["nodes"]
             if "metadata" in data.files:
@@ -417,8 +422,7 @@ class FileExporter(BaseExporter):
         path = Path(self.path)
         if path.suffix.lower() != ".npz":
             raise ValueError(
-                f"FileExporter writes .npz files (vectors, ids and metadata in one file); "
-                f"got {str(path)!r}"
+                f"FileExporter writes .npz files (vectors, ids and metadata in one file); got {str(path)!r}"
             )
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = self._metadata(vectors, source, mode="file")

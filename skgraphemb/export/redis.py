@@ -301,7 +301,7 @@ def _check_key_prefix(prefix: str, who: str) -> None:
             f"{who}: key_prefix {prefix!r} cannot be encoded as UTF-8 ({e.reason} at position "
             f"{e.start}); use a prefix of ordinary characters"
         ) from None
-    rest = _NAMESPACES[len(prefix):]
+    rest = _NAMESPACES[len(prefix) :]
     if _NAMESPACES.startswith(prefix) and not (rest.startswith("__") and rest.endswith("__") and len(rest) > 4):
         raise ValueError(
             f"{who}: key_prefix {prefix!r} would put node keys next to the registry key "
@@ -339,10 +339,7 @@ def mask_url(url: str) -> str:
 def _check_url(url: str, who: str) -> None:
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme not in ("redis", "rediss", "unix"):
-        raise ValueError(
-            f"{who}: url must start with redis://, rediss:// (TLS) or unix://; "
-            f"got {mask_url(url)!r}"
-        )
+        raise ValueError(f"{who}: url must start with redis://, rediss:// (TLS) or unix://; got {mask_url(url)!r}")
 
 
 def _describe_client(client: Any) -> str:
@@ -388,8 +385,7 @@ class _Connection:
         e = self.redis.exceptions
         # RedisClusterException ("cannot be connected", slot not covered) is
         # not a RedisError: listed explicitly.
-        return (e.ConnectionError, e.TimeoutError, e.ClusterDownError, e.TryAgainError,
-                e.RedisClusterException)
+        return (e.ConnectionError, e.TimeoutError, e.ClusterDownError, e.TryAgainError, e.RedisClusterException)
 
     def _fatal(self) -> tuple[type, ...]:
         e = self.redis.exceptions
@@ -410,9 +406,7 @@ class _Connection:
                 f"when trying to {what}; gave up after {attempts} attempt(s): {error}"
             )
         if isinstance(error, self._transient()):
-            return RedisConnectionError(
-                f"Redis at {self.where}: could not {what} after {attempts} attempt(s): {error}"
-            )
+            return RedisConnectionError(f"Redis at {self.where}: could not {what} after {attempts} attempt(s): {error}")
         return RedisStoreError(f"{self.where} refused to {what}: {error}")
 
     def call(self, what: str, fn: Callable[[], Any]) -> Any:
@@ -429,7 +423,13 @@ class _Connection:
                 delay = min(self.retry_backoff * 2**attempt, _MAX_BACKOFF) * random.uniform(0.5, 1.0)
                 logger.warning(
                     "%s: could not %s (%s: %s); retry %d of %d in %.2f s",
-                    self.where, what, type(error).__name__, error, attempt + 1, self.max_retries, delay,
+                    self.where,
+                    what,
+                    type(error).__name__,
+                    error,
+                    attempt + 1,
+                    self.max_retries,
+                    delay,
                 )
                 time.sleep(delay)
                 attempt += 1
@@ -449,8 +449,8 @@ class _Connection:
             encoder = getattr(self.client, "get_encoder", lambda: None)()
             if getattr(encoder, "decode_responses", False):
                 raise ValueError(
-                    f"the given Redis client decodes responses (decode_responses=True), "
-                    f"but vectors are binary: pass a client made with decode_responses=False"
+                    "the given Redis client decodes responses (decode_responses=True), "
+                    "but vectors are binary: pass a client made with decode_responses=False"
                 )
         return self
 
@@ -541,8 +541,9 @@ def _command(*args: bytes) -> bytes:
     return b"*%d\r\n" % len(args) + b"".join(_key_bulks(list(args)))
 
 
-def _pack_writes(bulks: list[bytes], values: np.ndarray, px: int | None, mset: bool,
-                 claim: tuple[bytes, bytes] | None = None) -> bytes:
+def _pack_writes(
+    bulks: list[bytes], values: np.ndarray, px: int | None, mset: bool, claim: tuple[bytes, bytes] | None = None
+) -> bytes:
     """``MSET k1 v1 k2 v2 ...`` or ``SET k v [PX px]`` per key, packed in RESP.
 
     With ``claim`` (claim key, token): one ``EVAL`` of the claimed-write
@@ -567,8 +568,13 @@ def _pack_writes(bulks: list[bytes], values: np.ndarray, px: int | None, mset: b
     parts[step - 2 :: step] = bulks
     parts[step - 1 :: step] = [rows[i * width : (i + 1) * width] for i in range(m)]
     if claim is not None:
-        command = (b"*%d\r\n$4\r\nEVAL\r\n" % (2 * m + 5) + _bulk(_WRITE_CLAIMED_SCRIPT.encode())
-                   + _bulk(b"0") + _bulk(claim[0]) + _bulk(claim[1]))
+        command = (
+            b"*%d\r\n$4\r\nEVAL\r\n" % (2 * m + 5)
+            + _bulk(_WRITE_CLAIMED_SCRIPT.encode())
+            + _bulk(b"0")
+            + _bulk(claim[0])
+            + _bulk(claim[1])
+        )
     else:
         command = b"*%d\r\n$4\r\nMSET\r\n" % (2 * m + 1) if mset else b""
     return command + b"".join(parts)
@@ -792,9 +798,13 @@ class RedisExporter(BaseExporter):
         if self.client is None:
             _check_url(self.url, type(self).__name__)
         return _Connection(
-            url=self.url, client=self.client, cluster=self.cluster,
-            socket_timeout=self.socket_timeout, max_retries=self.max_retries,
-            retry_backoff=self.retry_backoff, who=type(self).__name__,
+            url=self.url,
+            client=self.client,
+            cluster=self.cluster,
+            socket_timeout=self.socket_timeout,
+            max_retries=self.max_retries,
+            retry_backoff=self.retry_backoff,
+            who=type(self).__name__,
         )
 
     def ping(self) -> bool:
@@ -837,8 +847,12 @@ class RedisExporter(BaseExporter):
         rate = len(names) / max(time.perf_counter() - start, 1e-9)
         logger.info(
             "published %d vectors of dimension %d to %s under %r%s (%.0f vectors/s)",
-            len(names), vectors.shape[1], conn.where, self.key_prefix,
-            f" as version {info['version_']}" if info["version_"] else "", rate,
+            len(names),
+            vectors.shape[1],
+            conn.where,
+            self.key_prefix,
+            f" as version {info['version_']}" if info["version_"] else "",
+            rate,
         )
         return info
 
@@ -863,6 +877,7 @@ class RedisExporter(BaseExporter):
             )
         ancestors = [prefix[:i] for i in range(len(prefix))]
         if ancestors:
+
             def probe():
                 pipe = c.pipeline(transaction=False)
                 for a in ancestors:
@@ -908,8 +923,11 @@ class RedisExporter(BaseExporter):
     def _overlap_error(self, conn, theirs: str, mode: str, registered: bool = False) -> None:
         prefix = self.key_prefix
         where = "lies inside" if prefix.startswith(theirs) else "contains"
-        hint = (f" (If those embeddings were deleted, unregister their prefix: "
-                f"HDEL {_NAMESPACES} {json.dumps(theirs)}.)" if registered else "")
+        hint = (
+            f" (If those embeddings were deleted, unregister their prefix: HDEL {_NAMESPACES} {json.dumps(theirs)}.)"
+            if registered
+            else ""
+        )
         raise RedisStoreError(
             f"key prefix {prefix!r} {where} the namespace of the embeddings published under "
             f"{theirs!r} (mode={mode!r}) on {conn.where}: publishing would overwrite or delete "
@@ -938,8 +956,9 @@ class RedisExporter(BaseExporter):
         record = json.dumps(list(dict.fromkeys(previous + names)))
         conn.call("record the publication's ids", lambda: c.set(prefix + _PENDING, record))
         px = None if self.ttl is None else max(1, int(round(self.ttl * 1000)))
-        meta = self._metadata(vectors, source, mode="keys", version=None, key_prefix=prefix,
-                              publication=secrets.token_hex(16))
+        meta = self._metadata(
+            vectors, source, mode="keys", version=None, key_prefix=prefix, publication=secrets.token_hex(16)
+        )
         if old_meta is not None and not self._same_format(old_meta, meta):
             # Another dtype or dimension: withdraw the old record first, so no
             # reader decodes new bytes with it (readers compare the record
@@ -972,8 +991,9 @@ class RedisExporter(BaseExporter):
         try:
             self._write_claimed(conn, claim, {ns + _IDS: json.dumps(ids)}, "write the id list")
             self._write_vectors(conn, ns, names, vectors, None, claim=claim)
-            meta = self._metadata(vectors, source, mode="versioned", version=version, key_prefix=prefix,
-                                  publication=token)
+            meta = self._metadata(
+                vectors, source, mode="versioned", version=version, key_prefix=prefix, publication=token
+            )
             self._write_claimed(conn, claim, {ns + _META: json.dumps(meta)}, "write the metadata")
             served = self._switch(conn, number, version, claim)
         except _ClaimLost as error:
@@ -984,9 +1004,7 @@ class RedisExporter(BaseExporter):
             self._drop_quietly(conn, version, names, token)
             if isinstance(error, (RedisConnectionError, RedisStoreError)):
                 serving = f"version {previous}" if previous else "nothing (no version was published before)"
-                raise type(error)(
-                    f"{error}. Nothing was published: readers still get {serving}."
-                ) from error
+                raise type(error)(f"{error}. Nothing was published: readers still get {serving}.") from error
             raise
         if served != version:
             self._drop_quietly(conn, version, names, token)
@@ -1001,7 +1019,11 @@ class RedisExporter(BaseExporter):
             # The version is published and served: say so rather than fail.
             logger.warning(
                 "version %s is published under %r on %s, but removing older versions failed (%s); "
-                "the next publication removes them", version, prefix, conn.where, e,
+                "the next publication removes them",
+                version,
+                prefix,
+                conn.where,
+                e,
             )
             removed = []
         return {"version_": version, "removed_versions_": removed, "metadata_": meta}
@@ -1022,17 +1044,25 @@ class RedisExporter(BaseExporter):
             if conn.is_cluster:
                 number, suspicious = self._allocate_cluster(conn, token)
             else:
-                number, skipped, counter = (int(v) for v in conn.call(
-                    "allocate a version number",
-                    lambda: c.eval(_ALLOCATE_SCRIPT, 3, prefix + _COUNTER, prefix + _VERSIONS,
-                                   prefix + _CURRENT, prefix, token),
-                ))
+                number, skipped, counter = (
+                    int(v)
+                    for v in conn.call(
+                        "allocate a version number",
+                        lambda: c.eval(
+                            _ALLOCATE_SCRIPT, 3, prefix + _COUNTER, prefix + _VERSIONS, prefix + _CURRENT, prefix, token
+                        ),
+                    )
+                )
                 # a fresh prefix, or a counter lost or behind: the namespace may hold leftovers
                 suspicious = skipped > 0 or counter == 0 or counter != number - 1 - skipped
                 if skipped:
                     logger.warning(
                         "version numbers up to %d under %r on %s hold keys of unregistered versions "
-                        "(lost counter or registry?); publishing as v%d", number - 1, prefix, conn.where, number,
+                        "(lost counter or registry?); publishing as v%d",
+                        number - 1,
+                        prefix,
+                        conn.where,
+                        number,
                     )
             ns = f"{prefix}v{number}:"
             if not self._namespace_holds_keys(conn, ns, names, scan=suspicious):
@@ -1052,10 +1082,16 @@ class RedisExporter(BaseExporter):
                 lambda: (c.get(prefix + _COUNTER), c.get(prefix + _CURRENT)),
             )
             hint = max(_int_or_zero(counter), _version_number(current) or 0)
-            number = int(conn.call("allocate a version number",
-                                   lambda: c.eval(_ALLOCATE_REGISTRY_SCRIPT, 1, prefix + _VERSIONS, hint)))
-            before = int(conn.call("record the version number",
-                                   lambda: c.eval(_RAISE_COUNTER_SCRIPT, 1, prefix + _COUNTER, number)))
+            number = int(
+                conn.call(
+                    "allocate a version number", lambda: c.eval(_ALLOCATE_REGISTRY_SCRIPT, 1, prefix + _VERSIONS, hint)
+                )
+            )
+            before = int(
+                conn.call(
+                    "record the version number", lambda: c.eval(_RAISE_COUNTER_SCRIPT, 1, prefix + _COUNTER, number)
+                )
+            )
             ns = f"{prefix}v{number}:"
             if conn.call("claim the version namespace", lambda: c.set(ns + _OWNER, token, nx=True)):
                 return number, before == 0 or before != number - 1
@@ -1106,15 +1142,25 @@ class RedisExporter(BaseExporter):
         c, prefix = conn.client, self.key_prefix
         if conn.is_cluster:
             self._check_claim(conn, claim)
-            served = conn.call("switch readers to the new version",
-                               lambda: c.eval(_SWITCH_SCRIPT, 1, prefix + _CURRENT, number, version))
-            conn.call("record the version number",
-                      lambda: c.eval(_RAISE_COUNTER_SCRIPT, 1, prefix + _COUNTER, number))
+            served = conn.call(
+                "switch readers to the new version",
+                lambda: c.eval(_SWITCH_SCRIPT, 1, prefix + _CURRENT, number, version),
+            )
+            conn.call("record the version number", lambda: c.eval(_RAISE_COUNTER_SCRIPT, 1, prefix + _COUNTER, number))
         else:
             served = conn.call(
                 "switch readers to the new version",
-                lambda: c.eval(_SWITCH_CLAIMED_SCRIPT, 3, prefix + _CURRENT, prefix + _VERSIONS,
-                               prefix + _COUNTER, number, version, *claim, f"{prefix}{version}:{_META}"),
+                lambda: c.eval(
+                    _SWITCH_CLAIMED_SCRIPT,
+                    3,
+                    prefix + _CURRENT,
+                    prefix + _VERSIONS,
+                    prefix + _COUNTER,
+                    number,
+                    version,
+                    *claim,
+                    f"{prefix}{version}:{_META}",
+                ),
             )
         served = served.decode() if isinstance(served, bytes) else served
         if served == "":
@@ -1126,8 +1172,15 @@ class RedisExporter(BaseExporter):
             )
         return served
 
-    def _write_vectors(self, conn, ns: str, names: list[str], vectors: np.ndarray, px: int | None,
-                       claim: tuple[bytes, bytes] | None = None) -> None:
+    def _write_vectors(
+        self,
+        conn,
+        ns: str,
+        names: list[str],
+        vectors: np.ndarray,
+        px: int | None,
+        claim: tuple[bytes, bytes] | None = None,
+    ) -> None:
         """Write ``vectors`` under ``ns + name`` in batches, one round trip each; then check them.
 
         With ``claim``, every batch is written only while the namespace is
@@ -1139,8 +1192,9 @@ class RedisExporter(BaseExporter):
         raw = vectors.view(np.uint8).reshape(len(names), -1)  # one row of bytes per vector
         n, step = len(names), self.batch_size
         written: list[bytes] = []  # key bulk strings, for the final EXISTS check
-        for start in tqdm(range(0, n, step), disable=not self.verbose, unit="batch",
-                          desc=f"Publishing {n} vectors to {conn.where}"):
+        for start in tqdm(
+            range(0, n, step), disable=not self.verbose, unit="batch", desc=f"Publishing {n} vectors to {conn.where}"
+        ):
             keys = [(ns + name).encode() for name in names[start : start + step]]
             bulks = _key_bulks(keys)
             written += bulks
@@ -1155,8 +1209,11 @@ class RedisExporter(BaseExporter):
                     raise
                 # A slot moved (MOVED/ASK) mid-publication: let redis-py's
                 # cluster pipeline follow the redirections for this batch.
-                logger.info("%s: slots moved while publishing; batch %s goes through redis-py's "
-                            "cluster pipeline", conn.where, what)
+                logger.info(
+                    "%s: slots moved while publishing; batch %s goes through redis-py's cluster pipeline",
+                    conn.where,
+                    what,
+                )
                 conn.client.nodes_manager.initialize()
                 self._write_batch_slowly(conn, keys, block, px, what)
                 continue
@@ -1165,8 +1222,14 @@ class RedisExporter(BaseExporter):
         self._verify(conn, ns, names, written)
 
     @staticmethod
-    def _send_batch(conn, keys: list[bytes], bulks: list[bytes], block: np.ndarray, px: int | None,
-                    claim: tuple[bytes, bytes] | None = None) -> list:
+    def _send_batch(
+        conn,
+        keys: list[bytes],
+        bulks: list[bytes],
+        block: np.ndarray,
+        px: int | None,
+        claim: tuple[bytes, bytes] | None = None,
+    ) -> list:
         # Grouped by server on each attempt, so a retry after a failover
         # goes to the slots' new owners.  MSET (single server, no ttl): one
         # reply per batch (an EVAL of the claimed-write script when writing
@@ -1235,13 +1298,20 @@ class RedisExporter(BaseExporter):
                 if not self._unlink_released(conn, version, keys[start : start + _CHUNK]):
                     logger.warning(
                         "stopped removing version %s under %r on %s: it is claimed or served again "
-                        "(the server restarted from older data?)", version, prefix, conn.where,
+                        "(the server restarted from older data?)",
+                        version,
+                        prefix,
+                        conn.where,
                     )
                     return False
             if self._unregister(conn, version, keys):
                 return True
-            logger.info("keys of version %s under %r came back while it was removed (restart from "
-                        "older data?); removing them again", version, prefix)
+            logger.info(
+                "keys of version %s under %r came back while it was removed (restart from "
+                "older data?); removing them again",
+                version,
+                prefix,
+            )
         return False
 
     def _unregister(self, conn, version: str, keys: list[str]) -> bool:
@@ -1264,8 +1334,9 @@ class RedisExporter(BaseExporter):
                 return False
             _multi_key(conn, "UNLINK", keys, what)
             return True
-        return conn.call(what, lambda: c.eval(_UNLINK_RELEASED_SCRIPT, 1, prefix + _CURRENT, version, owner,
-                                              *keys)) >= 0
+        return (
+            conn.call(what, lambda: c.eval(_UNLINK_RELEASED_SCRIPT, 1, prefix + _CURRENT, version, owner, *keys)) >= 0
+        )
 
     def _drop_quietly(self, conn, version: str, names: list[str], token: str) -> None:
         """Best-effort removal of our own unpublished version (one attempt), if still ours."""
@@ -1276,8 +1347,10 @@ class RedisExporter(BaseExporter):
                 self._drop_version(conn, version, names)
         except Exception as e:  # the connection is likely down: leave it to the next run
             logger.warning(
-                "could not remove the unpublished version %s under %r (%s); the next "
-                "successful publication removes it", version, self.key_prefix, e,
+                "could not remove the unpublished version %s under %r (%s); the next successful publication removes it",
+                version,
+                self.key_prefix,
+                e,
             )
         finally:
             conn.max_retries = retries
@@ -1308,8 +1381,11 @@ class RedisExporter(BaseExporter):
             if not self._drop_version(conn, name):
                 logger.warning(
                     "version %s under %r on %s is served to readers (or claimed) although %s was just "
-                    "published (did the server restart from older data?); it is kept", name, prefix,
-                    conn.where, f"v{number}",
+                    "published (did the server restart from older data?); it is kept",
+                    name,
+                    prefix,
+                    conn.where,
+                    f"v{number}",
                 )
                 continue
             removed.append(name)
@@ -1317,8 +1393,10 @@ class RedisExporter(BaseExporter):
                 logger.info("removed old version %s under %r on %s", name, prefix, conn.where)
             else:
                 logger.info(
-                    "removed incomplete version %s under %r on %s, left by an interrupted "
-                    "or failed writer", name, prefix, conn.where,
+                    "removed incomplete version %s under %r on %s, left by an interrupted or failed writer",
+                    name,
+                    prefix,
+                    conn.where,
                 )
         return removed
 
@@ -1459,8 +1537,9 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
             raise ValueError(f"cluster must be True, False or 'auto'; got {cluster!r}")
         if dtype is not None and dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
-        if dimension is not None and (not isinstance(dimension, (int, np.integer)) or isinstance(dimension, bool)
-                                      or dimension < 1):
+        if dimension is not None and (
+            not isinstance(dimension, (int, np.integer)) or isinstance(dimension, bool) or dimension < 1
+        ):
             raise ValueError(f"dimension must be a positive int; got {dimension!r}")
         if not isinstance(key_prefix, str):
             raise TypeError(f"key_prefix must be a str; got {type(key_prefix).__name__} {key_prefix!r}")
@@ -1470,8 +1549,13 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
         self._dimension = None if dimension is None else int(dimension)
         self._dtype = dtype
         self._conn = _Connection(
-            url=url, client=client, cluster=cluster, socket_timeout=socket_timeout,
-            max_retries=max_retries, retry_backoff=retry_backoff, who=type(self).__name__,
+            url=url,
+            client=client,
+            cluster=cluster,
+            socket_timeout=socket_timeout,
+            max_retries=max_retries,
+            retry_backoff=retry_backoff,
+            who=type(self).__name__,
         )
         self._served: _Served | None = None
 
@@ -1492,8 +1576,9 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
                     continue
                 meta = loads_metadata(meta_raw, f"{where} on {conn.where}")
                 token = meta.get("publication")
-                return self._served_from(version, ns, meta, where,
-                                         token=token.encode() if isinstance(token, str) else None)
+                return self._served_from(
+                    version, ns, meta, where, token=token.encode() if isinstance(token, str) else None
+                )
             if meta_raw is not None:
                 meta = loads_metadata(meta_raw, f"{where} on {conn.where}")
             elif self._dimension is not None:
@@ -1518,7 +1603,10 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
             raise ValueError(f"metadata {where}: unsupported vector dtype {dtype!r} ({meta.get('byteorder')})")
         if not isinstance(meta["dimension"], int) or isinstance(meta["dimension"], bool) or meta["dimension"] < 1:
             raise ValueError(f"metadata {where}: the dimension must be a positive integer; got {meta['dimension']!r}")
-        for name, given, published in (("dimension", self._dimension, meta["dimension"]), ("dtype", self._dtype, dtype)):
+        for name, given, published in (
+            ("dimension", self._dimension, meta["dimension"]),
+            ("dtype", self._dtype, dtype),
+        ):
             if given is not None and given != published:
                 raise ValueError(
                     f"{name}={given!r} was given, but the embedding under {self.key_prefix!r} is "
@@ -1562,8 +1650,7 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
                 pipe.get(k)
             replies = pipe.execute()
             middle = replies[len(head) : len(replies) - len(tail)]
-            return (replies[: len(head)] + [v for chunk in middle for v in chunk]
-                    + replies[len(replies) - len(tail) :])
+            return replies[: len(head)] + [v for chunk in middle for v in chunk] + replies[len(replies) - len(tail) :]
 
         return conn.call(what, run) if keys or head or tail else []
 
@@ -1582,8 +1669,7 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
             served = self._state()
             keys = [served.namespace + s for s in suffixes]
             if served.version is None:
-                before, *values, after = self._get_many_raw(keys, what, head=(prefix + _META,),
-                                                            tail=(prefix + _META,))
+                before, *values, after = self._get_many_raw(keys, what, head=(prefix + _META,), tail=(prefix + _META,))
                 if before != after:  # republished while read: read again
                     continue
                 if before == served.raw:
@@ -1601,8 +1687,11 @@ class RedisEmbeddingStore(BaseEmbeddingStore):
             *values, pointer, owner = self._get_many_raw(
                 keys, what, tail=(prefix + _CURRENT, served.namespace + _OWNER)
             )
-            if (pointer is not None and pointer.decode() == served.version
-                    and (served.token is None or owner == served.token)):
+            if (
+                pointer is not None
+                and pointer.decode() == served.version
+                and (served.token is None or owner == served.token)
+            ):
                 return served, values
             self._served = None  # a new version was switched in: follow it
         raise RedisStoreError(

@@ -145,9 +145,7 @@ def as_graph(
 
 def _as_graph(data, directed, weight, nodes, features, header=None) -> Graph:
     if header is not None and not isinstance(data, (str, os.PathLike)):
-        raise ValueError(
-            f"header={header!r} applies to edge-list files only; got {type(data).__name__}"
-        )
+        raise ValueError(f"header={header!r} applies to edge-list files only; got {type(data).__name__}")
     if isinstance(data, Graph):
         graph = data
         if directed is not None and bool(directed) != graph.directed:
@@ -172,8 +170,12 @@ def _as_graph(data, directed, weight, nodes, features, header=None) -> Graph:
                 graph = load_graph(src.path, mmap=False)
                 return as_graph(graph, directed=directed, nodes=nodes, features=features)
             return _read_edgelist(
-                src, directed=bool(directed), weighted=False if weight is None else None,
-                nodes=nodes, features=features, header=header,
+                src,
+                directed=bool(directed),
+                weighted=False if weight is None else None,
+                nodes=nodes,
+                features=features,
+                header=header,
             )
 
     if _is_networkx(data):
@@ -225,9 +227,7 @@ def _from_networkx(G, directed, weight, nodes, features) -> Graph:
         listed = set(node_list)  # built once: inside the comprehension it was O(n^2)
         missing = [v for v in G.nodes() if v not in listed]
         if missing:
-            raise UnknownNodeError(
-                f"the graph has nodes not listed in `nodes`: {_format_ids(missing)}", missing
-            )
+            raise UnknownNodeError(f"the graph has nodes not listed in `nodes`: {_format_ids(missing)}", missing)
     index = {v: i for i, v in enumerate(node_list)}
     m = G.number_of_edges()
     src = np.empty(m, dtype=np.int64)
@@ -264,16 +264,13 @@ def _networkx_features(G, node_list, key: str) -> NDArray:
     try:
         return np.stack(rows)
     except ValueError as e:
-        raise GraphFormatError(
-            f"node feature attribute {key!r} has vectors of different lengths"
-        ) from e
+        raise GraphFormatError(f"node feature attribute {key!r} has vectors of different lengths") from e
 
 
 def _from_matrix(A, directed, nodes, features) -> Graph:
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
         raise GraphFormatError(
-            f"an adjacency matrix must be square; got shape {A.shape}. "
-            "For an edge list use an (m, 2) or (m, 3) array."
+            f"an adjacency matrix must be square; got shape {A.shape}. For an edge list use an (m, 2) or (m, 3) array."
         )
     n = A.shape[0]
     if A.dtype.kind not in "biuf":
@@ -321,8 +318,7 @@ def _from_pyg(data, directed, nodes, features) -> Graph:
             w = w.ravel()  # an (m, 1) column
         if w.shape != (m,):
             raise GraphFormatError(
-                f"edge_weight must have one weight per edge_index column: expected ({m},), "
-                f"got {w.shape}"
+                f"edge_weight must have one weight per edge_index column: expected ({m},), got {w.shape}"
             )
     ids = np.arange(n) if nodes is None else _nodes_array(nodes)
     if len(ids) != n:
@@ -336,8 +332,7 @@ def _from_pyg(data, directed, nodes, features) -> Graph:
         A = g.to_scipy()
         if (A != A.T).nnz:
             return g
-        return Graph(g.indptr, g.indices, g.weights, nodes=g.nodes, directed=False,
-                     features=g.features, validate=False)
+        return Graph(g.indptr, g.indices, g.weights, nodes=g.nodes, directed=False, features=g.features, validate=False)
     return _build(ei[0], ei[1], w, ids, bool(directed), features)
 
 
@@ -370,8 +365,7 @@ def _from_frame(df, directed, weight, nodes, features) -> Graph:
                 w = col.to_numpy(dtype=np.float64)
             except (TypeError, ValueError):
                 raise GraphFormatError(
-                    f"the weight column {weight!r} holds a non-numeric value {bad!r}; "
-                    "weights must be numbers"
+                    f"the weight column {weight!r} holds a non-numeric value {bad!r}; weights must be numbers"
                 ) from None
         else:
             w = col.to_numpy(dtype=np.float64)
@@ -416,9 +410,7 @@ def _from_array(data, directed, nodes, features) -> Graph:
     try:
         arr = np.asarray(data) if not isinstance(data, np.ndarray) else data
     except ValueError as e:  # ragged rows
-        raise GraphFormatError(
-            f"edge rows must all have 2 (source, target) or 3 (..., weight) fields ({e})"
-        ) from None
+        raise GraphFormatError(f"edge rows must all have 2 (source, target) or 3 (..., weight) fields ({e})") from None
     if arr.dtype == object and arr.ndim == 1 and len(arr) and isinstance(arr[0], (tuple, list)):
         rows = [tuple(r) for r in arr]
         if len({len(r) for r in rows}) > 1:
@@ -427,8 +419,7 @@ def _from_array(data, directed, nodes, features) -> Graph:
         arr[:] = rows
     if arr.ndim != 2 or arr.shape[1] not in (2, 3):
         raise GraphFormatError(
-            f"an edge array must have shape (m, 2) or (m, 3) (source, target[, weight]); "
-            f"got shape {arr.shape}"
+            f"an edge array must have shape (m, 2) or (m, 3) (source, target[, weight]); got shape {arr.shape}"
         )
     if arr.shape[0] == 0:
         raise GraphFormatError("the edge array is empty: a graph needs at least one edge")
@@ -451,9 +442,7 @@ def _from_array(data, directed, nodes, features) -> Graph:
         except (TypeError, ValueError):
             w = None
         if w is None:
-            raise GraphFormatError(
-                "the third column of an (m, 3) edge array must hold numeric weights"
-            )
+            raise GraphFormatError("the third column of an (m, 3) edge array must hold numeric weights")
     src, dst = arr[:, 0], arr[:, 1]
     if arr.dtype.kind == "f" and arr.shape[1] == 3:
         # Ids arrived as floats because the weights made the array float.
@@ -489,9 +478,7 @@ def _positions_by_dict(ids: NDArray, both: NDArray) -> NDArray:
     both = both.tolist()
     missing = [v for v in dict.fromkeys(both) if v not in index]
     if missing:
-        raise UnknownNodeError(
-            f"edges use ids not listed in `nodes`: {_format_ids(missing)}", missing
-        )
+        raise UnknownNodeError(f"edges use ids not listed in `nodes`: {_format_ids(missing)}", missing)
     return np.fromiter((index[v] for v in both), dtype=np.int64, count=len(both))
 
 
@@ -530,9 +517,7 @@ def _graph_from_id_parts(src_parts, dst_parts, m, w, directed, nodes, features) 
     (src, dst), missing = index.take([src_parts, dst_parts], m, order)
     if missing:
         missing = list(dict.fromkeys(np.concatenate(missing).tolist()))
-        raise UnknownNodeError(
-            f"edges use ids not listed in `nodes`: {_format_ids(missing)}", missing
-        )
+        raise UnknownNodeError(f"edges use ids not listed in `nodes`: {_format_ids(missing)}", missing)
     return _build(src, dst, w, ids, directed, features)
 
 
@@ -548,15 +533,12 @@ def _as_id_column(col) -> NDArray:
         return col.astype(object)
     if col.dtype.kind == "f":
         if np.isnan(col).any():
-            raise GraphFormatError(
-                f"{int(np.isnan(col).sum())} node id(s) are missing (NaN); drop those edges"
-            )
+            raise GraphFormatError(f"{int(np.isnan(col).sum())} node id(s) are missing (NaN); drop those edges")
         if not np.all(np.isfinite(col)) or not np.all(np.mod(col, 1) == 0):
             raise GraphFormatError("node ids given as floats must be whole numbers")
         if np.any(np.abs(col) > _FLOAT_EXACT):
             raise GraphFormatError(
-                "node ids given as floats beyond 2**53 are not exact (they were rounded); "
-                "give them as integers"
+                "node ids given as floats beyond 2**53 are not exact (they were rounded); give them as integers"
             )
         return col.astype(np.int64)
     if col.dtype.kind == "u" and col.dtype.itemsize == 8:
@@ -573,8 +555,7 @@ def _as_id_column(col) -> NDArray:
         if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
             return _int_ids(values)
         if values and all(
-            isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-            for v in values
+            isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in values
         ):
             return _as_id_column(np.array(values, dtype=np.float64))
     return col
@@ -606,9 +587,7 @@ def _same_int_type(src: NDArray, dst: NDArray) -> tuple[NDArray, NDArray]:
         other = dst if big[0] else src
         if other.dtype.kind in "iu":
             if len(other) and other.min() < 0:
-                raise GraphFormatError(
-                    "integer node ids mix negative ids with ids beyond int64; give them as strings"
-                )
+                raise GraphFormatError("integer node ids mix negative ids with ids beyond int64; give them as strings")
             other = other.astype(np.uint64)
             src, dst = (src, other) if big[0] else (other, dst)
     return src, dst
@@ -769,9 +748,7 @@ def _refuse_duplicates(ids: NDArray):
             dup.append(v)
         seen.add(v)
     dup = list(dict.fromkeys(dup))
-    raise GraphFormatError(
-        f"`nodes` contains duplicate ids: {_format_ids(dup)}; list each node once"
-    )
+    raise GraphFormatError(f"`nodes` contains duplicate ids: {_format_ids(dup)}; list each node once")
 
 
 def _check_weights(w: NDArray) -> None:
@@ -803,9 +780,7 @@ def _feature_matrix(features, n: int) -> NDArray | None:
     if f.ndim == 1:
         f = f[:, None]
     if f.ndim != 2 or f.shape[0] != n:
-        raise GraphFormatError(
-            f"features must have one row per node: expected ({n}, n_features), got {f.shape}"
-        )
+        raise GraphFormatError(f"features must have one row per node: expected ({n}, n_features), got {f.shape}")
     if not np.all(np.isfinite(f)):
         raise GraphFormatError("node features contain NaN or infinite values")
     return f
@@ -830,8 +805,13 @@ def _build(src, dst, w, ids, directed: bool, features) -> Graph:
     if data is not None:
         _check_merged(data)
     return Graph(
-        indptr, indices, data, nodes=ids, directed=directed,
-        features=_feature_matrix(features, n), validate=False,
+        indptr,
+        indices,
+        data,
+        nodes=ids,
+        directed=directed,
+        features=_feature_matrix(features, n),
+        validate=False,
     )
 
 
@@ -868,8 +848,7 @@ def _build_scipy(src, dst, w, ids, directed: bool, features) -> Graph:
 
 def _no_edges(n: int) -> GraphFormatError:
     return GraphFormatError(
-        f"the graph has {n} node(s) but no edges (with non-zero weight); "
-        "graph embeddings need at least one edge"
+        f"the graph has {n} node(s) but no edges (with non-zero weight); graph embeddings need at least one edge"
     )
 
 

@@ -153,12 +153,9 @@ class Graph:
             raise ValueError("inconsistent CSR arrays: indptr must have n_nodes + 1 entries")
         if self.weights is not None and self.weights.shape != self.indices.shape:
             raise ValueError("weights must have one entry per stored edge")
-        if self.features is not None and (
-            self.features.ndim != 2 or self.features.shape[0] != len(self.nodes)
-        ):
+        if self.features is not None and (self.features.ndim != 2 or self.features.shape[0] != len(self.nodes)):
             raise ValueError(
-                f"features must have shape (n_nodes, n_features) = ({len(self.nodes)}, ...); "
-                f"got {self.features.shape}"
+                f"features must have shape (n_nodes, n_features) = ({len(self.nodes)}, ...); got {self.features.shape}"
             )
         if validate:
             _check_graph(self)
@@ -466,10 +463,7 @@ class NodeIndex:
             # One-element rows ([[1], [3]]) are an (n, 1) column.  Any other
             # tuple is an id: networkx grid graphs use (row, col) ids, which
             # np.asarray would turn into a 2-d array.
-            values = [
-                v[0] if isinstance(v, (list, tuple, np.ndarray)) and len(v) == 1 else v
-                for v in ids
-            ]
+            values = [v[0] if isinstance(v, (list, tuple, np.ndarray)) and len(v) == 1 else v for v in ids]
             if any(isinstance(v, (list, np.ndarray)) for v in values):
                 values = None  # rows of several columns: rejected below
         if values is not None:
@@ -486,9 +480,7 @@ class NodeIndex:
         if arr.ndim == 2 and arr.shape[1] == 1:
             arr = arr[:, 0]
         if arr.ndim != 1:
-            raise ValueError(
-                f"node ids must be a 1-d sequence or a single column; got shape {arr.shape}"
-            )
+            raise ValueError(f"node ids must be a 1-d sequence or a single column; got shape {arr.shape}")
         n = len(self)
         if self._map is None and self._sorted is None and arr.dtype.kind in "iu":
             pos = arr.astype(np.intp, copy=False)
@@ -575,36 +567,28 @@ def _checked_arrays(indptr, indices, weights, nodes):
     nodes = np.asarray(nodes)
     for name, a in (("indptr", indptr), ("indices", indices)):
         if a.ndim != 1 or (a.size and a.dtype.kind not in "iu"):
-            raise GraphFormatError(
-                f"{name} must be a 1-d integer array; got dtype {a.dtype} and shape {a.shape}"
-            )
+            raise GraphFormatError(f"{name} must be a 1-d integer array; got dtype {a.dtype} and shape {a.shape}")
     if nodes.ndim != 1:
         raise GraphFormatError(f"nodes must be a 1-d array of ids; got shape {nodes.shape}")
     n, nnz = len(nodes), len(indices)
     if indptr.shape != (n + 1,):
         raise GraphFormatError(
-            f"inconsistent CSR arrays: indptr must have n_nodes + 1 = {n + 1} entries; "
-            f"got {indptr.shape[0]}"
+            f"inconsistent CSR arrays: indptr must have n_nodes + 1 = {n + 1} entries; got {indptr.shape[0]}"
         )
     if indptr[0] != 0 or indptr[-1] != nnz or np.any(np.diff(indptr) < 0):
         raise GraphFormatError(
-            "inconsistent CSR arrays: indptr must start at 0, never decrease and end at "
-            f"len(indices) = {nnz}"
+            f"inconsistent CSR arrays: indptr must start at 0, never decrease and end at len(indices) = {nnz}"
         )
     if nnz and (indices.min() < 0 or indices.max() >= n):
         bad = indices[(indices < 0) | (indices >= n)][0]
-        raise GraphFormatError(
-            f"indices must be node positions in [0, {n}); got {_py(bad)}"
-        )
+        raise GraphFormatError(f"indices must be node positions in [0, {n}); got {_py(bad)}")
     if weights is not None:
         weights = np.asarray(weights)
         if weights.dtype.kind not in "iuf" and weights.size:
             raise GraphFormatError(f"weights must be numbers; got dtype {weights.dtype}")
         weights = weights.astype(np.float64, copy=False)
         if weights.shape != indices.shape:
-            raise GraphFormatError(
-                f"weights must have one entry per stored edge ({nnz}); got shape {weights.shape}"
-            )
+            raise GraphFormatError(f"weights must have one entry per stored edge ({nnz}); got shape {weights.shape}")
     distinct = _count_distinct(nodes, "node ids must be hashable")
     if distinct != n:
         raise GraphFormatError(f"nodes must be distinct ids; {n - distinct} id(s) repeat")
@@ -614,11 +598,11 @@ def _checked_arrays(indptr, indices, weights, nodes):
 _CSR_PROBLEMS = {
     1: "a column index is outside [0, n_nodes)",
     2: "the indices of a row are not strictly increasing (unsorted or duplicate columns; "
-       "scipy: sum_duplicates() then sort_indices())",
+    "scipy: sum_duplicates() then sort_indices())",
     3: "a weight is NaN or infinite",
     4: "a weight is zero or negative (random walks need positive weights; drop zero entries)",
     5: "the graph is undirected but not symmetric (entry (u, v) has no mirror (v, u) of equal "
-       "weight); pass directed=True or symmetrise it",
+    "weight); pass directed=True or symmetrise it",
 }
 
 

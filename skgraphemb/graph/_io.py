@@ -22,9 +22,7 @@ from skgraphemb.exceptions import GraphFormatError
 
 #: A field that reads as a number (pandas' and the fast reader's decimal
 #: forms, and the non-finite words, which the weight check then refuses).
-_NUMBER = re.compile(
-    r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE
-)
+_NUMBER = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE)
 _INT = re.compile(r"[+-]?[0-9]+")
 #: Decompressed bytes read to find the first data lines (header detection).
 _HEAD_BYTES = 1 << 20
@@ -180,10 +178,7 @@ def _detect_header(lines: list[str], sep: str) -> bool:
     below = [_split_fields(line, sep) for line in lines[1:]]
     if not below:
         return False
-    return any(
-        all(c < len(f) and _NUMBER.fullmatch(f[c].strip('"')) for f in below)
-        for c in range(len(first))
-    )
+    return any(all(c < len(f) and _NUMBER.fullmatch(f[c].strip('"')) for f in below) for c in range(len(first)))
 
 
 @contextmanager
@@ -200,9 +195,7 @@ def _readable(name: str):
             f"{name!r} is not a complete compressed file ({e}); it may be truncated or corrupt"
         ) from e
     except UnicodeDecodeError as e:
-        raise GraphFormatError(
-            f"{name!r} is not UTF-8 text ({e.reason} at byte {e.start}); convert it to UTF-8"
-        ) from e
+        raise GraphFormatError(f"{name!r} is not UTF-8 text ({e.reason} at byte {e.start}); convert it to UTF-8") from e
     except OSError as e:
         msg = str(e).lower()
         if e.errno is None and ("compress" in msg or "invalid data stream" in msg or "zip" in msg):
@@ -289,8 +282,10 @@ class _FilteredText:
         bad = re.search("[\x00\udc80-\udcff]", text)  # the header line too: it is not a comment
         if bad:
             line = self._line + text.count("\n", 0, bad.start()) + 1
-            what = "a NUL byte (a binary file?)" if bad.group() == "\x00" else (
-                f"byte 0x{ord(bad.group()) - 0xDC00:02x}, which is not UTF-8 text (convert the file to UTF-8)"
+            what = (
+                "a NUL byte (a binary file?)"
+                if bad.group() == "\x00"
+                else (f"byte 0x{ord(bad.group()) - 0xDC00:02x}, which is not UTF-8 text (convert the file to UTF-8)")
             )
             raise GraphFormatError(f"{self._name!r} line {line} holds {what}")
         if self._skip:
@@ -358,7 +353,7 @@ _MODES = {"\t": 0, ",": 1, r"\s+": 2}  # _parse.MODE_TAB, MODE_COMMA, MODE_SPACE
 #: pandas decompresses files with these endings (lower-cased), tar first.
 _PANDAS_COMPRESSION = (".tar", ".tar.gz", ".tar.bz2", ".tar.xz", ".gz", ".bz2", ".zip", ".xz", ".zst")
 #: Bytes the parser gives a meaning to: none of them may be the comment prefix.
-_GRAMMAR_BYTES = set(b"0123456789+-.eE \t\r\n,\"")
+_GRAMMAR_BYTES = set(b'0123456789+-.eE \t\r\n,"')
 
 
 class _Unsupported(Exception):
@@ -617,13 +612,19 @@ def read_edgelist(
 
     with parallel_launch():  # the reader's kernels are parallel
         return _read_edgelist(
-            path, directed=directed, weighted=weighted, nodes=nodes, features=features,
-            comments=comments, header=header,
+            path,
+            directed=directed,
+            weighted=weighted,
+            nodes=nodes,
+            features=features,
+            comments=comments,
+            header=header,
         )
 
 
-def _read_edgelist(path, *, directed=False, weighted=None, nodes=None, features=None,
-                   comments="#", header=None, engine="auto"):
+def _read_edgelist(
+    path, *, directed=False, weighted=None, nodes=None, features=None, comments="#", header=None, engine="auto"
+):
     """:func:`read_edgelist` with a choice of reader.
 
     ``engine="auto"`` tries the parallel reader and falls back to pandas;
@@ -669,9 +670,7 @@ def _read_columns_pandas(src: _Source, sep: str, header: bool, comments, weighte
     name = src.name
     ncols = df.shape[1]
     if ncols < 2:
-        raise GraphFormatError(
-            f"{name!r} has {ncols} column(s); an edge list needs 'source target [weight]'"
-        )
+        raise GraphFormatError(f"{name!r} has {ncols} column(s); an edge list needs 'source target [weight]'")
     strip = None if sep == r"\s+" else " " if sep == "\t" else " \t"  # whitespace fields have none
     cols = []
     for c in (0, 1):
@@ -689,8 +688,11 @@ def _read_columns_pandas(src: _Source, sep: str, header: bool, comments, weighte
     m = len(df)
     both = np.concatenate([cols[0].to_numpy(object), cols[1].to_numpy(object)])
     first = cols[0].iloc[0] if m else ""
-    if (_INT.fullmatch(first) and cols[0].str.fullmatch(_INT.pattern).all()
-            and cols[1].str.fullmatch(_INT.pattern).all()):
+    if (
+        _INT.fullmatch(first)
+        and cols[0].str.fullmatch(_INT.pattern).all()
+        and cols[1].str.fullmatch(_INT.pattern).all()
+    ):
         try:
             both = both.astype(np.int64)
         except OverflowError:
@@ -710,8 +712,11 @@ def _read_columns_pandas(src: _Source, sep: str, header: bool, comments, weighte
         if not ok.all():
             k = int(np.flatnonzero(~ok)[0])
             bad = col.iloc[k]
-            hint = (" ('#' starts a comment only at the start of a line)" if "#" in df.iloc[k].tolist()
-                    or "#" in str(bad) else "")
+            hint = (
+                " ('#' starts a comment only at the start of a line)"
+                if "#" in df.iloc[k].tolist() or "#" in str(bad)
+                else ""
+            )
             raise GraphFormatError(
                 f"the third column of {name!r} is not numeric weights: {bad!r} in data row "
                 f"{k + 1}{hint}; pass weighted=False to ignore it"

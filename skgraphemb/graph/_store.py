@@ -192,8 +192,7 @@ def _read_header(path: Path) -> dict:
     meta = json.loads(header)
     if size < meta["file_size"]:
         raise GraphFormatError(
-            f"graph file {name!r} is truncated: {size:,} bytes of {meta['file_size']:,}. "
-            "Save the graph again."
+            f"graph file {name!r} is truncated: {size:,} bytes of {meta['file_size']:,}. Save the graph again."
         )
     return meta
 

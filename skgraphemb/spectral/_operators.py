@@ -18,6 +18,7 @@ embedding's width.
 from __future__ import annotations
 
 import copy
+
 import numpy as np
 import scipy.linalg
 from numpy.typing import NDArray
@@ -46,9 +47,7 @@ def check_components(name: str, graph, k: int) -> int:
     n = graph.n_nodes
     if k >= n:
         allowed = f"use n_components <= {n - 1}" if n > 1 else "a single node has no structure to embed"
-        raise ValueError(
-            f"{name}: n_components={k} must be smaller than the number of nodes ({n}); {allowed}."
-        )
+        raise ValueError(f"{name}: n_components={k} must be smaller than the number of nodes ({n}); {allowed}.")
     return k
 
 
@@ -94,8 +93,9 @@ class GraphProducts:
             self._transposed = (bounds, t_indptr, t_indices, t_data)
         return self._transposed
 
-    def product(self, src, out, *, row_scale=None, col_scale=None, add=None, transpose=False,
-                s0=0, a0=0, o0=0, width=None) -> None:  # fmt: skip
+    def product(
+        self, src, out, *, row_scale=None, col_scale=None, add=None, transpose=False, s0=0, a0=0, o0=0, width=None
+    ) -> None:
         """``out[:, o0:o0+w] = diag(l) A diag(r) src[:, s0:s0+w] (+ add[:, a0:a0+w])``.
 
         ``A^T`` instead of ``A`` with ``transpose=True``.  ``add`` may be

@@ -196,8 +196,16 @@ class FastRPEmbedder(BaseGraphEmbedder):
         node_scale = np.zeros(n)
         node_scale[positive] = degree[positive] ** float(self.beta)
         with kernel_threads(self.n_jobs):
-            E = fastrp_projection(products, inv_degree, node_scale, weights, d, density, seed,
-                                  normalize_powers=bool(self.normalize_powers))  # fmt: skip
+            E = fastrp_projection(
+                products,
+                inv_degree,
+                node_scale,
+                weights,
+                d,
+                density,
+                seed,
+                normalize_powers=bool(self.normalize_powers),
+            )
         logger.info("FastRPEmbedder: %d nodes, %d powers, %.2fs", n, len(weights), time.perf_counter() - t0)
         return E, {}
 
@@ -225,14 +233,16 @@ def fastrp_projection(
     norms = None
     if normalize_powers:
         sq = np.zeros((len(weights), n))
-        for c0, w, powers in _power_blocks(products, inv_degree, node_scale, len(weights), n_components,
-                                           density, seed, block):  # fmt: skip
+        for c0, w, powers in _power_blocks(
+            products, inv_degree, node_scale, len(weights), n_components, density, seed, block
+        ):
             for k, N in enumerate(powers):
                 sq[k] += np.einsum("ij,ij->i", N, N, dtype=np.float64)
         norms = np.sqrt(sq)
         norms[norms == 0] = 1.0
-    for c0, w, powers in _power_blocks(products, inv_degree, node_scale, len(weights), n_components,
-                                       density, seed, block):  # fmt: skip
+    for c0, w, powers in _power_blocks(
+        products, inv_degree, node_scale, len(weights), n_components, density, seed, block
+    ):
         acc = np.zeros((n, w), dtype=np.float64)
         for k, N in enumerate(powers):
             if weights[k] == 0:

@@ -215,8 +215,11 @@ class ProNEEmbedder(BaseGraphEmbedder):
         t2 = time.perf_counter()
         logger.info(
             "ProNEEmbedder: %d nodes, factorisation %.2fs, propagation (order %d) %.2fs",
-            graph.n_nodes, t1 - t0, self.order, t2 - t1,
-        )  # fmt: skip
+            graph.n_nodes,
+            t1 - t0,
+            self.order,
+            t2 - t1,
+        )
         return X, {"singular_values_": S}
 
 

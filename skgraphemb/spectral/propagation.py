@@ -93,9 +93,18 @@ class SpectralPropagation(BaseGraphEmbedder):
     }
 
     def __init__(
-        self, embedder, order=10, mu=0.2, theta=0.5, *, random_state=None, graph=None, memory=None, verbose=0,
+        self,
+        embedder,
+        order=10,
+        mu=0.2,
+        theta=0.5,
+        *,
+        random_state=None,
+        graph=None,
+        memory=None,
+        verbose=0,
         n_jobs=None,
-    ):  # fmt: skip
+    ):
         self.embedder = embedder
         self.random_state = random_state
         self.order = order
@@ -147,6 +156,9 @@ class SpectralPropagation(BaseGraphEmbedder):
             X, S = propagate(graph, X, order=int(self.order), mu=float(self.mu), theta=float(self.theta))
         logger.info(
             "SpectralPropagation: %s %.2fs, propagation (order %d) %.2fs",
-            type(inner).__name__, t1 - t0, self.order, time.perf_counter() - t1,
-        )  # fmt: skip
+            type(inner).__name__,
+            t1 - t0,
+            self.order,
+            time.perf_counter() - t1,
+        )
         return X, {"embedder_": inner, "singular_values_": S}

@@ -86,9 +86,7 @@ def resolve_device(device: Any, caller: str) -> torch.device:
     if dev.type == "cpu":
         return dev
     if dev.type != "cuda":
-        raise ValueError(
-            f"{caller}: device={device!r} is not supported; {_DEVICE_HELP}"
-        )
+        raise ValueError(f"{caller}: device={device!r} is not supported; {_DEVICE_HELP}")
     count = _cuda_count(torch)
     if count == 0:
         built = f"CUDA {torch.version.cuda}" if torch.version.cuda else "no CUDA support"

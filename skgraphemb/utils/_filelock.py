@@ -139,8 +139,10 @@ def file_lock(path: str | os.PathLike) -> Iterator[None]:
         except OSError as e:
             if os.path.islink(path):
                 raise OSError(
-                    e.errno, f"refusing to use the lock file {path!r}: it is a symbolic link "
-                    "(planted in the cache folder?); remove it", path,
+                    e.errno,
+                    f"refusing to use the lock file {path!r}: it is a symbolic link "
+                    "(planted in the cache folder?); remove it",
+                    path,
                 ) from None
             raise
         try:

@@ -34,8 +34,22 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9,
-          "t": 1e12, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1e3,
+    "kb": 1e3,
+    "m": 1e6,
+    "mb": 1e6,
+    "g": 1e9,
+    "gb": 1e9,
+    "t": 1e12,
+    "tb": 1e12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
 
 
 def format_bytes(n: float) -> str:
@@ -64,8 +78,7 @@ def parse_bytes(value) -> int:
         if match and match.group(2).lower() in _UNITS and float(match.group(1)) > 0:
             return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
     raise ValueError(
-        f"a memory size must be a positive number of bytes or a string such as '16GB', "
-        f"'800MB' or '2GiB'; got {value!r}"
+        f"a memory size must be a positive number of bytes or a string such as '16GB', '800MB' or '2GiB'; got {value!r}"
     )
 
 

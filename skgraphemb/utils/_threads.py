@@ -87,7 +87,9 @@ def kernel_threads(n_jobs: int | None) -> Iterator[None]:
     drivers (randomized SVD, spectral propagation)."""
     from threadpoolctl import threadpool_limits
 
-    with numba_threads(resolve_numba_threads(n_jobs)), parallel_launch(), threadpool_limits(
-        limits=effective_n_jobs(n_jobs), user_api="blas"
+    with (
+        numba_threads(resolve_numba_threads(n_jobs)),
+        parallel_launch(),
+        threadpool_limits(limits=effective_n_jobs(n_jobs), user_api="blas"),
     ):
         yield

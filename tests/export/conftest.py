@@ -52,8 +52,9 @@ def auth_server(redis_module, tmp_path_factory):
     """A server with ``requirepass`` and an ACL user with its own password."""
     server = RedisServer(tmp_path_factory.mktemp("redis-auth"), "--requirepass", PASSWORD).start()
     admin = server.client(password=PASSWORD)
-    admin.acl_setuser(USER, enabled=True, passwords=[f"+{USER_PASSWORD}"], keys=["*"],
-                      channels=["*"], commands=["+@all"])
+    admin.acl_setuser(
+        USER, enabled=True, passwords=[f"+{USER_PASSWORD}"], keys=["*"], channels=["*"], commands=["+@all"]
+    )
     admin.close()
     yield server
     server.stop()
@@ -69,16 +70,32 @@ def cluster(redis_module, tmp_path_factory):
     try:
         for i in range(3):
             port = free_port(cluster_bus=True)
-            servers.append(RedisServer(
-                root / f"node{i}", "--cluster-enabled", "yes",
-                "--cluster-config-file", f"nodes-{port}.conf", "--cluster-node-timeout", "5000",
-                port=port,
-            ).start())
+            servers.append(
+                RedisServer(
+                    root / f"node{i}",
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    f"nodes-{port}.conf",
+                    "--cluster-node-timeout",
+                    "5000",
+                    port=port,
+                ).start()
+            )
         ports = [s.port for s in servers]
         subprocess.run(
-            [REDIS_CLI, "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports),
-             "--cluster-replicas", "0", "--cluster-yes"],
-            check=True, capture_output=True, timeout=60,
+            [
+                REDIS_CLI,
+                "--cluster",
+                "create",
+                *(f"127.0.0.1:{p}" for p in ports),
+                "--cluster-replicas",
+                "0",
+                "--cluster-yes",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
         )
         deadline = time.monotonic() + 30
         for server in servers:
@@ -106,16 +123,43 @@ def tls_server(redis_module, tmp_path_factory):
     root = tmp_path_factory.mktemp("redis-tls")
     cert, key = root / "cert.pem", root / "key.pem"
     subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-         "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True, timeout=60,
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     tls_port = free_port()
     server = RedisServer(
-        root / "server", "--tls-port", str(tls_port), "--tls-cert-file", str(cert),
-        "--tls-key-file", str(key), "--tls-ca-cert-file", str(cert), "--tls-auth-clients", "no",
-        port=0, listen_port=tls_port,
+        root / "server",
+        "--tls-port",
+        str(tls_port),
+        "--tls-cert-file",
+        str(cert),
+        "--tls-key-file",
+        str(key),
+        "--tls-ca-cert-file",
+        str(cert),
+        "--tls-auth-clients",
+        "no",
+        port=0,
+        listen_port=tls_port,
     )
     try:
         server.start()

@@ -24,13 +24,25 @@ def run(capsys, *argv):
 
 @pytest.fixture(scope="module")
 def karate_embedding():
-    return Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=4, window=3,
-                            random_state=0).fit(load_karate().graph)
+    return Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=4, window=3, random_state=0).fit(
+        load_karate().graph
+    )
 
 
 def test_embed_publishes_directly(capsys, tmp_path, redis_url, r, karate_embedding):
-    rc, out, err = run(capsys, "embed", "karate", *FAST, "--redis-url", redis_url,
-                       "--versioned", "--key-prefix", "karate:", "-o", tmp_path / "k.npz")
+    rc, out, err = run(
+        capsys,
+        "embed",
+        "karate",
+        *FAST,
+        "--redis-url",
+        redis_url,
+        "--versioned",
+        "--key-prefix",
+        "karate:",
+        "-o",
+        tmp_path / "k.npz",
+    )
     assert rc == 0, err
     assert f"published 34 vectors to {redis_url} under 'karate:', version v1" in out
     assert "wrote" in out and (tmp_path / "k.npz").exists()
@@ -45,8 +57,9 @@ def test_embed_publishes_directly(capsys, tmp_path, redis_url, r, karate_embeddi
     assert np.frombuffer(r.get("emb:0"), dtype=np.float32).shape == (8,)
 
 
-def test_export_a_file_keys_mode_and_from_the_environment(capsys, tmp_path, monkeypatch, redis_url, r,
-                                                         karate_embedding):
+def test_export_a_file_keys_mode_and_from_the_environment(
+    capsys, tmp_path, monkeypatch, redis_url, r, karate_embedding
+):
     assert run(capsys, "embed", "karate", *FAST, "-o", tmp_path / "k.npz")[0] == 0
     rc, out, err = run(capsys, "export", tmp_path / "k.npz", "--redis-url", redis_url)
     assert rc == 0, err
@@ -56,8 +69,9 @@ def test_export_a_file_keys_mode_and_from_the_environment(capsys, tmp_path, monk
     assert json.loads(r.get("emb:__meta__"))["estimator"].endswith("Node2VecEmbedder")
     # the URL from SKGRAPHEMB_REDIS_URL keeps a password out of the process list
     monkeypatch.setenv("SKGRAPHEMB_REDIS_URL", redis_url)
-    rc, out, err = run(capsys, "export", tmp_path / "k.npz", "--key-prefix", "env:", "--versioned",
-                       "--keep", "2", "--dtype", "float16")
+    rc, out, err = run(
+        capsys, "export", tmp_path / "k.npz", "--key-prefix", "env:", "--versioned", "--keep", "2", "--dtype", "float16"
+    )
     assert rc == 0, err
     assert "version v1" in out
     store = RedisEmbeddingStore(redis_url, "env:")
@@ -77,8 +91,10 @@ def test_export_a_file_keys_mode_and_from_the_environment(capsys, tmp_path, monk
         # unreadable files name themselves (before: "No data left in file", no name)
         (["export", "{tmp}/k.npz", "--redis-url", "{url}"], "cannot read '{tmp}/k.npz'"),
         (["export", "{tmp}/latin1.txt", "--redis-url", "{url}"], "cannot read '{tmp}/latin1.txt'"),
-        (["embed", "karate", "--redis-url", "redis://dave:p4ssw0rd@127.0.0.1:{free}/0"],
-         "Redis at redis://dave:***@127.0.0.1:{free}/0: could not connect after 4 attempt(s)"),
+        (
+            ["embed", "karate", "--redis-url", "redis://dave:p4ssw0rd@127.0.0.1:{free}/0"],
+            "Redis at redis://dave:***@127.0.0.1:{free}/0: could not connect after 4 attempt(s)",
+        ),
         (["embed", "karate", "--redis-url", "redis://:wrong@127.0.0.1:{auth}/0"], "authentication failed"),
     ],
 )

@@ -89,10 +89,12 @@ def test_missing_policy(tmp_path, int_svd):
 def test_file_exporter_in_a_pipeline_replaces_the_file_atomically(tmp_path):
     path = tmp_path / "out" / "emb.npz"
     G = nx.karate_club_graph()
-    pipe = Pipeline([
-        ("emb", SVDEmbedder(n_components=4, random_state=0).set_output(transform="pandas")),
-        ("export", FileExporter(path, metadata={"graph": "karate"})),
-    ])
+    pipe = Pipeline(
+        [
+            ("emb", SVDEmbedder(n_components=4, random_state=0).set_output(transform="pandas")),
+            ("export", FileExporter(path, metadata={"graph": "karate"})),
+        ]
+    )
     Z = pipe.fit_transform(G)
     store = FileEmbeddingStore(path)
     np.testing.assert_array_equal(store.get_many(Z.index), Z.to_numpy())
@@ -166,8 +168,14 @@ def test_without_redis_py_the_redis_classes_say_what_to_install(tmp_path):
         FileExporter({str(tmp_path / "e.npz")!r}).fit(np.ones((2, 2)), keys=[1, 2])
         assert FileEmbeddingStore({str(tmp_path / "e.npz")!r}).get(2).tolist() == [1.0, 1.0]
     """)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
-                          env={**os.environ, "PYTHONPATH": str(root)}, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert lines[0].startswith("RedisExporter requires redis, which is not installed.")
@@ -277,8 +285,14 @@ def _string_embedder(ids):
 
 @pytest.mark.parametrize(
     "bad, what",
-    [("a b", "holds whitespace"), ("a\tb", "holds whitespace"), ("a\nb", "holds whitespace"),
-     ("a\u00a0b", "holds whitespace"), ("trail ", "holds whitespace"), ("", "is empty")],
+    [
+        ("a b", "holds whitespace"),
+        ("a\tb", "holds whitespace"),
+        ("a\nb", "holds whitespace"),
+        ("a\u00a0b", "holds whitespace"),
+        ("trail ", "holds whitespace"),
+        ("", "is empty"),
+    ],
 )
 @pytest.mark.parametrize("suffix", [".txt", ".emb"])
 def test_word2vec_text_refuses_ids_it_cannot_hold(tmp_path, bad, what, suffix):

@@ -50,10 +50,12 @@ BAD_IDS = [
     pytest.param([b"x", b"y"], TypeError, "got bytes b'x'", id="bytes"),
     pytest.param([("a", 1), ("b", 2)], TypeError, "got tuple", id="tuple"),
     pytest.param([np.float64(1.0), np.float64(2.0)], TypeError, "integers or strings", id="numpy-float"),
-    pytest.param(["ok", "bad\udc80id"], ValueError, "cannot be encoded as UTF-8, e.g. 'bad\\udc80id'",
-                 id="lone-surrogate"),
-    pytest.param(np.array(["ok", "x\ud800"]), ValueError, "'x\\ud800' (surrogates not allowed",
-                 id="surrogate-numpy-str"),
+    pytest.param(
+        ["ok", "bad\udc80id"], ValueError, "cannot be encoded as UTF-8, e.g. 'bad\\udc80id'", id="lone-surrogate"
+    ),
+    pytest.param(
+        np.array(["ok", "x\ud800"]), ValueError, "'x\\ud800' (surrogates not allowed", id="surrogate-numpy-str"
+    ),
     pytest.param(["\udcff"] * 1 + ["\udcfe"], ValueError, "2 node id(s) cannot be encoded", id="two-surrogates"),
 ]
 
@@ -135,24 +137,51 @@ def test_every_dtype_round_trips(redis_url, r, mode, dtype):
 @pytest.mark.parametrize(
     "make, error, message",
     [
-        pytest.param(lambda url: RedisExporter(url, dtype="int8").fit(frame(2)), ValueError, "dtype", id="exporter-int8"),
-        pytest.param(lambda url: RedisEmbeddingStore(url, dtype="int32"), ValueError, "dtype must be one of",
-                     id="store-int32"),
+        pytest.param(
+            lambda url: RedisExporter(url, dtype="int8").fit(frame(2)), ValueError, "dtype", id="exporter-int8"
+        ),
+        pytest.param(
+            lambda url: RedisEmbeddingStore(url, dtype="int32"), ValueError, "dtype must be one of", id="store-int32"
+        ),
         pytest.param(lambda url: RedisEmbeddingStore(url, dimension=0), ValueError, "positive int", id="dim-0"),
         pytest.param(lambda url: RedisEmbeddingStore(url, dimension=2.5), ValueError, "positive int", id="dim-float"),
         pytest.param(lambda url: RedisEmbeddingStore(url, dimension=True), ValueError, "positive int", id="dim-bool"),
-        pytest.param(lambda url: RedisExporter(url, dtype="float16").fit(frame(2) * 1e6), ValueError,
-                     "overflow float16", id="overflow-float16"),
-        pytest.param(lambda url: RedisExporter(url).fit(np.array([[1.0, np.inf]]), keys=[1]), ValueError,
-                     "infinity", id="inf-vector"),
-        pytest.param(lambda url: RedisEmbeddingStore(url, key_prefix=b"emb:"), TypeError, "key_prefix must be a str",
-                     id="store-bytes-prefix"),
-        pytest.param(lambda url: RedisEmbeddingStore(url, key_prefix="e\udc80:"), ValueError,
-                     "cannot be encoded as UTF-8", id="store-surrogate-prefix"),
-        pytest.param(lambda url: RedisExporter(url, "e\udc80:").fit(frame(2)), ValueError,
-                     "cannot be encoded as UTF-8", id="exporter-surrogate-prefix"),
-        pytest.param(lambda url: RedisExporter(url, "_").fit(frame(2)), ValueError,
-                     "next to the registry key", id="prefix-by-the-registry"),
+        pytest.param(
+            lambda url: RedisExporter(url, dtype="float16").fit(frame(2) * 1e6),
+            ValueError,
+            "overflow float16",
+            id="overflow-float16",
+        ),
+        pytest.param(
+            lambda url: RedisExporter(url).fit(np.array([[1.0, np.inf]]), keys=[1]),
+            ValueError,
+            "infinity",
+            id="inf-vector",
+        ),
+        pytest.param(
+            lambda url: RedisEmbeddingStore(url, key_prefix=b"emb:"),
+            TypeError,
+            "key_prefix must be a str",
+            id="store-bytes-prefix",
+        ),
+        pytest.param(
+            lambda url: RedisEmbeddingStore(url, key_prefix="e\udc80:"),
+            ValueError,
+            "cannot be encoded as UTF-8",
+            id="store-surrogate-prefix",
+        ),
+        pytest.param(
+            lambda url: RedisExporter(url, "e\udc80:").fit(frame(2)),
+            ValueError,
+            "cannot be encoded as UTF-8",
+            id="exporter-surrogate-prefix",
+        ),
+        pytest.param(
+            lambda url: RedisExporter(url, "_").fit(frame(2)),
+            ValueError,
+            "next to the registry key",
+            id="prefix-by-the-registry",
+        ),
     ],
 )
 def test_bad_settings_are_clear_errors(redis_url, make, error, message):
@@ -245,11 +274,27 @@ LOSSES = [
     pytest.param([("DEL", "emb:__versions__")], id="registry-deleted"),
     pytest.param([("DEL", "emb:__counter__", "emb:__versions__")], id="counter-and-registry"),
     pytest.param([("DEL", "emb:__counter__", "emb:__versions__", "emb:__current__")], id="all-control-keys"),
-    pytest.param([("DEL", "emb:__counter__", "emb:__versions__", "emb:__current__", "emb:v2:__owner__",
-                   "emb:v1:__owner__")], id="control-keys-and-claims"),
-    pytest.param([("DEL", "emb:__counter__", "emb:__versions__", "emb:__current__", "emb:v2:__owner__",
-                   "emb:v1:__owner__", "emb:v2:__ids__", "emb:v1:__ids__", "emb:v2:__meta__", "emb:v1:__meta__")],
-                 id="everything-but-the-vectors"),
+    pytest.param(
+        [("DEL", "emb:__counter__", "emb:__versions__", "emb:__current__", "emb:v2:__owner__", "emb:v1:__owner__")],
+        id="control-keys-and-claims",
+    ),
+    pytest.param(
+        [
+            (
+                "DEL",
+                "emb:__counter__",
+                "emb:__versions__",
+                "emb:__current__",
+                "emb:v2:__owner__",
+                "emb:v1:__owner__",
+                "emb:v2:__ids__",
+                "emb:v1:__ids__",
+                "emb:v2:__meta__",
+                "emb:v1:__meta__",
+            )
+        ],
+        id="everything-but-the-vectors",
+    ),
     pytest.param([("DEL", "emb:__counter__"), ("ZREM", "emb:__versions__", "v2")], id="top-version-unregistered"),
 ]
 
@@ -271,8 +316,9 @@ def test_a_lost_counter_never_makes_a_publication_reuse_a_version(redis_url, r, 
     np.testing.assert_array_equal(store.get_many(range(3)), new.to_numpy())
     # the new namespace holds exactly the new publication
     ns = f"emb:{exporter.version_}:"
-    assert sorted(k.decode()[len(ns):] for k in r.keys(ns + "*")) == sorted(
-        ["0", "1", "2", "__ids__", "__meta__", "__owner__"])
+    assert sorted(k.decode()[len(ns) :] for k in r.keys(ns + "*")) == sorted(
+        ["0", "1", "2", "__ids__", "__meta__", "__owner__"]
+    )
 
 
 def test_a_served_version_above_the_counter_is_skipped(redis_url, r):
@@ -421,8 +467,9 @@ def test_overlapping_prefixes_are_refused_and_nothing_is_touched(redis_url, r, f
 def test_non_overlapping_prefixes_are_accepted(redis_url, first, second):
     RedisExporter(redis_url, first, mode="versioned").fit(frame(3, seed=1))
     RedisExporter(redis_url, second, mode="versioned").fit(frame(3, seed=2))
-    np.testing.assert_array_equal(RedisEmbeddingStore(redis_url, second).get_many(range(3)),
-                                  frame(3, seed=2).to_numpy())
+    np.testing.assert_array_equal(
+        RedisEmbeddingStore(redis_url, second).get_many(range(3)), frame(3, seed=2).to_numpy()
+    )
 
 
 def test_namespaces_published_before_the_registry_are_respected(redis_url, r):
@@ -452,8 +499,7 @@ def test_modes_still_do_not_mix(redis_url):
 
 # -- corrupt records in Redis: clear errors, nothing decoded wrongly -----------------------
 def _meta(**change):
-    base = {"format": "skgraphemb-embeddings/1", "dimension": 4, "dtype": "float32", "byteorder": "little",
-            "count": 3}
+    base = {"format": "skgraphemb-embeddings/1", "dimension": 4, "dtype": "float32", "byteorder": "little", "count": 3}
     base.update(change)
     return json.dumps(base)
 
@@ -520,8 +566,26 @@ def test_fault_campaign_small(tmp_path):
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
     out = tmp_path / "soak.json"
-    code = soak_redis.main(["--faults", "6", "--vectors", "3000", "--max-gap", "0.6", "--max-down", "0.3",
-                            "--settle", "1.5", "--warmup", "1", "--server-share", "0.5", "--json", str(out)])
+    code = soak_redis.main(
+        [
+            "--faults",
+            "6",
+            "--vectors",
+            "3000",
+            "--max-gap",
+            "0.6",
+            "--max-down",
+            "0.3",
+            "--settle",
+            "1.5",
+            "--warmup",
+            "1",
+            "--server-share",
+            "0.5",
+            "--json",
+            str(out),
+        ]
+    )
     result = json.loads(out.read_text())
     assert code == 0 and result["invariant violations"] == 0, result
     assert result["faults injected"] == 6
@@ -540,9 +604,18 @@ def test_cluster_lost_counter_never_reuses_a_version(cluster, loss):
     exporter = RedisExporter(url, prefix, mode="versioned")
     exporter.fit(frame(6, seed=1))
     rc = redis.RedisCluster(host="127.0.0.1", port=cluster[0])
-    lost = {"counter": ["__counter__"], "counter-and-registry": ["__counter__", "__versions__"],
-            "everything-but-the-vectors": ["__counter__", "__versions__", "__current__", "v1:__owner__",
-                                           "v1:__ids__", "v1:__meta__"]}[loss]
+    lost = {
+        "counter": ["__counter__"],
+        "counter-and-registry": ["__counter__", "__versions__"],
+        "everything-but-the-vectors": [
+            "__counter__",
+            "__versions__",
+            "__current__",
+            "v1:__owner__",
+            "v1:__ids__",
+            "v1:__meta__",
+        ],
+    }[loss]
     for name in lost:
         rc.delete(prefix + name)
     new = frame(3, seed=2)
@@ -570,8 +643,9 @@ def test_cluster_store_follows_a_keys_mode_republication(cluster, first, second)
 
 @pytest.mark.parametrize("mode, works", [("keys", True), ("versioned", False)])
 def test_scripting_permission_is_needed_by_versioned_mode_only(redis_server, redis_url, r, mode, works):
-    r.acl_setuser("noscript", enabled=True, passwords=["+pw"], keys=["*"], channels=["*"],
-                  commands=["+@all", "-@scripting"])
+    r.acl_setuser(
+        "noscript", enabled=True, passwords=["+pw"], keys=["*"], channels=["*"], commands=["+@all", "-@scripting"]
+    )
     url = redis_server.url("noscript:pw@")
     X = frame(5)
     if works:
@@ -595,6 +669,7 @@ def test_keys_mode_writer_killed_midway_leaves_no_node_served_forever(redis_url,
 
         monkeypatch.setattr(RedisExporter, "_write_vectors", killed)
     else:
+
         def killed(conn, command, keys, what):
             raise KeyboardInterrupt  # dies after its metadata and ids, before removing a*
 

@@ -23,6 +23,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from _servers import PASSWORD, USER, USER_PASSWORD, RedisServer, free_port
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
@@ -36,8 +37,6 @@ from skgraphemb import (
     RedisStoreError,
     SVDEmbedder,
 )
-
-from _servers import PASSWORD, USER, USER_PASSWORD, RedisServer, free_port
 
 pytestmark = pytest.mark.redis
 
@@ -77,7 +76,7 @@ def test_keys_layout_is_raw_little_endian_bytes_plus_metadata(r, redis_url, kara
 # The "Serving embeddings" snippet of the reference workflow, verbatim except
 # for the connection line, which points at the test server instead of the
 # default localhost:6379.
-REFERENCE_SNIPPET = '''
+REFERENCE_SNIPPET = """
 import redis
 import numpy as np
 
@@ -94,7 +93,7 @@ def get_embedding(node_id: str, dim: int = 128) -> np.ndarray:
     if raw is None:
         return None
     return np.frombuffer(raw, dtype=np.float32).reshape(dim)
-'''
+"""
 
 
 def _reference(server) -> dict:
@@ -211,11 +210,17 @@ def test_non_finite_vectors_are_refused(redis_url):
 # -- sklearn integration -------------------------------------------------------------
 def test_pipeline_sink_after_an_embedder(redis_url):
     G = nx.karate_club_graph()
-    pipe = Pipeline([
-        ("emb", Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=4, window=3,
-                                 random_state=0).set_output(transform="pandas")),
-        ("export", RedisExporter(redis_url, "pipe:", mode="versioned", metadata={"run": "test"})),
-    ])
+    pipe = Pipeline(
+        [
+            (
+                "emb",
+                Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=4, window=3, random_state=0).set_output(
+                    transform="pandas"
+                ),
+            ),
+            ("export", RedisExporter(redis_url, "pipe:", mode="versioned", metadata={"run": "test"})),
+        ]
+    )
     Z = pipe.fit_transform(G)
     assert isinstance(Z, pd.DataFrame) and Z.index.tolist() == list(G)
     emb = pipe.named_steps["emb"]
@@ -231,14 +236,12 @@ def test_pipeline_with_global_pandas_output_and_keys_routed(redis_url, r):
 
     G = nx.karate_club_graph()
     with sklearn.config_context(transform_output="pandas"):
-        pipe = Pipeline([("emb", SVDEmbedder(n_components=4, random_state=0)),
-                         ("export", RedisExporter(redis_url))])
+        pipe = Pipeline([("emb", SVDEmbedder(n_components=4, random_state=0)), ("export", RedisExporter(redis_url))])
         Z = pipe.fit_transform(G)
     assert isinstance(Z, pd.DataFrame)
     assert r.get("emb:33") == Z.loc[33].to_numpy().astype("<f4").tobytes()
     # a plain array output needs ids, routed to the sink as a fit parameter
-    pipe = Pipeline([("emb", SVDEmbedder(n_components=4, random_state=0)),
-                     ("export", RedisExporter(redis_url, "k:"))])
+    pipe = Pipeline([("emb", SVDEmbedder(n_components=4, random_state=0)), ("export", RedisExporter(redis_url, "k:"))])
     pipe.fit(G, export__keys=[f"m{v}" for v in G])
     assert r.get("k:m33") == Z.loc[33].to_numpy().astype("<f4").tobytes()
 
@@ -249,11 +252,13 @@ def test_inside_a_pipeline_before_a_classifier(redis_url):
     from skgraphemb import load_karate
 
     karate = load_karate()
-    pipe = Pipeline([
-        ("emb", SVDEmbedder(graph=karate.graph, n_components=4, random_state=0).set_output(transform="pandas")),
-        ("export", RedisExporter(redis_url, "inside:")),
-        ("clf", LogisticRegression()),
-    ])
+    pipe = Pipeline(
+        [
+            ("emb", SVDEmbedder(graph=karate.graph, n_components=4, random_state=0).set_output(transform="pandas")),
+            ("export", RedisExporter(redis_url, "inside:")),
+            ("clf", LogisticRegression()),
+        ]
+    )
     pipe.fit(karate.nodes[:20], karate.labels[:20])  # publishes the 20 training nodes' vectors
     assert pipe.predict(karate.nodes[20:]).shape == (14,)  # transform passed the vectors on
     store = RedisEmbeddingStore(redis_url, "inside:")
@@ -313,7 +318,9 @@ def test_versioned_switch_keep_and_metadata(redis_url, r):
     exporter.set_params(keep=1).fit(first)
     assert exporter.removed_versions_ == ["v3", "v2"]
     assert sorted(k for k in r.keys("emb:*") if not k.startswith(b"emb:v4:")) == [
-        b"emb:__counter__", b"emb:__current__", b"emb:__versions__"
+        b"emb:__counter__",
+        b"emb:__current__",
+        b"emb:__versions__",
     ]
     assert json.loads(r.get("emb:v4:__meta__"))["version"] == "v4"
 
@@ -409,8 +416,7 @@ RedisExporter(url, mode="versioned", batch_size=int(sys.argv[4])).fit(X)
 
 def _writer(url: str, n: int, seed: int, batch_size: int) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    return subprocess.Popen([sys.executable, "-c", _WRITER, url, str(n), str(seed), str(batch_size)],
-                            env=env, cwd=ROOT)
+    return subprocess.Popen([sys.executable, "-c", _WRITER, url, str(n), str(seed), str(batch_size)], env=env, cwd=ROOT)
 
 
 def test_killed_writer_leaves_the_previous_version_served(redis_url, r, caplog):
@@ -540,8 +546,7 @@ def test_transient_pause_is_retried_with_backoff(redis_server, redis_url, caplog
     admin.client_pause(700)
     try:
         with caplog.at_level(logging.WARNING, logger="skgraphemb.export.redis"):
-            exporter = RedisExporter(redis_url, socket_timeout=0.3, max_retries=6,
-                                     retry_backoff=0.1).fit(frame(50))
+            exporter = RedisExporter(redis_url, socket_timeout=0.3, max_retries=6, retry_backoff=0.1).fit(frame(50))
     finally:
         admin.client_unpause()
         admin.close()
@@ -572,8 +577,9 @@ def test_failed_versioned_publication_leaves_the_previous_version(redis_server, 
     admin = redis_server.client()
     # once the exporter is writing v2 (1000 batches), pause the server longer
     # than its retries last
-    exporter = RedisExporter(redis_url, mode="versioned", batch_size=20, socket_timeout=0.2,
-                             max_retries=1, retry_backoff=0.05)
+    exporter = RedisExporter(
+        redis_url, mode="versioned", batch_size=20, socket_timeout=0.2, max_retries=1, retry_backoff=0.05
+    )
     errors = []
 
     def publish():

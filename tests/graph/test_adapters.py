@@ -285,9 +285,7 @@ def test_frame_generic_columns(weighted_edges, assert_matches_networkx):
 
 
 def test_frame_string_ids_and_weight_column_choice():
-    df = pd.DataFrame(
-        {"source": ["x", "y"], "target": ["y", "z"], "cost": [5.0, 6.0], "weight": [1.0, 2.0]}
-    )
+    df = pd.DataFrame({"source": ["x", "y"], "target": ["y", "z"], "cost": [5.0, 6.0], "weight": [1.0, 2.0]})
     g = as_graph(df)
     assert _types(g) == {str} and g.weights.tolist() == [1.0, 1.0, 2.0, 2.0]
     assert sorted(as_graph(df, weight="cost").weights.tolist()) == [5.0, 5.0, 6.0, 6.0]
@@ -338,9 +336,7 @@ def test_pyg_like_bad_edge_index():
 
 def test_real_pyg_data(assert_matches_networkx):
     torch = pytest.importorskip("torch", reason="torch is not installed (extra: torch)")
-    pyg_data = pytest.importorskip(
-        "torch_geometric.data", reason="torch_geometric is not installed (extra: graphsage)"
-    )
+    pyg_data = pytest.importorskip("torch_geometric.data", reason="torch_geometric is not installed (extra: graphsage)")
     G = nx.karate_club_graph()
     ei = torch.tensor(list(G.to_directed().edges())).T
     data = pyg_data.Data(edge_index=ei, x=torch.ones(34, 2), num_nodes=34)

@@ -74,16 +74,14 @@ def test_inconsistent_csr_arrays_are_rejected():
     with pytest.raises(ValueError, match="one entry per stored edge"):
         Graph(np.array([0, 1, 1]), np.array([1]), np.ones(2), nodes=nodes, directed=True)
     with pytest.raises(ValueError, match="features must have shape"):
-        Graph(np.array([0, 1, 1]), np.array([1]), None, nodes=nodes, directed=True,
-              features=np.ones((3, 2)))
+        Graph(np.array([0, 1, 1]), np.array([1]), None, nodes=nodes, directed=True, features=np.ones((3, 2)))
 
 
 # -- fingerprints -------------------------------------------------------------
 def test_fingerprint_equal_for_equal_graphs_from_different_inputs():
     G = nx.Graph()
     G.add_weighted_edges_from([("a", "b", 1.5), ("b", "c", 2.0), ("a", "c", 0.5)])
-    frame = pd.DataFrame({"source": ["c", "b", "a"], "target": ["a", "a", "b"],
-                          "weight": [0.5, 1.5, 0.0]}).iloc[:2]
+    frame = pd.DataFrame({"source": ["c", "b", "a"], "target": ["a", "a", "b"], "weight": [0.5, 1.5, 0.0]}).iloc[:2]
     frame = pd.concat([frame, pd.DataFrame({"source": ["c"], "target": ["b"], "weight": [2.0]})])
     g1 = as_graph(G)
     g2 = as_graph(frame)  # reversed edges, another row order, sorted ids a, b, c
@@ -153,9 +151,7 @@ def test_sizes_match_networkx(digraph):
     assert g.n_edges == g.nnz == digraph.number_of_edges()
     assert g.n_self_loops == nx.number_of_selfloops(digraph)
     assert g.out_degree.tolist() == [digraph.out_degree(v) for v in g.nodes.tolist()]
-    assert g.dead_ends().tolist() == [
-        i for i, v in enumerate(g.nodes.tolist()) if digraph.out_degree(v) == 0
-    ]
+    assert g.dead_ends().tolist() == [i for i, v in enumerate(g.nodes.tolist()) if digraph.out_degree(v) == 0]
     U = digraph.to_undirected()
     u = as_graph(U)
     assert u.n_edges == U.number_of_edges() and u.nnz == 2 * u.n_edges - u.n_self_loops

@@ -86,10 +86,16 @@ FILE_CASES = {
     "header with weight above string ids": ("src{s}dst{s}weight\na{s}b{s}0.5\n", {}, {("a", "b")}),
     "header=True drops the first line": ("u{s}v\na{s}b\n", {"header": True}, {("a", "b")}),
     "header=False keeps a header-like line": (
-        "source{s}target\n1{s}2\n", {"header": False}, {("source", "target"), ("1", "2")}),
+        "source{s}target\n1{s}2\n",
+        {"header": False},
+        {("source", "target"), ("1", "2")},
+    ),
     "a lone non-numeric line is data": ("source{s}target\n", {}, {("source", "target")}),
-    "header=True on a lone line": ("source{s}target\n", {"header": True},
-                                   (GraphFormatError, "header line but no data lines")),
+    "header=True on a lone line": (
+        "source{s}target\n",
+        {"header": True},
+        (GraphFormatError, "header line but no data lines"),
+    ),
     "mixed first line is data": ("x{s}1\n2{s}3\n", {}, {("1", "x"), ("2", "3")}),
     # 5. comments only at the start of a line; empty ids are errors
     "# inside an id": ("c#sharp{s}d\n", {}, {("c#sharp", "d")}),
@@ -106,20 +112,16 @@ FILE_CASES = {
     "007 and 7 differ among strings": ("007{s}7\na{s}7\n", {}, {("007", "7"), ("7", "a")}),
     "signed ints": ("+5{s}-3\n", {}, {(-3, 5)}),
     "uint64 ids kept": ("18446744073709551615{s}1\n", {}, {(1, 2**64 - 1)}),
-    "ids beyond 64 bits": ("99999999999999999999999{s}1\n", {},
-                           (GraphFormatError, "beyond 64 bits")),
-    "negative and uint64 ids": ("18446744073709551615{s}-1\n", {},
-                                (GraphFormatError, "beyond 64 bits")),
+    "ids beyond 64 bits": ("99999999999999999999999{s}1\n", {}, (GraphFormatError, "beyond 64 bits")),
+    "negative and uint64 ids": ("18446744073709551615{s}-1\n", {}, (GraphFormatError, "beyond 64 bits")),
     # weights
     "weights read": ("a{s}b{s}2.5\n", {}, {("a", "b")}),
     "nan weight": ("1{s}2{s}nan\n", {}, (GraphFormatError, "NaN or infinite")),
     "inf weight": ("1{s}2{s}inf\n", {}, (GraphFormatError, "NaN or infinite")),
     "negative weight": ("1{s}2{s}-1\n", {}, (GraphFormatError, "negative")),
     "word weight": ("1{s}2{s}heavy\n", {}, (GraphFormatError, "not numeric weights")),
-    "overflowing duplicate weights": ("1{s}2{s}1e308\n1{s}2{s}1e308\n", {},
-                                      (GraphFormatError, "overflow to infinity")),
-    "weighted=True without weights": ("1{s}2\n", {"weighted": True},
-                                      (GraphFormatError, "has no weight column")),
+    "overflowing duplicate weights": ("1{s}2{s}1e308\n1{s}2{s}1e308\n", {}, (GraphFormatError, "overflow to infinity")),
+    "weighted=True without weights": ("1{s}2\n", {"weighted": True}, (GraphFormatError, "has no weight column")),
     "weighted=False ignores weights": ("1{s}2{s}x\n", {"weighted": False}, {(1, 2)}),
     "one column": ("1\n2\n", {}, (GraphFormatError, "column")),
     "CRLF line ends": ("1{s}2\r\n2{s}3\r\n", {}, {(1, 2), (2, 3)}),
@@ -156,9 +158,7 @@ EMPTY_ID_CASES = {
 }
 
 
-@pytest.mark.parametrize(
-    "name, text", [(n, t) for n, texts in EMPTY_ID_CASES.items() for t in texts]
-)
+@pytest.mark.parametrize("name, text", [(n, t) for n, texts in EMPTY_ID_CASES.items() for t in texts])
 def test_empty_ids_are_errors(tmp_path, name, text):
     with pytest.raises(GraphFormatError, match="empty node id"):
         read_edgelist(write(tmp_path, name, text))
@@ -197,8 +197,10 @@ BAD_FILES = {
     "truncated gz": (_truncated_gz, "truncated or corrupt"),
     "not gzip": (lambda t: write_raw(t, "fake.tsv.gz", b"plain text\n"), "truncated or corrupt"),
     "ragged": (lambda t: write_raw(t, "rag.tsv", b"1\t2\n3\t4\t5\t6\n"), "Expected 2 fields in line 2"),
-    "ragged after comments": (lambda t: write_raw(t, "rag2.tsv", b"# c\n\n1\t2\n3\t4\t5\n"),
-                              "Expected 2 fields in line 4"),
+    "ragged after comments": (
+        lambda t: write_raw(t, "rag2.tsv", b"# c\n\n1\t2\n3\t4\t5\n"),
+        "Expected 2 fields in line 4",
+    ),
     "truncated bz2": (lambda t: write_raw(t, "cut.tsv.bz2", _bz2(b"1\t2\n" * 5000)[:40]), "truncated or corrupt"),
     "not bz2": (lambda t: write_raw(t, "bad.tsv.bz2", b"garbage"), "truncated or corrupt"),
     "truncated xz": (lambda t: write_raw(t, "cut.tsv.xz", _xz(b"1\t2\n" * 5000)[:40]), "truncated or corrupt"),
@@ -276,8 +278,9 @@ def test_dev_stdin(reader):
         f"g = s.{reader}('/dev/stdin'); print(g.n_edges, g.n_nodes)"
     )
     text = "".join(f"{i}\t{i + 1}\n" for i in range(20000))
-    out = subprocess.run([sys.executable, "-c", code, str(ROOT)], input=text.encode(),
-                         capture_output=True, timeout=300, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT)], input=text.encode(), capture_output=True, timeout=300, check=True
+    )
     assert out.stdout.split() == [b"20000", b"20001"]
 
 
@@ -287,10 +290,8 @@ UINT64_OK = {
     "numpy uint64 array": lambda: np.array([[BIG, 0], [2**63, 1]], dtype=np.uint64),
     "list of Python ints": lambda: [(BIG, 0), (2**63, 1)],
     "list with weights": lambda: [(BIG, 0, 1.5), (2**63, 1, 2.0)],
-    "frame uint64": lambda: pd.DataFrame({"source": np.array([BIG, 2**63], dtype=np.uint64),
-                                          "target": [0, 1]}),
-    "frame UInt64": lambda: pd.DataFrame({"source": pd.array([BIG, 2**63], dtype="UInt64"),
-                                          "target": [0, 1]}),
+    "frame uint64": lambda: pd.DataFrame({"source": np.array([BIG, 2**63], dtype=np.uint64), "target": [0, 1]}),
+    "frame UInt64": lambda: pd.DataFrame({"source": pd.array([BIG, 2**63], dtype="UInt64"), "target": [0, 1]}),
     "networkx": lambda: nx.Graph([(BIG, 0), (2**63, 1)]),
 }
 
@@ -308,7 +309,8 @@ UINT64_BAD = {
     "negative and 2**63 in one column": (lambda: [(-1, 0), (2**63, 1)], "does not fit 64 bits"),
     "frame signed and uint64": (
         lambda: pd.DataFrame({"source": np.array([BIG], dtype=np.uint64), "target": [-1]}),
-        "mix negative ids with ids beyond int64"),
+        "mix negative ids with ids beyond int64",
+    ),
     "networkx 2**70": (lambda: nx.Graph([(2**70, 1)]), "does not fit 64 bits"),
     "float ids beyond 2**53": (lambda: np.array([[1e20, 1.0], [2.0, 3.0]]), "beyond 2\\*\\*53"),
     "float ids with weights beyond 2**53": (lambda: [(1e20, 1.0, 0.5)], "beyond 2\\*\\*53"),
@@ -355,18 +357,24 @@ def test_frame_weights(case):
 
 FRAME_ERRORS = {
     "weight= names no column": (lambda: as_graph(_ts_frame(), weight="w"), "names no column"),
-    "string weights": (lambda: as_graph(pd.DataFrame({"source": [1], "target": [2], "weight": ["x"]})),
-                       "non-numeric value 'x'"),
-    "numeric string weight": (lambda: as_graph(pd.DataFrame({"source": [1, 2], "target": [2, 3],
-                                                             "weight": [1.0, "2"]})), "non-numeric value '2'"),
-    "missing weight": (lambda: as_graph(pd.DataFrame({"source": [1, 2], "target": [2, 3],
-                                                      "weight": [1.0, None]})), "missing value"),
-    "Int64 id with NA": (lambda: as_graph(pd.DataFrame({"source": pd.array([1, None], dtype="Int64"),
-                                                        "target": [2, 3]})), "missing id"),
-    "object id None": (lambda: as_graph(pd.DataFrame({"source": ["a", None], "target": ["b", "c"]})),
-                       "missing id"),
-    "float id NaN": (lambda: as_graph(pd.DataFrame({"source": [1.0, np.nan], "target": [2, 3]})),
-                     "missing id"),
+    "string weights": (
+        lambda: as_graph(pd.DataFrame({"source": [1], "target": [2], "weight": ["x"]})),
+        "non-numeric value 'x'",
+    ),
+    "numeric string weight": (
+        lambda: as_graph(pd.DataFrame({"source": [1, 2], "target": [2, 3], "weight": [1.0, "2"]})),
+        "non-numeric value '2'",
+    ),
+    "missing weight": (
+        lambda: as_graph(pd.DataFrame({"source": [1, 2], "target": [2, 3], "weight": [1.0, None]})),
+        "missing value",
+    ),
+    "Int64 id with NA": (
+        lambda: as_graph(pd.DataFrame({"source": pd.array([1, None], dtype="Int64"), "target": [2, 3]})),
+        "missing id",
+    ),
+    "object id None": (lambda: as_graph(pd.DataFrame({"source": ["a", None], "target": ["b", "c"]})), "missing id"),
+    "float id NaN": (lambda: as_graph(pd.DataFrame({"source": [1.0, np.nan], "target": [2, 3]})), "missing id"),
     "one column": (lambda: as_graph(pd.DataFrame({"source": [1]})), "at least 2 columns"),
     "empty frame": (lambda: as_graph(pd.DataFrame({"source": [], "target": []})), "empty"),
 }
@@ -404,8 +412,19 @@ def _arc_forms(tmp_path):
     }
 
 
-ARC_FORMS = ["list", "list reversed", "array", "frame", "tsv file", "edg.gz file", "networkx DiGraph",
-             "networkx DiGraph other order", "networkx MultiDiGraph", "scipy", "PyG edge_index"]
+ARC_FORMS = [
+    "list",
+    "list reversed",
+    "array",
+    "frame",
+    "tsv file",
+    "edg.gz file",
+    "networkx DiGraph",
+    "networkx DiGraph other order",
+    "networkx MultiDiGraph",
+    "scipy",
+    "PyG edge_index",
+]
 
 
 @pytest.mark.parametrize("form", ARC_FORMS)
@@ -450,8 +469,9 @@ def _overflow_forms():
     }
 
 
-@pytest.mark.parametrize("form", ["list", "array directed", "frame", "networkx MultiGraph",
-                                  "scipy coo duplicates", "PyG duplicates"])
+@pytest.mark.parametrize(
+    "form", ["list", "array directed", "frame", "networkx MultiGraph", "scipy coo duplicates", "PyG duplicates"]
+)
 def test_overflowing_duplicate_weights_are_refused(form):
     with pytest.raises(GraphFormatError, match="infinit"):
         as_graph(_overflow_forms()[form], directed=form == "array directed" or None)
@@ -473,8 +493,9 @@ def _dup_nodes_forms(tmp_path):
     }
 
 
-@pytest.mark.parametrize("form", ["networkx", "networkx str", "array", "str list", "frame", "file",
-                                  "string file", "scipy", "PyG", "Graph"])
+@pytest.mark.parametrize(
+    "form", ["networkx", "networkx str", "array", "str list", "frame", "file", "string file", "scipy", "PyG", "Graph"]
+)
 def test_duplicate_nodes_are_refused(tmp_path, form):
     data = _dup_nodes_forms(tmp_path)[form]
     nodes = ["a", "b", "c", "a"] if "str" in form else [0, 1, 2, 0]
@@ -510,8 +531,13 @@ BAD_GRAPHS = {
 def test_hand_built_graph_is_checked(case):
     indptr, indices, weights, directed, fragment = BAD_GRAPHS[case]
     with pytest.raises(GraphFormatError, match=fragment):
-        Graph(np.asarray(indptr), np.asarray(indices),
-              None if weights is None else np.asarray(weights), nodes=NODES3, directed=directed)
+        Graph(
+            np.asarray(indptr),
+            np.asarray(indices),
+            None if weights is None else np.asarray(weights),
+            nodes=NODES3,
+            directed=directed,
+        )
 
 
 def test_hand_built_graph_duplicate_nodes():
@@ -521,15 +547,26 @@ def test_hand_built_graph_duplicate_nodes():
 
 def test_hand_built_graph_nan_features():
     with pytest.raises(GraphFormatError, match="features"):
-        Graph(np.array([0, 1, 1]), np.array([1]), None, nodes=np.array([0, 1]), directed=True,
-              features=np.array([[np.nan], [1.0]]))
+        Graph(
+            np.array([0, 1, 1]),
+            np.array([1]),
+            None,
+            nodes=np.array([0, 1]),
+            directed=True,
+            features=np.array([[np.nan], [1.0]]),
+        )
 
 
 def test_valid_hand_built_graph_walks():
     from skgraphemb import random_walks
 
-    g = Graph(np.array([0, 1, 3, 4]), np.array([1, 0, 2, 1]), np.array([1.0, 1.0, 2.0, 2.0]),
-              nodes=np.array([10, 11, 12]), directed=False)
+    g = Graph(
+        np.array([0, 1, 3, 4]),
+        np.array([1, 0, 2, 1]),
+        np.array([1.0, 1.0, 2.0, 2.0]),
+        nodes=np.array([10, 11, 12]),
+        directed=False,
+    )
     walks = np.asarray(random_walks(g, walk_length=5, num_walks=2, random_state=0))
     assert walks.shape == (6, 5) and set(walks.ravel().tolist()) <= {0, 1, 2}
     # every step follows an edge
@@ -541,8 +578,11 @@ def test_out_of_range_graph_never_reaches_the_walks():
     from skgraphemb import random_walks
 
     with pytest.raises(GraphFormatError):
-        random_walks(Graph(np.array([0, 1, 2]), np.array([7, 0]), None, nodes=np.array([0, 1]),
-                           directed=True), walk_length=5, num_walks=1)
+        random_walks(
+            Graph(np.array([0, 1, 2]), np.array([7, 0]), None, nodes=np.array([0, 1]), directed=True),
+            walk_length=5,
+            num_walks=1,
+        )
 
 
 # -- raw tracebacks become clear errors -------------------------------------------------------
@@ -558,15 +598,23 @@ RAW = {
     "networkx complex weight": (lambda: as_graph(_nx_weight(1j)), GraphFormatError, "non-numeric"),
     "networkx nan weight": (lambda: as_graph(_nx_weight(float("nan"))), GraphFormatError, "NaN"),
     "PyG -1": (lambda: as_graph(PyG([[0, -1], [1, 0]], None, 2)), GraphFormatError, "-1"),
-    "PyG beyond num_nodes": (lambda: as_graph(PyG([[0, 5], [1, 0]], None, 2)), GraphFormatError,
-                             "outside \\[0, num_nodes=2\\)"),
-    "PyG weight length": (lambda: as_graph(PyG([[0, 1], [1, 0]], np.ones(3), 2)), GraphFormatError,
-                          "one weight per edge_index column"),
-    "PyG float index": (lambda: as_graph(PyG(np.array([[0.0, 1.0], [1.0, 0.0]]), None, 2)),
-                        GraphFormatError, "integer"),
+    "PyG beyond num_nodes": (
+        lambda: as_graph(PyG([[0, 5], [1, 0]], None, 2)),
+        GraphFormatError,
+        "outside \\[0, num_nodes=2\\)",
+    ),
+    "PyG weight length": (
+        lambda: as_graph(PyG([[0, 1], [1, 0]], np.ones(3), 2)),
+        GraphFormatError,
+        "one weight per edge_index column",
+    ),
+    "PyG float index": (
+        lambda: as_graph(PyG(np.array([[0.0, 1.0], [1.0, 0.0]]), None, 2)),
+        GraphFormatError,
+        "integer",
+    ),
     "PyG shape": (lambda: as_graph(PyG(np.array([[0, 1, 2]]), None, 3)), GraphFormatError, "shape"),
-    "PyG empty": (lambda: as_graph(PyG(np.zeros((2, 0), dtype=np.int64), None, 2)), GraphFormatError,
-                  "empty"),
+    "PyG empty": (lambda: as_graph(PyG(np.zeros((2, 0), dtype=np.int64), None, 2)), GraphFormatError, "empty"),
     "array str weight": (lambda: as_graph([("a", "b", "x")]), GraphFormatError, "numeric weights"),
     "array ragged rows": (lambda: as_graph([(1, 2), (1, 2, 3)]), GraphFormatError, "2 \\(source"),
     "array None id": (lambda: as_graph([(1, None)]), GraphFormatError, "missing"),
@@ -576,13 +624,14 @@ RAW = {
     "array empty": (lambda: as_graph(np.empty((0, 2))), GraphFormatError, "empty"),
     "mixed id types": (lambda: as_graph([(1, "a")]), GraphFormatError, "cannot be ordered"),
     "fractional float ids": (lambda: as_graph(np.array([[0.5, 1.0]])), GraphFormatError, "whole"),
-    "scipy complex dtype": (lambda: as_graph(sp.csr_array(np.array([[0, 1j], [1j, 0]]))),
-                            GraphFormatError, "real numbers"),
+    "scipy complex dtype": (
+        lambda: as_graph(sp.csr_array(np.array([[0, 1j], [1j, 0]]))),
+        GraphFormatError,
+        "real numbers",
+    ),
     "scipy non-square": (lambda: as_graph(sp.csr_array(np.ones((2, 3)))), GraphFormatError, "square"),
-    "scipy negative": (lambda: as_graph(sp.csr_array(np.array([[0, -1.0], [-1.0, 0]]))),
-                       GraphFormatError, "negative"),
-    "scipy nodes length": (lambda: as_graph(sp.eye(3, format="csr"), nodes=[0, 1]), GraphFormatError,
-                           "has 2 ids"),
+    "scipy negative": (lambda: as_graph(sp.csr_array(np.array([[0, -1.0], [-1.0, 0]]))), GraphFormatError, "negative"),
+    "scipy nodes length": (lambda: as_graph(sp.eye(3, format="csr"), nodes=[0, 1]), GraphFormatError, "has 2 ids"),
     "unsupported type": (lambda: as_graph(object()), TypeError, "cannot build a graph"),
     "header on an array": (lambda: as_graph([(0, 1)], header=True), ValueError, "edge-list files only"),
     "nodes as a string": (lambda: as_graph([("a", "b")], nodes="ab"), GraphFormatError, "single string"),
@@ -590,12 +639,9 @@ RAW = {
     "all zero weights": (lambda: as_graph([(0, 1, 0.0)]), GraphFormatError, "no edges"),
     "negative weight": (lambda: as_graph([(0, 1, -2.0)]), GraphFormatError, "negative"),
     "inf weight": (lambda: as_graph([(0, 1, np.inf)]), GraphFormatError, "NaN or infinite"),
-    "features wrong rows": (lambda: as_graph([(0, 1)], features=np.ones((3, 2))), GraphFormatError,
-                            "one row per node"),
-    "features nan": (lambda: as_graph([(0, 1)], features=np.full((2, 1), np.nan)), GraphFormatError,
-                     "NaN"),
-    "graph redirected": (lambda: as_graph(as_graph([(0, 1)]), directed=True), GraphFormatError,
-                         "cannot reinterpret"),
+    "features wrong rows": (lambda: as_graph([(0, 1)], features=np.ones((3, 2))), GraphFormatError, "one row per node"),
+    "features nan": (lambda: as_graph([(0, 1)], features=np.full((2, 1), np.nan)), GraphFormatError, "NaN"),
+    "graph redirected": (lambda: as_graph(as_graph([(0, 1)]), directed=True), GraphFormatError, "cannot reinterpret"),
 }
 
 

@@ -21,8 +21,13 @@ from skgraphemb.graph import _adapters, _io
 from skgraphemb.graph._io import _read_edgelist, _Unsupported
 
 EXTENSIONS = ["g.tsv", "g.csv", "g.edg", "g.txt", "g.tsv.gz", "g.csv.gz", "g.edg.gz"]
-HEADERS = [["source", "target", "weight"], ["Src", "DST", "w"], ["u", "v", "strength"],
-           ["node1", "node2", "Weight"], ["from", "to", "weight"]]
+HEADERS = [
+    ["source", "target", "weight"],
+    ["Src", "DST", "w"],
+    ["u", "v", "strength"],
+    ["node1", "node2", "Weight"],
+    ["from", "to", "weight"],
+]
 
 
 def _outcome(path, engine, **kw):
@@ -62,8 +67,7 @@ class _FileMaker:
         elif scheme == 1:
             self.pool = np.arange(-20, 21)
         elif scheme == 2:  # sparse 64-bit ids, extremes included
-            self.pool = np.r_[rng.integers(-(2**63), 2**63 - 1, 30, dtype=np.int64),
-                              [-(2**63), 2**63 - 1, 0]]
+            self.pool = np.r_[rng.integers(-(2**63), 2**63 - 1, 30, dtype=np.int64), [-(2**63), 2**63 - 1, 0]]
         else:
             self.pool = 10**12 + np.arange(50)
 
@@ -89,8 +93,22 @@ class _FileMaker:
     def weight_text(self):
         rng = self.rng
         x = float(rng.choice([0.0, 1.0, 2.5, 1e-3, 123.456, 7e5])) * float(rng.random() < 0.95)
-        forms = [repr(x), f"{x:g}", f"{x:.3f}", f"{x:e}", f"{x:.2E}", str(int(x)),
-                 f"+{x}", f"{x:.1f}".rstrip("0"), ".5", "5.", "1e3", "-0.0", "0.1e1", "007.25"]
+        forms = [
+            repr(x),
+            f"{x:g}",
+            f"{x:.3f}",
+            f"{x:e}",
+            f"{x:.2E}",
+            str(int(x)),
+            f"+{x}",
+            f"{x:.1f}".rstrip("0"),
+            ".5",
+            "5.",
+            "1e3",
+            "-0.0",
+            "0.1e1",
+            "007.25",
+        ]
         return forms[int(rng.integers(len(forms)))]
 
     def eol(self):
@@ -107,7 +125,7 @@ class _FileMaker:
     def filler(self):
         """A comment or blank line."""
         if self.rng.random() < 0.5:
-            body = "".join(self.rng.choice(list("ab #,\t\"é\x00 1")) for _ in range(self.rng.integers(0, 8)))
+            body = "".join(self.rng.choice(list('ab #,\t"é\x00 1')) for _ in range(self.rng.integers(0, 8)))
             return "#" + body
         return self.pad()
 
@@ -174,7 +192,7 @@ def test_random_files_with_nodes_match_pandas(tmp_path, seed):
 MUTATIONS = {
     "quoted id": lambda t: '"' + t.lstrip() if t.strip() else t,
     "comment after data": lambda t: t + " # note",
-    "float id": lambda t: "1.0" + t.lstrip()[len(t.lstrip().split()[0]):] if t.split() else t,
+    "float id": lambda t: "1.0" + t.lstrip()[len(t.lstrip().split()[0]) :] if t.split() else t,
     "string ids": lambda t: "alice\tbob",
     "ragged": lambda t: t + "\t7",
     "id beyond int64": lambda t: "9223372036854775808\t1",

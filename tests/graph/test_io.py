@@ -33,9 +33,7 @@ def _lines(edges, sep, weighted):
 @pytest.mark.parametrize(
     "name, sep", [("g.tsv", "\t"), ("g.csv", ","), ("g.edg", " "), ("g.txt", "\t"), ("g.tsv.gz", "\t")]
 )
-def test_files_match_networkx_reader(
-    tmp_path, weighted_edges, assert_matches_networkx, name, sep, weighted, directed
-):
+def test_files_match_networkx_reader(tmp_path, weighted_edges, assert_matches_networkx, name, sep, weighted, directed):
     text = _lines(weighted_edges, sep, weighted)
     path = _write(tmp_path / name, text, gz=name.endswith(".gz"))
     g = read_edgelist(path, directed=directed)
@@ -61,8 +59,7 @@ def test_header_and_comments(tmp_path, assert_matches_networkx):
     g = read_edgelist(path)
     assert g.nodes.tolist() == ["alice", "bob", "carol"]
     assert {type(v) for v in g.nodes.tolist()} == {str}
-    assert_matches_networkx(g, nx.Graph([("alice", "bob", {"weight": 1.5}),
-                                         ("bob", "carol", {"weight": 2.0})]))
+    assert_matches_networkx(g, nx.Graph([("alice", "bob", {"weight": 1.5}), ("bob", "carol", {"weight": 2.0})]))
 
 
 def test_csv_header_without_weights(tmp_path):

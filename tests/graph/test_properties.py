@@ -30,12 +30,16 @@ from hypothesis import strategies as st
 from skgraphemb import GraphFormatError, UnknownNodeError, as_graph
 from skgraphemb.graph._io import _read_edgelist, _Unsupported
 
+
 def SETTINGS(max_examples=40):  # noqa: N802 - used as a decorator
     """Examples per test: the whole file stays under about 60 s.  Set
     ``SKGRAPHEMB_FUZZ_SCALE=20`` for a longer search."""
     scale = int(os.environ.get("SKGRAPHEMB_FUZZ_SCALE", "1"))
-    return settings(max_examples=max_examples * scale, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    return settings(
+        max_examples=max_examples * scale,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
 
 
 # -- random multigraphs ---------------------------------------------------------------------
@@ -64,8 +68,7 @@ def multigraphs(draw, kind=None):
         pool.append(draw(st.integers(0, 5)))  # small ids next to the big ones
     pool_st = st.sampled_from(pool)
     weighted = draw(st.booleans())
-    arcs = draw(st.lists(st.tuples(pool_st, pool_st, st.integers(1, 40).map(lambda k: k / 4)),
-                         min_size=1, max_size=15))
+    arcs = draw(st.lists(st.tuples(pool_st, pool_st, st.integers(1, 40).map(lambda k: k / 4)), min_size=1, max_size=15))
     extra = draw(st.lists(st.sampled_from(arcs), max_size=3))  # reciprocal copies
     arcs += [(v, u, w * 2) for u, v, w in extra]
     return arcs, kind, weighted, draw(st.booleans())
@@ -125,15 +128,23 @@ def _text(arcs, weighted, sep, header, comments, eol):
     return eol.join(lines) + eol
 
 
-FILE_FORMS = ["g.tsv", "g.csv", "g.edg", "g.tsv.gz", "crlf.tsv", "header.csv", "comments.edg",
-              "pipe.edg", "pipe.tsv.gz"]
+FILE_FORMS = [
+    "g.tsv",
+    "g.csv",
+    "g.edg",
+    "g.tsv.gz",
+    "crlf.tsv",
+    "header.csv",
+    "comments.edg",
+    "pipe.edg",
+    "pipe.tsv.gz",
+]
 
 
 def _read_file_form(tmp_path, form, arcs, weighted, directed, kind):
     sep = "\t" if ".tsv" in form else "," if ".csv" in form else " "
     header = form.startswith("header")
-    text = _text(arcs, weighted, sep, header, form.startswith("comments"),
-                 "\r\n" if form.startswith("crlf") else "\n")
+    text = _text(arcs, weighted, sep, header, form.startswith("comments"), "\r\n" if form.startswith("crlf") else "\n")
     data = text.encode()
     if form.endswith(".gz"):
         data = gzip.compress(data)
@@ -142,8 +153,7 @@ def _read_file_form(tmp_path, form, arcs, weighted, directed, kind):
     if form.startswith("pipe"):
         r, t = _pipe(data)
         try:
-            return as_graph(f"/dev/fd/{r}", directed=directed,
-                            weight="weight" if weighted else None, **kwargs)
+            return as_graph(f"/dev/fd/{r}", directed=directed, weight="weight" if weighted else None, **kwargs)
         finally:
             t.join()
             os.close(r)
@@ -228,9 +238,12 @@ def test_uint64_ids_round_trip_every_form(tmp_path_factory, big):
     path = tmp_path_factory.mktemp("u") / "g.tsv"
     path.write_text("".join(f"{u}\t{v}\n" for u, v in arcs))
     G = nx.Graph(arcs)
-    for g in (as_graph(np.array(arcs, dtype=np.uint64)), as_graph(path),
-              as_graph(pd.DataFrame(arcs, columns=["source", "target"])),
-              as_graph(G, nodes=sorted(big))):
+    for g in (
+        as_graph(np.array(arcs, dtype=np.uint64)),
+        as_graph(path),
+        as_graph(pd.DataFrame(arcs, columns=["source", "target"])),
+        as_graph(G, nodes=sorted(big)),
+    ):
         assert g == as_list
         assert all(g.neighbors(u) for u in big)
 
@@ -251,8 +264,7 @@ def test_mixed_int_and_str_ids_are_refused_or_kept_apart(ids):
 
 
 # -- the file rules, by a reference implementation -------------------------------------------
-_NUMBER = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)",
-                     re.IGNORECASE)
+_NUMBER = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE)
 
 
 def _fields(line, mode):
@@ -272,7 +284,7 @@ def reference_read(text: str, mode: str, directed: bool):
         return "error", None
     rows = [_fields(ln, mode) for ln in data]
     first = rows[0]
-    below = rows[1 : 101]
+    below = rows[1:101]
     header = (
         bool(first)
         and not any(_NUMBER.fullmatch(f) for f in first)
@@ -316,8 +328,25 @@ def _outcome(path, engine, directed):
         return "error", e
 
 
-_TOKENS = ["1", "2", "07", "-3", "+4", "a", "b#c", "#", "x", "0.5", "2.5e1", "nan", "-1", "",
-           "99999999999999999999", "18446744073709551615", "é"]
+_TOKENS = [
+    "1",
+    "2",
+    "07",
+    "-3",
+    "+4",
+    "a",
+    "b#c",
+    "#",
+    "x",
+    "0.5",
+    "2.5e1",
+    "nan",
+    "-1",
+    "",
+    "99999999999999999999",
+    "18446744073709551615",
+    "é",
+]
 
 
 _INT_TOKENS = ["1", "2", "07", "-3", "+4", "0", "12", "0.5", "3"]  # mostly the parallel reader's grammar
@@ -384,10 +413,13 @@ def test_readers_follow_the_documented_rules(tmp_path_factory, mode_text, direct
     st.one_of(
         st.binary(max_size=300),
         # bytes with a fair chance of forming lines and fields
-        st.lists(st.sampled_from([b"1", b"22", b"-3", b"a", b"b#", b"0.5", b"\r", b"#", b'"', b"\x00",
-                                  b"\xe9", b"\xc3\xa9", b"\x0b"]
-                                 + [b"1 2\n", b"a\tb\n", b"x,y\n", b" ", b"\t", b",", b"\n"] * 3),
-                 max_size=40).map(b"".join),
+        st.lists(
+            st.sampled_from(
+                [b"1", b"22", b"-3", b"a", b"b#", b"0.5", b"\r", b"#", b'"', b"\x00", b"\xe9", b"\xc3\xa9", b"\x0b"]
+                + [b"1 2\n", b"a\tb\n", b"x,y\n", b" ", b"\t", b",", b"\n"] * 3
+            ),
+            max_size=40,
+        ).map(b"".join),
     ),
     st.sampled_from(["g.tsv", "g.csv", "g.edg"]),
 )
@@ -417,13 +449,16 @@ def test_random_bytes_give_an_error_or_a_graph_without_phantom_nodes(tmp_path_fa
 # -- hand-built CSR arrays: refused, or a graph that keeps every promise ------------------------
 @SETTINGS(300)
 @given(
-    st.integers(1, 6).flatmap(lambda n: st.tuples(
-        st.just(n),
-        st.lists(st.integers(0, 4), min_size=n, max_size=n),  # row lengths
-        st.lists(st.integers(-2, 8), min_size=30, max_size=30),  # column pool
-        st.lists(st.sampled_from([1.0, 2.0, 0.0, -1.0, np.nan, np.inf, 0.5]), min_size=30, max_size=30),
-        st.booleans(), st.booleans(),
-    ))
+    st.integers(1, 6).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.integers(0, 4), min_size=n, max_size=n),  # row lengths
+            st.lists(st.integers(-2, 8), min_size=30, max_size=30),  # column pool
+            st.lists(st.sampled_from([1.0, 2.0, 0.0, -1.0, np.nan, np.inf, 0.5]), min_size=30, max_size=30),
+            st.booleans(),
+            st.booleans(),
+        )
+    )
 )
 def test_hand_built_graphs_are_refused_or_valid(args):
     from skgraphemb import Graph

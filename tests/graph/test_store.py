@@ -224,8 +224,7 @@ def test_a_checksummed_file_of_a_broken_graph_is_refused_quickly(tmp_path):
     from skgraphemb.graph import Graph, load_graph
 
     indptr = np.array([0, 1, 2], dtype=np.int64)
-    bad = Graph(indptr, np.array([1, 7], dtype=np.int32), None, nodes=np.array([0, 1]), directed=True,
-                validate=False)  # fmt: skip
+    bad = Graph(indptr, np.array([1, 7], dtype=np.int32), None, nodes=np.array([0, 1]), directed=True, validate=False)
     path = tmp_path / "bad.skgraph"
     bad.save(path)
     with pytest.raises(GraphFormatError, match="outside 0..1"):

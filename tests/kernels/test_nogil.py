@@ -28,9 +28,10 @@ def _dispatchers():
 def test_every_kernel_called_from_python_releases_the_gil():
     """Inlined helpers run inside their callers; every other kernel is nogil."""
     holding = [
-        name for name, kernel in _dispatchers()
+        name
+        for name, kernel in _dispatchers()
         if kernel.targetoptions.get("inline", "never") == "never" and not kernel.targetoptions.get("nogil")
-    ]  # fmt: skip
+    ]
     assert not holding, f"kernels holding the GIL: {holding}"
 
 
@@ -81,6 +82,8 @@ def test_concurrent_fits_in_threads_equal_fits_one_after_the_other(n_jobs):
         t.join()
     if n_jobs == 1:  # bitwise reproducible with one thread per fit
         for seed in (1, 2):
-            np.testing.assert_array_equal(results[seed], Node2VecEmbedder(**params, random_state=seed).fit(graph).embedding_)
+            np.testing.assert_array_equal(
+                results[seed], Node2VecEmbedder(**params, random_state=seed).fit(graph).embedding_
+            )
     else:
         assert all(np.isfinite(r).all() and r.shape == (400, 8) for r in results.values())

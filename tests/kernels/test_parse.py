@@ -25,8 +25,15 @@ def _random_ints(rng, k):
     for _ in range(k):
         digits = "".join(rng.choice(list("0123456789")) for _ in range(rng.integers(1, 22)))
         texts.append(rng.choice(["", "+", "-"]) + digits)
-    return texts + ["9223372036854775807", "-9223372036854775808", "9223372036854775808",
-                    "-9223372036854775809", "+0", "-0", "000000000000000000000000000042"]
+    return texts + [
+        "9223372036854775807",
+        "-9223372036854775808",
+        "9223372036854775808",
+        "-9223372036854775809",
+        "+0",
+        "-0",
+        "000000000000000000000000000042",
+    ]
 
 
 def test_ids_parse_as_python_int_or_are_refused():
@@ -70,8 +77,24 @@ def test_weights_parse_as_python_float_or_are_refused():
     assert taken > 2500  # the grammar takes most plain decimals
 
 
-@pytest.mark.parametrize("text", ["nan", "inf", "-Infinity", "1e", ".", ".e3", "1.5.5", "1d3", "0x1p3",
-                                  "1e400", "1e-400", "12345678901234567890.5", "1,5"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nan",
+        "inf",
+        "-Infinity",
+        "1e",
+        ".",
+        ".e3",
+        "1.5.5",
+        "1d3",
+        "0x1p3",
+        "1e400",
+        "1e-400",
+        "12345678901234567890.5",
+        "1,5",
+    ],
+)
 def test_weights_outside_the_grammar_are_refused(text):
     assert not _field(_parse._parse_weight, text)[1]
 

@@ -132,7 +132,11 @@ def test_large_fanout_gives_the_bfs_neighbourhood(random_graph):
     sub = sample_subgraph(g.indptr, g.indices, seeds, (500, 500), seed=9)
     dist = nx.multi_source_dijkstra_path_length(G, seeds)
     assert set(sub.n_id.tolist()) == {v for v, d in dist.items() if d <= 2}
-    hop = {v: h for h, block in enumerate(np.split(sub.n_id, np.cumsum(sub.num_sampled_nodes)[:-1])) for v in block.tolist()}
+    hop = {
+        v: h
+        for h, block in enumerate(np.split(sub.n_id, np.cumsum(sub.num_sampled_nodes)[:-1]))
+        for v in block.tolist()
+    }
     assert hop == {v: d for v, d in dist.items() if d <= 2}
     edges = {(int(sub.n_id[t]), int(sub.n_id[s])) for s, t in sub.edge_index.T}
     expected = {(v, u) for v, d in dist.items() if d <= 1 for u in G.neighbors(v)}

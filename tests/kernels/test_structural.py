@@ -23,10 +23,14 @@ def test_structural_features_match_networkx():
         nbrs = [u for u in G.neighbors(v) if u != v]
         logs = np.log1p([deg[u] for u in nbrs]) if nbrs else np.zeros(1)
         expected = [
-            np.log1p(deg[v]), np.log1p(deg[v]),
-            logs.mean(), logs.std(), logs.min(), logs.max(),
+            np.log1p(deg[v]),
+            np.log1p(deg[v]),
+            logs.mean(),
+            logs.std(),
+            logs.min(),
+            logs.max(),
             clustering.get(v, 0.0),
-        ]  # fmt: skip
+        ]
         np.testing.assert_allclose(F[i], expected, rtol=1e-5, atol=1e-6, err_msg=str(v))
 
 

@@ -135,8 +135,7 @@ def test_power_sum_operator_matches_dense(order, normalization, directed, keep_i
         A.sort_indices()
         indptr, indices = A.indptr.astype(np.int64), A.indices.astype(np.int32)
         data, dense = A.data, A.toarray()
-    op = PowerSumOperator(indptr, indices, data, order=order, normalization=normalization,
-                          symmetric=not directed)
+    op = PowerSumOperator(indptr, indices, data, order=order, normalization=normalization, symmetric=not directed)
     M = _dense_power_sum(dense, order, normalization)
     p = PANEL_WIDTH * 2 + 5  # two full panels and a ragged one
     X0 = np.random.default_rng(5).standard_normal((80, p)).astype(np.float32)
@@ -153,8 +152,7 @@ def test_power_sum_operator_matches_dense(order, normalization, directed, keep_i
 def test_power_sum_operator_shares_a_for_undirected_graphs():
     indptr, indices, data, dense = _random_csr(30, 0.1, 6)
     A = sp.csr_array(dense + dense.T)
-    sym = PowerSumOperator(A.indptr.astype(np.int64), A.indices.astype(np.int32), A.data, order=2,
-                           symmetric=True)
+    sym = PowerSumOperator(A.indptr.astype(np.int64), A.indices.astype(np.int32), A.data, order=2, symmetric=True)
     assert sym._at.indices is sym._a.indices  # A^T is A: not stored twice
     directed = PowerSumOperator(indptr, indices, data, order=2, symmetric=False)
     assert directed._at.indices is not directed._a.indices
@@ -168,8 +166,14 @@ def test_zero_degree_rows_and_columns_stay_zero():
         ("transition", [[0, 1, 0], [0, 0, 0], [0.5, 0.5, 0]]),
         ("symmetric", [[0, 0, 0], [0, 0, 0], [np.sqrt(0.5), 0, 0]]),
     ]:
-        op = PowerSumOperator(csr.indptr.astype(np.int64), csr.indices.astype(np.int32), None,
-                              order=1, normalization=normalization, symmetric=False)
+        op = PowerSumOperator(
+            csr.indptr.astype(np.int64),
+            csr.indices.astype(np.int32),
+            None,
+            order=1,
+            normalization=normalization,
+            symmetric=False,
+        )
         got = op.apply(np.eye(3, dtype=np.float32), np.empty((3, 3), dtype=np.float32))
         np.testing.assert_allclose(got, want, rtol=1e-6)
 
@@ -236,8 +240,9 @@ def test_randomized_svd_blocks_matches_numpy(order, symmetric):
     Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
     dense = (Q * (1.5 * 0.85 ** np.arange(n))) @ Q.T
     A = sp.csr_array(dense)
-    op = PowerSumOperator(A.indptr.astype(np.int64), A.indices.astype(np.int32), A.data, order=order,
-                          symmetric=symmetric)
+    op = PowerSumOperator(
+        A.indptr.astype(np.int64), A.indices.astype(np.int32), A.data, order=order, symmetric=symmetric
+    )
     U_ref, S_ref, Vt_ref = np.linalg.svd(_dense_power_sum(dense, order, None))
     U, S, V = randomized_svd_blocks(op, k, n_oversamples=10, n_iter=5, seed=0)
     for arr in (U, V):
@@ -257,8 +262,7 @@ def test_memory_estimate_matches_traced_peak(order, directed, weighted):
     # operator and the SVD is what svd_memory_bytes must predict
     def graph(n, deg=4):
         rng = np.random.default_rng(8)
-        A = sp.csr_array((np.ones(n * deg), (np.repeat(np.arange(n), deg), rng.integers(0, n, n * deg))),
-                         shape=(n, n))
+        A = sp.csr_array((np.ones(n * deg), (np.repeat(np.arange(n), deg), rng.integers(0, n, n * deg))), shape=(n, n))
         if not directed:
             A = A + A.T
         A.sort_indices()
@@ -266,8 +270,7 @@ def test_memory_estimate_matches_traced_peak(order, directed, weighted):
         return A.indptr.astype(np.int64), A.indices.astype(np.int32), data
 
     def fit(indptr, indices, data):
-        op = PowerSumOperator(indptr, indices, data, order=order, normalization="transition",
-                              symmetric=not directed)
+        op = PowerSumOperator(indptr, indices, data, order=order, normalization="transition", symmetric=not directed)
         return randomized_svd_blocks(op, k, n_oversamples=10, n_iter=1, seed=0)
 
     n, k = 300_000, 24
@@ -279,6 +282,7 @@ def test_memory_estimate_matches_traced_peak(order, directed, weighted):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    est = svd_memory_bytes(n, len(indices), k, 10, order, directed=directed, weighted=weighted,
-                           normalization="transition")
+    est = svd_memory_bytes(
+        n, len(indices), k, 10, order, directed=directed, weighted=weighted, normalization="transition"
+    )
     assert 0.8 * peak <= est <= 1.2 * peak, (est, peak)

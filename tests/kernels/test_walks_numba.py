@@ -29,24 +29,57 @@ METHODS = {"step": 0, "rejection": 1, "exact": 2, "first_order": 3}
 
 @numba.njit(cache=True)
 def _sample_counts(
-    indptr, indices, weights, alias_prob, alias_node, strength,
-    directed, t, v, inv_p, inv_q, method, n, seed,
-):  # fmt: skip
+    indptr,
+    indices,
+    weights,
+    alias_prob,
+    alias_node,
+    strength,
+    directed,
+    t,
+    v,
+    inv_p,
+    inv_q,
+    method,
+    n,
+    seed,
+):
     """Histogram of ``n`` draws of one step from ``v`` (previous node ``t``)."""
     counts = np.zeros(indptr.shape[0] - 1, dtype=np.int64)
     for i in range(n):
         state = item_state(seed, i)
         if method == 0:
             x = k.node2vec_step(
-                indptr, indices, weights, alias_prob, alias_node, strength,
-                directed, t, v, inv_p, inv_q, state,
-            )  # fmt: skip
+                indptr,
+                indices,
+                weights,
+                alias_prob,
+                alias_node,
+                strength,
+                directed,
+                t,
+                v,
+                inv_p,
+                inv_q,
+                state,
+            )
         elif method == 1:
             # Unbounded trials: pure rejection sampling, no fallback.
             x = k.node2vec_rejection_step(
-                indptr, indices, weights, alias_prob, alias_node, strength,
-                directed, t, v, inv_p, inv_q, 1 << 40, state,
-            )  # fmt: skip
+                indptr,
+                indices,
+                weights,
+                alias_prob,
+                alias_node,
+                strength,
+                directed,
+                t,
+                v,
+                inv_p,
+                inv_q,
+                1 << 40,
+                state,
+            )
         elif method == 2:
             x = k.node2vec_exact_step(indptr, indices, weights, directed, t, v, inv_p, inv_q, state)
         else:
@@ -59,9 +92,7 @@ def _draw(csr, t, v, p, q, method, weighted=True, seed=0):
     indptr, indices, weights, dense = csr
     arrays = tables(indptr, indices, weights if weighted else None)
     directed = bool((dense != dense.T).any())
-    return _sample_counts(
-        indptr, indices, *arrays, directed, t, v, 1 / p, 1 / q, METHODS[method], N_DRAWS, seed
-    )
+    return _sample_counts(indptr, indices, *arrays, directed, t, v, 1 / p, 1 / q, METHODS[method], N_DRAWS, seed)
 
 
 def test_reference_probabilities_by_hand(undirected, directed):
@@ -97,9 +128,7 @@ def test_steps_from_a_sink_end_the_walk(directed):
 def test_rejection_step_reports_exhausted_trials(undirected):
     indptr, indices, weights, _ = undirected
     arrays = tables(indptr, indices, weights)
-    x = k.node2vec_rejection_step(
-        indptr, indices, *arrays, False, 0, 1, 2.0, 0.5, 0, item_state(0, 0)
-    )
+    x = k.node2vec_rejection_step(indptr, indices, *arrays, False, 0, 1, 2.0, 0.5, 0, item_state(0, 0))
     assert x == -1
 
 

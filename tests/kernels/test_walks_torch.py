@@ -118,6 +118,7 @@ def test_same_seed_same_walks():
 def _trigram_table(walks_a, walks_b, n):
     """2 x K contingency table of (t, v, x) step counts of two walk sets,
     cells expected under 5 times pooled into one."""
+
     def codes(walks):
         t, v, x = walks[:, :-2].ravel(), walks[:, 1:-1].ravel(), walks[:, 2:].ravel()
         ok = x >= 0
@@ -125,10 +126,12 @@ def _trigram_table(walks_a, walks_b, n):
 
     ca, cb = codes(walks_a), codes(walks_b)
     cells, inverse = np.unique(np.r_[ca, cb], return_inverse=True)
-    table = np.stack([
-        np.bincount(inverse[: len(ca)], minlength=len(cells)),
-        np.bincount(inverse[len(ca) :], minlength=len(cells)),
-    ])
+    table = np.stack(
+        [
+            np.bincount(inverse[: len(ca)], minlength=len(cells)),
+            np.bincount(inverse[len(ca) :], minlength=len(cells)),
+        ]
+    )
     expected = table.sum(axis=0) * table.sum(axis=1, keepdims=True) / table.sum()
     rare = expected.min(axis=0) < 5
     if not rare.any():

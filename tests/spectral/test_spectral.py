@@ -129,8 +129,7 @@ def test_fastrp_is_its_formula(graph, normalize_powers):
         total += w * (normalize(N) if normalize_powers else N)
         N = S @ N
     expected = scale(total)
-    emb = FastRPEmbedder(n_components=d, weights=weights, beta=beta, normalize_powers=normalize_powers,
-                         random_state=11)  # fmt: skip
+    emb = FastRPEmbedder(n_components=d, weights=weights, beta=beta, normalize_powers=normalize_powers, random_state=11)
     got = emb.fit(graph).embedding_
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
 
@@ -181,14 +180,14 @@ def test_spectral_methods_separate_the_karate_factions(karate_graph):
 def test_propagation_wraps_any_embedder_and_tunes_through_it(karate_graph):
     from sklearn.base import clone
 
-    model = SpectralPropagation(Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=2, window=3),
-                                random_state=3)  # fmt: skip
+    model = SpectralPropagation(Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=2, window=3), random_state=3)
     model.set_params(embedder__p=0.5, order=4)
     fitted = clone(model).fit(karate_graph)
     assert fitted.embedder_.p == 0.5 and fitted.embedder_.random_state is not None
     assert fitted.embedding_.shape == (34, 8)
-    inner = Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=2, window=3, p=0.5,
-                             random_state=fitted.embedder_.random_state).fit(karate_graph)  # fmt: skip
+    inner = Node2VecEmbedder(
+        dimensions=8, walk_length=10, num_walks=2, window=3, p=0.5, random_state=fitted.embedder_.random_state
+    ).fit(karate_graph)
     X = chebyshev_propagate(GraphProducts(karate_graph), inner.embedding_.copy(), order=4, mu=0.2, theta=0.5)
     np.testing.assert_allclose(fitted.embedding_, normalize(svd_embedding(X)[0]), rtol=1e-5, atol=1e-6)
 

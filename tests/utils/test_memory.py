@@ -12,9 +12,16 @@ from skgraphemb.utils._memory import MemoryEstimate, format_bytes, mapped_nbytes
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("16GB", 16 * 10**9), ("512 MiB", 512 * 2**20), ("1.5g", 1_500_000_000), ("2048", 2048),
-     (4096, 4096), ("3 kb", 3000), ("1TiB", 2**40)],
-)  # fmt: skip
+    [
+        ("16GB", 16 * 10**9),
+        ("512 MiB", 512 * 2**20),
+        ("1.5g", 1_500_000_000),
+        ("2048", 2048),
+        (4096, 4096),
+        ("3 kb", 3000),
+        ("1TiB", 2**40),
+    ],
+)
 def test_parse_bytes(text, expected):
     assert parse_bytes(text) == expected
 
@@ -57,7 +64,9 @@ def test_estimate_check():
     assert est.total == 1000 and est.peak == 11_000 and "vectors 600 B" in est.describe()
     est.check(None)
     est.check("11kB")
-    with pytest.raises(InsufficientMemoryError, match=r"Thing needs about 1.00 kB .* allows 10.00 kB for the whole process.*use less") as info:
+    with pytest.raises(
+        InsufficientMemoryError, match=r"Thing needs about 1.00 kB .* allows 10.00 kB for the whole process.*use less"
+    ) as info:
         est.check(10_000)
     assert info.value.required == 1000
 
