@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0.dev0"
+from skgraphemb._version import __version__
 
 # public name -> submodule that defines it
 _LAZY = {

@@ -652,7 +652,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
 # -- parser and entry point ------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``skgraphemb`` command."""
-    from skgraphemb import __version__
+    from skgraphemb._version import __version__
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(

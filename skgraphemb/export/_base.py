@@ -379,7 +379,7 @@ class BaseExporter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _metadata(self, vectors: np.ndarray, source: dict, **fields) -> dict:
         """The metadata record written beside the vectors (JSON, never pickle)."""
-        from skgraphemb import __version__
+        from skgraphemb._version import __version__
 
         return {
             "format": FORMAT,
