@@ -22,8 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from skgraphemb.graph import Graph, NodeIndex, as_graph
-from skgraphemb.graph._adapters import _is_networkx
+from skgraphemb.graph import Graph, NodeIndex, as_graph, is_graph_like
 from skgraphemb.utils._validation import (
     HasMethods,
     Integral,
@@ -38,12 +37,6 @@ logger = logging.getLogger(__name__)
 
 # Parameters that never change the embedding: left out of cache keys.
 _NON_RESULT_PARAMS = frozenset({"graph", "memory", "verbose", "n_jobs", "max_memory"})
-
-
-def _is_graph_input(X: Any) -> bool:
-    """Whether X is unambiguously a graph (not a column of node ids)."""
-    # Same networkx test as as_graph, so subclasses of nx.Graph count too.
-    return isinstance(X, Graph) or _is_networkx(X) or hasattr(X, "edge_index")
 
 
 def _run_embed(cls, key_params: dict, fingerprint: str, seed: int, graph: Graph, run_params: dict):
@@ -207,7 +200,7 @@ class EmbeddingLookupMixin:
             A ``ValueError`` naming the ids that are not in the fitted graph.
         """
         self._check_fitted()
-        if _is_graph_input(X):
+        if is_graph_like(X):
             ids = as_graph(X).nodes
         else:
             ids = self._ids_from_X(X, reset=False)
@@ -351,7 +344,7 @@ class BaseGraphEmbedder(EmbeddingLookupMixin, ClassNamePrefixFeaturesOutMixin, T
             graph = self._read_graph(self.graph)
             if X is None:
                 return graph, None
-            if _is_graph_input(X):
+            if is_graph_like(X):
                 raise ValueError(
                     f"{type(self).__name__} has `graph` set, so X must hold node ids, "
                     f"not a graph; pass the graph either as X or as `graph=`, not both"

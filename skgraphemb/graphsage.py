@@ -8,9 +8,8 @@ import warnings
 
 import numpy as np
 
-from skgraphemb.base import BaseGraphEmbedder, _is_graph_input
-from skgraphemb.graph import Graph, as_graph
-from skgraphemb.graph._adapters import _is_networkx
+from skgraphemb.base import BaseGraphEmbedder
+from skgraphemb.graph import Graph, as_graph, is_graph_like, is_networkx
 from skgraphemb.utils._device import DEVICE_CONSTRAINT, TorchStateMixin, resolve_device
 from skgraphemb.utils._threads import torch_threads
 from skgraphemb.utils._validation import (
@@ -338,7 +337,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
     def _read_graph(self, data) -> Graph:
         """``as_graph``, reading networkx node features named by ``feature_key``."""
         key = self.feature_key
-        if key is not None and _is_networkx(data) and any(key in d for _, d in data.nodes(data=True)):
+        if key is not None and is_networkx(data) and any(key in d for _, d in data.nodes(data=True)):
             # Some nodes have it: all must (as_graph names a node without it).
             return as_graph(data, features=key)
         return as_graph(data)
@@ -595,7 +594,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
             on (kind or width).
         """
         check_is_fitted(self)
-        if not _is_graph_input(X):
+        if not is_graph_like(X):
             if nodes is not None:
                 raise ValueError("nodes= selects nodes of a graph X; with X holding node ids, pass the ids as X")
             return super().transform(X)

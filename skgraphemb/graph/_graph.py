@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Hashable, Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from skgraphemb.exceptions import GraphFormatError, UnknownNodeError
+from skgraphemb.graph import _store
 
 # How many offending ids an error message lists before "...".
 _MAX_IDS_IN_MESSAGE = 5
@@ -174,8 +177,6 @@ class Graph:
         if self._store is not None:
             # Memory-mapped from a saved file: pickle a reference to it, so
             # that sending an estimator to a worker does not copy the graph.
-            from skgraphemb.graph._store import open_shared
-
             return (open_shared, self._store)
         return (_unpickle_graph, (self.__getstate__(),))
 
@@ -321,9 +322,7 @@ class Graph:
         --------
         skgraphemb.load_graph : Open the file again.
         """
-        from skgraphemb.graph._store import save_graph
-
-        save_graph(self, path)
+        _store.save_graph(self, path)
 
     @property
     def path(self) -> str | None:
@@ -607,7 +606,7 @@ _CSR_PROBLEMS = {
 
 
 def _check_graph(graph: Graph) -> None:
-    from skgraphemb._kernels._csr import csr_problem
+    from skgraphemb.graph._csr import csr_problem
 
     code, at = csr_problem(graph.indptr, graph.indices, graph.weights, graph.n_nodes, graph.directed)
     if code:
@@ -626,3 +625,119 @@ def _unpickle_graph(state: dict) -> Graph:
     graph = Graph.__new__(Graph)
     graph.__setstate__(state)
     return graph
+
+
+# -- saved graphs (the file format is in _store) ------------------------------
+def load_graph(path: str | os.PathLike, *, mmap: bool = True, verify: bool = True):
+    """Open a graph saved with :meth:`Graph.save <skgraphemb.Graph.save>`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    mmap : bool, default=True
+        Map the CSR arrays (and integer ids, features) from the file
+        instead of reading them: opening costs no memory and little time,
+        pages are read when the walks touch them, and processes that open
+        the same file share them.  Such a graph pickles as a reference to
+        the file (see Notes).  ``False`` reads everything into memory.
+    verify : bool, default=True
+        Check every array against the CRC-32 stored when it was saved (one
+        pass over the file, about a second per GB; the pages stay cached),
+        and the arrays as a graph (indices in range, sorted rows, positive
+        finite weights: what :class:`~skgraphemb.Graph` checks).  The
+        header and the file size are always checked; ``False`` trusts the
+        rest of the file.
+
+    Returns
+    -------
+    Graph
+        Equal to the saved graph, with the same :meth:`~Graph.fingerprint`.
+
+    Raises
+    ------
+    GraphFormatError
+        The file is not a graph file, comes from an incompatible format
+        version, is truncated, or fails its checksums.
+    FileNotFoundError
+        There is no such file.
+
+    Notes
+    -----
+    A memory-mapped graph pickles as its path and fingerprint, so sending
+    an estimator that holds it to a worker costs nothing; the worker opens
+    the file (once per process) and checks the fingerprint.  The file must
+    then be readable at the same path by every worker (shared storage).  A
+    graph opened with ``mmap=False`` pickles with its data.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import networkx as nx
+    >>> from skgraphemb import as_graph, load_graph
+    >>> g = as_graph(nx.karate_club_graph())
+    >>> path = os.path.join(tempfile.mkdtemp(), "karate.skgraph")
+    >>> g.save(path)
+    >>> h = load_graph(path)
+    >>> h == g, h.fingerprint() == g.fingerprint()
+    (True, True)
+    """
+    path = Path(path)
+    arrays, nodes, meta = _store.read_graph_file(path, mmap=mmap, verify=verify)
+    try:
+        # The checksums prove the arrays are those Graph.save wrote from a
+        # valid graph; the full structural check (symmetry, distinct ids: 30 s
+        # at 100M edges) is not repeated, only what a kernel could crash on.
+        graph = Graph(
+            arrays["indptr"],
+            arrays["indices"],
+            arrays.get("weights"),
+            nodes=nodes,
+            directed=meta["directed"],
+            features=arrays.get("features"),
+            validate=False,
+        )
+    except ValueError as e:
+        raise GraphFormatError(f"graph file {str(path)!r} holds an inconsistent graph: {e}") from e
+    object.__setattr__(graph, "_fingerprint", meta["fingerprint"])
+    key = None
+    if mmap:
+        key = (str(path.resolve()), meta["fingerprint"])
+        object.__setattr__(graph, "_store", key)
+    _store.remember_open(key, graph)  # what unpickling a reference here returns
+    return graph
+
+
+def open_shared(path: str, fingerprint: str):
+    """Unpickle a reference to a saved graph: the process's open copy, or open it.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file is not at ``path`` on this machine (not on shared storage).
+    GraphFormatError
+        The file there holds another graph than the one pickled.
+    """
+    key = (path, fingerprint)
+    graph = _store.find_open(key)
+    if graph is not None:
+        return graph
+    with _store.OPEN_LOCK:  # one thread opens, the others wait and share it
+        graph = _store.find_open(key)
+        if graph is not None:
+            return graph
+        try:
+            graph = load_graph(path, mmap=True)
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"this process received a graph saved at {path!r} (pickled by reference), but "
+                "there is no such file here. Put the file on storage that every worker reads at "
+                "the same path, or send the graph itself: load_graph(path, mmap=False)."
+            ) from None
+        if graph.fingerprint() != fingerprint:
+            raise GraphFormatError(
+                f"the graph file {path!r} changed since this reference to it was made "
+                "(its fingerprint differs): the workers would embed another graph. "
+                "Do not overwrite a saved graph while it is in use; save to a new path."
+            )
+        return graph

@@ -41,7 +41,7 @@ import numpy as np
 from skgraphemb.exceptions import GraphFormatError
 from skgraphemb.utils._filelock import atomic_write
 
-__all__ = ["load_graph", "save_graph"]
+__all__ = ["read_graph_file", "save_graph"]
 
 MAGIC = b"SKGGRAPH"
 FORMAT_VERSION = 1
@@ -53,7 +53,7 @@ _CRC_BLOCK = 1 << 26  # bytes checksummed per zlib call (zlib releases the GIL)
 # estimators that refer to one saved graph maps the file once.
 _OPENED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _OPENED_LOCK = threading.Lock()
-_OPEN_LOCK = threading.Lock()
+OPEN_LOCK = threading.Lock()  # one thread of a process opens a shared file
 #: How many times this process opened a saved graph (tests count it).
 open_count = 0
 
@@ -197,63 +197,12 @@ def _read_header(path: Path) -> dict:
     return meta
 
 
-def load_graph(path: str | os.PathLike, *, mmap: bool = True, verify: bool = True):
-    """Open a graph saved with :meth:`Graph.save <skgraphemb.Graph.save>`.
+def read_graph_file(path: Path, *, mmap: bool, verify: bool) -> tuple[dict, np.ndarray, dict]:
+    """The arrays, node ids and header of a graph file (see ``load_graph``).
 
-    Parameters
-    ----------
-    path : str or path-like
-        The file.
-    mmap : bool, default=True
-        Map the CSR arrays (and integer ids, features) from the file
-        instead of reading them: opening costs no memory and little time,
-        pages are read when the walks touch them, and processes that open
-        the same file share them.  Such a graph pickles as a reference to
-        the file (see Notes).  ``False`` reads everything into memory.
-    verify : bool, default=True
-        Check every array against the CRC-32 stored when it was saved (one
-        pass over the file, about a second per GB; the pages stay cached),
-        and the arrays as a graph (indices in range, sorted rows, positive
-        finite weights: what :class:`~skgraphemb.Graph` checks).  The
-        header and the file size are always checked; ``False`` trusts the
-        rest of the file.
-
-    Returns
-    -------
-    Graph
-        Equal to the saved graph, with the same :meth:`~Graph.fingerprint`.
-
-    Raises
-    ------
-    GraphFormatError
-        The file is not a graph file, comes from an incompatible format
-        version, is truncated, or fails its checksums.
-    FileNotFoundError
-        There is no such file.
-
-    Notes
-    -----
-    A memory-mapped graph pickles as its path and fingerprint, so sending
-    an estimator that holds it to a worker costs nothing; the worker opens
-    the file (once per process) and checks the fingerprint.  The file must
-    then be readable at the same path by every worker (shared storage).  A
-    graph opened with ``mmap=False`` pickles with its data.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> import networkx as nx
-    >>> from skgraphemb import as_graph, load_graph
-    >>> g = as_graph(nx.karate_club_graph())
-    >>> path = os.path.join(tempfile.mkdtemp(), "karate.skgraph")
-    >>> g.save(path)
-    >>> h = load_graph(path)
-    >>> h == g, h.fingerprint() == g.fingerprint()
-    (True, True)
+    With ``verify``, every array is checked against its CRC-32 and the CSR
+    arrays against what a kernel could crash on (:func:`_check_bounds`).
     """
-    from skgraphemb.graph._graph import Graph
-
-    global open_count
     path = Path(path)
     meta = _read_header(path)
     if meta.get("format") != "skgraphemb.graph":
@@ -284,67 +233,27 @@ def load_graph(path: str | os.PathLike, *, mmap: bool = True, verify: bool = Tru
         offsets = arrays["node_offsets"].tolist()
         nodes = np.empty(len(offsets) - 1, dtype=object)
         nodes[:] = [data[a:b].decode("utf-8", "surrogatepass") for a, b in zip(offsets[:-1], offsets[1:])]
-    try:
-        if verify:
-            _check_bounds(arrays["indptr"], arrays["indices"], arrays.get("weights"), len(nodes))
-        # The checksums prove the arrays are those Graph.save wrote from a
-        # valid graph; the full structural check (symmetry, distinct ids: 30 s
-        # at 100M edges) is not repeated, only what a kernel could crash on.
-        graph = Graph(
-            arrays["indptr"],
-            arrays["indices"],
-            arrays.get("weights"),
-            nodes=nodes,
-            directed=meta["directed"],
-            features=arrays.get("features"),
-            validate=False,
-        )
-    except ValueError as e:
-        raise GraphFormatError(f"graph file {str(path)!r} holds an inconsistent graph: {e}") from e
-    object.__setattr__(graph, "_fingerprint", meta["fingerprint"])
-    if mmap:
-        store = (str(path.resolve()), meta["fingerprint"])
-        object.__setattr__(graph, "_store", store)
-        with _OPENED_LOCK:
-            _OPENED.setdefault(store, graph)  # what unpickling a reference here returns
-    open_count += 1
-    return graph
-
-
-def open_shared(path: str, fingerprint: str):
-    """Unpickle a reference to a saved graph: the process's open copy, or open it.
-
-    Raises
-    ------
-    FileNotFoundError
-        The file is not at ``path`` on this machine (not on shared storage).
-    GraphFormatError
-        The file there holds another graph than the one pickled.
-    """
-    key = (path, fingerprint)
-    with _OPENED_LOCK:
-        graph = _OPENED.get(key)
-    if graph is not None:
-        return graph
-    with _OPEN_LOCK:  # one thread opens, the others wait and share it
-        graph = _OPENED.get(key)
-        if graph is not None:
-            return graph
+    if verify:
         try:
-            graph = load_graph(path, mmap=True)
-        except FileNotFoundError:
-            raise FileNotFoundError(
-                f"this process received a graph saved at {path!r} (pickled by reference), but "
-                "there is no such file here. Put the file on storage that every worker reads at "
-                "the same path, or send the graph itself: load_graph(path, mmap=False)."
-            ) from None
-        if graph.fingerprint() != fingerprint:
-            raise GraphFormatError(
-                f"the graph file {path!r} changed since this reference to it was made "
-                "(its fingerprint differs): the workers would embed another graph. "
-                "Do not overwrite a saved graph while it is in use; save to a new path."
-            )
-        return graph
+            _check_bounds(arrays["indptr"], arrays["indices"], arrays.get("weights"), len(nodes))
+        except ValueError as e:
+            raise GraphFormatError(f"graph file {str(path)!r} holds an inconsistent graph: {e}") from e
+    return arrays, nodes, meta
+
+
+def remember_open(key: tuple[str, str], graph) -> None:
+    """Record a graph mapped from a file, for references to it unpickled in this process."""
+    global open_count
+    if key is not None:
+        with _OPENED_LOCK:
+            _OPENED.setdefault(key, graph)
+    open_count += 1
+
+
+def find_open(key: tuple[str, str]):
+    """The graph this process has open for ``key`` (path, fingerprint), or None."""
+    with _OPENED_LOCK:
+        return _OPENED.get(key)
 
 
 def _check_bounds(indptr, indices, weights, n_nodes: int) -> None:

@@ -461,7 +461,7 @@ def _random_multigraph(rng):
 
 @pytest.mark.parametrize("seed", range(12))
 def test_build_is_scipy_build(seed):
-    from skgraphemb.graph._adapters import _build, _build_scipy
+    from skgraphemb.graph._build import _build, _build_scipy
 
     rng = np.random.default_rng(seed)
     n, src, dst, w = _random_multigraph(rng)
@@ -501,15 +501,15 @@ def _unique_reference(values):
     ],
 )
 def test_unique_ids_of_ints_is_np_unique(monkeypatch, make, bitmap):
-    from skgraphemb.graph import _adapters
+    from skgraphemb.graph import _build
 
     if bitmap:  # force the bitmap wherever the span allows it
-        monkeypatch.setattr(_adapters, "_BITMAP_SPAN_PER_ID", 2**40)
+        monkeypatch.setattr(_build, "_BITMAP_SPAN_PER_ID", 2**40)
     else:
-        monkeypatch.setattr(_adapters, "_BITMAP_SPAN_PER_ID", 0)
-        monkeypatch.setattr(_adapters, "_BITMAP_MIN_SPAN", 0)
+        monkeypatch.setattr(_build, "_BITMAP_SPAN_PER_ID", 0)
+        monkeypatch.setattr(_build, "_BITMAP_MIN_SPAN", 0)
     values = make(np.random.default_rng(0))
-    ids, inverse = _adapters._unique_ids(values)
+    ids, inverse = _build._unique_ids(values)
     ref_ids, ref_inverse = _unique_reference(values)
     np.testing.assert_array_equal(ids, ref_ids)
     np.testing.assert_array_equal(inverse, ref_inverse)
@@ -518,7 +518,7 @@ def test_unique_ids_of_ints_is_np_unique(monkeypatch, make, bitmap):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_int_arrays_give_the_graph_of_np_unique_and_scipy(seed):
-    from skgraphemb.graph._adapters import _build_scipy
+    from skgraphemb.graph._build import _build_scipy
 
     rng = np.random.default_rng(seed)
     _, src, dst, w = _random_multigraph(rng)
@@ -538,7 +538,7 @@ def test_int_arrays_give_the_graph_of_np_unique_and_scipy(seed):
 
 
 def test_int_columns_with_nodes_match_the_dict_path():
-    from skgraphemb.graph._adapters import _build_scipy, _positions_by_dict
+    from skgraphemb.graph._build import _build_scipy, _positions_by_dict
 
     rng = np.random.default_rng(3)
     edges = rng.integers(100, 140, size=(300, 2))

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from skgraphemb import GraphFormatError
-from skgraphemb.graph import _adapters, _io
+from skgraphemb.graph import _build, _io
 from skgraphemb.graph._io import _read_edgelist, _Unsupported
 
 EXTENSIONS = ["g.tsv", "g.csv", "g.edg", "g.txt", "g.tsv.gz", "g.csv.gz", "g.edg.gz"]
@@ -358,7 +358,7 @@ def test_ids_never_become_python_objects(tmp_path, monkeypatch):
         raise AssertionError("the object-id path was taken")
 
     for name in ("_positions_by_dict", "_as_id_column"):
-        monkeypatch.setattr(_adapters, name, forbidden)
+        monkeypatch.setattr(_build, name, forbidden)
     monkeypatch.setattr(_io, "read_table", forbidden)
     monkeypatch.setattr(_io, "_BLOCK_BYTES", 1 << 20)  # the read buffer is then small
     _read_edgelist(path, engine="numba")  # compile outside the measurement

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from skgraphemb._kernels import _parse
+from skgraphemb.graph import _parse
 
 
 def _field(parse, text):
