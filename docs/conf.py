@@ -178,7 +178,7 @@ def _check_api_listing(app) -> None:
 
 
 def _write_cli_help(app) -> None:
-    """``gen_modules/cli_*.txt``: the ``--help`` of every command, from cli.py.
+    """``gen_modules/cli_*.txt``: the ``--help`` of every command, from skgraphemb.cli.
 
     The command-line page includes these, so the options it shows are the
     parser's own and cannot drift from the code.

@@ -171,7 +171,7 @@ def evaluate_node_classification(
     >>> mean > 0.8
     True
     """
-    from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
+    from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
     from sklearn.preprocessing import MultiLabelBinarizer
     from threadpoolctl import threadpool_limits
 
@@ -189,7 +189,7 @@ def evaluate_node_classification(
         raise ValueError("need at least 2 labelled nodes")
 
     if train_size is None:
-        splitter = (KFold if multilabel else StratifiedKFold)(n_splits=cv, shuffle=True, random_state=random_state)
+        splitter = _kfold(cv, multilabel, random_state)
     else:
         splitter = (ShuffleSplit if multilabel else StratifiedShuffleSplit)(
             n_splits=cv, train_size=train_size, random_state=random_state
@@ -200,6 +200,13 @@ def evaluate_node_classification(
     with threadpool_limits(limits=1, user_api="blas"):
         macro, micro = _cross_validate(X, Y, splitter, multilabel, C, n_jobs)
     return NodeClassificationScore(np.array(macro), np.array(micro), multilabel)
+
+
+def _kfold(cv: int, multilabel: bool, random_state):
+    """Shuffled k-fold splitter: stratified by label unless the labels are multi-label."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    return (KFold if multilabel else StratifiedKFold)(n_splits=cv, shuffle=True, random_state=random_state)
 
 
 def _cross_validate(X, Y, splitter, multilabel: bool, C: float, n_jobs) -> tuple[list, list]:
@@ -356,3 +363,61 @@ def _score_embedder(est, graph, labels, nodes, cv, train_size, random_state, spl
         pairs, y = np.asarray(split.test_pairs), np.asarray(split.test_labels)
         row["auc"] = evaluate_link_prediction(model, pairs[y == 1], pairs[y == 0])
     return row
+
+
+# -- grid search of embedder parameters (``skgraphemb tune``) ----------------
+# Embedder parameters set by whoever runs the search, never searched over.
+_RUN_PARAMS = frozenset({"graph", "memory", "verbose", "n_jobs", "random_state"})
+
+
+def _numeric_params(est) -> dict[str, type]:
+    """The numeric parameters of ``est``'s class a grid can search -> int or float (their default's type)."""
+    defaults = type(est)().get_params(deep=False)
+    return {
+        k: int if isinstance(v, int) else float
+        for k, v in defaults.items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in _RUN_PARAMS
+    }
+
+
+def _classifier(labels) -> tuple[Any, Any, bool]:
+    """(target, classifier, multilabel): one-vs-rest on binarised multi-label targets."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    clf = LogisticRegression(max_iter=1000)
+    if isinstance(labels, np.ndarray):
+        return labels, clf, False
+    return MultiLabelBinarizer().fit_transform(labels), OneVsRestClassifier(clf), True
+
+
+def _grid_search(est, graph, nodes, labels, grid: Mapping[str, list], cv: int, random_state, verbose: int = 0):
+    """Fitted GridSearchCV of ``est``'s parameters against the macro-F1 of a logistic regression.
+
+    A ``Pipeline`` (embedder on ``graph``, then the classifier of
+    :func:`_classifier`) searched over ``grid`` ({parameter: values}) with
+    shuffled ``cv``-fold CV of the labelled ``nodes``.  The embedding of a
+    candidate does not depend on the fold (fit never reads y), so a joblib
+    cache computes it once per candidate, not per fold.  Parameters in
+    ``cv_results_`` are named ``embedder__<parameter>``.
+    """
+    import tempfile
+
+    from sklearn.metrics import f1_score, make_scorer
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
+
+    y, clf, multilabel = _classifier(labels)
+    with tempfile.TemporaryDirectory(prefix="skgraphemb-tune-") as cache:
+        pipe = Pipeline([("embedder", est.set_params(graph=graph, memory=cache)), ("clf", clf)])
+        search = GridSearchCV(
+            pipe,
+            {f"embedder__{k}": v for k, v in grid.items()},
+            # Rare labels can be absent from a fold: score them 0, quietly.
+            scoring=make_scorer(f1_score, average="macro", zero_division=0),
+            cv=_kfold(cv, multilabel, random_state),
+            error_score="raise",
+            verbose=verbose,
+        )
+        return search.fit(nodes, y)

@@ -193,3 +193,38 @@ def test_compare_embedders_errors():
         compare_embedders({"x": 3}, karate.graph, labels=karate.labels)
     with pytest.raises(TypeError, match="link_prediction must be"):
         compare_embedders(_two_methods(), karate.graph, link_prediction="yes")
+
+
+# -- grid search of embedder parameters (skgraphemb tune) ---------------------
+def test_numeric_params_are_the_searchable_ones():
+    from skgraphemb import SVDEmbedder
+    from skgraphemb.evaluation import _numeric_params
+
+    params = _numeric_params(Node2VecEmbedder(p=2.0))
+    assert params["p"] is float and params["dimensions"] is int and params["walk_length"] is int
+    # run settings, booleans and strings are not searched
+    assert not {"random_state", "n_jobs", "verbose", "trainer", "backend"} & set(params)
+    assert "n_components" in _numeric_params(SVDEmbedder())
+
+
+def test_classifier_binarises_multilabel_targets():
+    from skgraphemb.evaluation import _classifier
+
+    y, clf, multilabel = _classifier(np.array(["a", "b", "a"]))
+    assert not multilabel and type(clf).__name__ == "LogisticRegression" and list(y) == ["a", "b", "a"]
+    y, clf, multilabel = _classifier([("a",), ("a", "b"), ("b",)])
+    assert multilabel and type(clf).__name__ == "OneVsRestClassifier"
+    assert y.tolist() == [[1, 0], [1, 1], [0, 1]]
+
+
+def test_grid_search_scores_every_candidate():
+    from skgraphemb import load_karate
+    from skgraphemb.evaluation import _grid_search
+
+    karate = load_karate()
+    est = Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=4, window=3, random_state=0)
+    search = _grid_search(est, karate.graph, np.asarray(karate.nodes), karate.labels, {"p": [0.5, 2.0]}, 2, 0)
+    assert [p["embedder__p"] for p in search.cv_results_["params"]] == [0.5, 2.0]
+    assert np.all((search.cv_results_["mean_test_score"] >= 0) & (search.cv_results_["mean_test_score"] <= 1))
+    best = search.best_estimator_.named_steps["embedder"]
+    assert best.embedding_.shape == (karate.graph.n_nodes, 8)

@@ -58,7 +58,7 @@ def string_folder(tmp_path):
 
 
 def test_help_in_a_child_process():
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     res = subprocess.run(
         [sys.executable, "-m", "skgraphemb", "--help"],
         cwd=root,

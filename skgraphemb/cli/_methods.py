@@ -1,0 +1,121 @@
+"""The embedding methods of the command line: one record per method.
+
+A :class:`Method` names the estimator and the parameters exposed as
+``--options``; both the parser's options and the embedder built from the
+parsed arguments come from it.  A new method is one more entry in
+:data:`_REGISTRY`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Method:
+    """A method of the command line and the estimator options it exposes.
+
+    ``options`` are ``(parameter, help)`` pairs of the estimator; the
+    defaults shown are the estimator's, read from its signature so the two
+    never disagree.  Options are stored in the namespace as ``prefix + name``.
+    """
+
+    name: str
+    estimator: str  # "module:Class", imported when first needed
+    options: tuple[tuple[str, str], ...]
+    prefix: str = ""
+
+    def estimator_class(self) -> type:
+        module, _, cls = self.estimator.partition(":")
+        return getattr(importlib.import_module(module), cls)
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        """Add ``--name`` options for the estimator's parameters, defaults from its signature.
+
+        A parameter whose default is None and whose constraints list string
+        options gets the choice "none".
+        """
+        cls = self.estimator_class()
+        group = parser.add_argument_group(f"{self.name} options (defaults: {cls.__name__}'s)")
+        signature = inspect.signature(cls).parameters
+        for name, text in self.options:
+            default = signature[name].default
+            choices = next((c.options for c in cls._parameter_constraints[name] if hasattr(c, "options")), None)
+            kwargs: dict[str, Any] = {}
+            if choices:  # a StrOptions constraint: let argparse list the choices
+                kwargs.update(type=str, choices=(["none"] if default is None else []) + sorted(choices))
+            else:
+                kwargs.update(type=type(default), metavar="N" if isinstance(default, int) else "X")
+            group.add_argument(
+                "--" + name.replace("_", "-"),
+                dest=self.prefix + name,
+                # SUPPRESS: options not given stay out of the namespace, so the
+                # estimator's own default applies.
+                default=argparse.SUPPRESS,
+                help=f"{text} (default: {'none' if default is None else default})",
+                **kwargs,
+            )
+
+    def make(self, args: argparse.Namespace):
+        """The (unfitted) estimator of the options given on the command line ("none" -> None)."""
+        given = {
+            name: (None if getattr(args, self.prefix + name) == "none" else getattr(args, self.prefix + name))
+            for name, _ in self.options
+            if hasattr(args, self.prefix + name)
+        }
+        return self.estimator_class()(**given, n_jobs=args.n_jobs, random_state=args.seed, verbose=min(args.verbose, 1))
+
+
+_REGISTRY = (
+    Method(
+        "node2vec",
+        "skgraphemb.node2vec:Node2VecEmbedder",
+        (
+            ("dimensions", "size of the embedding vectors"),
+            ("walk_length", "nodes per walk"),
+            ("num_walks", "walks started from every node"),
+            ("p", "return parameter (low: walks backtrack often)"),
+            ("q", "in-out parameter (<1: move outward, >1: stay local)"),
+            ("window", "skip-gram context window"),
+            ("negative", "negative samples per positive pair"),
+            ("epochs", "passes of the skip-gram trainer over the walks"),
+            ("alpha", "initial learning rate"),
+            ("min_alpha", "final learning rate (0.0001 suits several epochs)"),
+            ("sample", "down-sampling of frequent nodes (0: off; use 0 below ~1k nodes)"),
+            ("trainer", "skip-gram trainer"),
+            ("backend", "walk engine"),
+            ("device", "where torch stages run: cpu, auto (a GPU if any), cuda, cuda:N"),
+        ),
+    ),
+    Method(
+        "svd",
+        "skgraphemb.svd:SVDEmbedder",
+        (
+            ("n_components", "size of the embedding vectors"),
+            ("order", "power of the adjacency matrix (proximity order)"),
+            ("normalization", "adjacency normalization ('none': raw adjacency)"),
+        ),
+        prefix="svd_",
+    ),
+)
+
+#: Method name -> factory building the (unfitted) embedder from parsed options.
+METHODS: dict[str, Callable[[argparse.Namespace], Any]] = {m.name: m.make for m in _REGISTRY}
+
+
+def _add_method_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every method, one argument group each."""
+    for method in _REGISTRY:
+        method.add_options(parser)
+
+
+def _make_embedder(method: str, args: argparse.Namespace):
+    """The embedder of ``method``, its parameters checked before any work."""
+    est = METHODS[method](args)
+    est._validate_params()  # an invalid option fails now, not after loading the graph
+    return est
