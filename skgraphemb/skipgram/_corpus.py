@@ -22,7 +22,7 @@ as :func:`skgraphemb.walks.random_walks` returns them) into node vectors:
 Both return the *input* vectors as a float32 array whose row ``v`` belongs
 to node position ``v``.  This Python driver owns the vocabulary statistics,
 the learning-rate schedule, chunking, threads and progress; the numba
-kernels in :mod:`skgraphemb._kernels._skipgram_numba` do one chunk of walks
+kernels in :mod:`skgraphemb.skipgram._numba_kernels` do one chunk of walks
 per call (umap's driver/kernel split).
 """
 
@@ -35,7 +35,6 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Union
 
 import numpy as np
 from numpy.typing import NDArray
@@ -53,7 +52,7 @@ logger = logging.getLogger(__name__)
 #: What the trainers accept as walks: one matrix, a re-iterable of matrices
 #: (e.g. a list), or a zero-argument callable returning a fresh iterable of
 #: matrices on every call (e.g. ``lambda: iter_walk_chunks(G, ...)``).
-WalkSource = Union[NDArray[np.integer], Iterable[NDArray[np.integer]], Callable[[], Iterable[NDArray[np.integer]]]]
+WalkSource = NDArray[np.integer] | Iterable[NDArray[np.integer]] | Callable[[], Iterable[NDArray[np.integer]]]
 
 # Tokens per kernel call: a fraction of a second of work on a few threads, so
 # the progress bar moves and the walk-level learning rates within one call
@@ -210,7 +209,7 @@ def _initial_vectors(n_nodes: int, dimensions: int, seed: int, init, name: str =
     if init is None:
         if name == "init_output":
             return np.zeros((n_nodes, dimensions), dtype=np.float32)
-        from skgraphemb._kernels._skipgram_numba import init_vectors
+        from skgraphemb.skipgram._numba_kernels import init_vectors
 
         return init_vectors(n_nodes, dimensions, _substream_seed(seed, _INIT_STREAM))
     vectors = np.array(init, dtype=np.float32, order="C", copy=True)
@@ -244,7 +243,7 @@ def _count(chunks: _WalkChunks, on_chunk=None) -> tuple[NDArray[np.int64], int, 
     ``on_chunk(chunk)``, if given, sees every chunk as it is counted (the
     gensim adapter writes its corpus file in the same pass).
     """
-    from skgraphemb._kernels._skipgram_numba import count_tokens, walk_lengths
+    from skgraphemb.skipgram._numba_kernels import count_tokens, walk_lengths
 
     counts = np.zeros(chunks.n_nodes, dtype=np.int64)
     total = n_walks = n_long = 0
@@ -492,13 +491,13 @@ def train_skipgram(
     Examples
     --------
     >>> import numpy as np
-    >>> from skgraphemb._skipgram import train_skipgram
+    >>> from skgraphemb.skipgram import train_skipgram
     >>> walks = np.array([[0, 1, 2, 1, 0], [2, 1, 0, -1, -1]], dtype=np.int32)
     >>> vectors = train_skipgram(walks, n_nodes=4, dimensions=8, window=2, seed=0)
     >>> vectors.shape, vectors.dtype
     ((4, 8), dtype('float32'))
     """
-    from skgraphemb._kernels import _skipgram_numba as kernels
+    from skgraphemb.skipgram import _numba_kernels as kernels
 
     t0 = time.perf_counter()
     chunks, counts, total, n_walks, n_long, vectors, output = _start(
@@ -615,7 +614,7 @@ def train_skipgram_torch(
     many centres per step: walks move to ``device`` chunk by chunk, are
     subsampled and cut into windows there, and each SGD step updates the
     vectors of ``batch_size`` centres at once with batched matrix products
-    (:mod:`skgraphemb._kernels._skipgram_torch`).
+    (:mod:`skgraphemb.skipgram._torch_kernels`).
 
     Parameters
     ----------
@@ -702,8 +701,8 @@ def train_skipgram_torch(
     per centre.  The mean loss per (centre, context) pair of each epoch is
     logged at INFO level.
     """
-    from skgraphemb._kernels import _skipgram_numba as numba_kernels
-    from skgraphemb._kernels import _skipgram_torch as kernels
+    from skgraphemb.skipgram import _numba_kernels as numba_kernels
+    from skgraphemb.skipgram import _torch_kernels as kernels
 
     caller = "train_skipgram_torch"
     torch = import_optional("torch", caller)
@@ -827,10 +826,10 @@ class _WalkSentences:
         self.tokens = tokens
 
     def __iter__(self) -> Iterator[list[str]]:
-        from skgraphemb._kernels._skipgram_numba import walk_lengths
+        from skgraphemb.skipgram._numba_kernels import walk_lengths
 
         for chunk in self.chunks:
-            for row, length in zip(chunk, walk_lengths(chunk)):
+            for row, length in zip(chunk, walk_lengths(chunk), strict=True):
                 if length:
                     yield self.tokens[row[:length]].tolist()
 
@@ -982,7 +981,7 @@ def train_gensim(
     """
     from gensim.models import Word2Vec
 
-    from skgraphemb._kernels import _skipgram_numba as kernels
+    from skgraphemb.skipgram import _numba_kernels as kernels
 
     extra = dict(word2vec_kwargs or {})
     clashes = sorted(set(extra) & set(_GENSIM_RESERVED))
@@ -1037,7 +1036,9 @@ def train_gensim(
             min_count=1,
             **extra,
         )
-        model.build_vocab_from_freq(dict(zip(tokens[present].tolist(), counts[present].tolist())), corpus_count=n_walks)
+        model.build_vocab_from_freq(
+            dict(zip(tokens[present].tolist(), counts[present].tolist(), strict=True)), corpus_count=n_walks
+        )
         # Row of each present node in gensim's (frequency-sorted) vocabulary.
         rows = np.array([model.wv.key_to_index[t] for t in tokens[present]], dtype=np.int64)
         if init is not None:

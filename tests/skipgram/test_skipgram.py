@@ -12,15 +12,9 @@ from sklearn.model_selection import cross_val_score
 from sklearn.preprocessing import normalize
 
 from skgraphemb import as_graph
-from skgraphemb._kernels import _skipgram_numba as kernels
-from skgraphemb._skipgram import (
-    _keep_thresholds,
-    _negative_weights,
-    _substream_seed,
-    _WalkChunks,
-    train_gensim,
-    train_skipgram,
-)
+from skgraphemb.skipgram import _numba_kernels as kernels
+from skgraphemb.skipgram import train_gensim, train_skipgram
+from skgraphemb.skipgram._corpus import _keep_thresholds, _negative_weights, _substream_seed, _WalkChunks
 from skgraphemb.walks import iter_walk_chunks, random_walks
 
 # Small but real settings: the kernels run the same code paths as on large
@@ -97,7 +91,7 @@ def test_chunking_and_streaming_do_not_change_the_result(communities):
     whole = train_skipgram(walks, graph.n_nodes, seed=5, **SMALL)
     # Uneven pieces, one of them wider (padded with -1), one of them empty.
     cuts = [0, 1, 97, 97, 350, len(walks)]
-    pieces = [walks[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+    pieces = [walks[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
     pieces[2] = np.hstack([pieces[2], np.full((len(pieces[2]), 4), -1, np.int32)])
     from_list = train_skipgram(pieces, graph.n_nodes, seed=5, **SMALL)
     from_callable = train_skipgram(lambda: iter(pieces), graph.n_nodes, seed=5, **SMALL)
@@ -362,7 +356,7 @@ def test_learning_rate_steps_like_gensim(monkeypatch):
 
 def test_large_chunks_are_split(monkeypatch):
     """Kernel calls see bounded chunks; the split is invisible in results."""
-    import skgraphemb._skipgram as sg
+    import skgraphemb.skipgram._corpus as sg
 
     walks = np.arange(40, dtype=np.int32).reshape(10, 4) % 7
     monkeypatch.setattr(sg, "_CHUNK_TOKENS", 12)
@@ -376,7 +370,7 @@ def test_large_chunks_are_split(monkeypatch):
 def test_blocks_do_not_depend_on_how_the_source_splits_the_walks(monkeypatch):
     """Rows left over from one source chunk join the next: a stream of any
     chunking gives the blocks of the whole matrix (walks of one length)."""
-    import skgraphemb._skipgram as sg
+    import skgraphemb.skipgram._corpus as sg
 
     monkeypatch.setattr(sg, "_CHUNK_TOKENS", 12)  # blocks of 3 walks of 4 nodes
     walks = (np.arange(44, dtype=np.int32).reshape(11, 4) * 7) % 13
@@ -384,7 +378,7 @@ def test_blocks_do_not_depend_on_how_the_source_splits_the_walks(monkeypatch):
     assert [len(b) for b in expected] == [3, 3, 3, 2]
     for cuts in ([1, 2, 8], [5], [1] * 10, [2, 2, 2, 2, 2], [3, 3, 3], [10]):
         bounds = np.cumsum([0, *cuts])
-        parts = [walks[a:b] for a, b in zip(bounds, [*bounds[1:], None])]
+        parts = [walks[a:b] for a, b in zip(bounds, [*bounds[1:], None], strict=True)]
         assert [b.tolist() for b in _WalkChunks(parts, 13)] == expected, cuts
     # Walks of another length start a block of their own.
     mixed = [walks[:2], walks[2:4, :3], walks[4:]]
@@ -398,7 +392,7 @@ def test_blocks_do_not_depend_on_how_the_source_splits_the_walks(monkeypatch):
 def test_torch_trainer_recovers_communities_like_numba(communities, one_torch_thread):
     """An independent implementation of the same model on the same walks
     separates the planted blocks as well as the numba trainer."""
-    from skgraphemb._skipgram import train_skipgram_torch
+    from skgraphemb.skipgram import train_skipgram_torch
 
     graph, walks, labels = communities
     Z = train_skipgram_torch(walks, graph.n_nodes, seed=0, **SMALL)
@@ -411,7 +405,7 @@ def test_torch_trainer_recovers_communities_like_numba(communities, one_torch_th
 
 @pytest.mark.torch
 def test_torch_trainer_reproducible(communities, one_torch_thread):
-    from skgraphemb._skipgram import train_skipgram_torch
+    from skgraphemb.skipgram import train_skipgram_torch
 
     graph, walks, _ = communities
     a = train_skipgram_torch(walks[:400], graph.n_nodes, seed=3, **SMALL)
@@ -420,7 +414,7 @@ def test_torch_trainer_reproducible(communities, one_torch_thread):
 
 
 def _trainers():
-    from skgraphemb._skipgram import train_skipgram_torch
+    from skgraphemb.skipgram import train_skipgram_torch
 
     return {"numba": train_skipgram, "gensim": train_gensim, "torch": train_skipgram_torch}
 
@@ -454,10 +448,11 @@ def test_serial_and_parallel_kernels_have_their_own_cache_entries():
     # name and line, not by the parallel flag: variants sharing one function
     # share one cache entry, and whichever compiled first is what the other
     # loads in every later process (a serial kernel behind n_jobs=2).
-    from skgraphemb._kernels import _skipgram_numba, _walks_numba
+    from skgraphemb._kernels import _walks_numba
+    from skgraphemb.skipgram import _numba_kernels
 
     pairs = [
-        (_skipgram_numba.train_walks_serial, _skipgram_numba.train_walks_parallel),
+        (_numba_kernels.train_walks_serial, _numba_kernels.train_walks_parallel),
         (_walks_numba.walk_chunk, _walks_numba.walk_chunk_parallel),
     ]
     for serial, parallel in pairs:
@@ -471,7 +466,7 @@ def test_serial_and_parallel_kernels_have_their_own_cache_entries():
 
 # -- divergence and degenerate walks: an error or a warning, never NaN ---------
 def _trainer_functions():
-    from skgraphemb._skipgram import train_skipgram_torch
+    from skgraphemb.skipgram import train_skipgram_torch
 
     out = [train_skipgram, train_gensim]
     try:
@@ -496,7 +491,7 @@ def test_divergence_raises_and_says_lower_alpha(communities, alpha):
     """Before: train_skipgram returned all-NaN vectors from alpha=1 on (and
     the torch trainer from 0.2 on), silently."""
     from skgraphemb import TrainingDivergedError
-    from skgraphemb._skipgram import train_skipgram_torch
+    from skgraphemb.skipgram import train_skipgram_torch
 
     graph, walks, _ = communities
     for trainer in (train_skipgram, train_skipgram_torch):
@@ -507,7 +502,7 @@ def test_divergence_raises_and_says_lower_alpha(communities, alpha):
 
 def test_divergence_is_caught_within_the_first_block(communities, monkeypatch):
     """The per-block check stops a diverging fit early, not after all epochs."""
-    import skgraphemb._skipgram as sg
+    import skgraphemb.skipgram._corpus as sg
     from skgraphemb import TrainingDivergedError
 
     graph, walks, _ = communities
