@@ -32,7 +32,7 @@ Run from the repository root::
 ``--gen-nodes/--gen-edges`` embed a Chung-Lu graph from ``gen_graph.py``
 (cached under ``--cache``) instead of ``--data``; it has no labels, so only
 times are reported.  ``--max-batch`` overrides the torch trainer's largest
-batch (``skgraphemb._skipgram.TORCH_BATCH_SIZE``) for batch-size studies on
+batch (``skgraphemb.skipgram._torch.TORCH_BATCH_SIZE``) for batch-size studies on
 a GPU.  Everything runs in this one process, contenders one after another.
 """
 
@@ -196,7 +196,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     if args.max_batch:
-        import skgraphemb._skipgram as sg
+        import skgraphemb.skipgram._torch as sg
 
         sg.TORCH_BATCH_SIZE = args.max_batch
     gpu = args.device == "cuda"

@@ -107,7 +107,7 @@ def child_node2vec(args) -> dict:
         walk_s, train_s, embedding = emb.walk_time_, emb.train_time_, emb.embedding_
     else:  # the materialised path: the whole walk matrix, then the trainer
         from skgraphemb._kernels._random import seed_from_random_state
-        from skgraphemb._skipgram import train_skipgram
+        from skgraphemb.skipgram import train_skipgram
         from skgraphemb.walks import random_walks
 
         estimate = emb.estimate_memory(graph)

@@ -12,7 +12,7 @@ with k its true number of labels).
 
 Trainers:
 
-* ``numba``: :func:`skgraphemb._skipgram.train_skipgram`.
+* ``numba``: :func:`skgraphemb.skipgram.train_skipgram`.
 * ``gensim-file``: gensim's Word2Vec in ``corpus_file`` mode (the adapter's
   default).  Note that this mode decays each worker's learning rate only to
   about ``alpha - (alpha - min_alpha) / threads``, which changes quality.
@@ -62,7 +62,7 @@ def _parse_args(argv=None):
 
 
 def _trainer(name, args, min_alpha):
-    from skgraphemb._skipgram import train_gensim, train_skipgram
+    from skgraphemb.skipgram import train_gensim, train_skipgram
 
     common = dict(
         dimensions=args.dimensions,
@@ -95,7 +95,7 @@ def main(argv=None) -> int:
     import pandas as pd
 
     from skgraphemb import evaluate_node_classification, load_edgelist_dir
-    from skgraphemb._skipgram import train_skipgram
+    from skgraphemb.skipgram import train_skipgram
     from skgraphemb.walks import random_walks
 
     data = load_edgelist_dir(args.data)

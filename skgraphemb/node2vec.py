@@ -424,7 +424,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
 
     def _train(self, walks, n_nodes: int, seed: int, trainer: str, device: str, init=None, init_output=None):
         """Input vectors, and output vectors (None unless warm start is on)."""
-        from skgraphemb import _skipgram
+        from skgraphemb import skipgram
 
         kwargs = dict(
             dimensions=self.dimensions,
@@ -442,11 +442,11 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             return_output=True,
         )
         if trainer == "gensim":
-            vectors, output = _skipgram.train_gensim(walks, n_nodes, word2vec_kwargs=self.word2vec_kwargs, **kwargs)
+            vectors, output = skipgram.train_gensim(walks, n_nodes, word2vec_kwargs=self.word2vec_kwargs, **kwargs)
         elif trainer == "torch":
-            vectors, output = _skipgram.train_skipgram_torch(walks, n_nodes, device=device, **kwargs)
+            vectors, output = skipgram.train_skipgram_torch(walks, n_nodes, device=device, **kwargs)
         else:
-            vectors, output = _skipgram.train_skipgram(walks, n_nodes, **kwargs)
+            vectors, output = skipgram.train_skipgram(walks, n_nodes, **kwargs)
         return vectors, output
 
     # -- memory ------------------------------------------------------------------
@@ -514,7 +514,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         return rows, rows * L * _CHUNK_BYTES_PER_STEP
 
     def _memory_estimate(self, graph: Graph, backend: str, trainer: str, chunk_rows: int):
-        from skgraphemb._skipgram import _CHUNK_TOKENS
+        from skgraphemb.skipgram._corpus import _CHUNK_TOKENS
         from skgraphemb.utils._memory import (
             MemoryEstimate,
             format_bytes,
@@ -768,7 +768,7 @@ def _warm_start_plan(previous: dict, graph: Graph, walks_from, dimensions: int, 
     import pandas as pd
     import scipy.sparse as sp
 
-    from skgraphemb._skipgram import _initial_vectors
+    from skgraphemb.skipgram._corpus import _initial_vectors
 
     old_emb, old_nodes = previous["embedding"], previous["nodes"]
     if old_emb.shape[1] != dimensions:

@@ -572,7 +572,7 @@ def weighted_directed():
 
 def _materialised(graph, trainer, seed, **engine):
     """Today's materialised path: the whole walk matrix, then the trainer."""
-    from skgraphemb import _skipgram
+    from skgraphemb import skipgram
     from skgraphemb._kernels._random import seed_from_random_state
     from skgraphemb.walks import random_walks
 
@@ -587,9 +587,9 @@ def _materialised(graph, trainer, seed, **engine):
         **engine,
     )
     train = {
-        "numba": _skipgram.train_skipgram,
-        "gensim": _skipgram.train_gensim,
-        "torch": _skipgram.train_skipgram_torch,
+        "numba": skipgram.train_skipgram,
+        "gensim": skipgram.train_gensim,
+        "torch": skipgram.train_skipgram_torch,
     }[trainer]
     return train(
         walks,
@@ -629,7 +629,7 @@ def test_streamed_torch_fit_is_bitwise_the_materialised_one(weighted_directed, n
 
 
 def test_streamed_warm_start_is_bitwise_the_materialised_one(two_communities):
-    from skgraphemb import _skipgram
+    from skgraphemb import skipgram
     from skgraphemb._kernels._random import seed_from_random_state
     from skgraphemb.node2vec import _warm_start_plan
     from skgraphemb.walks import random_walks
@@ -640,7 +640,7 @@ def test_streamed_warm_start_is_bitwise_the_materialised_one(two_communities):
     graph, seed = as_graph(H), seed_from_random_state(WARM["random_state"])
     init, init_output, updated = _warm_start_plan(previous, graph, "changed", 16, seed)
     walks = random_walks(graph, walk_length=15, num_walks=8, q=0.5, random_state=seed, start_nodes=graph.nodes[updated])
-    expected = _skipgram.train_skipgram(
+    expected = skipgram.train_skipgram(
         walks,
         graph.n_nodes,
         dimensions=16,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import threading
 
@@ -11,18 +12,30 @@ import numpy as np
 import pytest
 from numba.core.registry import CPUDispatcher
 
+import skgraphemb
 import skgraphemb._kernels as kernels_package
 from skgraphemb import as_graph
 
 
+def _kernel_modules():
+    """The numba modules of skgraphemb._kernels and each family package's ``*_numba_kernels``."""
+    for info in pkgutil.iter_modules(kernels_package.__path__, "skgraphemb._kernels."):
+        if not info.name.endswith("_torch"):  # torch code, no numba
+            yield info.name
+    for package in pkgutil.iter_modules(skgraphemb.__path__, "skgraphemb."):
+        if package.ispkg:
+            path = os.path.join(package.module_finder.path, package.name.rpartition(".")[2])
+            for info in pkgutil.iter_modules([path], f"{package.name}."):
+                if info.name.endswith("_numba_kernels"):
+                    yield info.name
+
+
 def _dispatchers():
-    for info in pkgutil.iter_modules(kernels_package.__path__):
-        if info.name.endswith("_torch"):
-            continue  # torch code, no numba
-        module = importlib.import_module(f"skgraphemb._kernels.{info.name}")
+    for module_name in _kernel_modules():
+        module = importlib.import_module(module_name)
         for name, value in vars(module).items():
             if isinstance(value, CPUDispatcher) and value.__module__ == module.__name__:
-                yield f"{info.name}.{name}", value
+                yield f"{module_name.removeprefix('skgraphemb.')}.{name}", value
 
 
 def test_every_kernel_called_from_python_releases_the_gil():

@@ -1,7 +1,7 @@
 """Numba kernels for skip-gram with negative sampling (SGNS) on node walks.
 
 Only ``@njit`` functions live here: arrays in, arrays out, no sklearn, gensim,
-logging or tqdm.  The Python driver :mod:`skgraphemb._skipgram` owns the
+logging or tqdm.  The Python driver :mod:`skgraphemb.skipgram._numba` owns the
 vocabulary statistics, the learning-rate schedule, chunking and progress.
 
 Layout of the shared arrays
@@ -41,13 +41,12 @@ Randomness comes from :mod:`._random`: every walk seeds its own stream from
 do not depend on which thread runs it.
 """
 
-import types
-
 import numba
 import numpy as np
 from numba import prange
 
-from ._random import item_state, next_below, next_float, next_u64
+from skgraphemb._kernels._numba_cache import renamed
+from skgraphemb._kernels._random import item_state, next_below, next_float, next_u64
 
 # Range of word2vec.c's sigmoid table; beyond it the sigmoid is taken as
 # exactly 0 or 1.
@@ -636,24 +635,9 @@ def _train_walks(
     return kept.sum()
 
 
-def _renamed(func, name: str):
-    """``func`` as a new Python function called ``name`` (same code and globals).
-
-    numba's on-disk cache keys a compiled function by its Python function
-    (qualified name and first line), not by the ``parallel`` flag: two
-    variants of one function share one cache entry, and whichever compiles
-    first is what the other loads from then on (a serial kernel behind
-    ``train_walks_parallel``: no speed-up from ``n_jobs`` ever after).
-    """
-    new = types.FunctionType(func.__code__, func.__globals__, name, func.__defaults__, func.__closure__)
-    new.__qualname__ = name
-    new.__doc__ = func.__doc__
-    return new
-
-
 # Compiled once at module level (umap's pattern) so that repeated fits reuse
 # the on-disk cache; the serial variant is the bitwise-reproducible path.
 train_walks_serial = numba.njit(_train_walks, fastmath=True, cache=True, nogil=True)
 train_walks_parallel = numba.njit(
-    _renamed(_train_walks, "_train_walks_parallel"), fastmath=True, parallel=True, cache=True, nogil=True
+    renamed(_train_walks, "_train_walks_parallel"), fastmath=True, parallel=True, cache=True, nogil=True
 )

@@ -11,8 +11,8 @@ from scipy import stats
 
 torch = pytest.importorskip("torch")
 
-from skgraphemb._kernels import _skipgram_numba as numba_kernels  # noqa: E402
-from skgraphemb._kernels import _skipgram_torch as kt  # noqa: E402
+from skgraphemb.skipgram import _numba_kernels as numba_kernels  # noqa: E402
+from skgraphemb.skipgram import _torch_kernels as kt  # noqa: E402
 
 # Kernels are called directly here, outside the drivers that set torch's
 # threads from n_jobs.
@@ -106,7 +106,7 @@ def test_subsample_keeps_order_and_rates():
     keep = torch.tensor(np.round(keep_prob * 2.0**32).astype(np.int64))
     sentences, lengths = kt.subsample(walks, keep, _generator())
     kept, valid = np.zeros(n), np.zeros(n)
-    for w, s, m in zip(walks.numpy(), sentences.numpy(), lengths.numpy()):
+    for w, s, m in zip(walks.numpy(), sentences.numpy(), lengths.numpy(), strict=True):
         ended = np.flatnonzero(w < 0)
         w = w[: ended[0]] if len(ended) else w
         assert (s[m:] == -1).all() and (s[:m] >= 0).all()
@@ -133,10 +133,10 @@ def test_window_groups_are_the_word2vec_windows():
         b = ctx.shape[1] // 2
         seen_b += [b] * len(centres)
         seen_rank += rank.tolist()
-        for c, row, ok in zip(centres.tolist(), ctx.tolist(), mask.tolist()):
+        for c, row, ok in zip(centres.tolist(), ctx.tolist(), mask.tolist(), strict=True):
             r, i = divmod(c, L)
             expected = [r * L + j for j in range(i - b, i + b + 1) if j != i and 0 <= j < lengths[r]]
-            assert [x for x, o in zip(row, ok) if o] == expected
+            assert [x for x, o in zip(row, ok, strict=True) if o] == expected
     # Each centre once, ranks in sentence order 0 .. n-1.
     assert sorted(seen_rank) == list(range(int(lengths.sum())))
     # b is uniform on 1..window (over 20,000 centres).

@@ -1,6 +1,7 @@
 """Skip-gram trainers: the numba SGNS trainer against gensim on the same walks,
-reproducibility and chunking invariance, padding, warm starts, the kernels'
-tables against their definitions, and input errors."""
+reproducibility and chunking invariance, padding, warm starts, subsampling
+and negative weights against gensim, and input errors (the numba kernels
+against their definitions: test_skipgram_numba.py)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,9 @@ from sklearn.model_selection import cross_val_score
 from sklearn.preprocessing import normalize
 
 from skgraphemb import as_graph
-from skgraphemb._kernels import _skipgram_numba as kernels
-from skgraphemb._skipgram import (
-    _keep_thresholds,
-    _negative_weights,
-    _substream_seed,
-    _WalkChunks,
-    train_gensim,
-    train_skipgram,
-)
+from skgraphemb.skipgram import _numba_kernels as kernels
+from skgraphemb.skipgram import train_gensim, train_skipgram
+from skgraphemb.skipgram._corpus import _keep_thresholds, _negative_weights, _substream_seed, _WalkChunks
 from skgraphemb.walks import iter_walk_chunks, random_walks
 
 # Small but real settings: the kernels run the same code paths as on large
@@ -97,7 +92,7 @@ def test_chunking_and_streaming_do_not_change_the_result(communities):
     whole = train_skipgram(walks, graph.n_nodes, seed=5, **SMALL)
     # Uneven pieces, one of them wider (padded with -1), one of them empty.
     cuts = [0, 1, 97, 97, 350, len(walks)]
-    pieces = [walks[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+    pieces = [walks[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
     pieces[2] = np.hstack([pieces[2], np.full((len(pieces[2]), 4), -1, np.int32)])
     from_list = train_skipgram(pieces, graph.n_nodes, seed=5, **SMALL)
     from_callable = train_skipgram(lambda: iter(pieces), graph.n_nodes, seed=5, **SMALL)
@@ -179,90 +174,6 @@ def test_gensim_corpus_modes(communities, corpus):
     assert _neighbour_purity(Z, labels) >= 0.85
 
 
-def _reference_sgns(
-    walks, first_walk, alphas, syn0, syn1, keep, neg_threshold, neg_alias, sigmoid, window, negative, seed
-):
-    """The kernel's algorithm written plainly in numpy (float64), replaying
-    the kernel's random streams: per centre, G = X Y^T over the window's
-    contexts X and the targets Y (centre + shared negatives), then
-    X += g Y and Y += g^T X from the values before the update."""
-    from skgraphemb._kernels._random import item_state, next_below, next_u64
-
-    scale = (len(sigmoid) - 1) / (2 * kernels.MAX_EXP)
-    for i, walk in enumerate(walks):
-        state = item_state(seed, first_walk + i)
-        sentence = []
-        for v in walk:
-            if v < 0:
-                break
-            if (int(next_u64(state)) >> 32) < keep[v]:
-                sentence.append(int(v))
-        for c, centre in enumerate(sentence):
-            b = window - int(next_below(state, window))
-            ctx = [sentence[j] for j in range(max(0, c - b), min(len(sentence), c + b + 1)) if j != c]
-            if not ctx:
-                continue
-            targets = [centre] + [int(kernels._draw_alias(neg_threshold, neg_alias, state)) for _ in range(negative)]
-            labels = np.array([1.0] + [0.0] * negative)
-            live = np.array([k == 0 or t != centre for k, t in enumerate(targets)])
-            X, Y = syn0[ctx].astype(np.float64), syn1[targets].astype(np.float64)
-            G = X @ Y.T
-            # word2vec.c's table inside (-MAX_EXP, MAX_EXP), exactly 0 or 1 outside.
-            m = kernels.MAX_EXP
-            idx = np.minimum(((np.clip(G, -m, m) + m) * scale).astype(int), len(sigmoid) - 1)
-            s = np.where(G >= m, 1.0, np.where(G <= -m, 0.0, sigmoid[idx]))
-            g = (labels - s) * np.float32(alphas[i]) * live
-            np.add.at(syn0, ctx, (g @ Y).astype(np.float32))
-            np.add.at(syn1, np.array(targets)[live], (g.T @ X)[live].astype(np.float32))
-
-
-@pytest.mark.parametrize("negative", [1, 4, 5])
-def test_kernel_matches_numpy_reference(negative):
-    """Known answer for the blocked kernel, including odd numbers of contexts
-    and targets and nodes repeated within a window (short cycles)."""
-    n, d, window = 9, 8, 3
-    rng = np.random.default_rng(negative)
-    walks = rng.integers(0, 4, (12, 15)).astype(np.int32)  # 4 nodes: many repeats
-    walks[3:6] = rng.integers(0, n, (3, 15))
-    walks[5, 9:] = -1
-    counts = np.bincount(walks[walks >= 0], minlength=n)
-    keep = _keep_thresholds(counts, int(counts.sum()), 0.05)
-    threshold, alias = kernels.alias_table(_negative_weights(counts, 0.75))
-    sigmoid = kernels.sigmoid_table(1000)
-    syn0 = rng.uniform(-0.5, 0.5, (n, d)).astype(np.float32)
-    syn1 = rng.uniform(-0.5, 0.5, (n, d)).astype(np.float32)
-    alphas = np.linspace(0.2, 0.1, len(walks))  # large steps: differences show
-    ref0, ref1 = syn0.copy(), syn1.copy()
-    kept = kernels.train_walks_serial(
-        walks, 40, alphas, syn0, syn1, keep, threshold, alias, sigmoid, window, negative, 7
-    )
-    _reference_sgns(walks, 40, alphas, ref0, ref1, keep, threshold, alias, sigmoid, window, negative, 7)
-    assert 0 < kept < (walks >= 0).sum()  # subsampling dropped some tokens
-    np.testing.assert_allclose(syn0, ref0, rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(syn1, ref1, rtol=1e-4, atol=1e-5)
-    assert not np.allclose(syn1, 0)
-
-
-def test_format_walks_matches_python():
-    walks = np.array([[0, 12, 345, -1], [-1, 3, 3, 3], [6789, 0, 10, 2147483647]], dtype=np.int32)
-    expected = "0 12 345\n6789 0 10 2147483647\n"
-    assert kernels.format_walks(walks).tobytes().decode() == expected
-
-
-def test_alias_table_is_exact():
-    """The alias table's distribution equals the normalised weights."""
-    rng = np.random.default_rng(0)
-    weights = rng.pareto(1.5, 500) ** 0.75
-    weights[rng.choice(500, 50, replace=False)] = 0.0  # nodes never seen
-    threshold, alias = kernels.alias_table(weights)
-    n = len(weights)
-    stay = threshold.astype(np.float64) / 2.0**32
-    prob = stay / n
-    np.add.at(prob, alias, (1.0 - stay) / n)
-    np.testing.assert_allclose(prob, weights / weights.sum(), atol=1e-9)
-    assert (prob[weights == 0] < 1e-9).all()
-
-
 def test_subsampling_matches_gensim():
     """Keep probabilities equal gensim's sample_int for the same counts."""
     from gensim.models import Word2Vec
@@ -285,12 +196,6 @@ def test_subsampling_matches_gensim():
         if exponent < 100:
             ref = counts[5:].astype(float) ** exponent
             np.testing.assert_allclose(weights[5:] / weights.sum(), ref / ref.sum(), rtol=1e-12)
-
-
-def test_sigmoid_table():
-    table = kernels.sigmoid_table(1000)
-    x = np.linspace(-kernels.MAX_EXP, kernels.MAX_EXP, 1001)
-    np.testing.assert_allclose(table, 1 / (1 + np.exp(-x)), rtol=1e-6)
 
 
 def test_no_tokens_returns_initial_vectors():
@@ -362,7 +267,7 @@ def test_learning_rate_steps_like_gensim(monkeypatch):
 
 def test_large_chunks_are_split(monkeypatch):
     """Kernel calls see bounded chunks; the split is invisible in results."""
-    import skgraphemb._skipgram as sg
+    import skgraphemb.skipgram._corpus as sg
 
     walks = np.arange(40, dtype=np.int32).reshape(10, 4) % 7
     monkeypatch.setattr(sg, "_CHUNK_TOKENS", 12)
@@ -376,7 +281,7 @@ def test_large_chunks_are_split(monkeypatch):
 def test_blocks_do_not_depend_on_how_the_source_splits_the_walks(monkeypatch):
     """Rows left over from one source chunk join the next: a stream of any
     chunking gives the blocks of the whole matrix (walks of one length)."""
-    import skgraphemb._skipgram as sg
+    import skgraphemb.skipgram._corpus as sg
 
     monkeypatch.setattr(sg, "_CHUNK_TOKENS", 12)  # blocks of 3 walks of 4 nodes
     walks = (np.arange(44, dtype=np.int32).reshape(11, 4) * 7) % 13
@@ -384,7 +289,7 @@ def test_blocks_do_not_depend_on_how_the_source_splits_the_walks(monkeypatch):
     assert [len(b) for b in expected] == [3, 3, 3, 2]
     for cuts in ([1, 2, 8], [5], [1] * 10, [2, 2, 2, 2, 2], [3, 3, 3], [10]):
         bounds = np.cumsum([0, *cuts])
-        parts = [walks[a:b] for a, b in zip(bounds, [*bounds[1:], None])]
+        parts = [walks[a:b] for a, b in zip(bounds, [*bounds[1:], None], strict=True)]
         assert [b.tolist() for b in _WalkChunks(parts, 13)] == expected, cuts
     # Walks of another length start a block of their own.
     mixed = [walks[:2], walks[2:4, :3], walks[4:]]
@@ -398,7 +303,7 @@ def test_blocks_do_not_depend_on_how_the_source_splits_the_walks(monkeypatch):
 def test_torch_trainer_recovers_communities_like_numba(communities, one_torch_thread):
     """An independent implementation of the same model on the same walks
     separates the planted blocks as well as the numba trainer."""
-    from skgraphemb._skipgram import train_skipgram_torch
+    from skgraphemb.skipgram import train_skipgram_torch
 
     graph, walks, labels = communities
     Z = train_skipgram_torch(walks, graph.n_nodes, seed=0, **SMALL)
@@ -411,7 +316,7 @@ def test_torch_trainer_recovers_communities_like_numba(communities, one_torch_th
 
 @pytest.mark.torch
 def test_torch_trainer_reproducible(communities, one_torch_thread):
-    from skgraphemb._skipgram import train_skipgram_torch
+    from skgraphemb.skipgram import train_skipgram_torch
 
     graph, walks, _ = communities
     a = train_skipgram_torch(walks[:400], graph.n_nodes, seed=3, **SMALL)
@@ -420,7 +325,7 @@ def test_torch_trainer_reproducible(communities, one_torch_thread):
 
 
 def _trainers():
-    from skgraphemb._skipgram import train_skipgram_torch
+    from skgraphemb.skipgram import train_skipgram_torch
 
     return {"numba": train_skipgram, "gensim": train_gensim, "torch": train_skipgram_torch}
 
@@ -454,10 +359,11 @@ def test_serial_and_parallel_kernels_have_their_own_cache_entries():
     # name and line, not by the parallel flag: variants sharing one function
     # share one cache entry, and whichever compiled first is what the other
     # loads in every later process (a serial kernel behind n_jobs=2).
-    from skgraphemb._kernels import _skipgram_numba, _walks_numba
+    from skgraphemb._kernels import _walks_numba
+    from skgraphemb.skipgram import _numba_kernels
 
     pairs = [
-        (_skipgram_numba.train_walks_serial, _skipgram_numba.train_walks_parallel),
+        (_numba_kernels.train_walks_serial, _numba_kernels.train_walks_parallel),
         (_walks_numba.walk_chunk, _walks_numba.walk_chunk_parallel),
     ]
     for serial, parallel in pairs:
@@ -471,7 +377,7 @@ def test_serial_and_parallel_kernels_have_their_own_cache_entries():
 
 # -- divergence and degenerate walks: an error or a warning, never NaN ---------
 def _trainer_functions():
-    from skgraphemb._skipgram import train_skipgram_torch
+    from skgraphemb.skipgram import train_skipgram_torch
 
     out = [train_skipgram, train_gensim]
     try:
@@ -496,7 +402,7 @@ def test_divergence_raises_and_says_lower_alpha(communities, alpha):
     """Before: train_skipgram returned all-NaN vectors from alpha=1 on (and
     the torch trainer from 0.2 on), silently."""
     from skgraphemb import TrainingDivergedError
-    from skgraphemb._skipgram import train_skipgram_torch
+    from skgraphemb.skipgram import train_skipgram_torch
 
     graph, walks, _ = communities
     for trainer in (train_skipgram, train_skipgram_torch):
@@ -507,7 +413,7 @@ def test_divergence_raises_and_says_lower_alpha(communities, alpha):
 
 def test_divergence_is_caught_within_the_first_block(communities, monkeypatch):
     """The per-block check stops a diverging fit early, not after all epochs."""
-    import skgraphemb._skipgram as sg
+    import skgraphemb.skipgram._corpus as sg
     from skgraphemb import TrainingDivergedError
 
     graph, walks, _ = communities

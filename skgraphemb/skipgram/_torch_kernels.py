@@ -1,6 +1,6 @@
 """Skip-gram with negative sampling as batched tensor operations.
 
-The torch counterpart of :mod:`skgraphemb._kernels._skipgram_numba`: the same
+The torch counterpart of :mod:`skgraphemb.skipgram._numba_kernels`: the same
 model (gensim's ``sg=1, hs=0`` with the negatives of a centre shared by its
 whole window, Ji et al. 2016) and the same plain SGD updates, but many
 centres at once: a batch of ``B`` centres with windows of ``2b`` contexts
@@ -20,7 +20,7 @@ Centres are grouped by their reduced window ``b`` (drawn uniformly from
 window`` slots of which half would be empty on average.
 
 Only functions of tensors live here; the driver
-:func:`skgraphemb._skipgram.train_skipgram_torch` owns the vocabulary
+:func:`skgraphemb.skipgram._torch.train_skipgram_torch` owns the vocabulary
 statistics, the learning-rate schedule, chunking and progress.  torch is
 imported inside the functions, so importing this module needs no torch.
 """
@@ -125,7 +125,7 @@ def draw_negatives(n: int, negative: int, threshold: torch.Tensor, alias: torch.
     """``(n, negative)`` draws from an alias table (O(1) each).
 
     ``threshold`` (int64, ``<= 2**32``) and ``alias`` (int64) are the numba
-    trainer's :func:`~skgraphemb._kernels._skipgram_numba.alias_table` of
+    trainer's :func:`~skgraphemb.skipgram._numba_kernels.alias_table` of
     the unigram^0.75 distribution: slot ``s`` is uniform, kept when a 32-bit
     draw is below ``threshold[s]``, else replaced by ``alias[s]``.
     """

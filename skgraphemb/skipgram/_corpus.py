@@ -1,0 +1,294 @@
+"""What the skip-gram trainers share: the walk source, the vocabulary, the start.
+
+:class:`_WalkChunks` turns a walk source into validated int32 blocks;
+:func:`_start` counts the tokens and sets up the initial input and output
+vectors; :func:`_keep_thresholds` and :func:`_negative_weights` turn the
+counts into gensim's subsampling and negative-sampling tables; the seed
+sub-streams keep the initial vectors and the training draws apart; and the
+divergence checks turn NaN or infinite vectors into a
+:class:`~skgraphemb.exceptions.TrainingDivergedError` that names the
+learning rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator
+
+import numpy as np
+from numpy.typing import NDArray
+
+from skgraphemb.utils._validation import Integral, Interval, Real
+
+#: What the trainers accept as walks: one matrix, a re-iterable of matrices
+#: (e.g. a list), or a zero-argument callable returning a fresh iterable of
+#: matrices on every call (e.g. ``lambda: iter_walk_chunks(G, ...)``).
+WalkSource = NDArray[np.integer] | Iterable[NDArray[np.integer]] | Callable[[], Iterable[NDArray[np.integer]]]
+
+# Tokens per kernel call: a fraction of a second of work on a few threads, so
+# the progress bar moves and the walk-level learning rates within one call
+# span a small part of the schedule.
+_CHUNK_TOKENS = 1 << 18
+
+# Sub-streams of the user seed, so the initial vectors and the training
+# draws never share a counter-based stream (both are keyed by small ints).
+_INIT_STREAM = 0
+_TRAIN_STREAM = 1
+
+_COMMON_CONSTRAINTS = {
+    "walks": "no_validation",  # checked chunk by chunk in _WalkChunks
+    "n_nodes": [Interval(Integral, 1, None, closed="left")],
+    "dimensions": [Interval(Integral, 1, None, closed="left")],
+    "window": [Interval(Integral, 1, None, closed="left")],
+    "negative": [Interval(Integral, 1, None, closed="left")],
+    "epochs": [Interval(Integral, 1, None, closed="left")],
+    "alpha": [Interval(Real, 0, math.inf, closed="neither")],
+    "min_alpha": [Interval(Real, 0, math.inf, closed="left")],
+    "sample": [Interval(Real, 0, math.inf, closed="left")],
+    "ns_exponent": [Interval(Real, -math.inf, math.inf, closed="neither")],
+    "seed": [Interval(Integral, 0, None, closed="left")],
+    "n_jobs": [Integral, None],
+    "verbose": ["verbose"],
+    "init": ["array-like", None],
+    "init_output": ["array-like", None],
+    "return_output": ["boolean"],
+}
+
+
+class _WalkChunks:
+    """Re-iterable view of a walk source as validated int32 matrices.
+
+    Every iteration yields C-contiguous int32 arrays of shape
+    ``(rows, walk_length)`` holding at most about ``_CHUNK_TOKENS`` entries
+    (larger inputs are sliced, never copied when already int32).  Values
+    must lie in ``-1 .. n_nodes - 1``.
+    """
+
+    def __init__(self, walks: WalkSource, n_nodes: int) -> None:
+        self.n_nodes = n_nodes
+        if isinstance(walks, np.ndarray):
+            self._array = self._check(walks)
+            self._source = None
+        else:
+            self._array = None
+            if callable(walks):
+                self._source = walks
+            elif isinstance(walks, Iterable):
+                if iter(walks) is walks:
+                    raise TypeError(
+                        "walks is a one-shot iterator (e.g. a generator), but training reads the "
+                        "walks at least twice (token counts, then each epoch). Pass a list of "
+                        "arrays, or a zero-argument callable returning a fresh iterable, e.g. "
+                        "lambda: iter_walk_chunks(graph, ...)."
+                    )
+                self._source = lambda: walks
+            else:
+                raise TypeError(
+                    "walks must be an int array of shape (n_walks, walk_length), an iterable of "
+                    f"such arrays, or a callable returning one; got {type(walks).__name__}."
+                )
+
+    def _check(self, chunk) -> NDArray[np.int32]:
+        chunk = np.asarray(chunk)
+        if chunk.ndim != 2:
+            raise ValueError(
+                "walks must be 2-D arrays of shape (n_walks, walk_length); got an array of shape "
+                f"{chunk.shape}. To pass a list of equal-length walks, convert it with np.asarray first."
+            )
+        if chunk.dtype.kind not in "iu":
+            raise TypeError(f"walks must hold integer node positions; got dtype {chunk.dtype}.")
+        if chunk.size:
+            # Range check on the original dtype, before a narrowing cast could
+            # wrap an out-of-range value into range.
+            lo, hi = chunk.min(), chunk.max()
+            if lo < -1 or hi >= self.n_nodes:
+                raise ValueError(
+                    f"walks must hold node positions in 0..{self.n_nodes - 1} (n_nodes={self.n_nodes}) "
+                    f"or -1 after a walk ends; found values in [{lo}, {hi}]."
+                )
+        return np.ascontiguousarray(chunk, dtype=np.int32)
+
+    def __iter__(self) -> Iterator[NDArray[np.int32]]:
+        """Blocks of ``_CHUNK_TOKENS // walk_length`` rows (the last may be shorter).
+
+        Blocks do not depend on how the source splits its walks: rows left
+        over at the end of one source chunk are joined with the head of the
+        next one (of the same walk length), so a trainer whose result depends
+        on its blocks (the torch trainer) gives the same vectors for a walk
+        matrix and for any stream of its rows.
+        """
+        if self._array is not None:
+            chunks: Iterable = (self._array,)
+        else:
+            chunks = (self._check(c) for c in self._source())
+        pending: list = []  # rows carried over from earlier source chunks, not a block yet
+        held = 0  # rows in pending
+        for chunk in chunks:
+            rows = max(1, _CHUNK_TOKENS // max(1, chunk.shape[1]))
+            if pending and pending[0].shape[1] != chunk.shape[1]:
+                yield np.concatenate(pending)  # walks of another length: a block of their own
+                pending, held = [], 0
+            if pending:
+                head = chunk[: rows - held]
+                pending.append(head.copy())  # copies: do not keep whole chunks alive
+                held += head.shape[0]
+                chunk = chunk[head.shape[0] :]
+                if held < rows:
+                    continue
+                yield np.concatenate(pending)
+                pending, held = [], 0
+            full = chunk.shape[0] - chunk.shape[0] % rows
+            for start in range(0, full, rows):
+                yield chunk[start : start + rows]
+            if full < chunk.shape[0]:
+                pending, held = [chunk[full:].copy()], chunk.shape[0] - full
+        if pending:
+            yield np.concatenate(pending)
+
+
+def _substream_seed(seed: int, stream: int) -> int:
+    """A 63-bit seed for sub-stream ``stream`` of ``seed`` (SplitMix64 hash)."""
+    from skgraphemb._kernels._random import item_state
+
+    return int(item_state(seed & 0xFFFFFFFFFFFFFFFF, stream)[0]) & 0x7FFFFFFFFFFFFFFF
+
+
+def _initial_vectors(n_nodes: int, dimensions: int, seed: int, init, name: str = "init") -> NDArray[np.float32]:
+    """``init`` as a fresh float32 C array, or the default start when ``None``.
+
+    The default input vectors (``name="init"``) are uniform(-1/d, 1/d)
+    rows; the default output vectors (``name="init_output"``) are zeros, as
+    in word2vec.
+    """
+    if init is None:
+        if name == "init_output":
+            return np.zeros((n_nodes, dimensions), dtype=np.float32)
+        from skgraphemb.skipgram._numba_kernels import init_vectors
+
+        return init_vectors(n_nodes, dimensions, _substream_seed(seed, _INIT_STREAM))
+    vectors = np.array(init, dtype=np.float32, order="C", copy=True)
+    if vectors.shape != (n_nodes, dimensions):
+        raise ValueError(
+            f"{name} must have shape (n_nodes, dimensions) = ({n_nodes}, {dimensions}); got {vectors.shape}."
+        )
+    if not np.isfinite(vectors).all():
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    return vectors
+
+
+def _start(walks: WalkSource, n_nodes: int, dimensions: int, seed: int, init, init_output):
+    """What every trainer does first: validate the walk source, count the
+    tokens (one pass), and set up the input and output vectors.
+
+    Returns ``(chunks, counts, total, n_walks, n_long, vectors, output)``,
+    ``n_long`` a count of walks of two or more tokens (0 when none is).
+    """
+    chunks = _WalkChunks(walks, n_nodes)
+    counts, total, n_walks, n_long = _count(chunks)
+    vectors = _initial_vectors(n_nodes, dimensions, seed, init)
+    output = _initial_vectors(n_nodes, dimensions, seed, init_output, "init_output")
+    return chunks, counts, total, n_walks, n_long, vectors, output
+
+
+def _count(chunks: _WalkChunks, on_chunk=None) -> tuple[NDArray[np.int64], int, int, int]:
+    """Token counts per node, total tokens, number of walks and of walks of
+    two or more tokens (those that hold a (centre, context) pair) in one pass.
+
+    ``on_chunk(chunk)``, if given, sees every chunk as it is counted (the
+    gensim adapter writes its corpus file in the same pass).
+    """
+    from skgraphemb.skipgram._numba_kernels import count_tokens, walk_lengths
+
+    counts = np.zeros(chunks.n_nodes, dtype=np.int64)
+    total = n_walks = n_long = 0
+    for chunk in chunks:
+        total += count_tokens(chunk, counts)
+        n_walks += chunk.shape[0]
+        if not n_long and chunk.shape[1] > 1:
+            n_long = int(np.count_nonzero(walk_lengths(chunk) > 1))
+        if on_chunk is not None:
+            on_chunk(chunk)
+    return counts, total, n_walks, n_long
+
+
+def _keep_thresholds(counts: NDArray[np.int64], total: int, sample: float) -> NDArray[np.uint64]:
+    """gensim's frequent-token subsampling, as 32-bit keep thresholds.
+
+    A token of node ``v`` is kept with probability
+    ``min(1, (sqrt(c_v / t) + 1) * t / c_v)`` where ``t = sample * total``
+    (``sample >= 1`` means an absolute count ``t = sample * (3 + sqrt 5) / 2``,
+    and ``sample == 0`` keeps everything), exactly as
+    ``gensim.models.Word2Vec.prepare_vocab`` computes ``sample_int``.
+    """
+    seen = counts > 0
+    prob = np.ones(counts.shape[0], dtype=np.float64)
+    if sample > 0 and total > 0:
+        threshold = sample * total if sample < 1.0 else int(sample * (3 + math.sqrt(5)) / 2)
+        c = counts[seen].astype(np.float64)
+        prob[seen] = np.minimum(1.0, (np.sqrt(c / threshold) + 1.0) * (threshold / c))
+    return np.round(prob * 2.0**32).astype(np.uint64)
+
+
+def _negative_weights(counts: NDArray[np.int64], ns_exponent: float) -> NDArray[np.float64]:
+    """Unigram^ns_exponent over the nodes that occur (gensim's cum_table weights).
+
+    Scaled so that the largest weight is 1, computed in log space: a large
+    ``|ns_exponent|`` would overflow ``count ** ns_exponent`` itself.
+    """
+    seen = counts > 0
+    weights = np.zeros(counts.shape[0], dtype=np.float64)
+    log_w = ns_exponent * np.log(counts[seen].astype(np.float64))
+    weights[seen] = np.exp(log_w - log_w.max()) if log_w.size else 1.0
+    return weights
+
+
+# Rows of the vectors checked for NaN/inf after each block of walks: a
+# strided sample of the block's tokens.  Divergence starts at the busiest
+# nodes, which every block holds, and spreads through their updates, so the
+# sample sees it within a block or two at a cost far below the block's
+# training; a full check after every epoch makes sure.
+_CHECK_ROWS = 2048
+
+
+def _diverged(caller: str, alpha: float, epoch: int | None = None, min_alpha: float = 0.0) -> Exception:
+    from skgraphemb.exceptions import TrainingDivergedError
+
+    where = f" in epoch {epoch + 1}" if epoch is not None else ""
+    # The schedule runs from alpha to min_alpha: name the larger end.
+    name, rate, default = ("min_alpha", min_alpha, "") if min_alpha > alpha else ("alpha", alpha, " (default 0.025)")
+    return TrainingDivergedError(
+        f"{caller}: training diverged{where}: the vectors became NaN or infinite, the "
+        f"learning rate {name}={rate:g} is too high for these walks; lower {name}"
+        f"{default}, e.g. {name}={rate / 10:g}"
+    )
+
+
+def _check_block(caller, chunk: NDArray[np.int32], vectors, output, alpha, min_alpha, epoch: int) -> None:
+    """Raise TrainingDivergedError when sampled rows of this block's nodes are not finite."""
+    tokens = chunk.reshape(-1)
+    rows = tokens[:: max(1, tokens.size // _CHECK_ROWS)]
+    rows = rows[rows >= 0]
+    if not (np.isfinite(vectors[rows]).all() and np.isfinite(output[rows]).all()):
+        raise _diverged(caller, alpha, epoch, min_alpha)
+
+
+def _check_finite(caller, vectors, output, alpha, min_alpha, epoch: int | None = None) -> None:
+    """Raise TrainingDivergedError unless every input and output vector is finite."""
+    if not (np.isfinite(vectors).all() and np.isfinite(output).all()):
+        raise _diverged(caller, alpha, epoch, min_alpha)
+
+
+def _warn_no_pairs(caller: str, total: int, n_long: int) -> bool:
+    """Warn (and return True) when no walk holds a (centre, context) pair."""
+    if n_long > 0:
+        return False
+    import warnings
+
+    warnings.warn(
+        f"{caller}: the walks hold {total} token(s) but no (centre, context) pair: every walk "
+        "has a single node (walk_length=1, or walks from isolated nodes), so there is nothing "
+        "to train on and the initial (random) vectors are returned. Use walks of 2 or more nodes.",
+        UserWarning,
+        stacklevel=4,
+    )
+    return True

@@ -1,0 +1,279 @@
+"""The torch skip-gram trainer: :func:`train_skipgram_torch`.
+
+The model of :func:`~skgraphemb.skipgram.train_skipgram` with many centres
+per SGD step, on any torch device.  This Python driver owns the vocabulary
+statistics, the learning-rate schedule, chunking and progress; the tensor
+kernels in :mod:`skgraphemb.skipgram._torch_kernels` subsample, cut windows
+and update a batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+
+import numpy as np
+from numpy.typing import NDArray
+from tqdm.auto import tqdm
+
+from skgraphemb._optional import import_optional
+from skgraphemb.skipgram._corpus import (
+    _COMMON_CONSTRAINTS,
+    _TRAIN_STREAM,
+    WalkSource,
+    _diverged,
+    _keep_thresholds,
+    _negative_weights,
+    _start,
+    _substream_seed,
+    _warn_no_pairs,
+)
+from skgraphemb.utils._device import DEVICE_CONSTRAINT, resolve_device
+from skgraphemb.utils._threads import torch_threads
+from skgraphemb.utils._validation import Integral, Interval, Real, validate_params
+
+logger = logging.getLogger(__name__)
+
+#: Default centres per SGD step of the torch trainer (see train_skipgram_torch).
+TORCH_BATCH_SIZE = 4096
+#: Default cap on the (context, target) pair updates one row takes in full
+#: from a batch of the torch trainer (see train_skipgram_torch).
+TORCH_ROW_CAP = 256.0
+
+
+@validate_params(
+    {
+        **_COMMON_CONSTRAINTS,
+        "device": DEVICE_CONSTRAINT,
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "row_cap": [Interval(Real, 0, None, closed="neither"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def train_skipgram_torch(
+    walks: WalkSource,
+    n_nodes: int,
+    *,
+    dimensions: int = 128,
+    window: int = 10,
+    negative: int = 5,
+    epochs: int = 1,
+    alpha: float = 0.025,
+    min_alpha: float = 0.0001,
+    sample: float = 1e-3,
+    ns_exponent: float = 0.75,
+    seed: int = 0,
+    n_jobs: int | None = None,
+    verbose: int = 0,
+    init=None,
+    init_output=None,
+    return_output: bool = False,
+    device="cpu",
+    batch_size: int | None = None,
+    row_cap: float | None = TORCH_ROW_CAP,
+) -> NDArray[np.float32] | tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Train skip-gram node vectors on walks with torch, on any device.
+
+    The same model, parameters and schedule as :func:`train_skipgram`, with
+    many centres per step: walks move to ``device`` chunk by chunk, are
+    subsampled and cut into windows there, and each SGD step updates the
+    vectors of ``batch_size`` centres at once with batched matrix products
+    (:mod:`skgraphemb.skipgram._torch_kernels`).
+
+    Parameters
+    ----------
+    walks, n_nodes, dimensions, window, negative, epochs, alpha, min_alpha, sample, ns_exponent
+        As in :func:`train_skipgram`.
+    seed : int, default=0
+        Seeds the initial vectors (the same as :func:`train_skipgram`'s)
+        and a :class:`torch.Generator` on ``device`` for every draw: the
+        result is reproducible on the CPU for a given seed, torch version
+        and split of the walks into arrays (unlike :func:`train_skipgram`'s,
+        it changes when the same walks come in other chunks).  On a GPU,
+        ``index_add_`` sums with atomic additions in a varying order, so
+        runs can differ in the last bits.
+    n_jobs : int, default=None
+        torch's CPU threads for the call, when ``device`` is the CPU.
+        ``None`` means 1 unless in a :func:`joblib.parallel_config`
+        context; ``-1`` means all processors.
+    verbose : int, default=0
+        Show a progress bar when > 0.
+    init, init_output, return_output
+        As in :func:`train_skipgram`.
+    device : {"cpu", "auto", "cuda", "cuda:N"}, default="cpu"
+        Where to train (see :func:`skgraphemb.utils._device.resolve_device`).
+    batch_size : int, default=None
+        Centres per SGD step.  ``None`` takes ``tokens / 500`` (at least
+        one, at most 4,096), so that an epoch has at least about 500
+        steps: on a small corpus, a few large steps train far less than
+        word2vec's many small ones (karate, 13,600 tokens: macro-F1 0.97
+        with the default, 0.51-0.57 with 4,096 centres per step, i.e. three
+        steps).  Larger batches run faster on a GPU.
+    row_cap : float or None, default=256
+        Largest number of (context, target) pair updates that one row takes
+        in full from one step.  Each step computes its updates from the
+        vectors before it, and a hub's output vector, drawn as a negative
+        in hundreds of the batch's windows, would take the sum of thousands
+        of stale pair updates, overshoot and diverge (without the cap:
+        NaN on BlogCatalog with 4,096 centres per step, and on karate with
+        256).  A row in ``n > row_cap``
+        pairs gets ``row_cap / n`` of its summed update; a window of the
+        numba trainer gives a row at most ``2 * window * (negative + 1)``
+        pairs, so ordinary rows are untouched.  The margin is not wide and
+        shrinks as ``alpha`` grows: on BlogCatalog at ``alpha=0.025`` with
+        4,096 centres per step, a cap of 256 scores the macro-F1 of
+        1,024-centre steps (0.2321 and 0.2320) and a cap of 1,024
+        diverges.  ``None`` sums every update.
+
+    Returns
+    -------
+    vectors : ndarray of shape (n_nodes, dimensions), float32
+        The input vectors, on the host.
+    output : ndarray of shape (n_nodes, dimensions), float32
+        The output vectors; only with ``return_output=True``.
+
+    Raises
+    ------
+    TrainingDivergedError
+        As soon as the loss of a block of walks, or a vector after an
+        epoch, is NaN or infinite: ``alpha`` is too high.
+
+    Warns
+    -----
+    UserWarning
+        When no walk holds two tokens (nothing to train on): the initial
+        vectors are returned.
+
+    See Also
+    --------
+    train_skipgram : The numba trainer (CPU threads), the same model.
+
+    Notes
+    -----
+    Per chunk of walks (about 260,000 tokens): frequent tokens are dropped
+    with gensim's ``sample`` rule and each walk's remaining tokens close
+    ranks; every centre draws its reduced window ``b`` from ``1 .. window``;
+    centres are grouped by ``b`` and each group is cut into batches.  A
+    batch draws ``negative`` nodes per centre from the unigram^0.75 alias
+    table of :func:`train_skipgram` (a negative equal to its centre is
+    skipped) and takes one SGD step on the logistic loss of all its
+    (context, target) pairs: the centre's output vector with label 1, the
+    negatives with label 0, against each context's input vector, as in
+    :func:`train_skipgram` (negatives shared by a window, Ji et al.).  The
+    sigmoid is exact (no table).  The learning rate decays linearly from
+    ``alpha`` to ``min_alpha`` over all epochs by the share of tokens seen,
+    per centre.  The mean loss per (centre, context) pair of each epoch is
+    logged at INFO level.
+    """
+    from skgraphemb.skipgram import _numba_kernels as numba_kernels
+    from skgraphemb.skipgram import _torch_kernels as kernels
+
+    caller = "train_skipgram_torch"
+    torch = import_optional("torch", caller)
+    dev = resolve_device(device, caller)
+    t0 = time.perf_counter()
+    chunks, counts, total, n_walks, n_long, vectors, output = _start(
+        walks, n_nodes, dimensions, seed, init, init_output
+    )
+    if total == 0:
+        logger.warning("%s: the walks hold no tokens; returning the initial vectors.", caller)
+        return (vectors, output) if return_output else vectors
+    if _warn_no_pairs(caller, total, n_long):
+        return (vectors, output) if return_output else vectors
+
+    def on_device(a: NDArray, dtype=None):
+        return torch.from_numpy(np.ascontiguousarray(a, dtype=dtype)).to(dev)
+
+    keep = on_device(_keep_thresholds(counts, total, sample), np.int64)
+    neg_threshold, neg_alias = numba_kernels.alias_table(_negative_weights(counts, ns_exponent))
+    neg_threshold, neg_alias = on_device(neg_threshold, np.int64), on_device(neg_alias, np.int64)
+    if batch_size is None:
+        batch_size = int(min(TORCH_BATCH_SIZE, max(1, total // 500)))
+    syn0, syn1 = on_device(vectors), on_device(output)
+    row_counts = torch.zeros(n_nodes, dtype=torch.float32, device=dev) if row_cap is not None else None
+    generator = torch.Generator(device=dev)
+    generator.manual_seed(_substream_seed(seed, _TRAIN_STREAM))
+    t1 = time.perf_counter()
+    logger.info(
+        "%s: %d walks, %d tokens, %d distinct nodes counted in %.2fs; training on %s, %d centres per step",
+        caller,
+        n_walks,
+        total,
+        int(np.count_nonzero(counts)),
+        t1 - t0,
+        dev,
+        batch_size,
+    )
+
+    threads = torch_threads(n_jobs) if dev.type == "cpu" else contextlib.nullcontext()
+    progress = tqdm(
+        total=epochs * total,
+        unit="tok",
+        unit_scale=True,
+        desc=f"Skip-gram epochs (torch on {dev})",
+        disable=not verbose,
+    )
+    with progress, threads, torch.no_grad():
+        for epoch in range(epochs):
+            seen = 0  # tokens of the earlier chunks of this epoch
+            loss = torch.zeros((), device=dev)
+            pairs = torch.zeros((), device=dev, dtype=torch.int64)
+            for chunk in chunks:
+                chunk_tokens = int(numba_kernels.walk_lengths(chunk).sum())
+                sentences, lengths = kernels.subsample(on_device(chunk, np.int64), keep, generator)
+                n_centres = lengths.sum().clamp(min=1)
+                for centres, contexts, mask, rank in kernels.window_groups(sentences, lengths, window, generator):
+                    # Learning rate per centre, by the share of tokens before it.
+                    share = (epoch + (seen + rank / n_centres * chunk_tokens) / total) / epochs
+                    rates = (alpha - (alpha - min_alpha) * share).to(torch.float32)
+                    for a in range(0, centres.shape[0], batch_size):
+                        c = centres[a : a + batch_size]
+                        targets = torch.cat(
+                            [
+                                c.unsqueeze(1),
+                                kernels.draw_negatives(c.shape[0], negative, neg_threshold, neg_alias, generator),
+                            ],
+                            dim=1,
+                        )
+                        live = targets != c.unsqueeze(1)
+                        live[:, 0] = True
+                        m = mask[a : a + batch_size]
+                        loss += kernels.sgns_update(
+                            syn0,
+                            syn1,
+                            contexts[a : a + batch_size],
+                            m,
+                            targets,
+                            live,
+                            rates[a : a + batch_size],
+                            row_cap,
+                            row_counts,
+                        )
+                        pairs += m.sum()
+                # The loss sums -log sigmoid over the vectors before each
+                # step: NaN or inf once any vector it touched is (one sync
+                # per block of walks).
+                if not bool(torch.isfinite(loss)):
+                    raise _diverged(caller, alpha, epoch, min_alpha)
+                seen += chunk_tokens
+                progress.update(chunk_tokens)
+            if not bool(torch.isfinite(syn0).all() and torch.isfinite(syn1).all()):
+                raise _diverged(caller, alpha, epoch, min_alpha)
+            logger.info(
+                "%s: epoch %d, mean loss %.4f per (centre, context) pair",
+                caller,
+                epoch + 1,
+                float(loss) / max(int(pairs), 1),
+            )
+    t2 = time.perf_counter()
+    logger.info(
+        "%s: %d epoch(s) in %.2fs on %s: %.0f tokens/s",
+        caller,
+        epochs,
+        t2 - t1,
+        dev,
+        epochs * total / max(t2 - t1, 1e-9),
+    )
+    vectors, output = syn0.cpu().numpy(), syn1.cpu().numpy()
+    return (vectors, output) if return_output else vectors
