@@ -8,4 +8,8 @@ PyKEEN and torch are imported only when a method needs them.
 
 from skgraphemb.kg._estimator import KGEmbedder
 
+# The public path, as before the package: what pickles and the export
+# metadata ("estimator") record, and where the doctests are collected.
+KGEmbedder.__module__ = __name__
+
 __all__ = ["KGEmbedder"]
