@@ -28,14 +28,6 @@ def _pykeen():
     return import_optional("pykeen", _CALLER)
 
 
-def _model_width(model) -> int:
-    """Numbers per entity in the model's representations (complex counts twice)."""
-    width = 0
-    for rep in getattr(model, "entity_representations", ()):
-        width += 2 * int(np.prod(rep.shape))
-    return max(width, 1)
-
-
 def _resolve_class(resolver, query, what: str, caller: str = _CALLER):
     """``resolver.lookup(query)`` with an error that lists the options."""
     try:
@@ -161,6 +153,14 @@ def _real_view(values: np.ndarray) -> np.ndarray:
     if np.iscomplexobj(values):
         values = np.concatenate([values.real, values.imag], axis=1)
     return np.ascontiguousarray(values, dtype=np.float32)
+
+
+def _model_width(model) -> int:
+    """Numbers per entity in the model's representations (complex counts twice)."""
+    width = 0
+    for rep in getattr(model, "entity_representations", ()):
+        width += 2 * int(np.prod(rep.shape))
+    return max(width, 1)
 
 
 def _seed_from(random_state) -> int:
