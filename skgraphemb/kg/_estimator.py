@@ -1,9 +1,9 @@
 """``KGEmbedder``: knowledge-graph embeddings (PyKEEN) as a scikit-learn estimator.
 
-A leaf module: PyKEEN and torch are imported inside the methods that need
-them (through :func:`~skgraphemb._optional.import_optional`), never at module
-top, so ``import skgraphemb`` and ``KGEmbedder(...)``, ``clone`` and
-``get_params`` work without them.
+PyKEEN and torch are imported inside the methods that need them (through
+:func:`~skgraphemb._optional.import_optional`), never at module top, so
+``import skgraphemb`` and ``KGEmbedder(...)``, ``clone`` and ``get_params``
+work without them.
 
 What ``fit`` does mirrors :func:`pykeen.pipeline.pipeline` step for step,
 so that the same configuration and seed give the same model: seed every RNG
@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import gc
 import logging
-import random
 import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
@@ -32,6 +30,26 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from skgraphemb._optional import import_optional
 from skgraphemb.base import EmbeddingLookupMixin
 from skgraphemb.exceptions import UnknownLabelError, UnknownNodeError
+from skgraphemb.kg._labels import (
+    _as_label_triples,
+    _column_labels,
+    _is_triples_factory,
+    _n_rows,
+    _preview,
+    _vocabulary,
+)
+from skgraphemb.kg._pykeen_compat import (
+    _CALLER,
+    _gc_frozen,
+    _model_width,
+    _own_rng_state,
+    _pykeen,
+    _quiet_cpu_noise,
+    _rank_evaluator,
+    _real_view,
+    _resolve_class,
+    _seed_from,
+)
 from skgraphemb.utils._device import DEVICE_CONSTRAINT, TorchStateMixin, resolve_device
 from skgraphemb.utils._threads import torch_threads
 from skgraphemb.utils._validation import (
@@ -42,14 +60,10 @@ from skgraphemb.utils._validation import (
     _fit_context,
 )
 
-if TYPE_CHECKING:  # pragma: no cover
-    pass
-
 logger = logging.getLogger(__name__)
 
 __all__ = ["KGEmbedder"]
 
-_CALLER = "KGEmbedder"
 _TARGETS = ("head", "relation", "tail")
 #: Keys of ``training_kwargs`` that have their own parameter (or are ours).
 _RESERVED_TRAINING = {
@@ -67,258 +81,6 @@ _RESERVED_MODEL = {
 #: Scores are computed in blocks of this many elements (rows x candidates x
 #: width) on the CPU, where PyKEEN's automatic batch sizing is not safe.
 _CPU_ELEMENT_BUDGET = 2**25
-
-
-def _pykeen():
-    return import_optional("pykeen", _CALLER)
-
-
-# -- input handling -------------------------------------------------------------
-def _column_labels(values: np.ndarray, what: str) -> np.ndarray:
-    """A column of labels as int64 (integer labels) or str; else a ValueError."""
-    kind = values.dtype.kind
-    if kind in "iu":
-        return values.astype(np.int64)
-    if kind == "b":
-        raise ValueError(f"{what} labels must be strings or integers; got booleans")
-    if kind == "f":
-        if not np.isfinite(values).all():
-            raise ValueError(f"{what} labels contain NaN or infinity; every triple needs three labels")
-        if np.array_equal(values, np.round(values)):
-            return values.astype(np.int64)
-        raise ValueError(
-            f"{what} labels must be strings or integers; got non-integral floats "
-            f"(e.g. {values[values != np.round(values)][0]!r}). X must hold (head, relation, tail) "
-            "labels, not numeric features"
-        )
-    if kind in "US":
-        return values.astype(str)
-    if kind == "O":
-        if all(isinstance(v, str) for v in values):
-            return values.astype(str)
-        if all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in values):
-            return values.astype(np.int64)
-        if any(v is None or (isinstance(v, float) and not np.isfinite(v)) for v in values):
-            raise ValueError(f"{what} labels contain missing values (None or NaN)")
-        kinds = sorted({type(v).__name__ for v in values})
-        raise ValueError(f"{what} labels mix types ({', '.join(kinds)}); use all strings or all integers")
-    raise ValueError(f"{what} labels must be strings or integers; got dtype {values.dtype}")
-
-
-def _is_triples_factory(X) -> bool:
-    return hasattr(X, "mapped_triples") and hasattr(X, "num_entities") and hasattr(X, "num_relations")
-
-
-def _as_label_triples(X, *, caller: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(heads, relations, tails) label columns of triples given as an (n, 3) array-like."""
-    if hasattr(X, "iloc") and getattr(X, "ndim", 2) == 2:  # DataFrame: columns by position
-        if X.shape[1] != 3:
-            raise ValueError(
-                f"{caller}: X must have 3 columns (head, relation, tail); got a DataFrame with {X.shape[1]} columns"
-            )
-        cols = [X.iloc[:, j].to_numpy() for j in range(3)]
-    else:
-        if hasattr(X, "toarray") or hasattr(X, "tocsr"):
-            raise TypeError(
-                f"{caller}: X is a sparse matrix; X must hold (head, relation, tail) triples "
-                "as an (n, 3) array, a list of triples or a DataFrame"
-            )
-        if isinstance(X, (list, tuple)):
-            arr = np.empty((len(X), 3), dtype=object)
-            try:
-                for i, row in enumerate(X):
-                    arr[i] = tuple(row)
-            except (TypeError, ValueError):
-                raise ValueError(f"{caller}: X must be a sequence of (head, relation, tail) triples") from None
-        else:
-            arr = np.asarray(X)
-        if arr.dtype.kind == "c":
-            raise ValueError(f"{caller}: Complex data not supported; X must hold labels")
-        if arr.ndim == 2 and arr.shape[1] == 0:
-            # scikit-learn's wording for this case.
-            raise ValueError(
-                f"{caller}: Found array with 0 feature(s) (shape={arr.shape}) while a minimum "
-                "of 3 is required: X must hold (head, relation, tail) triples"
-            )
-        if arr.ndim != 2 or arr.shape[1] != 3:
-            raise ValueError(
-                f"{caller}: X must be an (n, 3) array of (head, relation, tail) triples; got shape {arr.shape}"
-            )
-        cols = [arr[:, j] for j in range(3)]
-    if len(cols[0]) == 0:
-        raise ValueError(f"{caller}: X holds no triples (0 samples); at least 1 is required")
-    heads = _column_labels(cols[0], "head")
-    rels = _column_labels(cols[1], "relation")
-    tails = _column_labels(cols[2], "tail")
-    if heads.dtype.kind != tails.dtype.kind:
-        raise ValueError(
-            f"{caller}: head labels are {_kind_name(heads)} but tail labels are "
-            f"{_kind_name(tails)}; entities need one label type"
-        )
-    return heads, rels, tails
-
-
-def _kind_name(a: np.ndarray) -> str:
-    return "integers" if a.dtype.kind == "i" else "strings"
-
-
-def _vocabulary(labels: np.ndarray, pykeen_mapping) -> np.ndarray:
-    """Sorted unique labels; string labels in exactly PyKEEN's order and ids.
-
-    ``pykeen_mapping`` is PyKEEN's ``create_*_mapping`` function (label ->
-    id), used for strings so that ids are those a ``TriplesFactory`` gives.
-    """
-    if labels.dtype.kind == "i":
-        return np.unique(labels)
-    mapping = pykeen_mapping(labels)
-    out = np.empty(len(mapping), dtype=labels.dtype)
-    for label, i in mapping.items():
-        out[i] = label
-    return out
-
-
-def _model_width(model) -> int:
-    """Numbers per entity in the model's representations (complex counts twice)."""
-    width = 0
-    for rep in getattr(model, "entity_representations", ()):
-        width += 2 * int(np.prod(rep.shape))
-    return max(width, 1)
-
-
-def _resolve_class(resolver, query, what: str, caller: str = _CALLER):
-    """``resolver.lookup(query)`` with an error that lists the options."""
-    try:
-        return resolver.lookup(query)
-    except (KeyError, ValueError, TypeError) as e:
-        names = sorted({cls.__name__ for cls in resolver.lookup_dict.values()})
-        hint = ""
-        if isinstance(query, str):
-            close = difflib.get_close_matches(query.lower(), [n.lower() for n in names], n=3, cutoff=0.6)
-            if close:
-                by_lower = {n.lower(): n for n in names}
-                hint = f" Did you mean {', '.join(repr(by_lower[c]) for c in close)}?"
-        plural = what[:-1] + "ses" if what.endswith("ss") else what + "s"
-        raise ValueError(
-            f"{caller}: unknown {what} {query!r}.{hint} Choose one of PyKEEN's {plural} "
-            f"(a name or a class): {', '.join(names)}"
-        ) from e
-
-
-@contextlib.contextmanager
-def _own_rng_state(torch, device):
-    """Run a block that seeds global RNGs, then restore them.
-
-    PyKEEN seeds Python's, numpy's and torch's global generators (as its
-    pipeline does); ``fit`` must not leave the caller's generators changed.
-    """
-    np_state = np.random.get_state()
-    py_state = random.getstate()
-    devices = [device.index or 0] if device.type == "cuda" else []
-    try:
-        with torch.random.fork_rng(devices=devices):
-            yield
-    finally:
-        np.random.set_state(np_state)
-        random.setstate(py_state)
-
-
-@contextlib.contextmanager
-def _gc_frozen():
-    """Make PyKEEN's per-epoch ``gc.collect()`` cheap for one block.
-
-    PyKEEN's training loop runs a full garbage collection after every epoch;
-    in a process that has imported torch, PyKEEN, scikit-learn and pandas it
-    walks hundreds of thousands of objects (about 0.4 s an epoch, most of a
-    small model's training time).  ``gc.freeze`` moves the objects that exist
-    now to a permanent generation the collector skips; ``gc.unfreeze`` puts
-    them back afterwards.  Nothing numerical changes.  If the caller has
-    frozen objects already, their freeze is left alone.
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
-class _DropCPUMemoryWarning(logging.Filter):
-    """torch_max_mem warns on *every* CPU evaluation; we size batches ourselves."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Encountered tensors on device_types")
-
-
-@contextlib.contextmanager
-def _quiet_cpu_noise(device):
-    """Silence two CPU-only messages that tell a CPU user nothing actionable.
-
-    torch_max_mem logs a warning on every evaluation on the CPU (its logger
-    only gets a filter, for this block), and PyKEEN's batch-size probe asks
-    torch for pinned memory, which warns without a GPU.
-    """
-    if device.type != "cpu":
-        yield
-        return
-    target = logging.getLogger("torch_max_mem.api")
-    flt = _DropCPUMemoryWarning()
-    target.addFilter(flt)
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="'pin_memory' argument is set as true", category=UserWarning)
-            yield
-    finally:
-        target.removeFilter(flt)
-
-
-def _rank_evaluator(filtered: bool):
-    """PyKEEN's RankBasedEvaluator; for raw (unfiltered) ranks, with a fix.
-
-    PyKEEN <= 1.11.1 extracts the true scores only in the filtered branch, so
-    ``RankBasedEvaluator(filtered=False)`` raises "needs the true scores!"
-    (fixed upstream in pykeen/pykeen#1620).  The subclass takes them from the
-    score matrix when they are missing, and does nothing once PyKEEN passes them.
-    """
-    import torch
-    from pykeen.constants import TARGET_TO_INDEX
-    from pykeen.evaluation import RankBasedEvaluator
-
-    if filtered:
-        return RankBasedEvaluator(filtered=True)
-
-    class _RawRankBasedEvaluator(RankBasedEvaluator):
-        def process_scores_(self, hrt_batch, target, scores, true_scores=None, dense_positive_mask=None):
-            if true_scores is None:
-                rows = torch.arange(hrt_batch.shape[0], device=scores.device)
-                true_scores = scores[rows, hrt_batch[:, TARGET_TO_INDEX[target]]].unsqueeze(dim=-1)
-            super().process_scores_(
-                hrt_batch=hrt_batch,
-                target=target,
-                scores=scores,
-                true_scores=true_scores,
-                dense_positive_mask=dense_positive_mask,
-            )
-
-    return _RawRankBasedEvaluator(filtered=False)
-
-
-def _real_view(values: np.ndarray) -> np.ndarray:
-    """(n, ...) representation -> (n, width) float32; complex -> [real | imaginary]."""
-    values = values.reshape(values.shape[0], -1)
-    if np.iscomplexobj(values):
-        values = np.concatenate([values.real, values.imag], axis=1)
-    return np.ascontiguousarray(values, dtype=np.float32)
-
-
-def _seed_from(random_state) -> int:
-    """An int seed for PyKEEN (numpy's global seeding needs < 2**32)."""
-    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        return int(random_state)
-    from sklearn.utils import check_random_state
-
-    return int(check_random_state(random_state).randint(0, 2**31 - 1))
 
 
 class KGEmbedder(
@@ -1315,14 +1077,3 @@ class KGEmbedder(
         tags.target_tags.required = False
         tags.transformer_tags.preserves_dtype = []
         return tags
-
-
-def _preview(values: list, cap: int = 5) -> str:
-    shown = ", ".join(repr(v) for v in values[:cap])
-    return shown + (f", ... ({len(values) - cap} more)" if len(values) > cap else "")
-
-
-def _n_rows(X) -> int:
-    if _is_triples_factory(X):
-        return int(X.num_triples)
-    return len(X)

@@ -1,4 +1,4 @@
-"""KGEmbedder (kg.py) and the knowledge-graph loaders.
+"""KGEmbedder (skgraphemb.kg) and the knowledge-graph loaders.
 
 Independent references used here: ``pykeen.pipeline`` itself (the
 reproduction test), ``pykeen.predict.predict_target``, PyKEEN's own entity
@@ -132,15 +132,15 @@ def test_fit_on_a_triples_factory_equals_fit_on_labels(nations):
 def test_fit_leaves_global_rngs_alone(nations):
     import random
 
-    np.random.seed(7)
+    np.random.seed(7)  # noqa: NPY002 (global RNG under test)
     random.seed(7)
     torch.manual_seed(7)
-    expected = (np.random.random(), random.random(), torch.rand(1).item())
-    np.random.seed(7)
+    expected = (np.random.random(), random.random(), torch.rand(1).item())  # noqa: NPY002 (global RNG under test)
+    np.random.seed(7)  # noqa: NPY002 (global RNG under test)
     random.seed(7)
     torch.manual_seed(7)
     KGEmbedder("TransE", **FAST).fit(nations.train)
-    assert (np.random.random(), random.random(), torch.rand(1).item()) == expected
+    assert (np.random.random(), random.random(), torch.rand(1).item()) == expected  # noqa: NPY002 (global RNG under test)
 
 
 def test_fit_leaves_the_garbage_collector_as_it_was(nations):
@@ -584,12 +584,12 @@ def test_gpu_pickled_model_loads_and_predicts_on_cpu(pickle_as_if_on_cuda, no_cu
 def test_unpickling_leaves_global_rngs_alone(fitted):
     blob = pickle.dumps(fitted)
     torch.manual_seed(3)
-    np.random.seed(3)
-    expected = (torch.rand(1).item(), np.random.random())
+    np.random.seed(3)  # noqa: NPY002 (global RNG under test)
+    expected = (torch.rand(1).item(), np.random.random())  # noqa: NPY002 (global RNG under test)
     torch.manual_seed(3)
-    np.random.seed(3)
+    np.random.seed(3)  # noqa: NPY002 (global RNG under test)
     pickle.loads(blob)
-    assert (torch.rand(1).item(), np.random.random()) == expected
+    assert (torch.rand(1).item(), np.random.random()) == expected  # noqa: NPY002 (global RNG under test)
 
 
 def test_n_jobs_sets_torch_threads_during_fit_only(nations):

@@ -1,0 +1,15 @@
+"""Knowledge-graph embeddings: :class:`KGEmbedder`, PyKEEN's models as a scikit-learn estimator.
+
+The estimator lives in :mod:`._estimator`; the reading of (head, relation,
+tail) labels in :mod:`._labels`, and what it needs around PyKEEN and torch
+(imports, version fixes, isolation of the global RNGs) in :mod:`._pykeen_compat`.
+PyKEEN and torch are imported only when a method needs them.
+"""
+
+from skgraphemb.kg._estimator import KGEmbedder
+
+# The public path, as before the package: what pickles and the export
+# metadata ("estimator") record, and where the doctests are collected.
+KGEmbedder.__module__ = __name__
+
+__all__ = ["KGEmbedder"]

@@ -1,0 +1,172 @@
+"""What ``KGEmbedder`` needs around PyKEEN and torch, apart from the estimator itself.
+
+PyKEEN is imported on demand; its resolvers get errors that list the
+options; the global state it touches is isolated (Python's, numpy's and
+torch's RNGs, which it seeds; the per-epoch garbage collection; CPU-only log
+and warning noise); raw ranks are fixed for PyKEEN <= 1.11.1; and a model's
+representations are read as plain float32 arrays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import gc
+import logging
+import random
+import warnings
+
+import numpy as np
+
+from skgraphemb._optional import import_optional
+
+#: The estimator's name, in messages.
+_CALLER = "KGEmbedder"
+
+
+def _pykeen():
+    return import_optional("pykeen", _CALLER)
+
+
+def _resolve_class(resolver, query, what: str, caller: str = _CALLER):
+    """``resolver.lookup(query)`` with an error that lists the options."""
+    try:
+        return resolver.lookup(query)
+    except (KeyError, ValueError, TypeError) as e:
+        names = sorted({cls.__name__ for cls in resolver.lookup_dict.values()})
+        hint = ""
+        if isinstance(query, str):
+            close = difflib.get_close_matches(query.lower(), [n.lower() for n in names], n=3, cutoff=0.6)
+            if close:
+                by_lower = {n.lower(): n for n in names}
+                hint = f" Did you mean {', '.join(repr(by_lower[c]) for c in close)}?"
+        plural = what[:-1] + "ses" if what.endswith("ss") else what + "s"
+        raise ValueError(
+            f"{caller}: unknown {what} {query!r}.{hint} Choose one of PyKEEN's {plural} "
+            f"(a name or a class): {', '.join(names)}"
+        ) from e
+
+
+@contextlib.contextmanager
+def _own_rng_state(torch, device):
+    """Run a block that seeds global RNGs, then restore them.
+
+    PyKEEN seeds Python's, numpy's and torch's global generators (as its
+    pipeline does); ``fit`` must not leave the caller's generators changed.
+    """
+    np_state = np.random.get_state()  # noqa: NPY002 - saves the global RNG that PyKEEN seeds
+    py_state = random.getstate()
+    devices = [device.index or 0] if device.type == "cuda" else []
+    try:
+        with torch.random.fork_rng(devices=devices):
+            yield
+    finally:
+        np.random.set_state(np_state)  # noqa: NPY002 - restores the caller's global RNG
+        random.setstate(py_state)
+
+
+@contextlib.contextmanager
+def _gc_frozen():
+    """Make PyKEEN's per-epoch ``gc.collect()`` cheap for one block.
+
+    PyKEEN's training loop runs a full garbage collection after every epoch;
+    in a process that has imported torch, PyKEEN, scikit-learn and pandas it
+    walks hundreds of thousands of objects (about 0.4 s an epoch, most of a
+    small model's training time).  ``gc.freeze`` moves the objects that exist
+    now to a permanent generation the collector skips; ``gc.unfreeze`` puts
+    them back afterwards.  Nothing numerical changes.  If the caller has
+    frozen objects already, their freeze is left alone.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+class _DropCPUMemoryWarning(logging.Filter):
+    """torch_max_mem warns on *every* CPU evaluation; we size batches ourselves."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Encountered tensors on device_types")
+
+
+@contextlib.contextmanager
+def _quiet_cpu_noise(device):
+    """Silence two CPU-only messages that tell a CPU user nothing actionable.
+
+    torch_max_mem logs a warning on every evaluation on the CPU (its logger
+    only gets a filter, for this block), and PyKEEN's batch-size probe asks
+    torch for pinned memory, which warns without a GPU.
+    """
+    if device.type != "cpu":
+        yield
+        return
+    target = logging.getLogger("torch_max_mem.api")
+    flt = _DropCPUMemoryWarning()
+    target.addFilter(flt)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="'pin_memory' argument is set as true", category=UserWarning)
+            yield
+    finally:
+        target.removeFilter(flt)
+
+
+def _rank_evaluator(filtered: bool):
+    """PyKEEN's RankBasedEvaluator; for raw (unfiltered) ranks, with a fix.
+
+    PyKEEN <= 1.11.1 extracts the true scores only in the filtered branch, so
+    ``RankBasedEvaluator(filtered=False)`` raises "needs the true scores!"
+    (fixed upstream in pykeen/pykeen#1620).  The subclass takes them from the
+    score matrix when they are missing, and does nothing once PyKEEN passes them.
+    """
+    import torch
+    from pykeen.constants import TARGET_TO_INDEX
+    from pykeen.evaluation import RankBasedEvaluator
+
+    if filtered:
+        return RankBasedEvaluator(filtered=True)
+
+    class _RawRankBasedEvaluator(RankBasedEvaluator):
+        def process_scores_(self, hrt_batch, target, scores, true_scores=None, dense_positive_mask=None):
+            if true_scores is None:
+                rows = torch.arange(hrt_batch.shape[0], device=scores.device)
+                true_scores = scores[rows, hrt_batch[:, TARGET_TO_INDEX[target]]].unsqueeze(dim=-1)
+            super().process_scores_(
+                hrt_batch=hrt_batch,
+                target=target,
+                scores=scores,
+                true_scores=true_scores,
+                dense_positive_mask=dense_positive_mask,
+            )
+
+    return _RawRankBasedEvaluator(filtered=False)
+
+
+def _real_view(values: np.ndarray) -> np.ndarray:
+    """(n, ...) representation -> (n, width) float32; complex -> [real | imaginary]."""
+    values = values.reshape(values.shape[0], -1)
+    if np.iscomplexobj(values):
+        values = np.concatenate([values.real, values.imag], axis=1)
+    return np.ascontiguousarray(values, dtype=np.float32)
+
+
+def _model_width(model) -> int:
+    """Numbers per entity in the model's representations (complex counts twice)."""
+    width = 0
+    for rep in getattr(model, "entity_representations", ()):
+        width += 2 * int(np.prod(rep.shape))
+    return max(width, 1)
+
+
+def _seed_from(random_state) -> int:
+    """An int seed for PyKEEN (numpy's global seeding needs < 2**32)."""
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state)
+    from sklearn.utils import check_random_state
+
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))
