@@ -47,12 +47,13 @@ Every key prefix published is recorded in the hash
 ``__skgraphemb_namespaces__`` (prefix -> mode): a prefix that lies inside
 another one's namespace, or contains one, is refused.
 
-Writes are batched: each batch of vectors is one ``MSET`` (or one pipeline
-of ``SET ... PX`` with a ``ttl``, or one pipeline per cluster node) packed
-directly in the Redis protocol, so there is one round trip per batch and no
-per-key Python overhead from the client library.  Nothing read from Redis is
-ever unpickled: vectors are raw bytes checked for length, metadata and id
-lists are JSON.
+Writes are batched, one round trip per batch: each batch of vectors is one
+``MSET`` through redis-py (one call of the claimed-write script when writing
+a version), or, with a ``ttl`` or on a cluster, one pipeline of
+``SET ... [PX]`` per server packed directly in the Redis protocol, where
+that is 2x faster or more than redis-py (``benchmarks/bench_resp.py``).
+Nothing read from Redis is ever unpickled: vectors are raw bytes checked for
+length, metadata and id lists are JSON.
 
 redis-py is imported only when a connection is made
 (:func:`~skgraphemb._optional.import_optional`).

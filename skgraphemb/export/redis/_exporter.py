@@ -47,9 +47,9 @@ from skgraphemb.export.redis._protocol import (
     _VERSIONS,
     _WRITE_CLAIMED_SCRIPT,
     _check_key_prefix,
-    _command,
     _key_bulks,
-    _pack_writes,
+    _pack_sets,
+    _rows,
 )
 from skgraphemb.utils._validation import (
     HasMethods,
@@ -86,15 +86,9 @@ def _int_or_zero(raw: bytes | None) -> int:
 def _multi_key(conn: _Connection, command: str, keys: list[str], what: str) -> int:
     """Sum of the integer replies of ``command k1 k2 ...`` (EXISTS, UNLINK) over ``keys``."""
     total = 0
-    name = command.encode()
+    fn = getattr(conn.client, command.lower())  # on a cluster, redis-py splits it by slot
     for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        if conn.is_cluster:  # redis-py splits multi-key commands by slot
-            fn = getattr(conn.client, command.lower())
-            total += conn.call(what, partial(fn, *chunk))
-        else:
-            payload = _command(name, *(k.encode() for k in chunk))
-            total += conn.call(what, lambda payload=payload: conn.send_packed([(conn.client, payload, 1)])[0])
+        total += conn.call(what, partial(fn, *keys[start : start + _CHUNK]))
     return total
 
 
@@ -694,19 +688,16 @@ class RedisExporter(BaseExporter):
 
         raw = vectors.view(np.uint8).reshape(len(names), -1)  # one row of bytes per vector
         n, step = len(names), self.batch_size
-        written: list[bytes] = []  # key bulk strings, for the final EXISTS check
         for start in tqdm(
             range(0, n, step), disable=not self.verbose, unit="batch", desc=f"Publishing {n} vectors to {conn.where}"
         ):
             keys = [(ns + name).encode() for name in names[start : start + step]]
-            bulks = _key_bulks(keys)
-            written += bulks
             block = raw[start : start + len(keys)]
             what = f"write vectors {start}-{start + len(keys) - 1}"
             if claim is not None and conn.is_cluster:
                 self._check_claim(conn, claim)
             try:
-                replies = conn.call(what, partial(self._send_batch, conn, keys, bulks, block, px, claim))
+                replies = conn.call(what, partial(self._send_batch, conn, keys, block, px, claim))
             except RedisStoreError:
                 if not conn.is_cluster:
                     raise
@@ -722,29 +713,33 @@ class RedisExporter(BaseExporter):
                 continue
             if claim is not None and not conn.is_cluster and replies[0] != 1:
                 raise _ClaimLost(self._claim_lost_message(conn, claim))
-        self._verify(conn, ns, names, written)
+        self._verify(conn, ns, names)
 
     @staticmethod
     def _send_batch(
         conn,
         keys: list[bytes],
-        bulks: list[bytes],
         block: np.ndarray,
         px: int | None,
         claim: tuple[bytes, bytes] | None = None,
     ) -> list:
-        # Grouped by server on each attempt, so a retry after a failover
-        # goes to the slots' new owners.  MSET (single server, no ttl): one
-        # reply per batch (an EVAL of the claimed-write script when writing
-        # a version); else one SET [PX] per key.
-        if claim is not None and not conn.is_cluster:
-            return conn.send_packed([(conn.client, _pack_writes(bulks, block, None, True, claim), 1)])
-        mset = px is None and not conn.is_cluster
+        # Single server, no ttl: one MSET per batch through redis-py (an
+        # EVAL of the claimed-write script when writing a version, whose
+        # reply is returned).  Else one SET [PX] per key, packed in RESP and
+        # grouped by server on each attempt, so a retry after a failover
+        # goes to the slots' new owners.
+        if px is None and not conn.is_cluster:
+            values = _rows(block)
+            if claim is not None:
+                pairs = [a for kv in zip(keys, values, strict=True) for a in kv]
+                return [conn.client.eval(_WRITE_CLAIMED_SCRIPT, 0, *claim, *pairs)]
+            conn.client.mset(dict(zip(keys, values, strict=True)))
+            return []
         jobs = []
+        bulks = _key_bulks(keys)
         for node, idx in conn.group_by_node(keys):
             subset = block if len(idx) == len(keys) else block[idx]
-            payload = _pack_writes([bulks[i] for i in idx], subset, px, mset)
-            jobs.append((node, payload, 1 if mset else len(idx)))
+            jobs.append((node, _pack_sets([bulks[i] for i in idx], subset, px), len(idx)))
         return conn.send_packed(jobs)
 
     def _write_batch_slowly(self, conn, keys, block, px, what) -> None:
@@ -756,18 +751,9 @@ class RedisExporter(BaseExporter):
 
         conn.call(what, run)
 
-    def _verify(self, conn, ns: str, names: list[str], bulks: list[bytes]) -> None:
+    def _verify(self, conn, ns: str, names: list[str]) -> None:
         """Check every key written exists (catches keys evicted by a full server)."""
-        if conn.is_cluster:
-            found = _multi_key(conn, "EXISTS", [ns + n for n in names], "check the written keys")
-        else:
-            found = 0
-            for start in range(0, len(bulks), _CHUNK):
-                chunk = bulks[start : start + _CHUNK]
-                payload = b"*%d\r\n$6\r\nEXISTS\r\n" % (len(chunk) + 1) + b"".join(chunk)
-                found += conn.call(
-                    "check the written keys", lambda payload=payload: conn.send_packed([(conn.client, payload, 1)])[0]
-                )
+        found = _multi_key(conn, "EXISTS", [ns + n for n in names], "check the written keys")
         if found != len(names):
             raise RedisStoreError(
                 f"only {found} of {len(names)} vectors written under {ns!r} exist on {conn.where}: "

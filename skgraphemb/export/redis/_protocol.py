@@ -1,10 +1,12 @@
-"""What goes to the server: the key layout, the server-side Lua scripts, commands packed in RESP.
+"""What goes to the server: the key layout, the server-side Lua scripts, SET batches packed in RESP.
 
 The names kept under a key prefix beside the vectors, the registry of key
 prefixes, the scripts that allocate, claim, switch and remove versions
 atomically on a single server (and their one-key counterparts for a
-cluster), and the packing of write batches directly in the Redis protocol
-(RESP), sent by :meth:`._connection._Connection.send_packed`.
+cluster), and the packing of ``SET [PX]`` batches (``ttl`` and cluster
+writes) directly in the Redis protocol (RESP), sent by
+:meth:`._connection._Connection.send_packed`.  Other commands go through
+redis-py.
 """
 
 from __future__ import annotations
@@ -206,23 +208,15 @@ def _key_bulks(keys: list[bytes]) -> list[bytes]:
     return [b"$%d\r\n%b\r\n" % (len(k), k) for k in keys]
 
 
-def _command(*args: bytes) -> bytes:
-    """One command in the Redis protocol (RESP): an array of bulk strings."""
-    return b"*%d\r\n" % len(args) + b"".join(_key_bulks(list(args)))
-
-
-def _pack_writes(
-    bulks: list[bytes], values: np.ndarray, px: int | None, mset: bool, claim: tuple[bytes, bytes] | None = None
-) -> bytes:
-    """``MSET k1 v1 k2 v2 ...`` or ``SET k v [PX px]`` per key, packed in RESP.
-
-    With ``claim`` (claim key, token): one ``EVAL`` of the claimed-write
-    script instead of ``MSET``, writing only while the claim holds the token.
+def _pack_sets(bulks: list[bytes], values: np.ndarray, px: int | None) -> bytes:
+    """``SET k v [PX px]`` per key, packed in RESP (the ``ttl`` and cluster write paths).
 
     ``bulks`` are the keys as bulk strings (:func:`_key_bulks`); ``values``
     holds one row of bytes (uint8) per key.  The fixed-size part of each
     key's command (value header, value, tail) is laid out by numpy in one
-    block; Python only interleaves the key parts with its rows.
+    block; Python only interleaves the key parts with its rows.  A batch of
+    ``MSET`` or of the claimed-write script goes through redis-py instead:
+    packing those by hand was not worth it (``benchmarks/bench_resp.py``).
     """
     m, row = values.shape
     head = b"$%d\r\n" % row
@@ -233,18 +227,13 @@ def _pack_writes(
     fixed[:, len(head) + row :] = np.frombuffer(tail, dtype=np.uint8)
     width = fixed.shape[1]
     rows = memoryview(fixed.reshape(-1))
-    step = 2 if mset or claim is not None else 3
-    parts: list = [b"*5\r\n$3\r\nSET\r\n" if px is not None else b"*3\r\n$3\r\nSET\r\n"] * (step * m)
-    parts[step - 2 :: step] = bulks
-    parts[step - 1 :: step] = [rows[i * width : (i + 1) * width] for i in range(m)]
-    if claim is not None:
-        command = (
-            b"*%d\r\n$4\r\nEVAL\r\n" % (2 * m + 5)
-            + _bulk(_WRITE_CLAIMED_SCRIPT.encode())
-            + _bulk(b"0")
-            + _bulk(claim[0])
-            + _bulk(claim[1])
-        )
-    else:
-        command = b"*%d\r\n$4\r\nMSET\r\n" % (2 * m + 1) if mset else b""
-    return command + b"".join(parts)
+    parts: list = [b"*5\r\n$3\r\nSET\r\n" if px is not None else b"*3\r\n$3\r\nSET\r\n"] * (3 * m)
+    parts[1::3] = bulks
+    parts[2::3] = [rows[i * width : (i + 1) * width] for i in range(m)]
+    return b"".join(parts)
+
+
+def _rows(values: np.ndarray) -> list[bytes]:
+    """One ``bytes`` per row of ``values`` (uint8), for redis-py's commands."""
+    flat, width = values.tobytes(), values.shape[1]
+    return [flat[i * width : (i + 1) * width] for i in range(len(values))]
