@@ -40,7 +40,6 @@ from skgraphemb.export.redis._protocol import (
     _RAISE_COUNTER_SCRIPT,
     _REGISTER_PREFIX_SCRIPT,
     _RELEASE_SCRIPT,
-    _SWITCH_CLAIMED_SCRIPT,
     _SWITCH_SCRIPT,
     _UNLINK_RELEASED_SCRIPT,
     _UNREGISTER_SCRIPT,
@@ -637,28 +636,17 @@ class RedisExporter(BaseExporter):
     def _switch(self, conn, number: int, version: str, claim: tuple[bytes, bytes]) -> str:
         """Point readers at ``version`` unless a later one is served; returns what is served."""
         c, prefix = conn.client, self.key_prefix
-        if conn.is_cluster:
+        keys, args = [prefix + _CURRENT], [number, version]
+        if conn.is_cluster:  # the claim is checked just before; one key only
             self._check_claim(conn, claim)
-            served = conn.call(
-                "switch readers to the new version",
-                lambda: c.eval(_SWITCH_SCRIPT, 1, prefix + _CURRENT, number, version),
-            )
+        else:  # the claim, completeness, registry and counter in the same script
+            keys += [prefix + _VERSIONS, prefix + _COUNTER]
+            args += [*claim, f"{prefix}{version}:{_META}"]
+        served = conn.call(
+            "switch readers to the new version", partial(c.eval, _SWITCH_SCRIPT, len(keys), *keys, *args)
+        )
+        if conn.is_cluster:
             conn.call("record the version number", lambda: c.eval(_RAISE_COUNTER_SCRIPT, 1, prefix + _COUNTER, number))
-        else:
-            served = conn.call(
-                "switch readers to the new version",
-                lambda: c.eval(
-                    _SWITCH_CLAIMED_SCRIPT,
-                    3,
-                    prefix + _CURRENT,
-                    prefix + _VERSIONS,
-                    prefix + _COUNTER,
-                    number,
-                    version,
-                    *claim,
-                    f"{prefix}{version}:{_META}",
-                ),
-            )
         served = served.decode() if isinstance(served, bytes) else served
         if served == "":
             raise _ClaimLost(self._claim_lost_message(conn, claim))

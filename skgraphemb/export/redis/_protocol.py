@@ -129,36 +129,30 @@ return 1
 """
 
 # Move the version pointer forward only: set it to ARGV[2] ("v<N>") unless it
-# already names a version numbered ARGV[1] or higher.  One key, so it runs
-# atomically on a single server and on the cluster node owning the key.
+# already names a version numbered ARGV[1] or higher.  With one key it runs
+# atomically on a single server and on the cluster node owning the key.  On
+# a single server it is also given the claim and the registry: it then
+# checks, at the same instant, that the namespace is still claimed by this
+# writer and complete, and keeps the registry and the counter at or above
+# the version.  KEYS: current [, versions, counter]; ARGV: number, version
+# [, claim key, token, metadata key].  Returns the version served, or ""
+# when the claim was lost, or "-" when the metadata is missing.
 _SWITCH_SCRIPT = """
+if ARGV[3] then
+  if redis.call('GET', ARGV[3]) ~= ARGV[4] then return '' end
+  if redis.call('EXISTS', ARGV[5]) == 0 then return '-' end
+end
 local cur = redis.call('GET', KEYS[1])
 if cur then
   local n = tonumber(string.sub(cur, 2))
   if n and n >= tonumber(ARGV[1]) then return cur end
 end
 redis.call('SET', KEYS[1], ARGV[2])
-return ARGV[2]
-"""
-
-# The same on a single server, where it also checks, at the same instant,
-# that the namespace is still claimed by this writer and complete, and
-# keeps the registry and the counter at or above the version.
-# KEYS: current, versions, counter; ARGV: number, version, claim key,
-# token, metadata key.  Returns the version served, or "" when the claim
-# was lost, or "-" when the metadata is missing.
-_SWITCH_CLAIMED_SCRIPT = """
-if redis.call('GET', ARGV[3]) ~= ARGV[4] then return '' end
-if redis.call('EXISTS', ARGV[5]) == 0 then return '-' end
-local cur = redis.call('GET', KEYS[1])
-if cur then
-  local n = tonumber(string.sub(cur, 2))
-  if n and n >= tonumber(ARGV[1]) then return cur end
+if KEYS[2] then
+  redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+  local c = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
+  if c < tonumber(ARGV[1]) then redis.call('SET', KEYS[3], ARGV[1]) end
 end
-redis.call('SET', KEYS[1], ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
-local c = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
-if c < tonumber(ARGV[1]) then redis.call('SET', KEYS[3], ARGV[1]) end
 return ARGV[2]
 """
 
