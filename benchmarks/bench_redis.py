@@ -42,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -157,7 +158,7 @@ def main() -> None:
 
             sample = min(n, args.naive_sample)
 
-            def naive(k=sample):
+            def naive(k=sample, Z=Z):
                 for i in range(k):
                     r.set(f"emb:{i}", Z[i].tobytes())
 
@@ -165,9 +166,9 @@ def main() -> None:
 
             if not args.skip_reference:
 
-                def reference():
+                def reference(Z=Z, ids=ids):
                     pipe = r.pipeline()
-                    for node_id, emb in zip(ids.tolist(), Z):
+                    for node_id, emb in zip(ids.tolist(), Z, strict=True):
                         pipe.set(f"emb:{node_id}", emb.tobytes())
                     pipe.execute()
 
@@ -176,13 +177,13 @@ def main() -> None:
             kwargs = {} if args.batch_size is None else {"batch_size": args.batch_size}
             keys_exporter = RedisExporter(url, mode="keys", **kwargs)
             rates["keys"] = row(
-                "exporter keys", n, timed(lambda: keys_exporter.fit(Z, keys=ids), args.repeats, r.flushall)
+                "exporter keys", n, timed(partial(keys_exporter.fit, Z, keys=ids), args.repeats, r.flushall)
             )
             used = r.info("memory")["used_memory"] / 2**20
             store = RedisEmbeddingStore(url, missing="raise")
             got = store.get_many(ids)
             assert np.array_equal(got, Z), "keys mode read back differs"
-            rates["read"] = row("read get_many (keys)", n, timed(lambda: store.get_many(ids), args.repeats))
+            rates["read"] = row("read get_many (keys)", n, timed(partial(store.get_many, ids), args.repeats))
 
             def reference_read(k=sample):
                 for node_id in range(k):
@@ -197,12 +198,12 @@ def main() -> None:
             rates["versioned"] = row(
                 "exporter versioned",
                 n,
-                timed(lambda: versioned.fit(Z, keys=ids), args.repeats),
+                timed(partial(versioned.fit, Z, keys=ids), args.repeats),
                 note="(incl. removing the previous version)",
             )
             store = RedisEmbeddingStore(url, missing="raise")
             assert np.array_equal(store.get_many(ids), Z), "versioned read back differs"
-            rates["vread"] = row("read get_many (versioned)", n, timed(lambda: store.get_many(ids), args.repeats))
+            rates["vread"] = row("read get_many (versioned)", n, timed(partial(store.get_many, ids), args.repeats))
             r.flushall()
             print(f"  redis used_memory after a keys-mode publication: {used:,.0f} MiB")
             print(
@@ -224,7 +225,7 @@ def main() -> None:
             print(f"\nbatch size sweep, exporter keys mode, {n:,} vectors", flush=True)
             for bs in [int(b) for b in args.batch_sizes.split(",")]:
                 exporter = RedisExporter(url, batch_size=bs)
-                row(f"exporter keys batch={bs}", n, timed(lambda: exporter.fit(Z, keys=ids), args.repeats, r.flushall))
+                row(f"exporter keys batch={bs}", n, timed(partial(exporter.fit, Z, keys=ids), args.repeats, r.flushall))
     finally:
         r.close()
         proc.terminate()
@@ -233,7 +234,7 @@ def main() -> None:
 
     print("\n| variant | vectors | min s | median s | vectors/s |")
     print("| --- | --: | --: | --: | --: |")
-    for name, n, tmin, tmed, rate, extrapolated, note in rows:
+    for name, n, tmin, tmed, rate, extrapolated, _note in rows:
         star = " (sample)" if extrapolated else ""
         print(f"| {name}{star} | {n:,} | {tmin:.2f} | {tmed:.2f} | {rate:,.0f} |")
 

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 from skgraphemb import RedisEmbeddingStore, RedisExporter, RedisStoreError
-from skgraphemb.export import redis as redis_export
+from skgraphemb.export.redis import _exporter
 
 pytestmark = pytest.mark.redis
 
@@ -673,7 +673,7 @@ def test_keys_mode_writer_killed_midway_leaves_no_node_served_forever(redis_url,
         def killed(conn, command, keys, what):
             raise KeyboardInterrupt  # dies after its metadata and ids, before removing a*
 
-        monkeypatch.setattr(redis_export, "_multi_key", killed)
+        monkeypatch.setattr(_exporter, "_multi_key", killed)
     with pytest.raises(KeyboardInterrupt):
         RedisExporter(redis_url).fit(frame(5, ids=[f"b{i}" for i in range(5)]))
     monkeypatch.undo()
