@@ -14,15 +14,19 @@ from numba.core.registry import CPUDispatcher
 import skgraphemb._kernels as kernels_package
 from skgraphemb import as_graph
 
+# numba kernel modules that live beside their feature, outside skgraphemb._kernels.
+_FEATURE_KERNEL_MODULES = ["skgraphemb.walks._numba"]
+
 
 def _dispatchers():
-    for info in pkgutil.iter_modules(kernels_package.__path__):
-        if info.name.endswith("_torch"):
+    names = [f"skgraphemb._kernels.{info.name}" for info in pkgutil.iter_modules(kernels_package.__path__)]
+    for module_name in names + _FEATURE_KERNEL_MODULES:
+        if module_name.endswith("_torch"):
             continue  # torch code, no numba
-        module = importlib.import_module(f"skgraphemb._kernels.{info.name}")
+        module = importlib.import_module(module_name)
         for name, value in vars(module).items():
             if isinstance(value, CPUDispatcher) and value.__module__ == module.__name__:
-                yield f"{info.name}.{name}", value
+                yield f"{module_name.removeprefix('skgraphemb.')}.{name}", value
 
 
 def test_every_kernel_called_from_python_releases_the_gil():
@@ -39,10 +43,10 @@ def test_python_threads_run_while_a_walk_kernel_runs():
     """Another thread keeps running Python while one thread is inside a kernel."""
     import time
 
-    from skgraphemb.walks import _generate, _plan
+    from skgraphemb.walks._plan import _generate, plan_walks
 
     graph = as_graph(nx.barabasi_albert_graph(3000, 4, seed=0))
-    plan = _plan(graph, 300, 20, 1.0, 0.5, 0, 1)  # 60,000 walks of 300 nodes, one thread
+    plan = plan_walks(graph, 300, 20, 1.0, 0.5, 0, 1)  # 60,000 walks of 300 nodes, one thread
     list(_generate(plan, 10, None, 0))[:1]  # compile (or load) the kernel first
     inside = {}
 
