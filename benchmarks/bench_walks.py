@@ -36,7 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from skgraphemb import as_graph  # noqa: E402
-from skgraphemb.walks import _generate, _plan  # noqa: E402
+from skgraphemb.walks._plan import _generate, plan_walks  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "blogcatalog" / "edges.tsv.gz"
 
@@ -68,7 +68,7 @@ def time_variant(graph, args, p, q, force_second_order, n_jobs):
     """Wall times of ``args.repeats`` full runs (after one warm-up run)."""
 
     def run():
-        plan = _plan(graph, args.walk_length, args.num_walks, p, q, args.seed, n_jobs)
+        plan = plan_walks(graph, args.walk_length, args.num_walks, p, q, args.seed, n_jobs)
         if force_second_order:
             plan = dataclasses.replace(plan, second_order=True)
         out = np.empty((plan.n_walks, plan.walk_length), dtype=np.int32)

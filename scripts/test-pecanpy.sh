@@ -17,7 +17,7 @@ scripts/pecanpy-env.sh
 # addopts is cleared: the project's --doctest-modules would collect the
 # whole package, whose numpy-2-only parts do not belong to this environment.
 set +e
-"$root/.venv-pecanpy/bin/python" -m pytest tests/test_pecanpy.py -m pecanpy \
+"$root/.venv-pecanpy/bin/python" -m pytest tests/walks/test_pecanpy.py -m pecanpy \
     -p no:cacheprovider -o addopts="" -ra "$@"
 status=$?
 set -e

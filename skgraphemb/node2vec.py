@@ -366,7 +366,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         gensim or PecanPy run on the CPU.  An explicit CUDA device: every
         stage in torch on it, a CPU-only stage is an error.
         """
-        from skgraphemb.walks import torch_device_name
+        from skgraphemb.walks._plan import torch_device_name
 
         caller = type(self).__name__
         text = str(self.device).strip().lower()
@@ -406,10 +406,10 @@ class Node2VecEmbedder(BaseGraphEmbedder):
                     "warm_start_walks='changed' (or a number of hops) needs walks from chosen start "
                     "nodes, which backend='pecanpy' cannot do; use warm_start_walks='all' or another backend"
                 )
-            from skgraphemb._pecanpy import pecanpy_walks
+            from skgraphemb.walks._pecanpy import pecanpy_walks
 
             return pecanpy_walks(graph, **kwargs)
-        from skgraphemb.walks import _walk_stream
+        from skgraphemb.walks._plan import _walk_stream
 
         return _walk_stream(
             graph,
@@ -502,7 +502,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         numba, 64 MB for torch), shrunk for numba when that would exceed a
         sixteenth of the memory left for buffers (``headroom``).
         """
-        from skgraphemb.walks import _default_chunk_size
+        from skgraphemb.walks._plan import _default_chunk_size
 
         L = int(self.walk_length)
         if self.walk_chunk_size is not None:

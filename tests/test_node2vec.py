@@ -162,7 +162,7 @@ def test_pecanpy_backend_missing_names_the_extra(karate_graph):
     except ImportError:
         pass
     else:
-        pytest.skip("PecanPy is installed here; tests/test_pecanpy.py covers the backend")
+        pytest.skip("PecanPy is installed here; tests/walks/test_pecanpy.py covers the backend")
     with pytest.raises(ImportError, match=r"skgraphemb\[pecanpy\]"):
         Node2VecEmbedder(**FAST, backend="pecanpy").fit(karate_graph)
 
@@ -384,7 +384,7 @@ def two_communities():
 
 
 def test_warm_start_walks_only_from_changed_nodes(two_communities, monkeypatch):
-    import skgraphemb.walks as walks_module
+    from skgraphemb.walks import _plan as walks_module
 
     G, H = two_communities
     emb = Node2VecEmbedder(**WARM, warm_start=True).fit(G)
@@ -703,9 +703,9 @@ def test_memory_estimate_parts_and_formula(karate_graph):
 
 
 def test_fit_refuses_what_does_not_fit_before_any_work(karate_graph, monkeypatch):
-    import skgraphemb.walks as walks_module
     from skgraphemb import InsufficientMemoryError
     from skgraphemb.utils import _memory
+    from skgraphemb.walks import _plan as walks_module
 
     def no_walks(*args, **kwargs):
         raise AssertionError("walks were generated")

@@ -53,7 +53,7 @@ def _from_id_parts(src_parts, dst_parts, w, directed, nodes, features) -> Graph:
     caller that holds no other reference frees each block once mapped.  Ids
     never become Python objects (only the unknown ones, for the message).
     """
-    from skgraphemb.graph._csr import threads_for
+    from skgraphemb.graph._csr_kernels import threads_for
 
     m = sum(len(p) for p in src_parts)
     if m == 0:
@@ -169,7 +169,7 @@ def _unique_ids(values: NDArray) -> tuple[NDArray, NDArray]:
     the positions are int32 when there are fewer than 2**31 ids.
     """
     if _is_int_column(values):
-        from skgraphemb.graph._csr import threads_for
+        from skgraphemb.graph._csr_kernels import threads_for
 
         with threads_for(len(values)):
             index = _IntIndex.of([values])
@@ -205,7 +205,7 @@ class _IntIndex:
     @classmethod
     def of(cls, columns: list) -> _IntIndex:
         """The distinct values of non-empty integer ``columns``."""
-        from skgraphemb.graph import _csr
+        from skgraphemb.graph import _csr_kernels as _csr
 
         n_threads = _threads()
         columns = [c for c in columns if len(c)]
@@ -228,7 +228,7 @@ class _IntIndex:
     def _lookup(self, values: NDArray, out: NDArray) -> int:
         """Ranks of ``values`` into ``out`` (-1 where absent); returns the
         number absent."""
-        from skgraphemb.graph import _csr
+        from skgraphemb.graph import _csr_kernels as _csr
 
         if self.bitmap is not None:
             lo, hi, words, rank = self.bitmap
@@ -252,7 +252,7 @@ class _IntIndex:
         ranks, or ``order[rank]`` when ``order`` is given; int32 when there
         are fewer than 2**31 ids.
         """
-        from skgraphemb.graph import _csr
+        from skgraphemb.graph import _csr_kernels as _csr
 
         dtype = np.int32 if len(self.ids) < 2**31 else np.int64
         out = [np.empty(m, dtype=dtype) for _ in columns]
@@ -353,7 +353,7 @@ def _build(src, dst, w, ids, directed: bool, features) -> Graph:
     """Edges given as node positions in ``[0, len(ids))`` -> sorted, merged CSR
     Graph (the same arrays as :func:`_build_scipy`, built without scipy's
     int64/float64 COO copies)."""
-    from skgraphemb.graph._csr import csr_from_edges
+    from skgraphemb.graph._csr_kernels import csr_from_edges
 
     n = len(ids)
     if w is not None:

@@ -606,7 +606,7 @@ _CSR_PROBLEMS = {
 
 
 def _check_graph(graph: Graph) -> None:
-    from skgraphemb.graph._csr import csr_problem
+    from skgraphemb.graph._csr_kernels import csr_problem
 
     code, at = csr_problem(graph.indptr, graph.indices, graph.weights, graph.n_nodes, graph.directed)
     if code:

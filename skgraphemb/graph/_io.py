@@ -418,7 +418,7 @@ def _first_fields(buf, stop, mode, comment, first, header):
     plain printable ASCII, so pandas and this reader agree on it.  Returns
     None when ``buf[:stop]`` holds only comments and blank lines.
     """
-    from skgraphemb.graph._parse import OK, first_record
+    from skgraphemb.graph._parse_kernels import OK, first_record
 
     start, end, status = first_record(buf, stop, mode, comment)
     if status != OK:
@@ -455,7 +455,7 @@ def _fill(f, buf: NDArray, start: int, size: int) -> int:
 
 def _read_columns_fast(src: _Source, sep: str, first: str, header: bool, comments: str, keep_weights: bool):
     """Parse the file block by block: ``(ncols, blocks)``, as
-    :func:`~skgraphemb.graph._parse.parse_block` returns them.
+    :func:`~skgraphemb.graph._parse_kernels.parse_block` returns them.
 
     Two text buffers are reused: a background thread reads (and for ``.gz``
     decompresses) the next block into one while the other is parsed.  (A
@@ -465,9 +465,9 @@ def _read_columns_fast(src: _Source, sep: str, first: str, header: bool, comment
     Raises
     ------
     _Unsupported
-        As soon as the text leaves the grammar of :mod:`skgraphemb.graph._parse`.
+        As soon as the text leaves the grammar of :mod:`skgraphemb.graph._parse_kernels`.
     """
-    from skgraphemb.graph._parse import OK, REASONS, after_last_newline, parse_block
+    from skgraphemb.graph._parse_kernels import OK, REASONS, after_last_newline, parse_block
 
     mode = _MODES[sep]
     comment = _comment_byte(comments) if comments else -1

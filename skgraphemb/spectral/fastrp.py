@@ -233,7 +233,7 @@ def fastrp_projection(
     norms = None
     if normalize_powers:
         sq = np.zeros((len(weights), n))
-        for c0, w, powers in _power_blocks(
+        for _c0, _w, powers in _power_blocks(
             products, inv_degree, node_scale, len(weights), n_components, density, seed, block
         ):
             for k, N in enumerate(powers):

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skgraphemb.graph import _csr
+from skgraphemb.graph import _csr_kernels as _csr
 
 
 def _rows_with_ties(rng, n_rows, max_len, n_keys):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from skgraphemb.graph import _parse
+from skgraphemb.graph import _parse_kernels as _parse
 
 
 def _field(parse, text):

@@ -18,7 +18,7 @@ from skgraphemb import as_graph
 
 
 def _kernel_modules():
-    """The numba modules of skgraphemb._kernels and each family package's ``*_numba_kernels``."""
+    """The numba modules of skgraphemb._kernels and each family package's ``*_kernels`` (not torch)."""
     for info in pkgutil.iter_modules(kernels_package.__path__, "skgraphemb._kernels."):
         if not info.name.endswith("_torch"):  # torch code, no numba
             yield info.name
@@ -26,7 +26,7 @@ def _kernel_modules():
         if package.ispkg:
             path = os.path.join(package.module_finder.path, package.name.rpartition(".")[2])
             for info in pkgutil.iter_modules([path], f"{package.name}."):
-                if info.name.endswith("_numba_kernels"):
+                if info.name.endswith("_kernels") and not info.name.endswith("_torch_kernels"):
                     yield info.name
 
 
@@ -52,10 +52,10 @@ def test_python_threads_run_while_a_walk_kernel_runs():
     """Another thread keeps running Python while one thread is inside a kernel."""
     import time
 
-    from skgraphemb.walks import _generate, _plan
+    from skgraphemb.walks._plan import _generate, plan_walks
 
     graph = as_graph(nx.barabasi_albert_graph(3000, 4, seed=0))
-    plan = _plan(graph, 300, 20, 1.0, 0.5, 0, 1)  # 60,000 walks of 300 nodes, one thread
+    plan = plan_walks(graph, 300, 20, 1.0, 0.5, 0, 1)  # 60,000 walks of 300 nodes, one thread
     list(_generate(plan, 10, None, 0))[:1]  # compile (or load) the kernel first
     inside = {}
 

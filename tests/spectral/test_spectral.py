@@ -72,10 +72,10 @@ def test_propagation_is_the_band_pass_filter(graph):
     n = len(A)
     X = np.random.default_rng(2).standard_normal((n, 21)).astype(np.float32)  # 2 blocks of 16, one of 5
     mu, theta = 0.2, 0.5
-    I = np.eye(n)
-    Ap = I + A
-    M = (1 - mu) * I - Ap / Ap.sum(axis=1, keepdims=True)
-    expected = Ap @ (X - scipy.linalg.expm(-theta * (M @ M / 2 - I)) @ X)
+    eye = np.eye(n)
+    Ap = eye + A
+    M = (1 - mu) * eye - Ap / Ap.sum(axis=1, keepdims=True)
+    expected = Ap @ (X - scipy.linalg.expm(-theta * (M @ M / 2 - eye)) @ X)
     got = chebyshev_propagate(GraphProducts(graph), X.copy(), order=10, mu=mu, theta=theta)
     np.testing.assert_allclose(got, expected, rtol=2e-4, atol=2e-4 * np.abs(expected).max())
     # Fewer Chebyshev terms approximate it less well, and never better.

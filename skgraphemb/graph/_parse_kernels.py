@@ -32,7 +32,7 @@ a non-zero status.
 import numba
 import numpy as np
 
-from skgraphemb.graph._csr import threads_for
+from skgraphemb.graph._csr_kernels import threads_for
 
 MODE_TAB, MODE_COMMA, MODE_SPACE = 0, 1, 2
 

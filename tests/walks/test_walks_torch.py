@@ -27,7 +27,7 @@ from walk_expectations import (
 torch = pytest.importorskip("torch")
 
 from skgraphemb import as_graph  # noqa: E402
-from skgraphemb._kernels import _walks_torch as kt  # noqa: E402
+from skgraphemb.walks import _torch_kernels as kt  # noqa: E402
 from skgraphemb.walks import random_walks  # noqa: E402
 
 # Kernels are called directly here, outside the drivers that set torch's

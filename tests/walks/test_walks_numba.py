@@ -20,8 +20,8 @@ from walk_expectations import (
     tables,
 )
 
-from skgraphemb._kernels import _walks_numba as k
 from skgraphemb._kernels._random import item_state
+from skgraphemb.walks import _numba_kernels as k
 
 # Sampler codes of the helper kernel below.
 METHODS = {"step": 0, "rejection": 1, "exact": 2, "first_order": 3}

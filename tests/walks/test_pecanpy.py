@@ -1,4 +1,4 @@
-"""The optional PecanPy walk backend (:mod:`skgraphemb._pecanpy`).
+"""The optional PecanPy walk backend (:mod:`skgraphemb.walks._pecanpy`).
 
 Tests marked ``pecanpy`` need PecanPy, which needs numpy<2: they run in the
 separate environment built by ``scripts/pecanpy-env.sh`` (see
@@ -20,8 +20,8 @@ import sys
 import numpy as np
 import pytest
 
-from skgraphemb._pecanpy import choose_pecanpy_mode, pecanpy_walks
 from skgraphemb.graph import as_graph
+from skgraphemb.walks._pecanpy import choose_pecanpy_mode, pecanpy_walks
 
 SKIP_REASON = (
     "PecanPy is not installed; it needs numpy<2 and is tested in its own environment: run scripts/test-pecanpy.sh"

@@ -130,7 +130,7 @@ def tables(indptr, indices, weights):
 
     The alias tables are the numba engine's; the torch engine uses the same.
     """
-    from skgraphemb._kernels._walks_numba import alias_tables
+    from skgraphemb.walks._numba_kernels import alias_tables
 
     if weights is None:
         empty = readonly(np.empty(0))

@@ -29,7 +29,8 @@ walk's global index only, never on the number of threads or on how the
 driver splits the work into chunks.
 
 This module holds jitted kernels only; the Python driver (chunking,
-progress, thread count, validation) is :mod:`skgraphemb.walks`.
+progress, thread count) is :mod:`skgraphemb.walks._plan`, the public
+functions (validation) are in :mod:`skgraphemb.walks`.
 """
 
 import numba
@@ -37,7 +38,8 @@ import numpy as np
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ._random import item_state, next_below, next_float
+from skgraphemb._kernels._numba_cache import renamed
+from skgraphemb._kernels._random import item_state, next_below, next_float
 
 # Start-node permutations draw from their own streams, ``item_state(seed,
 # _PERMUTATION_STREAM + round)``.  Walk streams use indices below
@@ -533,7 +535,12 @@ def walk_chunk(
     starts,
     out,
 ):
-    """Generate ``starts.shape[0]`` walks into ``out`` on one thread.
+    """Generate ``starts.shape[0]`` walks into ``out``.
+
+    Compiled twice: ``walk_chunk`` runs on one thread (``prange`` is a
+    plain ``range`` there), ``walk_chunk_parallel`` spreads the walks over
+    numba's threads.  Walks are independent and each owns its random
+    stream, so both give bit-identical results for any thread count.
 
     Parameters
     ----------
@@ -557,53 +564,8 @@ def walk_chunk(
     out : ndarray of int32, shape (n_walks, walk_length)
         Written in place: node positions, -1 after a walk ended early.
     """
-    # Without this, slicing ``out[i]`` updates the refcount of ``out``.
-    out = _borrowed(out)
-    for i in range(starts.shape[0]):
-        out[i, 0] = starts[i]
-        _walk_one(
-            indptr,
-            indices,
-            weights,
-            alias_prob,
-            alias_node,
-            strength,
-            directed,
-            second_order,
-            inv_p,
-            inv_q,
-            seed,
-            first_walk + i,
-            out[i],
-        )
-
-
-@numba.njit(parallel=True, cache=True, nogil=True)
-def walk_chunk_parallel(
-    indptr,
-    indices,
-    weights,
-    alias_prob,
-    alias_node,
-    strength,
-    directed,
-    second_order,
-    inv_p,
-    inv_q,
-    seed,
-    first_walk,
-    starts,
-    out,
-):
-    """Multi-threaded :func:`walk_chunk` (same arguments, same output).
-
-    Walks are independent and each owns its random stream, so ``prange``
-    over walks gives bit-identical results for any thread count.  A separate
-    function rather than ``njit(walk_chunk, parallel=True)`` because numba's
-    on-disk cache keys on the Python function, not on the ``parallel`` flag.
-    """
-    # Without this, every thread would update the refcount of ``out`` (one
-    # shared cache line) each time it slices ``out[i]``.
+    # Without this, slicing ``out[i]`` updates the refcount of ``out`` (in
+    # the parallel variant: every thread, on one shared cache line).
     out = _borrowed(out)
     for i in numba.prange(starts.shape[0]):
         out[i, 0] = starts[i]
@@ -622,3 +584,10 @@ def walk_chunk_parallel(
             first_walk + i,
             out[i],
         )
+
+
+# The same function under its own name, so that it gets its own entry in
+# numba's on-disk cache (see :mod:`skgraphemb._kernels._numba_cache`).
+walk_chunk_parallel = numba.njit(
+    renamed(walk_chunk.py_func, "walk_chunk_parallel"), parallel=True, cache=True, nogil=True
+)

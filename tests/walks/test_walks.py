@@ -13,9 +13,11 @@ import pytest
 from scipy import stats
 from sklearn.utils._param_validation import InvalidParameterError
 
-import skgraphemb.walks as walks_module
+import skgraphemb
 from skgraphemb import DeviceUnavailableError, as_graph
-from skgraphemb.walks import iter_walk_chunks, random_walks, resolve_walk_backend
+from skgraphemb.walks import _plan as driver
+from skgraphemb.walks import iter_walk_chunks, random_walks
+from skgraphemb.walks._plan import resolve_walk_backend
 
 # Both engines through the one driver; torch cases need the extra.
 BACKENDS = ["numba", pytest.param("torch", marks=pytest.mark.torch)]
@@ -105,7 +107,7 @@ def test_graph_like_input_is_converted(karate, karate_graph):
 def test_same_seed_same_walks_for_any_n_jobs(karate_graph, p, q):
     kwargs = dict(walk_length=15, num_walks=40, p=p, q=q)
     one = random_walks(karate_graph, n_jobs=1, random_state=42, **kwargs)
-    assert one.size >= walks_module._MIN_PARALLEL_STEPS  # n_jobs=2 runs in parallel
+    assert one.size >= driver._MIN_PARALLEL_STEPS  # n_jobs=2 runs in parallel
     two = random_walks(karate_graph, n_jobs=2, random_state=42, **kwargs)
     all_cores = random_walks(karate_graph, n_jobs=-1, random_state=42, **kwargs)
     np.testing.assert_array_equal(one, two)
@@ -148,7 +150,7 @@ def test_thread_count_is_restored(karate_graph):
     before = numba.get_num_threads()
     random_walks(karate_graph, walk_length=15, num_walks=40, n_jobs=2, random_state=0)
     assert numba.get_num_threads() == before
-    assert 1100 * 15 >= walks_module._MIN_PARALLEL_STEPS
+    assert 1100 * 15 >= driver._MIN_PARALLEL_STEPS
     chunks = iter_walk_chunks(karate_graph, walk_length=15, num_walks=80, n_jobs=2, chunk_size=1100)
     for _ in chunks:
         assert numba.get_num_threads() == before  # also between chunks
@@ -325,7 +327,7 @@ def test_default_cpu_walks_never_import_torch():
     import sys
     from pathlib import Path
 
-    root = Path(walks_module.__file__).resolve().parents[1]
+    root = Path(skgraphemb.__file__).resolve().parents[1]
     code = (
         "import sys, networkx as nx; from skgraphemb import random_walks; "
         "random_walks(nx.path_graph(5), walk_length=4, num_walks=1, q=0.5, device='cpu'); "
@@ -385,7 +387,7 @@ def test_cuda_on_a_machine_without_it(no_cuda, karate_graph):
 
 
 def _stream(graph, **kwargs):
-    from skgraphemb.walks import _walk_stream
+    from skgraphemb.walks._plan import _walk_stream
 
     return _walk_stream(
         graph, chunk_size=37, walk_length=9, num_walks=3, p=0.5, q=2.0, random_state=3, n_jobs=1, **kwargs
@@ -418,7 +420,7 @@ def test_stream_regenerates_where_the_disk_is_full(karate_graph, monkeypatch):
 
 
 def test_stream_regenerates_after_a_failed_write(karate_graph, monkeypatch):
-    from skgraphemb.walks import _Spill
+    from skgraphemb.walks._plan import _Spill
 
     writes = []
 
@@ -453,19 +455,19 @@ def test_streamed_node2vec_fit_walks_once(karate_graph, monkeypatch):
     from skgraphemb import Node2VecEmbedder
 
     streams = []
-    real = walks_module._walk_stream
+    real = driver._walk_stream
 
     def spy(*args, **kwargs):
         streams.append(real(*args, **kwargs))
         return streams[-1]
 
-    monkeypatch.setattr(walks_module, "_walk_stream", spy)
+    monkeypatch.setattr(driver, "_walk_stream", spy)
     params = dict(dimensions=8, walk_length=10, num_walks=4, epochs=2, window=3, random_state=0, walk_chunk_size=11)
     spilled = Node2VecEmbedder(**params).fit(karate_graph)
     assert streams[-1].passes == 3 and streams[-1].generated == 1
-    real_init = walks_module.WalkStream.__init__
+    real_init = driver.WalkStream.__init__
     monkeypatch.setattr(
-        walks_module.WalkStream,
+        driver.WalkStream,
         "__init__",
         lambda self, plan, size, verbose=0, spill=True: real_init(self, plan, size, verbose, False),
     )

@@ -1,4 +1,4 @@
-"""Fixtures of the kernel tests: the small weighted graphs of
+"""Fixtures of the walk kernel tests: the small weighted graphs of
 ``walk_expectations.py`` as CSR arrays plus their dense weight matrix."""
 
 from __future__ import annotations
