@@ -19,7 +19,7 @@ _DOCTEST_NEEDS = {
 
 _GRAPHSAGE = is_available("torch") and is_available("torch_geometric")
 
-collect_ignore = [] if _GRAPHSAGE else ["skgraphemb/_kernels/_sage_torch.py"]
+collect_ignore = [] if _GRAPHSAGE else ["skgraphemb/graphsage/_torch_kernels.py"]
 
 
 def pytest_collection_modifyitems(config, items):

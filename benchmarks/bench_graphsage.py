@@ -169,7 +169,7 @@ def section_inductive(args):
     print("| GraphSAGE | unseen nodes, inductive | same nodes, transductive | fit s (80%) | transform s (full graph) |")
     print("| --- | --: | --: | --: | --: |")
     for label, res in table:
-        get = lambda k: [r[k] for r in res]  # noqa: E731
+        get = lambda k, res=res: [r[k] for r in res]  # noqa: E731
         print(
             f"| {label} | {_mean_std(get('inductive'))} | {_mean_std(get('transductive'))} | "
             f"{np.median(get('fit')):.1f} | {np.median(get('transform')):.2f} |"
@@ -312,8 +312,8 @@ def section_paths(args):
     """
     import torch
 
-    from skgraphemb._kernels import _sage_torch as sage
-    from skgraphemb._kernels._sampler import layer_sizes, sample_subgraph
+    from skgraphemb.graphsage import _torch_kernels as sage
+    from skgraphemb.graphsage._sampler_kernels import layer_sizes, sample_subgraph
 
     torch.set_num_threads(args.n_jobs)
     data = _load(args, "cora")
@@ -330,7 +330,7 @@ def section_paths(args):
     for label, sparse in (("dense features", False), ("sparse first layer", True)):
         inputs = sage.NodeInput(X, mean, scale, torch.device("cpu"), allow_sparse=sparse)
 
-        def step():
+        def step(inputs=inputs):
             model.zero_grad()
             model(inputs, sub.n_id, sub.edge_index, sizes).square().sum().backward()
 

@@ -153,7 +153,8 @@ def _ratios(rows: list) -> None:
                 )
     if "svd" in by and "svd+propagation" in by:
         print(
-            f"  SpectralPropagation lifts SVD's macro-F1 by {by['svd+propagation']['macro_f1'] - by['svd']['macro_f1']:+.4f}"
+            "  SpectralPropagation lifts SVD's macro-F1 by "
+            f"{by['svd+propagation']['macro_f1'] - by['svd']['macro_f1']:+.4f}"
         )
 
 

@@ -188,7 +188,7 @@ def main(argv=None) -> int:
     print("\n| graph | path | n_iter | fit s | peak RSS GB | nnz(M) | macro-F1 | micro-F1 | status |")
     print("| --- | --- | --: | --: | --: | --: | --: | --: | --- |")
     for name, path, n_iter, r in rows:
-        f = lambda k, fmt: fmt.format(r[k]) if k in r else ""  # noqa: E731
+        f = lambda k, fmt, r=r: fmt.format(r[k]) if k in r else ""  # noqa: E731
         f1 = f"{r['macro_f1']:.4f} ± {r['macro_f1_std']:.4f}" if "macro_f1" in r else ""
         print(
             f"| {name} | {path} | {n_iter} | {f('fit_s', '{:.1f}')} | {f('peak_rss_gb', '{:.2f}')} | "

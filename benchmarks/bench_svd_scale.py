@@ -65,7 +65,7 @@ sys.path.insert(0, str(HERE))
 
 # -- the float64 path SVDEmbedder ran before (baseline contender) -----------------
 def randomized_svd_operator(op, k, *, n_oversamples=10, n_iter=5, random_state=None):
-    """The former ``skgraphemb._kernels._svd.randomized_svd_operator``, verbatim."""
+    """The former ``skgraphemb._kernels._linalg.randomized_svd_operator``, verbatim."""
     import numpy as np
     import scipy.linalg
 
@@ -89,7 +89,7 @@ def float64_embed(graph, k, order, normalization, n_iter, n_oversamples, seed, n
     from sklearn.utils.extmath import svd_flip
     from threadpoolctl import threadpool_limits
 
-    from skgraphemb._kernels._svd import normalize_adjacency, power_sum_operator
+    from skgraphemb._kernels._linalg import normalize_adjacency, power_sum_operator
 
     A = normalize_adjacency(graph.to_scipy(), normalization)
     op = power_sum_operator(A, order)
@@ -192,7 +192,7 @@ def child(args) -> dict:
     import numpy as np
 
     import skgraphemb as sge
-    from skgraphemb._kernels._svd import svd_memory_bytes
+    from skgraphemb._kernels._linalg import svd_memory_bytes
 
     info: dict = {}
     kw = dict(

@@ -34,7 +34,7 @@ class SVDEmbedder(BaseGraphEmbedder):
     scaled copy) and holds two ``n_nodes x p`` float32 blocks, ``p =
     n_components + n_oversamples``, plus a narrow panel: about ``8 n p``
     bytes beyond the graph (12.3 GB for 10M nodes and ``p = 138``).  The
-    estimate (:func:`~skgraphemb._kernels._svd.svd_memory_bytes`) is logged
+    estimate (:func:`~skgraphemb._kernels._linalg.svd_memory_bytes`) is logged
     at INFO before the work starts.  ``algorithm="arpack"`` stays in
     float64 on a scipy copy of the graph: accurate, for small graphs.
 
@@ -249,8 +249,8 @@ class SVDEmbedder(BaseGraphEmbedder):
         )
 
     def _randomized(self, graph: Graph, k: int, seed: int, weights=None):
-        """float32 randomized SVD on the graph's own CSR arrays (see ``_kernels._svd``)."""
-        from skgraphemb._kernels._svd import PowerSumOperator, randomized_svd_blocks, svd_memory_bytes
+        """float32 randomized SVD on the graph's own CSR arrays (see ``_kernels._linalg``)."""
+        from skgraphemb._kernels._linalg import PowerSumOperator, randomized_svd_blocks, svd_memory_bytes
         from skgraphemb.utils._threads import kernel_threads
 
         need = svd_memory_bytes(
@@ -292,7 +292,7 @@ class SVDEmbedder(BaseGraphEmbedder):
         from sklearn.utils.extmath import svd_flip
         from threadpoolctl import threadpool_limits
 
-        from skgraphemb._kernels._svd import normalize_adjacency, power_sum_operator
+        from skgraphemb._kernels._linalg import normalize_adjacency, power_sum_operator
         from skgraphemb.utils._validation import effective_n_jobs
 
         A = graph.to_scipy()

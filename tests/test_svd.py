@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from scipy.linalg import subspace_angles
 
 from skgraphemb import SVDEmbedder, as_graph, evaluate_node_classification, load_karate
-from skgraphemb._kernels._svd import normalize_adjacency, power_sum_operator
+from skgraphemb._kernels._linalg import normalize_adjacency, power_sum_operator
 
 
 def _directed_graph():
@@ -275,7 +275,7 @@ def test_same_embedding_for_any_n_jobs(normalization):
 
 
 def test_memory_estimate_is_logged(karate, caplog):
-    from skgraphemb._kernels._svd import svd_memory_bytes
+    from skgraphemb._kernels._linalg import svd_memory_bytes
 
     graph = as_graph(karate)
     with caplog.at_level("INFO", logger="skgraphemb.svd"):

@@ -61,7 +61,8 @@ def _read_graph_spec(spec: str, directed: bool, header: bool | None = None):
             raise CLIError(f"{spec!r} is a folder but holds no edges.tsv or edges.tsv.gz")
         return datasets.load_edgelist_dir(path, directed=directed, features=False)
     if path.exists() or Path(spec + ".gz").exists():
-        from skgraphemb.graph._store import is_graph_file, load_graph
+        from skgraphemb.graph import load_graph
+        from skgraphemb.graph._store import is_graph_file
 
         if is_graph_file(path):  # written by Graph.save
             graph = load_graph(path)

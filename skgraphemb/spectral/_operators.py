@@ -1,7 +1,7 @@
 """Sparse products and dense steps shared by the spectral embedders.
 
 Everything here works on float32 ``(n, width)`` blocks and the graph's own
-CSR arrays, through the parallel, GIL-free :func:`~skgraphemb._kernels._svd.spmm`
+CSR arrays, through the parallel, GIL-free :func:`~skgraphemb._kernels._linalg.spmm`
 kernel (``out = diag(l) A diag(r) src + add``): no scaled copy of the
 adjacency matrix and no dense ``n x n`` matrix exists anywhere.  Column
 blocks keep the temporaries at ``n x block`` floats each, whatever the
@@ -23,7 +23,7 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import NDArray
 
-from skgraphemb._kernels._svd import _row_sums, _task_bounds, spmm, transpose_csr
+from skgraphemb._kernels._linalg import _row_sums, _task_bounds, spmm, transpose_csr
 
 __all__ = [
     "GraphProducts",

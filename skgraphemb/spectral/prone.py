@@ -225,7 +225,7 @@ class ProNEEmbedder(BaseGraphEmbedder):
 
 def _factorise(graph: Graph, k: int, n_oversamples: int, n_iter: int, seed: int):
     """ProNE's sparse factorisation: ``U sqrt(S)`` of ``F``, rows of unit length."""
-    from skgraphemb._kernels._svd import randomized_svd_blocks
+    from skgraphemb._kernels._linalg import randomized_svd_blocks
     from skgraphemb.spectral._operators import normalize_rows
 
     op = _ProNEFactorOperator(graph)

@@ -133,7 +133,7 @@ def anchor_proximity(A, anchors: NDArray[np.intp], *, steps: int, scale: float) 
     -------
     ndarray of float32, shape (n_nodes, n_anchors)
     """
-    from skgraphemb._kernels._svd import normalize_adjacency
+    from skgraphemb._kernels._linalg import normalize_adjacency
 
     P = normalize_adjacency(A, "transition")
     n = P.shape[0]

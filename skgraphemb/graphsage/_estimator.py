@@ -37,9 +37,9 @@ def _torch_modules():
 
     torch = import_optional("torch", _CALLER)
     import_optional("torch_geometric", _CALLER)
-    from skgraphemb._kernels import _sage_torch
+    from skgraphemb.graphsage import _torch_kernels
 
-    return torch, _sage_torch
+    return torch, _torch_kernels
 
 
 class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
@@ -376,7 +376,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         generator ``rng``; at transform, the fitted ``anchors_`` are looked
         up by id.
         """
-        from skgraphemb._kernels._structural import anchor_proximity, structural_features
+        from skgraphemb.graphsage._structural_kernels import anchor_proximity, structural_features
 
         has = graph.features is not None
         if source == "auto":
@@ -486,7 +486,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         """Adam on the unsupervised loss; returns the mean loss of each epoch."""
         from tqdm.auto import tqdm
 
-        from skgraphemb._kernels._sampler import layer_sizes, sample_subgraph
+        from skgraphemb.graphsage._sampler_kernels import layer_sizes, sample_subgraph
         from skgraphemb.walks import random_walks
 
         F = torch.nn.functional

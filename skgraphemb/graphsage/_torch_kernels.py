@@ -10,7 +10,7 @@ fitted model pickles by reference (``joblib.Memory`` caches it).
 Only :class:`torch_geometric.nn.SAGEConv` is used from PyG: it aggregates
 with torch's native scatter, so neither pyg-lib, torch-scatter nor
 torch-sparse is needed.  Mini-batches come from our own sampler
-(:mod:`skgraphemb._kernels._sampler`).
+(:mod:`skgraphemb.graphsage._sampler_kernels`).
 
 Sparse input features (bag-of-words, as in Cora) have a fast path for the
 first layer of the mean aggregator: :func:`sparse_first_layer` computes the
@@ -248,7 +248,7 @@ class SAGEModel(torch.nn.Module):
             The subgraph's edges, positions in ``n_id`` (hop-grouped).
         layer_sizes : list of (n_src, n_dst, n_edges)
             Per layer, the prefixes of nodes and edges it works on
-            (:func:`~skgraphemb._kernels._sampler.layer_sizes`).
+            (:func:`~skgraphemb.graphsage._sampler_kernels.layer_sizes`).
 
         Returns
         -------

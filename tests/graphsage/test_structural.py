@@ -6,7 +6,7 @@ import networkx as nx
 import numpy as np
 
 from skgraphemb import as_graph
-from skgraphemb._kernels._structural import STRUCTURAL_FEATURES, anchor_proximity, structural_features
+from skgraphemb.graphsage._structural_kernels import STRUCTURAL_FEATURES, anchor_proximity, structural_features
 
 
 def test_structural_features_match_networkx():

@@ -35,7 +35,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from ._random import item_state, next_below, next_float
+from skgraphemb._kernels._random import item_state, next_below, next_float
 
 __all__ = ["SampledSubgraph", "layer_sizes", "sample_subgraph"]
 

@@ -18,7 +18,7 @@ import pytest
 from scipy import stats
 
 from skgraphemb import as_graph
-from skgraphemb._kernels._sampler import layer_sizes, sample_subgraph
+from skgraphemb.graphsage._sampler_kernels import layer_sizes, sample_subgraph
 
 ALPHA = 1e-4
 

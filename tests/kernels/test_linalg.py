@@ -9,8 +9,8 @@ import pytest
 import scipy.sparse as sp
 from sklearn.utils.extmath import svd_flip
 
-from skgraphemb._kernels import _svd
-from skgraphemb._kernels._svd import (
+from skgraphemb._kernels import _linalg as _svd
+from skgraphemb._kernels._linalg import (
     PANEL_WIDTH,
     PowerSumOperator,
     orthonormalize,

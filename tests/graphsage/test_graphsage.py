@@ -36,8 +36,8 @@ from skgraphemb import (  # noqa: E402
     as_graph,
     load_cora,
 )
-from skgraphemb._kernels._sampler import layer_sizes, sample_subgraph  # noqa: E402
-from skgraphemb._kernels._structural import STRUCTURAL_FEATURES, structural_features  # noqa: E402
+from skgraphemb.graphsage._sampler_kernels import layer_sizes, sample_subgraph  # noqa: E402
+from skgraphemb.graphsage._structural_kernels import STRUCTURAL_FEATURES, structural_features  # noqa: E402
 from skgraphemb.utils._device import DeviceMappingWarning  # noqa: E402
 
 pytestmark = [pytest.mark.torch, pytest.mark.graphsage]
@@ -193,7 +193,7 @@ def test_training_lowers_the_loss(karate):
 @pytest.mark.parametrize("aggr", ["mean", "max", "pool"])
 @pytest.mark.parametrize("sparse", [False, True])
 def test_sampled_forward_equals_inference_when_keeping_all_neighbours(aggr, sparse):
-    from skgraphemb._kernels import _sage_torch as sage
+    from skgraphemb.graphsage import _torch_kernels as sage
 
     G = nx.gnm_random_graph(60, 200, seed=1)
     g = as_graph(G)
@@ -215,7 +215,7 @@ def test_sampled_forward_equals_inference_when_keeping_all_neighbours(aggr, spar
 def test_sparse_first_layer_matches_sageconv_values_and_gradients():
     from torch_geometric.nn import SAGEConv
 
-    from skgraphemb._kernels import _sage_torch as sage
+    from skgraphemb.graphsage import _torch_kernels as sage
 
     rng = np.random.default_rng(1)
     X = ((rng.random((30, 50)) < 0.1) * rng.random((30, 50))).astype(np.float32)
