@@ -27,6 +27,7 @@ from skgraphemb.utils._validation import (
     HasMethods,
     Integral,
     _fit_context,
+    _resolve_deprecated,
     check_is_fitted,
     check_memory,
     clone_sharing,
@@ -136,6 +137,21 @@ class EmbeddingLookupMixin:
             raise ValueError("X holds no node ids (0 samples)")
         return arr
 
+    # -- renamed parameters ----------------------------------------------------
+    #: Renamed parameters, new name -> old (deprecated) name; both are
+    #: ``__init__`` parameters, the old one defaulting to ``"deprecated"``.
+    _renamed_params: dict[str, str] = {}
+
+    def _param(self, name: str):
+        """The value of parameter ``name``, set by its new or its deprecated name."""
+        old = self._renamed_params.get(name)
+        return getattr(self, name) if old is None else _resolve_deprecated(self, name, old, warn=False)
+
+    def _check_renamed_params(self) -> None:
+        """A FutureWarning per deprecated parameter name set (called once per fit)."""
+        for new, old in self._renamed_params.items():
+            _resolve_deprecated(self, new, old)
+
     # -- using the fitted embedding -----------------------------------------
     #: Fitted attributes every use of the embedding needs.
     _required_fitted = ("embedding_", "nodes_")
@@ -192,7 +208,10 @@ class EmbeddingLookupMixin:
         -------
         embedding : ndarray of shape (n_samples, n_components), float32
             Rows in the order of X.  With ``set_output(transform="pandas")``,
-            a DataFrame indexed by node id.
+            a DataFrame indexed by node id; with
+            ``set_output(transform="polars")``, a polars DataFrame with the
+            same columns (``get_feature_names_out()``) and rows in the order
+            of X (polars has no index: the node ids are not a column).
 
         Raises
         ------
@@ -220,6 +239,8 @@ class EmbeddingLookupMixin:
         """
         if not checked:
             _check_finite_embedding(self, Z, "transform")
+        # Other containers (polars) are made by scikit-learn's set_output
+        # wrapper of transform/fit_transform from the array.
         if wants_pandas_output(self):
             import pandas as pd
 
@@ -324,7 +345,7 @@ class BaseGraphEmbedder(EmbeddingLookupMixin, ClassNamePrefixFeaturesOutMixin, T
     }
 
     #: Parameter name holding the output dimension (for docs and checks).
-    _dimension_param = "dimensions"
+    _dimension_param = "n_components"
 
     # -- to implement --------------------------------------------------------
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:  # pragma: no cover
@@ -379,10 +400,20 @@ class BaseGraphEmbedder(EmbeddingLookupMixin, ClassNamePrefixFeaturesOutMixin, T
         self : object
             The fitted embedder.
         """
+        return self._fit(X, incremental=False)
+
+    def _fit(self, X, *, incremental: bool):
+        """The fit behind ``fit`` and (``incremental=True``) ``partial_fit``.
+
+        An incremental fit continues from the fitted state, when there is
+        one (scikit-learn's ``MLPClassifier._fit`` pattern); validation is
+        done by the public methods' ``_fit_context``.
+        """
+        self._check_renamed_params()
         graph, _ = self._graph_and_ids(X)
         self._check_graph(graph)
         start = time.perf_counter()
-        embedding, info = self._cached_embed(graph)
+        embedding, info = self._cached_embed(graph, incremental=incremental)
         embedding = np.ascontiguousarray(embedding, dtype=np.float32)
         _check_finite_embedding(self, embedding)
         self.embedding_ = embedding
@@ -395,7 +426,7 @@ class BaseGraphEmbedder(EmbeddingLookupMixin, ClassNamePrefixFeaturesOutMixin, T
         logger.info("%s fitted %d nodes in %.2fs", type(self).__name__, graph.n_nodes, self.fit_time_)
         return self
 
-    def _cached_embed(self, graph: Graph) -> tuple[np.ndarray, dict]:
+    def _cached_embed(self, graph: Graph, *, incremental: bool = False) -> tuple[np.ndarray, dict]:
         seed = _seed_or_none(self.random_state)
         from skgraphemb._kernels._random import seed_from_random_state
 
@@ -436,6 +467,16 @@ class BaseGraphEmbedder(EmbeddingLookupMixin, ClassNamePrefixFeaturesOutMixin, T
         if self.graph is not None and X is not None:
             return self.transform(X)
         return self._output(self.embedding_, self.nodes_, checked=True)
+
+    def transform(self, X):
+        # Defined here, not only in EmbeddingLookupMixin: scikit-learn's
+        # set_output wraps the transform/fit_transform that a subclass of
+        # TransformerMixin defines in its own class body, and a method
+        # inherited from a plain mixin was never wrapped, so
+        # set_output(transform="polars") reached fit_transform only.
+        return super().transform(X)
+
+    transform.__doc__ = EmbeddingLookupMixin.transform.__doc__
 
     # -- sklearn plumbing ------------------------------------------------------
     def __sklearn_clone__(self):

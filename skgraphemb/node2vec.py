@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import sys
 import time
-import warnings
 
 import numpy as np
 from numpy.typing import NDArray
@@ -14,7 +13,16 @@ from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph
 from skgraphemb.graph._graph import _format_ids
 from skgraphemb.utils._device import DEVICE_CONSTRAINT
-from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions, _fit_context
+from skgraphemb.utils._validation import (
+    DEPRECATED,
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    _fit_context,
+    deprecated_constraint,
+)
+from skgraphemb.utils._warnings import warn
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +46,12 @@ class Node2VecEmbedder(BaseGraphEmbedder):
 
     Parameters
     ----------
-    dimensions : int, default=128
-        Size of the embedding vectors.
+    n_components : int, default=128
+        Size of the embedding vectors (the name every skgraphemb embedder
+        uses, so one parameter grid covers several methods).
+
+        .. versionchanged:: 0.1
+           Renamed from ``dimensions``.
     walk_length : int, default=80
         Nodes per walk, the start node included; at least 2 (a walk of one
         node holds no context for skip-gram to train on).
@@ -56,8 +68,9 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         Negative samples per positive pair.
     epochs : int, default=1
         Passes of the skip-gram trainer over the walks.
-    alpha : float, default=0.025
-        Initial learning rate, decayed linearly to ``min_alpha``.  A rate so
+    learning_rate : float, default=0.025
+        Initial learning rate (word2vec's ``alpha``), decayed linearly to
+        ``min_alpha``.  A rate so
         high that training diverges raises a
         :class:`~skgraphemb.TrainingDivergedError` (never NaN vectors).
     min_alpha : float, default=0.0125
@@ -66,11 +79,27 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         BlogCatalog (0.234 vs 0.216, 2 seeds) at the same cost.  With several
         epochs, decay fully: at ``epochs=3`` (p=1, q=0.25) 0.0001 scored
         0.265 against 0.253 for 0.0125.  Set 0.0001 for gensim's schedule.
-    sample : float, default=1e-3
+
+        .. versionchanged:: 0.1
+           Renamed from ``alpha``.
+    sample : "auto" or float, default="auto"
         Down-sampling threshold for frequent (high-degree) nodes, as in
-        word2vec and the node2vec/PecanPy packages; 0 disables it.  On small
-        graphs (below ~1,000 nodes) every node is "frequent" by this rule and
-        most tokens are dropped: use ``sample=0`` there.
+        word2vec and the node2vec/PecanPy packages: a token of node ``v``,
+        of frequency ``f_v`` in the walks, is kept with probability
+        ``min(1, sqrt(sample / f_v) + sample / f_v)``; 0 disables it.  On
+        small graphs every node is "frequent" by word2vec's ``1e-3`` (on
+        the karate club it drops about 80% of the tokens), so ``"auto"``
+        scales it with the graph: on graphs of 10,000 nodes or more it is
+        word2vec's ``1e-3``; on smaller graphs it is the smallest value
+        ``>= 1e-3`` at which the expected fraction of tokens dropped is at
+        most 5%, the expected frequencies being those of walks started
+        uniformly that then visit nodes in proportion to their degree
+        (``f_v = 1 / (n L) + (L - 1) / L * deg_v / sum(deg)``, ``L`` the
+        walk length).  The value used is ``sample_``.  A float is used as
+        given.
+
+        .. versionchanged:: 0.1
+           The default was ``1e-3``.
     graph : graph-like, default=None
         The graph to embed.  When set, ``X`` in ``fit``/``transform`` holds
         node ids, so the embedder can sit in a ``Pipeline`` that a
@@ -165,9 +194,20 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         Show progress bars for walks and training, and the memory
         estimate, when > 0.
 
+    dimensions : int, default="deprecated"
+        Deprecated name of ``n_components``.
+
+        .. deprecated:: 0.1
+           Renamed ``n_components``; will be removed in 0.2.
+    alpha : float, default="deprecated"
+        Deprecated name of ``learning_rate``.
+
+        .. deprecated:: 0.1
+           Renamed ``learning_rate``; will be removed in 0.2.
+
     Attributes
     ----------
-    embedding_ : ndarray of shape (n_nodes, dimensions), float32
+    embedding_ : ndarray of shape (n_nodes, n_components), float32
         One vector per node, rows in ``nodes_`` order.
     nodes_ : ndarray of shape (n_nodes,)
         Node ids of the fitted graph.
@@ -191,12 +231,14 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         Seconds spent in ``fit`` (0-ish when the embedding came from ``memory``).
     n_walks_ : int
         Walks generated (and trained on) by the last fit.
+    sample_ : float
+        The down-sampling threshold used (``sample`` resolved when "auto").
     warm_started_ : bool
         Whether the last fit continued from the previous one.
     updated_nodes_ : ndarray or None
         Ids of the nodes walks started from in a warm-started fit that did
         not walk from all nodes; None otherwise.
-    context_embedding_ : ndarray of shape (n_nodes, dimensions), float32, or None
+    context_embedding_ : ndarray of shape (n_nodes, n_components), float32, or None
         The skip-gram output ("context") vectors, rows in ``nodes_`` order;
         kept only with ``warm_start=True`` (a warm start continues from
         them), None otherwise.
@@ -219,10 +261,10 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     the weighted mean of its neighbours' vectors that already exist (umap's
     ``init_transform`` idea; a random vector without such a neighbour),
     walks ``num_walks`` times from the selected nodes only, and trains on
-    those walks with the usual linear decay from ``alpha`` to
+    those walks with the usual linear decay from ``learning_rate`` to
     ``min_alpha``.  Lower both (e.g. with ``set_params``) for smaller moves
     of the unchanged nodes.  The state kept for this costs ``4 *
-    dimensions + 8`` bytes per node.  Removed nodes are dropped.
+    n_components + 8`` bytes per node.  Removed nodes are dropped.
 
     References
     ----------
@@ -236,8 +278,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     >>> import networkx as nx
     >>> from skgraphemb import Node2VecEmbedder
     >>> G = nx.karate_club_graph()
-    >>> emb = Node2VecEmbedder(dimensions=16, walk_length=20, num_walks=10,
-    ...                        q=0.5, sample=0, random_state=0)
+    >>> emb = Node2VecEmbedder(n_components=16, walk_length=20, num_walks=10,
+    ...                        q=0.5, random_state=0)
     >>> Z = emb.fit_transform(G)
     >>> Z.shape, Z.dtype
     ((34, 16), dtype('float32'))
@@ -249,8 +291,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     Continue on an updated graph (:ref:`incremental`): only the nodes whose
     neighbourhood changed start new walks.
 
-    >>> emb = Node2VecEmbedder(dimensions=16, walk_length=20, num_walks=10, q=0.5,
-    ...                        sample=0, warm_start=True, random_state=0).fit(G)
+    >>> emb = Node2VecEmbedder(n_components=16, walk_length=20, num_walks=10, q=0.5,
+    ...                        warm_start=True, random_state=0).fit(G)
     >>> G.add_edge(0, "new")
     >>> emb.fit(G).updated_nodes_.tolist(), emb.n_walks_
     ([0, 'new'], 20)
@@ -258,7 +300,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
 
     _parameter_constraints: dict = {
         **BaseGraphEmbedder._parameter_constraints,
-        "dimensions": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "dimensions": deprecated_constraint([Interval(Integral, 1, None, closed="left")]),
         # A walk of one node has no (centre, context) pair: nothing to train.
         "walk_length": [Interval(Integral, 2, None, closed="left")],
         "num_walks": [Interval(Integral, 1, None, closed="left")],
@@ -267,9 +310,10 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         "window": [Interval(Integral, 1, None, closed="left")],
         "negative": [Interval(Integral, 1, None, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "alpha": deprecated_constraint([Interval(Real, 0, None, closed="neither")]),
         "min_alpha": [Interval(Real, 0, None, closed="left")],
-        "sample": [Interval(Real, 0, None, closed="left")],
+        "sample": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "backend": [StrOptions({"auto", "numba", "torch", "pecanpy"})],
         "trainer": [StrOptions({"auto", "numba", "gensim", "torch"})],
         "word2vec_kwargs": [None, dict],
@@ -280,11 +324,13 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         "max_memory": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"), str, None],
     }
 
-    _divergence_hint = "Lower alpha (default 0.025)."
+    _divergence_hint = "Lower learning_rate (default 0.025)."
+
+    _renamed_params = {"n_components": "dimensions", "learning_rate": "alpha"}
 
     def __init__(
         self,
-        dimensions=128,
+        n_components=128,
         walk_length=80,
         num_walks=10,
         p=1.0,
@@ -292,9 +338,9 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         window=10,
         negative=5,
         epochs=1,
-        alpha=0.025,
+        learning_rate=0.025,
         min_alpha=0.0125,
-        sample=1e-3,
+        sample="auto",
         *,
         graph=None,
         n_jobs=None,
@@ -309,8 +355,10 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         max_memory="auto",
         memory=None,
         verbose=0,
+        dimensions=DEPRECATED,
+        alpha=DEPRECATED,
     ):
-        self.dimensions = dimensions
+        self.n_components = n_components
         self.walk_length = walk_length
         self.num_walks = num_walks
         self.p = p
@@ -318,7 +366,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         self.window = window
         self.negative = negative
         self.epochs = epochs
-        self.alpha = alpha
+        self.learning_rate = learning_rate
         self.min_alpha = min_alpha
         self.sample = sample
         self.graph = graph
@@ -334,6 +382,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         self.max_memory = max_memory
         self.memory = memory
         self.verbose = verbose
+        self.dimensions = dimensions
+        self.alpha = alpha
 
     def _check_graph(self, graph: Graph) -> None:
         dead = graph.dead_ends()
@@ -341,19 +391,17 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             return
         ids = _format_ids(graph.nodes[dead[:5]], total=len(dead))
         if graph.directed:
-            warnings.warn(
+            warn(
                 f"The directed graph has {len(dead)} node(s) with no out-edges ({ids}); "
                 "walks that reach them end early, so those nodes appear in fewer "
                 "contexts. Add reverse edges or use directed=False if that is not wanted.",
                 UserWarning,
-                stacklevel=3,
             )
         else:
-            warnings.warn(
+            warn(
                 f"The graph has {len(dead)} isolated node(s) ({ids}); they appear in no "
                 "walk context and keep random vectors.",
                 UserWarning,
-                stacklevel=3,
             )
 
     # -- engines ---------------------------------------------------------------
@@ -422,18 +470,18 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             **kwargs,
         )
 
-    def _train(self, walks, n_nodes: int, seed: int, trainer: str, device: str, init=None, init_output=None):
+    def _train(self, walks, n_nodes: int, seed: int, trainer: str, device: str, init=None, init_output=None, *, sample):
         """Input vectors, and output vectors (None unless warm start is on)."""
         from skgraphemb import skipgram
 
         kwargs = dict(
-            dimensions=self.dimensions,
+            dimensions=self._param("n_components"),
             window=self.window,
             negative=self.negative,
             epochs=self.epochs,
-            alpha=self.alpha,
+            alpha=self._param("learning_rate"),
             min_alpha=self.min_alpha,
-            sample=self.sample,
+            sample=sample,
             seed=seed,
             n_jobs=self.n_jobs,
             verbose=self.verbose,
@@ -523,7 +571,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             resident_file_bytes,
         )
 
-        n, m, d, L = graph.n_nodes, graph.nnz, int(self.dimensions), int(self.walk_length)
+        n, m, d, L = graph.n_nodes, graph.nnz, int(self._param("n_components")), int(self.walk_length)
         warm = self.warm_start and hasattr(self, "embedding_")
         copies = 4 if trainer == "gensim" or warm else 2
         parts = {"vectors": copies * n * d * 4}
@@ -559,7 +607,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         mapped = mapped_nbytes(graph.indptr, graph.indices, graph.weights, graph.nodes)
         if mapped and graph.path is not None:  # pages already resident are in the baseline
             mapped = max(0, mapped - resident_file_bytes(graph.path))
-        hints = [f"lower dimensions (each dimension costs {format_bytes(copies * n * 4)} here)"]
+        hints = [f"lower n_components (each dimension costs {format_bytes(copies * n * 4)} here)"]
         if trainer == "gensim":
             hints.append("use trainer='numba', which keeps one copy of the vectors")
         if chunk > 64 * 2**20:
@@ -593,13 +641,21 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         estimate.check(self.max_memory)
         return estimate, rows
 
-    def _embed(self, graph: Graph, seed: int, previous: dict | None = None) -> tuple[np.ndarray, dict]:
-        """Walks + skip-gram; with ``previous`` (a warm start), continue from it."""
+    def _embed(
+        self, graph: Graph, seed: int, previous: dict | None = None, *, keep_state: bool = False
+    ) -> tuple[np.ndarray, dict]:
+        """Walks + skip-gram; with ``previous`` (a warm start), continue from it.
+
+        ``keep_state``: keep what a later incremental fit continues from,
+        whatever ``warm_start`` says (``partial_fit``).
+        """
         backend, trainer, device = self._engines()
         estimate, chunk_rows = self._plan_memory(graph, backend, trainer)
+        sample = self._sample_for(graph)
         init = init_output = start_nodes = updated = None
         if previous is not None:
-            init, init_output, updated = _warm_start_plan(previous, graph, self.warm_start_walks, self.dimensions, seed)
+            dims = self._param("n_components")
+            init, init_output, updated = _warm_start_plan(previous, graph, self.warm_start_walks, dims, seed)
             if updated is not None:
                 start_nodes = graph.nodes[updated]
         t0 = time.perf_counter()
@@ -610,7 +666,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         t1 = time.perf_counter()  # a stream's set-up (alias tables); PecanPy: all its walks
         n_walks = walks.shape[0] if isinstance(walks, np.ndarray) else walks.n_walks
         if n_walks:
-            emb, output = self._train(walks, graph.n_nodes, seed, trainer, device, init, init_output)
+            emb, output = self._train(walks, graph.n_nodes, seed, trainer, device, init, init_output, sample=sample)
         else:
             logger.info("warm start: no node changed, the vectors are carried over")
             emb, output = init, init_output
@@ -629,7 +685,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             device,
             t2 - t0,
         )
-        keep_state = self.warm_start or previous is not None or getattr(self, "_continue_training", False)
+        keep_state = self.warm_start or previous is not None or keep_state
         info = {
             "backend_": backend,
             "trainer_": trainer,
@@ -637,6 +693,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             "walk_time_": walk_time,
             "train_time_": max(0.0, t2 - t0 - walk_time),
             "n_walks_": int(n_walks),
+            "sample_": sample,
             "memory_estimate_": estimate,
             "warm_started_": previous is not None,
             "updated_nodes_": None if updated is None else graph.nodes[updated],
@@ -647,17 +704,17 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         return emb, info
 
     # -- warm start --------------------------------------------------------------
-    def _cached_embed(self, graph: Graph) -> tuple[np.ndarray, dict]:
+    def _cached_embed(self, graph: Graph, *, incremental: bool = False) -> tuple[np.ndarray, dict]:
         # A fit that continues from the previous vectors depends on more than
         # (graph, parameters, seed), and partial_fit must keep the state for
         # its next call: neither reads nor writes the cache.
-        partial = getattr(self, "_continue_training", False)
         fitted = hasattr(self, "embedding_")
-        if partial or (self.warm_start and fitted):
+        if incremental or (self.warm_start and fitted):
             from skgraphemb._kernels._random import seed_from_random_state
 
             previous = self._previous_state() if fitted else None
-            return self._embed(graph, seed_from_random_state(self.random_state), previous)
+            seed = seed_from_random_state(self.random_state)
+            return self._embed(graph, seed, previous, keep_state=incremental)
         return super()._cached_embed(graph)
 
     def _previous_state(self) -> dict:
@@ -668,13 +725,12 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             "hash": getattr(self, "neighborhood_hash_", None),
         }
         if state["context"] is None or state["hash"] is None:
-            warnings.warn(
+            warn(
                 f"{type(self).__name__}: the previous fit did not keep the state a warm start "
                 "continues from (it ran with warm_start=False), so this fit starts the output "
                 "vectors at zero and walks from every node. Set warm_start=True before the first "
                 "fit to keep it.",
                 UserWarning,
-                stacklevel=5,
             )
         return state
 
@@ -702,11 +758,60 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         self : object
             The fitted embedder.
         """
-        self._continue_training = True
-        try:
-            return BaseGraphEmbedder.fit.__wrapped__(self, X, y)
-        finally:
-            del self._continue_training
+        return self._fit(X, incremental=True)
+
+    def _sample_for(self, graph: Graph) -> float:
+        """The down-sampling threshold of this fit: ``sample``, "auto" resolved."""
+        if isinstance(self.sample, str):  # "auto"
+            return _auto_sample(graph, int(self.walk_length))
+        return float(self.sample)
+
+
+#: ``sample="auto"``: word2vec's threshold, used as is on graphs this large.
+_AUTO_SAMPLE = 1e-3
+_AUTO_SAMPLE_MIN_NODES = 10_000
+#: ... and below that, at most this expected fraction of tokens dropped.
+_AUTO_SAMPLE_MAX_DROPPED = 0.05
+
+
+def _expected_kept(freq: NDArray[np.float64], sample: float) -> float:
+    """Expected fraction of tokens kept by ``_keep_thresholds`` at token frequencies ``freq``."""
+    ratio = sample / freq
+    return float(np.sum(freq * np.minimum(1.0, np.sqrt(ratio) + ratio)))
+
+
+def _auto_sample(graph: Graph, walk_length: int) -> float:
+    """``sample="auto"``: 1e-3 on large graphs, less down-sampling on small ones.
+
+    From ``_AUTO_SAMPLE_MIN_NODES`` nodes: word2vec's ``1e-3``.  Below: the
+    smallest threshold ``>= 1e-3`` at which the expected fraction of tokens
+    that ``_keep_thresholds`` drops is at most ``_AUTO_SAMPLE_MAX_DROPPED``,
+    with the expected token frequencies of walks of ``walk_length`` nodes
+    started uniformly that then visit nodes in proportion to their
+    (out-)degree: ``f_v = 1 / (n L) + (L - 1) / L * deg_v / sum(deg)``.  The
+    expected kept fraction grows with the threshold, so it is found by
+    bisection (on a log scale, to 1% relative precision).
+    """
+    n = graph.n_nodes
+    if n >= _AUTO_SAMPLE_MIN_NODES or n == 0:
+        return _AUTO_SAMPLE
+    deg = np.diff(np.asarray(graph.indptr)).astype(np.float64)
+    L = float(walk_length)
+    freq = np.full(n, 1.0 / (n * L))
+    if deg.sum() > 0:
+        freq += (L - 1.0) / L * deg / deg.sum()
+    target = 1.0 - _AUTO_SAMPLE_MAX_DROPPED
+    lo = _AUTO_SAMPLE
+    if _expected_kept(freq, lo) >= target:
+        return lo
+    hi = float(freq.max())  # every token is kept from here on
+    while hi / lo > 1.01:
+        mid = float(np.sqrt(lo * hi))
+        if _expected_kept(freq, mid) >= target:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def _mix64(z: NDArray[np.uint64]) -> NDArray[np.uint64]:

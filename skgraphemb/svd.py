@@ -6,6 +6,7 @@ import logging
 import time
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph
@@ -80,7 +81,9 @@ class SVDEmbedder(BaseGraphEmbedder):
         Cache for embeddings: with an integer ``random_state``, the embedding
         of a (graph, parameters) pair is computed once and reused.
     verbose : int, default=0
-        Log timings at INFO level when > 0.
+        When > 0, show a progress bar of the randomized SVD's power
+        iterations (on stderr, as node2vec's walks and training do) and
+        log timings at INFO level.
     n_jobs : int, default=None
         Threads of the sparse products (numba) and of the BLAS pool for the
         dense steps, for the duration of the fit; the result is the same
@@ -282,9 +285,16 @@ class SVDEmbedder(BaseGraphEmbedder):
                 normalization=self.normalization,
                 symmetric=not graph.directed,
             )
-            return randomized_svd_blocks(
-                op, k, n_oversamples=int(self.n_oversamples), n_iter=int(self.n_iter), seed=seed
-            )
+            n_iter = int(self.n_iter)
+            with tqdm(total=n_iter, desc="SVDEmbedder power iterations", unit="iter", disable=not self.verbose) as bar:
+                return randomized_svd_blocks(
+                    op,
+                    k,
+                    n_oversamples=int(self.n_oversamples),
+                    n_iter=n_iter,
+                    seed=seed,
+                    on_iteration=lambda: bar.update(1),
+                )
 
     def _arpack(self, graph: Graph, k: int, seed: int, weights=None):
         """float64 ARPACK on a scipy copy of the graph: accurate, for small graphs."""

@@ -592,7 +592,7 @@ def _shrink(holder, n, k):
     return flat
 
 
-def randomized_svd_blocks(op, k, *, n_oversamples=10, n_iter=5, seed=0):
+def randomized_svd_blocks(op, k, *, n_oversamples=10, n_iter=5, seed=0, on_iteration=None):
     """Randomized SVD of ``op`` on two float32 ``(n, p)`` blocks; ``p = k + n_oversamples``.
 
     Halko, Martinsson and Tropp's algorithm with ``n_iter`` power
@@ -647,6 +647,8 @@ def randomized_svd_blocks(op, k, *, n_oversamples=10, n_iter=5, seed=0):
         orthonormalize(views[src], spare)  # Z
         src = product(src, False)
         orthonormalize(views[src], spare)  # Q
+        if on_iteration is not None:  # progress (a bar's update)
+            on_iteration()
     if product(src, True, keep_input=True) != 1 - src:  # B^T = M^T Q, Q kept
         raise AssertionError("PowerSumOperator.apply(keep_input=True) must write the other block")
     C = orthonormalize(views[1 - src], spare)  # B^T = Q_2 C, so B = C^T Q_2^T

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 from numpy.typing import NDArray
+from tqdm.auto import tqdm
 
 from skgraphemb.skipgram._corpus import (
     _COMMON_CONSTRAINTS,
@@ -49,6 +50,17 @@ class _WalkSentences:
             for row, length in zip(chunk, walk_lengths(chunk), strict=True):
                 if length:
                     yield self.tokens[row[:length]].tolist()
+
+
+def _EpochProgress(bar):
+    """A gensim callback advancing a tqdm bar at the end of each epoch."""
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    class EpochProgress(CallbackAny2Vec):
+        def on_epoch_end(self, model):
+            bar.update(1)
+
+    return EpochProgress()
 
 
 # Word2Vec arguments train_gensim sets itself; word2vec_kwargs may not.
@@ -124,10 +136,11 @@ def train_gensim(
         Word2Vec's ``workers``.  ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` means all processors.
     verbose : int, default=0
-        gensim reports progress through its own loggers (``gensim.models``
-        at INFO level); this function logs its timings to its module logger
-        whatever ``verbose`` is.  Kept for signature parity with
-        :func:`train_skipgram`.
+        When > 0, show a progress bar of the epochs on stderr (a gensim
+        callback), as :func:`train_skipgram` does.  gensim also reports
+        through its own loggers (``gensim.models`` at INFO level); this
+        function logs its timings to its module logger whatever
+        ``verbose`` is.
     init : array-like of shape (n_nodes, dimensions), default=None
         Initial vectors: they replace gensim's random initialisation for the
         nodes that occur, and are returned unchanged for nodes that do not.
@@ -264,10 +277,18 @@ def train_gensim(
             model.syn1neg[rows] = output[present]
         t1 = time.perf_counter()
         logger.info("train_gensim: %d tokens counted and corpus prepared (%s) in %.2fs", total, corpus, t1 - t0)
-        if corpus == "file":
-            model.train(corpus_file=path, total_words=total, epochs=epochs)
-        else:
-            model.train(_WalkSentences(chunks, tokens), total_examples=n_walks, total_words=total, epochs=epochs)
+        with tqdm(total=epochs, desc="train_gensim", unit="epoch", disable=not verbose) as bar:
+            callbacks = [*extra.get("callbacks", ()), _EpochProgress(bar)]  # train() replaces them
+            if corpus == "file":
+                model.train(corpus_file=path, total_words=total, epochs=epochs, callbacks=callbacks)
+            else:
+                model.train(
+                    _WalkSentences(chunks, tokens),
+                    total_examples=n_walks,
+                    total_words=total,
+                    epochs=epochs,
+                    callbacks=callbacks,
+                )
     t2 = time.perf_counter()
     logger.info(
         "train_gensim: %d epoch(s) in %.2fs with %d worker(s): %.0f tokens/s",

@@ -8,12 +8,14 @@ bounded in ``pyproject.toml``.
 from __future__ import annotations
 
 import copy
+import inspect
 import numbers
 
 import joblib
 from sklearn.base import _clone_parametrized, _fit_context
 from sklearn.utils._param_validation import (
     HasMethods,
+    Hidden,
     Integral,
     Interval,
     Real,
@@ -24,13 +26,17 @@ from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
 __all__ = [
+    "DEPRECATED",
     "HasMethods",
+    "Hidden",
     "Integral",
     "Interval",
     "Real",
     "StrOptions",
     "_fit_context",
     "_get_output_config",
+    "_resolve_deprecated",
+    "deprecated_constraint",
     "check_is_fitted",
     "check_memory",
     "clone_sharing",
@@ -81,3 +87,50 @@ def clone_sharing(estimator, name: str):
     new = _clone_parametrized(shallow)
     setattr(new, name, getattr(estimator, name))
     return new
+
+
+#: Default of a renamed parameter's old name (scikit-learn's convention).
+DEPRECATED = "deprecated"
+
+
+def deprecated_constraint(constraints: list) -> list:
+    """``_parameter_constraints`` entry of a renamed parameter's old name.
+
+    The new name's constraints, plus the hidden ``"deprecated"`` default.
+    """
+    return [*constraints, Hidden(StrOptions({DEPRECATED}))]
+
+
+def _is_unset(value) -> bool:
+    return isinstance(value, str) and value == DEPRECATED
+
+
+def _resolve_deprecated(estimator, new: str, old: str, *, warn: bool = True, since="0.1", removed="0.2"):
+    """The value of parameter ``new`` of ``estimator``, honouring its old name ``old``.
+
+    The one place where renamed parameters are handled.  Both names are
+    ``__init__`` parameters (so ``get_params``, ``set_params``, ``clone``
+    and grid searches accept either); the old one defaults to
+    ``"deprecated"``.  When the old name is set, its value is used, with a
+    ``FutureWarning`` (when ``warn``, i.e. once per fit) pointing at the
+    user's line; setting both names to different values is an error.
+    """
+    old_value = getattr(estimator, old, DEPRECATED)
+    new_value = getattr(estimator, new)
+    if _is_unset(old_value):
+        return new_value
+    default = inspect.signature(type(estimator).__init__).parameters[new].default
+    if new_value is not default and new_value != default and new_value != old_value:
+        raise ValueError(
+            f"{type(estimator).__name__}: `{old}` is the deprecated name of `{new}`; "
+            f"got both {old}={old_value!r} and {new}={new_value!r}. Set only `{new}`."
+        )
+    if warn:
+        from skgraphemb.utils._warnings import warn as _warn
+
+        _warn(
+            f"{type(estimator).__name__}: `{old}` was renamed `{new}` in {since} and will be "
+            f"removed in {removed}. Use `{new}={old_value!r}`.",
+            FutureWarning,
+        )
+    return old_value
