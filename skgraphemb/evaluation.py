@@ -371,13 +371,33 @@ _RUN_PARAMS = frozenset({"graph", "memory", "verbose", "n_jobs", "random_state"}
 
 
 def _numeric_params(est) -> dict[str, type]:
-    """The numeric parameters of ``est``'s class a grid can search -> int or float (their default's type)."""
+    """The numeric parameters of ``est``'s class a grid can search -> int or float.
+
+    The type of the default, or, for a default that is not a number (a
+    deprecated name's ``"deprecated"``, ``sample="auto"``), of the
+    parameter's numeric constraint.
+    """
+    from numbers import Integral
+
+    from sklearn.utils._param_validation import Interval
+
+    from skgraphemb.base import _NON_RESULT_PARAMS
+
     defaults = type(est)().get_params(deep=False)
-    return {
-        k: int if isinstance(v, int) else float
-        for k, v in defaults.items()
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in _RUN_PARAMS
-    }
+    constraints = getattr(type(est), "_parameter_constraints", {})
+    kinds = {}
+    for k, v in defaults.items():
+        if k in _RUN_PARAMS or isinstance(v, bool):
+            continue
+        if isinstance(v, (int, float)):
+            kinds[k] = int if isinstance(v, int) else float
+            continue
+        if v not in ("deprecated", "auto") or k in _NON_RESULT_PARAMS:  # None: an optional setting
+            continue
+        interval = next((c for c in constraints.get(k, ()) if isinstance(c, Interval)), None)
+        if interval is not None:
+            kinds[k] = int if interval.type is Integral else float
+    return kinds
 
 
 def _classifier(labels) -> tuple[Any, Any, bool]:

@@ -607,7 +607,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         mapped = mapped_nbytes(graph.indptr, graph.indices, graph.weights, graph.nodes)
         if mapped and graph.path is not None:  # pages already resident are in the baseline
             mapped = max(0, mapped - resident_file_bytes(graph.path))
-        hints = [f"lower n_components (each dimension costs {format_bytes(copies * n * 4)} here)"]
+        hints = [f"lower dimensions (each dimension costs {format_bytes(copies * n * 4)} here)"]
         if trainer == "gensim":
             hints.append("use trainer='numba', which keeps one copy of the vectors")
         if chunk > 64 * 2**20:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from skgraphemb.utils._validation import Integral, Interval
+
 
 @dataclass(frozen=True)
 class Method:
@@ -23,12 +25,15 @@ class Method:
     ``options`` are ``(parameter, help)`` pairs of the estimator; the
     defaults shown are the estimator's, read from its signature so the two
     never disagree.  Options are stored in the namespace as ``prefix + name``.
+    ``flags`` names the command-line option of a parameter whose option
+    keeps another name (node2vec's ``--dimensions`` sets ``n_components``).
     """
 
     name: str
     estimator: str  # "module:Class", imported when first needed
     options: tuple[tuple[str, str], ...]
     prefix: str = ""
+    flags: tuple[tuple[str, str], ...] = ()
 
     def estimator_class(self) -> type:
         module, _, cls = self.estimator.partition(":")
@@ -45,14 +50,19 @@ class Method:
         signature = inspect.signature(cls).parameters
         for name, text in self.options:
             default = signature[name].default
-            choices = next((c.options for c in cls._parameter_constraints[name] if hasattr(c, "options")), None)
+            constraints = cls._parameter_constraints[name]
+            choices = next((c.options for c in constraints if hasattr(c, "options")), None)
+            number = next((c.type for c in constraints if isinstance(c, Interval)), None)
             kwargs: dict[str, Any] = {}
-            if choices:  # a StrOptions constraint: let argparse list the choices
+            if choices and number is not None:  # e.g. sample: "auto" or a float
+                kind = int if number is Integral else float
+                kwargs.update(type=_choice_or(kind, choices), metavar="{" + ",".join(sorted(choices)) + "} or X")
+            elif choices:  # a StrOptions constraint: let argparse list the choices
                 kwargs.update(type=str, choices=(["none"] if default is None else []) + sorted(choices))
             else:
                 kwargs.update(type=type(default), metavar="N" if isinstance(default, int) else "X")
             group.add_argument(
-                "--" + name.replace("_", "-"),
+                "--" + dict(self.flags).get(name, name).replace("_", "-"),
                 dest=self.prefix + name,
                 # SUPPRESS: options not given stay out of the namespace, so the
                 # estimator's own default applies.
@@ -76,7 +86,7 @@ _REGISTRY = (
         "node2vec",
         "skgraphemb.node2vec:Node2VecEmbedder",
         (
-            ("dimensions", "size of the embedding vectors"),
+            ("n_components", "size of the embedding vectors"),
             ("walk_length", "nodes per walk"),
             ("num_walks", "walks started from every node"),
             ("p", "return parameter (low: walks backtrack often)"),
@@ -84,13 +94,15 @@ _REGISTRY = (
             ("window", "skip-gram context window"),
             ("negative", "negative samples per positive pair"),
             ("epochs", "passes of the skip-gram trainer over the walks"),
-            ("alpha", "initial learning rate"),
+            ("learning_rate", "initial learning rate"),
             ("min_alpha", "final learning rate (0.0001 suits several epochs)"),
-            ("sample", "down-sampling of frequent nodes (0: off; use 0 below ~1k nodes)"),
+            ("sample", "down-sampling of frequent nodes (0: off; auto: scaled with the graph's size)"),
             ("trainer", "skip-gram trainer"),
             ("backend", "walk engine"),
             ("device", "where torch stages run: cpu, auto (a GPU if any), cuda, cuda:N"),
         ),
+        # The options kept their names (--n-components is SVD's).
+        flags=(("n_components", "dimensions"), ("learning_rate", "alpha")),
     ),
     Method(
         "svd",
@@ -108,6 +120,22 @@ _REGISTRY = (
 METHODS: dict[str, Callable[[argparse.Namespace], Any]] = {m.name: m.make for m in _REGISTRY}
 
 
+def _choice_or(kind: type, choices) -> Callable[[str], Any]:
+    """argparse type: one of ``choices`` as given, otherwise a number of ``kind``."""
+
+    def convert(text: str):
+        if text in choices:
+            return text
+        try:
+            return kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {' or '.join(map(repr, sorted(choices)))} or a number; got {text!r}"
+            ) from None
+
+    return convert
+
+
 def _add_method_options(parser: argparse.ArgumentParser) -> None:
     """The options of every method, one argument group each."""
     for method in _REGISTRY:
@@ -116,6 +144,18 @@ def _add_method_options(parser: argparse.ArgumentParser) -> None:
 
 def _make_embedder(method: str, args: argparse.Namespace):
     """The embedder of ``method``, its parameters checked before any work."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
     est = METHODS[method](args)
-    est._validate_params()  # an invalid option fails now, not after loading the graph
+    try:
+        est._validate_params()  # an invalid option fails now, not after loading the graph
+    except InvalidParameterError as e:
+        # Name the option as given on the command line (--dimensions sets n_components).
+        flags = dict(next(m for m in _REGISTRY if m.name == method).flags)
+        text = str(e)
+        for param, flag in flags.items():
+            text = text.replace(f"'{param}' parameter", f"'{flag}' parameter (--{flag.replace('_', '-')})")
+        if text == str(e):
+            raise
+        raise InvalidParameterError(text) from e
     return est

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
 
 import numpy as np
 
@@ -13,12 +12,15 @@ from skgraphemb.graph import Graph, as_graph, is_graph_like, is_networkx
 from skgraphemb.utils._device import DEVICE_CONSTRAINT, TorchStateMixin, resolve_device
 from skgraphemb.utils._threads import torch_threads
 from skgraphemb.utils._validation import (
+    DEPRECATED,
     Integral,
     Interval,
     Real,
     StrOptions,
     check_is_fitted,
+    deprecated_constraint,
 )
+from skgraphemb.utils._warnings import warn
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +73,11 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
 
     Parameters
     ----------
-    dimensions : int, default=128
+    n_components : int, default=128
         Size of the embedding vectors (the last layer's width).
+
+        .. versionchanged:: 0.1
+           Renamed from ``dimensions``.
     hidden_dim : int, default=256
         Width of the hidden layers.
     num_layers : int, default=2
@@ -158,10 +163,15 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         context; ``-1`` means all cores.
     verbose : int, default=0
         Show a progress bar over epochs when > 0.
+    dimensions : int, default="deprecated"
+        Deprecated name of ``n_components``.
+
+        .. deprecated:: 0.1
+           Renamed ``n_components``; will be removed in 0.2.
 
     Attributes
     ----------
-    embedding_ : ndarray of shape (n_nodes, dimensions), float32
+    embedding_ : ndarray of shape (n_nodes, n_components), float32
         Vectors of the fitted graph's nodes, rows in ``nodes_`` order
         (exact inference; equal to ``transform`` of that graph).
     nodes_ : ndarray of shape (n_nodes,)
@@ -240,7 +250,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
     >>> import networkx as nx
     >>> from skgraphemb import GraphSAGEEmbedder
     >>> G = nx.karate_club_graph()
-    >>> emb = GraphSAGEEmbedder(dimensions=8, hidden_dim=16, epochs=2,
+    >>> emb = GraphSAGEEmbedder(n_components=8, hidden_dim=16, epochs=2,
     ...                         feature_source="structural", device="cpu",
     ...                         random_state=0)
     >>> Z = emb.fit_transform(G)
@@ -257,7 +267,8 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
 
     _parameter_constraints: dict = {
         **BaseGraphEmbedder._parameter_constraints,
-        "dimensions": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "dimensions": deprecated_constraint([Interval(Integral, 1, None, closed="left")]),
         "hidden_dim": [Interval(Integral, 1, None, closed="left")],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "fanouts": [Interval(Integral, 1, None, closed="left"), list, tuple],
@@ -280,9 +291,11 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
 
     _torch_attributes = ("module_",)
 
+    _renamed_params = {"n_components": "dimensions"}
+
     def __init__(
         self,
-        dimensions=128,
+        n_components=128,
         hidden_dim=256,
         num_layers=2,
         fanouts=(25, 10),
@@ -307,8 +320,9 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         memory=None,
         n_jobs=None,
         verbose=0,
+        dimensions=DEPRECATED,
     ):
-        self.dimensions = dimensions
+        self.n_components = n_components
         self.hidden_dim = hidden_dim
         self.num_layers = num_layers
         self.fanouts = fanouts
@@ -332,6 +346,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         self.memory = memory
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.dimensions = dimensions
 
     # -- inputs ----------------------------------------------------------------
     def _read_graph(self, data) -> Graph:
@@ -344,13 +359,12 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
 
     def _check_graph(self, graph: Graph) -> None:
         if self.feature_source == "auto" and graph.features is None:
-            warnings.warn(
+            warn(
                 f"{_CALLER}: the graph has no node features, so structural features "
                 "(log-degree, neighbours' log-degrees, clustering coefficient) are used "
                 f"instead. Give the graph features ({_FEATURE_HOWTO}), or set "
                 "feature_source='structural' to silence this warning.",
                 UserWarning,
-                stacklevel=4,  # _check_graph <- fit <- sklearn's _fit_context <- caller
             )
 
     def _fanout_list(self) -> list[int]:
@@ -406,13 +420,12 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
             if len(anchors):
                 pos = np.array([graph.positions([a])[0] if a in graph else -1 for a in anchors.tolist()])
                 if (pos < 0).any():
-                    warnings.warn(
+                    warn(
                         f"{_CALLER}: {int((pos < 0).sum())} of the {len(pos)} anchor nodes "
                         "(anchors_) are not in this graph; proximity to them reads as zero. "
                         "Embed graphs that contain the fitted graph's nodes (a grown graph), "
                         "or fit with n_anchors=0 for graphs with other node ids.",
                         UserWarning,
-                        stacklevel=3,
                     )
                 scale = float(graph.n_nodes if fitting else self.anchor_scale_)
                 parts.append(anchor_proximity(graph.to_scipy(), pos, steps=_ANCHOR_STEPS, scale=scale))
@@ -452,7 +465,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
             model = sage.SAGEModel(
                 X.shape[1],
                 self.hidden_dim,
-                self.dimensions,
+                self._param("n_components"),
                 self.num_layers,
                 self.aggr,
                 self.dropout,
@@ -581,9 +594,10 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
 
         Returns
         -------
-        embedding : ndarray of shape (n_samples, dimensions), float32
+        embedding : ndarray of shape (n_samples, n_components), float32
             With ``set_output(transform="pandas")``, a DataFrame indexed by
-            node id.
+            node id; with ``set_output(transform="polars")``, a polars
+            DataFrame of the same columns, rows in the requested order.
 
         Raises
         ------

@@ -53,12 +53,15 @@ from skgraphemb.kg._pykeen_compat import (
 from skgraphemb.utils._device import DEVICE_CONSTRAINT, TorchStateMixin, resolve_device
 from skgraphemb.utils._threads import torch_threads
 from skgraphemb.utils._validation import (
+    DEPRECATED,
     Integral,
     Interval,
     Real,
     StrOptions,
     _fit_context,
+    deprecated_constraint,
 )
+from skgraphemb.utils._warnings import warn
 
 logger = logging.getLogger(__name__)
 
@@ -67,13 +70,13 @@ __all__ = ["KGEmbedder"]
 _TARGETS = ("head", "relation", "tail")
 #: Keys of ``training_kwargs`` that have their own parameter (or are ours).
 _RESERVED_TRAINING = {
-    "num_epochs": "num_epochs",
+    "num_epochs": "epochs",
     "batch_size": "batch_size",
     "stopper": "early_stopping",
     "triples_factory": "X of fit",
 }
 _RESERVED_MODEL = {
-    "embedding_dim": "embedding_dim",
+    "embedding_dim": "n_components",
     "loss": "loss",
     "random_seed": "random_state",
     "triples_factory": "X of fit",
@@ -110,12 +113,19 @@ class KGEmbedder(
         Any model of :data:`pykeen.models.model_resolver`, by name
         (case-insensitive: ``"TransE"``, ``"RotatE"``, ``"DistMult"``,
         ``"ComplEx"``, ...) or class.
-    embedding_dim : int or None, default=None
-        Embedding size passed to the model; ``None`` keeps the model's own
-        default (TransE and DistMult: 50; RotatE and ComplEx: 200, counted in
-        complex numbers).
-    num_epochs : int, default=100
-        Training epochs (the maximum, with ``early_stopping``).
+    n_components : int or None, default=None
+        Embedding size passed to the model (PyKEEN's ``embedding_dim``);
+        ``None`` keeps the model's own default (TransE and DistMult: 50;
+        RotatE and ComplEx: 200, counted in complex numbers).
+
+        .. versionchanged:: 0.1
+           Renamed from ``embedding_dim``.
+    epochs : int, default=100
+        Training epochs (the maximum, with ``early_stopping``; PyKEEN's
+        ``num_epochs``).
+
+        .. versionchanged:: 0.1
+           Renamed from ``num_epochs``.
     batch_size : int, default=256
         Training batch size (PyKEEN pipeline's default).
     learning_rate : float or None, default=None
@@ -145,7 +155,8 @@ class KGEmbedder(
     training_kwargs : dict or None, default=None
         Further keyword arguments of PyKEEN's ``TrainingLoop.train`` (e.g.
         ``label_smoothing``, ``sub_batch_size``, ``gradient_clipping_max_norm``).
-        ``num_epochs``, ``batch_size`` and ``stopper`` have their own parameters.
+        ``num_epochs`` (``epochs``), ``batch_size`` and ``stopper``
+        (``early_stopping``) have their own parameters.
     early_stopping : bool, default=False
         Stop training when the validation metric stops improving (PyKEEN's
         ``EarlyStopper``).  Validation triples are ``X_valid`` of :meth:`fit`,
@@ -191,14 +202,24 @@ class KGEmbedder(
     verbose : int, default=0
         ``1``: progress bars over epochs (and evaluation); ``2``: also over
         batches.
+    embedding_dim : int or None, default="deprecated"
+        Deprecated name of ``n_components``.
+
+        .. deprecated:: 0.1
+           Renamed ``n_components``; will be removed in 0.2.
+    num_epochs : int, default="deprecated"
+        Deprecated name of ``epochs``.
+
+        .. deprecated:: 0.1
+           Renamed ``epochs``; will be removed in 0.2.
 
     Attributes
     ----------
     entity_embeddings_ : ndarray of shape (n_entities, width), float32
         The model's (first) entity representation, one row per entity in
         ``entities_`` order.  Complex-valued models (ComplEx, RotatE) give
-        ``width = 2 * embedding_dim``: real parts in the first
-        ``embedding_dim`` columns, imaginary parts in the rest.
+        ``width = 2 * n_components``: real parts in the first
+        ``n_components`` columns, imaginary parts in the rest.
     relation_embeddings_ : ndarray of shape (n_relations, width_r), float32
         The model's (first) relation representation, flattened per relation,
         the same real view for complex values.
@@ -223,7 +244,7 @@ class KGEmbedder(
     history_ : list of float
         Training loss of each epoch.
     n_epochs_ : int
-        Epochs trained (fewer than ``num_epochs`` when stopped early).
+        Epochs trained (fewer than ``epochs`` when stopped early).
     best_epoch_ : int or None
         With ``early_stopping``: epoch of the best validation result.
     validation_scores_ : list of float
@@ -269,7 +290,7 @@ class KGEmbedder(
     --------
     >>> from skgraphemb import KGEmbedder, load_kg
     >>> nations = load_kg("nations")
-    >>> kge = KGEmbedder("TransE", embedding_dim=16, num_epochs=5, random_state=0)
+    >>> kge = KGEmbedder("TransE", n_components=16, epochs=5, random_state=0)
     >>> Z = kge.fit_transform(nations.train)
     >>> Z.shape, Z.dtype
     ((14, 16), dtype('float32'))
@@ -283,8 +304,10 @@ class KGEmbedder(
 
     _parameter_constraints: dict = {
         "model": [str, type],
-        "embedding_dim": [None, Interval(Integral, 1, None, closed="left")],
-        "num_epochs": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [None, Interval(Integral, 1, None, closed="left")],
+        "embedding_dim": deprecated_constraint([None, Interval(Integral, 1, None, closed="left")]),
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "num_epochs": deprecated_constraint([Interval(Integral, 1, None, closed="left")]),
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
         "optimizer": [str, type],
@@ -309,15 +332,17 @@ class KGEmbedder(
 
     _torch_attributes = ("model_",)
 
+    _renamed_params = {"n_components": "embedding_dim", "epochs": "num_epochs"}
+
     _required_fitted = ("embedding_", "nodes_", "entities_", "relations_", "model_")
     _divergence_hint = "Lower learning_rate, or use a loss or optimizer that keeps the scores bounded."
 
     def __init__(
         self,
         model="TransE",
-        embedding_dim=None,
+        n_components=None,
         *,
-        num_epochs=100,
+        epochs=100,
         batch_size=256,
         learning_rate=None,
         optimizer="adam",
@@ -338,10 +363,12 @@ class KGEmbedder(
         n_jobs=None,
         random_state=None,
         verbose=0,
+        embedding_dim=DEPRECATED,
+        num_epochs=DEPRECATED,
     ):
         self.model = model
-        self.embedding_dim = embedding_dim
-        self.num_epochs = num_epochs
+        self.n_components = n_components
+        self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.optimizer = optimizer
@@ -362,6 +389,8 @@ class KGEmbedder(
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
+        self.embedding_dim = embedding_dim
+        self.num_epochs = num_epochs
 
     # -- fitting ---------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -385,6 +414,7 @@ class KGEmbedder(
         self : KGEmbedder
             The fitted estimator.
         """
+        self._check_renamed_params()
         pykeen = _pykeen()
         torch = import_optional("torch", _CALLER)
         device = resolve_device(self.device, _CALLER)
@@ -445,8 +475,9 @@ class KGEmbedder(
         for name, reserved in (("model_kwargs", _RESERVED_MODEL), ("training_kwargs", _RESERVED_TRAINING)):
             for key in getattr(self, name) or {}:
                 if key in reserved:
+                    renamed = f" (formerly the {key!r} parameter)" if key in self._renamed_params.values() else ""
                     raise ValueError(
-                        f"{_CALLER}: {name} must not set {key!r}; use the {reserved[key]!r} parameter instead"
+                        f"{_CALLER}: {name} must not set {key!r}; use the {reserved[key]!r} parameter instead{renamed}"
                     )
         if self.learning_rate is not None and "lr" in (self.optimizer_kwargs or {}):
             raise ValueError(f"{_CALLER}: optimizer_kwargs sets 'lr' and learning_rate is set too; use learning_rate")
@@ -456,10 +487,9 @@ class KGEmbedder(
                 "scores all entities and samples no negatives. Leave negative_sampler=None"
             )
         if not self.early_stopping and self.stopper_kwargs:
-            warnings.warn(
+            warn(
                 f"{_CALLER}: stopper_kwargs is set but early_stopping=False, so it is not used",
                 UserWarning,
-                stacklevel=3,
             )
 
     def _set_vocabulary(self, X) -> None:
@@ -548,8 +578,9 @@ class KGEmbedder(
         from pykeen.models import model_resolver
 
         kwargs = dict(self.model_kwargs or {})
-        if self.embedding_dim is not None:
-            kwargs["embedding_dim"] = int(self.embedding_dim)
+        n_components = self._param("n_components")
+        if n_components is not None:
+            kwargs["embedding_dim"] = int(n_components)
         if self.loss is not None:
             _resolve_class(loss_resolver, self.loss, "loss")
         return {
@@ -583,7 +614,7 @@ class KGEmbedder(
             raise TypeError(
                 f"{_CALLER}: could not build {spec['model'].__name__} with "
                 f"{sorted(k for k in kwargs if k not in ('loss', 'random_seed'))}: {e}. "
-                "Check model_kwargs and embedding_dim against the model's parameters."
+                "Check model_kwargs and n_components against the model's parameters."
             ) from e
         return model.to(device)
 
@@ -648,7 +679,7 @@ class KGEmbedder(
                 )
                 losses = loop.train(
                     triples_factory=factory,
-                    num_epochs=int(self.num_epochs),
+                    num_epochs=int(self._param("epochs")),
                     batch_size=int(self.batch_size),
                     stopper=stopper,
                     clear_optimizer=True,
@@ -733,11 +764,10 @@ class KGEmbedder(
                 unknown_ent + unknown_rel,
             )
         if policy == "warn":
-            warnings.warn(
+            warn(
                 f"{_CALLER}: {n_bad} of {len(bad)} triples in {what} have labels not seen at fit "
                 f"({detail}); they are left out.",
                 UserWarning,
-                stacklevel=4,
             )
 
     def _label_id(self, label, kind: str) -> int:

@@ -94,17 +94,34 @@ class _DropCPUMemoryWarning(logging.Filter):
         return not str(record.msg).startswith("Encountered tensors on device_types")
 
 
+#: torch >= 2.9 deprecates torch.jit.script/trace; torch_geometric, which
+#: PyKEEN imports (pykeen.nn.pyg) on its first model lookup, still calls
+#: torch.jit.script at import time.  Nothing a user of KGEmbedder can change.
+_TORCH_JIT_DEPRECATION = r"`torch\.jit\.\w+` is deprecated"
+
+
 @contextlib.contextmanager
 def _quiet_cpu_noise(device):
-    """Silence two CPU-only messages that tell a CPU user nothing actionable.
+    """Silence messages that tell a KGEmbedder user nothing actionable.
 
-    torch_max_mem logs a warning on every evaluation on the CPU (its logger
-    only gets a filter, for this block), and PyKEEN's batch-size probe asks
-    torch for pinned memory, which warns without a GPU.
+    On every device: torch's deprecation of ``torch.jit.*``, raised by
+    torch_geometric's import inside PyKEEN (only that DeprecationWarning,
+    matched by its message).  On the CPU: torch_max_mem logs a warning on
+    every evaluation (its logger only gets a filter, for this block), and
+    PyKEEN's batch-size probe asks torch for pinned memory, which warns
+    without a GPU.
     """
-    if device.type != "cpu":
-        yield
-        return
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_TORCH_JIT_DEPRECATION, category=DeprecationWarning)
+        if device.type != "cpu":
+            yield
+            return
+        with _quiet_cpu_only():
+            yield
+
+
+@contextlib.contextmanager
+def _quiet_cpu_only():
     target = logging.getLogger("torch_max_mem.api")
     flt = _DropCPUMemoryWarning()
     target.addFilter(flt)
