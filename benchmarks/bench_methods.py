@@ -132,9 +132,9 @@ def main(argv=None) -> int:
 
 def _small(name: str) -> dict:
     if "node2vec" in name and "propagation" not in name:
-        return dict(dimensions=8, walk_length=10, num_walks=1)
+        return dict(n_components=8, walk_length=10, num_walks=1)
     if name == "graphsage":
-        return dict(dimensions=8, epochs=1)
+        return dict(n_components=8, epochs=1)
     if "propagation" in name:
         return dict(order=3)
     return dict(n_components=8)

@@ -200,7 +200,7 @@ def child_threads(args) -> dict:
     import skgraphemb as sge
 
     graph = sge.as_graph(nx.barabasi_albert_graph(args.nodes, 5, seed=args.seed))
-    params = dict(dimensions=64, walk_length=40, num_walks=5, q=0.5, n_jobs=1)
+    params = dict(n_components=64, walk_length=40, num_walks=5, q=0.5, n_jobs=1)
 
     def fit(seed):
         sge.Node2VecEmbedder(**params, random_state=seed).fit(graph)

@@ -59,7 +59,7 @@ print(f"old: {old.number_of_nodes()} nodes, {old.number_of_edges()} edges; new: 
 # ``warm_start=True`` makes ``fit`` keep what a later update continues from:
 # the skip-gram output vectors and a fingerprint of every node's
 # neighbourhood (``4 * dimensions + 8`` bytes per node).
-params = dict(dimensions=64, walk_length=40, num_walks=10, window=5, q=0.5, n_jobs=1)
+params = dict(n_components=64, walk_length=40, num_walks=10, window=5, q=0.5, n_jobs=1)
 emb = Node2VecEmbedder(**params, warm_start=True, random_state=0).fit(old)
 yesterday = emb.get_embedding(as_frame=True)  # indexed by node id
 
@@ -98,7 +98,7 @@ print(f"retrain {retrain_time:.2f}s, warm start {warm_time:.2f}s")
 # whole graph by one forward pass: the new papers get vectors from their
 # words and citations, and old papers near new citations are updated.
 old_with_words = as_graph(old, features=new.features[new.positions(list(old.nodes))])
-sage = GraphSAGEEmbedder(dimensions=64, epochs=2, n_jobs=1, random_state=0)
+sage = GraphSAGEEmbedder(n_components=64, epochs=2, n_jobs=1, random_state=0)
 sage.set_output(transform="pandas").fit(old_with_words)
 sage_yesterday = sage.transform(old_with_words)
 start = time.perf_counter()

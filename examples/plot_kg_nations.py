@@ -32,7 +32,7 @@ print(nations.train[:3])
 # ------------------------------------------------
 # ``n_jobs=1``: one torch thread, which is faster than several for a graph
 # this small (and on a busy machine).
-kge = KGEmbedder("TransE", embedding_dim=32, num_epochs=25, learning_rate=0.01, n_jobs=1, random_state=0)
+kge = KGEmbedder("TransE", n_components=32, epochs=25, learning_rate=0.01, n_jobs=1, random_state=0)
 kge.fit(nations.train)
 print(kge.entity_embeddings_.shape, kge.relation_embeddings_.shape)
 print(kge.entities_)
@@ -61,7 +61,7 @@ except UnknownLabelError as err:
 # score (silently with ``handle_unknown="ignore"``, as here; the default
 # ``"warn"`` says how many in a warning).
 search = GridSearchCV(
-    KGEmbedder(num_epochs=25, learning_rate=0.01, n_jobs=1, random_state=0, handle_unknown="ignore"),
+    KGEmbedder(epochs=25, learning_rate=0.01, n_jobs=1, random_state=0, handle_unknown="ignore"),
     {"model": ["TransE", "DistMult"], "embedding_dim": [16, 32]},
     cv=KFold(3, shuffle=True, random_state=0),
 )

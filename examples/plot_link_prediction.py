@@ -38,7 +38,7 @@ print(f"{len(split.test_pairs)} test pairs, {int(split.test_labels.sum())} of th
 # The reference workflow scores a pair by the cosine similarity of its two
 # vectors.  The embedder sees only the training graph.
 n2v = Node2VecEmbedder(
-    graph=split.train_graph, dimensions=64, walk_length=40, num_walks=10, n_jobs=2, random_state=0
+    graph=split.train_graph, n_components=64, walk_length=40, num_walks=10, n_jobs=2, random_state=0
 ).fit()
 svd = SVDEmbedder(graph=split.train_graph, n_components=64, random_state=0).fit()
 test_pos = split.test_pairs[split.test_labels == 1]

@@ -10,7 +10,6 @@ reference lacks.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from skgraphemb.graph import NodeIndex
 from skgraphemb.graph._graph import _format_ids
 from skgraphemb.utils._validation import _fit_context, check_is_fitted, validate_data
+from skgraphemb.utils._warnings import warn
 
 __all__ = ["ProcrustesAligner"]
 
@@ -255,12 +255,11 @@ class ProcrustesAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if n and (
             unmatched_x > _UNMATCHED_WARN_FRACTION * len(x_ids) or unmatched_r > _UNMATCHED_WARN_FRACTION * len(r_ids)
         ):
-            warnings.warn(
+            warn(
                 f"only {n} node ids are shared: {unmatched_x} of X's {len(x_ids)} rows and "
                 f"{unmatched_r} of the reference's {len(r_ids)} rows have no partner; the "
                 "alignment rests on the shared rows alone",
                 UserWarning,
-                stacklevel=3,
             )
         return x_rows, r_rows
 

@@ -164,7 +164,7 @@ def evaluate_node_classification(
     --------
     >>> from skgraphemb import Node2VecEmbedder, evaluate_node_classification, load_karate
     >>> karate = load_karate()
-    >>> emb = Node2VecEmbedder(dimensions=16, walk_length=20, num_walks=20,
+    >>> emb = Node2VecEmbedder(n_components=16, walk_length=20, num_walks=20,
     ...                        sample=0, random_state=0).fit(karate.graph)
     >>> mean, std = evaluate_node_classification(emb, karate.labels,
     ...                                          nodes=karate.nodes, cv=3)

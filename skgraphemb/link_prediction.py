@@ -407,7 +407,7 @@ class LinkPredictionScorer(TransformerMixin, BaseEstimator):
     >>> from skgraphemb import LinkPredictionScorer, Node2VecEmbedder, split_edges
     >>> G = nx.connected_caveman_graph(6, 6)
     >>> split = split_edges(G, test_size=0.2, random_state=0)
-    >>> emb = Node2VecEmbedder(graph=split.train_graph, dimensions=16, walk_length=20,
+    >>> emb = Node2VecEmbedder(graph=split.train_graph, n_components=16, walk_length=20,
     ...                        num_walks=10, sample=0, random_state=0)
     >>> lp = LinkPredictionScorer(emb).fit(split.test_pairs)
     >>> lp.score(split.test_pairs, split.test_labels) > 0.75

@@ -533,8 +533,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         --------
         >>> import networkx as nx
         >>> from skgraphemb import Node2VecEmbedder
-        >>> est = Node2VecEmbedder(dimensions=64).estimate_memory(nx.path_graph(1000))
-        >>> est.parts["vectors"]  # 2 x 1000 nodes x 64 dimensions x 4 bytes
+        >>> est = Node2VecEmbedder(n_components=64).estimate_memory(nx.path_graph(1000))
+        >>> est.parts["vectors"]  # 2 x 1000 nodes x 64 components x 4 bytes
         512000
         """
         if X is None and self.graph is None:

@@ -282,13 +282,12 @@ def _warn_no_pairs(caller: str, total: int, n_long: int) -> bool:
     """Warn (and return True) when no walk holds a (centre, context) pair."""
     if n_long > 0:
         return False
-    import warnings
+    from skgraphemb.utils._warnings import warn
 
-    warnings.warn(
+    warn(
         f"{caller}: the walks hold {total} token(s) but no (centre, context) pair: every walk "
         "has a single node (walk_length=1, or walks from isolated nodes), so there is nothing "
         "to train on and the initial (random) vectors are returned. Use walks of 2 or more nodes.",
         UserWarning,
-        stacklevel=4,
     )
     return True
