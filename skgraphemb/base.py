@@ -24,6 +24,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 
 from skgraphemb.graph import Graph, NodeIndex, as_graph, is_graph_like
 from skgraphemb.utils._validation import (
+    DEPRECATED,
     HasMethods,
     Integral,
     _fit_context,
@@ -146,6 +147,17 @@ class EmbeddingLookupMixin:
         """The value of parameter ``name``, set by its new or its deprecated name."""
         old = self._renamed_params.get(name)
         return getattr(self, name) if old is None else _resolve_deprecated(self, name, old, warn=False)
+
+    def set_params(self, **params):
+        """Set parameters; setting a renamed parameter's new name resets its old one.
+
+        So that the name set last wins: a grid over ``n_components`` also
+        covers an embedder built with the deprecated ``dimensions``.
+        """
+        for new, old in self._renamed_params.items():
+            if new in params and old not in params:
+                params[old] = DEPRECATED
+        return super().set_params(**params)
 
     def _check_renamed_params(self) -> None:
         """A FutureWarning per deprecated parameter name set (called once per fit)."""

@@ -91,9 +91,14 @@ def test_node2vec_old_names_warn_and_give_the_same_embedding(karate, old, new):
     np.testing.assert_array_equal(Z_old, Z_new)
 
 
-def test_old_and_new_name_together_must_agree(karate):
-    with pytest.raises(ValueError, match="`dimensions` is the deprecated name of `n_components`"):
-        Node2VecEmbedder(**FAST_N2V, n_components=8, dimensions=16).fit(karate)
+def test_the_name_set_last_wins(karate):
+    est = Node2VecEmbedder(**FAST_N2V, dimensions=16)
+    # a grid over the new name covers an embedder built with the old one
+    assert clone(est).set_params(n_components=8).fit(karate).embedding_.shape[1] == 8
+    assert est.set_params(n_components=8).get_params()["dimensions"] == "deprecated"
+    # and the other way round (the old name in a grid, with a FutureWarning)
+    with pytest.warns(FutureWarning, match="`dimensions` was renamed"):
+        assert est.set_params(dimensions=4).fit(karate).embedding_.shape[1] == 4
 
 
 def test_old_names_work_in_a_grid_search(karate):
@@ -299,3 +304,17 @@ def test_explicit_sample_is_used_as_given(karate):
     assert est.sample_ == 1e-3
     est0 = Node2VecEmbedder(n_components=4, sample=0, **FAST_N2V).fit(karate)
     assert est0.sample_ == 0.0
+
+
+def test_cli_sample_option_takes_auto_or_a_number():
+    import argparse
+
+    from skgraphemb.cli._methods import _REGISTRY
+
+    parser = argparse.ArgumentParser()
+    next(m for m in _REGISTRY if m.name == "node2vec").add_options(parser)
+    assert parser.parse_args(["--sample", "auto"]).sample == "auto"
+    assert parser.parse_args(["--sample", "0.001"]).sample == 0.001
+    assert parser.parse_args(["--dimensions", "8"]).n_components == 8
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--sample", "often"])

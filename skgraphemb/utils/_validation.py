@@ -8,7 +8,6 @@ bounded in ``pyproject.toml``.
 from __future__ import annotations
 
 import copy
-import inspect
 import numbers
 
 import joblib
@@ -111,20 +110,15 @@ def _resolve_deprecated(estimator, new: str, old: str, *, warn: bool = True, sin
     The one place where renamed parameters are handled.  Both names are
     ``__init__`` parameters (so ``get_params``, ``set_params``, ``clone``
     and grid searches accept either); the old one defaults to
-    ``"deprecated"``.  When the old name is set, its value is used, with a
-    ``FutureWarning`` (when ``warn``, i.e. once per fit) pointing at the
-    user's line; setting both names to different values is an error.
+    ``"deprecated"``.  When the old name is set, its value is used (the
+    embedders' ``set_params`` of the new name resets the old one, so the
+    name set last wins), with a ``FutureWarning`` (when ``warn``, i.e. once
+    per fit) pointing at the user's line.
     """
     old_value = getattr(estimator, old, DEPRECATED)
     new_value = getattr(estimator, new)
     if _is_unset(old_value):
         return new_value
-    default = inspect.signature(type(estimator).__init__).parameters[new].default
-    if new_value is not default and new_value != default and new_value != old_value:
-        raise ValueError(
-            f"{type(estimator).__name__}: `{old}` is the deprecated name of `{new}`; "
-            f"got both {old}={old_value!r} and {new}={new_value!r}. Set only `{new}`."
-        )
     if warn:
         from skgraphemb.utils._warnings import warn as _warn
 

@@ -56,7 +56,7 @@ def test_every_option_reaches_the_estimator(name):
         default = signature[param].default
         if default is None:
             continue
-        flag = "--" + param.replace("_", "-")
+        flag = "--" + dict(method.flags).get(param, param).replace("_", "-")  # --dimensions: n_components
         args = parser.parse_args([flag, str(default)])
         args.__dict__.update(n_jobs=None, seed=0, verbose=0)
         assert METHODS[name](args).get_params()[param] == default
