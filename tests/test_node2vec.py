@@ -789,12 +789,3 @@ def test_pickle_missing_a_fitted_attribute_says_so(karate_graph, attribute):
     for use in (lambda: broken.transform([0]), broken.get_embedding, lambda: broken.most_similar(0)):
         with pytest.raises(NotFittedError, match=f"incomplete or incompatible.*{attribute}.*Fit it again"):
             use()
-
-
-def test_pickle_without_n_features_out_still_names_features(karate_graph):
-    est = Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=2, random_state=0).fit(karate_graph)
-    state = dict(est.__getstate__())
-    del state["_n_features_out"]
-    restored = Node2VecEmbedder.__new__(Node2VecEmbedder)
-    restored.__setstate__(state)
-    assert list(restored.get_feature_names_out()) == list(est.get_feature_names_out())
