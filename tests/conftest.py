@@ -111,3 +111,37 @@ def no_cuda(monkeypatch):
     torch = pytest.importorskip("torch")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     return torch
+
+
+# -- the command line ------------------------------------------------------------
+@pytest.fixture(scope="session")
+def fast_params():
+    """Small, fast node2vec settings for command-line tests, as estimator parameters."""
+    return dict(dimensions=8, walk_length=10, num_walks=4, window=3)
+
+
+@pytest.fixture(scope="session")
+def fast_options(fast_params):
+    """The same settings as command-line options (``--walk-length 10`` ...)."""
+    return [arg for name, value in fast_params.items() for arg in ("--" + name.replace("_", "-"), str(value))]
+
+
+@pytest.fixture(scope="session")
+def karate_embedding(fast_params):
+    """What ``skgraphemb embed karate`` writes with ``fast_options`` and the default seed."""
+    from skgraphemb import Node2VecEmbedder, load_karate
+
+    return Node2VecEmbedder(**fast_params, random_state=0).fit(load_karate().graph)
+
+
+@pytest.fixture
+def run(capsys):
+    """``run(*argv)``: the ``skgraphemb`` command in-process -> (exit status, stdout, stderr)."""
+    from skgraphemb.cli import main
+
+    def run(*argv):
+        rc = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    return run
