@@ -160,7 +160,9 @@ def random_walks(
     use rejection sampling [2]_.  Every walk draws from its own random
     stream keyed by ``(seed, walk index)``, so the walks do not depend on
     the thread count or on chunking.  The torch engine samples the same
-    distribution (equal in distribution, not bit for bit).  The result
+    distribution (equal in distribution, not bit for bit) from one
+    :class:`torch.Generator` per call: with an int seed its walks repeat
+    on the same device and torch version.  The result
     takes ``4 * num_walks * n_nodes * walk_length`` bytes; use
     :func:`iter_walk_chunks` to stream walks on large graphs.  The
     algorithms are described in the user guide (:doc:`/node2vec`).
