@@ -165,17 +165,9 @@ class EmbeddingLookupMixin:
                 "version of skgraphemb, or altered. Fit it again."
             )
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        # Derived state that older pickles may lack: rebuilt, not required.
-        if "_n_features_out" not in self.__dict__ and "embedding_" in self.__dict__:
-            embedding = np.asarray(self.embedding_)
-            if embedding.ndim == 2:
-                self._n_features_out = embedding.shape[1]
-
     def _node_index(self) -> NodeIndex:
         index = getattr(self, "_index", None)
-        if index is None:  # e.g. unpickled from an older version
+        if index is None:  # not pickled (see __getstate__): rebuilt on first use
             index = self._index = NodeIndex(self.nodes_)
         return index
 
@@ -322,9 +314,6 @@ class BaseGraphEmbedder(EmbeddingLookupMixin, ClassNamePrefixFeaturesOutMixin, T
         "random_state": ["random_state"],
         "n_jobs": [None, Integral],
     }
-
-    #: Parameter name holding the output dimension (for docs and checks).
-    _dimension_param = "dimensions"
 
     # -- to implement --------------------------------------------------------
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:  # pragma: no cover

@@ -61,11 +61,9 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         high that training diverges raises a
         :class:`~skgraphemb.TrainingDivergedError` (never NaN vectors).
     min_alpha : float, default=0.0125
-        Final learning rate.  Higher than word2vec's 0.0001: with one epoch
-        over walks, ending at half the initial rate scored +0.018 macro-F1 on
-        BlogCatalog (0.234 vs 0.216, 2 seeds) at the same cost.  With several
-        epochs, decay fully: at ``epochs=3`` (p=1, q=0.25) 0.0001 scored
-        0.265 against 0.253 for 0.0125.  Set 0.0001 for gensim's schedule.
+        Final learning rate, reached linearly from ``alpha``.  Half the
+        initial rate suits the default single epoch; with several epochs,
+        decay fully (0.0001, gensim's default and schedule).
     sample : float, default=1e-3
         Down-sampling threshold for frequent (high-degree) nodes, as in
         word2vec and the node2vec/PecanPy packages; 0 disables it.  On small
@@ -436,7 +434,6 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             sample=self.sample,
             seed=seed,
             n_jobs=self.n_jobs,
-            verbose=self.verbose,
             init=init,
             init_output=init_output,
             return_output=True,
@@ -444,9 +441,11 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         if trainer == "gensim":
             vectors, output = skipgram.train_gensim(walks, n_nodes, word2vec_kwargs=self.word2vec_kwargs, **kwargs)
         elif trainer == "torch":
-            vectors, output = skipgram.train_skipgram_torch(walks, n_nodes, device=device, **kwargs)
+            vectors, output = skipgram.train_skipgram_torch(
+                walks, n_nodes, device=device, verbose=self.verbose, **kwargs
+            )
         else:
-            vectors, output = skipgram.train_skipgram(walks, n_nodes, **kwargs)
+            vectors, output = skipgram.train_skipgram(walks, n_nodes, verbose=self.verbose, **kwargs)
         return vectors, output
 
     # -- memory ------------------------------------------------------------------

@@ -243,7 +243,7 @@ def _from_networkx(G, directed, weight, nodes, features) -> Graph:
     else:
         ids = _nodes_array(nodes)
         node_list = ids.tolist()
-        listed = set(node_list)  # built once: inside the comprehension it was O(n^2)
+        listed = set(node_list)  # a set built once: the check below is O(n), not O(n^2)
         missing = [v for v in G.nodes() if v not in listed]
         if missing:
             raise UnknownNodeError(f"the graph has nodes not listed in `nodes`: {_format_ids(missing)}", missing)
