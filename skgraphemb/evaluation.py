@@ -173,7 +173,8 @@ def evaluate_node_classification(
     """
     from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
     from sklearn.preprocessing import MultiLabelBinarizer
-    from threadpoolctl import threadpool_limits
+
+    from skgraphemb.utils._threads import blas_threads
 
     X, labels = _align(embedding, labels, nodes)
     if isinstance(labels, np.ndarray) and labels.ndim == 2:
@@ -197,7 +198,7 @@ def evaluate_node_classification(
     # Small logistic regressions gain nothing from BLAS threads, and right
     # after a numba parallel kernel (OpenMP workers still spinning) threaded
     # OpenBLAS calls can run 100x slower on a 2-core machine: use one thread.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with blas_threads(1):
         macro, micro = _cross_validate(X, Y, splitter, multilabel, C, n_jobs)
     return NodeClassificationScore(np.array(macro), np.array(micro), multilabel)
 

@@ -14,6 +14,7 @@ from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph
 from skgraphemb.graph._graph import _format_ids
 from skgraphemb.utils._device import DEVICE_CONSTRAINT
+from skgraphemb.utils._random_state import GOLDEN, mix64, seed_from_random_state
 from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions, _fit_context
 
 logger = logging.getLogger(__name__)
@@ -653,8 +654,6 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         partial = getattr(self, "_continue_training", False)
         fitted = hasattr(self, "embedding_")
         if partial or (self.warm_start and fitted):
-            from skgraphemb._kernels._random import seed_from_random_state
-
             previous = self._previous_state() if fitted else None
             return self._embed(graph, seed_from_random_state(self.random_state), previous)
         return super()._cached_embed(graph)
@@ -708,13 +707,6 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             del self._continue_training
 
 
-def _mix64(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    """SplitMix64's finaliser on a uint64 array (wrapping arithmetic)."""
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
 def _row_sums(indptr: NDArray[np.int64], values: NDArray[np.uint64]) -> NDArray[np.uint64]:
     """Sum of each CSR row's ``values`` modulo 2**64."""
     cum = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(values, dtype=np.uint64)])
@@ -736,11 +728,10 @@ def _neighborhood_hash(graph: Graph, keys: NDArray | None = None) -> NDArray[np.
 
     n = graph.n_nodes
     keys = np.arange(n, dtype=np.uint64) if keys is None else np.asarray(keys, dtype=np.uint64)
-    golden = np.uint64(0x9E3779B97F4A7C15)
 
     def row_hash(indptr, indices, weights):
         w = np.ones(len(indices)) if weights is None else np.asarray(weights, dtype=np.float64)
-        entry = _mix64(keys[indices] * golden + _mix64(w.view(np.uint64)))
+        entry = mix64(keys[indices] * GOLDEN + mix64(w.view(np.uint64)))
         return _row_sums(indptr, entry)
 
     h = row_hash(graph.indptr, graph.indices, graph.weights)
@@ -751,7 +742,7 @@ def _neighborhood_hash(graph: Graph, keys: NDArray | None = None) -> NDArray[np.
         ).T.tocsr()
         T.sort_indices()
         h_in = row_hash(T.indptr.astype(np.int64), T.indices, None if graph.weights is None else T.data)
-        h = h ^ _mix64(h_in + golden)
+        h = h ^ mix64(h_in + GOLDEN)
     return h
 
 

@@ -560,7 +560,7 @@ def weighted_directed():
 def _materialised(graph, trainer, seed, **engine):
     """Today's materialised path: the whole walk matrix, then the trainer."""
     from skgraphemb import skipgram
-    from skgraphemb._kernels._random import seed_from_random_state
+    from skgraphemb.utils._random_state import seed_from_random_state
     from skgraphemb.walks import random_walks
 
     seed = seed_from_random_state(seed)
@@ -617,8 +617,8 @@ def test_streamed_torch_fit_is_bitwise_the_materialised_one(weighted_directed, n
 
 def test_streamed_warm_start_is_bitwise_the_materialised_one(two_communities):
     from skgraphemb import skipgram
-    from skgraphemb._kernels._random import seed_from_random_state
     from skgraphemb.node2vec import _warm_start_plan
+    from skgraphemb.utils._random_state import seed_from_random_state
     from skgraphemb.walks import random_walks
 
     G, H = two_communities

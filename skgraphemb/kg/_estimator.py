@@ -42,15 +42,14 @@ from skgraphemb.kg._pykeen_compat import (
     _CALLER,
     _gc_frozen,
     _model_width,
-    _own_rng_state,
     _pykeen,
     _quiet_cpu_noise,
     _rank_evaluator,
     _real_view,
     _resolve_class,
-    _seed_from,
 )
 from skgraphemb.utils._device import DEVICE_CONSTRAINT, TorchStateMixin, resolve_device
+from skgraphemb.utils._random_state import isolated_rng, seed_from_random_state
 from skgraphemb.utils._threads import torch_threads
 from skgraphemb.utils._validation import (
     Integral,
@@ -392,9 +391,10 @@ class KGEmbedder(
         start = time.perf_counter()
 
         self._set_vocabulary(X)
-        self.random_seed_ = _seed_from(self.random_state)
+        # 31 bits when drawn: PyKEEN seeds numpy's global RNG with it (< 2**32).
+        self.random_seed_ = seed_from_random_state(self.random_state, bits=31)
         with (
-            _own_rng_state(torch, device),
+            isolated_rng(torch, device, numpy_and_python=True),  # PyKEEN seeds all three
             _quiet_cpu_noise(device),
             torch_threads(self.n_jobs),
             _gc_frozen(),
@@ -1057,7 +1057,7 @@ class KGEmbedder(
         torch = import_optional("torch", _CALLER)
         # Rebuilding runs the initialisers, which draw from (and seed) the
         # global RNGs: keep the caller's state.
-        with _own_rng_state(torch, device):
+        with isolated_rng(torch, device, numpy_and_python=True):
             model = self._make_model(self._spec, self._factory(), device)
         model.load_state_dict(state["model"])
         model.eval()

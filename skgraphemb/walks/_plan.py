@@ -179,7 +179,7 @@ def plan_walks(
     caller: str = "random_walks",
 ) -> _WalkPlan:
     """Convert the graph, resolve engine, threads and seed, build alias tables."""
-    from skgraphemb._kernels._random import seed_from_random_state
+    from skgraphemb.utils._random_state import seed_from_random_state
     from skgraphemb.walks import _numba_kernels as kernels
 
     if not isinstance(graph, Graph):
