@@ -42,10 +42,12 @@ class ProcrustesAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    reference : DataFrame, fitted embedder or array-like of shape (n, d)
+    reference : DataFrame, fitted embedder, embedding store or array-like of shape (n, d)
         The embedding to align onto.  A DataFrame is indexed by node id
         (``emb.get_embedding(as_frame=True)``); a fitted embedder gives its
-        ``embedding_`` rows with ids ``nodes_``.  A plain array has no ids:
+        ``embedding_`` rows with ids ``nodes_``; an embedding store (e.g.
+        :class:`~skgraphemb.export.FileEmbeddingStore`) every vector it
+        holds.  Node ids must be unique.  A plain array has no ids:
         its rows are matched to X's by position, so X must then have as many
         rows.  Required: ``fit`` raises a ``ValueError`` when it is ``None``.
     scaling : bool, default=False
@@ -122,7 +124,7 @@ class ProcrustesAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame, fitted embedder or array-like of shape (n, d)
+        X : DataFrame, fitted embedder, embedding store or array-like of shape (n, d)
             The embedding to align (same forms as ``reference``).
         y : None
             Ignored; the reference is the ``reference`` parameter.
@@ -225,7 +227,7 @@ class ProcrustesAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame, fitted embedder or array-like of shape (n, d)
+        X : DataFrame, fitted embedder, embedding store or array-like of shape (n, d)
             Any rows of the embedding space X was fitted in, whether or not
             the reference has their nodes.
 

@@ -117,9 +117,11 @@ def evaluate_node_classification(
 
     Parameters
     ----------
-    embedding : fitted embedder, DataFrame or array of shape (n_nodes, d)
+    embedding : fitted embedder, DataFrame, embedding store or array of shape (n_nodes, d)
         A fitted embedder (``embedding_``/``nodes_`` are used), a DataFrame
-        indexed by node id, or a plain matrix (rows are node positions).
+        indexed by node id, an embedding store (e.g.
+        :class:`~skgraphemb.export.FileEmbeddingStore`), or a plain matrix
+        (rows are node positions).  Duplicate node ids are a ``ValueError``.
     labels : array-like, or mapping node id -> label(s)
         Labels aligned with ``nodes`` (or with the rows when ``nodes`` is
         None), or a dict / Series from node id to label.

@@ -328,12 +328,13 @@ def evaluate_link_prediction(embeddings, test_edges, negative_edges) -> float:
 
     Parameters
     ----------
-    embeddings : array-like of shape (n_nodes, d), fitted embedder or DataFrame
+    embeddings : array-like of shape (n_nodes, d), fitted embedder, DataFrame or embedding store
         With an array, pairs hold row positions: integers ``0 <= i < n_nodes``
         (anything else, negative or float positions included, is a
         ``ValueError``).  With a fitted embedder
-        (``embedding_``, ``nodes_``) or a DataFrame indexed by node id, pairs
-        hold node ids.
+        (``embedding_``, ``nodes_``), a DataFrame indexed by node id or an
+        embedding store (e.g. :class:`~skgraphemb.export.FileEmbeddingStore`),
+        pairs hold node ids, which must be unique.
     test_edges : array-like of shape (m, 2)
         Positive pairs (held-out edges).
     negative_edges : array-like of shape (k, 2)
