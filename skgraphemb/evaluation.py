@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from skgraphemb.graph import NodeIndex
+from skgraphemb.utils._ids import embedding_rows
 
 __all__ = ["NodeClassificationScore", "compare_embedders", "evaluate_node_classification"]
 
@@ -69,26 +70,9 @@ def _is_multi(value: Any) -> bool:
     return isinstance(value, (list, tuple, set, frozenset, np.ndarray))
 
 
-def _embedding_rows(embedding) -> tuple[NDArray, NodeIndex | None]:
-    if hasattr(embedding, "embedding_") and hasattr(embedding, "nodes_"):
-        return np.asarray(embedding.embedding_), NodeIndex(np.asarray(embedding.nodes_))
-    if hasattr(embedding, "embedding_"):
-        raise ValueError("the embedder has no nodes_: fit it first")
-    if hasattr(embedding, "fit") and not hasattr(embedding, "embedding_"):
-        raise ValueError(
-            f"{type(embedding).__name__} is not fitted: fit it on the graph first, or pass its embedding matrix"
-        )
-    if hasattr(embedding, "index") and hasattr(embedding, "to_numpy"):  # DataFrame
-        return embedding.to_numpy(dtype=np.float64), NodeIndex(np.asarray(embedding.index))
-    X = np.asarray(embedding, dtype=np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"the embedding must be a 2-d matrix; got shape {X.shape}")
-    return X, None
-
-
 def _align(embedding, labels, nodes) -> tuple[NDArray, list]:
     """Rows of the embedding and their labels, matched by node id."""
-    X, index = _embedding_rows(embedding)
+    X, index = embedding_rows(embedding, dtype=np.float64)
     if isinstance(labels, Mapping) or hasattr(labels, "items") and hasattr(labels, "index"):
         items = list(labels.items())
         nodes = [k for k, _ in items]
@@ -133,9 +117,11 @@ def evaluate_node_classification(
 
     Parameters
     ----------
-    embedding : fitted embedder, DataFrame or array of shape (n_nodes, d)
+    embedding : fitted embedder, DataFrame, embedding store or array of shape (n_nodes, d)
         A fitted embedder (``embedding_``/``nodes_`` are used), a DataFrame
-        indexed by node id, or a plain matrix (rows are node positions).
+        indexed by node id, an embedding store (e.g.
+        :class:`~skgraphemb.export.FileEmbeddingStore`), or a plain matrix
+        (rows are node positions).  Duplicate node ids are a ``ValueError``.
     labels : array-like, or mapping node id -> label(s)
         Labels aligned with ``nodes`` (or with the rows when ``nodes`` is
         None), or a dict / Series from node id to label.

@@ -12,8 +12,8 @@ from numpy.typing import NDArray
 
 from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph
-from skgraphemb.graph._graph import _format_ids
 from skgraphemb.utils._device import DEVICE_CONSTRAINT
+from skgraphemb.utils._ids import format_ids
 from skgraphemb.utils._random_state import GOLDEN, mix64, seed_from_random_state
 from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions, _fit_context
 
@@ -338,7 +338,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         dead = graph.dead_ends()
         if len(dead) == 0:
             return
-        ids = _format_ids(graph.nodes[dead[:5]], total=len(dead))
+        ids = format_ids(graph.nodes[dead[:5]], total=len(dead))
         if graph.directed:
             warnings.warn(
                 f"The directed graph has {len(dead)} node(s) with no out-edges ({ids}); "

@@ -35,7 +35,6 @@ from skgraphemb.kg._labels import (
     _column_labels,
     _is_triples_factory,
     _n_rows,
-    _preview,
     _vocabulary,
 )
 from skgraphemb.kg._pykeen_compat import (
@@ -49,6 +48,7 @@ from skgraphemb.kg._pykeen_compat import (
     _resolve_class,
 )
 from skgraphemb.utils._device import DEVICE_CONSTRAINT, TorchStateMixin, resolve_device
+from skgraphemb.utils._ids import format_ids
 from skgraphemb.utils._random_state import isolated_rng, seed_from_random_state
 from skgraphemb.utils._threads import torch_threads
 from skgraphemb.utils._validation import (
@@ -497,7 +497,7 @@ class KGEmbedder(
         """Refuse a vocabulary no model can be trained on."""
         if len(self.entities_) < 2:
             raise ValueError(
-                f"{_CALLER}: the triples hold a single entity ({_preview(self.entities_.tolist())}); "
+                f"{_CALLER}: the triples hold a single entity ({format_ids(self.entities_.tolist())}); "
                 "a knowledge-graph embedding needs at least 2 entities (training corrupts heads "
                 "and tails into other entities). Add triples with more entities"
             )
@@ -718,11 +718,11 @@ class KGEmbedder(
         parts = []
         if unknown_ent:
             parts.append(
-                f"{len(unknown_ent)} unknown entit{'y' if len(unknown_ent) == 1 else 'ies'} ({_preview(unknown_ent)})"
+                f"{len(unknown_ent)} unknown entit{'y' if len(unknown_ent) == 1 else 'ies'} ({format_ids(unknown_ent)})"
             )
         if unknown_rel:
             parts.append(
-                f"{len(unknown_rel)} unknown relation{'s' * (len(unknown_rel) != 1)} ({_preview(unknown_rel)})"
+                f"{len(unknown_rel)} unknown relation{'s' * (len(unknown_rel) != 1)} ({format_ids(unknown_rel)})"
             )
         detail = " and ".join(parts)
         n_bad = int(bad.sum())
@@ -811,7 +811,7 @@ class KGEmbedder(
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         what = "entity" if len(missing) == 1 else "entities"
         return UnknownLabelError(
-            f"{_CALLER}: {len(missing)} unknown {what} ({_preview(missing)}): not among the "
+            f"{_CALLER}: {len(missing)} unknown {what} ({format_ids(missing)}): not among the "
             f"{len(names)} entities seen at fit.{hint} See the fitted entities_.",
             missing,
             kind="entity",
