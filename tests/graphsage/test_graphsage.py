@@ -44,7 +44,7 @@ pytestmark = [pytest.mark.torch, pytest.mark.graphsage]
 
 #: Small, fast settings (karate-sized graphs fit in well under a second).
 SMALL = dict(
-    dimensions=8,
+    n_components=8,
     hidden_dim=16,
     epochs=2,
     batch_size=64,
