@@ -19,7 +19,6 @@ torch is imported inside the functions, never at module top.
 from __future__ import annotations
 
 import io
-import warnings
 from typing import TYPE_CHECKING, Any
 
 from skgraphemb._optional import import_optional
@@ -113,11 +112,12 @@ def map_location(saved_device: str, caller: str) -> torch.device:
     torch = _torch(caller)
     dev = torch.device(saved_device)
     if dev.type == "cuda" and (dev.index or 0) >= _cuda_count(torch):
-        warnings.warn(
+        from skgraphemb.utils._warnings import warn
+
+        warn(
             f"{caller} was fitted on device {saved_device!r}, which this machine does not "
             "have; its torch state is loaded on the CPU and it will run there.",
             DeviceMappingWarning,
-            stacklevel=3,
         )
         return torch.device("cpu")
     if dev.type not in ("cpu", "cuda"):
