@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph
 from skgraphemb.graph._graph import _format_ids
-from skgraphemb.utils._device import DEVICE_CONSTRAINT
+from skgraphemb.utils._device import DEFAULT_DEVICE, DEVICE_CONSTRAINT, resolve_engines
 from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions, _fit_context
 
 logger = logging.getLogger(__name__)
@@ -99,8 +99,10 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     word2vec_kwargs : dict, default=None
         Extra keyword arguments for gensim's ``Word2Vec`` (``trainer="gensim"``).
     device : {"cpu", "auto", "cuda", "cuda:N"}, default="cpu"
-        Where the torch stages run.  ``"cpu"`` keeps the numba engines
-        under ``"auto"`` (torch is not imported); ``"auto"`` uses a CUDA
+        Where the torch stages run.  ``"cpu"``, the default of every
+        ``device`` parameter in skgraphemb, keeps the numba engines under
+        ``"auto"`` (torch is not imported), so results never depend on
+        whether the machine has a GPU; ``"auto"`` (opt-in) uses a CUDA
         device when there is one, and then torch for every stage left on
         ``"auto"``; an explicit CUDA device runs every stage in torch there
         (a CPU-only ``backend``/``trainer`` is then an error, and so is a
@@ -302,7 +304,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         backend="auto",
         trainer="auto",
         word2vec_kwargs=None,
-        device="cpu",
+        device=DEFAULT_DEVICE,
         warm_start=False,
         warm_start_walks="changed",
         walk_chunk_size=None,
@@ -360,34 +362,13 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     def _engines(self) -> tuple[str, str, str]:
         """(walk engine, trainer, device of the torch stages) the parameters select.
 
-        ``device="cpu"``: everything on the CPU (numba under "auto").
-        ``device="auto"``: a CUDA device when there is one, and then torch
-        for every stage left on "auto"; stages named explicitly as numba,
-        gensim or PecanPy run on the CPU.  An explicit CUDA device: every
-        stage in torch on it, a CPU-only stage is an error.
+        The rules are :func:`~skgraphemb.utils._device.resolve_engines`'s.
         """
-        from skgraphemb.walks._plan import torch_device_name
-
-        caller = type(self).__name__
-        text = str(self.device).strip().lower()
-        if self.backend == "torch" or self.trainer == "torch":
-            from skgraphemb._optional import import_optional
-
-            import_optional("torch", caller)
-        torch_device = torch_device_name(self.device, caller)
-        on_gpu = torch_device != "cpu"
-        backend = ("torch" if on_gpu else "numba") if self.backend == "auto" else self.backend
-        trainer = ("torch" if backend == "torch" else "numba") if self.trainer == "auto" else self.trainer
-        if on_gpu and text != "auto":
-            for name, value in (("backend", backend), ("trainer", trainer)):
-                if value != "torch":
-                    raise ValueError(
-                        f"{caller}: {name}={value!r} runs on the CPU only, but device={self.device!r} "
-                        f"was given. Use {name}='torch' (or 'auto') to run it on a GPU, or device='cpu'."
-                    )
+        backend, trainer, device = resolve_engines(
+            self.device, type(self).__name__, backend=self.backend, trainer=self.trainer
+        )
         if self.word2vec_kwargs and trainer != "gensim":
             raise ValueError(f"word2vec_kwargs only apply to trainer='gensim'; got trainer={self.trainer!r}")
-        device = torch_device if "torch" in (backend, trainer) else "cpu"
         return backend, trainer, device
 
     def _walks(self, graph: Graph, seed: int, backend: str, device: str, start_nodes=None, chunk_size=None):

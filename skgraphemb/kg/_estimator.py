@@ -50,7 +50,7 @@ from skgraphemb.kg._pykeen_compat import (
     _resolve_class,
     _seed_from,
 )
-from skgraphemb.utils._device import DEVICE_CONSTRAINT, TorchStateMixin, resolve_device
+from skgraphemb.utils._device import DEFAULT_DEVICE, DEVICE_CONSTRAINT, TorchStateMixin, resolve_engines
 from skgraphemb.utils._threads import torch_threads
 from skgraphemb.utils._validation import (
     Integral,
@@ -171,11 +171,16 @@ class KGEmbedder(
         Triples per batch when evaluating and ranking.  ``None`` lets PyKEEN
         find the largest that fits on a GPU and, on the CPU (where that search
         is not safe), caps the scores held at once at about 2**25 numbers.
-    device : str, default="auto"
-        ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"`` or
-        ``"cuda:N"``.  An explicit CUDA device on a machine without one is an
+    device : {"cpu", "auto", "cuda", "cuda:N"}, default="cpu"
+        ``"cpu"``, the default of every ``device`` parameter in skgraphemb,
+        so results never depend on whether the machine has a GPU;
+        ``"auto"`` (opt-in: CUDA when available, else the CPU), ``"cuda"``
+        or ``"cuda:N"``.  An explicit CUDA device on a machine without one is an
         error at fit.  A model fitted on a GPU and pickled loads on a CPU-only
         machine (with a :class:`~skgraphemb.utils._device.DeviceMappingWarning`).
+
+        .. versionchanged:: 0.1
+           The default was ``"auto"``.
     n_jobs : int or None, default=None
         torch threads (intra-op) while fitting, evaluating and predicting;
         torch's own setting is restored afterwards.  ``None`` means 1 unless
@@ -334,7 +339,7 @@ class KGEmbedder(
         stopper_kwargs=None,
         handle_unknown="warn",
         evaluation_batch_size=None,
-        device="auto",
+        device=DEFAULT_DEVICE,
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -387,7 +392,8 @@ class KGEmbedder(
         """
         pykeen = _pykeen()
         torch = import_optional("torch", _CALLER)
-        device = resolve_device(self.device, _CALLER)
+        (device,) = resolve_engines(self.device, _CALLER)
+        device = torch.device(device)
         self._check_kwargs()
         start = time.perf_counter()
 

@@ -44,7 +44,9 @@ def torch_threads(n_jobs: int | None) -> Iterator[None]:
     torch's thread count is process-wide state; like :func:`numba_threads`,
     a call changes it only for its own duration.
     """
-    import torch
+    from skgraphemb._optional import import_optional
+
+    torch = import_optional("torch", "torch_threads")
 
     before = torch.get_num_threads()
     torch.set_num_threads(effective_n_jobs(n_jobs))

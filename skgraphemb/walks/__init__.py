@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from skgraphemb.graph import GraphLike
-from skgraphemb.utils._device import DEVICE_CONSTRAINT
+from skgraphemb.utils._device import DEFAULT_DEVICE, DEVICE_CONSTRAINT
 from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions, validate_params
 from skgraphemb.walks._plan import _default_chunk_size, _generate, plan_walks
 
@@ -81,8 +81,10 @@ _DOC_FRAGMENTS = {
 
         .. versionadded:: 0.1
     device : {"cpu", "auto", "cuda", "cuda:N"}, default="cpu"
-        Where the torch engine runs.  ``"cpu"`` keeps ``backend="auto"`` on
-        numba; ``"auto"`` picks a CUDA device when there is one (and then
+        Where the torch engine runs.  ``"cpu"``, the default of every
+        ``device`` parameter in skgraphemb, keeps ``backend="auto"`` on
+        numba, so the walks never depend on whether the machine has a GPU;
+        ``"auto"`` (opt-in) picks a CUDA device when there is one (and then
         the torch engine); an explicit CUDA device implies the torch engine
         and is an error with ``backend="numba"`` or on a machine without it.
 
@@ -111,7 +113,7 @@ def random_walks(
     verbose: int = 0,
     start_nodes=None,
     backend: str = "auto",
-    device="cpu",
+    device=DEFAULT_DEVICE,
 ) -> NDArray[np.int32]:
     """Generate node2vec random walks from every node of a graph.
 
@@ -243,7 +245,7 @@ def iter_walk_chunks(
     verbose: int = 0,
     start_nodes=None,
     backend: str = "auto",
-    device="cpu",
+    device=DEFAULT_DEVICE,
 ) -> Iterator[NDArray[np.int32]]:
     """Generate the walks of :func:`random_walks` as a stream of chunks.
 
