@@ -11,8 +11,13 @@ import numpy as np
 from skgraphemb._optional import import_optional
 from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph, as_graph, is_graph_like, is_networkx
-from skgraphemb.utils._device import DEFAULT_DEVICE, DEVICE_CONSTRAINT, TorchStateMixin, resolve_engines
-from skgraphemb.utils._threads import torch_threads
+from skgraphemb.utils._device import (
+    DEFAULT_DEVICE,
+    DEVICE_CONSTRAINT,
+    TorchStateMixin,
+    resolve_engines,
+    torch_threads,
+)
 from skgraphemb.utils._validation import (
     Integral,
     Interval,

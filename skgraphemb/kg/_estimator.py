@@ -50,8 +50,13 @@ from skgraphemb.kg._pykeen_compat import (
     _resolve_class,
     _seed_from,
 )
-from skgraphemb.utils._device import DEFAULT_DEVICE, DEVICE_CONSTRAINT, TorchStateMixin, resolve_engines
-from skgraphemb.utils._threads import torch_threads
+from skgraphemb.utils._device import (
+    DEFAULT_DEVICE,
+    DEVICE_CONSTRAINT,
+    TorchStateMixin,
+    resolve_engines,
+    torch_threads,
+)
 from skgraphemb.utils._validation import (
     Integral,
     Interval,

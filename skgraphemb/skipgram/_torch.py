@@ -29,8 +29,7 @@ from skgraphemb.skipgram._corpus import (
     _substream_seed,
     _warn_no_pairs,
 )
-from skgraphemb.utils._device import DEFAULT_DEVICE, DEVICE_CONSTRAINT, resolve_engines
-from skgraphemb.utils._threads import torch_threads
+from skgraphemb.utils._device import DEFAULT_DEVICE, DEVICE_CONSTRAINT, resolve_engines, torch_threads
 from skgraphemb.utils._validation import Integral, Interval, Real, validate_params
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Devices for the torch-backed estimators.
 
-Two jobs, shared by every estimator and function with a ``device`` parameter:
+Three jobs, shared by every estimator and function with a ``device`` parameter:
 
 * :func:`resolve_engines` decides, at fit (or call) time, which engine each
   stage runs on (``backend``, ``trainer``: numba, gensim, PecanPy or torch)
@@ -10,6 +10,8 @@ Two jobs, shared by every estimator and function with a ``device`` parameter:
   when present; an explicit CUDA device on a machine without one is an
   error whose message gives the fix (PyKEEN silently falls back to the CPU
   instead).
+* :func:`torch_threads` sets torch's CPU thread count from ``n_jobs`` for
+  one call.
 * :class:`TorchStateMixin` pickles an estimator's torch state as bytes
   (``torch.save`` of tensors only) and, on unpickling, loads it with
   ``weights_only=True`` onto the device it was saved from when this machine
@@ -35,10 +37,13 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from skgraphemb._optional import import_optional, is_available
 from skgraphemb.exceptions import DeviceUnavailableError
+from skgraphemb.utils._validation import effective_n_jobs
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -53,6 +58,7 @@ __all__ = [
     "resolve_device",
     "resolve_engines",
     "save_torch_state",
+    "torch_threads",
 ]
 
 #: ``_parameter_constraints`` entry of every ``device`` parameter (a string;
@@ -201,6 +207,23 @@ def resolve_engines(device: Any, caller: str, **stages: str) -> tuple[str, ...]:
     if stages and "torch" not in engines:
         name = "cpu"
     return (*engines, name)
+
+
+@contextmanager
+def torch_threads(n_jobs: int | None) -> Iterator[None]:
+    """Run the body with torch's CPU intra-op threads set from ``n_jobs``, then restore.
+
+    torch's thread count is process-wide state; like :func:`numba_threads`,
+    a call changes it only for its own duration.
+    """
+    torch = import_optional("torch", "torch_threads")
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(effective_n_jobs(n_jobs))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def map_location(saved_device: str, caller: str) -> torch.device:

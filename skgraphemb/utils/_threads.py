@@ -1,4 +1,4 @@
-"""Threads: numba and torch thread counts for one call, and safe parallel launches.
+"""Threads: numba thread counts for one call, and safe parallel launches.
 
 scikit-learn's ``n_jobs`` comes in, the library's thread count is set for the
 call and restored after.  The numba kernels release the GIL (``nogil=True``),
@@ -35,25 +35,6 @@ def numba_threads(n_threads: int) -> Iterator[None]:
         yield
     finally:
         numba.set_num_threads(before)
-
-
-@contextmanager
-def torch_threads(n_jobs: int | None) -> Iterator[None]:
-    """Run the body with torch's CPU intra-op threads set from ``n_jobs``, then restore.
-
-    torch's thread count is process-wide state; like :func:`numba_threads`,
-    a call changes it only for its own duration.
-    """
-    from skgraphemb._optional import import_optional
-
-    torch = import_optional("torch", "torch_threads")
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(effective_n_jobs(n_jobs))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 _LAUNCH_LOCK = threading.RLock()  # re-entrant: drivers nest (as_graph -> read_edgelist)

@@ -28,8 +28,8 @@ from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from skgraphemb.graph import Graph, GraphLike, as_graph
-from skgraphemb.utils._device import DEFAULT_DEVICE, resolve_engines
-from skgraphemb.utils._threads import numba_threads, parallel_launch, resolve_numba_threads, torch_threads
+from skgraphemb.utils._device import DEFAULT_DEVICE, resolve_engines, torch_threads
+from skgraphemb.utils._threads import numba_threads, parallel_launch, resolve_numba_threads
 
 logger = logging.getLogger(__name__)
 
