@@ -194,9 +194,8 @@ def resolve_engines(device: Any, caller: str, **stages: str) -> tuple[str, ...]:
     engines = []
     follows = "torch" if on_gpu else "numba"
     for param, value in stages.items():
-        engine = value
-        if value == "auto":  # numba is the CPU engine of every stage that has "auto"
-            engine = "torch" if follows == "torch" else "numba"
+        # numba is the CPU engine of every stage that has "auto"
+        engine = value if value != "auto" else ("torch" if follows == "torch" else "numba")
         if on_gpu and text != "auto" and engine != "torch":
             raise ValueError(
                 f"{caller}: {param}={engine!r} runs on the CPU only, but device={device!r} was given. "
@@ -213,11 +212,11 @@ def resolve_engines(device: Any, caller: str, **stages: str) -> tuple[str, ...]:
 def torch_threads(n_jobs: int | None) -> Iterator[None]:
     """Run the body with torch's CPU intra-op threads set from ``n_jobs``, then restore.
 
-    torch's thread count is process-wide state; like :func:`numba_threads`,
-    a call changes it only for its own duration.
+    torch's thread count is process-wide state; like
+    :func:`~skgraphemb.utils._threads.numba_threads`, a call changes it only
+    for its own duration.
     """
     torch = import_optional("torch", "torch_threads")
-
     before = torch.get_num_threads()
     torch.set_num_threads(effective_n_jobs(n_jobs))
     try:
