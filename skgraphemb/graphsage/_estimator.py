@@ -18,6 +18,7 @@ from skgraphemb.utils._device import (
     resolve_engines,
     torch_threads,
 )
+from skgraphemb.utils._random_state import isolated_rng
 from skgraphemb.utils._validation import (
     Integral,
     Interval,
@@ -445,12 +446,10 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
             mean[cols] = X[:, cols].mean(axis=0, dtype=np.float64)
             std = X[:, cols].std(axis=0, dtype=np.float64)
             scale[cols] = np.where(std > 0, std, 1.0)  # constant columns: centred only
-        cuda = [device.index or 0] if device.type == "cuda" else []
         t0 = time.perf_counter()
-        # fork_rng: seed torch (weights, dropout) without touching the
-        # caller's global torch random state.
-        with torch_threads(self.n_jobs), torch.random.fork_rng(devices=cuda):
-            torch.manual_seed(seed)
+        # Seed torch (weights, dropout) without touching the caller's global
+        # torch random state.
+        with torch_threads(self.n_jobs), isolated_rng(torch, device, seed):
             model = sage.SAGEModel(
                 X.shape[1],
                 self.hidden_dim,

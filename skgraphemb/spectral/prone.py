@@ -172,8 +172,6 @@ class ProNEEmbedder(BaseGraphEmbedder):
         "n_oversamples": [Interval(Integral, 0, None, closed="left")],
     }
 
-    _dimension_param = "n_components"
-
     def __init__(
         self,
         n_components=128,
