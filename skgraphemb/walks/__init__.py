@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from skgraphemb.graph import GraphLike
 from skgraphemb.utils._device import DEVICE_CONSTRAINT
+from skgraphemb.utils._docstrings import fill_doc
 from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions, validate_params
 from skgraphemb.walks._plan import _default_chunk_size, _generate, plan_walks
 
@@ -90,15 +91,8 @@ _DOC_FRAGMENTS = {
 }
 
 
-def _fill_doc(func):
-    """Substitute the shared ``{name}`` fragments into ``func.__doc__``."""
-    for name, text in _DOC_FRAGMENTS.items():
-        func.__doc__ = func.__doc__.replace("{" + name + "}", text)
-    return func
-
-
 @validate_params(_PARAMETER_CONSTRAINTS, prefer_skip_nested_validation=True)
-@_fill_doc
+@fill_doc(**_DOC_FRAGMENTS)
 def random_walks(
     graph: GraphLike,
     *,
@@ -229,7 +223,7 @@ def random_walks(
     {**_PARAMETER_CONSTRAINTS, "chunk_size": [Interval(Integral, 1, None, closed="left"), None]},
     prefer_skip_nested_validation=True,
 )
-@_fill_doc
+@fill_doc(**_DOC_FRAGMENTS)
 def iter_walk_chunks(
     graph: GraphLike,
     *,
