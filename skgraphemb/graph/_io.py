@@ -42,10 +42,19 @@ class _Source:
     spooled: bool = False  # a temporary copy of a pipe
 
 
-def _resolve(path: str | os.PathLike) -> Path:
+def resolve_gz(path: str | os.PathLike) -> Path:
+    """``path``, or ``path + ".gz"`` when only that one exists.
+
+    Shared data stores big files compressed, as ``name.gz``: every reader
+    of the package (and the CLI's existence checks) asks for ``name``.
+    """
     path = Path(path)
-    if not path.exists() and Path(str(path) + ".gz").exists():
-        path = Path(str(path) + ".gz")  # shared data stores big files as name.gz
+    gz = Path(str(path) + ".gz")
+    return gz if not path.exists() and gz.exists() else path
+
+
+def _resolve(path: str | os.PathLike) -> Path:
+    path = resolve_gz(path)
     if not path.exists():
         raise FileNotFoundError(f"no such edge-list file: {str(path)!r}")
     return path
@@ -210,9 +219,10 @@ def _readable(name: str):
         raise
 
 
-def _layout(src: _Source, comments: str | None, header: bool | None) -> tuple[str, str, bool]:
-    """Separator, first data line and whether that line is a header."""
-    sep = _separator(src.path)
+def _layout(src: _Source, comments: str | None, header: bool | None, sep: str | None = None) -> tuple[str, str, bool]:
+    """Separator (``sep``, or the one of the file's extension), first data
+    line and whether that line is a header."""
+    sep = _separator(src.path) if sep is None else sep
     lines = _head(src, comments)
     if not lines:
         raise GraphFormatError(f"{src.name!r} holds no data lines")
@@ -324,6 +334,7 @@ def read_table(
     usecols=None,
     dtype=None,
     header: bool | None = None,
+    sep: str | None = None,
 ):
     """Read a whitespace/tab/comma separated table into a pandas DataFrame.
 
@@ -335,10 +346,12 @@ def read_table(
     int64 (so ``007`` and ``7`` are the same value), a numeric one float64,
     any other column keeps its fields as the strings written;
     ``dtype=str`` keeps every field a string (ids with leading zeros, such
-    as WN18RR's).
+    as WN18RR's).  The separator follows the file's extension (see
+    :func:`read_edgelist`) unless ``sep`` (``"\\t"``, ``","`` or
+    ``r"\\s+"``) is given.
     """
     with _local_source(path) as src:
-        sep, _, header = _layout(src, comments, header)
+        sep, _, header = _layout(src, comments, header, sep)
         df = _read_frame(src, sep, header, comments, dtype=dtype, usecols=usecols)
     for c in df.columns:
         if df[c].dtype.kind not in "iufb":
