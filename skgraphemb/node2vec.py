@@ -14,7 +14,15 @@ from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph
 from skgraphemb.graph._graph import _format_ids
 from skgraphemb.utils._device import DEVICE_CONSTRAINT
-from skgraphemb.utils._validation import Integral, Interval, StrOptions, _fit_context, constraints
+from skgraphemb.utils._validation import (
+    SKIPGRAM_PARAMETERS,
+    WALK_PARAMETERS,
+    Integral,
+    Interval,
+    StrOptions,
+    _fit_context,
+    constraints,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -259,16 +267,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     _parameter_constraints: dict = {
         **BaseGraphEmbedder._parameter_constraints,
         **constraints(
-            "dimensions",
-            "num_walks",
-            "p",
-            "q",
-            "window",
-            "negative",
-            "epochs",
-            "alpha",
-            "min_alpha",
-            "sample",
+            *WALK_PARAMETERS,
+            *SKIPGRAM_PARAMETERS,
             # A walk of one node has no (centre, context) pair: nothing to train.
             walk_length=[Interval(Integral, 2, None, closed="left")],
         ),

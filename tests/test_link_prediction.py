@@ -353,7 +353,7 @@ def test_split_pickles(caveman):
 def test_split_negative_ratio_must_be_finite(caveman, ratio):
     """Before: inf gave 'OverflowError: cannot convert float infinity to integer'."""
     with pytest.raises(
-        ValueError, match="'negative_ratio' parameter of split_edges must be a float in the range \\[0, inf\\)"
+        ValueError, match="'negative_ratio' parameter of split_edges must be a float in the range \\[0\\.0, inf\\)"
     ):
         split_edges(caveman, negative_ratio=ratio)
 

@@ -18,12 +18,14 @@ from sklearn.utils import Bunch
 from skgraphemb.exceptions import GraphFormatError
 from skgraphemb.graph import as_graph, read_labels
 from skgraphemb.graph._io import _resolve, read_table, resolve_gz
+from skgraphemb.utils._validation import constraints, validate_params
 
 __all__ = ["load_cora", "load_edgelist_dir", "load_karate", "load_kg", "load_kg_dir"]
 
 _DATA = Path(__file__).parent / "data"
 
 
+@validate_params(constraints("path", "directed", features=["boolean"]), prefer_skip_nested_validation=True)
 def load_edgelist_dir(path: str | os.PathLike, *, directed: bool = False, features: bool = True) -> Bunch:
     """Load a graph folder in the benchmark format.
 
@@ -81,6 +83,7 @@ def load_edgelist_dir(path: str | os.PathLike, *, directed: bool = False, featur
     )
 
 
+@validate_params({"features": ["boolean"]}, prefer_skip_nested_validation=True)
 def load_cora(*, features: bool = True) -> Bunch:
     """The Cora citation graph (2,708 nodes, 5,278 edges, 7 classes), bundled.
 
@@ -152,6 +155,7 @@ _PYKEEN_KGS = {
 }
 
 
+@validate_params(constraints("path"), prefer_skip_nested_validation=True)
 def read_triples(path: str | os.PathLike) -> np.ndarray:
     """Read a ``head<TAB>relation<TAB>tail`` file (optionally ``.gz``) as strings.
 
@@ -181,6 +185,7 @@ def _kg_file(folder: Path, stem: str) -> Path | None:
     return None
 
 
+@validate_params(constraints("path"), prefer_skip_nested_validation=True)
 def load_kg_dir(path: str | os.PathLike) -> Bunch:
     """Load a knowledge-graph folder: ``train.tsv``, ``valid.tsv``, ``test.tsv``.
 

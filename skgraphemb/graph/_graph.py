@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from skgraphemb.exceptions import GraphFormatError, UnknownNodeError
 from skgraphemb.graph import _store
+from skgraphemb.utils._validation import constraints, validate_params
 
 # How many offending ids an error message lists before "...".
 _MAX_IDS_IN_MESSAGE = 5
@@ -628,6 +629,7 @@ def _unpickle_graph(state: dict) -> Graph:
 
 
 # -- saved graphs (the file format is in _store) ------------------------------
+@validate_params(constraints("path", mmap=["boolean"], verify=["boolean"]), prefer_skip_nested_validation=True)
 def load_graph(path: str | os.PathLike, *, mmap: bool = True, verify: bool = True):
     """Open a graph saved with :meth:`Graph.save <skgraphemb.Graph.save>`.
 

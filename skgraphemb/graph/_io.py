@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from skgraphemb.exceptions import GraphFormatError
 from skgraphemb.graph._build import _from_columns, _from_id_parts
+from skgraphemb.utils._validation import constraints, validate_params
 
 #: A field that reads as a number (pandas' and the fast reader's decimal
 #: forms, and the non-finite words, which the weight check then refuses).
@@ -532,6 +533,18 @@ def _read_columns_fast(src: _Source, sep: str, first: str, header: bool, comment
     return ncols, blocks
 
 
+@validate_params(
+    constraints(
+        "path",
+        "directed",
+        "comments",
+        "header",
+        weighted=["boolean", None],
+        nodes="no_validation",  # checked by the graph builder
+        features="no_validation",
+    ),
+    prefer_skip_nested_validation=True,
+)
 def read_edgelist(
     path: str | os.PathLike,
     *,
@@ -753,6 +766,7 @@ def _weights(blocks: list) -> NDArray:
     return out
 
 
+@validate_params(constraints("path", "comments", "header"), prefer_skip_nested_validation=True)
 def read_labels(path: str | os.PathLike, *, comments: str | None = "#", header: bool | None = None):
     """Read a ``node<TAB>label`` file (one line per pair; multi-label allowed).
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from skgraphemb.utils._validation import Integral, Interval, constraints
+from skgraphemb.utils._validation import SKIPGRAM_PARAMETERS, Integral, Interval, constraints
 
 #: What the trainers accept as walks: one matrix, a re-iterable of matrices
 #: (e.g. a list), or a zero-argument callable returning a fresh iterable of
@@ -36,13 +36,7 @@ _INIT_STREAM = 0
 _TRAIN_STREAM = 1
 
 _COMMON_CONSTRAINTS = constraints(
-    "dimensions",
-    "window",
-    "negative",
-    "epochs",
-    "alpha",
-    "min_alpha",
-    "sample",
+    *SKIPGRAM_PARAMETERS,
     "ns_exponent",
     "seed",
     "n_jobs",

@@ -1,8 +1,14 @@
-"""The single compatibility point with scikit-learn's private helpers.
+"""Parameter validation: scikit-learn's helpers and the package's shared rules.
 
-Everything the package takes from ``sklearn.*._private`` modules is imported
+The single compatibility point with scikit-learn's private helpers:
+everything the package takes from ``sklearn.*._private`` modules is imported
 here, so a scikit-learn upgrade touches one file.  The supported range is
 bounded in ``pyproject.toml``.
+
+It also holds the one definition of every shared parameter
+(:data:`COMMON_CONSTRAINTS`, taken with :func:`constraints`): estimators
+put them in ``_parameter_constraints``, public functions and methods in
+:func:`validate_params`, so a name means the same rule everywhere.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import os
 
 import joblib
 import numpy as np
@@ -27,6 +34,8 @@ from sklearn.utils.validation import check_is_fitted, check_memory, validate_dat
 
 __all__ = [
     "COMMON_CONSTRAINTS",
+    "SKIPGRAM_PARAMETERS",
+    "WALK_PARAMETERS",
     "HasMethods",
     "Integral",
     "Interval",
@@ -82,6 +91,11 @@ COMMON_CONSTRAINTS: dict = {
     "n_jobs": [Integral, None],
     "verbose": ["verbose"],
     "memory": [None, str, HasMethods(["cache"])],
+    # files
+    "path": [str, os.PathLike],
+    "directed": ["boolean"],
+    "comments": [str, None],
+    "header": ["boolean", None],
     # random walks
     "walk_length": _POSITIVE_INT,
     "num_walks": _POSITIVE_INT,
@@ -108,6 +122,12 @@ COMMON_CONSTRAINTS: dict = {
     "n_iter": _NON_NEGATIVE_INT,
     "n_oversamples": _NON_NEGATIVE_INT,
 }
+
+
+#: Groups of :data:`COMMON_CONSTRAINTS` names that travel together: the
+#: parameters of a random walk, and those of skip-gram training.
+WALK_PARAMETERS = ("walk_length", "num_walks", "p", "q")
+SKIPGRAM_PARAMETERS = ("dimensions", "window", "negative", "epochs", "alpha", "min_alpha", "sample")
 
 
 def constraints(*names: str, **overrides) -> dict:

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from skgraphemb.graph import GraphLike
 from skgraphemb.utils._device import DEVICE_CONSTRAINT
 from skgraphemb.utils._docstrings import fill_doc
-from skgraphemb.utils._validation import StrOptions, constraints, validate_params
+from skgraphemb.utils._validation import WALK_PARAMETERS, StrOptions, constraints, validate_params
 from skgraphemb.walks._plan import _default_chunk_size, _generate, plan_walks
 
 __all__ = ["iter_walk_chunks", "random_walks"]
@@ -34,10 +34,7 @@ __all__ = ["iter_walk_chunks", "random_walks"]
 # (0, inf). Got -1 instead.").
 _PARAMETER_CONSTRAINTS = constraints(
     "graph",
-    "walk_length",
-    "num_walks",
-    "p",
-    "q",
+    *WALK_PARAMETERS,
     "random_state",
     "n_jobs",
     "verbose",

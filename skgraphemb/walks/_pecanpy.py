@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from skgraphemb._optional import import_optional
-from skgraphemb.utils._validation import StrOptions, constraints, validate_params
+from skgraphemb.utils._validation import WALK_PARAMETERS, StrOptions, constraints, validate_params
 
 __all__ = ["PECANPY_MODES", "choose_pecanpy_mode", "pecanpy_walks"]
 
@@ -67,6 +67,7 @@ def _density(graph) -> float:
     return graph.nnz / (n * (n - 1)) if n > 1 else 0.0
 
 
+@validate_params(constraints("graph", "p", "q"), prefer_skip_nested_validation=True)
 def choose_pecanpy_mode(graph, p: float, q: float) -> str:
     """The PecanPy mode that PecanPy itself advises for ``graph``, ``p``, ``q``.
 
@@ -176,10 +177,7 @@ def _walk_matrix(g, starts: NDArray[np.uint32], steps: int, seed: int, verbose) 
 @validate_params(
     constraints(
         "graph",
-        "walk_length",
-        "num_walks",
-        "p",
-        "q",
+        *WALK_PARAMETERS,
         "random_state",
         "n_jobs",
         "verbose",

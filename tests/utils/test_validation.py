@@ -167,3 +167,30 @@ def test_methods_validate_their_parameters_first(call, name):
 def test_evaluation_functions_validate_their_parameters(call, name):
     with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of"):
         call()
+
+
+@pytest.mark.parametrize(
+    "func, kwargs, name",
+    [
+        ("as_graph", dict(directed="yes"), "directed"),
+        ("as_graph", dict(header="auto"), "header"),
+        ("read_edgelist", dict(header="yes"), "header"),
+        ("read_edgelist", dict(weighted=1.5), "weighted"),
+        ("read_labels", dict(comments=3), "comments"),
+        ("load_graph", dict(mmap="no"), "mmap"),
+        ("load_edgelist_dir", dict(directed="no"), "directed"),
+        ("choose_pecanpy_mode", dict(p=0, q=1), "p"),
+    ],
+)
+def test_graph_readers_validate_their_parameters(tmp_path, func, kwargs, name):
+    import networkx as nx
+
+    import skgraphemb
+    from skgraphemb.walks._pecanpy import choose_pecanpy_mode
+
+    path = tmp_path / "g.tsv"
+    path.write_text("0\t1\n")
+    first = nx.path_graph(3) if func in ("as_graph", "choose_pecanpy_mode") else path
+    call = choose_pecanpy_mode if func == "choose_pecanpy_mode" else getattr(skgraphemb, func)
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of {func}"):
+        call(first, **kwargs)
