@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make demo   set up, tune node2vec's p/q on the bundled Cora graph, write the embedding
-#   make test   set up and run the whole test suite (what CI runs via .ci/run)
+#   make test   set up, lint (ruff) and run the whole test suite (what CI runs via .ci/run)
 # Everything lands in a virtualenv (.venv) built from pyproject.toml: the core and
 # test tools for the demo, plus every extra (torch, torch-geometric, pykeen, redis)
 # for the tests, which also need a redis-server binary (scripts/ensure-services.sh).
@@ -15,7 +15,7 @@ STAMP_EXTRAS := $(VENV)/.installed-extras
 TORCH_SPEC ?= torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: install install-extras services demo test test-main test-pecanpy bench docs clean
+.PHONY: install install-extras services demo lint test test-main test-pecanpy bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,13 @@ test-main: install-extras services
 test-pecanpy:
 	bash scripts/test-pecanpy.sh
 
-test: test-main test-pecanpy
+# ruff (from the test extra) with the settings of pyproject.toml: CI fails on a lint error
+# or on a file that ruff would reformat.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint test-main test-pecanpy
 
 bench: install
 	$(PY) benchmarks/bench_node2vec.py

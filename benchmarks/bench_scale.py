@@ -106,8 +106,8 @@ def child_node2vec(args) -> dict:
         estimate = emb.memory_estimate_
         walk_s, train_s, embedding = emb.walk_time_, emb.train_time_, emb.embedding_
     else:  # the materialised path: the whole walk matrix, then the trainer
-        from skgraphemb._kernels._random import seed_from_random_state
         from skgraphemb.skipgram import train_skipgram
+        from skgraphemb.utils._random_state import seed_from_random_state
         from skgraphemb.walks import random_walks
 
         estimate = emb.estimate_memory(graph)

@@ -11,61 +11,19 @@ reference lacks.
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import numpy as np
 import scipy.linalg
-import scipy.sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
 from skgraphemb.graph import NodeIndex
-from skgraphemb.graph._graph import _format_ids
+from skgraphemb.utils._ids import split_embedding
 from skgraphemb.utils._validation import _fit_context, check_is_fitted, validate_data
 
 __all__ = ["ProcrustesAligner"]
 
 #: Warn when more than this fraction of either side's rows has no partner.
 _UNMATCHED_WARN_FRACTION = 0.5
-
-
-def _split_embedding(obj: Any, name: str) -> tuple[Any, np.ndarray | None]:
-    """``obj`` as (2-d data, node ids or None for a plain array).
-
-    Accepts a DataFrame indexed by node id, a fitted embedder (its
-    ``embedding_`` and ``nodes_``) or a plain 2-d array-like.
-    """
-    if hasattr(obj, "embedding_") and hasattr(obj, "nodes_"):
-        return np.asarray(obj.embedding_), np.asarray(obj.nodes_)
-    if isinstance(obj, BaseEstimator):
-        raise TypeError(
-            f"{name} is an unfitted {type(obj).__name__}: fit it first, or pass its "
-            "embedding (get_embedding(as_frame=True))"
-        )
-    if scipy.sparse.issparse(obj):
-        raise TypeError(
-            f"{name} is a sparse matrix: sparse input is not supported; embeddings are "
-            "dense, pass a dense array or a DataFrame indexed by node id"
-        )
-    if hasattr(obj, "iloc") and hasattr(obj, "columns"):  # DataFrame
-        return obj, obj.index.to_numpy()
-    if isinstance(obj, np.ndarray) or isinstance(obj, (list, tuple)) or hasattr(obj, "__array__"):
-        if isinstance(obj, (str, bytes)):
-            raise TypeError(f"{name} must be an embedding, not a string")
-        return obj, None
-    raise TypeError(
-        f"{name} must be a DataFrame indexed by node id, a fitted embedder or a 2-d array; got {type(obj).__name__}"
-    )
-
-
-def _check_unique(ids: np.ndarray, name: str) -> None:
-    seen: set = set()
-    dup = []
-    for v in ids.tolist():
-        if v in seen:
-            dup.append(v)
-        seen.add(v)
-    if dup:
-        raise ValueError(f"{name} has duplicate node ids: {_format_ids(dict.fromkeys(dup))}")
 
 
 class ProcrustesAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -84,10 +42,12 @@ class ProcrustesAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    reference : DataFrame, fitted embedder or array-like of shape (n, d)
+    reference : DataFrame, fitted embedder, embedding store or array-like of shape (n, d)
         The embedding to align onto.  A DataFrame is indexed by node id
         (``emb.get_embedding(as_frame=True)``); a fitted embedder gives its
-        ``embedding_`` rows with ids ``nodes_``.  A plain array has no ids:
+        ``embedding_`` rows with ids ``nodes_``; an embedding store (e.g.
+        :class:`~skgraphemb.export.FileEmbeddingStore`) every vector it
+        holds.  Node ids must be unique.  A plain array has no ids:
         its rows are matched to X's by position, so X must then have as many
         rows.  Required: ``fit`` raises a ``ValueError`` when it is ``None``.
     scaling : bool, default=False
@@ -164,7 +124,7 @@ class ProcrustesAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame, fitted embedder or array-like of shape (n, d)
+        X : DataFrame, fitted embedder, embedding store or array-like of shape (n, d)
             The embedding to align (same forms as ``reference``).
         y : None
             Ignored; the reference is the ``reference`` parameter.
@@ -186,8 +146,8 @@ class ProcrustesAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             raise ValueError(
                 "ProcrustesAligner needs a reference embedding to align onto: ProcrustesAligner(reference=...)"
             )
-        x_data, x_ids = _split_embedding(X, "X")
-        r_data, r_ids = _split_embedding(self.reference, "reference")
+        x_data, x_ids = split_embedding(X, name="X")
+        r_data, r_ids = split_embedding(self.reference, name="reference")
         A = validate_data(self, x_data, reset=True, dtype=np.float64, ensure_min_samples=2)
         B = self._as_reference_array(r_data)
         d = A.shape[1]
@@ -244,8 +204,6 @@ class ProcrustesAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 )
             rows = np.arange(len(A))
             return rows, rows
-        _check_unique(x_ids, "X")
-        _check_unique(r_ids, "reference")
         index = NodeIndex(r_ids)
         shared = np.array([v in index for v in x_ids.tolist()], dtype=bool)
         x_rows = np.flatnonzero(shared)
@@ -269,7 +227,7 @@ class ProcrustesAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame, fitted embedder or array-like of shape (n, d)
+        X : DataFrame, fitted embedder, embedding store or array-like of shape (n, d)
             Any rows of the embedding space X was fitted in, whether or not
             the reference has their nodes.
 
@@ -280,7 +238,7 @@ class ProcrustesAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             X keeps its index under ``set_output(transform="pandas")``.
         """
         check_is_fitted(self)
-        data, _ = _split_embedding(X, "X")
+        data, _ = split_embedding(X, name="X", unique=False)
         Z = validate_data(self, data, reset=False, dtype=[np.float64, np.float32])
         out = self.scale_ * (Z.astype(np.float64) @ self.rotation_) + self.translation_
         return out.astype(Z.dtype, copy=False)

@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from skgraphemb.graph import Graph, NodeIndex, as_graph, is_graph_like
+from skgraphemb.utils._random_state import seed_from_random_state, seed_or_none
 from skgraphemb.utils._validation import (
     Integral,
     Interval,
@@ -72,12 +73,6 @@ def _check_finite_embedding(est, embedding: np.ndarray, stage: str = "fit") -> N
         f"{embedding.shape[0]} rows of the embedding. "
         + getattr(est, "_divergence_hint", "Lower the learning rate or rescale the input.")
     )
-
-
-def _seed_or_none(random_state) -> int | None:
-    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        return int(random_state)
-    return None
 
 
 class EmbeddingLookupMixin:
@@ -168,17 +163,9 @@ class EmbeddingLookupMixin:
                 "version of skgraphemb, or altered. Fit it again."
             )
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        # Derived state that older pickles may lack: rebuilt, not required.
-        if "_n_features_out" not in self.__dict__ and "embedding_" in self.__dict__:
-            embedding = np.asarray(self.embedding_)
-            if embedding.ndim == 2:
-                self._n_features_out = embedding.shape[1]
-
     def _node_index(self) -> NodeIndex:
         index = getattr(self, "_index", None)
-        if index is None:  # e.g. unpickled from an older version
+        if index is None:  # not pickled (see __getstate__): rebuilt on first use
             index = self._index = NodeIndex(self.nodes_)
         return index
 
@@ -319,9 +306,6 @@ class BaseGraphEmbedder(EmbeddingLookupMixin, ClassNamePrefixFeaturesOutMixin, T
 
     _parameter_constraints: dict = constraints("graph", "memory", "verbose", "random_state", "n_jobs")
 
-    #: Parameter name holding the output dimension (for docs and checks).
-    _dimension_param = "dimensions"
-
     # -- to implement --------------------------------------------------------
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:  # pragma: no cover
         raise NotImplementedError
@@ -392,9 +376,7 @@ class BaseGraphEmbedder(EmbeddingLookupMixin, ClassNamePrefixFeaturesOutMixin, T
         return self
 
     def _cached_embed(self, graph: Graph) -> tuple[np.ndarray, dict]:
-        seed = _seed_or_none(self.random_state)
-        from skgraphemb._kernels._random import seed_from_random_state
-
+        seed = seed_or_none(self.random_state)
         if self.memory is None or seed is None:
             # Without an integer seed each fit is a fresh draw: never cache.
             return self._embed(graph, seed_from_random_state(self.random_state))

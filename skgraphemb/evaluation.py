@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from skgraphemb.graph import NodeIndex
+from skgraphemb.utils._ids import embedding_rows
 from skgraphemb.utils._validation import Integral, Interval, Real, constraints, validate_params
 
 __all__ = ["NodeClassificationScore", "compare_embedders", "evaluate_node_classification"]
@@ -71,26 +72,9 @@ def _is_multi(value: Any) -> bool:
     return isinstance(value, (list, tuple, set, frozenset, np.ndarray))
 
 
-def _embedding_rows(embedding) -> tuple[NDArray, NodeIndex | None]:
-    if hasattr(embedding, "embedding_") and hasattr(embedding, "nodes_"):
-        return np.asarray(embedding.embedding_), NodeIndex(np.asarray(embedding.nodes_))
-    if hasattr(embedding, "embedding_"):
-        raise ValueError("the embedder has no nodes_: fit it first")
-    if hasattr(embedding, "fit") and not hasattr(embedding, "embedding_"):
-        raise ValueError(
-            f"{type(embedding).__name__} is not fitted: fit it on the graph first, or pass its embedding matrix"
-        )
-    if hasattr(embedding, "index") and hasattr(embedding, "to_numpy"):  # DataFrame
-        return embedding.to_numpy(dtype=np.float64), NodeIndex(np.asarray(embedding.index))
-    X = np.asarray(embedding, dtype=np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"the embedding must be a 2-d matrix; got shape {X.shape}")
-    return X, None
-
-
 def _align(embedding, labels, nodes) -> tuple[NDArray, list]:
     """Rows of the embedding and their labels, matched by node id."""
-    X, index = _embedding_rows(embedding)
+    X, index = embedding_rows(embedding, dtype=np.float64)
     if isinstance(labels, Mapping) or hasattr(labels, "items") and hasattr(labels, "index"):
         items = list(labels.items())
         nodes = [k for k, _ in items]
@@ -151,9 +135,11 @@ def evaluate_node_classification(
 
     Parameters
     ----------
-    embedding : fitted embedder, DataFrame or array of shape (n_nodes, d)
+    embedding : fitted embedder, DataFrame, embedding store or array of shape (n_nodes, d)
         A fitted embedder (``embedding_``/``nodes_`` are used), a DataFrame
-        indexed by node id, or a plain matrix (rows are node positions).
+        indexed by node id, an embedding store (e.g.
+        :class:`~skgraphemb.export.FileEmbeddingStore`), or a plain matrix
+        (rows are node positions).  Duplicate node ids are a ``ValueError``.
     labels : array-like, or mapping node id -> label(s)
         Labels aligned with ``nodes`` (or with the rows when ``nodes`` is
         None), or a dict / Series from node id to label.
@@ -191,7 +177,8 @@ def evaluate_node_classification(
     """
     from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
     from sklearn.preprocessing import MultiLabelBinarizer
-    from threadpoolctl import threadpool_limits
+
+    from skgraphemb.utils._threads import blas_threads
 
     X, labels = _align(embedding, labels, nodes)
     if isinstance(labels, np.ndarray) and labels.ndim == 2:
@@ -215,7 +202,7 @@ def evaluate_node_classification(
     # Small logistic regressions gain nothing from BLAS threads, and right
     # after a numba parallel kernel (OpenMP workers still spinning) threaded
     # OpenBLAS calls can run 100x slower on a 2-core machine: use one thread.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with blas_threads(1):
         macro, micro = _cross_validate(X, Y, splitter, multilabel, C, n_jobs)
     return NodeClassificationScore(np.array(macro), np.array(micro), multilabel)
 

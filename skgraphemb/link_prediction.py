@@ -24,6 +24,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.utils import Bunch, check_random_state
 
 from skgraphemb.graph import Graph, NodeIndex, as_graph
+from skgraphemb.utils._ids import embedding_rows
 from skgraphemb.utils._validation import (
     HasMethods,
     Integral,
@@ -285,24 +286,6 @@ def _check_pairs(pairs, name: str = "pairs") -> np.ndarray:
     return arr
 
 
-def _embedding_lookup(embeddings) -> tuple[np.ndarray, NodeIndex | None]:
-    """(matrix, id index or None) from an embedder, a DataFrame or an array."""
-    if hasattr(embeddings, "embedding_") and hasattr(embeddings, "nodes_"):
-        E, index = np.asarray(embeddings.embedding_), NodeIndex(np.asarray(embeddings.nodes_))
-    elif hasattr(embeddings, "iloc") and hasattr(embeddings, "index"):
-        E, index = embeddings.to_numpy(), NodeIndex(embeddings.index.to_numpy())
-    else:
-        if sp.issparse(embeddings):
-            raise TypeError("embeddings is a sparse matrix; give a dense (n_nodes, d) array")
-        E, index = np.asarray(embeddings), None
-    if E.ndim != 2 or E.dtype.kind not in "iuf":
-        raise ValueError(
-            f"embeddings must be a 2-d numeric matrix, one row per node; got an array of "
-            f"shape {E.shape} and dtype {E.dtype}"
-        )
-    return E, index
-
-
 def _positions(index: NodeIndex | None, pairs, n_rows: int, name: str = "pairs") -> np.ndarray:
     """Row positions of the pairs: looked up by id, or (plain array) checked as positions."""
     arr = _check_pairs(pairs, name)
@@ -344,12 +327,13 @@ def evaluate_link_prediction(embeddings, test_edges, negative_edges) -> float:
 
     Parameters
     ----------
-    embeddings : array-like of shape (n_nodes, d), fitted embedder or DataFrame
+    embeddings : array-like of shape (n_nodes, d), fitted embedder, DataFrame or embedding store
         With an array, pairs hold row positions: integers ``0 <= i < n_nodes``
         (anything else, negative or float positions included, is a
         ``ValueError``).  With a fitted embedder
-        (``embedding_``, ``nodes_``) or a DataFrame indexed by node id, pairs
-        hold node ids.
+        (``embedding_``, ``nodes_``), a DataFrame indexed by node id or an
+        embedding store (e.g. :class:`~skgraphemb.export.FileEmbeddingStore`),
+        pairs hold node ids, which must be unique.
     test_edges : array-like of shape (m, 2)
         Positive pairs (held-out edges).
     negative_edges : array-like of shape (k, 2)
@@ -359,7 +343,7 @@ def evaluate_link_prediction(embeddings, test_edges, negative_edges) -> float:
     -------
     auc : float
     """
-    E, index = _embedding_lookup(embeddings)
+    E, index = embedding_rows(embeddings, name="embeddings")
     pos = _cosine(E, _positions(index, test_edges, E.shape[0], "test_edges"))
     neg = _cosine(E, _positions(index, negative_edges, E.shape[0], "negative_edges"))
     labels = np.r_[np.ones(len(pos), dtype=int), np.zeros(len(neg), dtype=int)]

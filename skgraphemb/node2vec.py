@@ -12,8 +12,9 @@ from numpy.typing import NDArray
 
 from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph
-from skgraphemb.graph._graph import _format_ids
 from skgraphemb.utils._device import DEVICE_CONSTRAINT
+from skgraphemb.utils._ids import format_ids
+from skgraphemb.utils._random_state import GOLDEN, mix64, seed_from_random_state
 from skgraphemb.utils._validation import (
     SKIPGRAM_PARAMETERS,
     WALK_PARAMETERS,
@@ -69,11 +70,9 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         high that training diverges raises a
         :class:`~skgraphemb.TrainingDivergedError` (never NaN vectors).
     min_alpha : float, default=0.0125
-        Final learning rate.  Higher than word2vec's 0.0001: with one epoch
-        over walks, ending at half the initial rate scored +0.018 macro-F1 on
-        BlogCatalog (0.234 vs 0.216, 2 seeds) at the same cost.  With several
-        epochs, decay fully: at ``epochs=3`` (p=1, q=0.25) 0.0001 scored
-        0.265 against 0.253 for 0.0125.  Set 0.0001 for gensim's schedule.
+        Final learning rate, reached linearly from ``alpha``.  Half the
+        initial rate suits the default single epoch; with several epochs,
+        decay fully (0.0001, gensim's default and schedule).
     sample : float, default=1e-3
         Down-sampling threshold for frequent (high-degree) nodes, as in
         word2vec and the node2vec/PecanPy packages; 0 disables it.  On small
@@ -341,7 +340,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         dead = graph.dead_ends()
         if len(dead) == 0:
             return
-        ids = _format_ids(graph.nodes[dead[:5]], total=len(dead))
+        ids = format_ids(graph.nodes[dead[:5]], total=len(dead))
         if graph.directed:
             warnings.warn(
                 f"The directed graph has {len(dead)} node(s) with no out-edges ({ids}); "
@@ -438,7 +437,6 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             sample=self.sample,
             seed=seed,
             n_jobs=self.n_jobs,
-            verbose=self.verbose,
             init=init,
             init_output=init_output,
             return_output=True,
@@ -446,9 +444,11 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         if trainer == "gensim":
             vectors, output = skipgram.train_gensim(walks, n_nodes, word2vec_kwargs=self.word2vec_kwargs, **kwargs)
         elif trainer == "torch":
-            vectors, output = skipgram.train_skipgram_torch(walks, n_nodes, device=device, **kwargs)
+            vectors, output = skipgram.train_skipgram_torch(
+                walks, n_nodes, device=device, verbose=self.verbose, **kwargs
+            )
         else:
-            vectors, output = skipgram.train_skipgram(walks, n_nodes, **kwargs)
+            vectors, output = skipgram.train_skipgram(walks, n_nodes, verbose=self.verbose, **kwargs)
         return vectors, output
 
     # -- memory ------------------------------------------------------------------
@@ -656,8 +656,6 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         partial = getattr(self, "_continue_training", False)
         fitted = hasattr(self, "embedding_")
         if partial or (self.warm_start and fitted):
-            from skgraphemb._kernels._random import seed_from_random_state
-
             previous = self._previous_state() if fitted else None
             return self._embed(graph, seed_from_random_state(self.random_state), previous)
         return super()._cached_embed(graph)
@@ -711,13 +709,6 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             del self._continue_training
 
 
-def _mix64(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    """SplitMix64's finaliser on a uint64 array (wrapping arithmetic)."""
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
 def _row_sums(indptr: NDArray[np.int64], values: NDArray[np.uint64]) -> NDArray[np.uint64]:
     """Sum of each CSR row's ``values`` modulo 2**64."""
     cum = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(values, dtype=np.uint64)])
@@ -739,11 +730,10 @@ def _neighborhood_hash(graph: Graph, keys: NDArray | None = None) -> NDArray[np.
 
     n = graph.n_nodes
     keys = np.arange(n, dtype=np.uint64) if keys is None else np.asarray(keys, dtype=np.uint64)
-    golden = np.uint64(0x9E3779B97F4A7C15)
 
     def row_hash(indptr, indices, weights):
         w = np.ones(len(indices)) if weights is None else np.asarray(weights, dtype=np.float64)
-        entry = _mix64(keys[indices] * golden + _mix64(w.view(np.uint64)))
+        entry = mix64(keys[indices] * GOLDEN + mix64(w.view(np.uint64)))
         return _row_sums(indptr, entry)
 
     h = row_hash(graph.indptr, graph.indices, graph.weights)
@@ -754,7 +744,7 @@ def _neighborhood_hash(graph: Graph, keys: NDArray | None = None) -> NDArray[np.
         ).T.tocsr()
         T.sort_indices()
         h_in = row_hash(T.indptr.astype(np.int64), T.indices, None if graph.weights is None else T.data)
-        h = h ^ _mix64(h_in + golden)
+        h = h ^ mix64(h_in + GOLDEN)
     return h
 
 

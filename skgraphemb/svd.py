@@ -136,8 +136,6 @@ class SVDEmbedder(BaseGraphEmbedder):
         "algorithm": [StrOptions({"randomized", "arpack"})],
     }
 
-    _dimension_param = "n_components"
-
     def __init__(
         self,
         n_components=128,
@@ -287,10 +285,9 @@ class SVDEmbedder(BaseGraphEmbedder):
         """float64 ARPACK on a scipy copy of the graph: accurate, for small graphs."""
         from scipy.sparse.linalg import svds
         from sklearn.utils.extmath import svd_flip
-        from threadpoolctl import threadpool_limits
 
         from skgraphemb._kernels._linalg import normalize_adjacency, power_sum_operator
-        from skgraphemb.utils._validation import effective_n_jobs
+        from skgraphemb.utils._threads import blas_threads
 
         A = graph.to_scipy()
         if weights is not None:
@@ -303,7 +300,9 @@ class SVDEmbedder(BaseGraphEmbedder):
             if R > 0 and int(self.order) * np.log10(R) > 150:
                 raise FloatingPointError("the float64 ARPACK products would overflow")
         op = power_sum_operator(A, int(self.order))
-        with threadpool_limits(limits=effective_n_jobs(self.n_jobs), user_api="blas"):
+        # BLAS only (scipy products, no numba kernel): not kernel_threads,
+        # whose launch lock would serialise concurrent fits for nothing.
+        with blas_threads(self.n_jobs):
             U, S, Vt = svds(op, k=k, solver="arpack", random_state=np.random.RandomState(seed))
         idx = np.argsort(S)[::-1]
         U, Vt = svd_flip(U[:, idx], Vt[idx], u_based_decision=True)

@@ -111,3 +111,73 @@ def no_cuda(monkeypatch):
     torch = pytest.importorskip("torch")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     return torch
+
+
+# -- the command line ------------------------------------------------------------
+@pytest.fixture(scope="session")
+def fast_params():
+    """Small, fast node2vec settings for command-line tests, as estimator parameters."""
+    return dict(dimensions=8, walk_length=10, num_walks=4, window=3)
+
+
+@pytest.fixture(scope="session")
+def fast_options(fast_params):
+    """The same settings as command-line options (``--walk-length 10`` ...)."""
+    return [arg for name, value in fast_params.items() for arg in ("--" + name.replace("_", "-"), str(value))]
+
+
+@pytest.fixture(scope="session")
+def karate_embedding(fast_params):
+    """What ``skgraphemb embed karate`` writes with ``fast_options`` and the default seed."""
+    from skgraphemb import Node2VecEmbedder, load_karate
+
+    return Node2VecEmbedder(**fast_params, random_state=0).fit(load_karate().graph)
+
+
+@pytest.fixture
+def run(capsys):
+    """``run(*argv)``: the ``skgraphemb`` command in-process -> (exit status, stdout, stderr)."""
+    from skgraphemb.cli import main
+
+    def run(*argv):
+        rc = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    return run
+
+
+# -- random walks ----------------------------------------------------------------
+def _check_walks(walks, adjacency) -> None:
+    """The invariants of every walk matrix, whatever engine made it.
+
+    ``adjacency``: a :class:`~skgraphemb.Graph`, a scipy sparse matrix or a
+    dense array (nonzero: an edge).  Each row starts at a node, ``-1`` only
+    pads its end, every step follows an edge, and a walk ends early only at
+    a node without out-edges.
+    """
+    import scipy.sparse as sp
+
+    if hasattr(adjacency, "to_scipy"):
+        adjacency = adjacency.to_scipy()
+    A = sp.csr_array(adjacency)
+    A.eliminate_zeros()
+    walks = np.asarray(walks)
+    ended = walks < 0
+    assert not ended[:, 0].any(), "a walk without a start node"
+    assert (np.diff(ended.astype(np.int8), axis=1) >= 0).all(), "-1 before the end of a walk"
+    n = A.shape[0]
+    edges = np.repeat(np.arange(n, dtype=np.int64), np.diff(A.indptr)) * n + A.indices  # codes u * n + x
+    a, b = walks[:, :-1], walks[:, 1:]
+    step = b >= 0
+    assert np.isin(a[step].astype(np.int64) * n + b[step], edges).all(), "a step that is not an edge"
+    lengths = (~ended).sum(axis=1)
+    last = walks[np.arange(len(walks)), lengths - 1]
+    early = lengths < walks.shape[1]
+    assert (np.diff(A.indptr)[last[early]] == 0).all(), "a walk ended early at a node with out-edges"
+
+
+@pytest.fixture(scope="session")
+def check_walks():
+    """``check_walks(walks, adjacency)``: asserts the invariants of a walk matrix (see ``_check_walks``)."""
+    return _check_walks

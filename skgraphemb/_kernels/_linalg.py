@@ -94,7 +94,7 @@ def spmm(bounds, indptr, indices, data, row_scale, col_scale, src, s0, add, a0, 
     Each row sums its neighbours in float32, ``_NEIGHBOUR_BLOCK`` at a time,
     and adds each partial sum to a float64 accumulator: the float32 inner
     loop keeps the SIMD width of the gather (as fast as a pure float32 sum),
-    while the rounding error of a row no longer grows with its degree (a
+    while the rounding error of a row does not grow with its degree (a
     hub of 100,000 neighbours is summed as well as a node of 32).
     """
     for task in numba.prange(bounds.shape[0] - 1):

@@ -10,28 +10,24 @@ depend only on the seed and the item index, never on the thread count.
 The generator is SplitMix64 (Steele, Lea & Flood 2014): one 64-bit add and a
 mixing function per draw, which passes BigCrush and is plenty for sampling.
 State is a ``uint64`` held in a 1-element array so it can be updated in place
-from inside other jitted functions.
+from inside other jitted functions.  The mixer and the seeds that come in
+(from ``random_state``) are defined in :mod:`skgraphemb.utils._random_state`;
+this module holds only jitted code.
 """
 
 import numba
 import numpy as np
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
+from skgraphemb.utils._random_state import GOLDEN as _GOLDEN
+from skgraphemb.utils._random_state import mix64
+
 _S11 = np.uint64(11)
 # 2**-53 as a float64: converts the top 53 bits of a draw into [0, 1).
 _INV53 = 1.0 / 9007199254740992.0
 
-
-@numba.njit(inline="always", cache=True)
-def _mix(z):
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
+# SplitMix64's finaliser: numpy code calls mix64 on arrays, the kernels this
+# compilation of the very same function (one implementation, scalar here).
+_mix = numba.njit(inline="always", cache=True)(mix64)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -67,17 +63,3 @@ def next_below(state, n):
     (node degrees, vocabulary sizes below 2**32).
     """
     return np.int64(((next_u64(state) >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
-
-
-def seed_from_random_state(random_state) -> int:
-    """Turn an sklearn ``random_state`` into a 63-bit integer seed for kernels.
-
-    ``None`` and ``RandomState`` instances draw from their source, so repeated
-    calls differ; an ``int`` maps to itself, so results are reproducible.
-    """
-    from sklearn.utils import check_random_state
-
-    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        return int(random_state) & 0x7FFFFFFFFFFFFFFF
-    rng = check_random_state(random_state)
-    return int(rng.randint(0, 2**31 - 1)) << 31 | int(rng.randint(0, 2**31 - 1))

@@ -457,10 +457,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # threads add synchronisation, not speed; on a busy machine their
     # spin-waiting made a 3x3 Cora grid search ~10x slower.  The embedders'
     # own threads (--n-jobs) are not affected.
-    from threadpoolctl import threadpool_limits
+    from skgraphemb.utils._threads import blas_threads
 
     try:
-        with _logging(args.verbose), threadpool_limits(limits=1, user_api="blas"):
+        with _logging(args.verbose), blas_threads(1):
             return args.func(args)
     except _USER_ERRORS as e:
         if args.verbose >= 2:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
-from skgraphemb.graph._graph import _format_ids
+from skgraphemb.utils._ids import format_ids, split_embedding
 from skgraphemb.utils._validation import StrOptions, _fit_context, check_is_fitted, validate_data
 
 __all__ = ["BaseEmbeddingStore", "BaseExporter", "node_key"]
@@ -119,14 +119,14 @@ def check_ids(ids: Iterable[Any]) -> tuple[list[int | str], list[str]]:
         dup = [n for n in names if n in seen or seen.add(n)]
         raise ValueError(
             f"node ids must be unique (compared as strings, the form they take in keys); "
-            f"duplicated: {_format_ids(dict.fromkeys(dup))}"
+            f"duplicated: {format_ids(dict.fromkeys(dup))}"
         )
     # (the string form of an integer never has the reserved form)
     reserved = [] if arr is not None and arr.dtype.kind in "iu" else [n for n in names if _RESERVED.match(n)]
     if reserved:
         raise ValueError(
             f"node ids of the form '__name__' are reserved for the exporter's own "
-            f"records (metadata, id list, version pointer); got {_format_ids(reserved)}. "
+            f"records (metadata, id list, version pointer); got {format_ids(reserved)}. "
             "Rename these nodes."
         )
     return plain, names
@@ -290,9 +290,7 @@ class BaseEmbeddingStore:
         vectors, found = self._lookup([node_key(v) for v in nodes])
         if self.missing == "raise" and not found.all():
             unknown = [v for v, f in zip(nodes, found) if not f]
-            raise KeyError(
-                f"{len(unknown)} of {len(nodes)} nodes are not published in {self!r}: {_format_ids(unknown)}"
-            )
+            raise KeyError(f"{len(unknown)} of {len(nodes)} nodes are not published in {self!r}: {format_ids(unknown)}")
         return vectors
 
     def __contains__(self, node: Any) -> bool:
@@ -335,30 +333,15 @@ class BaseExporter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     # -- inputs --------------------------------------------------------------
     def _vectors_and_ids(self, X, keys) -> tuple[np.ndarray, list, list[str], dict]:
         """(little-endian vectors, JSON-safe ids, key strings, source metadata) of X."""
+        # Ids are compared by their string form below (check_ids), not here.
+        data, ids = split_embedding(X, name="X", ids=keys, unique=False)
         source: dict = {}
-        ids = None
         if isinstance(X, BaseEmbeddingStore):
-            ids = X.ids
-            data = X.get_many(ids)
             source = {k: X.metadata[k] for k in ("estimator", "params") if X.metadata.get(k) is not None}
-        elif hasattr(X, "embedding_") and hasattr(X, "nodes_"):
-            data, ids = X.embedding_, X.nodes_
+        elif hasattr(X, "embedding_"):
             source = estimator_metadata(X)
-        elif isinstance(X, BaseEstimator):
-            raise TypeError(
-                f"X is an unfitted {type(X).__name__}: fit it first, or pass its embedding "
-                "(get_embedding(as_frame=True))"
-            )
-        else:
-            data = X
-            if hasattr(X, "index") and hasattr(X, "columns"):  # DataFrame indexed by node id
-                ids = X.index
-        if keys is not None:
-            if isinstance(keys, (str, bytes)):
-                raise TypeError("keys must be a sequence of node ids, one per row of X, not a string")
-            ids = keys
-        # The vectors first: a sparse, complex, empty or non-finite X gets its
-        # own message, not the one about missing ids.
+        # The vectors before the missing ids: a complex, empty or non-finite X
+        # gets its own message, not the one about missing ids.
         Z = validate_data(self, data, reset=True, dtype=[np.float64, np.float32, np.float16], ensure_min_samples=1)
         if ids is None:
             raise ValueError(
@@ -366,11 +349,6 @@ class BaseExporter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 "Pass keys=[...] (one id per row), a DataFrame indexed by node id "
                 "(set_output(transform='pandas') on the embedder), or the fitted embedder."
             )
-        ids = ids.to_numpy() if hasattr(ids, "to_numpy") else ids  # pandas Index
-        if not isinstance(ids, np.ndarray):
-            ids = list(ids)
-        if len(ids) != Z.shape[0]:
-            raise ValueError(f"got {len(ids)} node ids for {Z.shape[0]} rows of X; give one id per row")
         plain, names = check_ids(ids)
         vectors = np.ascontiguousarray(Z, dtype=np.dtype(self.dtype).newbyteorder("<"))
         if not np.isfinite(vectors).all():  # e.g. float64 values beyond float16's range

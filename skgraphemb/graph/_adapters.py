@@ -26,9 +26,10 @@ from skgraphemb.graph._build import (
     _ids_array,
     _nodes_array,
 )
-from skgraphemb.graph._graph import Graph, _format_ids, load_graph
+from skgraphemb.graph._graph import Graph, load_graph
 from skgraphemb.graph._io import _local_source, _read_edgelist
 from skgraphemb.graph._store import is_graph_file
+from skgraphemb.utils._ids import format_ids
 from skgraphemb.utils._validation import constraints, validate_params
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -255,10 +256,10 @@ def _from_networkx(G, directed, weight, nodes, features) -> Graph:
     else:
         ids = _nodes_array(nodes)
         node_list = ids.tolist()
-        listed = set(node_list)  # built once: inside the comprehension it was O(n^2)
+        listed = set(node_list)  # a set built once: the check below is O(n), not O(n^2)
         missing = [v for v in G.nodes() if v not in listed]
         if missing:
-            raise UnknownNodeError(f"the graph has nodes not listed in `nodes`: {_format_ids(missing)}", missing)
+            raise UnknownNodeError(f"the graph has nodes not listed in `nodes`: {format_ids(missing)}", missing)
     index = {v: i for i, v in enumerate(node_list)}
     m = G.number_of_edges()
     src = np.empty(m, dtype=np.int64)

@@ -13,7 +13,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from skgraphemb.exceptions import GraphFormatError, UnknownNodeError
-from skgraphemb.graph._graph import Graph, _count_distinct, _format_ids, _py
+from skgraphemb.graph._graph import Graph, _count_distinct, _py
+from skgraphemb.utils._ids import format_ids
 
 
 def _from_columns(src, dst, w, directed, nodes, features) -> Graph:
@@ -41,7 +42,7 @@ def _positions_by_dict(ids: NDArray, both: NDArray) -> NDArray:
     both = both.tolist()
     missing = [v for v in dict.fromkeys(both) if v not in index]
     if missing:
-        raise UnknownNodeError(f"edges use ids not listed in `nodes`: {_format_ids(missing)}", missing)
+        raise UnknownNodeError(f"edges use ids not listed in `nodes`: {format_ids(missing)}", missing)
     return np.fromiter((index[v] for v in both), dtype=np.int64, count=len(both))
 
 
@@ -80,7 +81,7 @@ def _graph_from_id_parts(src_parts, dst_parts, m, w, directed, nodes, features) 
     (src, dst), missing = index.take([src_parts, dst_parts], m, order)
     if missing:
         missing = list(dict.fromkeys(np.concatenate(missing).tolist()))
-        raise UnknownNodeError(f"edges use ids not listed in `nodes`: {_format_ids(missing)}", missing)
+        raise UnknownNodeError(f"edges use ids not listed in `nodes`: {format_ids(missing)}", missing)
     return _build(src, dst, w, ids, directed, features)
 
 
@@ -311,7 +312,7 @@ def _refuse_duplicates(ids: NDArray):
             dup.append(v)
         seen.add(v)
     dup = list(dict.fromkeys(dup))
-    raise GraphFormatError(f"`nodes` contains duplicate ids: {_format_ids(dup)}; list each node once")
+    raise GraphFormatError(f"`nodes` contains duplicate ids: {format_ids(dup)}; list each node once")
 
 
 def _check_weights(w: NDArray) -> None:

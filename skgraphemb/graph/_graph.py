@@ -13,29 +13,13 @@ from numpy.typing import NDArray
 
 from skgraphemb.exceptions import GraphFormatError, UnknownNodeError
 from skgraphemb.graph import _store
+from skgraphemb.utils._ids import format_ids, readonly
 from skgraphemb.utils._validation import constraints, validate_params
-
-# How many offending ids an error message lists before "...".
-_MAX_IDS_IN_MESSAGE = 5
-
-
-def _format_ids(ids: Iterable[Any], total: int | None = None) -> str:
-    ids = list(ids)
-    total = len(ids) if total is None else total
-    shown = ", ".join(repr(_py(i)) for i in ids[:_MAX_IDS_IN_MESSAGE])
-    return f"{shown}, ... ({total} in all)" if total > _MAX_IDS_IN_MESSAGE else shown
 
 
 def _py(value: Any) -> Any:
     """numpy scalar -> Python scalar, so messages read ``3`` not ``np.int64(3)``."""
     return value.item() if isinstance(value, np.generic) else value
-
-
-def _readonly(a: NDArray | None) -> NDArray | None:
-    if a is not None and a.flags.writeable:
-        a = a.view()
-        a.flags.writeable = False
-    return a
 
 
 class Graph:
@@ -136,19 +120,19 @@ class Graph:
         if validate:
             indptr, indices, weights, nodes = _checked_arrays(indptr, indices, weights, nodes)
         set_ = object.__setattr__
-        set_(self, "indptr", _readonly(np.asarray(indptr, dtype=np.int64)))
-        set_(self, "indices", _readonly(np.asarray(indices, dtype=np.int32)))
+        set_(self, "indptr", readonly(np.asarray(indptr, dtype=np.int64)))
+        set_(self, "indices", readonly(np.asarray(indices, dtype=np.int32)))
         set_(
             self,
             "weights",
-            None if weights is None else _readonly(np.asarray(weights, dtype=np.float64)),
+            None if weights is None else readonly(np.asarray(weights, dtype=np.float64)),
         )
-        set_(self, "nodes", _readonly(np.asarray(nodes)))
+        set_(self, "nodes", readonly(np.asarray(nodes)))
         set_(self, "directed", bool(directed))
         set_(
             self,
             "features",
-            None if features is None else _readonly(np.asarray(features, dtype=np.float32)),
+            None if features is None else readonly(np.asarray(features, dtype=np.float32)),
         )
         set_(self, "_index", None)
         set_(self, "_fingerprint", None)
@@ -354,7 +338,7 @@ class Graph:
         if len(np.unique(pos)) != len(pos):
             dup = pos[np.flatnonzero(np.bincount(pos, minlength=self.n_nodes)[pos] > 1)]
             raise GraphFormatError(
-                f"`nodes` contains duplicate ids: {_format_ids(dict.fromkeys(self.nodes[dup].tolist()))}; "
+                f"`nodes` contains duplicate ids: {format_ids(dict.fromkeys(self.nodes[dup].tolist()))}; "
                 "list each node once"
             )
         sub = self.to_scipy()[pos][:, pos].tocsr()
@@ -497,7 +481,7 @@ class NodeIndex:
         if bad.any():
             missing = list(dict.fromkeys(_py(v) for v in arr[bad].tolist()))
             raise UnknownNodeError(
-                f"{len(missing)} node id(s) not in the graph: {_format_ids(missing)}. "
+                f"{len(missing)} node id(s) not in the graph: {format_ids(missing)}. "
                 "Only nodes of the fitted graph can be looked up.",
                 missing,
             )

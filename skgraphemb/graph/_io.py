@@ -309,7 +309,7 @@ class _FilteredText:
         self._out += text
 
 
-def _read_frame(src: _Source, sep: str, header: bool, comments: str | None, dtype=None, usecols=None):
+def _read_frame(src: _Source, sep: str, header: bool, comments: str | None, dtype=None):
     """The data lines of ``src`` as a DataFrame with columns 0, 1, ..."""
     import pandas as pd
 
@@ -319,7 +319,6 @@ def _read_frame(src: _Source, sep: str, header: bool, comments: str | None, dtyp
             sep=sep,
             header=None,
             dtype=dtype,
-            usecols=usecols,
             engine="c",
             skip_blank_lines=True,
             keep_default_na=False,
@@ -332,7 +331,6 @@ def read_table(
     path: str | os.PathLike,
     *,
     comments: str | None = "#",
-    usecols=None,
     dtype=None,
     header: bool | None = None,
     sep: str | None = None,
@@ -353,7 +351,7 @@ def read_table(
     """
     with _local_source(path) as src:
         sep, _, header = _layout(src, comments, header, sep)
-        df = _read_frame(src, sep, header, comments, dtype=dtype, usecols=usecols)
+        df = _read_frame(src, sep, header, comments, dtype=dtype)
     for c in df.columns:
         if df[c].dtype.kind not in "iufb":
             df[c] = df[c].astype(object)  # plain Python str ids, not pandas' StringDtype

@@ -11,6 +11,7 @@ import numpy as np
 from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph, as_graph, is_graph_like, is_networkx
 from skgraphemb.utils._device import DEVICE_CONSTRAINT, TorchStateMixin, resolve_device
+from skgraphemb.utils._random_state import isolated_rng
 from skgraphemb.utils._threads import torch_threads
 from skgraphemb.utils._validation import (
     Integral,
@@ -439,12 +440,10 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
             mean[cols] = X[:, cols].mean(axis=0, dtype=np.float64)
             std = X[:, cols].std(axis=0, dtype=np.float64)
             scale[cols] = np.where(std > 0, std, 1.0)  # constant columns: centred only
-        cuda = [device.index or 0] if device.type == "cuda" else []
         t0 = time.perf_counter()
-        # fork_rng: seed torch (weights, dropout) without touching the
-        # caller's global torch random state.
-        with torch_threads(self.n_jobs), torch.random.fork_rng(devices=cuda):
-            torch.manual_seed(seed)
+        # Seed torch (weights, dropout) without touching the caller's global
+        # torch random state.
+        with torch_threads(self.n_jobs), isolated_rng(torch, device, seed):
             model = sage.SAGEModel(
                 X.shape[1],
                 self.hidden_dim,

@@ -8,7 +8,7 @@ PyKEEN and torch are imported only when a method needs them.
 
 from skgraphemb.kg._estimator import KGEmbedder
 
-# The public path, as before the package: what pickles and the export
+# The public path (skgraphemb.kg), not the private module: what pickles and the export
 # metadata ("estimator") record, and where the doctests are collected.
 KGEmbedder.__module__ = __name__
 

@@ -35,22 +35,21 @@ from skgraphemb.kg._labels import (
     _column_labels,
     _is_triples_factory,
     _n_rows,
-    _preview,
     _vocabulary,
 )
 from skgraphemb.kg._pykeen_compat import (
     _CALLER,
     _gc_frozen,
     _model_width,
-    _own_rng_state,
     _pykeen,
     _quiet_cpu_noise,
     _rank_evaluator,
     _real_view,
     _resolve_class,
-    _seed_from,
 )
 from skgraphemb.utils._device import DEVICE_CONSTRAINT, TorchStateMixin, resolve_device
+from skgraphemb.utils._ids import format_ids
+from skgraphemb.utils._random_state import isolated_rng, seed_from_random_state
 from skgraphemb.utils._threads import torch_threads
 from skgraphemb.utils._validation import (
     COMMON_CONSTRAINTS,
@@ -393,9 +392,10 @@ class KGEmbedder(
         start = time.perf_counter()
 
         self._set_vocabulary(X)
-        self.random_seed_ = _seed_from(self.random_state)
+        # 31 bits when drawn: PyKEEN seeds numpy's global RNG with it (< 2**32).
+        self.random_seed_ = seed_from_random_state(self.random_state, bits=31)
         with (
-            _own_rng_state(torch, device),
+            isolated_rng(torch, device, numpy_and_python=True),  # PyKEEN seeds all three
             _quiet_cpu_noise(device),
             torch_threads(self.n_jobs),
             _gc_frozen(),
@@ -498,7 +498,7 @@ class KGEmbedder(
         """Refuse a vocabulary no model can be trained on."""
         if len(self.entities_) < 2:
             raise ValueError(
-                f"{_CALLER}: the triples hold a single entity ({_preview(self.entities_.tolist())}); "
+                f"{_CALLER}: the triples hold a single entity ({format_ids(self.entities_.tolist())}); "
                 "a knowledge-graph embedding needs at least 2 entities (training corrupts heads "
                 "and tails into other entities). Add triples with more entities"
             )
@@ -719,11 +719,11 @@ class KGEmbedder(
         parts = []
         if unknown_ent:
             parts.append(
-                f"{len(unknown_ent)} unknown entit{'y' if len(unknown_ent) == 1 else 'ies'} ({_preview(unknown_ent)})"
+                f"{len(unknown_ent)} unknown entit{'y' if len(unknown_ent) == 1 else 'ies'} ({format_ids(unknown_ent)})"
             )
         if unknown_rel:
             parts.append(
-                f"{len(unknown_rel)} unknown relation{'s' * (len(unknown_rel) != 1)} ({_preview(unknown_rel)})"
+                f"{len(unknown_rel)} unknown relation{'s' * (len(unknown_rel) != 1)} ({format_ids(unknown_rel)})"
             )
         detail = " and ".join(parts)
         n_bad = int(bad.sum())
@@ -812,7 +812,7 @@ class KGEmbedder(
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         what = "entity" if len(missing) == 1 else "entities"
         return UnknownLabelError(
-            f"{_CALLER}: {len(missing)} unknown {what} ({_preview(missing)}): not among the "
+            f"{_CALLER}: {len(missing)} unknown {what} ({format_ids(missing)}): not among the "
             f"{len(names)} entities seen at fit.{hint} See the fitted entities_.",
             missing,
             kind="entity",
@@ -1060,7 +1060,7 @@ class KGEmbedder(
         torch = import_optional("torch", _CALLER)
         # Rebuilding runs the initialisers, which draw from (and seed) the
         # global RNGs: keep the caller's state.
-        with _own_rng_state(torch, device):
+        with isolated_rng(torch, device, numpy_and_python=True):
             model = self._make_model(self._spec, self._factory(), device)
         model.load_state_dict(state["model"])
         model.eval()

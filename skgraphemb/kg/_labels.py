@@ -115,11 +115,6 @@ def _vocabulary(labels: np.ndarray, pykeen_mapping) -> np.ndarray:
     return out
 
 
-def _preview(values: list, cap: int = 5) -> str:
-    shown = ", ".join(repr(v) for v in values[:cap])
-    return shown + (f", ... ({len(values) - cap} more)" if len(values) > cap else "")
-
-
 def _n_rows(X) -> int:
     if _is_triples_factory(X):
         return int(X.num_triples)

@@ -1,10 +1,11 @@
 """What ``KGEmbedder`` needs around PyKEEN and torch, apart from the estimator itself.
 
 PyKEEN is imported on demand; its resolvers get errors that list the
-options; the global state it touches is isolated (Python's, numpy's and
-torch's RNGs, which it seeds; the per-epoch garbage collection; CPU-only log
-and warning noise); raw ranks are fixed for PyKEEN <= 1.11.1; and a model's
-representations are read as plain float32 arrays.
+options; the global state it touches other than the RNGs (isolated by
+``skgraphemb.utils._random_state.isolated_rng``) is isolated too (the
+per-epoch garbage collection; CPU-only log and warning noise); raw ranks are
+fixed for PyKEEN <= 1.11.1; and a model's representations are read as plain
+float32 arrays.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import contextlib
 import difflib
 import gc
 import logging
-import random
 import warnings
 
 import numpy as np
@@ -45,24 +45,6 @@ def _resolve_class(resolver, query, what: str, caller: str = _CALLER):
             f"{caller}: unknown {what} {query!r}.{hint} Choose one of PyKEEN's {plural} "
             f"(a name or a class): {', '.join(names)}"
         ) from e
-
-
-@contextlib.contextmanager
-def _own_rng_state(torch, device):
-    """Run a block that seeds global RNGs, then restore them.
-
-    PyKEEN seeds Python's, numpy's and torch's global generators (as its
-    pipeline does); ``fit`` must not leave the caller's generators changed.
-    """
-    np_state = np.random.get_state()  # noqa: NPY002 - saves the global RNG that PyKEEN seeds
-    py_state = random.getstate()
-    devices = [device.index or 0] if device.type == "cuda" else []
-    try:
-        with torch.random.fork_rng(devices=devices):
-            yield
-    finally:
-        np.random.set_state(np_state)  # noqa: NPY002 - restores the caller's global RNG
-        random.setstate(py_state)
 
 
 @contextlib.contextmanager
@@ -161,12 +143,3 @@ def _model_width(model) -> int:
     for rep in getattr(model, "entity_representations", ()):
         width += 2 * int(np.prod(rep.shape))
     return max(width, 1)
-
-
-def _seed_from(random_state) -> int:
-    """An int seed for PyKEEN (numpy's global seeding needs < 2**32)."""
-    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        return int(random_state)
-    from sklearn.utils import check_random_state
-
-    return int(check_random_state(random_state).randint(0, 2**31 - 1))

@@ -94,7 +94,6 @@ def train_gensim(
     ns_exponent: float = 0.75,
     seed: int = 0,
     n_jobs: int | None = None,
-    verbose: int = 0,
     init=None,
     init_output=None,
     return_output: bool = False,
@@ -123,11 +122,6 @@ def train_gensim(
     n_jobs : int, default=None
         Word2Vec's ``workers``.  ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` means all processors.
-    verbose : int, default=0
-        gensim reports progress through its own loggers (``gensim.models``
-        at INFO level); this function logs its timings to its module logger
-        whatever ``verbose`` is.  Kept for signature parity with
-        :func:`train_skipgram`.
     init : array-like of shape (n_nodes, dimensions), default=None
         Initial vectors: they replace gensim's random initialisation for the
         nodes that occur, and are returned unchanged for nodes that do not.
@@ -177,24 +171,14 @@ def train_gensim(
     (``build_vocab_from_freq``), not by gensim's Python scan of the corpus.
 
     ``corpus="file"`` is the default because its workers parse their part
-    of the file without the GIL, while ``"iterable"`` needs a Python
-    producer thread that competes with them and with any other Python
-    thread (gensim 3.6.0's release notes report linear scaling with cores
-    for ``corpus_file`` mode, 3.8x over the iterable on 32 cores).  On
-    BlogCatalog (8.25M tokens, 2 workers) it took 22 s against 25 s on an
-    idle 2-core machine; on a busy one the two were equal within noise
-    (42-50 s).  Writing the file takes under 0.1 s per million tokens and
-    about 5 bytes per token of temporary disk space.
+    of a temporary file (about 5 bytes per token) without the GIL, while
+    ``"iterable"`` needs a Python producer thread that competes with them.
 
-    In ``corpus_file`` mode gensim decays the learning rate of each worker
-    by the worker's own share of the words measured against the whole
-    corpus, so with ``w`` workers it ends near
-    ``alpha - (alpha - min_alpha) / w`` instead of ``min_alpha`` (gensim's
-    ``train_epoch_sg`` in ``word2vec_corpusfile.pyx``).  The higher average
-    learning rate changes results: on BlogCatalog with one epoch and two
-    workers, macro-F1 0.239 against 0.219 with ``corpus="iterable"``.  Pass
-    ``corpus="iterable"`` (or one worker) for the documented schedule, the
-    one :func:`train_skipgram` follows.
+    In ``corpus_file`` mode gensim decays each worker's learning rate by
+    the worker's own share of the words, so with ``w`` workers it ends near
+    ``alpha - (alpha - min_alpha) / w`` instead of ``min_alpha``, which
+    changes results.  Pass ``corpus="iterable"`` (or one worker) for the
+    documented schedule, the one :func:`train_skipgram` follows.
     """
     from gensim.models import Word2Vec
 

@@ -105,26 +105,17 @@ def train_skipgram_torch(
         Where to train (see :func:`skgraphemb.utils._device.resolve_device`).
     batch_size : int, default=None
         Centres per SGD step.  ``None`` takes ``tokens / 500`` (at least
-        one, at most 4,096), so that an epoch has at least about 500
-        steps: on a small corpus, a few large steps train far less than
-        word2vec's many small ones (karate, 13,600 tokens: macro-F1 0.97
-        with the default, 0.51-0.57 with 4,096 centres per step, i.e. three
-        steps).  Larger batches run faster on a GPU.
+        one, at most 4,096), so that an epoch has at least about 500 steps:
+        a few large steps train far less than word2vec's many small ones.
+        Larger batches run faster on a GPU.
     row_cap : float or None, default=256
         Largest number of (context, target) pair updates that one row takes
-        in full from one step.  Each step computes its updates from the
-        vectors before it, and a hub's output vector, drawn as a negative
-        in hundreds of the batch's windows, would take the sum of thousands
-        of stale pair updates, overshoot and diverge (without the cap:
-        NaN on BlogCatalog with 4,096 centres per step, and on karate with
-        256).  A row in ``n > row_cap``
-        pairs gets ``row_cap / n`` of its summed update; a window of the
-        numba trainer gives a row at most ``2 * window * (negative + 1)``
-        pairs, so ordinary rows are untouched.  The margin is not wide and
-        shrinks as ``alpha`` grows: on BlogCatalog at ``alpha=0.025`` with
-        4,096 centres per step, a cap of 256 scores the macro-F1 of
-        1,024-centre steps (0.2321 and 0.2320) and a cap of 1,024
-        diverges.  ``None`` sums every update.
+        in full from one step: a row in ``n > row_cap`` pairs gets
+        ``row_cap / n`` of its summed update, so that a hub's output vector,
+        drawn as a negative in many windows of a batch, does not overshoot
+        on thousands of stale updates and diverge.  Ordinary rows (at most
+        ``2 * window * (negative + 1)`` pairs per window) are untouched.
+        ``None`` sums every update.
 
     Returns
     -------

@@ -141,8 +141,6 @@ class FastRPEmbedder(BaseGraphEmbedder):
         "density": [Interval(Real, 0, 1, closed="right"), StrOptions({"auto"})],
     }
 
-    _dimension_param = "n_components"
-
     def __init__(
         self,
         n_components=128,

@@ -167,8 +167,6 @@ class ProNEEmbedder(BaseGraphEmbedder):
         **constraints("n_components", "order", "mu", "theta", "n_iter", "n_oversamples"),
     }
 
-    _dimension_param = "n_components"
-
     def __init__(
         self,
         n_components=128,

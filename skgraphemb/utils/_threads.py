@@ -1,4 +1,4 @@
-"""Threads: numba and torch thread counts for one call, and safe parallel launches.
+"""Threads: numba, torch and BLAS thread counts for one call, and safe parallel launches.
 
 scikit-learn's ``n_jobs`` comes in, the library's thread count is set for the
 call and restored after.  The numba kernels release the GIL (``nogil=True``),
@@ -54,6 +54,22 @@ def torch_threads(n_jobs: int | None) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+@contextmanager
+def blas_threads(n_jobs: int | None) -> Iterator[None]:
+    """Run the body with the BLAS pools (OpenBLAS, MKL, BLIS...) sized from ``n_jobs``.
+
+    Through threadpoolctl, which restores the previous limits after the
+    body.  ``blas_threads(1)`` is the setting for many small dense problems
+    (logistic-regression probes), where BLAS threads add only
+    synchronisation and, right after a numba parallel kernel whose workers
+    still spin, can make each call many times slower.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=effective_n_jobs(n_jobs), user_api="blas"):
+        yield
+
+
 _LAUNCH_LOCK = threading.RLock()  # re-entrant: drivers nest (as_graph -> read_edgelist)
 
 
@@ -85,11 +101,5 @@ def kernel_threads(n_jobs: int | None) -> Iterator[None]:
     """numba threads and the BLAS pool both sized from ``n_jobs`` for the body,
     with :func:`parallel_launch` held: the setting of the sparse-times-dense
     drivers (randomized SVD, spectral propagation)."""
-    from threadpoolctl import threadpool_limits
-
-    with (
-        numba_threads(resolve_numba_threads(n_jobs)),
-        parallel_launch(),
-        threadpool_limits(limits=effective_n_jobs(n_jobs), user_api="blas"),
-    ):
+    with numba_threads(resolve_numba_threads(n_jobs)), parallel_launch(), blas_threads(n_jobs):
         yield

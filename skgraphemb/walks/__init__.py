@@ -145,49 +145,16 @@ def random_walks(
     Notes
     -----
     Sampling is exact and needs O(edges) memory: no table of transition
-    probabilities per (previous, current) pair is built, unlike the
-    original node2vec and PecanPy's ``PreComp`` mode, whose tables grow
-    with the sum of squared degrees.  A second-order step proposes ``x``
-    with probability proportional to ``w(v, x)`` and accepts it with
-    probability ``alpha(t, x) / max(alpha)`` (rejection sampling, as in
-    KnightKing); the excess of a large ``1/p`` on the return edge is
-    sampled separately, so small ``p`` does not make most proposals fail.
-    A step whose proposals keep being rejected (extreme ``p``, ``q``) falls
-    back to computing the step's distribution exactly, which bounds its
-    cost by O(deg(v) log deg).
-
-    On directed graphs the in-out test uses the out-edge ``t -> x``, as
-    PecanPy does: ``x`` counts as a neighbour of ``t`` (bias 1) only if
-    ``t -> x`` exists, not if just ``x -> t`` does.
-
-    First-order draws take O(1) time: uniform on unweighted graphs, and
-    through one Walker alias table per node on weighted ones (built per
-    call, 12 bytes per stored edge).  A graph whose weights are all equal
-    is walked as an unweighted one (same distribution, no tables).
-
-    Every walk draws from its own counter-based random stream keyed by
-    ``(seed, walk index)``, and each round's start order from a stream keyed
-    by ``(seed, round)``, so the walks do not depend on the thread count or
-    on chunking: :func:`iter_walk_chunks` yields exactly these rows.
-
-    The result takes ``4 * num_walks * n_nodes * walk_length`` bytes; use
-    :func:`iter_walk_chunks` to stream walks on large graphs.
-
-    The torch engine (``backend="torch"``) samples the same distribution
-    with the same rejection scheme, but advances all walkers of a chunk
-    (about 16M steps) one step at a time as tensor operations: a
-    first-order draw is one gather per walker (a uniform slot of the row,
-    then the alias coin of the same tables on weighted graphs); the
-    neighbour test of a node2vec step is a vectorised binary search
-    (:func:`torch.searchsorted`) in the sorted keys ``u * n_nodes + x`` of
-    all edges; each rejection round proposes again only for the walkers
-    still rejected, and after eight rounds the remaining ones draw from
-    their exact row distributions.  Its random numbers come from one
-    :class:`torch.Generator` per call, seeded from ``random_state``: with
-    an int, walks are identical across runs on the same device and torch
-    version (and chunk size, for :func:`iter_walk_chunks`), and equal *in
-    distribution*, not bit for bit, to the numba engine's.  The start
-    order of each round is the numba engine's.
+    probabilities per (previous, current) pair is built; second-order steps
+    use rejection sampling [2]_.  Every walk draws from its own random
+    stream keyed by ``(seed, walk index)``, so the walks do not depend on
+    the thread count or on chunking.  The torch engine samples the same
+    distribution (equal in distribution, not bit for bit) from one
+    :class:`torch.Generator` per call: with an int seed its walks repeat
+    on the same device and torch version.  The result
+    takes ``4 * num_walks * n_nodes * walk_length`` bytes; use
+    :func:`iter_walk_chunks` to stream walks on large graphs.  The
+    algorithms are described in the user guide (:doc:`/node2vec`).
 
     References
     ----------

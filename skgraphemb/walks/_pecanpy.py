@@ -248,6 +248,7 @@ def pecanpy_walks(
     from sklearn.utils import check_random_state
 
     from skgraphemb.graph import Graph, as_graph
+    from skgraphemb.utils._random_state import seed_from_random_state
     from skgraphemb.utils._threads import numba_threads, resolve_numba_threads
 
     if not isinstance(graph, Graph):
@@ -260,9 +261,10 @@ def pecanpy_walks(
     _check_mode(mode, graph, p, q)
 
     n = graph.n_nodes
+    # One stream gives PecanPy's seed and then the start nodes.  PecanPy seeds
+    # numba with ``seed + thread id``, which must fit uint32: a 31-bit seed.
     rng = check_random_state(random_state)
-    # PecanPy seeds numba with ``seed + thread id``, which must fit uint32.
-    seed = int(rng.randint(np.iinfo(np.int32).max))
+    seed = seed_from_random_state(rng, bits=31)
     # One permutation of all nodes per round: balanced work, as PecanPy's
     # global shuffle, and rows come back grouped by round.
     starts = np.concatenate([rng.permutation(n) for _ in range(num_walks)]).astype(np.uint32)

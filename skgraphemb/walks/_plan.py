@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 from skgraphemb._optional import import_optional, is_available
 from skgraphemb.graph import Graph, GraphLike, as_graph
 from skgraphemb.utils._device import resolve_device
+from skgraphemb.utils._ids import readonly
 from skgraphemb.utils._threads import numba_threads, parallel_launch, resolve_numba_threads, torch_threads
 
 logger = logging.getLogger(__name__)
@@ -157,14 +158,6 @@ class _WalkPlan:
         return f"first order, {kind}, {engine}"
 
 
-def _readonly(a: NDArray) -> NDArray:
-    # Read-only like the graph's own arrays: numba types read-only arrays
-    # apart, and this way weighted and unweighted walks share one
-    # specialisation of each kernel (one compilation, one cache entry).
-    a.flags.writeable = False
-    return a
-
-
 def plan_walks(
     graph: GraphLike,
     walk_length: int,
@@ -179,26 +172,29 @@ def plan_walks(
     caller: str = "random_walks",
 ) -> _WalkPlan:
     """Convert the graph, resolve engine, threads and seed, build alias tables."""
-    from skgraphemb._kernels._random import seed_from_random_state
+    from skgraphemb.utils._random_state import seed_from_random_state
     from skgraphemb.walks import _numba_kernels as kernels
 
     if not isinstance(graph, Graph):
         graph = as_graph(graph)
     backend, device = resolve_walk_backend(backend, device, caller)
+    # Every array read-only like the graph's own: numba types read-only arrays
+    # apart, and this way weighted and unweighted walks share one
+    # specialisation of each kernel (one compilation, one cache entry).
     starts = None
     if start_nodes is not None:
-        starts = _readonly(np.asarray(graph.positions(start_nodes), dtype=np.int32))
+        starts = readonly(np.asarray(graph.positions(start_nodes), dtype=np.int32))
     n_threads = resolve_numba_threads(n_jobs)
     weights = graph.weights
     # Equal weights give the same distribution as no weights, and the
     # uniform draw needs no tables (memory) and no alias test (a random read).
     if weights is None or weights.size == 0 or np.all(weights == weights[0]):
-        weights = alias_prob = strength = _readonly(np.empty(0, dtype=np.float64))
-        alias_node = _readonly(np.empty(0, dtype=np.int32))
+        weights = alias_prob = strength = readonly(np.empty(0, dtype=np.float64))
+        alias_node = readonly(np.empty(0, dtype=np.int32))
     else:
         with numba_threads(n_threads), parallel_launch():
             tables = kernels.alias_tables(graph.indptr, graph.indices, weights)
-        alias_prob, alias_node, strength = map(_readonly, tables)
+        alias_prob, alias_node, strength = map(readonly, tables)
     p, q = float(p), float(q)
     seed = seed_from_random_state(random_state)
     walker = None

@@ -12,31 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skgraphemb import Node2VecEmbedder, load_karate
-from skgraphemb.cli import main
+from skgraphemb import Node2VecEmbedder, SVDEmbedder, load_karate
+from skgraphemb.cli import METHODS, build_parser, main
+from skgraphemb.evaluation import evaluate_node_classification
 
-# Small, fast embedder settings, as options and as estimator parameters.
-FAST = ["--dimensions", "8", "--walk-length", "10", "--num-walks", "4", "--window", "3"]
-FAST_PARAMS = dict(dimensions=8, walk_length=10, num_walks=4, window=3)
 PM = re.compile(r"(\d+\.\d+) ± (\d+\.\d+)")
-
-
-def run(capsys, *argv):
-    """main(argv) in-process -> (exit status, stdout, stderr)."""
-    rc = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 @pytest.fixture(scope="module")
 def karate():
     return load_karate()
-
-
-@pytest.fixture(scope="module")
-def karate_embedding(karate):
-    """What the CLI should write for karate with FAST and the default seed."""
-    return Node2VecEmbedder(**FAST_PARAMS, random_state=0).fit(karate.graph)
 
 
 @pytest.fixture
@@ -71,14 +56,14 @@ def test_help_in_a_child_process():
         assert command in res.stdout
 
 
-def test_subcommand_help_shows_estimator_defaults(capsys):
-    rc, out, _ = run(capsys, "embed", "--help")
+def test_subcommand_help_shows_estimator_defaults(run):
+    rc, out, _ = run("embed", "--help")
     assert rc == 0
     assert "--walk-length N" in out and "(default: 80)" in out and "(default: 128)" in out
 
 
-def test_embed_npz_matches_the_estimator(capsys, tmp_path, karate, karate_embedding):
-    rc, out, err = run(capsys, "embed", "karate", *FAST, "-o", tmp_path / "k.npz")
+def test_embed_npz_matches_the_estimator(run, fast_options, tmp_path, karate, karate_embedding):
+    rc, out, err = run("embed", "karate", *fast_options, "-o", tmp_path / "k.npz")
     assert rc == 0, err
     assert "34 nodes" in out and "8 dimensions" in out and "k.npz" in out
     with np.load(tmp_path / "k.npz") as data:
@@ -87,39 +72,39 @@ def test_embed_npz_matches_the_estimator(capsys, tmp_path, karate, karate_embedd
         assert data["embedding"].dtype == np.float32
 
 
-def test_embed_a_saved_graph(capsys, tmp_path, karate, karate_embedding):
+def test_embed_a_saved_graph(run, fast_options, tmp_path, karate, karate_embedding):
     karate.graph.save(tmp_path / "karate.skgraph")
-    rc, out, err = run(capsys, "embed", tmp_path / "karate.skgraph", *FAST, "-o", tmp_path / "k.npz")
+    rc, out, err = run("embed", tmp_path / "karate.skgraph", *fast_options, "-o", tmp_path / "k.npz")
     assert rc == 0, err
     with np.load(tmp_path / "k.npz") as data:
         np.testing.assert_array_equal(data["embedding"], karate_embedding.embedding_)
-    rc, _, err = run(capsys, "embed", tmp_path / "karate.skgraph", "--directed", *FAST, "-o", tmp_path / "d.npz")
+    rc, _, err = run("embed", tmp_path / "karate.skgraph", "--directed", *fast_options, "-o", tmp_path / "d.npz")
     assert rc == 2 and "is undirected" in err
 
 
 @pytest.mark.parametrize("suffix", [".txt", ".emb"])
-def test_embed_word2vec_text_loads_in_gensim(capsys, tmp_path, suffix, karate_embedding):
+def test_embed_word2vec_text_loads_in_gensim(run, fast_options, tmp_path, suffix, karate_embedding):
     from gensim.models import KeyedVectors
 
     out = tmp_path / f"k{suffix}"
-    assert run(capsys, "embed", "karate", *FAST, "-o", out)[0] == 0
+    assert run("embed", "karate", *fast_options, "-o", out)[0] == 0
     assert out.read_text().splitlines()[0] == "34 8"  # word2vec header "n d"
     kv = KeyedVectors.load_word2vec_format(str(out))
     assert kv.index_to_key == [str(v) for v in karate_embedding.nodes_]
     np.testing.assert_array_equal(kv.vectors, karate_embedding.embedding_)
 
 
-def test_embed_keyed_vectors(capsys, tmp_path, karate_embedding):
+def test_embed_keyed_vectors(run, fast_options, tmp_path, karate_embedding):
     from gensim.models import KeyedVectors
 
-    assert run(capsys, "embed", "karate", *FAST, "-o", tmp_path / "k.kv")[0] == 0
+    assert run("embed", "karate", *fast_options, "-o", tmp_path / "k.kv")[0] == 0
     kv = KeyedVectors.load(str(tmp_path / "k.kv"))
     np.testing.assert_array_equal(kv["33"], karate_embedding.embedding_[33])
     assert len(kv) == 34
 
 
-def test_embed_npy_writes_ids_beside_the_matrix(capsys, tmp_path, karate_embedding):
-    rc, out, _ = run(capsys, "embed", "karate", *FAST, "-o", tmp_path / "k.npy")
+def test_embed_npy_writes_ids_beside_the_matrix(run, fast_options, tmp_path, karate_embedding):
+    rc, out, _ = run("embed", "karate", *fast_options, "-o", tmp_path / "k.npy")
     assert rc == 0
     ids = tmp_path / "k.nodes.txt"
     assert str(ids) in out  # the summary says where the ids are
@@ -127,21 +112,21 @@ def test_embed_npy_writes_ids_beside_the_matrix(capsys, tmp_path, karate_embeddi
     assert ids.read_text().split() == [str(v) for v in karate_embedding.nodes_]
 
 
-def test_embed_parquet_is_indexed_by_node(capsys, tmp_path, karate_embedding):
+def test_embed_parquet_is_indexed_by_node(run, fast_options, tmp_path, karate_embedding):
     pytest.importorskip("pyarrow", reason="parquet output needs pyarrow")
     import pandas as pd
 
-    assert run(capsys, "embed", "karate", *FAST, "-o", tmp_path / "k.parquet")[0] == 0
+    assert run("embed", "karate", *fast_options, "-o", tmp_path / "k.parquet")[0] == 0
     df = pd.read_parquet(tmp_path / "k.parquet")
     assert df.index.tolist() == karate_embedding.nodes_.tolist()
     np.testing.assert_array_equal(df.to_numpy(), karate_embedding.embedding_)
 
 
-def test_embed_string_id_folder_and_gz_file(capsys, tmp_path, string_folder):
+def test_embed_string_id_folder_and_gz_file(run, fast_options, tmp_path, string_folder):
     # dataset folder and the edge-list file inside it give the same embedding
-    assert run(capsys, "embed", string_folder, *FAST, "-o", tmp_path / "a.npz")[0] == 0
+    assert run("embed", string_folder, *fast_options, "-o", tmp_path / "a.npz")[0] == 0
     edges = string_folder / "edges.tsv.gz"
-    assert run(capsys, "embed", edges, *FAST, "-o", tmp_path / "b.npz")[0] == 0
+    assert run("embed", edges, *fast_options, "-o", tmp_path / "b.npz")[0] == 0
     with np.load(tmp_path / "a.npz") as a, np.load(tmp_path / "b.npz") as b:
         assert a["nodes"].dtype.kind == "U" and set(a["nodes"]) == {f"m{i}" for i in range(34)}
         np.testing.assert_array_equal(a["nodes"], b["nodes"])
@@ -149,39 +134,56 @@ def test_embed_string_id_folder_and_gz_file(capsys, tmp_path, string_folder):
 
 
 @pytest.mark.parametrize("header, first_is_edge", [("auto", True), ("no", True), ("yes", False)])
-def test_header_option(capsys, tmp_path, header, first_is_edge):
+def test_header_option(run, fast_options, tmp_path, header, first_is_edge):
     """A first line of string ids ("u v") is an edge unless --header yes says it names the columns."""
     path = tmp_path / "g.tsv"
     path.write_text("u\tv\n" + "".join(f"n{i}\tn{(i + 1) % 12}\n" for i in range(12)))
-    rc, _, err = run(capsys, "embed", path, *FAST, "--header", header, "-o", tmp_path / "e.npz")
+    rc, _, err = run("embed", path, *fast_options, "--header", header, "-o", tmp_path / "e.npz")
     assert rc == 0, err
     with np.load(tmp_path / "e.npz") as z:
         assert ({"u", "v"} <= set(z["nodes"])) == first_is_edge
         assert len(z["nodes"]) == 12 + 2 * first_is_edge
 
 
-def test_seed_changes_the_embedding(capsys, tmp_path):
+def test_seed_changes_the_embedding(run, fast_options, tmp_path):
     for seed in (0, 1):
-        run(capsys, "embed", "karate", *FAST, "--seed", seed, "-o", tmp_path / f"s{seed}.npz")
+        run("embed", "karate", *fast_options, "--seed", seed, "-o", tmp_path / f"s{seed}.npz")
     with np.load(tmp_path / "s0.npz") as a, np.load(tmp_path / "s1.npz") as b:
         assert not np.allclose(a["embedding"], b["embedding"])
 
 
 @pytest.mark.parametrize("extra", [[], ["--train-size", "0.5"]])
-def test_evaluate_prints_macro_and_micro_f1(capsys, extra):
-    rc, out, err = run(capsys, "evaluate", "karate", *FAST, "--cv", "3", *extra)
+def _printed_scores(out: str, method: str) -> list[tuple[str, str]]:
+    """The (mean, std) pairs, as printed, of ``method``'s row of the evaluate table."""
+    (line,) = [line for line in out.splitlines() if line.split()[:1] == [method]]
+    return PM.findall(line)
+
+
+def _scores_of(est, train_size=None) -> list[tuple[str, str]]:
+    """macro- and micro-F1 of ``est`` on karate by the library, formatted as the CLI prints them."""
+    karate = load_karate()
+    score = evaluate_node_classification(
+        est.fit(karate.graph), karate.labels, nodes=karate.nodes, cv=3, train_size=train_size, random_state=0
+    )
+    return [(f"{score.mean:.3f}", f"{score.std:.3f}"), (f"{score.micro_mean:.3f}", f"{score.micro_std:.3f}")]
+
+
+@pytest.mark.parametrize("train_size", [None, 0.5])
+def test_evaluate_prints_the_scores_of_the_embedding(run, fast_options, fast_params, train_size):
+    extra = [] if train_size is None else ["--train-size", train_size]
+    rc, out, err = run("evaluate", "karate", *fast_options, "--cv", "3", *extra)
     assert rc == 0, err
-    pairs = [(float(m), float(s)) for m, s in PM.findall(out)]
-    assert len(pairs) == 2  # macro-F1, micro-F1
-    assert all(0 <= m <= 1 and 0 <= s <= 1 for m, s in pairs)
     assert "macro-F1" in out and "micro-F1" in out and "34 labelled nodes" in out
+    # macro-F1 and micro-F1 of the embedding that `embed` writes, under the same protocol and seed
+    expected = _scores_of(Node2VecEmbedder(**fast_params, random_state=0), train_size)
+    assert _printed_scores(out, "node2vec") == expected
 
 
-def test_evaluate_keeps_labels_of_graph_nodes_only(capsys, tmp_path):
+def test_evaluate_keeps_labels_of_graph_nodes_only(run, fast_options, tmp_path):
     labels = tmp_path / "labels.tsv"
     karate = load_karate()
     labels.write_text("".join(f"{v}\t{y}\n" for v, y in zip(karate.nodes, karate.labels)) + "999\t1\n")
-    rc, out, err = run(capsys, "evaluate", "karate", "--labels", labels, *FAST, "--cv", "3")
+    rc, out, err = run("evaluate", "karate", "--labels", labels, *fast_options, "--cv", "3")
     assert rc == 0
     assert "ignoring 1 of 35 labelled nodes" in err and "34 labelled nodes" in out
 
@@ -194,12 +196,11 @@ def _table_rows(out: str) -> list[list[str]]:
     return [line.split() for line in lines[start + 1 : end]]
 
 
-def test_tune_table_best_params_and_embedding(capsys, tmp_path, karate):
+def test_tune_table_best_params_and_embedding(run, fast_options, fast_params, tmp_path, karate):
     rc, out, err = run(
-        capsys,
         "tune",
         "karate",
-        *FAST,
+        *fast_options,
         "--grid",
         "p=0.5,2",
         "--grid",
@@ -212,28 +213,28 @@ def test_tune_table_best_params_and_embedding(capsys, tmp_path, karate):
     assert rc == 0, err
     rows = _table_rows(out)
     assert len(rows) == 4
-    # rank, p, q, mean, "±", std: every grid pair once, ranks sorted, F1 in [0, 1]
+    # rank, p, q, mean, "±", std: every grid pair once, ranks sorted, best mean first
     assert sorted((float(r[1]), float(r[2])) for r in rows) == sorted(product([0.5, 2.0], repeat=2))
     ranks = [int(r[0]) for r in rows]
     assert ranks == sorted(ranks) and ranks[0] == 1
-    assert all(0 <= float(r[3]) <= 1 for r in rows)
+    means = [float(r[3]) for r in rows]
+    assert means == sorted(means, reverse=True)  # ranked by mean macro-F1
     best = re.search(r"best: p=(\S+) q=(\S+)", out)
     assert best and (float(best[1]), float(best[2])) == (float(rows[0][1]), float(rows[0][2]))
     # -o writes the best candidate's embedding of the whole graph
-    expected = Node2VecEmbedder(**FAST_PARAMS, p=float(best[1]), q=float(best[2]), random_state=0).fit(karate.graph)
+    expected = Node2VecEmbedder(**fast_params, p=float(best[1]), q=float(best[2]), random_state=0).fit(karate.graph)
     with np.load(tmp_path / "best.npz") as data:
         np.testing.assert_array_equal(data["nodes"], karate.graph.nodes)
         np.testing.assert_array_equal(data["embedding"], expected.embedding_)
 
 
-def test_tune_plot_writes_png(capsys, tmp_path):
+def test_tune_plot_writes_png(run, fast_options, tmp_path):
     pytest.importorskip("matplotlib", reason="--plot needs matplotlib")
     png = tmp_path / "plots" / "grid.png"  # missing folders are created
     rc, out, err = run(
-        capsys,
         "tune",
         "karate",
-        *FAST,
+        *fast_options,
         "--grid",
         "p=0.5,2",
         "--grid",
@@ -248,9 +249,9 @@ def test_tune_plot_writes_png(capsys, tmp_path):
     assert str(png) in out
 
 
-def test_tune_any_numeric_parameter_and_multilabel_folder(capsys, string_folder):
+def test_tune_any_numeric_parameter_and_multilabel_folder(run, fast_options, string_folder):
     # multi-label labels: one-vs-rest classifier on binarised targets
-    rc, out, err = run(capsys, "tune", string_folder, *FAST, "--grid", "dimensions=4,8", "--cv", "2")
+    rc, out, err = run("tune", string_folder, *fast_options, "--grid", "dimensions=4,8", "--cv", "2")
     assert rc == 0, err
     rows = _table_rows(out)
     assert sorted(int(r[1]) for r in rows) == [4, 8]
@@ -282,9 +283,9 @@ def test_tune_any_numeric_parameter_and_multilabel_folder(capsys, string_folder)
         ([], "required: COMMAND"),
     ],
 )
-def test_user_errors_exit_2_with_one_clear_line(capsys, tmp_path, argv, message):
+def test_user_errors_exit_2_with_one_clear_line(run, tmp_path, argv, message):
     (tmp_path / "e.tsv").write_text("a\tb\nb\tc\n")
-    rc, out, err = run(capsys, *(a.format(tmp=tmp_path) for a in argv))
+    rc, out, err = run(*(a.format(tmp=tmp_path) for a in argv))
     assert rc == 2
     assert message in err
     assert "Traceback" not in err
@@ -305,10 +306,10 @@ def test_user_errors_exit_2_with_one_clear_line(capsys, tmp_path, argv, message)
         ("pyarrow", ["embed", "karate", "-o", "x.parquet"], "requires pyarrow"),
     ],
 )
-def test_missing_optional_dependency_fails_before_any_work(capsys, monkeypatch, tmp_path, module, argv, message):
+def test_missing_optional_dependency_fails_before_any_work(run, monkeypatch, tmp_path, module, argv, message):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setitem(sys.modules, module, None)  # import now raises ImportError
-    rc, _, err = run(capsys, *argv)
+    rc, _, err = run(*argv)
     assert rc == 2
     assert message in err and "pip install" in err
     assert list(tmp_path.iterdir()) == []
@@ -320,9 +321,9 @@ def test_very_verbose_shows_the_traceback(tmp_path):
 
 
 # -- evaluate --methods -------------------------------------------------------
-def test_evaluate_several_methods(capsys):
+def test_evaluate_several_methods(run, fast_options, fast_params):
     rc, out, err = run(
-        capsys, "evaluate", "karate", "--methods", "node2vec,svd", *FAST, "--n-components", "8", "--cv", "3"
+        "evaluate", "karate", "--methods", "node2vec,svd", *fast_options, "--n-components", "8", "--cv", "3"
     )
     assert rc == 0, err
     rows = {
@@ -331,20 +332,19 @@ def test_evaluate_several_methods(capsys):
         if line.split() and line.split()[0] in ("node2vec", "svd")
     }
     assert set(rows) == {"node2vec", "svd"}
-    for scores in rows.values():
-        assert len(scores) == 2 and all(0 <= float(m) <= 1 for m, _ in scores)
+    assert rows["node2vec"] == _scores_of(Node2VecEmbedder(**fast_params, random_state=0))
+    assert rows["svd"] == _scores_of(SVDEmbedder(n_components=8, random_state=0))
 
 
-def test_evaluate_methods_plot(capsys, tmp_path):
+def test_evaluate_methods_plot(run, fast_options, tmp_path):
     pytest.importorskip("matplotlib", reason="--plot needs matplotlib")
     image = tmp_path / "plots" / "methods.png"
     rc, out, err = run(
-        capsys,
         "evaluate",
         "karate",
         "--methods",
         "svd,node2vec",
-        *FAST,
+        *fast_options,
         "--n-components",
         "4",
         "--cv",
@@ -357,9 +357,8 @@ def test_evaluate_methods_plot(capsys, tmp_path):
     assert f"wrote plot to {image}" in out
 
 
-def test_evaluate_svd_options(capsys):
+def test_evaluate_svd_options(run):
     rc, out, err = run(
-        capsys,
         "evaluate",
         "karate",
         "--method",
@@ -374,12 +373,31 @@ def test_evaluate_svd_options(capsys):
         "3",
     )
     assert rc == 0, err
-    assert len(PM.findall(out)) == 2
+    # the options reach the SVDEmbedder: the printed scores are those of order 1, symmetric
+    assert _printed_scores(out, "svd") == _scores_of(
+        SVDEmbedder(n_components=4, order=1, normalization="symmetric", random_state=0)
+    )
+
+
+@pytest.mark.parametrize(
+    "options, params",
+    [
+        ([], dict(order=2, normalization=None)),  # SVDEmbedder's defaults
+        (["--order", "3", "--normalization", "transition"], dict(order=3, normalization="transition")),
+        (["--order", "1", "--normalization", "none"], dict(order=1, normalization=None)),
+    ],
+)
+def test_svd_options_set_the_estimator_parameters(options, params):
+    args = build_parser().parse_args(["evaluate", "karate", "--method", "svd", "--n-components", "4", *options])
+    est = METHODS["svd"](args)
+    assert isinstance(est, SVDEmbedder)
+    assert {name: est.get_params()[name] for name in params} == params
+    assert est.get_params()["n_components"] == 4
 
 
 @pytest.mark.parametrize("methods", ["node2vec,nope", ",", "svd,svd"])
-def test_evaluate_bad_methods_exit_2(capsys, methods):
-    rc, out, err = run(capsys, "evaluate", "karate", "--methods", methods)
+def test_evaluate_bad_methods_exit_2(run, methods):
+    rc, out, err = run("evaluate", "karate", "--methods", methods)
     assert rc == 2 and "--methods" in err and "Traceback" not in err
     assert out == ""
 
@@ -406,9 +424,9 @@ def _bad_inputs(tmp: Path) -> dict[str, Path]:
     "name",
     ["truncated.tsv.gz", "corrupt.tsv.gz", "notgzip.tsv.gz", "latin1.tsv", "binary.tsv", "empty.tsv", "folder.tsv"],
 )
-def test_bad_graph_files_exit_2_naming_the_file(capsys, tmp_path, name):
+def test_bad_graph_files_exit_2_naming_the_file(run, fast_options, tmp_path, name):
     path = _bad_inputs(tmp_path)[name]
-    rc, out, err = run(capsys, "embed", path, *FAST, "-o", tmp_path / "x.npz")
+    rc, out, err = run("embed", path, *fast_options, "-o", tmp_path / "x.npz")
     assert rc == 2 and "Traceback" not in err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("skgraphemb embed: error:")
@@ -416,24 +434,24 @@ def test_bad_graph_files_exit_2_naming_the_file(capsys, tmp_path, name):
     assert not (tmp_path / "x.npz").exists()
 
 
-def test_divergence_exits_2_saying_lower_alpha(capsys, tmp_path):
-    rc, _, err = run(capsys, "embed", "karate", *FAST, "--alpha", "50", "-o", tmp_path / "x.npz")
+def test_divergence_exits_2_saying_lower_alpha(run, fast_options, tmp_path):
+    rc, _, err = run("embed", "karate", *fast_options, "--alpha", "50", "-o", tmp_path / "x.npz")
     assert rc == 2 and "Traceback" not in err
     assert "lower alpha" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x.npz").exists()
 
 
 @pytest.mark.parametrize("suffix", [".txt", ".emb"])
-def test_text_output_with_spaces_in_ids_is_refused_before_fitting(capsys, tmp_path, suffix, monkeypatch):
+def test_text_output_with_spaces_in_ids_is_refused_before_fitting(run, tmp_path, suffix, monkeypatch):
     (tmp_path / "g.tsv").write_text("new york\tboston\nboston\tparis\n")
     fitted = []
     monkeypatch.setattr(Node2VecEmbedder, "fit", lambda self, *a, **k: fitted.append(1))
-    rc, _, err = run(capsys, "embed", tmp_path / "g.tsv", "-o", tmp_path / f"x{suffix}")
+    rc, _, err = run("embed", tmp_path / "g.tsv", "-o", tmp_path / f"x{suffix}")
     assert rc == 2 and "'new york'" in err and ".npz or .parquet" in err
     assert fitted == [] and not (tmp_path / f"x{suffix}").exists()
 
 
-def test_outputs_replace_planted_symlinks(capsys, tmp_path):
+def test_outputs_replace_planted_symlinks(run, fast_options, tmp_path):
     pytest.importorskip("matplotlib")
     victim = tmp_path / "precious.txt"
     victim.write_text("keep")
@@ -442,10 +460,9 @@ def test_outputs_replace_planted_symlinks(capsys, tmp_path):
     for name in ("best.npz", "grid.png"):
         (out / name).symlink_to(victim)
     rc, _, err = run(
-        capsys,
         "tune",
         "karate",
-        *FAST,
+        *fast_options,
         "--grid",
         "p=1,2",
         "--cv",
@@ -462,7 +479,7 @@ def test_outputs_replace_planted_symlinks(capsys, tmp_path):
     assert (out / "grid.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_output_that_is_a_folder_is_refused_before_work(capsys, tmp_path):
+def test_output_that_is_a_folder_is_refused_before_work(run, fast_options, tmp_path):
     (tmp_path / "x.npz").mkdir()
-    rc, _, err = run(capsys, "embed", "karate", *FAST, "-o", tmp_path / "x.npz")
+    rc, _, err = run("embed", "karate", *fast_options, "-o", tmp_path / "x.npz")
     assert rc == 2 and "is a folder; give a file name" in err

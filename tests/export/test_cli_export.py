@@ -8,33 +8,16 @@ import numpy as np
 import pytest
 from _servers import PASSWORD, free_port
 
-from skgraphemb import Node2VecEmbedder, RedisEmbeddingStore, load_karate
-from skgraphemb.cli import main
+from skgraphemb import RedisEmbeddingStore
 
 pytestmark = pytest.mark.redis
 
-FAST = ["--dimensions", "8", "--walk-length", "10", "--num-walks", "4", "--window", "3"]
 
-
-def run(capsys, *argv):
-    rc = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-@pytest.fixture(scope="module")
-def karate_embedding():
-    return Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=4, window=3, random_state=0).fit(
-        load_karate().graph
-    )
-
-
-def test_embed_publishes_directly(capsys, tmp_path, redis_url, r, karate_embedding):
+def test_embed_publishes_directly(run, fast_options, tmp_path, redis_url, r, karate_embedding):
     rc, out, err = run(
-        capsys,
         "embed",
         "karate",
-        *FAST,
+        *fast_options,
         "--redis-url",
         redis_url,
         "--versioned",
@@ -51,17 +34,17 @@ def test_embed_publishes_directly(capsys, tmp_path, redis_url, r, karate_embeddi
     meta = store.metadata
     assert meta["estimator"] == "skgraphemb.node2vec.Node2VecEmbedder" and meta["params"]["dimensions"] == 8
     # without -o: Redis only
-    rc, out, err = run(capsys, "embed", "karate", *FAST, "--redis-url", redis_url, "--seed", "1")
+    rc, out, err = run("embed", "karate", *fast_options, "--redis-url", redis_url, "--seed", "1")
     assert rc == 0, err
     assert "wrote" not in out
     assert np.frombuffer(r.get("emb:0"), dtype=np.float32).shape == (8,)
 
 
 def test_export_a_file_keys_mode_and_from_the_environment(
-    capsys, tmp_path, monkeypatch, redis_url, r, karate_embedding
+    run, fast_options, tmp_path, monkeypatch, redis_url, r, karate_embedding
 ):
-    assert run(capsys, "embed", "karate", *FAST, "-o", tmp_path / "k.npz")[0] == 0
-    rc, out, err = run(capsys, "export", tmp_path / "k.npz", "--redis-url", redis_url)
+    assert run("embed", "karate", *fast_options, "-o", tmp_path / "k.npz")[0] == 0
+    rc, out, err = run("export", tmp_path / "k.npz", "--redis-url", redis_url)
     assert rc == 0, err
     assert "read 34 vectors of dimension 8" in out and "published 34 vectors" in out
     for node, vector in zip(karate_embedding.nodes_, karate_embedding.embedding_):
@@ -70,7 +53,7 @@ def test_export_a_file_keys_mode_and_from_the_environment(
     # the URL from SKGRAPHEMB_REDIS_URL keeps a password out of the process list
     monkeypatch.setenv("SKGRAPHEMB_REDIS_URL", redis_url)
     rc, out, err = run(
-        capsys, "export", tmp_path / "k.npz", "--key-prefix", "env:", "--versioned", "--keep", "2", "--dtype", "float16"
+        "export", tmp_path / "k.npz", "--key-prefix", "env:", "--versioned", "--keep", "2", "--dtype", "float16"
     )
     assert rc == 0, err
     assert "version v1" in out
@@ -98,13 +81,13 @@ def test_export_a_file_keys_mode_and_from_the_environment(
         (["embed", "karate", "--redis-url", "redis://:wrong@127.0.0.1:{auth}/0"], "authentication failed"),
     ],
 )
-def test_export_errors_exit_2_with_one_line(capsys, monkeypatch, tmp_path, redis_url, auth_server, argv, message):
+def test_export_errors_exit_2_with_one_line(run, monkeypatch, tmp_path, redis_url, auth_server, argv, message):
     monkeypatch.delenv("SKGRAPHEMB_REDIS_URL", raising=False)
     (tmp_path / "k.npz").write_bytes(b"")
     (tmp_path / "k.kv").write_bytes(b"")
     (tmp_path / "latin1.txt").write_bytes("1 2\ncaf\xe9 0.5 0.5\n".encode("latin-1"))
     fill = dict(tmp=tmp_path, url=redis_url, free=free_port(), auth=auth_server.port)
-    rc, out, err = run(capsys, *(a.format(**fill) for a in argv))
+    rc, out, err = run(*(a.format(**fill) for a in argv))
     assert rc == 2
     assert message.format(**fill) in err
     lines = [line for line in err.splitlines() if "error:" in line]

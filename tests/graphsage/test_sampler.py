@@ -66,11 +66,23 @@ def test_each_neighbour_has_probability_k_over_deg(deg, k):
     assert stats.chisquare(observed).pvalue > ALPHA
 
 
-def test_chi_square_detects_a_biased_sampler():
-    # The test above must be able to fail: a sampler that always favours the
-    # first neighbours (a "take the first k" shortcut) is rejected.
-    observed = np.array([4000] * 5 + [0] * 35)
+def test_chi_square_detects_a_sampler_that_reuses_its_stream():
+    # The tests above must be able to fail on the real sampler's output: the
+    # same draws with one random stream for every batch (a sampler that does
+    # not key its stream by batch) give one subset, always, and are rejected.
+    graph = _star(40)
+    ws = np.full(graph.n_nodes, -1, dtype=np.int64)
+    draws = []
+    for _ in range(4000):
+        sub = sample_subgraph(graph.indptr, graph.indices, [0], [5], seed=3, batch_index=0, workspace=ws)
+        draws.append(tuple(sorted(sub.n_id[sub.edge_index[0]].tolist())))
+    counts = Counter(v for s in draws for v in s)
+    observed = np.array([counts[v] for v in range(1, 41)])
+    assert observed.sum() == 4000 * 5
     assert stats.chisquare(observed).pvalue < ALPHA
+    # while the same number of draws over distinct batch indices passes
+    keyed = Counter(v for s in _neighbour_sets(graph, 0, 5, 4000) for v in s)
+    assert stats.chisquare(np.array([keyed[v] for v in range(1, 41)])).pvalue > ALPHA
 
 
 @pytest.fixture(scope="module")
