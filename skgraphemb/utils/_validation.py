@@ -72,8 +72,9 @@ _NON_NEGATIVE_INT = [Interval(Integral, 0, None, closed="left")]
 # Real parameters are finite: an explicit ``math.inf`` bound is open, so it
 # refuses inf (sklearn's ``None`` bound would admit it), and NaN fails every
 # interval.  No walk, trainer or solver has a meaning for an infinite value:
-# p = inf or q = inf would zero every transition weight of a walk step, an
-# infinite learning rate diverges at once.
+# p = inf (q = inf) zeroes the weight of a step back (away), so a step from
+# a leaf (from a node none of whose neighbours neighbours the previous one)
+# has no edge left to take; an infinite learning rate diverges at once.
 _POSITIVE_REAL = [Interval(Real, 0, math.inf, closed="neither")]
 _NON_NEGATIVE_REAL = [Interval(Real, 0, math.inf, closed="left")]
 _FINITE_REAL = [Interval(Real, -math.inf, math.inf, closed="neither")]
