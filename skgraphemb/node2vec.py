@@ -11,16 +11,19 @@ from numpy.typing import NDArray
 
 from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph
-from skgraphemb.utils._device import DEVICE_CONSTRAINT
+from skgraphemb.utils._device import DEFAULT_DEVICE, DEVICE_CONSTRAINT, resolve_engines
 from skgraphemb.utils._ids import format_ids
 from skgraphemb.utils._random_state import GOLDEN, mix64, seed_from_random_state
 from skgraphemb.utils._validation import (
+    COMMON_CONSTRAINTS,
     DEPRECATED,
+    SKIPGRAM_PARAMETERS,
+    WALK_PARAMETERS,
     Integral,
     Interval,
-    Real,
     StrOptions,
     _fit_context,
+    constraints,
     deprecated_constraint,
 )
 from skgraphemb.utils._warnings import warn
@@ -127,8 +130,10 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     word2vec_kwargs : dict, default=None
         Extra keyword arguments for gensim's ``Word2Vec`` (``trainer="gensim"``).
     device : {"cpu", "auto", "cuda", "cuda:N"}, default="cpu"
-        Where the torch stages run.  ``"cpu"`` keeps the numba engines
-        under ``"auto"`` (torch is not imported); ``"auto"`` uses a CUDA
+        Where the torch stages run.  ``"cpu"``, the default of every
+        ``device`` parameter in skgraphemb, keeps the numba engines under
+        ``"auto"`` (torch is not imported), so results never depend on
+        whether the machine has a GPU; ``"auto"`` (opt-in) uses a CUDA
         device when there is one, and then torch for every stage left on
         ``"auto"``; an explicit CUDA device runs every stage in torch there
         (a CPU-only ``backend``/``trainer`` is then an error, and so is a
@@ -299,20 +304,18 @@ class Node2VecEmbedder(BaseGraphEmbedder):
 
     _parameter_constraints: dict = {
         **BaseGraphEmbedder._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "dimensions": deprecated_constraint([Interval(Integral, 1, None, closed="left")]),
-        # A walk of one node has no (centre, context) pair: nothing to train.
-        "walk_length": [Interval(Integral, 2, None, closed="left")],
-        "num_walks": [Interval(Integral, 1, None, closed="left")],
-        "p": [Interval(Real, 0, None, closed="neither")],
-        "q": [Interval(Real, 0, None, closed="neither")],
-        "window": [Interval(Integral, 1, None, closed="left")],
-        "negative": [Interval(Integral, 1, None, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "alpha": deprecated_constraint([Interval(Real, 0, None, closed="neither")]),
-        "min_alpha": [Interval(Real, 0, None, closed="left")],
-        "sample": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
+        **constraints(
+            *WALK_PARAMETERS,
+            *SKIPGRAM_PARAMETERS,
+            "learning_rate",
+            # A walk of one node has no (centre, context) pair: nothing to train.
+            walk_length=[Interval(Integral, 2, None, closed="left")],
+            # the shared names; the old ones are deprecated aliases
+            n_components=COMMON_CONSTRAINTS["dimensions"],
+            dimensions=deprecated_constraint(COMMON_CONSTRAINTS["dimensions"]),
+            alpha=deprecated_constraint(COMMON_CONSTRAINTS["alpha"]),
+            sample=[StrOptions({"auto"}), *COMMON_CONSTRAINTS["sample"]],
+        ),
         "backend": [StrOptions({"auto", "numba", "torch", "pecanpy"})],
         "trainer": [StrOptions({"auto", "numba", "gensim", "torch"})],
         "word2vec_kwargs": [None, dict],
@@ -347,7 +350,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         backend="auto",
         trainer="auto",
         word2vec_kwargs=None,
-        device="cpu",
+        device=DEFAULT_DEVICE,
         warm_start=False,
         warm_start_walks="changed",
         walk_chunk_size=None,
@@ -407,34 +410,13 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     def _engines(self) -> tuple[str, str, str]:
         """(walk engine, trainer, device of the torch stages) the parameters select.
 
-        ``device="cpu"``: everything on the CPU (numba under "auto").
-        ``device="auto"``: a CUDA device when there is one, and then torch
-        for every stage left on "auto"; stages named explicitly as numba,
-        gensim or PecanPy run on the CPU.  An explicit CUDA device: every
-        stage in torch on it, a CPU-only stage is an error.
+        The rules are :func:`~skgraphemb.utils._device.resolve_engines`'s.
         """
-        from skgraphemb.walks._plan import torch_device_name
-
-        caller = type(self).__name__
-        text = str(self.device).strip().lower()
-        if self.backend == "torch" or self.trainer == "torch":
-            from skgraphemb._optional import import_optional
-
-            import_optional("torch", caller)
-        torch_device = torch_device_name(self.device, caller)
-        on_gpu = torch_device != "cpu"
-        backend = ("torch" if on_gpu else "numba") if self.backend == "auto" else self.backend
-        trainer = ("torch" if backend == "torch" else "numba") if self.trainer == "auto" else self.trainer
-        if on_gpu and text != "auto":
-            for name, value in (("backend", backend), ("trainer", trainer)):
-                if value != "torch":
-                    raise ValueError(
-                        f"{caller}: {name}={value!r} runs on the CPU only, but device={self.device!r} "
-                        f"was given. Use {name}='torch' (or 'auto') to run it on a GPU, or device='cpu'."
-                    )
+        backend, trainer, device = resolve_engines(
+            self.device, type(self).__name__, backend=self.backend, trainer=self.trainer
+        )
         if self.word2vec_kwargs and trainer != "gensim":
             raise ValueError(f"word2vec_kwargs only apply to trainer='gensim'; got trainer={self.trainer!r}")
-        device = torch_device if "torch" in (backend, trainer) else "cpu"
         return backend, trainer, device
 
     def _walks(self, graph: Graph, seed: int, backend: str, device: str, start_nodes=None, chunk_size=None):

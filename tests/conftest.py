@@ -89,7 +89,7 @@ def one_torch_thread():
     make small tensor operations many times slower.
     """
     pytest.importorskip("torch")
-    from skgraphemb.utils._threads import torch_threads
+    from skgraphemb.utils._device import torch_threads
 
     with torch_threads(1):
         yield

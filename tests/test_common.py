@@ -46,6 +46,29 @@ def test_every_public_embedder_is_checked():
     assert estimators - MISSING_EXTRA == set(INIT_PARAMS)
 
 
+def test_every_device_parameter_has_the_same_default():
+    # One rule for every estimator and function with a `device` parameter
+    # (docs/torch.rst): the CPU, so results never depend on whether the
+    # machine has a GPU; "auto" is an explicit opt-in.
+    from skgraphemb.skipgram import train_skipgram_torch
+    from skgraphemb.utils._device import DEFAULT_DEVICE
+
+    defaults = {}
+    for obj in [getattr(skgraphemb, name) for name in skgraphemb.__all__] + [train_skipgram_torch]:
+        if not callable(obj):
+            continue
+        try:
+            params = inspect.signature(obj).parameters
+        except (TypeError, ValueError):
+            continue
+        if "device" in params:
+            defaults[obj.__name__] = params["device"].default
+    expected = {"Node2VecEmbedder", "GraphSAGEEmbedder", "KGEmbedder", "random_walks", "iter_walk_chunks"}
+    assert expected <= set(defaults), sorted(defaults)
+    assert DEFAULT_DEVICE == "cpu"
+    assert defaults == dict.fromkeys(defaults, DEFAULT_DEVICE)
+
+
 @parametrize_with_checks(
     [cls(graph=GRAPH, **params) for cls, params in INIT_PARAMS.items()],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,

@@ -66,6 +66,27 @@ def test_resolving_every_public_name_imports_no_optional_extra():
     assert proc.stdout.strip() == "", f"public names imported {proc.stdout.strip()}"
 
 
+def test_importing_any_module_imports_no_optional_extra():
+    # Every module of the package, estimators and drivers included, imports
+    # its optional dependencies inside functions.  The exception is
+    # graphsage/_torch_kernels, whose classes subclass torch's: it imports
+    # torch at its top, and only functions import it.
+    proc = _run(
+        f"""
+        import importlib, pkgutil, sys
+        import skgraphemb
+        skip = {{"skgraphemb.__main__", "skgraphemb.graphsage._torch_kernels"}}
+        names = [m.name for m in pkgutil.walk_packages(skgraphemb.__path__, "skgraphemb.")]
+        assert len(names) > 40, names
+        for name in names:
+            if name not in skip:
+                importlib.import_module(name)
+        print(",".join(sorted(m for m in {OPTIONAL!r} if m in sys.modules)))
+        """
+    )
+    assert proc.stdout.strip() == "", f"importing the modules imported {proc.stdout.strip()}"
+
+
 def test_every_public_name_resolves():
     assert len(skgraphemb.__all__) == len(set(skgraphemb.__all__))
     for name in skgraphemb.__all__:

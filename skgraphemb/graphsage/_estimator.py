@@ -7,18 +7,26 @@ import time
 
 import numpy as np
 
+from skgraphemb._optional import import_optional
 from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph, as_graph, is_graph_like, is_networkx
-from skgraphemb.utils._device import DEVICE_CONSTRAINT, TorchStateMixin, resolve_device
+from skgraphemb.utils._device import (
+    DEFAULT_DEVICE,
+    DEVICE_CONSTRAINT,
+    TorchStateMixin,
+    resolve_engines,
+    torch_threads,
+)
 from skgraphemb.utils._random_state import isolated_rng
-from skgraphemb.utils._threads import torch_threads
 from skgraphemb.utils._validation import (
+    COMMON_CONSTRAINTS,
     DEPRECATED,
     Integral,
     Interval,
     Real,
     StrOptions,
     check_is_fitted,
+    constraints,
     deprecated_constraint,
 )
 from skgraphemb.utils._warnings import warn
@@ -32,17 +40,6 @@ _CALLER = "GraphSAGEEmbedder"
 _ANCHOR_STEPS = 3
 # Where node features come from, for error messages.
 _FEATURE_HOWTO = "PyG Data.x, a networkx node attribute named by feature_key, or as_graph(graph, features=matrix)"
-
-
-def _torch_modules():
-    """torch and the model module, or the ImportError naming the extra."""
-    from skgraphemb._optional import import_optional
-
-    torch = import_optional("torch", _CALLER)
-    import_optional("torch_geometric", _CALLER)
-    from skgraphemb.graphsage import _torch_kernels
-
-    return torch, _torch_kernels
 
 
 class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
@@ -140,11 +137,15 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
     inference_batch_size : int, default=4096
         Nodes per batch of the exact layer-wise inference (bounds memory;
         the result does not depend on it beyond float rounding).
-    device : str, default="auto"
-        Torch device: ``"cpu"``, ``"cuda"``, ``"cuda:N"``, or ``"auto"``
-        (CUDA when available).  Checked at ``fit``: asking for CUDA on a
-        machine without it raises a
+    device : {"cpu", "auto", "cuda", "cuda:N"}, default="cpu"
+        Torch device.  ``"cpu"``, the default of every ``device`` parameter
+        in skgraphemb, so results never depend on whether the machine has a
+        GPU; ``"auto"`` (opt-in) is CUDA when available, else the CPU.
+        Checked at ``fit``: asking for CUDA on a machine without it raises a
         :class:`~skgraphemb.DeviceUnavailableError`.
+
+        .. versionchanged:: 0.1
+           The default was ``"auto"``.
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, walks, negatives, neighbour samples and dropout.
         With an int and ``device="cpu"``, embeddings are identical from run
@@ -268,18 +269,20 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
 
     _parameter_constraints: dict = {
         **BaseGraphEmbedder._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "dimensions": deprecated_constraint([Interval(Integral, 1, None, closed="left")]),
+        **constraints(
+            "epochs",
+            "batch_size",
+            "learning_rate",
+            "negative",
+            "num_walks",
+            n_components=COMMON_CONSTRAINTS["dimensions"],
+            dimensions=deprecated_constraint(COMMON_CONSTRAINTS["dimensions"]),
+        ),
         "hidden_dim": [Interval(Integral, 1, None, closed="left")],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "fanouts": [Interval(Integral, 1, None, closed="left"), list, tuple],
         "aggr": [StrOptions({"mean", "max", "pool"})],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "negative": [Interval(Integral, 1, None, closed="left")],
         "walk_length": [Interval(Integral, 2, None, closed="left")],
-        "num_walks": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "normalize": ["boolean"],
         "feature_source": [StrOptions({"auto", "graph", "structural", "both"})],
@@ -315,7 +318,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         standardize=False,
         n_anchors=128,
         inference_batch_size=4096,
-        device="auto",
+        device=DEFAULT_DEVICE,
         random_state=None,
         graph=None,
         memory=None,
@@ -436,8 +439,11 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
 
     # -- fitting ---------------------------------------------------------------
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:
-        torch, sage = _torch_modules()
-        device = resolve_device(self.device, _CALLER)
+        from skgraphemb.graphsage import _torch_kernels as sage
+
+        torch = import_optional("torch", _CALLER)
+        (device,) = resolve_engines(self.device, _CALLER)
+        device = torch.device(device)
         fanouts = self._fanout_list()
         X, source, anchors = self._raw_features(
             graph,
@@ -569,7 +575,8 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         return {"model": self.module_.state_dict(), "config": dict(self.module_.config)}
 
     def _set_torch_state(self, state: dict, device) -> None:
-        _, sage = _torch_modules()
+        from skgraphemb.graphsage import _torch_kernels as sage
+
         model = sage.SAGEModel(**state["config"])
         model.load_state_dict(state["model"])
         self.module_ = model.to(device).eval()
@@ -621,7 +628,8 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
 
     def _infer(self, graph: Graph) -> np.ndarray:
         """Exact embeddings of all nodes of ``graph`` with the fitted network."""
-        torch, sage = _torch_modules()
+        from skgraphemb.graphsage import _torch_kernels as sage
+
         X, _, _ = self._raw_features(graph, self.feature_source_, self.anchors_, fitting=False)
         device = next(self.module_.parameters()).device
         with torch_threads(self.n_jobs):

@@ -47,18 +47,26 @@ from skgraphemb.kg._pykeen_compat import (
     _real_view,
     _resolve_class,
 )
-from skgraphemb.utils._device import DEVICE_CONSTRAINT, TorchStateMixin, resolve_device
+from skgraphemb.utils._device import (
+    DEFAULT_DEVICE,
+    DEVICE_CONSTRAINT,
+    TorchStateMixin,
+    resolve_engines,
+    torch_threads,
+)
 from skgraphemb.utils._ids import format_ids
 from skgraphemb.utils._random_state import isolated_rng, seed_from_random_state
-from skgraphemb.utils._threads import torch_threads
 from skgraphemb.utils._validation import (
+    COMMON_CONSTRAINTS,
     DEPRECATED,
     Integral,
     Interval,
     Real,
     StrOptions,
     _fit_context,
+    constraints,
     deprecated_constraint,
+    validate_params,
 )
 from skgraphemb.utils._warnings import warn
 
@@ -181,11 +189,16 @@ class KGEmbedder(
         Triples per batch when evaluating and ranking.  ``None`` lets PyKEEN
         find the largest that fits on a GPU and, on the CPU (where that search
         is not safe), caps the scores held at once at about 2**25 numbers.
-    device : str, default="auto"
-        ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"`` or
-        ``"cuda:N"``.  An explicit CUDA device on a machine without one is an
+    device : {"cpu", "auto", "cuda", "cuda:N"}, default="cpu"
+        ``"cpu"``, the default of every ``device`` parameter in skgraphemb,
+        so results never depend on whether the machine has a GPU;
+        ``"auto"`` (opt-in: CUDA when available, else the CPU), ``"cuda"``
+        or ``"cuda:N"``.  An explicit CUDA device on a machine without one is an
         error at fit.  A model fitted on a GPU and pickled loads on a CPU-only
         machine (with a :class:`~skgraphemb.utils._device.DeviceMappingWarning`).
+
+        .. versionchanged:: 0.1
+           The default was ``"auto"``.
     n_jobs : int or None, default=None
         torch threads (intra-op) while fitting, evaluating and predicting;
         torch's own setting is restored afterwards.  ``None`` means 1 unless
@@ -305,10 +318,10 @@ class KGEmbedder(
         "model": [str, type],
         "n_components": [None, Interval(Integral, 1, None, closed="left")],
         "embedding_dim": deprecated_constraint([None, Interval(Integral, 1, None, closed="left")]),
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "num_epochs": deprecated_constraint([Interval(Integral, 1, None, closed="left")]),
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
+        "epochs": COMMON_CONSTRAINTS["epochs"],
+        "num_epochs": deprecated_constraint(COMMON_CONSTRAINTS["epochs"]),
+        "batch_size": COMMON_CONSTRAINTS["batch_size"],
+        "learning_rate": [None, *COMMON_CONSTRAINTS["learning_rate"]],
         "optimizer": [str, type],
         "loss": [None, str, type],
         "negative_sampler": [None, str, type],
@@ -324,9 +337,7 @@ class KGEmbedder(
         "handle_unknown": [StrOptions({"warn", "ignore", "error"})],
         "evaluation_batch_size": [None, Interval(Integral, 1, None, closed="left")],
         "device": DEVICE_CONSTRAINT,
-        "n_jobs": [None, Integral],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **constraints("n_jobs", "random_state", "verbose"),
     }
 
     _torch_attributes = ("model_",)
@@ -358,7 +369,7 @@ class KGEmbedder(
         stopper_kwargs=None,
         handle_unknown="warn",
         evaluation_batch_size=None,
-        device="auto",
+        device=DEFAULT_DEVICE,
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -416,7 +427,8 @@ class KGEmbedder(
         self._check_renamed_params()
         pykeen = _pykeen()
         torch = import_optional("torch", _CALLER)
-        device = resolve_device(self.device, _CALLER)
+        (device,) = resolve_engines(self.device, _CALLER)
+        device = torch.device(device)
         self._check_kwargs()
         start = time.perf_counter()
 
@@ -867,6 +879,10 @@ class KGEmbedder(
         torch = import_optional("torch", _CALLER)
         return torch.device(self.device_)
 
+    @validate_params(
+        {"top_k": [Interval(Integral, 1, None, closed="left"), None], "remove_known": ["boolean"]},
+        prefer_skip_nested_validation=True,
+    )
     def predict_target(self, head=None, relation=None, tail=None, *, top_k=None, remove_known=False):
         """Rank every candidate for the missing part of a triple.
 
@@ -908,8 +924,6 @@ class KGEmbedder(
                 f"third is predicted); got {3 - len(missing)}: "
                 f"{', '.join(k for k in _TARGETS if given[k] is not None) or 'none'}"
             )
-        if top_k is not None and (not isinstance(top_k, (int, np.integer)) or top_k < 1):
-            raise ValueError(f"top_k must be a positive int or None; got {top_k!r}")
         target = missing[0]
         ids = {
             k: self._label_id(v, "relation" if k == "relation" else "entity") for k, v in given.items() if v is not None

@@ -123,10 +123,10 @@ def _rank_evaluator(filtered: bool):
     (fixed upstream in pykeen/pykeen#1620).  The subclass takes them from the
     score matrix when they are missing, and does nothing once PyKEEN passes them.
     """
-    import torch
     from pykeen.constants import TARGET_TO_INDEX
     from pykeen.evaluation import RankBasedEvaluator
 
+    torch = import_optional("torch", _CALLER)
     if filtered:
         return RankBasedEvaluator(filtered=True)
 

@@ -29,8 +29,7 @@ from skgraphemb.skipgram._corpus import (
     _substream_seed,
     _warn_no_pairs,
 )
-from skgraphemb.utils._device import DEVICE_CONSTRAINT, resolve_device
-from skgraphemb.utils._threads import torch_threads
+from skgraphemb.utils._device import DEFAULT_DEVICE, DEVICE_CONSTRAINT, resolve_engines, torch_threads
 from skgraphemb.utils._validation import Integral, Interval, Real, validate_params
 
 logger = logging.getLogger(__name__)
@@ -69,7 +68,7 @@ def train_skipgram_torch(
     init=None,
     init_output=None,
     return_output: bool = False,
-    device="cpu",
+    device=DEFAULT_DEVICE,
     batch_size: int | None = None,
     row_cap: float | None = TORCH_ROW_CAP,
 ) -> NDArray[np.float32] | tuple[NDArray[np.float32], NDArray[np.float32]]:
@@ -102,7 +101,7 @@ def train_skipgram_torch(
     init, init_output, return_output
         As in :func:`train_skipgram`.
     device : {"cpu", "auto", "cuda", "cuda:N"}, default="cpu"
-        Where to train (see :func:`skgraphemb.utils._device.resolve_device`).
+        Where to train (see :func:`skgraphemb.utils._device.resolve_engines`).
     batch_size : int, default=None
         Centres per SGD step.  ``None`` takes ``tokens / 500`` (at least
         one, at most 4,096), so that an epoch has at least about 500 steps:
@@ -162,7 +161,7 @@ def train_skipgram_torch(
 
     caller = "train_skipgram_torch"
     torch = import_optional("torch", caller)
-    dev = resolve_device(device, caller)
+    dev = torch.device(*resolve_engines(device, caller))
     t0 = time.perf_counter()
     chunks, counts, total, n_walks, n_long, vectors, output = _start(
         walks, n_nodes, dimensions, seed, init, init_output

@@ -22,7 +22,9 @@ window`` slots of which half would be empty on average.
 Only functions of tensors live here; the driver
 :func:`skgraphemb.skipgram._torch.train_skipgram_torch` owns the vocabulary
 statistics, the learning-rate schedule, chunking and progress.  torch is
-imported inside the functions, so importing this module needs no torch.
+imported inside the functions (through
+:func:`~skgraphemb._optional.import_optional`), so importing this module
+needs no torch.
 """
 
 from __future__ import annotations
@@ -30,15 +32,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from skgraphemb._optional import import_optional
+
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
 _TWO32 = 1 << 32
 
+_CALLER = "the torch skip-gram trainer"
+
 
 def uniform_u32(shape, generator, device) -> torch.Tensor:
     """Uniform integers in ``[0, 2**32)`` as int64 (32-bit thresholds below)."""
-    import torch
+    torch = import_optional("torch", _CALLER)
 
     return torch.randint(0, _TWO32, shape, dtype=torch.int64, device=device, generator=generator)
 
@@ -61,7 +67,7 @@ def subsample(walks: torch.Tensor, keep: torch.Tensor, generator) -> tuple[torch
         a token brings its neighbours closer, as in word2vec.
     lengths : Tensor of int64, shape (R,)
     """
-    import torch
+    torch = import_optional("torch", _CALLER)
 
     # The first -1 ends a walk: tokens after it do not count.
     valid = torch.cumsum((walks < 0).to(torch.int32), dim=1) == 0
@@ -97,7 +103,7 @@ def window_groups(
         Rank of each centre among all centres of the chunk (row-major), for
         the learning-rate schedule.
     """
-    import torch
+    torch = import_optional("torch", _CALLER)
 
     device = sentences.device
     R, L = sentences.shape
@@ -129,7 +135,7 @@ def draw_negatives(n: int, negative: int, threshold: torch.Tensor, alias: torch.
     the unigram^0.75 distribution: slot ``s`` is uniform, kept when a 32-bit
     draw is below ``threshold[s]``, else replaced by ``alias[s]``.
     """
-    import torch
+    torch = import_optional("torch", _CALLER)
 
     device = threshold.device
     slot = uniform_u32((n, negative), generator, device) * threshold.shape[0] >> 32
@@ -186,7 +192,7 @@ def sgns_update(
     loss : Tensor, 0-d float32
         Sum of the losses of the batch (before the step).
     """
-    import torch
+    torch = import_optional("torch", _CALLER)
 
     d = syn0.shape[1]
     # index_select: the same gather as syn0[contexts], 2-3x faster on CPU.

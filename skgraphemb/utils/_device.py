@@ -1,11 +1,17 @@
 """Devices for the torch-backed estimators.
 
-Two jobs, shared by every estimator with a ``device`` parameter:
+Three jobs, shared by every estimator and function with a ``device`` parameter:
 
-* :func:`resolve_device` turns ``"auto" | "cpu" | "cuda" | "cuda:N"`` into a
-  ``torch.device`` at fit time.  ``"auto"`` picks CUDA when present; an
-  explicit CUDA device on a machine without one is an error whose message
-  gives the fix (PyKEEN silently falls back to the CPU instead).
+* :func:`resolve_engines` decides, at fit (or call) time, which engine each
+  stage runs on (``backend``, ``trainer``: numba, gensim, PecanPy or torch)
+  and the torch device, from ``device`` and those stage parameters; it is
+  the one place the ``"auto"`` rules live.  :func:`resolve_device` checks a
+  device name and turns it into a ``torch.device``: ``"auto"`` picks CUDA
+  when present; an explicit CUDA device on a machine without one is an
+  error whose message gives the fix (PyKEEN silently falls back to the CPU
+  instead).
+* :func:`torch_threads` sets torch's CPU thread count from ``n_jobs`` for
+  one call.
 * :class:`TorchStateMixin` pickles an estimator's torch state as bytes
   (``torch.save`` of tensors only) and, on unpickling, loads it with
   ``weights_only=True`` onto the device it was saved from when this machine
@@ -13,16 +19,30 @@ Two jobs, shared by every estimator with a ``device`` parameter:
   not (skorch's ``__getstate__``/``__setstate__`` + ``get_map_location``).
   So a model fitted on a GPU loads and predicts on a CPU-only machine.
 
-torch is imported inside the functions, never at module top.
+torch is imported inside the functions, never at module top, by
+``import_optional("torch", caller)`` (:mod:`skgraphemb._optional`), so a
+missing torch raises the ImportError naming the ``torch`` extra.  That is
+the one way the package imports torch: no bare ``import torch`` and no
+wrappers.  (:mod:`skgraphemb.graphsage._torch_kernels`, whose classes
+subclass torch's, calls it at its top, and is itself imported only inside
+functions.)
+
+**The default device.**  Every estimator and function with a ``device``
+parameter defaults to ``device="cpu"``: results never depend on whether the
+machine has a GPU.  ``device="auto"`` (a GPU when there is one) and an
+explicit ``"cuda"``/``"cuda:N"`` are opt-ins (see :ref:`torch-engine`).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from skgraphemb._optional import import_optional
+from skgraphemb._optional import import_optional, is_available
 from skgraphemb.exceptions import DeviceUnavailableError
+from skgraphemb.utils._validation import effective_n_jobs
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -32,24 +52,26 @@ __all__ = [
     "DeviceMappingWarning",
     "TorchStateMixin",
     "load_torch_state",
+    "DEFAULT_DEVICE",
     "map_location",
     "resolve_device",
+    "resolve_engines",
     "save_torch_state",
+    "torch_threads",
 ]
 
 #: ``_parameter_constraints`` entry of every ``device`` parameter (a string;
 #: what it names is checked by :func:`resolve_device` at fit).
 DEVICE_CONSTRAINT = [str]
 
+#: The default of every ``device`` parameter (see the module docstring).
+DEFAULT_DEVICE = "cpu"
+
 _DEVICE_HELP = "use 'auto', 'cpu', 'cuda' or 'cuda:N'"
 
 
 class DeviceMappingWarning(UserWarning):
     """Torch state saved on a device this machine lacks was loaded on the CPU."""
-
-
-def _torch(caller: str):
-    return import_optional("torch", caller)
 
 
 def _cuda_count(torch) -> int:
@@ -74,7 +96,7 @@ def resolve_device(device: Any, caller: str) -> torch.device:
     DeviceUnavailableError
         A CUDA device was asked for and this machine does not have it.
     """
-    torch = _torch(caller)
+    torch = import_optional("torch", caller)
     text = str(device).strip().lower()
     if text == "auto":
         return torch.device("cuda" if _cuda_count(torch) else "cpu")
@@ -103,13 +125,112 @@ def resolve_device(device: Any, caller: str) -> torch.device:
     return dev
 
 
+def resolve_engines(device: Any, caller: str, **stages: str) -> tuple[str, ...]:
+    """The engine of each stage and the torch device, from ``device`` and the stages.
+
+    The one home of the ``"auto"``/torch/error rules of every estimator and
+    function with a ``device`` parameter.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        The ``device`` parameter: ``"cpu"``, ``"auto"``, ``"cuda"`` or
+        ``"cuda:N"``.
+    caller : str
+        Who asks, as the user sees it (``"Node2VecEmbedder"``), for messages.
+    **stages : str
+        The stage parameters, by name and in the order the data flows
+        through them (``backend="auto", trainer="gensim"``): ``"auto"``,
+        ``"torch"`` or the name of a CPU engine (``"numba"``, ``"gensim"``,
+        ``"pecanpy"``).  None: the caller runs in torch throughout
+        (GraphSAGE, KG, the torch skip-gram trainer).
+
+    Returns
+    -------
+    engines : tuple of str
+        Each stage's engine (``"auto"`` resolved), in the order given,
+        followed by the torch device as ``"cpu"`` or ``"cuda:N"`` (``"cpu"``
+        when no stage runs in torch).
+
+    Notes
+    -----
+    * An ``"auto"`` stage follows the stage before it (the data stays where
+      it is: the trainer is torch when the walks are), and the first stage
+      follows the device: torch when ``device`` resolves to a GPU, its CPU
+      engine otherwise.
+    * ``device="cpu"`` (the default) never picks torch for an ``"auto"``
+      stage, and imports torch only when a stage is ``"torch"``.
+    * ``device="auto"`` is a GPU when torch is installed and sees one, else
+      the CPU; stages named as CPU engines then run on the CPU (and when
+      all are, torch is not imported).
+    * An explicit CUDA device runs every stage in torch: a CPU-only stage
+      is a ValueError, and a machine without that device a
+      :class:`~skgraphemb.DeviceUnavailableError`.
+
+    Raises
+    ------
+    ValueError
+        A CPU-only stage with an explicit CUDA device, or ``device`` names
+        no supported device.
+    DeviceUnavailableError
+        A CUDA device was asked for and this machine does not have it.
+    ImportError
+        A stage (or the caller) needs torch and it is not installed.
+    """
+    text = str(device).strip().lower()
+    cpu_only = bool(stages) and all(value not in ("auto", "torch") for value in stages.values())
+    if not stages or "torch" in stages.values():
+        import_optional("torch", caller)  # the install hint, whatever the device
+    if text == "cpu" or (text == "auto" and (cpu_only or not is_available("torch"))):
+        name = "cpu"
+    else:
+        dev = resolve_device(device, caller)
+        if dev.type == "cuda" and dev.index is None:
+            torch = import_optional("torch", caller)
+            dev = torch.device("cuda", torch.cuda.current_device())
+        name = str(dev)
+    on_gpu = name != "cpu"
+    engines = []
+    follows = "torch" if on_gpu else "numba"
+    for param, value in stages.items():
+        # numba is the CPU engine of every stage that has "auto"
+        engine = value if value != "auto" else ("torch" if follows == "torch" else "numba")
+        if on_gpu and text != "auto" and engine != "torch":
+            raise ValueError(
+                f"{caller}: {param}={engine!r} runs on the CPU only, but device={device!r} was given. "
+                f"Use {param}='torch' (or 'auto') to run it on a GPU, or device='cpu'."
+            )
+        engines.append(engine)
+        follows = engine
+    if stages and "torch" not in engines:
+        name = "cpu"
+    return (*engines, name)
+
+
+@contextmanager
+def torch_threads(n_jobs: int | None) -> Iterator[None]:
+    """Run the body with torch's CPU intra-op threads set from ``n_jobs``, then restore.
+
+    torch's thread count is process-wide state; like
+    :func:`~skgraphemb.utils._threads.numba_threads`, a call changes it only
+    for its own duration.
+    """
+    torch = import_optional("torch", "torch_threads")
+    before = torch.get_num_threads()
+    torch.set_num_threads(effective_n_jobs(n_jobs))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def map_location(saved_device: str, caller: str) -> torch.device:
     """Where to load torch state that was saved from ``saved_device``.
 
     The same device when this machine has it; otherwise the CPU, with a
     :class:`DeviceMappingWarning`.
     """
-    torch = _torch(caller)
+    torch = import_optional("torch", caller)
     dev = torch.device(saved_device)
     if dev.type == "cuda" and (dev.index or 0) >= _cuda_count(torch):
         from skgraphemb.utils._warnings import warn
@@ -127,7 +248,7 @@ def map_location(saved_device: str, caller: str) -> torch.device:
 
 def save_torch_state(state: Any) -> bytes:
     """``torch.save`` of ``state`` (tensors, dicts, lists, numbers, strings) as bytes."""
-    torch = _torch("saving torch state")
+    torch = import_optional("torch", "saving torch state")
     buf = io.BytesIO()
     torch.save(state, buf)
     return buf.getvalue()
@@ -139,7 +260,7 @@ def load_torch_state(blob: bytes, device: torch.device | str) -> Any:
     Loads with ``weights_only=True``: nothing but tensors and plain
     containers can come out of the bytes.
     """
-    torch = _torch("loading torch state")
+    torch = import_optional("torch", "loading torch state")
     return torch.load(io.BytesIO(blob), map_location=device, weights_only=True)
 
 

@@ -1,4 +1,4 @@
-"""Threads: numba, torch and BLAS thread counts for one call, and safe parallel launches.
+"""Threads: numba and BLAS thread counts for one call, and safe parallel launches.
 
 scikit-learn's ``n_jobs`` comes in, the library's thread count is set for the
 call and restored after.  The numba kernels release the GIL (``nogil=True``),
@@ -35,23 +35,6 @@ def numba_threads(n_threads: int) -> Iterator[None]:
         yield
     finally:
         numba.set_num_threads(before)
-
-
-@contextmanager
-def torch_threads(n_jobs: int | None) -> Iterator[None]:
-    """Run the body with torch's CPU intra-op threads set from ``n_jobs``, then restore.
-
-    torch's thread count is process-wide state; like :func:`numba_threads`,
-    a call changes it only for its own duration.
-    """
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(effective_n_jobs(n_jobs))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @contextmanager

@@ -16,36 +16,32 @@ with ``graph.nodes[walks]`` where needed (mind the ``-1`` padding).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 
 import numpy as np
 from numpy.typing import NDArray
 
 from skgraphemb.graph import GraphLike
-from skgraphemb.utils._device import DEVICE_CONSTRAINT
-from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions, validate_params
+from skgraphemb.utils._device import DEFAULT_DEVICE, DEVICE_CONSTRAINT
+from skgraphemb.utils._docstrings import fill_doc
+from skgraphemb.utils._validation import WALK_PARAMETERS, StrOptions, constraints, validate_params
 from skgraphemb.walks._plan import _default_chunk_size, _generate, plan_walks
 
 __all__ = ["iter_walk_chunks", "random_walks"]
 
 # Shared constraints of both public functions (scikit-learn's generated
 # messages: "The 'q' parameter of random_walks must be a float in the range
-# (0, inf). Got -1 instead.").  The open upper bound rejects inf; NaN fails
-# every interval.
-_PARAMETER_CONSTRAINTS = {
-    "graph": "no_validation",  # as_graph checks it
-    "walk_length": [Interval(Integral, 1, None, closed="left")],
-    "num_walks": [Interval(Integral, 1, None, closed="left")],
-    "p": [Interval(Real, 0, math.inf, closed="neither")],
-    "q": [Interval(Real, 0, math.inf, closed="neither")],
-    "random_state": ["random_state"],
-    "n_jobs": [Integral, None],
-    "verbose": ["verbose"],
-    "start_nodes": ["array-like", None],
-    "backend": [StrOptions({"auto", "numba", "torch"})],
-    "device": DEVICE_CONSTRAINT,
-}
+# (0, inf). Got -1 instead.").
+_PARAMETER_CONSTRAINTS = constraints(
+    "graph",
+    *WALK_PARAMETERS,
+    "random_state",
+    "n_jobs",
+    "verbose",
+    "start_nodes",
+    backend=[StrOptions({"auto", "numba", "torch"})],
+    device=DEVICE_CONSTRAINT,
+)
 
 
 # Parameter descriptions shared by the public functions' docstrings.
@@ -81,8 +77,10 @@ _DOC_FRAGMENTS = {
 
         .. versionadded:: 0.1
     device : {"cpu", "auto", "cuda", "cuda:N"}, default="cpu"
-        Where the torch engine runs.  ``"cpu"`` keeps ``backend="auto"`` on
-        numba; ``"auto"`` picks a CUDA device when there is one (and then
+        Where the torch engine runs.  ``"cpu"``, the default of every
+        ``device`` parameter in skgraphemb, keeps ``backend="auto"`` on
+        numba, so the walks never depend on whether the machine has a GPU;
+        ``"auto"`` (opt-in) picks a CUDA device when there is one (and then
         the torch engine); an explicit CUDA device implies the torch engine
         and is an error with ``backend="numba"`` or on a machine without it.
 
@@ -90,15 +88,8 @@ _DOC_FRAGMENTS = {
 }
 
 
-def _fill_doc(func):
-    """Substitute the shared ``{name}`` fragments into ``func.__doc__``."""
-    for name, text in _DOC_FRAGMENTS.items():
-        func.__doc__ = func.__doc__.replace("{" + name + "}", text)
-    return func
-
-
 @validate_params(_PARAMETER_CONSTRAINTS, prefer_skip_nested_validation=True)
-@_fill_doc
+@fill_doc(**_DOC_FRAGMENTS)
 def random_walks(
     graph: GraphLike,
     *,
@@ -111,7 +102,7 @@ def random_walks(
     verbose: int = 0,
     start_nodes=None,
     backend: str = "auto",
-    device="cpu",
+    device=DEFAULT_DEVICE,
 ) -> NDArray[np.int32]:
     """Generate node2vec random walks from every node of a graph.
 
@@ -193,10 +184,10 @@ def random_walks(
 
 
 @validate_params(
-    {**_PARAMETER_CONSTRAINTS, "chunk_size": [Interval(Integral, 1, None, closed="left"), None]},
+    {**_PARAMETER_CONSTRAINTS, **constraints("chunk_size")},
     prefer_skip_nested_validation=True,
 )
-@_fill_doc
+@fill_doc(**_DOC_FRAGMENTS)
 def iter_walk_chunks(
     graph: GraphLike,
     *,
@@ -210,7 +201,7 @@ def iter_walk_chunks(
     verbose: int = 0,
     start_nodes=None,
     backend: str = "auto",
-    device="cpu",
+    device=DEFAULT_DEVICE,
 ) -> Iterator[NDArray[np.int32]]:
     """Generate the walks of :func:`random_walks` as a stream of chunks.
 

@@ -27,11 +27,10 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
-from skgraphemb._optional import import_optional, is_available
 from skgraphemb.graph import Graph, GraphLike, as_graph
-from skgraphemb.utils._device import resolve_device
+from skgraphemb.utils._device import DEFAULT_DEVICE, resolve_engines, torch_threads
 from skgraphemb.utils._ids import readonly
-from skgraphemb.utils._threads import numba_threads, parallel_launch, resolve_numba_threads, torch_threads
+from skgraphemb.utils._threads import numba_threads, parallel_launch, resolve_numba_threads
 
 logger = logging.getLogger(__name__)
 
@@ -49,71 +48,6 @@ _TORCH_CHUNK_STEPS = 1 << 24
 # n_jobs says: waking a thread pool costs more than such a chunk's work (and
 # far more on a busy machine).  The output is the same either way.
 _MIN_PARALLEL_STEPS = 1 << 14
-
-
-def torch_device_name(device, caller: str) -> str:
-    """The device torch work runs on, as ``"cpu"`` or ``"cuda:N"``.
-
-    ``"cpu"`` needs no torch; ``"auto"`` is the CPU when torch is not
-    installed or sees no GPU, else the current CUDA device; anything else
-    goes through :func:`~skgraphemb.utils._device.resolve_device` (which
-    raises when an explicit CUDA device is missing).
-    """
-    text = str(device).strip().lower()
-    if text == "cpu" or (text == "auto" and not is_available("torch")):
-        return "cpu"
-    dev = resolve_device(device, caller)
-    if dev.type == "cuda" and dev.index is None:
-        import torch
-
-        dev = torch.device("cuda", torch.cuda.current_device())
-    return str(dev)
-
-
-def resolve_walk_backend(backend: str, device, caller: str) -> tuple[str, str]:
-    """The walk engine and device that ``backend`` and ``device`` select.
-
-    * ``device="cpu"`` (the default) keeps the numba engine under
-      ``backend="auto"`` and never imports torch;
-    * ``device="auto"`` picks CUDA when torch sees a GPU, and then the torch
-      engine; without a GPU (or without torch) it is the numba engine on the
-      CPU, and ``backend="numba"`` stays on the CPU;
-    * an explicit CUDA device (``"cuda"``, ``"cuda:N"``) implies the torch
-      engine; with ``backend="numba"`` it is an error, since numba runs on
-      the CPU only;
-    * ``backend="torch"`` runs the torch engine on the resolved device
-      (``"auto"``: CUDA if present, else the CPU).
-
-    Returns
-    -------
-    backend : {"numba", "torch"}
-    device : str
-        ``"cpu"`` or ``"cuda:N"``, as :class:`torch.device` spells it.
-
-    Raises
-    ------
-    ValueError
-        ``backend="numba"`` with an explicit CUDA device, or a device name
-        that is not one.
-    DeviceUnavailableError
-        A CUDA device was asked for on a machine without it.
-    ImportError
-        The torch engine was asked for and torch is not installed.
-    """
-    auto = str(device).strip().lower() == "auto"
-    if backend == "numba" and auto:
-        return "numba", "cpu"  # "auto": the best device numba can use
-    if backend == "torch":
-        import_optional("torch", caller)
-    name = torch_device_name(device, caller)
-    if backend == "numba" and name != "cpu":
-        raise ValueError(
-            f"{caller}: backend='numba' runs on the CPU only, but device={device!r} was "
-            "given. Use backend='torch' (or 'auto') to walk on a GPU, or device='cpu'."
-        )
-    if backend == "auto":
-        backend = "torch" if name != "cpu" else "numba"
-    return backend, name
 
 
 @dataclass(frozen=True)
@@ -168,7 +102,7 @@ def plan_walks(
     n_jobs: int | None,
     start_nodes=None,
     backend: str = "numba",
-    device="cpu",
+    device=DEFAULT_DEVICE,
     caller: str = "random_walks",
 ) -> _WalkPlan:
     """Convert the graph, resolve engine, threads and seed, build alias tables."""
@@ -177,7 +111,7 @@ def plan_walks(
 
     if not isinstance(graph, Graph):
         graph = as_graph(graph)
-    backend, device = resolve_walk_backend(backend, device, caller)
+    backend, device = resolve_engines(device, caller, backend=backend)
     # Every array read-only like the graph's own: numba types read-only arrays
     # apart, and this way weighted and unweighted walks share one
     # specialisation of each kernel (one compilation, one cache entry).
@@ -199,8 +133,6 @@ def plan_walks(
     seed = seed_from_random_state(random_state)
     walker = None
     if backend == "torch":
-        import torch
-
         from skgraphemb.walks._torch_kernels import TorchWalker
 
         walker = TorchWalker(
@@ -213,7 +145,7 @@ def plan_walks(
             graph.directed,
             p,
             q,
-            torch.device(device),
+            device,
             seed,
         )
     n_starts = graph.n_nodes if starts is None else len(starts)

@@ -52,6 +52,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from skgraphemb._optional import import_optional
+
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
@@ -69,6 +71,8 @@ _EXACT_BATCH_ENTRIES = 1 << 22
 
 _TWO32 = 1 << 32
 
+_CALLER = "the torch walk engine"
+
 
 def _take(a: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """``a[index]`` for an int64 index tensor: ``index_select`` is the same
@@ -79,8 +83,7 @@ def _take(a: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
 def _to_device(a: NDArray, dtype, device) -> torch.Tensor:
     """A device tensor copy of ``a`` (the graph's arrays are read-only,
     which torch refuses to wrap without a copy)."""
-    import torch
-
+    torch = import_optional("torch", _CALLER)
     return torch.from_numpy(np.array(a, dtype=dtype, copy=True)).to(device)
 
 
@@ -101,7 +104,8 @@ class TorchWalker:
         Whether the graph is directed.
     p, q : float
         node2vec return and in-out parameters.
-    device : torch.device
+    device : str or torch.device
+        ``"cpu"`` or ``"cuda:N"``.
     seed : int
         Seeds the walker's :class:`torch.Generator`.
     """
@@ -120,11 +124,9 @@ class TorchWalker:
         device,
         seed: int,
     ) -> None:
-        import torch
-
+        torch = import_optional("torch", _CALLER)
         self.torch = torch
-        self.device = device
-        dev = device
+        self.device = dev = torch.device(device)
         n = indptr.shape[0] - 1
         self.n_nodes = n
         self.indptr = _to_device(indptr, np.int64, dev)

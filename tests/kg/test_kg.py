@@ -46,7 +46,7 @@ def one_torch_thread_for_the_module():
     On a busy 2-core CI machine, torch's default of one thread per core
     oversubscribes and runs these small models several times slower.
     """
-    from skgraphemb.utils._threads import torch_threads
+    from skgraphemb.utils._device import torch_threads
 
     with torch_threads(1):
         yield

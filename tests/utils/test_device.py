@@ -18,6 +18,7 @@ from skgraphemb.utils._device import (  # noqa: E402
     load_torch_state,
     map_location,
     resolve_device,
+    resolve_engines,
     save_torch_state,
 )
 
@@ -144,3 +145,33 @@ def test_fixture_really_writes_cuda_tensors(pickle_as_if_on_cuda, no_cuda):
     assert raw.state["device_"] == "cuda:0"
     with pytest.raises(RuntimeError, match="CUDA device but torch.cuda.is_available"):
         torch.load(io.BytesIO(raw.state["_torch_blob"]), weights_only=True)
+
+
+# -- resolve_engines: the one home of the auto/torch/error rules --------------
+
+
+def test_torch_only_callers_get_an_indexed_device(fake_cuda):
+    # GraphSAGE, KG and the torch trainer pass no stages: torch throughout.
+    assert resolve_engines("cpu", "X") == ("cpu",)
+    assert resolve_engines("auto", "X") == ("cuda:0",)
+    assert resolve_engines("cuda", "X") == ("cuda:0",)
+    assert resolve_engines("cuda:1", "X") == ("cuda:1",)
+
+
+def test_auto_stage_follows_the_stage_before_it(fake_cuda):
+    assert resolve_engines("auto", "X", backend="auto", trainer="auto") == ("torch", "torch", "cuda:0")
+    assert resolve_engines("auto", "X", backend="numba", trainer="auto") == ("numba", "numba", "cpu")
+    assert resolve_engines("cpu", "X", backend="torch", trainer="auto") == ("torch", "torch", "cpu")
+    assert resolve_engines("cpu", "X", backend="auto", trainer="auto") == ("numba", "numba", "cpu")
+
+
+def test_cpu_only_stage_on_an_explicit_gpu_names_the_parameter(fake_cuda):
+    with pytest.raises(ValueError, match=r"X: trainer='gensim' runs on the CPU only.*trainer='torch'.*device='cpu'"):
+        resolve_engines("cuda", "X", backend="auto", trainer="gensim")
+
+
+def test_every_device_parameter_resolves_the_same_default():
+    from skgraphemb.utils._device import DEFAULT_DEVICE
+
+    assert resolve_engines(DEFAULT_DEVICE, "X", backend="auto") == ("numba", "cpu")
+    assert resolve_engines(DEFAULT_DEVICE, "X") == ("cpu",)

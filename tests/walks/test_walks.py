@@ -15,9 +15,9 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 import skgraphemb
 from skgraphemb import DeviceUnavailableError, as_graph
+from skgraphemb.utils._device import resolve_engines
 from skgraphemb.walks import _plan as driver
 from skgraphemb.walks import iter_walk_chunks, random_walks
-from skgraphemb.walks._plan import resolve_walk_backend
 
 # Both engines through the one driver; torch cases need the extra.
 BACKENDS = ["numba", pytest.param("torch", marks=pytest.mark.torch)]
@@ -341,7 +341,7 @@ def test_default_cpu_walks_never_import_torch():
     ],
 )
 def test_backend_and_device_with_a_gpu(fake_cuda, backend, device, expected):
-    assert resolve_walk_backend(backend, device, "X") == expected
+    assert resolve_engines(device, "X", backend=backend) == expected
 
 
 @pytest.mark.torch
@@ -350,7 +350,7 @@ def test_backend_and_device_with_a_gpu(fake_cuda, backend, device, expected):
     [("auto", "auto", ("numba", "cpu")), ("torch", "auto", ("torch", "cpu")), ("torch", "CPU", ("torch", "cpu"))],
 )
 def test_backend_and_device_without_a_gpu(no_cuda, backend, device, expected):
-    assert resolve_walk_backend(backend, device, "X") == expected
+    assert resolve_engines(device, "X", backend=backend) == expected
 
 
 @pytest.mark.torch
