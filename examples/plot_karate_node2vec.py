@@ -30,7 +30,7 @@ print(karate.graph)
 # order of ``emb.nodes_``.  ``q < 1`` lets walks move outward, so members of
 # the same community end up with similar vectors.
 emb = Node2VecEmbedder(
-    dimensions=32,
+    n_components=32,
     walk_length=30,
     num_walks=50,
     p=1.0,

@@ -59,7 +59,7 @@ pipe = Pipeline(
             LinkPredictionScorer(
                 Node2VecEmbedder(
                     graph=split.train_graph,
-                    dimensions=64,
+                    n_components=64,
                     walk_length=40,
                     num_walks=10,
                     n_jobs=2,

@@ -52,7 +52,7 @@ pipe = Pipeline(
             "n2v",
             Node2VecEmbedder(
                 graph=cora.graph,
-                dimensions=64,
+                n_components=64,
                 walk_length=40,
                 num_walks=5,
                 window=5,
