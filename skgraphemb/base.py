@@ -25,12 +25,15 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from skgraphemb.graph import Graph, NodeIndex, as_graph, is_graph_like
 from skgraphemb.utils._random_state import seed_from_random_state, seed_or_none
 from skgraphemb.utils._validation import (
-    HasMethods,
     Integral,
+    Interval,
+    StrOptions,
     _fit_context,
     check_is_fitted,
     check_memory,
     clone_sharing,
+    constraints,
+    validate_params,
     wants_pandas_output,
 )
 
@@ -217,6 +220,7 @@ class EmbeddingLookupMixin:
             )
         return Z
 
+    @validate_params({"as_frame": ["boolean"]}, prefer_skip_nested_validation=True)
     def get_embedding(self, as_frame: bool = False):
         """The whole embedding: an array in ``nodes_`` order, or a DataFrame."""
         self._check_fitted()
@@ -230,6 +234,10 @@ class EmbeddingLookupMixin:
             )
         return self.embedding_
 
+    @validate_params(
+        {"node": "no_validation", "topn": [Interval(Integral, 1, None, closed="left")]},
+        prefer_skip_nested_validation=True,
+    )
     def most_similar(self, node, topn: int = 10) -> list[tuple[Any, float]]:
         """Nodes whose vectors have the highest cosine similarity to ``node``'s.
 
@@ -246,8 +254,6 @@ class EmbeddingLookupMixin:
             Most similar first; ``node`` itself is left out.
         """
         self._check_fitted()
-        if not isinstance(topn, (int, np.integer)) or topn < 1:
-            raise ValueError(f"topn must be a positive int; got {topn!r}")
         i = self._positions([node])[0]
         E = self.embedding_.astype(np.float64)
         norms = np.linalg.norm(E, axis=1)
@@ -261,6 +267,7 @@ class EmbeddingLookupMixin:
             (self.nodes_[j].item() if hasattr(self.nodes_[j], "item") else self.nodes_[j], float(sims[j])) for j in top
         ]
 
+    @validate_params({"keys": [StrOptions({"str", "original"})]}, prefer_skip_nested_validation=True)
     def to_keyed_vectors(self, keys: str = "str"):
         """The embedding as gensim ``KeyedVectors``.
 
@@ -273,8 +280,6 @@ class EmbeddingLookupMixin:
             ``"str"`` for integer ids.
         """
         self._check_fitted()
-        if keys not in ("str", "original"):
-            raise ValueError(f"keys must be 'str' or 'original'; got {keys!r}")
         from gensim.models import KeyedVectors
 
         kv = KeyedVectors(vector_size=self.embedding_.shape[1])
@@ -299,16 +304,7 @@ class BaseGraphEmbedder(EmbeddingLookupMixin, ClassNamePrefixFeaturesOutMixin, T
     extra fitted attributes (names ending in ``_``).
     """
 
-    _parameter_constraints: dict = {
-        # A bare string, not a list: sklearn skips a parameter only when its
-        # constraint *is* "no_validation" (in a list it is an unknown
-        # constraint and every fit fails).  as_graph validates the graph.
-        "graph": "no_validation",
-        "memory": [None, str, HasMethods(["cache"])],
-        "verbose": ["verbose"],
-        "random_state": ["random_state"],
-        "n_jobs": [None, Integral],
-    }
+    _parameter_constraints: dict = constraints("graph", "memory", "verbose", "random_state", "n_jobs")
 
     # -- to implement --------------------------------------------------------
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:  # pragma: no cover

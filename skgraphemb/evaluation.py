@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ from numpy.typing import NDArray
 
 from skgraphemb.graph import NodeIndex
 from skgraphemb.utils._ids import embedding_rows
+from skgraphemb.utils._validation import Integral, Interval, Real, constraints, validate_params
 
 __all__ = ["NodeClassificationScore", "compare_embedders", "evaluate_node_classification"]
 
@@ -96,6 +98,22 @@ def _align(embedding, labels, nodes) -> tuple[NDArray, list]:
     return X[rows], labels
 
 
+#: The scoring protocol both functions share (labels and nodes, any iterable
+#: or mapping, are checked against each other in the function).
+_PROTOCOL_CONSTRAINTS = constraints(
+    "random_state",
+    "n_jobs",
+    labels="no_validation",
+    nodes="no_validation",
+    cv=[Interval(Integral, 1, None, closed="left")],
+    train_size=[Interval(Real, 0, 1, closed="neither"), None],
+)
+
+
+@validate_params(
+    {**_PROTOCOL_CONSTRAINTS, "embedding": "no_validation", "C": [Interval(Real, 0, math.inf, closed="neither")]},
+    prefer_skip_nested_validation=True,
+)
 def evaluate_node_classification(
     embedding,
     labels: Iterable | Mapping[Hashable, Any],
@@ -224,6 +242,16 @@ def _cross_validate(X, Y, splitter, multilabel: bool, C: float, n_jobs) -> tuple
     return macro, micro
 
 
+@validate_params(
+    {
+        **_PROTOCOL_CONSTRAINTS,
+        "embedders": "no_validation",  # checked in the function, estimator by estimator
+        "graph": "no_validation",
+        # an EdgeSplit is a Bunch, hence a Mapping
+        "link_prediction": [None, "boolean", Mapping],
+    },
+    prefer_skip_nested_validation=True,
+)
 def compare_embedders(
     embedders: Mapping[str, Any],
     graph,
@@ -298,13 +326,8 @@ def compare_embedders(
             split = link_prediction
         elif link_prediction is True:
             split = split_edges(graph, random_state=random_state)
-        elif isinstance(link_prediction, Mapping):
-            split = split_edges(graph, **{"random_state": random_state, **link_prediction})
         else:
-            raise TypeError(
-                "link_prediction must be True, a dict of split_edges arguments or a "
-                f"split_edges Bunch; got {type(link_prediction).__name__}"
-            )
+            split = split_edges(graph, **{"random_state": random_state, **link_prediction})
     g = as_graph(graph) if labels is not None else None
 
     from joblib import Parallel, delayed

@@ -14,8 +14,7 @@
 
 from __future__ import annotations
 
-from numbers import Integral as _Integral
-from numbers import Real as _Real
+import math
 from typing import Any
 
 import numpy as np
@@ -28,9 +27,14 @@ from skgraphemb.graph import Graph, NodeIndex, as_graph
 from skgraphemb.utils._ids import embedding_rows
 from skgraphemb.utils._validation import (
     HasMethods,
+    Integral,
+    Real,
+    StrictInterval,
     StrOptions,
     _fit_context,
     check_is_fitted,
+    constraints,
+    validate_params,
 )
 
 __all__ = ["split_edges", "evaluate_link_prediction", "LinkPredictionScorer"]
@@ -40,18 +44,9 @@ _SCORE_OPERATORS = ("cosine", "dot")
 
 
 # -- splitting -----------------------------------------------------------------
-def _count(size, total: int, name: str) -> int:
-    if isinstance(size, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a float in [0, 1) or an int; got {size!r}")
-    if isinstance(size, _Integral):
-        k = int(size)
-    elif isinstance(size, _Real) and 0 <= size < 1:
-        k = int(round(float(size) * total))
-    else:
-        raise ValueError(f"{name} must be a float in [0, 1) or a non-negative int; got {size!r}")
-    if k < 0:
-        raise ValueError(f"{name} must be non-negative; got {size!r}")
-    return k
+def _count(size, total: int) -> int:
+    """Edges a validated ``test_size``/``val_size`` asks for: a count, or a share of ``total``."""
+    return int(size) if isinstance(size, Integral) else int(round(float(size) * total))
 
 
 def _spanning_forest_mask(rows, cols, n: int, rng) -> np.ndarray:
@@ -137,6 +132,19 @@ class EdgeSplit(Bunch):
         return f"EdgeSplit({', '.join(self.keys())})"
 
 
+_SIZE = [StrictInterval(Real, 0, 1, closed="left"), StrictInterval(Integral, 0, None, closed="left")]
+
+
+@validate_params(
+    {
+        **constraints("graph", "random_state"),
+        "test_size": _SIZE,
+        "val_size": _SIZE,
+        "negative_ratio": [StrictInterval(Real, 0, math.inf, closed="left")],  # negatives per positive
+        "keep_connected": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def split_edges(
     graph,
     test_size=0.1,
@@ -195,15 +203,6 @@ def split_edges(
     >>> g_train is split.train_graph
     True
     """
-    if (
-        isinstance(negative_ratio, (bool, np.bool_))
-        or not isinstance(negative_ratio, _Real)
-        or not 0 <= negative_ratio < np.inf
-    ):
-        raise ValueError(
-            f"negative_ratio must be a finite non-negative number (negative pairs per positive "
-            f"pair); got {negative_ratio!r}"
-        )
     g = as_graph(graph)
     rng = check_random_state(random_state)
     n = g.n_nodes
@@ -215,8 +214,8 @@ def split_edges(
     if keep_connected and len(cand):
         cand = cand[~_spanning_forest_mask(rows[cand], cols[cand], n, rng)]
     n_total = int(np.count_nonzero(candidate))
-    n_test = _count(test_size, n_total, "test_size")
-    n_val = _count(val_size, n_total, "val_size")
+    n_test = _count(test_size, n_total)
+    n_val = _count(val_size, n_total)
     if n_test + n_val > len(cand):
         extra = " outside a spanning forest" if keep_connected else ""
         raise ValueError(

@@ -15,7 +15,15 @@ from skgraphemb.graph import Graph
 from skgraphemb.utils._device import DEFAULT_DEVICE, DEVICE_CONSTRAINT, resolve_engines
 from skgraphemb.utils._ids import format_ids
 from skgraphemb.utils._random_state import GOLDEN, mix64, seed_from_random_state
-from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions, _fit_context
+from skgraphemb.utils._validation import (
+    SKIPGRAM_PARAMETERS,
+    WALK_PARAMETERS,
+    Integral,
+    Interval,
+    StrOptions,
+    _fit_context,
+    constraints,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -259,18 +267,12 @@ class Node2VecEmbedder(BaseGraphEmbedder):
 
     _parameter_constraints: dict = {
         **BaseGraphEmbedder._parameter_constraints,
-        "dimensions": [Interval(Integral, 1, None, closed="left")],
-        # A walk of one node has no (centre, context) pair: nothing to train.
-        "walk_length": [Interval(Integral, 2, None, closed="left")],
-        "num_walks": [Interval(Integral, 1, None, closed="left")],
-        "p": [Interval(Real, 0, None, closed="neither")],
-        "q": [Interval(Real, 0, None, closed="neither")],
-        "window": [Interval(Integral, 1, None, closed="left")],
-        "negative": [Interval(Integral, 1, None, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="neither")],
-        "min_alpha": [Interval(Real, 0, None, closed="left")],
-        "sample": [Interval(Real, 0, None, closed="left")],
+        **constraints(
+            *WALK_PARAMETERS,
+            *SKIPGRAM_PARAMETERS,
+            # A walk of one node has no (centre, context) pair: nothing to train.
+            walk_length=[Interval(Integral, 2, None, closed="left")],
+        ),
         "backend": [StrOptions({"auto", "numba", "torch", "pecanpy"})],
         "trainer": [StrOptions({"auto", "numba", "gensim", "torch"})],
         "word2vec_kwargs": [None, dict],

@@ -9,7 +9,7 @@ import numpy as np
 
 from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph
-from skgraphemb.utils._validation import Integral, Interval, StrOptions
+from skgraphemb.utils._validation import StrOptions, constraints
 
 logger = logging.getLogger(__name__)
 
@@ -131,12 +131,9 @@ class SVDEmbedder(BaseGraphEmbedder):
 
     _parameter_constraints: dict = {
         **BaseGraphEmbedder._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "order": [Interval(Integral, 1, None, closed="left")],
+        **constraints("n_components", "order", "n_iter", "n_oversamples"),
         "normalization": [None, StrOptions({"transition", "symmetric"})],
         "algorithm": [StrOptions({"randomized", "arpack"})],
-        "n_iter": [Interval(Integral, 0, None, closed="left")],
-        "n_oversamples": [Interval(Integral, 0, None, closed="left")],
     }
 
     def __init__(

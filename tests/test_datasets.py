@@ -11,6 +11,8 @@ import pytest
 import scipy.sparse as sp
 
 from skgraphemb import Graph, load_cora, load_edgelist_dir, load_karate
+from skgraphemb.datasets import read_triples
+from skgraphemb.exceptions import GraphFormatError
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +108,20 @@ def test_load_edgelist_dir_missing(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="edges.tsv"):
         load_edgelist_dir(tmp_path / "empty")
+
+
+def test_read_triples_follows_read_tables_rules(tmp_path):
+    import gzip
+
+    text = "# comment\n00260881\t_hypernym\t00260622\n\n/m/027rn\t/film/x\t0\n"
+    (tmp_path / "t.txt").write_text(text)
+    (tmp_path / "g.tsv.gz").write_bytes(gzip.compress(text.encode()))
+    expected = [["00260881", "_hypernym", "00260622"], ["/m/027rn", "/film/x", "0"]]
+    assert read_triples(tmp_path / "t.txt").tolist() == expected  # comments, blank lines skipped
+    assert read_triples(tmp_path / "g.tsv").tolist() == expected  # found as g.tsv.gz
+    (tmp_path / "bad.tsv").write_bytes(b"a\t\xffb\tc\n")
+    with pytest.raises(GraphFormatError, match="not UTF-8"):
+        read_triples(tmp_path / "bad.tsv")
+    (tmp_path / "two.tsv").write_text("a\tb\n")
+    with pytest.raises(GraphFormatError, match="must have 3 tab-separated columns"):
+        read_triples(tmp_path / "two.tsv")

@@ -191,7 +191,7 @@ def test_compare_embedders_errors():
         compare_embedders([Node2VecEmbedder()], karate.graph, labels=karate.labels)
     with pytest.raises(TypeError, match="not an estimator"):
         compare_embedders({"x": 3}, karate.graph, labels=karate.labels)
-    with pytest.raises(TypeError, match="link_prediction must be"):
+    with pytest.raises(TypeError, match="'link_prediction' parameter of compare_embedders must be"):
         compare_embedders(_two_methods(), karate.graph, link_prediction="yes")
 
 

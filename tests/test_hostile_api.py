@@ -251,7 +251,7 @@ def test_use_before_fit(method):
 
 @pytest.mark.parametrize("topn", [0, -1, 1.5, "3"])
 def test_most_similar_bad_topn(n2v, topn):
-    with pytest.raises(ValueError, match="topn must be a positive int"):
+    with pytest.raises(ValueError, match="'topn' parameter of .*most_similar must be an int in the range \\[1, inf\\)"):
         n2v.most_similar(0, topn=topn)
 
 
@@ -376,17 +376,17 @@ def test_link_prediction_by_id_unknown(n2v):
 
 
 SPLIT_BAD = [
-    ("ratio-inf", dict(negative_ratio=float("inf")), "negative_ratio must be a finite"),
-    ("ratio-nan", dict(negative_ratio=float("nan")), "negative_ratio must be a finite"),
-    ("ratio-neg", dict(negative_ratio=-1), "negative_ratio must be a finite"),
-    ("ratio-bool", dict(negative_ratio=True), "negative_ratio must be a finite"),
-    ("ratio-str", dict(negative_ratio="1"), "negative_ratio must be a finite"),
-    ("test-1.5", dict(test_size=1.5), "test_size must be"),
-    ("test-neg", dict(test_size=-1), "test_size must be"),
-    ("test-inf", dict(test_size=float("inf")), "test_size must be"),
-    ("test-nan", dict(test_size=float("nan")), "test_size must be"),
+    ("ratio-inf", dict(negative_ratio=float("inf")), "'negative_ratio' parameter of split_edges must be"),
+    ("ratio-nan", dict(negative_ratio=float("nan")), "'negative_ratio' parameter of split_edges must be"),
+    ("ratio-neg", dict(negative_ratio=-1), "'negative_ratio' parameter of split_edges must be"),
+    ("ratio-bool", dict(negative_ratio=True), "'negative_ratio' parameter of split_edges must be"),
+    ("ratio-str", dict(negative_ratio="1"), "'negative_ratio' parameter of split_edges must be"),
+    ("test-1.5", dict(test_size=1.5), "'test_size' parameter of split_edges must be"),
+    ("test-neg", dict(test_size=-1), "'test_size' parameter of split_edges must be"),
+    ("test-inf", dict(test_size=float("inf")), "'test_size' parameter of split_edges must be"),
+    ("test-nan", dict(test_size=float("nan")), "'test_size' parameter of split_edges must be"),
     ("test-too-many", dict(test_size=10_000), "cannot hold out"),
-    ("val-1.0", dict(val_size=1.0), "val_size must be"),
+    ("val-1.0", dict(val_size=1.0), "'val_size' parameter of split_edges must be"),
     ("complete", dict(test_size=0.5, negative_ratio=100), "negative pairs"),
 ]
 
@@ -398,7 +398,7 @@ def test_split_edges_bad(kwargs, match):
 
 
 def test_split_edges_test_size_bool():
-    with pytest.raises(TypeError, match="test_size must be a float"):
+    with pytest.raises(TypeError, match="'test_size' parameter of split_edges must be a float"):
         split_edges(nx.karate_club_graph(), test_size=True)
 
 

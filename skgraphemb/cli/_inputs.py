@@ -54,13 +54,14 @@ def _read_graph_spec(spec: str, directed: bool, header: bool | None = None):
 
     from skgraphemb import datasets
     from skgraphemb.graph import read_edgelist
+    from skgraphemb.graph._io import resolve_gz
 
     path = Path(spec)
     if path.is_dir():
-        if not any((path / name).exists() for name in ("edges.tsv", "edges.tsv.gz")):
+        if not resolve_gz(path / "edges.tsv").exists():
             raise CLIError(f"{spec!r} is a folder but holds no edges.tsv or edges.tsv.gz")
         return datasets.load_edgelist_dir(path, directed=directed, features=False)
-    if path.exists() or Path(spec + ".gz").exists():
+    if resolve_gz(path).exists():
         from skgraphemb.graph import load_graph
         from skgraphemb.graph._store import is_graph_file
 
@@ -86,9 +87,10 @@ def _read_graph_spec(spec: str, directed: bool, header: bool | None = None):
 def _load_labels(args: argparse.Namespace, data) -> tuple[np.ndarray, Any]:
     """Labelled node ids and their labels, kept to nodes of the graph."""
     from skgraphemb.graph import read_labels
+    from skgraphemb.graph._io import resolve_gz
 
     if args.labels is not None:
-        if not (Path(args.labels).exists() or Path(args.labels + ".gz").exists()):
+        if not resolve_gz(args.labels).exists():
             raise CLIError(f"no such labels file: {args.labels!r}")
         with _reading(args.labels):
             nodes, labels = read_labels(args.labels)

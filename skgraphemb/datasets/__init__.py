@@ -15,14 +15,17 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
+from skgraphemb.exceptions import GraphFormatError
 from skgraphemb.graph import as_graph, read_labels
-from skgraphemb.graph._io import _resolve, read_table
+from skgraphemb.graph._io import _resolve, read_table, resolve_gz
+from skgraphemb.utils._validation import constraints, validate_params
 
 __all__ = ["load_cora", "load_edgelist_dir", "load_karate", "load_kg", "load_kg_dir"]
 
 _DATA = Path(__file__).parent / "data"
 
 
+@validate_params(constraints("path", "directed", features=["boolean"]), prefer_skip_nested_validation=True)
 def load_edgelist_dir(path: str | os.PathLike, *, directed: bool = False, features: bool = True) -> Bunch:
     """Load a graph folder in the benchmark format.
 
@@ -63,7 +66,7 @@ def load_edgelist_dir(path: str | os.PathLike, *, directed: bool = False, featur
         if features:
             graph = graph.with_features(X.toarray())
     nodes = labels = split = None
-    if (folder / "labels.tsv").exists() or (folder / "labels.tsv.gz").exists():
+    if resolve_gz(folder / "labels.tsv").exists():
         nodes, labels = read_labels(_resolve(folder / "labels.tsv"))
     if (folder / "split.tsv").exists():
         df = read_table(folder / "split.tsv")
@@ -80,6 +83,7 @@ def load_edgelist_dir(path: str | os.PathLike, *, directed: bool = False, featur
     )
 
 
+@validate_params({"features": ["boolean"]}, prefer_skip_nested_validation=True)
 def load_cora(*, features: bool = True) -> Bunch:
     """The Cora citation graph (2,708 nodes, 5,278 edges, 7 classes), bundled.
 
@@ -151,42 +155,37 @@ _PYKEEN_KGS = {
 }
 
 
+@validate_params(constraints("path"), prefer_skip_nested_validation=True)
 def read_triples(path: str | os.PathLike) -> np.ndarray:
     """Read a ``head<TAB>relation<TAB>tail`` file (optionally ``.gz``) as strings.
 
-    Every field stays a string (WN18RR ids have leading zeros); no header,
-    no quoting, empty lines skipped.
+    Every field stays a string (WN18RR ids have leading zeros).  Lines,
+    comments, the header and the errors (a :class:`GraphFormatError` for
+    text that is not UTF-8, a broken compressed file...) follow
+    :func:`~skgraphemb.graph._io.read_table`'s rules, with tab-separated
+    fields whatever the extension.
 
     Returns
     -------
     triples : ndarray of shape (n, 3), dtype object (str)
     """
-    import csv
-
-    import pandas as pd
-
-    df = pd.read_csv(
-        path,
-        sep="\t",
-        header=None,
-        dtype=str,
-        keep_default_na=False,
-        quoting=csv.QUOTE_NONE,
-        skip_blank_lines=True,
-        engine="c",
-    )
+    df = read_table(path, dtype=str, sep="\t")
     if df.shape[1] != 3:
-        raise ValueError(f"{str(path)!r} must have 3 tab-separated columns (head, relation, tail); found {df.shape[1]}")
+        raise GraphFormatError(
+            f"{str(path)!r} must have 3 tab-separated columns (head, relation, tail); found {df.shape[1]}"
+        )
     return df.to_numpy(dtype=object)
 
 
 def _kg_file(folder: Path, stem: str) -> Path | None:
-    for name in (f"{stem}.tsv", f"{stem}.tsv.gz", f"{stem}.txt", f"{stem}.txt.gz"):
-        if (folder / name).exists():
-            return folder / name
+    for name in (f"{stem}.tsv", f"{stem}.txt"):
+        path = resolve_gz(folder / name)
+        if path.exists():
+            return path
     return None
 
 
+@validate_params(constraints("path"), prefer_skip_nested_validation=True)
 def load_kg_dir(path: str | os.PathLike) -> Bunch:
     """Load a knowledge-graph folder: ``train.tsv``, ``valid.tsv``, ``test.tsv``.
 

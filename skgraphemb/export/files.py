@@ -27,6 +27,7 @@ from skgraphemb.export._base import (
     ids_array,
     loads_metadata,
 )
+from skgraphemb.utils._docstrings import fill_doc
 from skgraphemb.utils._filelock import atomic_write
 
 __all__ = ["OUTPUT_FORMATS", "FileEmbeddingStore", "FileExporter", "read_embedding", "write_embedding"]
@@ -360,6 +361,7 @@ class FileEmbeddingStore(BaseEmbeddingStore):
         return f"FileEmbeddingStore({str(self.path)!r})"
 
 
+@fill_doc(exporter_attributes=EXPORTER_ATTRIBUTES)
 class FileExporter(BaseExporter):
     """Pipeline sink that publishes embeddings to a local ``.npz`` file.
 
@@ -430,6 +432,3 @@ class FileExporter(BaseExporter):
         _save_npz(path, vectors.astype(vectors.dtype.newbyteorder("=")), ids_array(ids), meta)
         logger.info("wrote %d vectors of dimension %d to %s", len(ids), vectors.shape[1], path)
         return {"path_": path, "metadata_": meta}
-
-
-FileExporter.__doc__ = FileExporter.__doc__.replace("    {exporter_attributes}\n", EXPORTER_ATTRIBUTES)

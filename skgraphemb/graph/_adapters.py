@@ -30,6 +30,7 @@ from skgraphemb.graph._graph import Graph, load_graph
 from skgraphemb.graph._io import _local_source, _read_edgelist
 from skgraphemb.graph._store import is_graph_file
 from skgraphemb.utils._ids import format_ids
+from skgraphemb.utils._validation import constraints, validate_params
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -53,6 +54,17 @@ _SOURCE_COLUMNS = ("source", "src", "from", "u", "head", "node1")
 _TARGET_COLUMNS = ("target", "dst", "to", "v", "tail", "node2")
 
 
+@validate_params(
+    constraints(
+        "header",
+        data="no_validation",  # every graph-like form, checked below
+        directed=["boolean", None],
+        weight=[Hashable, None],  # a column label
+        nodes="no_validation",
+        features="no_validation",
+    ),
+    prefer_skip_nested_validation=True,
+)
 def as_graph(
     data: GraphLike,
     *,

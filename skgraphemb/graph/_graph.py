@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from skgraphemb.exceptions import GraphFormatError, UnknownNodeError
 from skgraphemb.graph import _store
 from skgraphemb.utils._ids import format_ids, readonly
+from skgraphemb.utils._validation import constraints, validate_params
 
 
 def _py(value: Any) -> Any:
@@ -612,6 +613,7 @@ def _unpickle_graph(state: dict) -> Graph:
 
 
 # -- saved graphs (the file format is in _store) ------------------------------
+@validate_params(constraints("path", mmap=["boolean"], verify=["boolean"]), prefer_skip_nested_validation=True)
 def load_graph(path: str | os.PathLike, *, mmap: bool = True, verify: bool = True):
     """Open a graph saved with :meth:`Graph.save <skgraphemb.Graph.save>`.
 

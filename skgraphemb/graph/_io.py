@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from skgraphemb.exceptions import GraphFormatError
 from skgraphemb.graph._build import _from_columns, _from_id_parts
+from skgraphemb.utils._validation import constraints, validate_params
 
 #: A field that reads as a number (pandas' and the fast reader's decimal
 #: forms, and the non-finite words, which the weight check then refuses).
@@ -42,10 +43,19 @@ class _Source:
     spooled: bool = False  # a temporary copy of a pipe
 
 
-def _resolve(path: str | os.PathLike) -> Path:
+def resolve_gz(path: str | os.PathLike) -> Path:
+    """``path``, or ``path + ".gz"`` when only that one exists.
+
+    Shared data stores big files compressed, as ``name.gz``: every reader
+    of the package (and the CLI's existence checks) asks for ``name``.
+    """
     path = Path(path)
-    if not path.exists() and Path(str(path) + ".gz").exists():
-        path = Path(str(path) + ".gz")  # shared data stores big files as name.gz
+    gz = Path(str(path) + ".gz")
+    return gz if not path.exists() and gz.exists() else path
+
+
+def _resolve(path: str | os.PathLike) -> Path:
+    path = resolve_gz(path)
     if not path.exists():
         raise FileNotFoundError(f"no such edge-list file: {str(path)!r}")
     return path
@@ -210,9 +220,10 @@ def _readable(name: str):
         raise
 
 
-def _layout(src: _Source, comments: str | None, header: bool | None) -> tuple[str, str, bool]:
-    """Separator, first data line and whether that line is a header."""
-    sep = _separator(src.path)
+def _layout(src: _Source, comments: str | None, header: bool | None, sep: str | None = None) -> tuple[str, str, bool]:
+    """Separator (``sep``, or the one of the file's extension), first data
+    line and whether that line is a header."""
+    sep = _separator(src.path) if sep is None else sep
     lines = _head(src, comments)
     if not lines:
         raise GraphFormatError(f"{src.name!r} holds no data lines")
@@ -322,6 +333,7 @@ def read_table(
     comments: str | None = "#",
     dtype=None,
     header: bool | None = None,
+    sep: str | None = None,
 ):
     """Read a whitespace/tab/comma separated table into a pandas DataFrame.
 
@@ -333,10 +345,12 @@ def read_table(
     int64 (so ``007`` and ``7`` are the same value), a numeric one float64,
     any other column keeps its fields as the strings written;
     ``dtype=str`` keeps every field a string (ids with leading zeros, such
-    as WN18RR's).
+    as WN18RR's).  The separator follows the file's extension (see
+    :func:`read_edgelist`) unless ``sep`` (``"\\t"``, ``","`` or
+    ``r"\\s+"``) is given.
     """
     with _local_source(path) as src:
-        sep, _, header = _layout(src, comments, header)
+        sep, _, header = _layout(src, comments, header, sep)
         df = _read_frame(src, sep, header, comments, dtype=dtype)
     for c in df.columns:
         if df[c].dtype.kind not in "iufb":
@@ -517,6 +531,18 @@ def _read_columns_fast(src: _Source, sep: str, first: str, header: bool, comment
     return ncols, blocks
 
 
+@validate_params(
+    constraints(
+        "path",
+        "directed",
+        "comments",
+        "header",
+        weighted=["boolean", None],
+        nodes="no_validation",  # checked by the graph builder
+        features="no_validation",
+    ),
+    prefer_skip_nested_validation=True,
+)
 def read_edgelist(
     path: str | os.PathLike,
     *,
@@ -738,6 +764,7 @@ def _weights(blocks: list) -> NDArray:
     return out
 
 
+@validate_params(constraints("path", "comments", "header"), prefer_skip_nested_validation=True)
 def read_labels(path: str | os.PathLike, *, comments: str | None = "#", header: bool | None = None):
     """Read a ``node<TAB>label`` file (one line per pair; multi-label allowed).
 

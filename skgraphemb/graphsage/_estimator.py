@@ -23,6 +23,7 @@ from skgraphemb.utils._validation import (
     Real,
     StrOptions,
     check_is_fitted,
+    constraints,
 )
 
 logger = logging.getLogger(__name__)
@@ -255,17 +256,12 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
 
     _parameter_constraints: dict = {
         **BaseGraphEmbedder._parameter_constraints,
-        "dimensions": [Interval(Integral, 1, None, closed="left")],
+        **constraints("dimensions", "epochs", "batch_size", "learning_rate", "negative", "num_walks"),
         "hidden_dim": [Interval(Integral, 1, None, closed="left")],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "fanouts": [Interval(Integral, 1, None, closed="left"), list, tuple],
         "aggr": [StrOptions({"mean", "max", "pool"})],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "negative": [Interval(Integral, 1, None, closed="left")],
         "walk_length": [Interval(Integral, 2, None, closed="left")],
-        "num_walks": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "normalize": ["boolean"],
         "feature_source": [StrOptions({"auto", "graph", "structural", "both"})],

@@ -58,11 +58,14 @@ from skgraphemb.utils._device import (
 from skgraphemb.utils._ids import format_ids
 from skgraphemb.utils._random_state import seed_from_random_state
 from skgraphemb.utils._validation import (
+    COMMON_CONSTRAINTS,
     Integral,
     Interval,
     Real,
     StrOptions,
     _fit_context,
+    constraints,
+    validate_params,
 )
 
 logger = logging.getLogger(__name__)
@@ -294,9 +297,9 @@ class KGEmbedder(
     _parameter_constraints: dict = {
         "model": [str, type],
         "embedding_dim": [None, Interval(Integral, 1, None, closed="left")],
-        "num_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
+        "num_epochs": COMMON_CONSTRAINTS["epochs"],
+        "batch_size": COMMON_CONSTRAINTS["batch_size"],
+        "learning_rate": [None, *COMMON_CONSTRAINTS["learning_rate"]],
         "optimizer": [str, type],
         "loss": [None, str, type],
         "negative_sampler": [None, str, type],
@@ -312,9 +315,7 @@ class KGEmbedder(
         "handle_unknown": [StrOptions({"warn", "ignore", "error"})],
         "evaluation_batch_size": [None, Interval(Integral, 1, None, closed="left")],
         "device": DEVICE_CONSTRAINT,
-        "n_jobs": [None, Integral],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **constraints("n_jobs", "random_state", "verbose"),
     }
 
     _torch_attributes = ("model_",)
@@ -856,6 +857,10 @@ class KGEmbedder(
     def _model_device(self) -> str:
         return str(self.device_)
 
+    @validate_params(
+        {"top_k": [Interval(Integral, 1, None, closed="left"), None], "remove_known": ["boolean"]},
+        prefer_skip_nested_validation=True,
+    )
     def predict_target(self, head=None, relation=None, tail=None, *, top_k=None, remove_known=False):
         """Rank every candidate for the missing part of a triple.
 
@@ -898,8 +903,6 @@ class KGEmbedder(
                 f"third is predicted); got {3 - len(missing)}: "
                 f"{', '.join(k for k in _TARGETS if given[k] is not None) or 'none'}"
             )
-        if top_k is not None and (not isinstance(top_k, (int, np.integer)) or top_k < 1):
-            raise ValueError(f"top_k must be a positive int or None; got {top_k!r}")
         target = missing[0]
         ids = {
             k: self._label_id(v, "relation" if k == "relation" else "entity") for k, v in given.items() if v is not None

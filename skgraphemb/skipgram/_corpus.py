@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from skgraphemb.utils._validation import Integral, Interval, Real
+from skgraphemb.utils._validation import SKIPGRAM_PARAMETERS, Integral, Interval, constraints
 
 #: What the trainers accept as walks: one matrix, a re-iterable of matrices
 #: (e.g. a list), or a zero-argument callable returning a fresh iterable of
@@ -35,24 +35,18 @@ _CHUNK_TOKENS = 1 << 18
 _INIT_STREAM = 0
 _TRAIN_STREAM = 1
 
-_COMMON_CONSTRAINTS = {
-    "walks": "no_validation",  # checked chunk by chunk in _WalkChunks
-    "n_nodes": [Interval(Integral, 1, None, closed="left")],
-    "dimensions": [Interval(Integral, 1, None, closed="left")],
-    "window": [Interval(Integral, 1, None, closed="left")],
-    "negative": [Interval(Integral, 1, None, closed="left")],
-    "epochs": [Interval(Integral, 1, None, closed="left")],
-    "alpha": [Interval(Real, 0, math.inf, closed="neither")],
-    "min_alpha": [Interval(Real, 0, math.inf, closed="left")],
-    "sample": [Interval(Real, 0, math.inf, closed="left")],
-    "ns_exponent": [Interval(Real, -math.inf, math.inf, closed="neither")],
-    "seed": [Interval(Integral, 0, None, closed="left")],
-    "n_jobs": [Integral, None],
-    "verbose": ["verbose"],
-    "init": ["array-like", None],
-    "init_output": ["array-like", None],
-    "return_output": ["boolean"],
-}
+_COMMON_CONSTRAINTS = constraints(
+    *SKIPGRAM_PARAMETERS,
+    "ns_exponent",
+    "seed",
+    "n_jobs",
+    "verbose",
+    walks="no_validation",  # checked chunk by chunk in _WalkChunks
+    n_nodes=[Interval(Integral, 1, None, closed="left")],
+    init=["array-like", None],
+    init_output=["array-like", None],
+    return_output=["boolean"],
+)
 
 
 class _WalkChunks:

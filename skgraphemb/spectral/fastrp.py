@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph
-from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions
+from skgraphemb.utils._validation import Interval, Real, StrOptions, constraints
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class FastRPEmbedder(BaseGraphEmbedder):
 
     _parameter_constraints: dict = {
         **BaseGraphEmbedder._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        **constraints("n_components"),
         "weights": ["array-like"],
         "beta": [Interval(Real, None, None, closed="neither")],
         "normalize_powers": ["boolean"],

@@ -9,7 +9,7 @@ import numpy as np
 
 from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph
-from skgraphemb.utils._validation import Integral, Interval, Real
+from skgraphemb.utils._validation import constraints
 
 logger = logging.getLogger(__name__)
 
@@ -164,12 +164,7 @@ class ProNEEmbedder(BaseGraphEmbedder):
 
     _parameter_constraints: dict = {
         **BaseGraphEmbedder._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "order": [Interval(Integral, 1, None, closed="left")],
-        "mu": [Interval(Real, None, None, closed="neither")],
-        "theta": [Interval(Real, 0, None, closed="neither")],
-        "n_iter": [Interval(Integral, 0, None, closed="left")],
-        "n_oversamples": [Interval(Integral, 0, None, closed="left")],
+        **constraints("n_components", "order", "mu", "theta", "n_iter", "n_oversamples"),
     }
 
     def __init__(

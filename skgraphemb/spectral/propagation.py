@@ -10,7 +10,7 @@ from sklearn.base import clone
 
 from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph
-from skgraphemb.utils._validation import HasMethods, Integral, Interval, Real
+from skgraphemb.utils._validation import HasMethods, Integral, Interval, constraints
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +87,7 @@ class SpectralPropagation(BaseGraphEmbedder):
     _parameter_constraints: dict = {
         **BaseGraphEmbedder._parameter_constraints,
         "embedder": [HasMethods(["fit", "get_params"])],
-        "order": [Interval(Integral, 2, None, closed="left")],
-        "mu": [Interval(Real, None, None, closed="neither")],
-        "theta": [Interval(Real, 0, None, closed="neither")],
+        **constraints("mu", "theta", order=[Interval(Integral, 2, None, closed="left")]),
     }
 
     def __init__(

@@ -1,16 +1,25 @@
-"""The single compatibility point with scikit-learn's private helpers.
+"""Parameter validation: scikit-learn's helpers and the package's shared rules.
 
-Everything the package takes from ``sklearn.*._private`` modules is imported
+The single compatibility point with scikit-learn's private helpers:
+everything the package takes from ``sklearn.*._private`` modules is imported
 here, so a scikit-learn upgrade touches one file.  The supported range is
 bounded in ``pyproject.toml``.
+
+It also holds the one definition of every shared parameter
+(:data:`COMMON_CONSTRAINTS`, taken with :func:`constraints`): estimators
+put them in ``_parameter_constraints``, public functions and methods in
+:func:`validate_params`, so a name means the same rule everywhere.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import numbers
+import os
 
 import joblib
+import numpy as np
 from sklearn.base import _clone_parametrized, _fit_context
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -24,21 +33,116 @@ from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
 __all__ = [
+    "COMMON_CONSTRAINTS",
+    "SKIPGRAM_PARAMETERS",
+    "WALK_PARAMETERS",
     "HasMethods",
     "Integral",
     "Interval",
     "Real",
     "StrOptions",
+    "StrictInterval",
     "_fit_context",
     "_get_output_config",
     "check_is_fitted",
     "check_memory",
     "clone_sharing",
+    "constraints",
     "effective_n_jobs",
     "validate_data",
     "validate_params",
     "wants_pandas_output",
 ]
+
+
+class StrictInterval(Interval):
+    """An :class:`Interval` that no bool satisfies.
+
+    scikit-learn's intervals take ``True`` for the number 1; where a flag
+    passed by mistake would silently mean a count or a share (``test_size=True``),
+    use this one.
+    """
+
+    def is_satisfied_by(self, val) -> bool:
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
+
+_POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
+_NON_NEGATIVE_INT = [Interval(Integral, 0, None, closed="left")]
+# Real parameters are finite: an explicit ``math.inf`` bound is open, so it
+# refuses inf (sklearn's ``None`` bound would admit it), and NaN fails every
+# interval.  No walk, trainer or solver has a meaning for an infinite value:
+# p = inf (q = inf) zeroes the weight of a step back (away), so a step from
+# a leaf (from a node none of whose neighbours neighbours the previous one)
+# has no edge left to take; an infinite learning rate diverges at once.
+_POSITIVE_REAL = [Interval(Real, 0, math.inf, closed="neither")]
+_NON_NEGATIVE_REAL = [Interval(Real, 0, math.inf, closed="left")]
+_FINITE_REAL = [Interval(Real, -math.inf, math.inf, closed="neither")]
+
+#: The one definition of every parameter that several public functions or
+#: estimators share (the same name means the same rule everywhere).  Take
+#: them with :func:`constraints`.
+COMMON_CONSTRAINTS: dict = {
+    # A bare string, not a list: sklearn skips a parameter only when its
+    # constraint *is* "no_validation" (in a list it is an unknown constraint
+    # and every call fails).  as_graph validates the graph.
+    "graph": "no_validation",
+    "random_state": ["random_state"],
+    "seed": _NON_NEGATIVE_INT,
+    "n_jobs": [Integral, None],
+    "verbose": ["verbose"],
+    "memory": [None, str, HasMethods(["cache"])],
+    # files
+    "path": [str, os.PathLike],
+    "directed": ["boolean"],
+    "comments": [str, None],
+    "header": ["boolean", None],
+    # random walks
+    "walk_length": _POSITIVE_INT,
+    "num_walks": _POSITIVE_INT,
+    "p": _POSITIVE_REAL,
+    "q": _POSITIVE_REAL,
+    "start_nodes": ["array-like", None],
+    "chunk_size": [Interval(Integral, 1, None, closed="left"), None],
+    # skip-gram and the other trainers
+    "dimensions": _POSITIVE_INT,
+    "window": _POSITIVE_INT,
+    "negative": _POSITIVE_INT,
+    "epochs": _POSITIVE_INT,
+    "batch_size": _POSITIVE_INT,
+    "alpha": _POSITIVE_REAL,
+    "min_alpha": _NON_NEGATIVE_REAL,
+    "learning_rate": _POSITIVE_REAL,
+    "sample": _NON_NEGATIVE_REAL,
+    "ns_exponent": _FINITE_REAL,
+    # spectral methods and SVD
+    "n_components": _POSITIVE_INT,
+    "order": _POSITIVE_INT,
+    "mu": _FINITE_REAL,
+    "theta": _POSITIVE_REAL,
+    "n_iter": _NON_NEGATIVE_INT,
+    "n_oversamples": _NON_NEGATIVE_INT,
+}
+
+
+#: Groups of :data:`COMMON_CONSTRAINTS` names that travel together: the
+#: parameters of a random walk, and those of skip-gram training.
+WALK_PARAMETERS = ("walk_length", "num_walks", "p", "q")
+SKIPGRAM_PARAMETERS = ("dimensions", "window", "negative", "epochs", "alpha", "min_alpha", "sample")
+
+
+def constraints(*names: str, **overrides) -> dict:
+    """A constraints dict: ``names`` from :data:`COMMON_CONSTRAINTS`, plus ``overrides``.
+
+    For ``_parameter_constraints`` and :func:`validate_params`.  An
+    override of a common name (e.g. ``walk_length`` of at least 2 where a
+    one-node walk trains nothing) must narrow the common rule, never widen
+    it.
+    """
+    unknown = [name for name in names if name not in COMMON_CONSTRAINTS]
+    if unknown:
+        raise KeyError(f"no common constraint for {unknown}; pass it as a keyword")
+    return {**{name: COMMON_CONSTRAINTS[name] for name in names}, **overrides}
 
 
 def effective_n_jobs(n_jobs: int | None) -> int:

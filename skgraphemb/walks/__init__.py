@@ -16,7 +16,6 @@ with ``graph.nodes[walks]`` where needed (mind the ``-1`` padding).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -24,28 +23,25 @@ from numpy.typing import NDArray
 
 from skgraphemb.graph import GraphLike
 from skgraphemb.utils._device import DEFAULT_DEVICE, DEVICE_CONSTRAINT
-from skgraphemb.utils._validation import Integral, Interval, Real, StrOptions, validate_params
+from skgraphemb.utils._docstrings import fill_doc
+from skgraphemb.utils._validation import WALK_PARAMETERS, StrOptions, constraints, validate_params
 from skgraphemb.walks._plan import _default_chunk_size, _generate, plan_walks
 
 __all__ = ["iter_walk_chunks", "random_walks"]
 
 # Shared constraints of both public functions (scikit-learn's generated
 # messages: "The 'q' parameter of random_walks must be a float in the range
-# (0, inf). Got -1 instead.").  The open upper bound rejects inf; NaN fails
-# every interval.
-_PARAMETER_CONSTRAINTS = {
-    "graph": "no_validation",  # as_graph checks it
-    "walk_length": [Interval(Integral, 1, None, closed="left")],
-    "num_walks": [Interval(Integral, 1, None, closed="left")],
-    "p": [Interval(Real, 0, math.inf, closed="neither")],
-    "q": [Interval(Real, 0, math.inf, closed="neither")],
-    "random_state": ["random_state"],
-    "n_jobs": [Integral, None],
-    "verbose": ["verbose"],
-    "start_nodes": ["array-like", None],
-    "backend": [StrOptions({"auto", "numba", "torch"})],
-    "device": DEVICE_CONSTRAINT,
-}
+# (0, inf). Got -1 instead.").
+_PARAMETER_CONSTRAINTS = constraints(
+    "graph",
+    *WALK_PARAMETERS,
+    "random_state",
+    "n_jobs",
+    "verbose",
+    "start_nodes",
+    backend=[StrOptions({"auto", "numba", "torch"})],
+    device=DEVICE_CONSTRAINT,
+)
 
 
 # Parameter descriptions shared by the public functions' docstrings.
@@ -92,15 +88,8 @@ _DOC_FRAGMENTS = {
 }
 
 
-def _fill_doc(func):
-    """Substitute the shared ``{name}`` fragments into ``func.__doc__``."""
-    for name, text in _DOC_FRAGMENTS.items():
-        func.__doc__ = func.__doc__.replace("{" + name + "}", text)
-    return func
-
-
 @validate_params(_PARAMETER_CONSTRAINTS, prefer_skip_nested_validation=True)
-@_fill_doc
+@fill_doc(**_DOC_FRAGMENTS)
 def random_walks(
     graph: GraphLike,
     *,
@@ -195,10 +184,10 @@ def random_walks(
 
 
 @validate_params(
-    {**_PARAMETER_CONSTRAINTS, "chunk_size": [Interval(Integral, 1, None, closed="left"), None]},
+    {**_PARAMETER_CONSTRAINTS, **constraints("chunk_size")},
     prefer_skip_nested_validation=True,
 )
-@_fill_doc
+@fill_doc(**_DOC_FRAGMENTS)
 def iter_walk_chunks(
     graph: GraphLike,
     *,

@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from skgraphemb._optional import import_optional
+from skgraphemb.utils._validation import WALK_PARAMETERS, StrOptions, constraints, validate_params
 
 __all__ = ["PECANPY_MODES", "choose_pecanpy_mode", "pecanpy_walks"]
 
@@ -66,6 +67,7 @@ def _density(graph) -> float:
     return graph.nnz / (n * (n - 1)) if n > 1 else 0.0
 
 
+@validate_params(constraints("graph", "p", "q"), prefer_skip_nested_validation=True)
 def choose_pecanpy_mode(graph, p: float, q: float) -> str:
     """The PecanPy mode that PecanPy itself advises for ``graph``, ``p``, ``q``.
 
@@ -110,8 +112,6 @@ def choose_pecanpy_mode(graph, p: float, q: float) -> str:
 
 def _check_mode(mode: str, graph, p: float, q: float) -> None:
     """Refuse the modes that would give wrong walks for this graph and p, q."""
-    if mode not in PECANPY_MODES:
-        raise ValueError(f"mode must be 'auto' or one of {PECANPY_MODES}; got {mode!r}")
     if mode == "FirstOrderUnweighted" and not (p == 1 and q == 1 and not graph.weighted):
         raise ValueError(
             "PecanPy mode 'FirstOrderUnweighted' needs p = q = 1 and an unweighted graph; "
@@ -174,6 +174,17 @@ def _walk_matrix(g, starts: NDArray[np.uint32], steps: int, seed: int, verbose) 
         return g._random_walks(starts.size, steps, seed, starts, has_nbrs, move_forward, progress)
 
 
+@validate_params(
+    constraints(
+        "graph",
+        *WALK_PARAMETERS,
+        "random_state",
+        "n_jobs",
+        "verbose",
+        mode=[StrOptions({"auto", *PECANPY_MODES})],
+    ),
+    prefer_skip_nested_validation=True,
+)
 def pecanpy_walks(
     graph,
     *,
@@ -243,10 +254,6 @@ def pecanpy_walks(
     if not isinstance(graph, Graph):
         graph = as_graph(graph)
     walk_length, num_walks = int(walk_length), int(num_walks)
-    if walk_length < 1 or num_walks < 1:
-        raise ValueError(f"walk_length and num_walks must be >= 1; got {walk_length=}, {num_walks=}")
-    if not (p > 0 and q > 0 and np.isfinite(p) and np.isfinite(q)):
-        raise ValueError(f"p and q must be positive and finite; got {p=}, {q=}")
     p, q = float(p), float(q)
     if mode == "auto":
         mode = choose_pecanpy_mode(graph, p, q)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from skgraphemb import GraphFormatError, as_graph, read_edgelist, read_labels
-from skgraphemb.graph._io import read_table
+from skgraphemb.graph._io import read_table, resolve_gz
 
 
 def _write(path, text, gz=False):
@@ -118,6 +118,20 @@ def test_read_table_dtype_str_keeps_leading_zeros(tmp_path):
     path = _write(tmp_path / "kg.tsv", "00123\trel\t0042\n")
     assert read_table(path, dtype=str).iloc[0].tolist() == ["00123", "rel", "0042"]
     assert read_table(path).iloc[0].tolist() == [123, "rel", 42]
+
+
+def test_read_table_sep_overrides_the_extension(tmp_path):
+    path = _write(tmp_path / "kg.txt", "a b\tr\tc\n")
+    assert read_table(path).shape[1] == 4  # .txt: any whitespace
+    assert read_table(path, sep="\t").iloc[0].tolist() == ["a b", "r", "c"]
+
+
+def test_resolve_gz(tmp_path):
+    assert resolve_gz(tmp_path / "missing.tsv") == tmp_path / "missing.tsv"
+    _write(tmp_path / "e.tsv.gz", "0\t1\n", gz=True)
+    assert resolve_gz(tmp_path / "e.tsv") == tmp_path / "e.tsv.gz"
+    _write(tmp_path / "e.tsv", "0\t1\n")
+    assert resolve_gz(str(tmp_path / "e.tsv")) == tmp_path / "e.tsv"  # the plain file wins
 
 
 def test_read_labels_single_label(tmp_path):

@@ -302,9 +302,9 @@ def test_mode_checks(pecanpy, weighted_graph, directed_graph):
         pecanpy_walks(weighted_graph, p=1, q=1, mode="FirstOrderUnweighted", **kwargs)
     with pytest.raises(ValueError, match="needs p = q = 1"):
         pecanpy_walks(weighted_graph, p=P, q=Q, mode="PreCompFirstOrder", **kwargs)
-    with pytest.raises(ValueError, match="mode must be 'auto' or one of"):
+    with pytest.raises(ValueError, match="'mode' parameter of pecanpy_walks must be a str among"):
         pecanpy_walks(weighted_graph, p=P, q=Q, mode="Fast", **kwargs)
-    with pytest.raises(ValueError, match="p and q must be positive"):
+    with pytest.raises(ValueError, match="'p' parameter of pecanpy_walks must be a float in the range \\(0, inf\\)"):
         pecanpy_walks(weighted_graph, p=0, q=Q, **kwargs)
 
 

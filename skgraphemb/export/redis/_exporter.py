@@ -50,6 +50,7 @@ from skgraphemb.export.redis._protocol import (
     _pack_sets,
     _rows,
 )
+from skgraphemb.utils._docstrings import fill_doc
 from skgraphemb.utils._validation import (
     HasMethods,
     Integral,
@@ -92,6 +93,7 @@ def _multi_key(conn: _Connection, command: str, keys: list[str], what: str) -> i
 
 
 # -- the exporter -----------------------------------------------------------------
+@fill_doc(exporter_attributes=EXPORTER_ATTRIBUTES)
 class RedisExporter(BaseExporter):
     """Pipeline sink that publishes embeddings to Redis, for serving.
 
@@ -898,6 +900,3 @@ class RedisExporter(BaseExporter):
 
     def _repr_mimebundle_(self, **kwargs):
         return BaseExporter._repr_mimebundle_(self._masked(), **kwargs)
-
-
-RedisExporter.__doc__ = RedisExporter.__doc__.replace("    {exporter_attributes}\n", EXPORTER_ATTRIBUTES)
