@@ -6,6 +6,7 @@ Each check that depends on what is already imported runs in a child process
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -157,3 +158,90 @@ def test_import_optional_returns_the_module():
 
     assert import_optional("json", "X") is json
     assert is_available("json") and not is_available("no_such_module_xyz")
+
+
+# -- torch only in leaf modules ---------------------------------------------------
+#: Modules that may touch torch (see skgraphemb/utils/_device.py): the
+#: ``*_torch_kernels.py`` leaves, the device helpers, and the import helper.
+TORCH_LEAVES = ("utils/_device.py", "_optional.py")
+#: Other modules allowed to touch torch, each with the reason.  Keep empty
+#: if possible: move the torch code into the family's ``_torch_kernels.py``.
+TORCH_EXCEPTIONS: dict[str, str] = {}
+_TORCH_TOP = {"torch", "torch_geometric"}
+
+
+def _is_torch_module(name: str) -> bool:
+    """torch, torch_geometric, or a submodule of anything named torch (class_resolver.contrib.torch)."""
+    parts = name.split(".")
+    return parts[0] in _TORCH_TOP or "torch" in parts
+
+
+def _torch_uses(tree: ast.AST) -> list[str]:
+    """``import torch``-like statements and ``import_optional("torch"...)`` calls, as 'line: what'."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [f"{node.lineno}: import {a.name}" for a in node.names if _is_torch_module(a.name)]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level and _is_torch_module(node.module):
+            found.append(f"{node.lineno}: from {node.module} import ...")
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if name in ("import_optional", "import_module", "__import__") and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str) and _is_torch_module(first.value):
+                    found.append(f"{node.lineno}: {name}({first.value!r}, ...)")
+    return found
+
+
+def _package_modules() -> dict[str, ast.AST]:
+    package = Path(skgraphemb.__file__).resolve().parent
+    return {
+        path.relative_to(package).as_posix(): ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for path in sorted(package.rglob("*.py"))
+    }
+
+
+def test_only_leaf_modules_touch_torch():
+    """torch is imported only by ``*_torch_kernels.py``, utils/_device.py and _optional.py."""
+    offenders = {}
+    for rel, tree in _package_modules().items():
+        if rel.endswith("_torch_kernels.py") or rel in TORCH_LEAVES or rel in TORCH_EXCEPTIONS:
+            continue
+        uses = _torch_uses(tree)
+        if uses:
+            offenders[rel] = uses
+    assert not offenders, (
+        "torch used outside the leaf modules (move it into the family's _torch_kernels.py): "
+        + "; ".join(f"{rel} ({', '.join(uses)})" for rel, uses in offenders.items())
+    )
+
+
+def test_torch_exceptions_are_still_needed():
+    modules = _package_modules()
+    stale = [rel for rel in TORCH_EXCEPTIONS if rel not in modules or not _torch_uses(modules[rel])]
+    assert not stale, f"TORCH_EXCEPTIONS lists modules that no longer touch torch: {stale}"
+
+
+def test_the_torch_check_sees_every_form():
+    code = textwrap.dedent(
+        """
+        import torch
+        import torch.nn as nn
+        from torch import optim
+        from class_resolver.contrib.torch import optimizer_resolver
+        import numpy
+        from .torchy import x
+        t = import_optional("torch", "x")
+        g = import_optional("torch_geometric.nn", "x")
+        p = import_optional("pykeen", "x")
+        """
+    )
+    assert [u.split(": ")[1] for u in _torch_uses(ast.parse(code))] == [
+        "import torch",
+        "import torch.nn",
+        "from torch import ...",
+        "from class_resolver.contrib.torch import ...",
+        "import_optional('torch', ...)",
+        "import_optional('torch_geometric.nn', ...)",
+    ]

@@ -7,7 +7,6 @@ import time
 
 import numpy as np
 
-from skgraphemb._optional import import_optional
 from skgraphemb.base import BaseGraphEmbedder
 from skgraphemb.graph import Graph, as_graph, is_graph_like, is_networkx
 from skgraphemb.utils._device import (
@@ -17,7 +16,6 @@ from skgraphemb.utils._device import (
     resolve_engines,
     torch_threads,
 )
-from skgraphemb.utils._random_state import isolated_rng
 from skgraphemb.utils._validation import (
     COMMON_CONSTRAINTS,
     DEPRECATED,
@@ -441,9 +439,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:
         from skgraphemb.graphsage import _torch_kernels as sage
 
-        torch = import_optional("torch", _CALLER)
         (device,) = resolve_engines(self.device, _CALLER)
-        device = torch.device(device)
         fanouts = self._fanout_list()
         X, source, anchors = self._raw_features(
             graph,
@@ -466,8 +462,8 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         t0 = time.perf_counter()
         # Seed torch (weights, dropout) without touching the caller's global
         # torch random state.
-        with torch_threads(self.n_jobs), isolated_rng(torch, device, seed):
-            model = sage.SAGEModel(
+        with torch_threads(self.n_jobs), sage.isolated_torch_rng(device, seed):
+            model = sage.build_model(
                 X.shape[1],
                 self.hidden_dim,
                 self._param("n_components"),
@@ -475,12 +471,12 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
                 self.aggr,
                 self.dropout,
                 self.normalize,
-            ).to(device)
+                device,
+            )
             inputs = sage.NodeInput(X, mean, scale, device, allow_sparse=True)
-            history = self._train(torch, model, graph, inputs, fanouts, seed, device)
+            history = self._train(sage, model, graph, inputs, fanouts, seed, device)
             t1 = time.perf_counter()
-            Z = model.inference(inputs, graph.indptr, graph.indices, int(self.inference_batch_size))
-            Z = Z.cpu().numpy()
+            Z = sage.embed(model, inputs, graph.indptr, graph.indices, int(self.inference_batch_size))
         model.eval()
         t2 = time.perf_counter()
         logger.info(
@@ -488,7 +484,7 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         )
         info = {
             "module_": model,
-            "device_": str(device),
+            "device_": device,
             "feature_source_": source,
             "n_graph_features_": n_graph,
             "anchors_": anchors,
@@ -500,14 +496,13 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         }
         return Z, info
 
-    def _train(self, torch, model, graph: Graph, inputs, fanouts, seed: int, device) -> list[float]:
+    def _train(self, sage, model, graph: Graph, inputs, fanouts, seed: int, device: str) -> list[float]:
         """Adam on the unsupervised loss; returns the mean loss of each epoch."""
         from tqdm.auto import tqdm
 
         from skgraphemb.graphsage._sampler_kernels import layer_sizes, sample_subgraph
         from skgraphemb.walks import random_walks
 
-        F = torch.nn.functional
         n = graph.n_nodes
         rng = np.random.default_rng(seed)
         # Negatives ~ degree^0.75, word2vec's smoothed unigram distribution
@@ -515,9 +510,8 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         noise = np.diff(graph.indptr).astype(np.float64) ** 0.75
         cdf = np.cumsum(noise / noise.sum())
         workspace = np.full(n, -1, dtype=np.int64)
-        optimizer = torch.optim.Adam(model.parameters(), lr=float(self.learning_rate))
+        trainer = sage.Trainer(model, self.learning_rate)
         L, k, bs = int(self.walk_length), int(self.negative), int(self.batch_size)
-        model.train()
         history = []
         desc = f"Training GraphSAGE epochs on {device}"
         for epoch in tqdm(range(int(self.epochs)), desc=desc, unit="epoch", disable=not self.verbose):
@@ -554,32 +548,22 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
                     workspace=workspace,
                 )
                 sizes = [layer_sizes(sub, i) for i in range(len(fanouts))]
-                z = model(inputs, sub.n_id, sub.edge_index, sizes)
-                rows = torch.from_numpy(inverse.ravel()).to(device)
-                z_u, z_v = z[rows[:m]], z[rows[m : 2 * m]]
-                z_n = z[rows[2 * m :]].view(m, k, -1)
-                pos = (z_u * z_v).sum(-1)
-                negs = torch.bmm(z_n, z_u.unsqueeze(-1)).squeeze(-1)
-                loss = -F.logsigmoid(pos).mean() - F.logsigmoid(-negs).sum(-1).mean()
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                total += float(loss.detach()) * m
+                total += trainer.step(inputs, sub.n_id, sub.edge_index, sizes, inverse, m, k) * m
             history.append(total / len(order))
             logger.debug("epoch %d: loss %.4f", epoch, history[-1])
-        model.eval()
+        trainer.finish()
         return history
 
     # -- torch state (pickling) --------------------------------------------------
     def _get_torch_state(self) -> dict:
-        return {"model": self.module_.state_dict(), "config": dict(self.module_.config)}
+        from skgraphemb.graphsage import _torch_kernels as sage
+
+        return sage.model_state(self.module_)
 
     def _set_torch_state(self, state: dict, device) -> None:
         from skgraphemb.graphsage import _torch_kernels as sage
 
-        model = sage.SAGEModel(**state["config"])
-        model.load_state_dict(state["model"])
-        self.module_ = model.to(device).eval()
+        self.module_ = sage.load_model(state, device)
 
     # -- using the fitted model ------------------------------------------------
     def transform(self, X, *, nodes=None):
@@ -631,8 +615,8 @@ class GraphSAGEEmbedder(TorchStateMixin, BaseGraphEmbedder):
         from skgraphemb.graphsage import _torch_kernels as sage
 
         X, _, _ = self._raw_features(graph, self.feature_source_, self.anchors_, fitting=False)
-        device = next(self.module_.parameters()).device
+        device = sage.model_device(self.module_)
         with torch_threads(self.n_jobs):
             inputs = sage.NodeInput(X, self.feature_mean_, self.feature_scale_, device, allow_sparse=True)
-            Z = self.module_.inference(inputs, graph.indptr, graph.indices, int(self.inference_batch_size))
-        return np.ascontiguousarray(Z.cpu().numpy(), dtype=np.float32)
+            Z = sage.embed(self.module_, inputs, graph.indptr, graph.indices, int(self.inference_batch_size))
+        return np.ascontiguousarray(Z, dtype=np.float32)

@@ -5,7 +5,10 @@ This module imports torch and torch_geometric when it is imported (through
 ImportError naming the ``graphsage`` extra).  Only
 :class:`~skgraphemb.GraphSAGEEmbedder`'s methods import it, never the
 package's top level.  Its model class lives at module level so that a
-fitted model pickles by reference (``joblib.Memory`` caches it).
+fitted model pickles by reference (``joblib.Memory`` caches it).  All the
+estimator's torch code is here -- the model, the training step
+(:class:`Trainer`), seeding, inference to numpy, the model's state -- so
+the estimator itself touches no torch.
 
 Only :class:`torch_geometric.nn.SAGEConv` is used from PyG: it aggregates
 with torch's native scatter, so neither pyg-lib, torch-scatter nor
@@ -29,12 +32,27 @@ import numpy as np
 import scipy.sparse as sp
 
 from skgraphemb._optional import import_optional
+from skgraphemb.utils._random_state import isolated_rng
 
 _CALLER = "GraphSAGEEmbedder"
 torch = import_optional("torch", _CALLER)
 SAGEConv = import_optional("torch_geometric.nn", _CALLER).SAGEConv
 
-__all__ = ["AGGREGATORS", "NodeInput", "SAGEModel", "SparseOperand", "sparse_first_layer", "sparse_matmul"]
+__all__ = [
+    "AGGREGATORS",
+    "NodeInput",
+    "SAGEModel",
+    "SparseOperand",
+    "Trainer",
+    "build_model",
+    "embed",
+    "isolated_torch_rng",
+    "load_model",
+    "model_device",
+    "model_state",
+    "sparse_first_layer",
+    "sparse_matmul",
+]
 
 #: ``aggr`` option -> SAGEConv arguments.  "pool" is Hamilton et al.'s
 #: pooling aggregator: max over ReLU(W x_j + b) of the neighbours.
@@ -313,3 +331,78 @@ class SAGEModel(torch.nn.Module):
             h = out
         self.train(was_training)
         return h
+
+
+# -- what the estimator calls: numpy arrays and device strings in and out ------
+def isolated_torch_rng(device: str, seed: int):
+    """Seed torch with ``seed`` for a block on ``device``, then restore the caller's torch RNG state."""
+    return isolated_rng(torch, torch.device(device), seed)
+
+
+def build_model(in_channels, hidden_channels, out_channels, num_layers, aggr, dropout, normalize, device: str):
+    """A new :class:`SAGEModel` (initialised from torch's global RNG) on ``device``."""
+    model = SAGEModel(in_channels, hidden_channels, out_channels, num_layers, aggr, dropout, normalize)
+    return model.to(torch.device(device))
+
+
+def model_device(model) -> str:
+    """The device a model's parameters are on, as ``"cpu"`` or ``"cuda:N"``."""
+    return str(next(model.parameters()).device)
+
+
+def model_state(model) -> dict:
+    """What :func:`load_model` rebuilds ``model`` from: its weights and configuration."""
+    return {"model": model.state_dict(), "config": dict(model.config)}
+
+
+def load_model(state: dict, device):
+    """The :class:`SAGEModel` of :func:`model_state`'s ``state`` on ``device``, in eval mode."""
+    model = SAGEModel(**state["config"])
+    model.load_state_dict(state["model"])
+    return model.to(device).eval()
+
+
+def embed(model, inputs: NodeInput, indptr: np.ndarray, indices: np.ndarray, batch_size: int) -> np.ndarray:
+    """:meth:`SAGEModel.inference` of every node of a CSR graph, as a numpy array."""
+    return model.inference(inputs, indptr, indices, batch_size).cpu().numpy()
+
+
+class Trainer:
+    """Adam on GraphSAGE's unsupervised loss, one mini-batch at a time.
+
+    The loss of a batch of ``m`` positive pairs ``(u, v)`` with ``k``
+    negatives ``n`` each is
+    ``-mean log sigmoid(z_u . z_v) - mean sum_n log sigmoid(-z_u . z_n)``.
+    Puts ``model`` in training mode; :meth:`finish` puts it back in eval
+    mode.
+    """
+
+    def __init__(self, model: SAGEModel, learning_rate: float):
+        self.model = model
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=float(learning_rate))
+        model.train()
+
+    def step(self, inputs: NodeInput, n_id, edge_index, sizes, inverse: np.ndarray, m: int, k: int) -> float:
+        """One Adam step on a sampled batch; returns the batch's loss.
+
+        ``n_id``, ``edge_index`` and ``sizes`` describe the sampled subgraph
+        of the batch's distinct seeds (see :meth:`SAGEModel.forward`);
+        ``inverse`` maps the ``m`` anchors, then the ``m`` contexts, then
+        the ``m * k`` negatives (pair by pair) to rows of those seeds.
+        """
+        F = torch.nn.functional
+        z = self.model(inputs, n_id, edge_index, sizes)
+        rows = torch.from_numpy(inverse.ravel()).to(z.device)
+        z_u, z_v = z[rows[:m]], z[rows[m : 2 * m]]
+        z_n = z[rows[2 * m :]].view(m, k, -1)
+        pos = (z_u * z_v).sum(-1)
+        negs = torch.bmm(z_n, z_u.unsqueeze(-1)).squeeze(-1)
+        loss = -F.logsigmoid(pos).mean() - F.logsigmoid(-negs).sum(-1).mean()
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return float(loss.detach())
+
+    def finish(self) -> None:
+        """Training is over: eval mode."""
+        self.model.eval()

@@ -1,9 +1,11 @@
 """Knowledge-graph embeddings: :class:`KGEmbedder`, PyKEEN's models as a scikit-learn estimator.
 
 The estimator lives in :mod:`._estimator`; the reading of (head, relation,
-tail) labels in :mod:`._labels`, and what it needs around PyKEEN and torch
-(imports, version fixes, isolation of the global RNGs) in :mod:`._pykeen_compat`.
-PyKEEN and torch are imported only when a method needs them.
+tail) labels in :mod:`._labels`, what it needs around PyKEEN (imports,
+resolvers, isolation of global state) in :mod:`._pykeen_compat`, and all its
+torch code (tensors, scoring, the raw-rank fix, RNG isolation) in
+:mod:`._torch_kernels`.  PyKEEN and torch are imported only when a method
+needs them.
 """
 
 from skgraphemb.kg._estimator import KGEmbedder

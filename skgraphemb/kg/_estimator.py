@@ -1,7 +1,9 @@
 """``KGEmbedder``: knowledge-graph embeddings (PyKEEN) as a scikit-learn estimator.
 
-PyKEEN and torch are imported inside the methods that need them (through
-:func:`~skgraphemb._optional.import_optional`), never at module top, so
+PyKEEN is imported inside the methods that need it (through
+:func:`~skgraphemb._optional.import_optional`), never at module top, and
+torch only by :mod:`skgraphemb.kg._torch_kernels`, which holds every use of
+torch tensors (this module touches none), so
 ``import skgraphemb`` and ``KGEmbedder(...)``, ``clone`` and ``get_params``
 work without them.
 
@@ -43,7 +45,6 @@ from skgraphemb.kg._pykeen_compat import (
     _model_width,
     _pykeen,
     _quiet_cpu_noise,
-    _rank_evaluator,
     _real_view,
     _resolve_class,
 )
@@ -55,7 +56,7 @@ from skgraphemb.utils._device import (
     torch_threads,
 )
 from skgraphemb.utils._ids import format_ids
-from skgraphemb.utils._random_state import isolated_rng, seed_from_random_state
+from skgraphemb.utils._random_state import seed_from_random_state
 from skgraphemb.utils._validation import (
     COMMON_CONSTRAINTS,
     DEPRECATED,
@@ -425,10 +426,10 @@ class KGEmbedder(
             The fitted estimator.
         """
         self._check_renamed_params()
+        from skgraphemb.kg import _torch_kernels as kernels
+
         pykeen = _pykeen()
-        torch = import_optional("torch", _CALLER)
         (device,) = resolve_engines(self.device, _CALLER)
-        device = torch.device(device)
         self._check_kwargs()
         start = time.perf_counter()
 
@@ -436,7 +437,7 @@ class KGEmbedder(
         # 31 bits when drawn: PyKEEN seeds numpy's global RNG with it (< 2**32).
         self.random_seed_ = seed_from_random_state(self.random_state, bits=31)
         with (
-            isolated_rng(torch, device, numpy_and_python=True),  # PyKEEN seeds all three
+            kernels.isolated_global_rngs(device),  # PyKEEN seeds all three
             _quiet_cpu_noise(device),
             torch_threads(self.n_jobs),
             _gc_frozen(),
@@ -451,7 +452,7 @@ class KGEmbedder(
             losses, stopper = self._train(model, factory, valid_factory, device)
 
         self.model_ = model
-        self.device_ = str(device)
+        self.device_ = device
         self.history_ = [float(v) for v in losses]
         self.n_epochs_ = len(self.history_)
         self.best_epoch_ = getattr(stopper, "best_epoch", None)
@@ -512,7 +513,9 @@ class KGEmbedder(
         self._create_inverse = False
         self._lookup_cache = {}
         if _is_triples_factory(X):
-            mapped = X.mapped_triples.detach().cpu().numpy().astype(np.int64)
+            from skgraphemb.kg import _torch_kernels as kernels
+
+            mapped = kernels.mapped_triples(X)
             if len(mapped) == 0:
                 raise ValueError(f"{_CALLER}: the TriplesFactory holds no triples")
             self._create_inverse = bool(getattr(X, "create_inverse_triples", False))
@@ -548,9 +551,11 @@ class KGEmbedder(
         """The training triples as a PyKEEN TriplesFactory (labels as strings)."""
         from pykeen.triples import TriplesFactory
 
-        torch = import_optional("torch", _CALLER)
-        return TriplesFactory(
-            mapped_triples=torch.as_tensor(self.mapped_triples_, dtype=torch.long),
+        from skgraphemb.kg import _torch_kernels as kernels
+
+        return kernels.triples_factory(
+            TriplesFactory,
+            self.mapped_triples_,
             entity_to_id={str(label): i for i, label in enumerate(self.entities_.tolist())},
             relation_to_id={str(label): i for i, label in enumerate(self.relations_.tolist())},
             create_inverse_triples=self._create_inverse,
@@ -563,13 +568,14 @@ class KGEmbedder(
         return self._factory()
 
     def _validation_split(self, factory, X_valid):
-        torch = import_optional("torch", _CALLER)
+        from skgraphemb.kg import _torch_kernels as kernels
+
         if X_valid is None:
             train, valid = factory.split(
                 [1.0 - self.validation_fraction, self.validation_fraction],
                 random_state=self.random_seed_,
             )
-            self.mapped_triples_ = train.mapped_triples.numpy().astype(np.int64)
+            self.mapped_triples_ = kernels.mapped_triples(train)
             return train, valid
         mapped = self._map_triples(X_valid, what="X_valid")
         if len(mapped) == 0:
@@ -577,8 +583,9 @@ class KGEmbedder(
                 f"{_CALLER}: no triple of X_valid has only entities and relations of X, so "
                 "there is nothing to validate early stopping on"
             )
-        valid = type(factory)(
-            mapped_triples=torch.as_tensor(mapped, dtype=torch.long),
+        valid = kernels.triples_factory(
+            type(factory),
+            mapped,
             entity_to_id=factory.entity_to_id,
             relation_to_id=factory.relation_to_id,
         )
@@ -631,7 +638,6 @@ class KGEmbedder(
         return model.to(device)
 
     def _train(self, model, factory, valid_factory, device):
-        from class_resolver.contrib.torch import optimizer_resolver
         from pykeen.evaluation import RankBasedEvaluator
         from pykeen.sampling import negative_sampler_resolver
         from pykeen.stoppers import EarlyStopper, NopStopper
@@ -640,8 +646,9 @@ class KGEmbedder(
         optimizer_kwargs = dict(self.optimizer_kwargs or {})
         if self.learning_rate is not None:
             optimizer_kwargs["lr"] = float(self.learning_rate)
-        optimizer_cls = _resolve_class(optimizer_resolver, self.optimizer, "optimizer")
-        optimizer = optimizer_resolver.make(optimizer_cls, optimizer_kwargs, params=model.get_grad_params())
+        from skgraphemb.kg import _torch_kernels as kernels
+
+        optimizer = kernels.make_optimizer(self.optimizer, optimizer_kwargs, model.get_grad_params())
 
         loop_cls = training_loop_resolver.lookup(self.training_loop)
         loop_kwargs: dict[str, Any] = {}
@@ -657,7 +664,7 @@ class KGEmbedder(
             "use_tqdm": self.verbose > 0,
             "use_tqdm_batch": self.verbose > 1,
             # Pinned memory only helps a GPU (and torch warns about it on CPU).
-            "pin_memory": device.type == "cuda",
+            "pin_memory": device.startswith("cuda"),
         }
         train_kwargs.update(self.training_kwargs or {})
         with contextlib.ExitStack() as stack:
@@ -700,12 +707,9 @@ class KGEmbedder(
         return losses, stopper
 
     def _set_embeddings(self) -> None:
-        torch = import_optional("torch", _CALLER)
-        model = self.model_
-        with torch.inference_mode():
-            ent = model.entity_representations[0](indices=None).detach().cpu().numpy()
-            rel_reps = getattr(model, "relation_representations", None)
-            rel = rel_reps[0](indices=None).detach().cpu().numpy() if rel_reps else None
+        from skgraphemb.kg import _torch_kernels as kernels
+
+        ent, rel = kernels.entity_and_relation_arrays(self.model_)
         self.entity_embeddings_ = _real_view(ent)
         if rel is not None and self._create_inverse:
             rel = rel[: len(self.relations_)]  # inverse relations come after the real ones
@@ -744,7 +748,12 @@ class KGEmbedder(
         """
         if _is_triples_factory(X):
             # Labelled factories give their labels; others their ids as int labels.
-            X = X.triples if hasattr(X, "entity_id_to_label") else X.mapped_triples.detach().cpu().numpy()
+            if hasattr(X, "entity_id_to_label"):
+                X = X.triples
+            else:
+                from skgraphemb.kg import _torch_kernels as kernels
+
+                X = kernels.mapped_triples(X)
         heads, rels, tails = _as_label_triples(X, caller=f"{_CALLER}: {what}")
         mapped = np.stack([self._ids(heads, "entity"), self._ids(rels, "relation"), self._ids(tails, "entity")], axis=1)
         bad = (mapped < 0).any(axis=1)
@@ -870,14 +879,13 @@ class KGEmbedder(
         """Explicit batch size on the CPU (PyKEEN's memory search is GPU-only)."""
         if self.evaluation_batch_size is not None:
             return int(self.evaluation_batch_size)
-        if device.type != "cpu":
+        if device != "cpu":
             return None
         n_cand = max(len(self.entities_), 1)
         return int(max(1, min(max(n_rows, 1), _CPU_ELEMENT_BUDGET // (n_cand * width))))
 
-    def _model_device(self):
-        torch = import_optional("torch", _CALLER)
-        return torch.device(self.device_)
+    def _model_device(self) -> str:
+        return str(self.device_)
 
     @validate_params(
         {"top_k": [Interval(Integral, 1, None, closed="left"), None], "remove_known": ["boolean"]},
@@ -915,7 +923,8 @@ class KGEmbedder(
         self._check_fitted()
         import pandas as pd
 
-        torch = import_optional("torch", _CALLER)
+        from skgraphemb.kg import _torch_kernels as kernels
+
         given = {"head": head, "relation": relation, "tail": tail}
         missing = [k for k, v in given.items() if v is None]
         if len(missing) != 1:
@@ -929,9 +938,9 @@ class KGEmbedder(
             k: self._label_id(v, "relation" if k == "relation" else "entity") for k, v in given.items() if v is not None
         }
         other = [k for k in _TARGETS if k != target]
-        batch = torch.as_tensor([[ids[other[0]], ids[other[1]]]], dtype=torch.long, device=self._model_device())
-        with torch.inference_mode(), torch_threads(self.n_jobs):
-            scores = self.model_.predict(batch, target=target, full_batch=False)[0].detach().cpu().numpy()
+        pair = (ids[other[0]], ids[other[1]])
+        with torch_threads(self.n_jobs):
+            scores = kernels.predict_target_scores(self.model_, pair, target, self._model_device())
         labels = self.relations_ if target == "relation" else self.entities_
         scores = scores[: len(labels)]  # inverse relations (if any) are not candidates
         known = self._known_targets(target, ids)
@@ -975,17 +984,13 @@ class KGEmbedder(
             (``"error"``).
         """
         self._check_fitted()
-        torch = import_optional("torch", _CALLER)
+        from skgraphemb.kg import _torch_kernels as kernels
+
         mapped = self._map_triples(X, what="X", keep_rows=True)
         out = np.full(len(mapped), np.nan, dtype=np.float32)
         ok = np.flatnonzero(mapped[:, 0] >= 0)
-        device = self._model_device()
-        step = 65536
-        with torch.inference_mode(), torch_threads(self.n_jobs):
-            for lo in range(0, len(ok), step):
-                rows = ok[lo : lo + step]
-                batch = torch.as_tensor(mapped[rows], dtype=torch.long, device=device)
-                out[rows] = self.model_.predict_hrt(batch).view(-1).detach().cpu().numpy()
+        with torch_threads(self.n_jobs):
+            out[ok] = kernels.score_hrt(self.model_, mapped[ok], self._model_device())
         return out
 
     def evaluate(self, X, *, filtered=True, filter_triples=None):
@@ -1019,7 +1024,7 @@ class KGEmbedder(
         """
         self._check_fitted()
         import_optional("pykeen", _CALLER)
-        torch = import_optional("torch", _CALLER)
+        from skgraphemb.kg import _torch_kernels as kernels
 
         mapped = self._map_triples(X, what="X")
         if len(mapped) == 0:
@@ -1040,19 +1045,17 @@ class KGEmbedder(
             for group in groups:
                 m = self._map_triples(group, what="filter_triples", policy="ignore")
                 if len(m):
-                    extra.append(torch.as_tensor(m, dtype=torch.long))
+                    extra.append(m)
         device = self._model_device()
-        evaluator = _rank_evaluator(filtered)
-        kwargs = {}
-        if filtered:
-            kwargs["additional_filter_triples"] = [torch.as_tensor(self.mapped_triples_, dtype=torch.long), *extra]
+        evaluator = kernels.rank_evaluator(filtered)
         with _quiet_cpu_noise(device), torch_threads(self.n_jobs):
-            result = evaluator.evaluate(
+            result = kernels.evaluate(
+                evaluator,
                 self.model_,
-                torch.as_tensor(mapped, dtype=torch.long),
+                mapped,
+                filter_triples=[self.mapped_triples_, *extra] if filtered else None,
                 batch_size=self._eval_batch_size(len(mapped), device, _model_width(self.model_)),
                 use_tqdm=self.verbose > 0,
-                **kwargs,
             )
         get = result.get_metric
         return {
@@ -1084,7 +1087,9 @@ class KGEmbedder(
 
     # -- persistence -----------------------------------------------------------
     def _get_torch_state(self) -> dict:
-        return {"model": self.model_.state_dict()}
+        from skgraphemb.kg import _torch_kernels as kernels
+
+        return kernels.model_state(self.model_)
 
     def _set_torch_state(self, state: dict, device) -> None:
         missing = [
@@ -1098,14 +1103,13 @@ class KGEmbedder(
                 "it is incomplete or was written by another version of skgraphemb. Fit it again."
             )
         _pykeen()
-        torch = import_optional("torch", _CALLER)
+        from skgraphemb.kg import _torch_kernels as kernels
+
         # Rebuilding runs the initialisers, which draw from (and seed) the
         # global RNGs: keep the caller's state.
-        with isolated_rng(torch, device, numpy_and_python=True):
+        with kernels.isolated_global_rngs(device):
             model = self._make_model(self._spec, self._factory(), device)
-        model.load_state_dict(state["model"])
-        model.eval()
-        self.model_ = model
+        self.model_ = kernels.load_model_state(model, state)
 
     def __getstate__(self):
         state = super().__getstate__()

@@ -3,9 +3,10 @@
 PyKEEN is imported on demand; its resolvers get errors that list the
 options; the global state it touches other than the RNGs (isolated by
 ``skgraphemb.utils._random_state.isolated_rng``) is isolated too (the
-per-epoch garbage collection; CPU-only log and warning noise); raw ranks are
-fixed for PyKEEN <= 1.11.1; and a model's representations are read as plain
-float32 arrays.
+per-epoch garbage collection; CPU-only log and warning noise); and a model's
+representations are read as plain float32 arrays.  What needs torch tensors
+(the raw-rank fix for PyKEEN <= 1.11.1 among it) is in
+:mod:`skgraphemb.kg._torch_kernels`.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def _quiet_cpu_noise(device):
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_TORCH_JIT_DEPRECATION, category=DeprecationWarning)
-        if device.type != "cpu":
+        if str(device) != "cpu":
             yield
             return
         with _quiet_cpu_only():
@@ -113,37 +114,6 @@ def _quiet_cpu_only():
             yield
     finally:
         target.removeFilter(flt)
-
-
-def _rank_evaluator(filtered: bool):
-    """PyKEEN's RankBasedEvaluator; for raw (unfiltered) ranks, with a fix.
-
-    PyKEEN <= 1.11.1 extracts the true scores only in the filtered branch, so
-    ``RankBasedEvaluator(filtered=False)`` raises "needs the true scores!"
-    (fixed upstream in pykeen/pykeen#1620).  The subclass takes them from the
-    score matrix when they are missing, and does nothing once PyKEEN passes them.
-    """
-    from pykeen.constants import TARGET_TO_INDEX
-    from pykeen.evaluation import RankBasedEvaluator
-
-    torch = import_optional("torch", _CALLER)
-    if filtered:
-        return RankBasedEvaluator(filtered=True)
-
-    class _RawRankBasedEvaluator(RankBasedEvaluator):
-        def process_scores_(self, hrt_batch, target, scores, true_scores=None, dense_positive_mask=None):
-            if true_scores is None:
-                rows = torch.arange(hrt_batch.shape[0], device=scores.device)
-                true_scores = scores[rows, hrt_batch[:, TARGET_TO_INDEX[target]]].unsqueeze(dim=-1)
-            super().process_scores_(
-                hrt_batch=hrt_batch,
-                target=target,
-                scores=scores,
-                true_scores=true_scores,
-                dense_positive_mask=dense_positive_mask,
-            )
-
-    return _RawRankBasedEvaluator(filtered=False)
 
 
 def _real_view(values: np.ndarray) -> np.ndarray:

@@ -2,9 +2,9 @@
 
 The model of :func:`~skgraphemb.skipgram.train_skipgram` with many centres
 per SGD step, on any torch device.  This Python driver owns the vocabulary
-statistics, the learning-rate schedule, chunking and progress; the tensor
-kernels in :mod:`skgraphemb.skipgram._torch_kernels` subsample, cut windows
-and update a batch.
+statistics, the learning-rate schedule, chunking and progress, and touches
+no torch; the tensor kernels in :mod:`skgraphemb.skipgram._torch_kernels`
+hold the run's tensors, subsample, cut windows and update a batch.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
-from skgraphemb._optional import import_optional
 from skgraphemb.skipgram._corpus import (
     _COMMON_CONSTRAINTS,
     _TRAIN_STREAM,
@@ -160,8 +159,7 @@ def train_skipgram_torch(
     from skgraphemb.skipgram import _torch_kernels as kernels
 
     caller = "train_skipgram_torch"
-    torch = import_optional("torch", caller)
-    dev = torch.device(*resolve_engines(device, caller))
+    (dev,) = resolve_engines(device, caller)
     t0 = time.perf_counter()
     chunks, counts, total, n_walks, n_long, vectors, output = _start(
         walks, n_nodes, dimensions, seed, init, init_output
@@ -172,18 +170,19 @@ def train_skipgram_torch(
     if _warn_no_pairs(caller, total, n_long):
         return (vectors, output) if return_output else vectors
 
-    def on_device(a: NDArray, dtype=None):
-        return torch.from_numpy(np.ascontiguousarray(a, dtype=dtype)).to(dev)
-
-    keep = on_device(_keep_thresholds(counts, total, sample), np.int64)
     neg_threshold, neg_alias = numba_kernels.alias_table(_negative_weights(counts, ns_exponent))
-    neg_threshold, neg_alias = on_device(neg_threshold, np.int64), on_device(neg_alias, np.int64)
     if batch_size is None:
         batch_size = int(min(TORCH_BATCH_SIZE, max(1, total // 500)))
-    syn0, syn1 = on_device(vectors), on_device(output)
-    row_counts = torch.zeros(n_nodes, dtype=torch.float32, device=dev) if row_cap is not None else None
-    generator = torch.Generator(device=dev)
-    generator.manual_seed(_substream_seed(seed, _TRAIN_STREAM))
+    trainer = kernels.SkipgramTrainer(
+        vectors,
+        output,
+        _keep_thresholds(counts, total, sample),
+        neg_threshold,
+        neg_alias,
+        dev,
+        _substream_seed(seed, _TRAIN_STREAM),
+        row_cap,
+    )
     t1 = time.perf_counter()
     logger.info(
         "%s: %d walks, %d tokens, %d distinct nodes counted in %.2fs; training on %s, %d centres per step",
@@ -196,7 +195,7 @@ def train_skipgram_torch(
         batch_size,
     )
 
-    threads = torch_threads(n_jobs) if dev.type == "cpu" else contextlib.nullcontext()
+    threads = torch_threads(n_jobs) if dev == "cpu" else contextlib.nullcontext()
     progress = tqdm(
         total=epochs * total,
         unit="tok",
@@ -204,57 +203,36 @@ def train_skipgram_torch(
         desc=f"Skip-gram epochs (torch on {dev})",
         disable=not verbose,
     )
-    with progress, threads, torch.no_grad():
+    with progress, threads:
         for epoch in range(epochs):
             seen = 0  # tokens of the earlier chunks of this epoch
-            loss = torch.zeros((), device=dev)
-            pairs = torch.zeros((), device=dev, dtype=torch.int64)
+            trainer.start_epoch()
             for chunk in chunks:
                 chunk_tokens = int(numba_kernels.walk_lengths(chunk).sum())
-                sentences, lengths = kernels.subsample(on_device(chunk, np.int64), keep, generator)
-                n_centres = lengths.sum().clamp(min=1)
-                for centres, contexts, mask, rank in kernels.window_groups(sentences, lengths, window, generator):
-                    # Learning rate per centre, by the share of tokens before it.
-                    share = (epoch + (seen + rank / n_centres * chunk_tokens) / total) / epochs
-                    rates = (alpha - (alpha - min_alpha) * share).to(torch.float32)
-                    for a in range(0, centres.shape[0], batch_size):
-                        c = centres[a : a + batch_size]
-                        targets = torch.cat(
-                            [
-                                c.unsqueeze(1),
-                                kernels.draw_negatives(c.shape[0], negative, neg_threshold, neg_alias, generator),
-                            ],
-                            dim=1,
-                        )
-                        live = targets != c.unsqueeze(1)
-                        live[:, 0] = True
-                        m = mask[a : a + batch_size]
-                        loss += kernels.sgns_update(
-                            syn0,
-                            syn1,
-                            contexts[a : a + batch_size],
-                            m,
-                            targets,
-                            live,
-                            rates[a : a + batch_size],
-                            row_cap,
-                            row_counts,
-                        )
-                        pairs += m.sum()
-                # The loss sums -log sigmoid over the vectors before each
-                # step: NaN or inf once any vector it touched is (one sync
-                # per block of walks).
-                if not bool(torch.isfinite(loss)):
+                finite = trainer.train_chunk(
+                    chunk,
+                    chunk_tokens=chunk_tokens,
+                    epoch=epoch,
+                    epochs=epochs,
+                    seen=seen,
+                    total=total,
+                    alpha=alpha,
+                    min_alpha=min_alpha,
+                    window=window,
+                    negative=negative,
+                    batch_size=batch_size,
+                )
+                if not finite:
                     raise _diverged(caller, alpha, epoch, min_alpha)
                 seen += chunk_tokens
                 progress.update(chunk_tokens)
-            if not bool(torch.isfinite(syn0).all() and torch.isfinite(syn1).all()):
+            if not trainer.vectors_finite():
                 raise _diverged(caller, alpha, epoch, min_alpha)
             logger.info(
                 "%s: epoch %d, mean loss %.4f per (centre, context) pair",
                 caller,
                 epoch + 1,
-                float(loss) / max(int(pairs), 1),
+                trainer.mean_loss(),
             )
     t2 = time.perf_counter()
     logger.info(
@@ -265,5 +243,5 @@ def train_skipgram_torch(
         dev,
         epochs * total / max(t2 - t1, 1e-9),
     )
-    vectors, output = syn0.cpu().numpy(), syn1.cpu().numpy()
+    vectors, output = trainer.result()
     return (vectors, output) if return_output else vectors

@@ -19,9 +19,11 @@ Centres are grouped by their reduced window ``b`` (drawn uniformly from
 ``(n, 2b)`` block with padding only at the walk ends, instead of ``2 *
 window`` slots of which half would be empty on average.
 
-Only functions of tensors live here; the driver
+Only tensor code lives here -- functions of tensors, and
+:class:`SkipgramTrainer`, which holds one run's tensors; the driver
 :func:`skgraphemb.skipgram._torch.train_skipgram_torch` owns the vocabulary
-statistics, the learning-rate schedule, chunking and progress.  torch is
+statistics, the learning-rate schedule's parameters, chunking and progress,
+and touches no torch.  torch is
 imported inside the functions (through
 :func:`~skgraphemb._optional.import_optional`), so importing this module
 needs no torch.
@@ -31,6 +33,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from skgraphemb._optional import import_optional
 
@@ -239,3 +243,123 @@ def _scatter_capped(table, rows, updates, pairs, cap, counts) -> None:
     scale = (cap / counts.index_select(0, rows).clamp(min=1.0)).clamp(max=1.0)
     table.index_add_(0, rows, updates * scale.unsqueeze(1))
     counts.index_fill_(0, rows, 0.0)
+
+
+class SkipgramTrainer:
+    """The tensors of one :func:`~skgraphemb.skipgram.train_skipgram_torch` run.
+
+    Holds the vectors, the subsampling and negative tables, the per-row
+    pair counts (with ``row_cap``) and the torch generator on ``device``,
+    and trains on one block of walks at a time (:meth:`train_chunk`); the
+    driver only passes numpy arrays and numbers in and reads numbers and
+    numpy arrays out.
+
+    Parameters
+    ----------
+    vectors, output : ndarray of float32, shape (n_nodes, d)
+        Initial input and output vectors (copied to ``device``).
+    keep : ndarray of int64, shape (n_nodes,)
+        32-bit subsampling thresholds per node.
+    neg_threshold, neg_alias : ndarray of int64
+        The alias table of the negative distribution.
+    device : str
+        ``"cpu"`` or ``"cuda:N"``.
+    seed : int
+        Seed of the generator every draw comes from.
+    row_cap : float or None
+        See :func:`sgns_update` (``cap``).
+    """
+
+    def __init__(self, vectors, output, keep, neg_threshold, neg_alias, device: str, seed: int, row_cap):
+        torch = self._torch = import_optional("torch", _CALLER)
+        self.device = dev = torch.device(device)
+        self.syn0, self.syn1 = self.on_device(vectors), self.on_device(output)
+        self.keep = self.on_device(keep, np.int64)
+        self.neg_threshold = self.on_device(neg_threshold, np.int64)
+        self.neg_alias = self.on_device(neg_alias, np.int64)
+        self.row_cap = row_cap
+        self.row_counts = torch.zeros(len(vectors), dtype=torch.float32, device=dev) if row_cap is not None else None
+        self.generator = torch.Generator(device=dev)
+        self.generator.manual_seed(seed)
+        self.start_epoch()
+
+    def on_device(self, a, dtype=None):
+        """``a`` as a contiguous tensor (of ``dtype``) on the device."""
+        return self._torch.from_numpy(np.ascontiguousarray(a, dtype=dtype)).to(self.device)
+
+    def start_epoch(self) -> None:
+        """Zero the loss and pair sums of the epoch."""
+        torch = self._torch
+        self.loss = torch.zeros((), device=self.device)
+        self.pairs = torch.zeros((), device=self.device, dtype=torch.int64)
+
+    def train_chunk(
+        self,
+        chunk,
+        *,
+        chunk_tokens: int,
+        epoch: int,
+        epochs: int,
+        seen: int,
+        total: int,
+        alpha: float,
+        min_alpha: float,
+        window: int,
+        negative: int,
+        batch_size: int,
+    ) -> bool:
+        """One SGD pass over a block of walks; whether the epoch's loss is still finite.
+
+        The learning rate of a centre decays linearly from ``alpha`` to
+        ``min_alpha`` by the share of the ``epochs * total`` tokens before
+        it (``seen`` tokens of earlier blocks of this epoch, and its rank
+        among this block's ``chunk_tokens`` tokens).
+        """
+        torch = self._torch
+        with torch.no_grad():
+            sentences, lengths = subsample(self.on_device(chunk, np.int64), self.keep, self.generator)
+            n_centres = lengths.sum().clamp(min=1)
+            for centres, contexts, mask, rank in window_groups(sentences, lengths, window, self.generator):
+                # Learning rate per centre, by the share of tokens before it.
+                share = (epoch + (seen + rank / n_centres * chunk_tokens) / total) / epochs
+                rates = (alpha - (alpha - min_alpha) * share).to(torch.float32)
+                for a in range(0, centres.shape[0], batch_size):
+                    c = centres[a : a + batch_size]
+                    targets = torch.cat(
+                        [
+                            c.unsqueeze(1),
+                            draw_negatives(c.shape[0], negative, self.neg_threshold, self.neg_alias, self.generator),
+                        ],
+                        dim=1,
+                    )
+                    live = targets != c.unsqueeze(1)
+                    live[:, 0] = True
+                    m = mask[a : a + batch_size]
+                    self.loss += sgns_update(
+                        self.syn0,
+                        self.syn1,
+                        contexts[a : a + batch_size],
+                        m,
+                        targets,
+                        live,
+                        rates[a : a + batch_size],
+                        self.row_cap,
+                        self.row_counts,
+                    )
+                    self.pairs += m.sum()
+            # The loss sums -log sigmoid over the vectors before each step:
+            # NaN or inf once any vector it touched is (one sync per block).
+            return bool(torch.isfinite(self.loss))
+
+    def vectors_finite(self) -> bool:
+        """Whether every input and output vector is finite."""
+        torch = self._torch
+        return bool(torch.isfinite(self.syn0).all() and torch.isfinite(self.syn1).all())
+
+    def mean_loss(self) -> float:
+        """The epoch's mean loss per (centre, context) pair."""
+        return float(self.loss) / max(int(self.pairs), 1)
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """The input and output vectors as numpy arrays."""
+        return self.syn0.cpu().numpy(), self.syn1.cpu().numpy()

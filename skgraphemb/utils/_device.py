@@ -25,7 +25,11 @@ missing torch raises the ImportError naming the ``torch`` extra.  That is
 the one way the package imports torch: no bare ``import torch`` and no
 wrappers.  (:mod:`skgraphemb.graphsage._torch_kernels`, whose classes
 subclass torch's, calls it at its top, and is itself imported only inside
-functions.)
+functions.)  And only leaf modules touch torch: the ``*_torch_kernels.py``
+modules and this one.  Estimators and drivers orchestrate -- they pass numpy
+arrays and device strings to those modules' functions and classes and get
+numpy arrays back -- and never import torch (``tests/test_import.py`` checks
+this with ``ast``).
 
 **The default device.**  Every estimator and function with a ``device``
 parameter defaults to ``device="cpu"``: results never depend on whether the

@@ -32,7 +32,7 @@ def test_embed_publishes_directly(run, fast_options, tmp_path, redis_url, r, kar
     store = RedisEmbeddingStore(redis_url, "karate:")
     np.testing.assert_array_equal(store.get_many(karate_embedding.nodes_), karate_embedding.embedding_)
     meta = store.metadata
-    assert meta["estimator"] == "skgraphemb.node2vec.Node2VecEmbedder" and meta["params"]["dimensions"] == 8
+    assert meta["estimator"] == "skgraphemb.node2vec.Node2VecEmbedder" and meta["params"]["n_components"] == 8
     # without -o: Redis only
     rc, out, err = run("embed", "karate", *fast_options, "--redis-url", redis_url, "--seed", "1")
     assert rc == 0, err
