@@ -342,6 +342,17 @@ def evaluate_link_prediction(embeddings, test_edges, negative_edges) -> float:
     Returns
     -------
     auc : float
+
+    Examples
+    --------
+    >>> import skgraphemb as sge
+    >>> split = sge.split_edges(sge.load_karate().graph, test_size=0.2, random_state=0)
+    >>> emb = sge.SVDEmbedder(n_components=8, random_state=0).fit(split.train_graph)
+    >>> pos = split.test_pairs[split.test_labels == 1]
+    >>> neg = split.test_pairs[split.test_labels == 0]
+    >>> auc = sge.evaluate_link_prediction(emb, pos, neg)
+    >>> 0.5 < auc <= 1.0
+    True
     """
     E, index = embedding_rows(embeddings, name="embeddings")
     pos = _cosine(E, _positions(index, test_edges, E.shape[0], "test_edges"))

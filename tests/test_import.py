@@ -245,3 +245,84 @@ def test_the_torch_check_sees_every_form():
         "import_optional('torch', ...)",
         "import_optional('torch_geometric.nn', ...)",
     ]
+
+
+# -- the import graph -------------------------------------------------------------
+def _import_graph():
+    """module -> the skgraphemb modules it imports (at the top or inside functions;
+    ``if TYPE_CHECKING:`` blocks left out)."""
+    root = Path(skgraphemb.__file__).parent
+    modules = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        modules[name] = path
+
+    def known(name):
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name
+
+    graph = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text())
+        skip = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                skip |= {id(n) for n in ast.walk(node)}
+        edges = set()
+        for node in ast.walk(tree):
+            if id(node) in skip:
+                continue
+            if isinstance(node, ast.Import):
+                edges |= {known(a.name) for a in node.names if a.name.startswith("skgraphemb")}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("skgraphemb"):
+                for a in node.names:
+                    full = f"{node.module}.{a.name}"
+                    edges.add(full if full in modules else known(node.module))
+        graph[name] = edges - {name, ""}
+    return graph
+
+
+def test_no_import_cycle():
+    graph = _import_graph()
+    state = {}
+
+    def visit(module, stack):
+        state[module] = "open"
+        for dep in sorted(graph[module]):
+            if state.get(dep) == "open":
+                cycle = stack[stack.index(dep) :] + [dep]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if dep not in state:
+                visit(dep, stack + [dep])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+
+
+def test_kernel_modules_import_nothing_above_them():
+    # A kernel module (numba or torch) may import other kernel modules,
+    # skgraphemb._optional and the exceptions; never sklearn, an estimator or a driver.
+    import importlib.util
+
+    graph = _import_graph()
+    kernels = [m for m in graph if m.startswith("skgraphemb._kernels.") or m.endswith("_kernels")]
+    assert len(kernels) >= 10, kernels
+    allowed = {
+        "skgraphemb._optional",
+        "skgraphemb.exceptions",
+        "skgraphemb._kernels",
+        "skgraphemb.utils._random_state",  # numpy only (checked below: no sklearn at import)
+        "skgraphemb.kg._pykeen_compat",  # the PyKEEN shims the KG kernels call; a leaf itself
+    }
+    for module in kernels:
+        above = {d for d in graph[module] if d not in allowed and d not in kernels}
+        assert not above, f"{module} imports {sorted(above)}"
+        source = importlib.util.find_spec(module).origin
+        tree = ast.parse(open(source).read())
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert not any(name.split(".")[0] == "sklearn" for name in imported), f"{module} imports sklearn"

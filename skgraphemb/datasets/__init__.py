@@ -47,6 +47,19 @@ def load_edgelist_dir(path: str | os.PathLike, *, directed: bool = False, featur
         tuples when some node has several), ``split`` (dict node -> "train"
         / "val" / "test", or None), ``features`` (scipy sparse matrix or
         None), ``name`` and ``description`` (the README).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skgraphemb import load_edgelist_dir
+    >>> folder = tempfile.mkdtemp()
+    >>> with open(os.path.join(folder, "edges.tsv"), "w") as f:
+    ...     _ = f.write("1\\t2\\n2\\t3\\n3\\t1\\n3\\t4\\n")
+    >>> with open(os.path.join(folder, "labels.tsv"), "w") as f:
+    ...     _ = f.write("1\\ta\\n2\\ta\\n3\\tb\\n4\\tb\\n")
+    >>> data = load_edgelist_dir(folder)
+    >>> data.graph.n_nodes, [str(label) for label in data.labels]
+    (4, ['a', 'a', 'b', 'b'])
     """
     folder = Path(path)
     if not folder.is_dir():
@@ -210,6 +223,17 @@ def load_kg_dir(path: str | os.PathLike) -> Bunch:
     --------
     load_kg : The knowledge graphs bundled with PyKEEN.
     KGEmbedder : Embeds them.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skgraphemb import load_kg_dir
+    >>> folder = tempfile.mkdtemp()
+    >>> with open(os.path.join(folder, "train.tsv"), "w") as f:
+    ...     _ = f.write("alice\\tknows\\tbob\\nbob\\tknows\\tcarol\\n")
+    >>> data = load_kg_dir(folder)
+    >>> data.train.tolist(), data.valid is None
+    ([['alice', 'knows', 'bob'], ['bob', 'knows', 'carol']], True)
     """
     folder = Path(path)
     if not folder.is_dir():

@@ -210,6 +210,18 @@ def read_embedding(path: str | Path) -> tuple[np.ndarray, np.ndarray, dict]:
     metadata : dict
         The ``.npz`` metadata record (class and parameters of the embedder),
         empty for other formats.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import skgraphemb as sge
+    >>> from skgraphemb.cli import write_embedding
+    >>> emb = sge.SVDEmbedder(n_components=2, random_state=0).fit(sge.load_karate().graph)
+    >>> path = os.path.join(tempfile.mkdtemp(), "karate.npz")
+    >>> _ = write_embedding(emb, path)
+    >>> vectors, ids, metadata = sge.read_embedding(path)
+    >>> vectors.shape, ids[:3].tolist(), metadata["estimator"]
+    ((34, 2), [0, 1, 2], 'skgraphemb.svd.SVDEmbedder')
     """
     path = Path(path)
     suffix = path.suffix.lower()

@@ -13,8 +13,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from skgraphemb.exceptions import GraphFormatError, UnknownNodeError
-from skgraphemb.graph._graph import Graph, _count_distinct, _py
-from skgraphemb.utils._ids import format_ids
+from skgraphemb.graph._graph import Graph, _count_distinct
+from skgraphemb.utils._ids import format_ids, py_scalar
 
 
 def _from_columns(src, dst, w, directed, nodes, features) -> Graph:
@@ -36,7 +36,7 @@ def _from_columns(src, dst, w, directed, nodes, features) -> Graph:
 
 def _positions_by_dict(ids: NDArray, both: NDArray) -> NDArray:
     """Positions in ``ids`` (any hashable ids) of the values of ``both``."""
-    index = {_py(v): i for i, v in enumerate(ids.tolist())}
+    index = {py_scalar(v): i for i, v in enumerate(ids.tolist())}
     if len(index) != len(ids):
         _refuse_duplicates(ids)
     both = both.tolist()
@@ -290,7 +290,7 @@ def _ids_array(ids) -> NDArray:
     if values and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
         return _int_ids(values)
     out = np.empty(len(values), dtype=object)
-    out[:] = [_py(v) for v in values]
+    out[:] = [py_scalar(v) for v in values]
     return out
 
 

@@ -632,6 +632,17 @@ def read_edgelist(
     ``28 m + 24 n`` (weighted, directed), plus 64 MB of text buffers while
     parsing and the interpreter (measured with ``tracemalloc`` on 400k
     lines).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skgraphemb import read_edgelist
+    >>> path = os.path.join(tempfile.mkdtemp(), "edges.tsv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("# a triangle and a tail\\n1\\t2\\n2\\t3\\n3\\t1\\n3\\t4\\n")
+    >>> graph = read_edgelist(path)
+    >>> graph.n_nodes, graph.n_edges
+    (4, 4)
     """
     from skgraphemb.utils._threads import parallel_launch
 
@@ -778,6 +789,17 @@ def read_labels(path: str | os.PathLike, *, comments: str | None = "#", header: 
     labels : ndarray or list of tuple
         One label per node when every node has exactly one, else a list of
         label tuples per node (for ``MultiLabelBinarizer``).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skgraphemb import read_labels
+    >>> path = os.path.join(tempfile.mkdtemp(), "labels.tsv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("1\\ta\\n2\\ta\\n3\\tb\\n")
+    >>> nodes, labels = read_labels(path)
+    >>> nodes.tolist(), labels.tolist()
+    ([1, 2, 3], ['a', 'a', 'b'])
     """
     df = read_table(path, comments=comments, header=header)
     if df.shape[1] < 2:

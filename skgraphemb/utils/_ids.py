@@ -9,8 +9,8 @@ the graph layer imports :func:`format_ids` from here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Hashable, Iterable
+from typing import Any
 
 import numpy as np
 import scipy.sparse
@@ -18,10 +18,17 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
-if TYPE_CHECKING:
-    from skgraphemb.graph import NodeIndex
+from skgraphemb.exceptions import UnknownNodeError
 
-__all__ = ["UnfittedEmbedderError", "embedding_rows", "format_ids", "readonly", "split_embedding"]
+__all__ = [
+    "NodeIndex",
+    "UnfittedEmbedderError",
+    "embedding_rows",
+    "format_ids",
+    "py_scalar",
+    "readonly",
+    "split_embedding",
+]
 
 #: How many offending ids an error message lists before "...".
 MAX_IDS_IN_MESSAGE = 5
@@ -201,8 +208,6 @@ def embedding_rows(obj: Any, *, name: str = "the embedding", dtype: Any = None) 
     ValueError
         The data is not a 2-d numeric matrix.
     """
-    from skgraphemb.graph import NodeIndex  # not at import: the graph layer imports this module
-
     data, ids = split_embedding(obj, name=name)
     X = data.to_numpy() if _is_frame(data) else np.asarray(data)
     if X.dtype.kind == "O":
@@ -218,3 +223,142 @@ def embedding_rows(obj: Any, *, name: str = "the embedding", dtype: Any = None) 
     if dtype is not None:
         X = X.astype(dtype, copy=False)
     return X, None if ids is None else NodeIndex(ids)
+
+
+def py_scalar(value: Any) -> Any:
+    """numpy scalar -> Python scalar, so messages read ``3`` not ``np.int64(3)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class NodeIndex:
+    """Maps original node ids to their positions (rows of an embedding).
+
+    Integer ids equal to ``0..n-1`` need no table: positions are the ids
+    themselves, after a bounds check.  Other integer ids are looked up by
+    binary search in a sorted copy (16 bytes per node, vectorised: no Python
+    object per id, which matters at millions of nodes).  Any other ids go
+    through a dict built once.
+
+    Parameters
+    ----------
+    nodes : ndarray of shape (n_nodes,)
+        Node ids in position order.
+    """
+
+    def __init__(self, nodes: NDArray) -> None:
+        self.nodes = nodes
+        n = len(nodes)
+        self._map: dict | None = None
+        self._sorted: NDArray | None = None  # sorted integer ids ...
+        self._order: NDArray | None = None  # ... and their positions
+        if nodes.dtype.kind in "iu":
+            if not (n == 0 or (nodes[0] == 0 and np.array_equal(nodes, np.arange(n)))):
+                self._order = np.argsort(nodes, kind="stable")
+                self._sorted = nodes[self._order]
+        else:
+            self._map = {py_scalar(v): i for i, v in enumerate(nodes.tolist())}
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __contains__(self, node: Hashable) -> bool:
+        if self._map is not None:
+            try:
+                return node in self._map
+            except TypeError:  # unhashable
+                return False
+        return self._lookup(node) >= 0
+
+    def positions(self, ids: Iterable[Hashable] | NDArray) -> NDArray[np.intp]:
+        """Positions of ``ids`` (a 1-d sequence or an ``(n, 1)`` column).
+
+        Raises
+        ------
+        UnknownNodeError
+            If some ids are not nodes; the message names them (capped).
+        """
+        if isinstance(ids, (str, bytes)):
+            ids = [ids]
+        if hasattr(ids, "to_numpy"):
+            ids = ids.to_numpy()
+        values = None
+        if isinstance(ids, (list, tuple)):
+            # One-element rows ([[1], [3]]) are an (n, 1) column.  Any other
+            # tuple is an id: networkx grid graphs use (row, col) ids, which
+            # np.asarray would turn into a 2-d array.
+            values = [v[0] if isinstance(v, (list, tuple, np.ndarray)) and len(v) == 1 else v for v in ids]
+            if any(isinstance(v, (list, np.ndarray)) for v in values):
+                values = None  # rows of several columns: rejected below
+        if values is not None:
+            # Keep Python types: np.asarray([1, "x"]) would turn 1 into "1".
+            arr = np.empty(len(values), dtype=object)
+            arr[:] = values
+            if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+                try:
+                    arr = arr.astype(np.int64)
+                except OverflowError:  # an int beyond int64: no such node, looked up one by one
+                    pass
+        else:
+            arr = np.asarray(ids)
+        if arr.ndim == 2 and arr.shape[1] == 1:
+            arr = arr[:, 0]
+        if arr.ndim != 1:
+            raise ValueError(f"node ids must be a 1-d sequence or a single column; got shape {arr.shape}")
+        n = len(self)
+        if self._map is None and self._sorted is None and arr.dtype.kind in "iu":
+            pos = arr.astype(np.intp, copy=False)
+            bad = (pos < 0) | (pos >= n)
+        elif self._sorted is not None and arr.dtype.kind in "iu":
+            pos, bad = self._search(arr)
+        else:
+            pos = np.empty(len(arr), dtype=np.intp)
+            bad = np.zeros(len(arr), dtype=bool)
+            for k, v in enumerate(arr.tolist()):
+                p = self._lookup(v)
+                pos[k] = p
+                bad[k] = p < 0
+        if bad.any():
+            missing = list(dict.fromkeys(py_scalar(v) for v in arr[bad].tolist()))
+            raise UnknownNodeError(
+                f"{len(missing)} node id(s) not in the graph: {format_ids(missing)}. "
+                "Only nodes of the fitted graph can be looked up.",
+                missing,
+            )
+        return pos
+
+    def _search(self, arr: NDArray) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+        """Positions of integer ids by binary search in the sorted ids; and which are missing."""
+        sorted_ids = self._sorted
+        if arr.dtype.kind == "u" and sorted_ids.dtype.kind == "i":
+            big = arr > np.iinfo(np.int64).max  # cannot be an int64 id
+            arr = np.where(big, 0, arr).astype(np.int64)
+        elif arr.dtype.kind == "i" and sorted_ids.dtype == np.uint64:
+            big = arr < 0  # cannot be a uint64 id
+            arr = np.where(big, 0, arr).astype(np.uint64)
+        else:
+            big = None
+        at = np.searchsorted(sorted_ids, arr)
+        at = np.minimum(at, len(sorted_ids) - 1)
+        bad = sorted_ids[at] != arr
+        if big is not None:
+            bad |= big
+        return self._order[at].astype(np.intp, copy=False), bad
+
+    def _lookup(self, v: Any) -> int:
+        if self._map is not None:
+            try:
+                return self._map.get(v, -1)
+            except TypeError:  # unhashable id
+                return -1
+        # Integer ids: accept ints and whole floats.
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+            return -1
+        if self._sorted is None:
+            return int(v) if 0 <= v < len(self) else -1
+        unsigned = self._sorted.dtype == np.uint64  # hashed 64-bit ids beyond int64
+        if not ((0 if unsigned else -(2**63)) <= v < (2**64 if unsigned else 2**63)) or len(self) == 0:
+            return -1
+        pos, bad = self._search(np.array([v], dtype=np.uint64 if unsigned else np.int64))
+        return -1 if bad[0] else int(pos[0])

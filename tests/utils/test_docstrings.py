@@ -92,3 +92,20 @@ def test_no_public_docstring_keeps_a_placeholder():
         for name, obj in objects.items()
     }
     assert {name: found for name, found in left.items() if found} == {}
+
+
+def test_every_public_function_and_class_has_examples():
+    # Issue #13: every public name documents itself with an Examples section
+    # (the doctests run with the suite, so the examples also run).
+    import inspect
+
+    import skgraphemb
+
+    missing = []
+    for name in skgraphemb.__all__:
+        obj = getattr(skgraphemb, name)
+        if name.startswith("__") or (inspect.isclass(obj) and issubclass(obj, BaseException)):
+            continue
+        if "Examples\n" not in (obj.__doc__ or ""):
+            missing.append(name)
+    assert not missing, f"public names without an Examples section: {missing}"
