@@ -15,6 +15,11 @@ Sections (each contender runs in a fresh child process; "peak" is the child's
 ``store``
     ``as_graph`` of the edge array, ``Graph.save``, ``load_graph`` (mmap and
     in memory), with times and peaks.
+``spectral``
+    ``ProNEEmbedder`` and ``FastRPEmbedder`` (defaults, 128 dimensions) on
+    the same graph, one child process each: fit time, fit CPU seconds and
+    peak RSS (the issue's target at 10M nodes / 100M edges: 15 minutes and
+    16 GB each).
 ``threads``
     Two fits in two Python threads against the same two fits in a row
     (``n_jobs=1`` each): the numba kernels release the GIL, so on two cores
@@ -27,6 +32,7 @@ Run::
     python benchmarks/bench_scale.py store --nodes 10000000 --edges 100000000
     python benchmarks/bench_scale.py node2vec --nodes 10000000 --edges 100000000 --num-walks 2 \\
         --contenders streamed --saved      # the saved graph of the store section, memory-mapped
+    python benchmarks/bench_scale.py spectral --nodes 10000000 --edges 100000000 --saved
     python benchmarks/bench_scale.py threads --repeats 3
 """
 
@@ -155,6 +161,30 @@ def child_node2vec(args) -> dict:
     }
 
 
+def child_spectral(args) -> dict:
+    import numpy as np
+
+    import skgraphemb as sge
+
+    t0 = time.perf_counter()
+    graph = _load_graph(args)
+    load_s = time.perf_counter() - t0
+    cls = {"prone": sge.ProNEEmbedder, "fastrp": sge.FastRPEmbedder}[args.contender]
+    emb = cls(n_components=args.dimensions, n_jobs=args.threads, random_state=args.seed, verbose=args.verbose)
+    cpu0, t1 = _cpu_seconds(), time.perf_counter()
+    emb.fit(graph)
+    fit_s, cpu_s = time.perf_counter() - t1, _cpu_seconds() - cpu0
+    Z = emb.embedding_
+    return {
+        "load_s": load_s,
+        "fit_s": fit_s,
+        "cpu_s": cpu_s,
+        "peak_gb": _peak_gb(),
+        "shape": list(Z.shape),
+        "finite": bool(np.isfinite(Z).all()),
+    }
+
+
 def child_store(args) -> dict:
     from gen_graph import load_or_generate
 
@@ -233,7 +263,7 @@ def run_child(section: str, argv: list[str], extra: list[str] = ()) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("section", choices=["node2vec", "store", "threads"])
+    parser.add_argument("section", choices=["node2vec", "store", "threads", "spectral"])
     parser.add_argument("--nodes", type=int, default=1_000_000)
     parser.add_argument("--edges", type=int, default=10_000_000)
     parser.add_argument("--p", type=float, default=1.0)
@@ -248,7 +278,11 @@ def main(argv=None) -> int:
     parser.add_argument("--verbose", type=int, default=0)
     parser.add_argument("--project-walks", type=int, default=10)
     parser.add_argument(
-        "--contenders", nargs="+", default=["streamed", "materialised"], choices=["streamed", "materialised"]
+        "--contenders",
+        nargs="+",
+        default=None,
+        choices=["streamed", "materialised", "prone", "fastrp"],
+        help="node2vec: streamed, materialised (default both); spectral: prone, fastrp (default both)",
     )
     parser.add_argument("--saved", action="store_true", help="use the graph saved by the store section (mmap)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "skgraphemb-bench-graphs")
@@ -260,9 +294,16 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
     raw = list(argv if argv is not None else sys.argv[1:])[1:]
+    if args.contenders is None:
+        args.contenders = ["prone", "fastrp"] if args.section == "spectral" else ["streamed", "materialised"]
 
     if args.child:
-        fn = {"node2vec": child_node2vec, "store": child_store, "threads": child_threads}[args.section]
+        fn = {
+            "node2vec": child_node2vec,
+            "store": child_store,
+            "threads": child_threads,
+            "spectral": child_spectral,
+        }[args.section]
         if args.section == "store" and args.load:
             fn = child_load
         print(json.dumps(fn(args)))
@@ -308,6 +349,20 @@ def main(argv=None) -> int:
                     f"    projection to num_walks={args.project_walks}: fit about "
                     f"{r['fit_s'] * scale:.0f} s, the same peak memory (walks are streamed)"
                 )
+    elif args.section == "spectral":
+        print(f"spectral: {args.nodes:,} nodes, {args.edges:,} edges, d={args.dimensions}, {args.threads} threads")
+        for name in args.contenders:  # compile (or load) the kernels in a throw-away child
+            run_child(
+                "spectral", ["--nodes", "2000", "--edges", "10000", "--cache", str(args.cache)], ["--contender", name]
+            )
+        print(f"{'contender':<10} {'fit s':>8} {'fit CPU s':>10} {'peak GB':>8} {'load s':>7}  finite")
+        for name in args.contenders:
+            r = run_child("spectral", raw, ["--contender", name])
+            print(
+                f"{name:<10} {r['fit_s']:8.1f} {r['cpu_s']:10.1f} {r['peak_gb']:8.2f} {r['load_s']:7.1f}  "
+                f"{r['finite']}",
+                flush=True,
+            )
     elif args.section == "store":
         r = run_child("store", raw)
         print(

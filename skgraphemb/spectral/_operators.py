@@ -23,23 +23,40 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import NDArray
 
-from skgraphemb._kernels._linalg import _row_sums, _task_bounds, spmm, transpose_csr
+from skgraphemb._kernels._linalg import _row_sums, _task_bounds, one_blas_thread, spmm, transpose_csr
 
 __all__ = [
     "GraphProducts",
     "chebyshev_propagate",
     "check_components",
+    "column_block",
     "normalize_rows",
     "propagate",
     "svd_embedding",
 ]
 
-#: Columns per block of the column-blocked steps: each temporary is
-#: ``n x PROPAGATION_BLOCK`` float32 (640 MB at 10M nodes).
-PROPAGATION_BLOCK = 16
+#: Narrowest column block of the column-blocked steps: each temporary is
+#: then ``n x 16`` float32 (640 MB at 10M nodes).
+MIN_BLOCK = 16
+#: Column blocks are widened (in steps of ``MIN_BLOCK``) while all their
+#: temporaries together stay within this many bytes: wide blocks read each
+#: neighbour's row in longer runs, narrow ones bound the memory of big graphs.
+BLOCK_BUDGET_BYTES = 256 << 20
 #: Row chunk of the dense steps, in float64 entries.
 _ROW_CHUNK_ENTRIES = 1 << 20
 _MAX_TASKS = 4096
+
+
+def column_block(n_rows: int, n_columns: int, n_buffers: int) -> int:
+    """Columns per block for ``n_buffers`` float32 temporaries of ``n_rows`` rows.
+
+    The widest multiple of :data:`MIN_BLOCK` (at most ``n_columns``) whose
+    temporaries fit in :data:`BLOCK_BUDGET_BYTES`; never narrower than
+    ``MIN_BLOCK`` (or ``n_columns`` when smaller).
+    """
+    per_column = 4 * max(1, n_rows) * max(1, n_buffers)
+    width = (BLOCK_BUDGET_BYTES // per_column) // MIN_BLOCK * MIN_BLOCK
+    return max(1, min(n_columns, max(MIN_BLOCK, width)))
 
 
 def check_components(name: str, graph, k: int) -> int:
@@ -84,7 +101,8 @@ class GraphProducts:
             return np.diff(self.indptr).astype(np.float64)
         return _row_sums(self.indptr, self.data)
 
-    def _side(self, transpose: bool):
+    def side(self, transpose: bool = False):
+        """``(bounds, indptr, indices, data)`` of ``A`` (of ``A^T`` with ``transpose``)."""
         if not transpose or not self.directed:
             return self.bounds, self.indptr, self.indices, self.data
         if self._transposed is None:
@@ -101,7 +119,7 @@ class GraphProducts:
         ``A^T`` instead of ``A`` with ``transpose=True``.  ``add`` may be
         ``out`` itself (same window); ``src`` must not overlap ``out``.
         """
-        bounds, indptr, indices, data = self._side(transpose)
+        bounds, indptr, indices, data = self.side(transpose)
         width = src.shape[1] if width is None else width
         spmm(bounds, indptr, indices, data, row_scale, col_scale, src, s0, add, a0, out, o0, width)
 
@@ -117,7 +135,7 @@ def chebyshev_propagate(
     order: int,
     mu: float,
     theta: float,
-    block: int = PROPAGATION_BLOCK,
+    block: int | None = None,
 ) -> NDArray[np.float32]:
     """ProNE's spectral propagation of ``X``, in place; returns ``X``.
 
@@ -127,14 +145,16 @@ def chebyshev_propagate(
     2 - I))`` by its Chebyshev expansion of ``order`` terms (coefficients
     the modified Bessel functions ``I_k(theta)``), the recurrence of Zhang
     et al.'s ProNE code.  Columns are independent: the work runs on column
-    blocks of ``block`` columns, with six ``n x block`` float32
-    temporaries.
+    blocks of ``block`` columns (default: :func:`column_block`, 16 or
+    more), with six ``n x block`` float32 temporaries.
     """
     from scipy.special import iv
 
     if order < 2:
         raise ValueError(f"the Chebyshev expansion needs order >= 2; got {order}")
     n, d = X.shape
+    if block is None:
+        block = column_block(n, d, 6)
     inv = 1.0 / (1.0 + products.degree())  # D'^-1, D' = 1 + degree
     neg_inv = _as_scale(-inv)
     keep = (1.0 - mu - inv).astype(np.float32)[:, None]  # (1 - mu) I - D'^-1 I
@@ -206,7 +226,8 @@ def svd_embedding(X: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[
     for i0, i1 in _row_chunks(n, d):
         rows = X[i0:i1].astype(np.float64)
         G += rows.T @ rows
-    evals, V = scipy.linalg.eigh(G, check_finite=False)
+    with one_blas_thread():
+        evals, V = scipy.linalg.eigh(G, check_finite=False)
     evals, V = evals[::-1], V[:, ::-1]
     S = np.sqrt(np.clip(evals, 0.0, None))
     signs = np.sign(V[np.argmax(np.abs(V), axis=0), np.arange(d)])

@@ -59,13 +59,19 @@ class _ProNEFactorOperator:
         self.shape = (n, n)
 
     def apply(self, X, T, *, transpose=False, keep_input=True):
-        """``F X`` (``F^T X`` with ``transpose``) into ``T``; ``X`` is kept."""
-        if transpose:  # F^T = -(B^T diag(log d) + diag(log P) B^T)
-            self.pattern.product(X, T, col_scale=self.neg_log_degree, transpose=True)
-            self.pattern.product(X, T, row_scale=self.neg_log_negative, add=T, transpose=True)
-        else:
-            self.pattern.product(X, T, row_scale=self.neg_log_degree)
-            self.pattern.product(X, T, col_scale=self.neg_log_negative, add=T)
+        """``F X`` (``F^T X`` with ``transpose``) into ``T``; ``X`` is kept.
+
+        ``F = diag(a) B + B diag(b)`` with ``a = -log d`` and ``b = -log P``,
+        so ``F^T = diag(b) B^T + B^T diag(a)``: one pass over ``B`` (or
+        ``B^T``) computes both terms (:func:`affine_pattern_product`).
+        """
+        from skgraphemb.spectral._prone_kernels import affine_pattern_product
+
+        bounds, indptr, indices, _ = self.pattern.side(transpose)
+        rows, cols = self.neg_log_degree, self.neg_log_negative
+        if transpose:
+            rows, cols = cols, rows
+        affine_pattern_product(bounds, indptr, indices, rows, cols, X, T)
         return T
 
 
@@ -89,10 +95,11 @@ class ProNEEmbedder(BaseGraphEmbedder):
        (``U sqrt(S)``, rows scaled to unit length).  ``order=1`` skips it.
 
     Everything runs in float32 on the graph's CSR arrays (numba kernels,
-    parallel over rows); the propagation runs on blocks of 16 columns.
+    parallel over rows); the propagation runs on column blocks as wide as
+    256 MB of temporaries allow (16 columns at least).
     Memory beyond the graph: the randomized SVD's two ``n x (n_components +
     n_oversamples)`` float32 blocks, then the ``n x n_components`` embedding
-    and six ``n x 16`` blocks.
+    and six ``n x block`` blocks.
 
     A directed graph is factorised as it is (``A[i, j]`` the weight of ``i
     -> j``; rows of nodes without out-edges are zero in ``F``) and

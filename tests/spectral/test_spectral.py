@@ -78,6 +78,9 @@ def test_propagation_is_the_band_pass_filter(graph):
     expected = Ap @ (X - scipy.linalg.expm(-theta * (M @ M / 2 - eye)) @ X)
     got = chebyshev_propagate(GraphProducts(graph), X.copy(), order=10, mu=mu, theta=theta)
     np.testing.assert_allclose(got, expected, rtol=2e-4, atol=2e-4 * np.abs(expected).max())
+    # Columns are independent: blocks of 16, 16 and 5 columns give the same result as one block of 21.
+    blocked = chebyshev_propagate(GraphProducts(graph), X.copy(), order=10, mu=mu, theta=theta, block=16)
+    np.testing.assert_allclose(blocked, got, rtol=1e-6, atol=1e-6 * np.abs(got).max())
     # Fewer Chebyshev terms approximate it less well, and never better.
     coarse = chebyshev_propagate(GraphProducts(graph), X.copy(), order=2, mu=mu, theta=theta)
     assert np.abs(coarse - expected).max() > 10 * np.abs(got - expected).max()
@@ -114,8 +117,14 @@ def test_prone_is_factorisation_then_propagation(graph):
 
 
 @pytest.mark.parametrize("normalize_powers", [False, True])
-def test_fastrp_is_its_formula(graph, normalize_powers):
-    """scale(sum_k w_k S^k D^beta R) with the estimator's own projection R."""
+@pytest.mark.parametrize("one_block", [True, False])
+def test_fastrp_is_its_formula(graph, normalize_powers, one_block, monkeypatch):
+    """scale(sum_k w_k S^k D^beta R) with the estimator's own projection R.
+
+    In one block of 20 columns (the powers kept for their row norms) and,
+    with a budget of a single byte, in blocks of 16 and 4 (two passes)."""
+    if not one_block:
+        monkeypatch.setattr("skgraphemb.spectral._operators.BLOCK_BUDGET_BYTES", 1)
     A = _dense(graph)
     n, d, beta, weights = len(A), 20, -0.7, [0.5, 0.0, 1.0, 3.0]
     deg = A.sum(axis=1)
@@ -188,8 +197,35 @@ def test_propagation_wraps_any_embedder_and_tunes_through_it(karate_graph):
     inner = Node2VecEmbedder(
         dimensions=8, walk_length=10, num_walks=2, window=3, p=0.5, random_state=fitted.embedder_.random_state
     ).fit(karate_graph)
-    X = chebyshev_propagate(GraphProducts(karate_graph), inner.embedding_.copy(), order=4, mu=0.2, theta=0.5)
+    X = chebyshev_propagate(GraphProducts(karate_graph), normalize(inner.embedding_), order=4, mu=0.2, theta=0.5)
     np.testing.assert_allclose(fitted.embedding_, normalize(svd_embedding(X)[0]), rtol=1e-5, atol=1e-6)
+
+
+def test_propagation_normalises_the_input_rows_unless_told_not_to(graph):
+    """normalize_input: the filter sees unit rows (ProNE's footing); False propagates the raw rows."""
+    inner = SVDEmbedder(n_components=5, random_state=1)
+    base = inner.fit(graph).embedding_
+    assert not np.allclose(np.linalg.norm(base, axis=1), 1.0)  # the SVD's rows are not unit length
+    for flag, X in ((True, normalize(base)), (False, base.copy())):
+        P = chebyshev_propagate(GraphProducts(graph), X.astype(np.float32), order=6, mu=0.2, theta=0.5)
+        got = SpectralPropagation(inner, order=6, normalize_input=flag).fit(graph).embedding_
+        np.testing.assert_allclose(got, normalize(svd_embedding(P)[0]), rtol=1e-4, atol=1e-5)
+    # ProNE's factorisation has unit rows already: wrapping it is ProNE with propagation.
+    prone = ProNEEmbedder(n_components=5, random_state=2).fit(graph).embedding_
+    wrapped = SpectralPropagation(ProNEEmbedder(n_components=5, order=1, random_state=2)).fit(graph).embedding_
+    np.testing.assert_allclose(wrapped, prone, rtol=1e-4, atol=1e-5)
+
+
+def test_column_blocks_widen_within_their_memory_budget():
+    from skgraphemb.spectral._operators import BLOCK_BUDGET_BYTES, MIN_BLOCK, column_block
+
+    assert column_block(10_000, 128, 6) == 128  # 30 MB: one block
+    assert column_block(10_000, 5, 6) == 5
+    wide = column_block(100_000, 128, 6)
+    per_column = 6 * 4 * 100_000
+    assert wide % MIN_BLOCK == 0 and 16 < wide < 128
+    assert per_column * wide <= BLOCK_BUDGET_BYTES < per_column * (wide + 16)
+    assert column_block(10_000_000, 128, 6) == MIN_BLOCK  # never narrower, even over the budget
 
 
 def test_propagation_refuses_an_embedder_of_another_graph(karate_graph):
