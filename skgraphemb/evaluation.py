@@ -385,15 +385,18 @@ def _numeric_params(est) -> dict[str, type]:
 
     The type of the default, or, for a default that is not a number (a
     deprecated name's ``"deprecated"``, ``sample="auto"``), of the
-    parameter's numeric constraint.
+    parameter's numeric constraint.  A meta-estimator's wrapped ``embedder``
+    contributes its own as ``embedder__<name>`` (scikit-learn's nested names).
     """
+    import inspect
     from numbers import Integral
 
     from sklearn.utils._param_validation import Interval
 
     from skgraphemb.base import _NON_RESULT_PARAMS
 
-    defaults = type(est)().get_params(deep=False)
+    signature = inspect.signature(type(est)).parameters
+    defaults = {k: p.default for k, p in signature.items() if p.default is not inspect.Parameter.empty}
     constraints = getattr(type(est), "_parameter_constraints", {})
     kinds = {}
     for k, v in defaults.items():
@@ -407,6 +410,9 @@ def _numeric_params(est) -> dict[str, type]:
         interval = next((c for c in constraints.get(k, ()) if isinstance(c, Interval)), None)
         if interval is not None:
             kinds[k] = int if interval.type is Integral else float
+    inner = est.get_params(deep=False).get("embedder")
+    if inner is not None and hasattr(inner, "get_params"):
+        kinds.update({f"embedder__{k}": kind for k, kind in _numeric_params(inner).items()})
     return kinds
 
 

@@ -58,6 +58,17 @@ class SVDEmbedder(BaseGraphEmbedder):
         ``D^-1/2 A D^-1/2``.  ``D`` holds weighted out-degrees (row sums);
         rows (and, for ``"symmetric"``, columns) of zero-degree nodes stay
         zero.
+    scaling : {"sqrt", "singular_values", "none"}, default="sqrt"
+        How the singular values weigh the embedding: ``"sqrt"`` returns
+        ``U * sqrt(S)`` (source and target embeddings share the scale, and
+        their dot products approximate ``M``); ``"singular_values"``
+        returns ``U * S``, exactly what
+        ``TruncatedSVD(n_components).fit_transform(M)`` returns for the
+        explicit matrix (same algorithm, same ``n_iter``); ``"none"``
+        returns the orthonormal ``U``.  ``components_`` takes the rest of
+        the scale, so that ``embedding_ @ components_.T`` approximates
+        ``M`` in every case (with ``"singular_values"``, ``components_`` is
+        ``V``: ``TruncatedSVD``'s ``components_.T``).
     algorithm : {"randomized", "arpack"}, default="randomized"
         ``"randomized"``: the Halko-Martinsson-Tropp randomized SVD in
         float32 (fast, approximate, improved by ``n_iter``; singular values
@@ -93,11 +104,13 @@ class SVDEmbedder(BaseGraphEmbedder):
     Attributes
     ----------
     embedding_ : ndarray of shape (n_nodes, n_components), float32
-        ``U * sqrt(S)``, rows in ``nodes_`` order (source embeddings for a
-        directed graph).
+        ``U * sqrt(S)`` (by default; see ``scaling``), rows in ``nodes_``
+        order (source embeddings for a directed graph).
     components_ : ndarray of shape (n_nodes, n_components), float32
-        ``V * sqrt(S)``: target embeddings (equal to ``embedding_`` up to
-        column signs when ``M`` is symmetric positive semi-definite).
+        ``V * sqrt(S)`` (by default; ``V`` or ``V * S`` with the other
+        ``scaling`` values): target embeddings (equal to ``embedding_`` up
+        to column signs when ``M`` is symmetric positive semi-definite and
+        ``scaling="sqrt"``).
     singular_values_ : ndarray of shape (n_components,)
         Leading singular values of ``M``, descending.
     nodes_ : ndarray of shape (n_nodes,)
@@ -136,14 +149,19 @@ class SVDEmbedder(BaseGraphEmbedder):
         **BaseGraphEmbedder._parameter_constraints,
         **constraints("n_components", "order", "n_iter", "n_oversamples"),
         "normalization": [None, StrOptions({"transition", "symmetric"})],
+        "scaling": [StrOptions({"sqrt", "singular_values", "none"})],
         "algorithm": [StrOptions({"randomized", "arpack"})],
     }
+
+    #: Exponent of ``S`` in ``embedding_`` for each ``scaling`` (``components_`` gets ``1 - e``).
+    _SCALING_EXPONENT = {"sqrt": 0.5, "singular_values": 1.0, "none": 0.0}
 
     def __init__(
         self,
         n_components=128,
         order=2,
         normalization=None,
+        scaling="sqrt",
         algorithm="randomized",
         n_iter=5,
         n_oversamples=10,
@@ -157,6 +175,7 @@ class SVDEmbedder(BaseGraphEmbedder):
         self.n_components = n_components
         self.order = order
         self.normalization = normalization
+        self.scaling = scaling
         self.algorithm = algorithm
         self.n_iter = n_iter
         self.n_oversamples = n_oversamples
@@ -198,18 +217,20 @@ class SVDEmbedder(BaseGraphEmbedder):
                 "the float32 randomized SVD overflowed",
                 " For a small graph, algorithm='arpack' computes in float64.",
             ) from e
-        # U and V are float32 and C-contiguous, U * sqrt(S) is taken in place:
+        # U and V are float32 and C-contiguous, U * S^e is taken in place:
         # base.fit's np.ascontiguousarray(embedding, dtype=np.float32) is then a no-op.
         S = np.clip(np.asarray(S, dtype=np.float64) * scale, 0.0, None)
         if not np.isfinite(S).all():
             raise self._too_large(graph, "the singular values overflow float64")
-        root = np.sqrt(S)
+        e = self._SCALING_EXPONENT[self.scaling]
+        left, right = S**e, S ** (1.0 - e)
         with np.errstate(over="ignore", invalid="ignore"):
-            np.multiply(U, root.astype(U.dtype), out=U)
-            np.multiply(V, root.astype(V.dtype), out=V)
+            np.multiply(U, left.astype(U.dtype), out=U)
+            np.multiply(V, right.astype(V.dtype), out=V)
         if not (np.isfinite(U).all() and np.isfinite(V).all()):
             raise self._too_large(
-                graph, f"the embedding (up to sqrt({S.max():.3g}) = {root.max():.3g}) overflows float32"
+                graph,
+                f"the embedding (singular values up to {S.max():.3g}, scaling={self.scaling!r}) overflows float32",
             )
         elapsed = time.perf_counter() - t0
         if self.verbose:

@@ -98,6 +98,34 @@ def test_matches_truncated_svd_karate():
     assert np.max(subspace_angles(est.embedding_.astype(float), tsvd.transform(M))) < 1e-3
 
 
+@pytest.mark.parametrize("algorithm", ["arpack", "randomized"])
+def test_singular_values_scaling_is_truncated_svd(algorithm):
+    """scaling="singular_values" is the reference snippet's TruncatedSVD(...).fit_transform(A + A^2)."""
+    from sklearn.decomposition import TruncatedSVD
+
+    graph = as_graph(nx.les_miserables_graph(), weight=None)  # 77 nodes, a spread spectrum
+    A = graph.to_scipy()
+    M = (A + A @ A).toarray()
+    k = 8
+    expected = TruncatedSVD(n_components=k, algorithm="arpack", random_state=0).fit(M)
+    Z_expected = expected.transform(M)
+    kw = dict(n_components=k, order=2, algorithm=algorithm, random_state=0, n_iter=12)
+    est = SVDEmbedder(scaling="singular_values", **kw).fit(graph)
+    # column signs are a convention of each library: align them, then compare values
+    signs = np.sign(np.sum(est.embedding_ * Z_expected, axis=0))
+    np.testing.assert_allclose(est.embedding_ * signs, Z_expected, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(est.components_ * signs, expected.components_.T, atol=1e-4)
+    # the other scalings are the same singular vectors, weighted by sqrt(S) and by 1
+    S = est.singular_values_.astype(np.float32)
+    for scaling, power in (("sqrt", 0.5), ("none", 0.0)):
+        other = SVDEmbedder(scaling=scaling, **kw).fit(graph)
+        np.testing.assert_allclose(other.embedding_ * S ** (1 - power), est.embedding_, rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(other.embedding_ @ other.components_.T, M, atol=0.2 * S[0])
+        np.testing.assert_allclose(
+            other.embedding_ @ other.components_.T, est.embedding_ @ est.components_.T, rtol=1e-4, atol=1e-3
+        )
+
+
 @pytest.mark.parametrize("order", [1, 2, 3])
 @pytest.mark.parametrize("normalization", [None, "transition", "symmetric"])
 def test_operator_equals_dense_products(order, normalization):

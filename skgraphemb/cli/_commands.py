@@ -24,7 +24,7 @@ from skgraphemb.cli._inputs import (
     _load_labels,
     _reading,
 )
-from skgraphemb.cli._methods import METHODS, _add_method_options, _make_embedder
+from skgraphemb.cli._methods import METHODS, _add_method_options, _make_embedder, method_label
 from skgraphemb.cli._output import _describe, _fmt, _pm, _print_written, _table
 from skgraphemb.export.files import OUTPUT_FORMATS, check_text_ids, write_embedding
 
@@ -42,7 +42,8 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     est.fit(data.graph)
     written = write_embedding(est, out) if out is not None else []
     print(
-        f"{args.method}: embedded {_describe(data)} into {est.embedding_.shape[1]} dimensions in {est.fit_time_:.2f} s"
+        f"{method_label(args.method, args)}: embedded {_describe(data)} into {est.embedding_.shape[1]} dimensions "
+        f"in {est.fit_time_:.2f} s"
     )
     if written:
         _print_written(written, "wrote")
@@ -130,13 +131,20 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         )
         scores.append(score)
         rows.append(
-            [method, _pm(score.mean, score.std), _pm(score.micro_mean, score.micro_std), f"{est.fit_time_:.1f} s"]
+            [
+                method_label(method, args),
+                _pm(score.mean, score.std),
+                _pm(score.micro_mean, score.micro_std),
+                f"{est.fit_time_:.1f} s",
+            ]
         )
     print(_table(["method", "macro-F1", "micro-F1", "embed time"], rows))
     if plot is not None:
         from skgraphemb.plotting import _plot_methods
 
-        _plot_methods(plot, methods, scores, f"node classification on {data.name} ({protocol})")
+        _plot_methods(
+            plot, [method_label(m, args) for m in methods], scores, f"node classification on {data.name} ({protocol})"
+        )
         print(f"wrote plot to {plot}")
     return 0
 
@@ -154,7 +162,13 @@ def _parse_methods(text: str) -> list[str]:
 
 
 def _parse_grid(specs: Sequence[str], est) -> dict[str, list]:
-    """``--grid NAME=V1,V2,...`` options -> {parameter: values}, each value checked."""
+    """``--grid NAME=V1,V2,...`` options -> {parameter: values}, each value checked.
+
+    With ``--propagate`` the estimator is a SpectralPropagation: its own
+    parameters (order, mu, theta) keep their names, and a name only the
+    wrapped method has (``p``) means that one (``embedder__p``); the wrapped
+    method's ``order`` is ``embedder__order``.
+    """
     from sklearn.base import clone
 
     from skgraphemb.evaluation import _numeric_params
@@ -167,6 +181,8 @@ def _parse_grid(specs: Sequence[str], est) -> dict[str, list]:
         values = [v.strip() for v in text.split(",")]
         if not sep or not name or not all(values):
             raise CLIError(f"malformed --grid {spec!r}: expected NAME=V1,V2,... such as p=0.25,1,4")
+        if name not in numeric and f"embedder__{name}" in numeric:
+            name = f"embedder__{name}"  # --propagate: the wrapped method's parameter (its own come first)
         if name not in numeric:
             raise CLIError(
                 f"--grid {spec!r}: {name!r} is not a numeric parameter of {type(est).__name__}; "
@@ -204,7 +220,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
 
     n_candidates = int(np.prod([len(v) for v in grid.values()]))
     print(
-        f"tuning {args.method} on {_describe(data)}: {n_candidates} candidates x {args.cv} folds, "
+        f"tuning {method_label(args.method, args)} on {_describe(data)}: {n_candidates} candidates x {args.cv} folds, "
         f"{len(nodes)} labelled nodes, scoring macro-F1",
         flush=True,
     )
@@ -235,7 +251,13 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     if plot is not None:
         from skgraphemb.plotting import _plot_grid
 
-        _plot_grid(plot, results, names, f"{args.method} on {data.name}: macro-F1, {args.cv}-fold CV", fmt=_fmt)
+        _plot_grid(
+            plot,
+            results,
+            names,
+            f"{method_label(args.method, args)} on {data.name}: macro-F1, {args.cv}-fold CV",
+            fmt=_fmt,
+        )
         print(f"wrote plot to {plot}")
     return 0
 

@@ -26,7 +26,10 @@ class Method:
     defaults shown are the estimator's, read from its signature so the two
     never disagree.  Options are stored in the namespace as ``prefix + name``.
     ``flags`` names the command-line option of a parameter whose option
-    keeps another name (node2vec's ``--dimensions`` sets ``n_components``).
+    keeps another name (node2vec's ``--dimensions`` sets ``n_components``);
+    every flag is unique across the methods (``--prone-order`` is not SVD's
+    ``--order``).  Booleans are written ``true``/``false`` and sequences as
+    comma-separated numbers.
     """
 
     name: str
@@ -34,6 +37,10 @@ class Method:
     options: tuple[tuple[str, str], ...]
     prefix: str = ""
     flags: tuple[tuple[str, str], ...] = ()
+
+    def flag(self, name: str) -> str:
+        """The command-line option of parameter ``name`` (``--prone-order``)."""
+        return "--" + dict(self.flags).get(name, name).replace("_", "-")
 
     def estimator_class(self) -> type:
         module, _, cls = self.estimator.partition(":")
@@ -54,7 +61,12 @@ class Method:
             choices = next((c.options for c in constraints if hasattr(c, "options")), None)
             number = next((c.type for c in constraints if isinstance(c, Interval)), None)
             kwargs: dict[str, Any] = {}
-            if choices and number is not None:  # e.g. sample: "auto" or a float
+            if isinstance(default, bool):
+                kwargs.update(type=_boolean, metavar="{true,false}")
+            elif isinstance(default, (tuple, list)):
+                kwargs.update(type=_numbers, metavar="X,Y,...")
+                default = ",".join(f"{v:g}" for v in default)
+            elif choices and number is not None:  # e.g. sample: "auto" or a float
                 kind = int if number is Integral else float
                 kwargs.update(type=_choice_or(kind, choices), metavar="{" + ",".join(sorted(choices)) + "} or X")
             elif choices:  # a StrOptions constraint: let argparse list the choices
@@ -62,7 +74,7 @@ class Method:
             else:
                 kwargs.update(type=type(default), metavar="N" if isinstance(default, int) else "X")
             group.add_argument(
-                "--" + dict(self.flags).get(name, name).replace("_", "-"),
+                self.flag(name),
                 dest=self.prefix + name,
                 # SUPPRESS: options not given stay out of the namespace, so the
                 # estimator's own default applies.
@@ -71,14 +83,16 @@ class Method:
                 **kwargs,
             )
 
-    def make(self, args: argparse.Namespace):
+    def make(self, args: argparse.Namespace, **extra):
         """The (unfitted) estimator of the options given on the command line ("none" -> None)."""
         given = {
             name: (None if getattr(args, self.prefix + name) == "none" else getattr(args, self.prefix + name))
             for name, _ in self.options
             if hasattr(args, self.prefix + name)
         }
-        return self.estimator_class()(**given, n_jobs=args.n_jobs, random_state=args.seed, verbose=min(args.verbose, 1))
+        return self.estimator_class()(
+            **extra, **given, n_jobs=args.n_jobs, random_state=args.seed, verbose=min(args.verbose, 1)
+        )
 
 
 _REGISTRY = (
@@ -114,10 +128,65 @@ _REGISTRY = (
         ),
         prefix="svd_",
     ),
+    Method(
+        "prone",
+        "skgraphemb.spectral.prone:ProNEEmbedder",
+        (
+            ("n_components", "size of the embedding vectors"),
+            ("order", "Chebyshev terms of the spectral propagation (1: the sparse factorisation alone)"),
+            ("mu", "centre of the band-pass filter"),
+            ("theta", "width parameter of the band-pass filter"),
+            ("n_iter", "power iterations of the randomized SVD"),
+        ),
+        prefix="prone_",
+        flags=tuple((name, f"prone_{name}") for name in ("n_components", "order", "mu", "theta", "n_iter")),
+    ),
+    Method(
+        "fastrp",
+        "skgraphemb.spectral.fastrp:FastRPEmbedder",
+        (
+            ("n_components", "size of the embedding vectors"),
+            ("weights", "weight of each power of the transition matrix, comma-separated"),
+            ("beta", "degree normalisation strength (negative: damp hubs)"),
+            ("normalize_powers", "scale each power's rows to unit length before the weighted sum"),
+        ),
+        prefix="fastrp_",
+        flags=tuple((name, f"fastrp_{name}") for name in ("n_components", "weights", "beta", "normalize_powers")),
+    ),
+)
+
+#: ``--propagate``: any method wrapped in SpectralPropagation, whose options these are.
+PROPAGATION = Method(
+    "propagation",
+    "skgraphemb.spectral.propagation:SpectralPropagation",
+    (
+        ("order", "Chebyshev terms of the propagation"),
+        ("mu", "centre of the band-pass filter"),
+        ("theta", "width parameter of the band-pass filter"),
+    ),
+    prefix="propagate_",
+    flags=tuple((name, f"propagate_{name}") for name in ("order", "mu", "theta")),
 )
 
 #: Method name -> factory building the (unfitted) embedder from parsed options.
 METHODS: dict[str, Callable[[argparse.Namespace], Any]] = {m.name: m.make for m in _REGISTRY}
+
+
+def _boolean(text: str) -> bool:
+    """argparse type: true/false (also yes/no, 1/0)."""
+    value = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}.get(text.strip().lower())
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected true or false; got {text!r}")
+    return value
+
+
+def _numbers(text: str) -> tuple[float, ...]:
+    """argparse type: comma-separated numbers -> a tuple of floats."""
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 0,0,1,6.67; got {text!r}") from None
+    return values
 
 
 def _choice_or(kind: type, choices) -> Callable[[str], Any]:
@@ -137,24 +206,44 @@ def _choice_or(kind: type, choices) -> Callable[[str], Any]:
 
 
 def _add_method_options(parser: argparse.ArgumentParser) -> None:
-    """The options of every method, one argument group each."""
+    """The options of every method, one argument group each, then ``--propagate`` and its options."""
     for method in _REGISTRY:
         method.add_options(parser)
+    parser.add_argument(
+        "--propagate",
+        action="store_true",
+        help="enhance the method's embedding by ProNE's spectral propagation over the graph "
+        "(SpectralPropagation; --grid then also reaches its order, mu, theta)",
+    )
+    PROPAGATION.add_options(parser)
 
 
 def _make_embedder(method: str, args: argparse.Namespace):
     """The embedder of ``method``, its parameters checked before any work."""
+    record = next(m for m in _REGISTRY if m.name == method)
+    est = _validated(record, METHODS[method](args))
+    if getattr(args, "propagate", False):
+        est = _validated(PROPAGATION, PROPAGATION.make(args, embedder=est))
+    return est
+
+
+def method_label(method: str, args: argparse.Namespace) -> str:
+    """The method's name in messages and tables (``svd+propagation`` with ``--propagate``)."""
+    return f"{method}+propagation" if getattr(args, "propagate", False) else method
+
+
+def _validated(record: Method, est):
+    """``est`` with its parameters checked now (not after loading the graph), the options named as given."""
     from sklearn.utils._param_validation import InvalidParameterError
 
-    est = METHODS[method](args)
     try:
-        est._validate_params()  # an invalid option fails now, not after loading the graph
+        est._validate_params()
     except InvalidParameterError as e:
         # Name the option as given on the command line (--dimensions sets n_components).
-        flags = dict(next(m for m in _REGISTRY if m.name == method).flags)
         text = str(e)
-        for param, flag in flags.items():
-            text = text.replace(f"'{param}' parameter", f"'{flag}' parameter (--{flag.replace('_', '-')})")
+        for param, flag in record.flags:
+            shown = param if flag == record.prefix + param else flag  # 'order' (--prone-order), 'dimensions'
+            text = text.replace(f"'{param}' parameter", f"'{shown}' parameter ({record.flag(param)})")
         if text == str(e):
             raise
         raise InvalidParameterError(text) from e

@@ -395,6 +395,40 @@ def test_svd_options_set_the_estimator_parameters(options, params):
     assert est.get_params()["n_components"] == 4
 
 
+def test_spectral_methods_and_propagate(run, tmp_path):
+    from skgraphemb import FastRPEmbedder, ProNEEmbedder, SpectralPropagation
+
+    out_file = tmp_path / "z.npy"
+    rc, out, err = run(
+        "embed", "karate", "--method", "prone", "--prone-n-components", "6", "--propagate", "-o", out_file
+    )
+    assert rc == 0, err
+    assert "prone+propagation: embedded karate" in out
+    expected = SpectralPropagation(ProNEEmbedder(n_components=6), random_state=0).fit(load_karate().graph)
+    np.testing.assert_allclose(np.load(out_file), expected.embedding_, rtol=1e-5, atol=1e-6)
+
+    rc, out, err = run(
+        "evaluate", "karate", "--methods", "fastrp,prone", "--fastrp-n-components", "8", "--prone-n-components", "4",
+        "--cv", "3",
+    )  # fmt: skip
+    assert rc == 0, err
+    assert _printed_scores(out, "fastrp") == _scores_of(FastRPEmbedder(n_components=8, random_state=0))
+
+    # --grid: the wrapper's own names first, a name only the method has reaches it
+    rc, out, err = run(
+        "tune", "karate", "--method", "svd", "--n-components", "4", "--propagate",
+        "--grid", "order=2,3", "--grid", "embedder__order=1", "--cv", "2",
+    )  # fmt: skip
+    assert rc == 0, err
+    assert "tuning svd+propagation" in out and "embedder__order" in out
+    rc, out, err = run(
+        "tune", "karate", "--method", "fastrp", "--fastrp-n-components", "4", "--propagate",
+        "--grid", "beta=-0.5,0", "--cv", "2",
+    )  # fmt: skip
+    assert rc == 0, err
+    assert "embedder__beta" in out
+
+
 @pytest.mark.parametrize("methods", ["node2vec,nope", ",", "svd,svd"])
 def test_evaluate_bad_methods_exit_2(run, methods):
     rc, out, err = run("evaluate", "karate", "--methods", methods)

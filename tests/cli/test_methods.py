@@ -8,7 +8,7 @@ import inspect
 import pytest
 
 from skgraphemb.cli import METHODS, build_parser
-from skgraphemb.cli._methods import _REGISTRY
+from skgraphemb.cli._methods import _REGISTRY, PROPAGATION
 
 REGISTRY = {m.name: m for m in _REGISTRY}
 
@@ -56,12 +56,39 @@ def test_every_option_reaches_the_estimator(name):
         default = signature[param].default
         if default is None:
             continue
-        flag = "--" + dict(method.flags).get(param, param).replace("_", "-")  # --dimensions: n_components
-        args = parser.parse_args([flag, str(default)])
+        text = ",".join(map(str, default)) if isinstance(default, tuple) else str(default)
+        args = parser.parse_args([method.flag(param), text])  # --dimensions: n_components
         args.__dict__.update(n_jobs=None, seed=0, verbose=0)
         assert METHODS[name](args).get_params()[param] == default
 
 
 def test_options_of_different_methods_do_not_collide():
-    dests = [m.prefix + param for m in _REGISTRY for param, _ in m.options]
+    records = [*_REGISTRY, PROPAGATION]
+    dests = [m.prefix + param for m in records for param, _ in m.options]
     assert len(dests) == len(set(dests))
+    flags = [m.flag(param) for m in records for param, _ in m.options]
+    assert len(flags) == len(set(flags)), flags
+    build_parser()  # argparse refuses a flag defined twice
+
+
+def test_booleans_and_sequences_parse_as_written():
+    args = build_parser().parse_args(
+        ["embed", "karate", "--method", "fastrp", "--fastrp-weights", "1,0.5", "--fastrp-normalize-powers", "false"]
+    )
+    est = METHODS["fastrp"](args)
+    assert est.weights == (1.0, 0.5) and est.normalize_powers is False
+    for bad in (["--fastrp-normalize-powers", "maybe"], ["--fastrp-weights", "1,x"]):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["embed", "karate", "--method", "fastrp", *bad])
+
+
+def test_propagate_wraps_the_method_with_its_options():
+    from skgraphemb import ProNEEmbedder, SpectralPropagation
+    from skgraphemb.cli._methods import _make_embedder
+
+    argv = ["embed", "karate", "--method", "prone", "--prone-order", "1", "--propagate", "--propagate-order", "4"]
+    est = _make_embedder("prone", build_parser().parse_args(argv))
+    assert isinstance(est, SpectralPropagation) and isinstance(est.embedder, ProNEEmbedder)
+    assert est.order == 4 and est.embedder.order == 1 and est.random_state == 0
+    plain = _make_embedder("prone", build_parser().parse_args(argv[:6]))
+    assert isinstance(plain, ProNEEmbedder)

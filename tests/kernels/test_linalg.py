@@ -286,3 +286,41 @@ def test_memory_estimate_matches_traced_peak(order, directed, weighted):
         n, len(indices), k, 10, order, directed=directed, weighted=weighted, normalization="transition"
     )
     assert 0.8 * peak <= est <= 1.2 * peak, (est, peak)
+
+
+def test_small_factorisations_run_on_one_blas_thread(monkeypatch):
+    """The p x p LAPACK steps between the big products run with one BLAS thread, whatever the pool.
+
+    With two threads on a busy two-core machine a 138 x 138 Cholesky took 150 ms instead of 0.1 ms.
+    """
+    import scipy.linalg
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from skgraphemb._kernels import _linalg
+
+    seen = {}
+
+    def spy(name, fn):
+        def wrapped(*args, **kwargs):
+            seen.setdefault(name, set()).update(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+            return fn(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(scipy.linalg, "cholesky", spy("cholesky", scipy.linalg.cholesky))
+    monkeypatch.setattr(scipy.linalg, "svd", spy("svd", scipy.linalg.svd))
+    monkeypatch.setattr(scipy.linalg, "eigh", spy("eigh", scipy.linalg.eigh))
+    Y = np.random.default_rng(0).standard_normal((500, 12)).astype(np.float32)
+    with threadpool_limits(limits=2, user_api="blas"):
+        if not any(i["num_threads"] == 2 for i in threadpool_info() if i["user_api"] == "blas"):
+            pytest.skip("no multi-threaded BLAS to limit")
+        _linalg.orthonormalize(Y.copy())
+        _linalg._small_svd(Y[:12].astype(np.float64))
+        _linalg._deflate(Y.copy(), _linalg.gram(Y), np.random.default_rng(1))
+        from skgraphemb.spectral._operators import svd_embedding
+
+        svd_embedding(Y.copy())
+        after = {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+    assert set(seen) == {"cholesky", "svd", "eigh"}
+    assert all(threads == {1} for threads in seen.values()), seen
+    assert 2 in after  # the pool's own limit is restored afterwards
