@@ -1,4 +1,4 @@
-"""Link prediction AUC of node2vec and SVDEmbedder on ego-Facebook and ca-AstroPh.
+"""Link prediction AUC of node2vec, SVD, ProNE and FastRP on ego-Facebook and ca-AstroPh.
 
 Protocol (node2vec paper, Sec. 4.4): remove 50% of the edges at random while
 keeping the residual graph connected (``split_edges(..., keep_connected=True)``),
@@ -14,12 +14,16 @@ validation edges (each with as many negatives):
 
 Methods: ``Node2VecEmbedder`` at its defaults (d=128, walk_length 80,
 num_walks 10, window 10, p=q=1; ``n_jobs=2``, ``random_state=0``) and
-``SVDEmbedder(n_components=128, order=2, random_state=0)``.
+``SVDEmbedder(n_components=128, order=2, random_state=0)``, and the
+spectral family at its defaults (128 dimensions): ``ProNEEmbedder``,
+``FastRPEmbedder`` and ``SpectralPropagation(SVDEmbedder())``.  ``--methods``
+picks a subset.
 
 Run::
 
     python benchmarks/bench_link_prediction.py
     python benchmarks/bench_link_prediction.py --datasets ego-facebook
+    python benchmarks/bench_link_prediction.py --methods prone fastrp
 """
 
 from __future__ import annotations
@@ -32,6 +36,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"
 PAPER = {("ego-facebook", "node2vec", "hadamard + LR"): 0.9680}
+#: name -> builder(skgraphemb module, common parameters)
+METHODS = {
+    "node2vec": lambda sge, common: sge.Node2VecEmbedder(**common),
+    "svd": lambda sge, common: sge.SVDEmbedder(n_components=128, order=2, **common),
+    "prone": lambda sge, common: sge.ProNEEmbedder(**common),
+    "fastrp": lambda sge, common: sge.FastRPEmbedder(**common),
+    "svd+propagation": lambda sge, common: sge.SpectralPropagation(sge.SVDEmbedder(), **common),
+}
 
 
 def main(argv=None) -> int:
@@ -40,6 +52,9 @@ def main(argv=None) -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--methods", nargs="+", default=None, choices=list(METHODS), help="default: all (" + " ".join(METHODS) + ")"
+    )
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -47,6 +62,14 @@ def main(argv=None) -> int:
     from sklearn.metrics import roc_auc_score
 
     import skgraphemb as sge
+
+    karate = sge.load_karate().graph  # compile every method's kernels before timing anything
+    for method in args.methods or list(METHODS):
+        est = METHODS[method](sge, dict(random_state=0))
+        est.set_params(**{("embedder__" if "embedder" in est.get_params() else "") + "n_components": 8})
+        if "walk_length" in est.get_params():
+            est.set_params(walk_length=10, num_walks=1)
+        est.fit(karate)
 
     rows = []
     for name in args.datasets:
@@ -63,11 +86,9 @@ def main(argv=None) -> int:
             f"{len(split.val_pairs):,} validation pairs (split {time.perf_counter() - t:.1f}s)",
             flush=True,
         )
-        methods = {
-            "node2vec": sge.Node2VecEmbedder(graph=split.train_graph, n_jobs=args.n_jobs, random_state=args.seed),
-            "svd": sge.SVDEmbedder(n_components=128, order=2, graph=split.train_graph, random_state=args.seed),
-        }
-        for method, emb in methods.items():
+        common = dict(graph=split.train_graph, n_jobs=args.n_jobs, random_state=args.seed)
+        for method in args.methods or list(METHODS):
+            emb = METHODS[method](sge, common)
             t = time.perf_counter()
             scorer = sge.LinkPredictionScorer(emb, operator="hadamard").fit(split.test_pairs)
             fit_s = time.perf_counter() - t

@@ -5,10 +5,10 @@ Build with ``python -m sphinx -b html docs docs/_build/html``.
 - The API reference is generated from docstrings (autosummary + numpydoc);
   ``api.rst`` lists the public names, and the build warns when a name of
   ``skgraphemb.__all__`` is missing there.
-- The gallery is built by sphinx-gallery from ``examples/plot_*.py``.  The
-  examples *run* only when ``SKGRAPHEMB_GALLERY_RUN=1``; otherwise their code
-  is shown without output (``plot_gallery=False``), so a docs build takes
-  seconds.
+- The gallery is built by sphinx-gallery from ``examples/plot_*.py``, and
+  the examples run (their output and figures are shown; a few minutes on
+  two cores).  ``SKGRAPHEMB_GALLERY_RUN=0`` shows their code only
+  (``plot_gallery=False``), for a docs build of seconds.
 - Links to other projects' docs (intersphinx) need network access; they are
   used when the inventories can be reached, or forced on/off with
   ``SKGRAPHEMB_DOCS_INTERSPHINX=1``/``0``.
@@ -86,13 +86,13 @@ if _intersphinx == "0" or (_intersphinx is None and not _online()):
     intersphinx_mapping = {}
 
 # -- sphinx-gallery ----------------------------------------------------------
-_run_gallery = os.environ.get("SKGRAPHEMB_GALLERY_RUN") == "1"
+_run_gallery = os.environ.get("SKGRAPHEMB_GALLERY_RUN", "1") != "0"
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
-    # Off by default: code and text only.  SKGRAPHEMB_GALLERY_RUN=1 runs the
-    # examples and shows their output and figures.
+    # On by default: the examples run and show their output and figures.
+    # SKGRAPHEMB_GALLERY_RUN=0: code and text only.
     "plot_gallery": _run_gallery,
     "doc_module": ("skgraphemb",),
     "backreferences_dir": "gen_modules/backreferences",

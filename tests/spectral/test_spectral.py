@@ -253,3 +253,38 @@ def test_propagation_refuses_an_embedder_of_another_graph(karate_graph):
 def test_bad_parameters_are_named(est, match, karate_graph):
     with pytest.raises(ValueError, match=match):
         est.fit(karate_graph)
+
+
+def _weighted_path(weight):
+    G = nx.path_graph(10)
+    G[0][1]["weight"] = weight
+    return G
+
+
+@pytest.mark.parametrize(
+    "G, match",
+    [
+        (nx.empty_graph(10), "no edges"),
+        (nx.Graph(), "no edges"),
+        (_weighted_path(-1.0), "negative"),
+        (_weighted_path(float("inf")), "NaN or infinite"),
+        (_weighted_path(float("nan")), "NaN or infinite"),
+    ],
+    ids=["edgeless", "empty", "negative", "inf", "nan"],
+)
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ProNEEmbedder(n_components=2),
+        lambda: FastRPEmbedder(n_components=4),
+        lambda: SpectralPropagation(SVDEmbedder(n_components=2)),
+    ],
+    ids=["prone", "fastrp", "propagation"],
+)
+def test_bad_graphs_get_the_named_errors_of_every_embedder(make, G, match):
+    from skgraphemb.exceptions import GraphFormatError
+
+    with pytest.raises(GraphFormatError, match=match):
+        make().fit(G)
+    with pytest.raises(GraphFormatError, match=match):  # the same as the other embedders
+        Node2VecEmbedder(n_components=2).fit(G)
