@@ -191,17 +191,10 @@ class SVDEmbedder(BaseGraphEmbedder):
     )
 
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:
+        from skgraphemb.utils._validation import check_n_components
+
         n = graph.n_nodes
-        k = int(self.n_components)
-        if n < 2:
-            raise ValueError(
-                f"SVDEmbedder: the graph is too small: it has {n} node(s), and an SVD embedding "
-                "needs at least 2 (n_components must be smaller than the number of nodes)"
-            )
-        if k >= n:
-            raise ValueError(
-                f"n_components={k} must be smaller than the number of nodes ({n}); use n_components <= {n - 1}"
-            )
+        k = check_n_components(type(self).__name__, n, int(self.n_components))
         weights, scale = self._scaled_weights(graph)
         t0 = time.perf_counter()
         try:

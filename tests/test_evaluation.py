@@ -207,6 +207,17 @@ def test_numeric_params_are_the_searchable_ones():
     assert "n_components" in _numeric_params(SVDEmbedder())
 
 
+def test_numeric_params_of_a_wrapper_include_the_wrapped_embedders():
+    """SpectralPropagation (no default for ``embedder``): its own numbers, then ``embedder__*`` ones."""
+    from skgraphemb import SpectralPropagation
+    from skgraphemb.evaluation import _numeric_params
+
+    params = _numeric_params(SpectralPropagation(Node2VecEmbedder()))
+    assert params["order"] is int and params["mu"] is float
+    assert params["embedder__q"] is float and params["embedder__walk_length"] is int
+    assert "embedder" not in params and "normalize_input" not in params
+
+
 def test_classifier_binarises_multilabel_targets():
     from skgraphemb.evaluation import _classifier
 

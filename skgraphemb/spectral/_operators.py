@@ -28,7 +28,6 @@ from skgraphemb._kernels._linalg import _row_sums, _task_bounds, one_blas_thread
 __all__ = [
     "GraphProducts",
     "chebyshev_propagate",
-    "check_components",
     "column_block",
     "normalize_rows",
     "propagate",
@@ -57,15 +56,6 @@ def column_block(n_rows: int, n_columns: int, n_buffers: int) -> int:
     per_column = 4 * max(1, n_rows) * max(1, n_buffers)
     width = (BLOCK_BUDGET_BYTES // per_column) // MIN_BLOCK * MIN_BLOCK
     return max(1, min(n_columns, max(MIN_BLOCK, width)))
-
-
-def check_components(name: str, graph, k: int) -> int:
-    """``k`` if the graph has more than ``k`` nodes; otherwise a clear error."""
-    n = graph.n_nodes
-    if k >= n:
-        allowed = f"use n_components <= {n - 1}" if n > 1 else "a single node has no structure to embed"
-        raise ValueError(f"{name}: n_components={k} must be smaller than the number of nodes ({n}); {allowed}.")
-    return k
 
 
 class GraphProducts:

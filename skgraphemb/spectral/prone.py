@@ -202,10 +202,11 @@ class ProNEEmbedder(BaseGraphEmbedder):
         self.n_jobs = n_jobs
 
     def _embed(self, graph: Graph, seed: int) -> tuple[np.ndarray, dict]:
-        from skgraphemb.spectral._operators import check_components, propagate
+        from skgraphemb.spectral._operators import propagate
         from skgraphemb.utils._threads import kernel_threads
+        from skgraphemb.utils._validation import check_n_components
 
-        k = check_components(type(self).__name__, graph, int(self.n_components))
+        k = check_n_components(type(self).__name__, graph.n_nodes, int(self.n_components))
         t0 = time.perf_counter()
         with kernel_threads(self.n_jobs):
             X, S = _factorise(graph, k, int(self.n_oversamples), int(self.n_iter), seed)

@@ -51,6 +51,7 @@ __all__ = [
     "deprecated_constraint",
     "check_is_fitted",
     "check_memory",
+    "check_n_components",
     "clone_sharing",
     "constraints",
     "effective_n_jobs",
@@ -232,3 +233,22 @@ def _resolve_deprecated(estimator, new: str, old: str, *, warn: bool = True, sin
             FutureWarning,
         )
     return old_value
+
+
+def check_n_components(name: str, n_nodes: int, k: int) -> int:
+    """``k`` if a factorisation of ``n_nodes`` nodes can have ``k`` components; otherwise a clear error.
+
+    An SVD of an ``n x n`` matrix has at most ``n`` singular triplets, and
+    the randomized and ARPACK solvers need fewer: ``k < n``.
+    """
+    if n_nodes < 2:
+        raise ValueError(
+            f"{name}: the graph is too small: it has {n_nodes} node(s), and a factorisation needs at least 2 "
+            "(n_components must be smaller than the number of nodes)"
+        )
+    if k >= n_nodes:
+        raise ValueError(
+            f"{name}: n_components={k} must be smaller than the number of nodes ({n_nodes}); "
+            f"use n_components <= {n_nodes - 1}"
+        )
+    return k
