@@ -145,36 +145,38 @@ def chebyshev_propagate(
     n, d = X.shape
     if block is None:
         block = column_block(n, d, 6)
+    from skgraphemb.spectral._prone_kernels import laplacian_step
+
     inv = 1.0 / (1.0 + products.degree())  # D'^-1, D' = 1 + degree
     neg_inv = _as_scale(-inv)
-    keep = (1.0 - mu - inv).astype(np.float32)[:, None]  # (1 - mu) I - D'^-1 I
+    keep = (1.0 - mu - inv).astype(np.float32)  # (1 - mu) I - D'^-1 I
     coef = [float(iv(k, theta)) for k in range(max(order, 2))]
+    bounds, indptr, indices, data = products.side()
     bufs: list = []
+
+    def step(src, out, scale=1.0, sub1=None, b1=0.0, sub2=None, b2=0.0, acc=None, c=0.0):
+        # out = scale M src - b1 sub1 - b2 sub2; acc += c out (unused blocks: any stand-in)
+        laplacian_step(
+            bounds, indptr, indices, data, keep, neg_inv, src, scale,
+            src if sub1 is None else sub1, b1, src if sub2 is None else sub2, b2,
+            out, out if acc is None else acc, c,
+        )  # fmt: skip
+
     for c0 in range(0, d, block):
         w = min(block, d - c0)
         if not bufs or bufs[0].shape[1] != w:  # C-contiguous blocks for the kernel
             bufs = [np.empty((n, w), dtype=np.float32) for _ in range(6)]
         x, p0, p1, p2, tmp, conv = bufs
         x[...] = X[:, c0 : c0 + w]
-
-        def apply_m(src, dst):  # dst = M src = (1 - mu - inv) src - inv * (A src)
-            np.multiply(src, keep, out=dst)
-            products.product(src, dst, row_scale=neg_inv, add=dst)
-
-        # T_0 = X, T_1 = M^2 X / 2 - X, T_{k+1} = (M^2 - 2) T_k - T_{k-1}
-        apply_m(x, tmp)
-        apply_m(tmp, p1)
-        p1 *= 0.5
-        p1 -= x
+        # T_0 = X, T_1 = M^2 X / 2 - X, T_{k+1} = (M^2 - 2) T_k - T_{k-1};
+        # conv = I_0 T_0 - 2 I_1 T_1 + 2 I_2 T_2 - ... (the Bessel coefficients)
         np.multiply(x, coef[0], out=conv)
-        conv -= (2.0 * coef[1]) * p1
+        step(x, tmp)
+        step(tmp, p1, 0.5, x, 1.0, acc=conv, c=-2.0 * coef[1])
         prev, cur, nxt = x, p1, p2
         for k in range(2, order):
-            apply_m(cur, tmp)
-            apply_m(tmp, nxt)
-            nxt -= 2.0 * cur
-            nxt -= prev
-            conv += (2.0 * coef[k] if k % 2 == 0 else -2.0 * coef[k]) * nxt
+            step(cur, tmp)
+            step(tmp, nxt, 1.0, cur, 2.0, prev, 1.0, acc=conv, c=2.0 * coef[k] if k % 2 == 0 else -2.0 * coef[k])
             # rotate: the buffer of prev is free again (x is never overwritten)
             free = p0 if prev is x else prev
             prev, cur, nxt = cur, nxt, free

@@ -64,3 +64,59 @@ def affine_pattern_product(bounds, indptr, indices, row_shift, col_shift, src, o
             dst = out[i]
             for t in range(width):
                 dst[t] = r * total_plain[t] + total_shifted[t]
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def laplacian_step(bounds, indptr, indices, data, keep, neg_inv, src, scale, sub1, b1, sub2, b2, out, acc, c):
+    """One step of the Chebyshev recurrence of ProNE's propagation, in one pass.
+
+    ``out = scale (diag(keep) src + diag(neg_inv) A src) - b1 sub1 - b2 sub2``
+    and, when ``c != 0``, ``acc += c out``; ``M src = diag(keep) src +
+    diag(neg_inv) A src`` is the shifted Laplacian's product.  ``A`` is the
+    CSR matrix ``(indptr, indices, data)`` (``data=None``: every stored
+    entry 1); ``keep`` is float32, ``neg_inv`` float64; ``src``, ``sub1``,
+    ``sub2``, ``out`` and ``acc`` are C-ordered float32 blocks of one width
+    (``sub1``/``sub2`` are read only when their coefficient is non-zero, so
+    any block may stand in for an unused one; ``src`` must not overlap
+    ``out``).  Neighbours are summed as in
+    :func:`skgraphemb._kernels._linalg.spmm` (float32 partial sums of
+    ``_NEIGHBOUR_BLOCK``, a float64 accumulator); the combination is float64.
+    """
+    width = src.shape[1]
+    for task in numba.prange(bounds.shape[0] - 1):
+        part = np.empty(width, dtype=np.float32)
+        total = np.empty(width, dtype=np.float64)
+        for i in range(bounds[task], bounds[task + 1]):
+            for t in range(width):
+                total[t] = 0.0
+            lo = indptr[i]
+            hi = indptr[i + 1]
+            while lo < hi:
+                stop = min(hi, lo + _NEIGHBOUR_BLOCK)
+                for t in range(width):
+                    part[t] = 0.0
+                for e in range(lo, stop):
+                    row = src[indices[e]]
+                    if data is None:
+                        for t in range(width):
+                            part[t] += row[t]
+                    else:
+                        a = np.float32(data[e])
+                        for t in range(width):
+                            part[t] += a * row[t]
+                for t in range(width):
+                    total[t] += part[t]
+                lo = stop
+            k = np.float64(keep[i])
+            s = neg_inv[i]
+            mine = src[i]
+            dst = out[i]
+            for t in range(width):
+                v = scale * (k * mine[t] + s * total[t])
+                if b1 != 0.0:
+                    v -= b1 * sub1[i, t]
+                if b2 != 0.0:
+                    v -= b2 * sub2[i, t]
+                dst[t] = v
+                if c != 0.0:
+                    acc[i, t] += c * v
