@@ -162,7 +162,12 @@ def child_node2vec(args) -> dict:
 
 
 def child_spectral(args) -> dict:
+    import logging
+
     import numpy as np
+
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
 
     import skgraphemb as sge
 
@@ -252,12 +257,16 @@ def child_threads(args) -> dict:
     return {"rows": rows, "nodes": args.nodes}
 
 
-def run_child(section: str, argv: list[str], extra: list[str] = ()) -> dict:
+def run_child(section: str, argv: list[str], extra: list[str] = (), echo_log: bool = False) -> dict:
     cmd = [sys.executable, __file__, section, "--child", *argv, *extra]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         print(out.stderr[-4000:], file=sys.stderr)
         raise SystemExit(f"child failed: {' '.join(cmd)}")
+    if echo_log:  # the child's log lines (phase timings with --verbose 1)
+        for line in out.stderr.splitlines():
+            if line.startswith("skgraphemb"):
+                print("    " + line)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -357,7 +366,7 @@ def main(argv=None) -> int:
             )
         print(f"{'contender':<10} {'fit s':>8} {'fit CPU s':>10} {'peak GB':>8} {'load s':>7}  finite")
         for name in args.contenders:
-            r = run_child("spectral", raw, ["--contender", name])
+            r = run_child("spectral", raw, ["--contender", name], echo_log=bool(args.verbose))
             print(
                 f"{name:<10} {r['fit_s']:8.1f} {r['cpu_s']:10.1f} {r['peak_gb']:8.2f} {r['load_s']:7.1f}  "
                 f"{r['finite']}",
