@@ -285,7 +285,7 @@ class SVDEmbedder(BaseGraphEmbedder):
             need / 1e9,
             graph.memory_bytes() / 1e9,
         )
-        with kernel_threads(self.n_jobs):
+        with kernel_threads(self.n_jobs, dense_rows=graph.n_nodes):
             op = PowerSumOperator(
                 graph.indptr,
                 graph.indices,

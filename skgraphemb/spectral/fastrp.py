@@ -200,7 +200,7 @@ class FastRPEmbedder(BaseGraphEmbedder):
         np.divide(1.0, degree, out=inv_degree, where=positive)
         node_scale = np.zeros(n)
         node_scale[positive] = degree[positive] ** float(self.beta)
-        with kernel_threads(self.n_jobs):
+        with kernel_threads(self.n_jobs, dense_rows=n):
             E = fastrp_projection(
                 products,
                 inv_degree,

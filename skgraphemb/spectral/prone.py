@@ -208,7 +208,7 @@ class ProNEEmbedder(BaseGraphEmbedder):
 
         k = check_n_components(type(self).__name__, graph.n_nodes, int(self.n_components))
         t0 = time.perf_counter()
-        with kernel_threads(self.n_jobs):
+        with kernel_threads(self.n_jobs, dense_rows=graph.n_nodes):
             X, S = _factorise(graph, k, int(self.n_oversamples), int(self.n_iter), seed)
             t1 = time.perf_counter()
             if self.order > 1:

@@ -163,7 +163,7 @@ class SpectralPropagation(BaseGraphEmbedder):
         if self.normalize_input:
             normalize_rows(X)
         t1 = time.perf_counter()
-        with kernel_threads(self.n_jobs):
+        with kernel_threads(self.n_jobs, dense_rows=graph.n_nodes):
             X, S = propagate(graph, X, order=int(self.order), mu=float(self.mu), theta=float(self.theta))
         logger.info(
             "SpectralPropagation: %s %.2fs, propagation (order %d) %.2fs",

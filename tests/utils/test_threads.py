@@ -59,3 +59,14 @@ def test_kernel_threads_limits_blas_and_numba_together(two_blas_threads):
             assert numba.get_num_threads() == 1
         assert set(_blas_limits()) == {2}
         assert numba.get_num_threads() == pool
+
+
+def test_kernel_threads_gives_blas_threads_to_big_dense_steps_only(two_blas_threads):
+    """Small blocks: one BLAS thread (spinning BLAS threads slow the numba kernels); big ones: n_jobs."""
+    from skgraphemb.utils._threads import PARALLEL_BLAS_MIN_ROWS
+
+    with kernel_threads(2, dense_rows=10_000):
+        assert set(_blas_limits()) == {1}
+    with kernel_threads(2, dense_rows=PARALLEL_BLAS_MIN_ROWS):
+        assert set(_blas_limits()) == {2}
+    assert set(_blas_limits()) == {2}
