@@ -12,7 +12,10 @@ with k its true number of labels).
 
 Trainers:
 
-* ``numba``: :func:`skgraphemb.skipgram.train_skipgram`.
+* ``numba``: :func:`skgraphemb.skipgram.train_skipgram` (deterministic
+  rounds, the default: the same vectors for any thread count).
+* ``numba-hogwild``: the same with ``deterministic=False`` (lock-free
+  updates from all threads, as gensim's workers).
 * ``gensim-file``: gensim's Word2Vec in ``corpus_file`` mode (the adapter's
   default).  Note that this mode decays each worker's learning rate only to
   about ``alpha - (alpha - min_alpha) / threads``, which changes quality.
@@ -42,7 +45,7 @@ import numpy as np
 from _machine import describe_machine  # sibling module (benchmarks/ is on sys.path)
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "blogcatalog"
-TRAINERS = ("numba", "gensim-file", "gensim-iterable", "numba-fileschedule")
+TRAINERS = ("numba", "numba-hogwild", "gensim-file", "gensim-iterable", "numba-fileschedule")
 
 
 def _parse_args(argv=None):
@@ -73,6 +76,8 @@ def _trainer(name, args, min_alpha):
     )
     if name == "numba":
         return lambda walks, n, seed: train_skipgram(walks, n, seed=seed, **common)
+    if name == "numba-hogwild":
+        return lambda walks, n, seed: train_skipgram(walks, n, seed=seed, deterministic=False, **common)
     if name == "numba-fileschedule":
         # Where gensim's corpus_file mode ends its decay with `threads` workers.
         end = 0.025 - (0.025 - min_alpha) / args.threads

@@ -113,9 +113,11 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         in a :func:`joblib.parallel_config` context; ``-1`` means all cores.
     random_state : int, RandomState instance or None, default=None
         Seeds walks and training.  With an int, walks are identical for any
-        ``n_jobs``; the embedding is bitwise reproducible with ``n_jobs=1``
-        (with more threads, lock-free parallel training, as in word2vec,
-        makes runs differ slightly).
+        ``n_jobs``, and so is the embedding of the default numba trainer
+        (deterministic rounds; see :func:`~skgraphemb.skipgram.train_skipgram`);
+        with ``trainer="gensim"`` or ``"torch"`` the embedding is bitwise
+        reproducible with ``n_jobs=1`` (with more threads, lock-free
+        parallel training, as in word2vec, makes runs differ slightly).
     backend : {"auto", "numba", "torch", "pecanpy"}, default="auto"
         Walk engine.  ``"numba"`` is skgraphemb's own CPU engine: exact
         node2vec probabilities in O(edges) memory.  ``"torch"`` samples the
