@@ -68,7 +68,7 @@ def cache_location() -> str:
     if os.environ.get("NUMBA_CACHE_DIR"):
         return os.environ["NUMBA_CACHE_DIR"]
     if _writable(os.path.join(_PACKAGE, "__pycache__")):
-        return os.path.join(_PACKAGE, "<subpackage>", "__pycache__")
+        return os.path.join(_PACKAGE, "*", "__pycache__")
     return os.path.join(_user_cache_root(), "numba")
 
 
