@@ -114,10 +114,11 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     random_state : int, RandomState instance or None, default=None
         Seeds walks and training.  With an int, walks are identical for any
         ``n_jobs``, and so is the embedding of the default numba trainer
-        (deterministic rounds; see :func:`~skgraphemb.skipgram.train_skipgram`);
-        with ``trainer="gensim"`` or ``"torch"`` the embedding is bitwise
-        reproducible with ``n_jobs=1`` (with more threads, lock-free
-        parallel training, as in word2vec, makes runs differ slightly).
+        (deterministic rounds; see :func:`~skgraphemb.skipgram.train_skipgram`)
+        and of the torch trainer on the CPU; with ``trainer="gensim"`` it is
+        bitwise reproducible with ``n_jobs=1`` (with more threads, lock-free
+        parallel training, as in word2vec, makes runs differ slightly), and
+        on a GPU the torch trainer's atomic sums vary in the last bits.
     backend : {"auto", "numba", "torch", "pecanpy"}, default="auto"
         Walk engine.  ``"numba"`` is skgraphemb's own CPU engine: exact
         node2vec probabilities in O(edges) memory.  ``"torch"`` samples the

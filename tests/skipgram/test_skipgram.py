@@ -404,6 +404,22 @@ def test_torch_trainer_reproducible(communities, one_torch_thread):
     assert not np.array_equal(a, train_skipgram_torch(walks[:400], graph.n_nodes, seed=4, **SMALL))
 
 
+@pytest.mark.torch
+def test_torch_trainer_on_cpu_same_for_any_thread_count_and_chunking(communities):
+    """The torch trainer keeps the promise on the CPU: its blocks do not
+    depend on the chunking, and torch's CPU kernels (bmm, index_add_) give
+    the same sums on any number of threads."""
+    from skgraphemb.skipgram import train_skipgram_torch
+
+    graph, walks, _ = communities
+    n = graph.n_nodes
+    one = train_skipgram_torch(walks, n, seed=4, n_jobs=1, **SMALL)
+    pieces = [walks[:3], walks[3:250], walks[250:251], walks[251:]]
+    for n_jobs in (2, 3):
+        np.testing.assert_array_equal(train_skipgram_torch(walks, n, seed=4, n_jobs=n_jobs, **SMALL), one)
+        np.testing.assert_array_equal(train_skipgram_torch(pieces, n, seed=4, n_jobs=n_jobs, **SMALL), one)
+
+
 def _trainers():
     from skgraphemb.skipgram import train_skipgram_torch
 
