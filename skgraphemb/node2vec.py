@@ -569,6 +569,12 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             # gensim's vocabulary: a str token, a dict entry and count/sample
             # slots per node (measured ~ 300 B/node with gensim 4.3).
             parts["trainer tables"] += 300 * n
+        if trainer == "numba":  # the deterministic rounds' walk buffer, shard copies and row maps
+            from skgraphemb.skipgram._numba import round_buffer_bytes
+            from skgraphemb.utils._threads import resolve_numba_threads
+
+            threads = resolve_numba_threads(self.n_jobs)
+            parts["trainer rounds"] = round_buffer_bytes(n, L, int(self.negative), d, threads)
         walk_tables = 12 * n  # start permutation of a round (int64 arange, then int32)
         weighted = graph.weights is not None and graph.weights.size and not np.all(graph.weights == graph.weights[0])
         if weighted and backend != "pecanpy":

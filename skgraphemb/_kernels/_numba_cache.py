@@ -108,7 +108,7 @@ def renamed(func, name: str):
     (qualified name and first line), not by the ``parallel`` flag: two
     variants of one function share one cache entry, and whichever compiles
     first is what the other loads from then on (a serial kernel behind
-    ``train_walks_parallel``: no speed-up from ``n_jobs`` ever after).
+    ``walk_chunk_parallel``: no speed-up from ``n_jobs`` ever after).
     """
     new = types.FunctionType(func.__code__, func.__globals__, name, func.__defaults__, func.__closure__)
     new.__qualname__ = name

@@ -83,6 +83,23 @@ def _round_shape(n_seen: int, walk_length: int, negative: int, dimensions: int) 
     return shards, size
 
 
+def _round_layout(n_nodes: int, n_seen: int, longest: int, negative: int, dimensions: int) -> tuple[int, ...]:
+    """``(shards, walks per shard, input rows, output rows)`` of a round's
+    buffers: a shard holds at most ``input rows`` and ``output rows``
+    distinct rows of its walks."""
+    shards, size = _round_shape(n_seen, longest, negative, dimensions)
+    return shards, size, min(n_nodes, longest * size), min(n_nodes, longest * size * (negative + 1))
+
+
+def round_buffer_bytes(n_nodes: int, walk_length: int, negative: int, dimensions: int, n_threads: int) -> int:
+    """Memory of the deterministic trainer's round buffers (at most, for
+    walks of ``walk_length`` over ``n_nodes`` nodes), for memory estimates."""
+    shards, size, n_in, n_out = _round_layout(n_nodes, n_nodes, walk_length, negative, dimensions)
+    walks = shards * size * (walk_length * 4 + 8)
+    deltas = shards * (n_in + n_out) * (dimensions * 4 + 4)
+    return walks + deltas + n_threads * 2 * n_nodes * 4
+
+
 class _Threads:
     """Run one serial ``nogil`` kernel call per thread at once: the calling
     thread takes the first, a pool of ``n_threads - 1`` the rest."""
@@ -118,10 +135,8 @@ class _Rounds:
         n_nodes, dim = syn0.shape
         self.kernels, self.threads, self.syn0, self.syn1, self.tables = kernels, threads, syn0, syn1, tables
         self.maps = [np.full((2, n_nodes), -1, dtype=np.int32) for _ in range(threads.n_threads)]
-        self.shards, self.shard_size = _round_shape(n_seen, longest, negative, dim)
+        self.shards, self.shard_size, n_in, n_out = _round_layout(n_nodes, n_seen, longest, negative, dim)
         size = self.shards * self.shard_size
-        n_in = min(n_nodes, longest * self.shard_size)
-        n_out = min(n_nodes, longest * self.shard_size * (negative + 1))
         self.walks = np.full((size, longest), -1, dtype=np.int32)
         self.alphas = np.empty(size, dtype=np.float64)
         self.in_rows = np.empty((self.shards, n_in), dtype=np.int32)

@@ -562,3 +562,22 @@ def test_divergence_at_the_end_of_the_schedule_names_min_alpha(communities):
     graph, walks, _ = communities
     with pytest.raises(TrainingDivergedError, match="min_alpha=50 is too high.*lower min_alpha"):
         train_skipgram(walks, graph.n_nodes, alpha=0.01, min_alpha=50.0, seed=0, **SMALL)
+
+
+@pytest.mark.parametrize(("n_nodes", "walk_length", "n_threads"), [(34, 80, 2), (5000, 40, 3), (20000, 80, 1)])
+def test_round_buffer_estimate_is_what_the_rounds_allocate(n_nodes, walk_length, n_threads):
+    """The memory estimate's term for the deterministic rounds is the size
+    of the arrays they allocate (at most: every node in the walks)."""
+    from skgraphemb.skipgram._numba import _Rounds, _Threads, round_buffer_bytes
+
+    d, negative = 32, 5
+    syn = np.zeros((n_nodes, d), dtype=np.float32)
+    threads = _Threads(n_threads)
+    try:
+        rounds = _Rounds(kernels, threads, n_nodes, walk_length, negative, syn, syn, ())
+    finally:
+        threads.close()
+    arrays = [rounds.walks, rounds.alphas, rounds.in_rows, rounds.in_delta, rounds.out_rows, rounds.out_delta]
+    allocated = sum(a.nbytes for a in arrays) + sum(m.nbytes for m in rounds.maps)
+    estimate = round_buffer_bytes(n_nodes, walk_length, negative, d, n_threads)
+    assert allocated <= estimate <= allocated + rounds.counts.nbytes + 64
