@@ -97,7 +97,7 @@ def round_buffer_bytes(n_nodes: int, walk_length: int, negative: int, dimensions
     shards, size, n_in, n_out = _round_layout(n_nodes, n_nodes, walk_length, negative, dimensions)
     walks = shards * size * (walk_length * 4 + 8)
     deltas = shards * (n_in + n_out) * (dimensions * 4 + 4)
-    return walks + deltas + n_threads * 2 * n_nodes * 4
+    return walks + deltas + min(n_threads, shards) * 2 * n_nodes * 4
 
 
 class _Threads:
@@ -134,8 +134,9 @@ class _Rounds:
     def __init__(self, kernels, threads: _Threads, n_seen: int, longest: int, negative: int, syn0, syn1, tables):
         n_nodes, dim = syn0.shape
         self.kernels, self.threads, self.syn0, self.syn1, self.tables = kernels, threads, syn0, syn1, tables
-        self.maps = [np.full((2, n_nodes), -1, dtype=np.int32) for _ in range(threads.n_threads)]
         self.shards, self.shard_size, n_in, n_out = _round_layout(n_nodes, n_seen, longest, negative, dim)
+        # Row maps for the threads that train shards: never more than shards.
+        self.maps = [np.full((2, n_nodes), -1, dtype=np.int32) for _ in range(min(threads.n_threads, self.shards))]
         size = self.shards * self.shard_size
         self.walks = np.full((size, longest), -1, dtype=np.int32)
         self.alphas = np.empty(size, dtype=np.float64)
@@ -170,8 +171,9 @@ class _Rounds:
         """Train and apply the open round; returns the tokens kept."""
         if self.filled == 0:
             return 0
-        n, size = self.threads.n_threads, self.shard_size
+        size = self.shard_size
         shards = -(-self.filled // size)
+        n = len(self.maps)
         bounds = [shards * t // n for t in range(n + 1)]
         kept = sum(
             self.threads.map(
@@ -190,7 +192,7 @@ class _Rounds:
             [
                 (self.syn0, self.syn1, self.in_rows, self.counts[0], self.in_delta,
                  self.out_rows, self.counts[1], self.out_delta, shards, part, n)
-                for part in range(n)
+                for part in range(self.threads.n_threads)
             ],
         )  # fmt: skip
         self.filled = 0

@@ -564,7 +564,7 @@ def test_divergence_at_the_end_of_the_schedule_names_min_alpha(communities):
         train_skipgram(walks, graph.n_nodes, alpha=0.01, min_alpha=50.0, seed=0, **SMALL)
 
 
-@pytest.mark.parametrize(("n_nodes", "walk_length", "n_threads"), [(34, 80, 2), (5000, 40, 3), (20000, 80, 1)])
+@pytest.mark.parametrize(("n_nodes", "walk_length", "n_threads"), [(34, 80, 3), (5000, 40, 3), (20000, 80, 16)])
 def test_round_buffer_estimate_is_what_the_rounds_allocate(n_nodes, walk_length, n_threads):
     """The memory estimate's term for the deterministic rounds is the size
     of the arrays they allocate (at most: every node in the walks)."""
@@ -581,3 +581,4 @@ def test_round_buffer_estimate_is_what_the_rounds_allocate(n_nodes, walk_length,
     allocated = sum(a.nbytes for a in arrays) + sum(m.nbytes for m in rounds.maps)
     estimate = round_buffer_bytes(n_nodes, walk_length, negative, d, n_threads)
     assert allocated <= estimate <= allocated + rounds.counts.nbytes + 64
+    assert len(rounds.maps) == min(n_threads, rounds.shards)  # row maps: one per thread that trains shards
