@@ -12,7 +12,10 @@ with k its true number of labels).
 
 Trainers:
 
-* ``numba``: :func:`skgraphemb.skipgram.train_skipgram`.
+* ``numba``: :func:`skgraphemb.skipgram.train_skipgram` (deterministic
+  rounds, the default: the same vectors for any thread count).
+* ``numba-hogwild``: the same with ``deterministic=False`` (lock-free
+  updates from all threads, as gensim's workers).
 * ``gensim-file``: gensim's Word2Vec in ``corpus_file`` mode (the adapter's
   default).  Note that this mode decays each worker's learning rate only to
   about ``alpha - (alpha - min_alpha) / threads``, which changes quality.
@@ -21,10 +24,18 @@ Trainers:
 * ``numba-fileschedule``: the numba trainer with ``min_alpha`` set to where
   gensim's ``corpus_file`` mode ends, to compare quality at equal schedules.
 
+With ``--first-fit`` it times instead what a new user meets first, each
+run in a fresh Python process, interleaved: a node2vec fit of karate with
+p=q=1 and then q=0.5 (``n_jobs=2``, other parameters the defaults) with an
+empty numba cache ("cold") and with the cache that run left ("warm");
+importing gensim and training its Word2Vec on the same walks with the same
+parameters; ``import sklearn``; and an empty interpreter.
+
 Usage::
 
     python benchmarks/bench_skipgram.py                    # BlogCatalog, 2 threads, 3 repeats
     python benchmarks/bench_skipgram.py --repeats 2 --trainers numba gensim-file
+    python benchmarks/bench_skipgram.py --first-fit --repeats 3
 
 Needs ``../shared/data/blogcatalog`` (``--data`` to point elsewhere).
 """
@@ -42,7 +53,7 @@ import numpy as np
 from _machine import describe_machine  # sibling module (benchmarks/ is on sys.path)
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "blogcatalog"
-TRAINERS = ("numba", "gensim-file", "gensim-iterable", "numba-fileschedule")
+TRAINERS = ("numba", "numba-hogwild", "gensim-file", "gensim-iterable", "numba-fileschedule")
 
 
 def _parse_args(argv=None):
@@ -58,7 +69,84 @@ def _parse_args(argv=None):
     parser.add_argument("--negative", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--splits", type=int, default=5, help="random 50/50 splits for F1")
+    parser.add_argument("--first-fit", action="store_true", help="time first fits in fresh processes (karate)")
     return parser.parse_args(argv)
+
+
+_FIT = """
+import networkx as nx
+import skgraphemb as sge
+G = nx.karate_club_graph()
+for q in (1.0, 0.5):
+    sge.Node2VecEmbedder(q=q, n_jobs=2, random_state=0).fit(G)
+"""
+_GENSIM = """
+import sys
+import numpy as np
+from gensim.models import Word2Vec
+for path in sys.argv[1:]:
+    walks = np.load(path)
+    sentences = [[str(v) for v in w[w >= 0]] for w in walks]
+    Word2Vec(sentences, vector_size=128, window=10, min_count=0, sg=1, hs=0, negative=5, sample=0.001,
+             workers=2, epochs=1, seed=0)
+"""
+
+
+def _first_fit(args) -> int:
+    """Cold and warm first fits in fresh processes beside gensim and ``import sklearn``."""
+    import resource
+    import subprocess
+    import tempfile
+
+    import networkx as nx
+
+    from skgraphemb.walks import random_walks
+
+    root = Path(__file__).resolve().parents[1]
+    tmp = Path(tempfile.mkdtemp(prefix="bench-first-fit-"))
+    paths = []
+    for q in (1.0, 0.5):  # walks of the fit's size (the defaults: 10 per node, 80 steps), for gensim
+        walks = random_walks(nx.karate_club_graph(), walk_length=80, num_walks=10, q=q, random_state=0, n_jobs=2)
+        paths.append(str(tmp / f"walks-{q}.npy"))
+        np.save(paths[-1], walks)
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
+
+    def timed(code, cache=None, *argv):
+        run_env = dict(env, NUMBA_CACHE_DIR=str(cache)) if cache is not None else env
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code, *argv], env=run_env, check=True, cwd=tmp)
+        wall = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+    cases = ("skgraphemb cold", "skgraphemb warm", "gensim", "import sklearn", "python -c pass")
+    times = {name: [] for name in cases}
+    print(f"karate, p=q=1 then q=0.5, n_jobs=2, defaults otherwise; {describe_machine()} at start")
+    for rep in range(args.repeats):
+        cache = tmp / f"cache-{rep}"  # empty: numba compiles everything
+        times["skgraphemb cold"].append(timed(_FIT, cache))
+        times["skgraphemb warm"].append(timed(_FIT, cache))
+        times["gensim"].append(timed(_GENSIM, None, *paths))
+        times["import sklearn"].append(timed("import sklearn"))
+        times["python -c pass"].append(timed("pass"))
+        print(f"  run {rep + 1}/{args.repeats}: " + ", ".join(f"{n} {times[n][-1][0]:.2f}s" for n in cases), flush=True)
+    gensim = statistics.median(w for w, _ in times["gensim"])
+    sklearn = statistics.median(w for w, _ in times["import sklearn"])
+    header = f"{'process':<18s} {'wall min':>9s} {'median':>8s} {'CPU':>7s} {'/ gensim':>9s} {'- import sklearn':>17s}"
+    print()
+    print(header)
+    print("-" * len(header))
+    for name in cases:
+        wall = [w for w, _ in times[name]]
+        median = statistics.median(wall)
+        print(
+            f"{name:<18s} {min(wall):8.2f}s {median:7.2f}s {statistics.median(c for _, c in times[name]):6.2f}s "
+            f"{median / gensim:8.2f}x {median - sklearn:+16.2f}s"
+        )
+    print(f"\nmedians of {args.repeats} runs; CPU: user+system of the child; load average {os.getloadavg()[0]:.2f}")
+    return 0
 
 
 def _trainer(name, args, min_alpha):
@@ -73,6 +161,8 @@ def _trainer(name, args, min_alpha):
     )
     if name == "numba":
         return lambda walks, n, seed: train_skipgram(walks, n, seed=seed, **common)
+    if name == "numba-hogwild":
+        return lambda walks, n, seed: train_skipgram(walks, n, seed=seed, deterministic=False, **common)
     if name == "numba-fileschedule":
         # Where gensim's corpus_file mode ends its decay with `threads` workers.
         end = 0.025 - (0.025 - min_alpha) / args.threads
@@ -83,6 +173,8 @@ def _trainer(name, args, min_alpha):
 
 def main(argv=None) -> int:
     args = _parse_args(argv)
+    if args.first_fit:
+        return _first_fit(args)
     if not (args.data / "labels.tsv").exists() or not any(args.data.glob("edges.tsv*")):
         print(
             f"bench_skipgram: dataset not found at {args.data} (needs edges.tsv[.gz] and labels.tsv); "

@@ -10,7 +10,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from skgraphemb._kernels._numba_cache import ensure_cache_location
 from skgraphemb._version import __version__
+
+ensure_cache_location()  # before any kernel is defined: numba must have somewhere to cache it
 
 # public name -> submodule that defines it
 _LAZY = {

@@ -113,9 +113,12 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         in a :func:`joblib.parallel_config` context; ``-1`` means all cores.
     random_state : int, RandomState instance or None, default=None
         Seeds walks and training.  With an int, walks are identical for any
-        ``n_jobs``; the embedding is bitwise reproducible with ``n_jobs=1``
-        (with more threads, lock-free parallel training, as in word2vec,
-        makes runs differ slightly).
+        ``n_jobs``, and so is the embedding of the default numba trainer
+        (deterministic rounds; see :func:`~skgraphemb.skipgram.train_skipgram`)
+        and of the torch trainer on the CPU; with ``trainer="gensim"`` it is
+        bitwise reproducible with ``n_jobs=1`` (with more threads, lock-free
+        parallel training, as in word2vec, makes runs differ slightly), and
+        on a GPU the torch trainer's atomic sums vary in the last bits.
     backend : {"auto", "numba", "torch", "pecanpy"}, default="auto"
         Walk engine.  ``"numba"`` is skgraphemb's own CPU engine: exact
         node2vec probabilities in O(edges) memory.  ``"torch"`` samples the
@@ -566,6 +569,12 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             # gensim's vocabulary: a str token, a dict entry and count/sample
             # slots per node (measured ~ 300 B/node with gensim 4.3).
             parts["trainer tables"] += 300 * n
+        if trainer == "numba":  # the deterministic rounds' walk buffer, shard copies and row maps
+            from skgraphemb.skipgram._numba import round_buffer_bytes
+            from skgraphemb.utils._threads import resolve_numba_threads
+
+            threads = resolve_numba_threads(self.n_jobs)
+            parts["trainer rounds"] = round_buffer_bytes(n, L, int(self.negative), d, threads)
         walk_tables = 12 * n  # start permutation of a round (int64 arange, then int32)
         weighted = graph.weights is not None and graph.weights.size and not np.all(graph.weights == graph.weights[0])
         if weighted and backend != "pecanpy":

@@ -45,6 +45,17 @@ def test_reproducible_with_integer_seed(karate_graph):
     assert not np.allclose(a, c)
 
 
+def test_same_embedding_for_any_n_jobs_and_walk_chunk_size(karate_graph):
+    """An integer random_state fixes the embedding of the default trainer
+    whatever the thread count and however the streamed walks are chunked
+    (walks and training both)."""
+    params = {**FAST, "q": 0.5, "sample": 1e-3, "random_state": 7}
+    one = Node2VecEmbedder(**{**params, "n_jobs": 1}).fit_transform(karate_graph)
+    for n_jobs, chunk in ((2, None), (3, 7), (2, 50)):
+        est = Node2VecEmbedder(**{**params, "n_jobs": n_jobs, "walk_chunk_size": chunk})
+        np.testing.assert_array_equal(est.fit_transform(karate_graph), one, err_msg=f"n_jobs={n_jobs}")
+
+
 def test_graph_param_equals_graph_as_X(karate, karate_graph):
     a = Node2VecEmbedder(**FAST, random_state=1).fit_transform(karate)
     est = Node2VecEmbedder(**FAST, graph=karate_graph, random_state=1)

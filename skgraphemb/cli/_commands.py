@@ -52,6 +52,25 @@ def _cmd_embed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_warmup(args: argparse.Namespace) -> int:
+    """Compile the kernels of a default node2vec fit into numba's on-disk cache."""
+    import networkx as nx
+
+    from skgraphemb._kernels._numba_cache import cache_location
+    from skgraphemb.node2vec import Node2VecEmbedder
+
+    graph = nx.karate_club_graph()
+    start = time.perf_counter()
+    # DeepWalk's and node2vec's walks (p=q=1 has its own path), serial and
+    # threaded walk kernels (the default walks are enough steps for threads),
+    # the default trainer.  The vector size does not change what compiles.
+    for q in (1.0, 0.5):
+        for n_jobs in (1, 2):
+            Node2VecEmbedder(n_components=8, window=3, q=q, n_jobs=n_jobs, random_state=0).fit(graph)
+    print(f"warmup: compiled node2vec's kernels in {time.perf_counter() - start:.1f} s, cached in {cache_location()}")
+    return 0
+
+
 # -- publishing (embed --redis-url, export) ----------------------------------
 #: Environment variable ``export`` reads the Redis URL from (keeps a password
 #: out of the process list).
@@ -396,6 +415,16 @@ def build_parser() -> argparse.ArgumentParser:
         p, url_help=f"the Redis server (default: ${REDIS_URL_ENV})", url_default=os.environ.get(REDIS_URL_ENV)
     )
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser(
+        "warmup",
+        help="compile the numba kernels now, so that the first fit is fast",
+        description="Compile the kernels of a default node2vec fit (DeepWalk and node2vec walks, one and "
+        "several threads, the skip-gram trainer) into numba's on-disk cache, and print where it is. "
+        "Run once after installing or upgrading.",
+    )
+    p.add_argument("-v", "--verbose", action="count", default=0, help="-vv: tracebacks on errors")
+    p.set_defaults(func=_cmd_warmup)
     return parser
 
 

@@ -55,11 +55,13 @@ class _WalkChunks:
     Every iteration yields C-contiguous int32 arrays of shape
     ``(rows, walk_length)`` holding at most about ``_CHUNK_TOKENS`` entries
     (larger inputs are sliced, never copied when already int32).  Values
-    must lie in ``-1 .. n_nodes - 1``.
+    must lie in ``-1 .. n_nodes - 1``.  After the first pass (:func:`_count`),
+    ``longest`` is the length of the longest walk, whatever its padding.
     """
 
     def __init__(self, walks: WalkSource, n_nodes: int) -> None:
         self.n_nodes = n_nodes
+        self.longest = 0
         if isinstance(walks, np.ndarray):
             self._array = self._check(walks)
             self._source = None
@@ -195,13 +197,18 @@ def _count(chunks: _WalkChunks, on_chunk=None) -> tuple[NDArray[np.int64], int, 
 
     counts = np.zeros(chunks.n_nodes, dtype=np.int64)
     total = n_walks = n_long = 0
+    longest = 0
     for chunk in chunks:
         total += count_tokens(chunk, counts)
         n_walks += chunk.shape[0]
-        if not n_long and chunk.shape[1] > 1:
-            n_long = int(np.count_nonzero(walk_lengths(chunk) > 1))
+        if chunk.size:
+            lengths = walk_lengths(chunk)
+            longest = max(longest, int(lengths.max()))
+            if not n_long:
+                n_long = int(np.count_nonzero(lengths > 1))
         if on_chunk is not None:
             on_chunk(chunk)
+    chunks.longest = longest
     return counts, total, n_walks, n_long
 
 

@@ -7,10 +7,12 @@ steps of 10,000 tokens, reduced random windows, frequent-token
 subsampling, unigram^0.75 negatives, initial scale) but draws the
 negatives once per centre token and shares them across its window (Ji et
 al., 2016), which turns the inner loops into small matrix products.  On
-BlogCatalog walks (8.25M tokens, 2 threads, a busy 2-core machine) it
-trains in 6-7 s where gensim takes 39-50 s, using 6-8x less CPU time,
-at node-classification macro-F1 within 0.005 of gensim's
-(``benchmarks/bench_skipgram.py``).
+BlogCatalog walks (8.25M tokens, 2 threads, a busy 2-core machine) its
+lock-free mode trained in 6-7 s where gensim takes 39-50 s, using 6-8x
+less CPU time, at node-classification macro-F1 within 0.005 of gensim's
+(``benchmarks/bench_skipgram.py``); the default, deterministic mode costs
+about 1.5 times the CPU time of the lock-free one and gives the same
+vectors for any number of threads.
 
 This Python driver owns the vocabulary statistics, the learning-rate
 schedule, chunking, threads and progress; the numba kernels in
@@ -20,9 +22,9 @@ schedule, chunking, threads and progress; the numba kernels in
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,7 +42,7 @@ from skgraphemb.skipgram._corpus import (
     _substream_seed,
     _warn_no_pairs,
 )
-from skgraphemb.utils._threads import numba_threads, parallel_launch, resolve_numba_threads
+from skgraphemb.utils._threads import resolve_numba_threads
 from skgraphemb.utils._validation import validate_params
 
 logger = logging.getLogger(__name__)
@@ -57,7 +59,160 @@ _SIGMOID_TABLE_SIZE = 1000
 _ALPHA_STEP_TOKENS = 10_000
 
 
-@validate_params(_COMMON_CONSTRAINTS, prefer_skip_nested_validation=True)
+# Deterministic rounds: a round is _ROUND_SHARDS shards of _SHARD_WALKS
+# consecutive walks.  Each shard trains in order on its own copy of the
+# rows it touches, from the vectors at the start of the round; then every
+# row adds its shards' changes in shard order.  Shards of one round see
+# nothing of each other: like Hogwild on _ROUND_SHARDS threads, a busy node
+# gets that many updates computed from the same start, so small graphs get
+# fewer, shorter shards (on BlogCatalog, rounds of 64 walks trained apart
+# lose 0.035 macro-F1, 16 lose 0.002).  Shards hold at most _ROUND_BYTES of
+# copied rows in all.
+_ROUND_SHARDS = 8
+_SHARD_WALKS = 8
+_ROUND_BYTES = 64 << 20
+
+
+def _round_shape(n_seen: int, walk_length: int, negative: int, dimensions: int) -> tuple[int, int]:
+    """``(shards, walks per shard)`` of a deterministic round from the number
+    of distinct nodes in the walks and the parameters only, never from the
+    thread count or the chunking."""
+    shards = max(2, min(_ROUND_SHARDS, n_seen // 64))
+    per_walk = walk_length * (negative + 2) * dimensions * 4
+    size = max(1, min(_SHARD_WALKS, n_seen // 256, _ROUND_BYTES // (shards * per_walk)))
+    return shards, size
+
+
+def _round_layout(n_nodes: int, n_seen: int, longest: int, negative: int, dimensions: int) -> tuple[int, ...]:
+    """``(shards, walks per shard, input rows, output rows)`` of a round's
+    buffers: a shard holds at most ``input rows`` and ``output rows``
+    distinct rows of its walks."""
+    shards, size = _round_shape(n_seen, longest, negative, dimensions)
+    return shards, size, min(n_nodes, longest * size), min(n_nodes, longest * size * (negative + 1))
+
+
+def round_buffer_bytes(n_nodes: int, walk_length: int, negative: int, dimensions: int, n_threads: int) -> int:
+    """Memory of the deterministic trainer's round buffers (at most, for
+    walks of ``walk_length`` over ``n_nodes`` nodes), for memory estimates."""
+    shards, size, n_in, n_out = _round_layout(n_nodes, n_nodes, walk_length, negative, dimensions)
+    walks = shards * size * (walk_length * 4 + 8)
+    deltas = shards * (n_in + n_out) * (dimensions * 4 + 4)
+    return walks + deltas + min(n_threads, shards) * 2 * n_nodes * 4
+
+
+class _Threads:
+    """Run one serial ``nogil`` kernel call per thread at once: the calling
+    thread takes the first, a pool of ``n_threads - 1`` the rest."""
+
+    def __init__(self, n_threads: int) -> None:
+        self.n_threads = n_threads
+        self._pool = ThreadPoolExecutor(n_threads - 1, "skgraphemb-sgns") if n_threads > 1 else None
+
+    def map(self, kernel, calls: list[tuple]) -> list:
+        if len(calls) == 1:
+            return [kernel(*calls[0])]
+        futures = [self._pool.submit(kernel, *args) for args in calls[1:]]
+        try:
+            first = kernel(*calls[0])
+        finally:  # the workers write into shared arrays: never leave them running
+            rest = [f.result() for f in futures]
+        return [first, *rest]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+
+
+class _Rounds:
+    """The deterministic trainer's schedule: rounds of a fixed number of
+    walks, counted from the start of each epoch across blocks, gathered into
+    a buffer as wide as the longest walk; each round's shards are trained by
+    :func:`~._numba_kernels.train_shards`, split over the threads, and
+    their changes added by :func:`~._numba_kernels.apply_deltas`, rows
+    split over the threads."""
+
+    def __init__(self, kernels, threads: _Threads, n_seen: int, longest: int, negative: int, syn0, syn1, tables):
+        n_nodes, dim = syn0.shape
+        self.kernels, self.threads, self.syn0, self.syn1, self.tables = kernels, threads, syn0, syn1, tables
+        self.shards, self.shard_size, n_in, n_out = _round_layout(n_nodes, n_seen, longest, negative, dim)
+        # Row maps for the threads that train shards: never more than shards.
+        self.maps = [np.full((2, n_nodes), -1, dtype=np.int32) for _ in range(min(threads.n_threads, self.shards))]
+        size = self.shards * self.shard_size
+        self.walks = np.full((size, longest), -1, dtype=np.int32)
+        self.alphas = np.empty(size, dtype=np.float64)
+        self.in_rows = np.empty((self.shards, n_in), dtype=np.int32)
+        self.in_delta = np.empty((self.shards, n_in, dim), dtype=np.float32)
+        self.out_rows = np.empty((self.shards, n_out), dtype=np.int32)
+        self.out_delta = np.empty((self.shards, n_out, dim), dtype=np.float32)
+        self.counts = np.zeros((2, self.shards), dtype=np.int64)
+        self.filled = 0  # walks in the buffer
+        self.first_walk = 0  # global index of the buffer's first walk
+
+    def train(self, chunk, first_walk: int, alphas) -> int:
+        """Train a block of walks; the last round may stay open for the next block."""
+        kept = 0
+        width = min(chunk.shape[1], self.walks.shape[1])  # columns past the longest walk are padding
+        start = 0
+        while start < chunk.shape[0]:
+            if self.filled == 0:
+                self.first_walk = first_walk + start
+            take = min(chunk.shape[0] - start, self.walks.shape[0] - self.filled)
+            rows = slice(self.filled, self.filled + take)
+            self.walks[rows, :width] = chunk[start : start + take, :width]
+            self.walks[rows, width:] = -1
+            self.alphas[rows] = alphas[start : start + take]
+            self.filled += take
+            start += take
+            if self.filled == self.walks.shape[0]:
+                kept += self.flush()
+        return kept
+
+    def flush(self) -> int:
+        """Train and apply the open round; returns the tokens kept."""
+        if self.filled == 0:
+            return 0
+        size = self.shard_size
+        shards = -(-self.filled // size)
+        n = len(self.maps)
+        bounds = [shards * t // n for t in range(n + 1)]
+        kept = sum(
+            self.threads.map(
+                self.kernels.train_shards,
+                [
+                    (self.walks, self.filled, size, lo, hi, self.first_walk, self.alphas, self.syn0, self.syn1,
+                     *self.tables, maps[0], maps[1], self.in_rows, self.counts[0], self.in_delta,
+                     self.out_rows, self.counts[1], self.out_delta)
+                    for lo, hi, maps in zip(bounds[:-1], bounds[1:], self.maps, strict=True)
+                    if hi > lo
+                ],
+            )
+        )  # fmt: skip
+        self.threads.map(
+            self.kernels.apply_deltas,
+            [
+                (self.syn0, self.syn1, self.in_rows, self.counts[0], self.in_delta,
+                 self.out_rows, self.counts[1], self.out_delta, shards, part, n)
+                for part in range(self.threads.n_threads)
+            ],
+        )  # fmt: skip
+        self.filled = 0
+        return kept
+
+
+def _hogwild(kernels, threads: _Threads, chunk, first_walk: int, alphas, syn0, syn1, tables: tuple) -> int:
+    """Train a block of walks Hogwild: each thread a contiguous share, all
+    writing to the shared vectors without locks."""
+    n = threads.n_threads
+    bounds = [chunk.shape[0] * t // n for t in range(n + 1)]
+    calls = [
+        (chunk[lo:hi], first_walk + lo, alphas[lo:hi], syn0, syn1, *tables)
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+        if hi > lo
+    ]
+    return sum(threads.map(kernels.train_walks_hogwild, calls))
+
+
+@validate_params({**_COMMON_CONSTRAINTS, "deterministic": ["boolean"]}, prefer_skip_nested_validation=True)
 def train_skipgram(
     walks: WalkSource,
     n_nodes: int,
@@ -76,6 +231,7 @@ def train_skipgram(
     init=None,
     init_output=None,
     return_output: bool = False,
+    deterministic: bool = True,
 ) -> NDArray[np.float32] | tuple[NDArray[np.float32], NDArray[np.float32]]:
     """Train skip-gram node vectors on walks with the numba SGNS trainer.
 
@@ -114,7 +270,8 @@ def train_skipgram(
         ``count ** ns_exponent`` among nodes that occur in the walks.
     seed : int, default=0
         Seeds the initial vectors and every random draw.  With
-        ``n_jobs=1`` the result is bitwise reproducible for a given seed
+        ``deterministic=True`` the result is bitwise reproducible for a
+        given seed, whatever ``n_jobs`` and however the walks are chunked
         (on one machine and numba build).
     n_jobs : int, default=None
         Number of threads.  ``None`` means 1 unless in a
@@ -139,6 +296,14 @@ def train_skipgram(
         Also return the output vectors.
 
         .. versionadded:: 0.1
+    deterministic : bool, default=True
+        Train in deterministic rounds (Notes): the same vectors for any
+        ``n_jobs``.  ``False`` is the lock-free "Hogwild" mode of word2vec
+        and gensim, about 1.5 times faster per thread (measured on
+        BlogCatalog, ``benchmarks/bench_skipgram.py``) and of the same
+        quality, whose vectors with ``n_jobs > 1`` change from run to run.
+
+        .. versionadded:: 0.2
 
     Returns
     -------
@@ -189,13 +354,25 @@ def train_skipgram(
     schedule, which holds each rate for a job of 10,000 words.  The steps
     matter on small corpora only, where they raise the average rate.
 
-    Threads train different walks at once and write to the shared vectors
-    without locks ("Hogwild"), like gensim's workers: with ``n_jobs > 1``
-    results vary slightly from run to run.  With ``n_jobs=1`` the walks are
-    trained in order, and each walk draws its random numbers from a stream
-    keyed by ``(seed, epoch * n_walks + walk index)``, so the result depends
-    only on the walks, the parameters and the seed, not on how the walks are
-    split into chunks.
+    Each walk draws its random numbers from a stream keyed by
+    ``(seed, epoch * n_walks + walk index)``.  With ``deterministic=True``
+    (the default) the walks of each epoch are trained in rounds of a fixed
+    number of consecutive walks (64 on graphs of 2,048 nodes or more, fewer
+    on smaller ones), split into 8 shards (2 to 8 on small graphs) of
+    consecutive walks.  Each shard trains its walks in order, as on one
+    thread, on a private copy of the rows it touches, from the vectors at
+    the start of the round; then each row adds the changes of the round's
+    shards in corpus order.  Threads take whole shards, and then disjoint
+    sets of rows, so the result depends only on the walks, the parameters
+    and the seed, never on ``n_jobs`` or on how the walks are split into
+    chunks.  The shards of a round see nothing of each other's updates, as
+    Hogwild threads see little: on BlogCatalog the macro-F1 is that of
+    Hogwild within 0.005.  With ``deterministic=False`` threads train
+    different walks at once and write to the shared vectors without locks
+    ("Hogwild"), like gensim's workers: with ``n_jobs > 1`` results vary
+    slightly from run to run; with ``n_jobs=1`` it is plain SGD in walk
+    order.  Either way the kernels are compiled once, serial and without
+    the GIL, and driven by a pool of ``n_jobs`` Python threads.
 
     References
     ----------
@@ -229,65 +406,65 @@ def train_skipgram(
     neg_threshold, neg_alias = kernels.alias_table(_negative_weights(counts, ns_exponent))
     sigmoid = kernels.sigmoid_table(_SIGMOID_TABLE_SIZE)
     train_seed = _substream_seed(seed, _TRAIN_STREAM)
+    tables = (keep, neg_threshold, neg_alias, sigmoid, window, negative, train_seed)
     n_threads = resolve_numba_threads(n_jobs)
-    kernel = kernels.train_walks_parallel if n_threads > 1 else kernels.train_walks_serial
-    launch = parallel_launch if n_threads > 1 else contextlib.nullcontext
+    n_seen = int(np.count_nonzero(counts))
     t1 = time.perf_counter()
     logger.info(
         "train_skipgram: %d walks, %d tokens, %d distinct nodes counted in %.2fs",
         n_walks,
         total,
-        int(np.count_nonzero(counts)),
+        n_seen,
         t1 - t0,
     )
 
     trained = 0  # tokens kept after subsampling
+    mode = "deterministic" if deterministic else "Hogwild"
     progress = tqdm(
         total=epochs * total,
         unit="tok",
         unit_scale=True,
-        desc=f"Skip-gram epochs (numba, {n_threads} thread{'s' if n_threads > 1 else ''})",
+        desc=f"Skip-gram epochs (numba, {mode}, {n_threads} thread{'s' if n_threads > 1 else ''})",
         disable=not verbose,
     )
-    with progress, numba_threads(n_threads):
-        for epoch in range(epochs):
-            walk_index = epoch * n_walks
-            seen = 0  # tokens of the earlier walks of this epoch
-            for chunk in chunks:
-                lengths = kernels.walk_lengths(chunk)
-                # Tokens before each walk, rounded down to a step, give its
-                # learning rate (gensim's _get_next_alpha).
-                before = seen + np.cumsum(lengths) - lengths
-                before -= before % _ALPHA_STEP_TOKENS
-                progress_share = (epoch + before / total) / epochs
-                alphas = alpha - (alpha - min_alpha) * progress_share
-                with launch():
-                    trained += kernel(
-                        chunk,
-                        walk_index,
-                        alphas,
-                        vectors,
-                        output,
-                        keep,
-                        neg_threshold,
-                        neg_alias,
-                        sigmoid,
-                        window,
-                        negative,
-                        train_seed,
-                    )
-                _check_block("train_skipgram", chunk, vectors, output, alpha, min_alpha, epoch)
-                chunk_tokens = int(lengths.sum())
-                seen += chunk_tokens
-                walk_index += chunk.shape[0]
-                progress.update(chunk_tokens)
-            _check_finite("train_skipgram", vectors, output, alpha, min_alpha, epoch)
+    threads = _Threads(n_threads)
+    rounds = None
+    if deterministic:
+        rounds = _Rounds(kernels, threads, n_seen, chunks.longest, negative, vectors, output, tables)
+    try:
+        with progress:
+            for epoch in range(epochs):
+                walk_index = epoch * n_walks
+                seen = 0  # tokens of the earlier walks of this epoch
+                for chunk in chunks:
+                    lengths = kernels.walk_lengths(chunk)
+                    # Tokens before each walk, rounded down to a step, give its
+                    # learning rate (gensim's _get_next_alpha).
+                    before = seen + np.cumsum(lengths) - lengths
+                    before -= before % _ALPHA_STEP_TOKENS
+                    progress_share = (epoch + before / total) / epochs
+                    alphas = alpha - (alpha - min_alpha) * progress_share
+                    if rounds is not None:
+                        trained += rounds.train(chunk, walk_index, alphas)
+                    else:
+                        trained += _hogwild(kernels, threads, chunk, walk_index, alphas, vectors, output, tables)
+                    _check_block("train_skipgram", chunk, vectors, output, alpha, min_alpha, epoch)
+                    chunk_tokens = int(lengths.sum())
+                    seen += chunk_tokens
+                    walk_index += chunk.shape[0]
+                    progress.update(chunk_tokens)
+                if rounds is not None:
+                    trained += rounds.flush()  # rounds start again with each epoch
+                _check_finite("train_skipgram", vectors, output, alpha, min_alpha, epoch)
+    finally:
+        threads.close()
     t2 = time.perf_counter()
     logger.info(
-        "train_skipgram: %d epoch(s) in %.2fs on %d thread(s): %.0f tokens/s, %d trained after subsampling",
+        "train_skipgram: %d epoch(s) in %.2fs on %d thread(s), %s: %.0f tokens/s, %d trained after subsampling",
         epochs,
         t2 - t1,
         n_threads,
+        mode,
         epochs * total / max(t2 - t1, 1e-9),
         trained,
     )

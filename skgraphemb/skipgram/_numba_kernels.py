@@ -10,8 +10,10 @@ Layout of the shared arrays
     ``(n_walks, walk_length)`` int32 node positions, ``-1`` after a walk ends.
 ``syn0``, ``syn1``
     ``(n_nodes, d)`` float32, C-contiguous: input ("embedding") and output
-    ("context") vectors.  Both are updated in place, Hogwild style, by all
-    threads at once.
+    ("context") vectors.  :func:`train_walks_hogwild` updates them in place,
+    from all threads at once; the deterministic pair
+    :func:`train_shards` / :func:`apply_deltas` reads them during a
+    round and adds the round's changes after it, each row by one thread.
 ``keep``
     ``(n_nodes,)`` uint64: a token of node ``v`` survives frequent-token
     subsampling when a 32-bit uniform draw is ``< keep[v]`` (``2**32`` keeps
@@ -43,9 +45,7 @@ do not depend on which thread runs it.
 
 import numba
 import numpy as np
-from numba import prange
 
-from skgraphemb._kernels._numba_cache import renamed
 from skgraphemb._kernels._random import item_state, next_below, next_float, next_u64
 
 # Range of word2vec.c's sigmoid table; beyond it the sigmoid is taken as
@@ -392,44 +392,18 @@ def _axpy1(Z, z, coef, c, V, rows, k):
         Z[z, t] += a0 * V[v0, t]
 
 
-@numba.njit(fastmath=True, cache=True, nogil=True)
-def _train_walk(
-    walk,
-    syn0,
-    syn1,
-    keep,
-    neg_threshold,
-    neg_alias,
-    sigmoid,
-    window,
-    negative,
-    alpha,
-    state,
-    sentence,
-    contexts,
-    targets,
-    labels,
-    grad,
-    grad_t,
-    out_grad,
-):
-    """One SGNS pass over one walk; returns the number of kept tokens.
+@numba.njit(cache=True, nogil=True)
+def _plan_walk(walk, keep, neg_threshold, neg_alias, window, negative, state, sentence, widths, negs):
+    """Every random draw of one walk, in the stream's order; returns the
+    number of kept tokens.
 
-    Scratch buffers, owned by the calling thread: ``sentence`` (int32,
-    ``>= len(walk)``), ``contexts`` (int32, ``2 * window + 1``), ``targets``
-    (int32, ``K + 1``), ``labels`` (float32, ``K + 1``), ``grad`` (float32,
-    ``(2 * window + 1, K + 1)``), ``grad_t`` (float32,
-    ``(K + 2, 2 * window)``, row ``K + 1`` all zeros) and ``out_grad``
-    (float32, ``(K + 2, d)``, all zeros on entry and again on return).  The
-    extra rows let odd counts of contexts and targets run in pairs.
+    Frequent-token subsampling first (``sentence`` gets the kept nodes),
+    then windows over what is left, as gensim does: dropping a token brings
+    its neighbours closer.  Per kept token ``i``: its reduced window
+    ``widths[i]`` in ``1 .. window`` (word2vec.c's draw), then, when the
+    walk has a second token (so that every window holds a context), its
+    ``negative`` negatives ``negs[i]``, shared by its whole window.
     """
-    dim = syn0.shape[1]
-    n_targets = negative + 1
-    table_scale = (sigmoid.shape[0] - 1) / (2.0 * MAX_EXP)
-    alpha32 = np.float32(alpha)
-
-    # Frequent-token subsampling first, then windows over what is left, as
-    # gensim does: dropping a token brings its neighbours closer.
     length = 0
     for t in range(walk.shape[0]):
         v = walk[t]
@@ -438,15 +412,44 @@ def _train_walk(
         if (next_u64(state) >> _U32_SHIFT) < keep[v]:
             sentence[length] = v
             length += 1
+    for i in range(length):
+        widths[i] = window - next_below(state, window)
+        if length > 1:
+            for k in range(negative):
+                negs[i, k] = _draw_alias(neg_threshold, neg_alias, state)
+    return length
+
+
+@numba.njit(fastmath=True, cache=True, nogil=True)
+def _train_plan(
+    length, ctx_ids, tgt_ids, widths, negs, syn0, syn1, sigmoid, alpha,
+    contexts, targets, labels, grad, grad_t, out_grad,
+):  # fmt: skip
+    """SGNS over one planned walk (:func:`_plan_walk`).
+
+    Token ``i`` is row ``ctx_ids[i]`` of ``syn0`` as a context and row
+    ``tgt_ids[i]`` of ``syn1`` as a centre; its negatives are rows
+    ``negs[i]`` of ``syn1``.  The Hogwild kernel passes node positions and
+    the shared vectors; the deterministic one passes rows of a walk-local
+    copy.  Scratch buffers, owned by the calling thread: ``contexts``
+    (int32, ``2 * window + 1``), ``targets`` (int32, ``K + 1``), ``labels``
+    (float32, ``K + 1``), ``grad`` (float32, ``(2 * window + 1, K + 1)``),
+    ``grad_t`` (float32, ``(K + 2, 2 * window)``, row ``K + 1`` all zeros)
+    and ``out_grad`` (float32, ``(K + 2, d)``, all zeros on entry and again
+    on return).  The extra rows let odd counts of contexts and targets run
+    in pairs.
+    """
+    dim = syn0.shape[1]
+    n_targets = negs.shape[1] + 1
+    table_scale = (sigmoid.shape[0] - 1) / (2.0 * MAX_EXP)
+    alpha32 = np.float32(alpha)
 
     for i in range(length):
-        centre = sentence[i]
-        # Reduced window b in 1..window, drawn per centre as in word2vec.c.
-        b = window - next_below(state, window)
+        b = widths[i]
         n_ctx = 0
         for j in range(max(0, i - b), min(length, i + b + 1)):
             if j != i:
-                contexts[n_ctx] = sentence[j]
+                contexts[n_ctx] = ctx_ids[j]
                 n_ctx += 1
         if n_ctx == 0:
             continue
@@ -454,10 +457,11 @@ def _train_walk(
         # Target 0 is the centre's output vector (label 1); the K negatives
         # are shared by the whole window.  A negative equal to the centre is
         # masked out (label -1, zero gradient), as gensim skips it.
+        centre = tgt_ids[i]
         targets[0] = centre
         labels[0] = 1.0
         for k in range(1, n_targets):
-            neg = _draw_alias(neg_threshold, neg_alias, state)
+            neg = negs[i, k - 1]
             targets[k] = neg
             labels[k] = -1.0 if neg == centre else 0.0
 
@@ -550,7 +554,6 @@ def _train_walk(
             else:
                 for t in range(dim):
                     out_grad[k, t] = 0.0
-    return length
 
 
 @numba.njit(cache=True, nogil=True)
@@ -568,10 +571,36 @@ def sigmoid_table(size):
     return out
 
 
-def _train_walks(
+@numba.njit(cache=True, nogil=True)
+def _walk_scratch(walk_length, window, negative, dim):
+    """A thread's scratch buffers for :func:`_plan_walk` and :func:`_train_plan`:
+    ``sentence, widths, negs, ctx_ids, tgt_ids, contexts, targets, labels,
+    grad, grad_t, out_grad``."""
+    n_targets = negative + 1
+    return (
+        np.empty(walk_length, dtype=np.int32),
+        np.empty(walk_length, dtype=np.int64),
+        np.empty((walk_length, negative), dtype=np.int32),
+        np.empty(walk_length, dtype=np.int32),
+        np.empty(walk_length, dtype=np.int32),
+        np.empty(2 * window + 1, dtype=np.int32),
+        np.empty(n_targets, dtype=np.int32),
+        np.empty(n_targets, dtype=np.float32),
+        np.empty((2 * window + 1, n_targets), dtype=np.float32),
+        np.zeros((n_targets + 1, 2 * window), dtype=np.float32),
+        np.zeros((n_targets + 1, dim), dtype=np.float32),
+    )
+
+
+@numba.njit(fastmath=True, cache=True, nogil=True)
+def train_walks_hogwild(
     walks, first_walk, alphas, syn0, syn1, keep, neg_threshold, neg_alias, sigmoid, window, negative, seed
 ):
-    """SGNS over a chunk of walks, Hogwild across walks.
+    """SGNS over a block of walks, in order, updating ``syn0`` and ``syn1`` in place.
+
+    Serial and ``nogil``: the driver's threads run it on disjoint slices of
+    a block at once, writing to the shared vectors without locks
+    ("Hogwild", as word2vec and gensim do); on one thread it is plain SGD.
 
     Parameters
     ----------
@@ -597,47 +626,129 @@ def _train_walks(
     n_trained : int
         Tokens kept after subsampling (the effective words trained).
     """
-    n_walks, walk_length = walks.shape
-    dim = syn0.shape[1]
-    n_targets = negative + 1
-    kept = np.zeros(n_walks, dtype=np.int64)
-    for i in prange(n_walks):
-        # Scratch is per walk so that prange iterations share nothing; the
-        # allocations are negligible next to a walk's training work.
-        sentence = np.empty(walk_length, dtype=np.int32)
-        contexts = np.empty(2 * window + 1, dtype=np.int32)
-        targets = np.empty(n_targets, dtype=np.int32)
-        labels = np.empty(n_targets, dtype=np.float32)
-        grad = np.empty((2 * window + 1, n_targets), dtype=np.float32)
-        grad_t = np.zeros((n_targets + 1, 2 * window), dtype=np.float32)
-        out_grad = np.zeros((n_targets + 1, dim), dtype=np.float32)
+    sentence, widths, negs, _, _, contexts, targets, labels, grad, grad_t, out_grad = _walk_scratch(
+        walks.shape[1], window, negative, syn0.shape[1]
+    )
+    kept = 0
+    for i in range(walks.shape[0]):
         state = item_state(seed, first_walk + i)
-        kept[i] = _train_walk(
-            walks[i],
-            syn0,
-            syn1,
-            keep,
-            neg_threshold,
-            neg_alias,
-            sigmoid,
-            window,
-            negative,
-            alphas[i],
-            state,
-            sentence,
-            contexts,
-            targets,
-            labels,
-            grad,
-            grad_t,
-            out_grad,
-        )
-    return kept.sum()
+        length = _plan_walk(walks[i], keep, neg_threshold, neg_alias, window, negative, state, sentence, widths, negs)
+        _train_plan(
+            length, sentence, sentence, widths, negs, syn0, syn1, sigmoid, alphas[i],
+            contexts, targets, labels, grad, grad_t, out_grad,
+        )  # fmt: skip
+        kept += length
+    return kept
 
 
-# Compiled once at module level (umap's pattern) so that repeated fits reuse
-# the on-disk cache; the serial variant is the bitwise-reproducible path.
-train_walks_serial = numba.njit(_train_walks, fastmath=True, cache=True, nogil=True)
-train_walks_parallel = numba.njit(
-    renamed(_train_walks, "_train_walks_parallel"), fastmath=True, parallel=True, cache=True, nogil=True
-)
+@numba.njit(cache=True, nogil=True)
+def _localise(nodes, ids, row_map, rows, s, n, local, shared):
+    """Rows ``ids`` of ``nodes`` in shard ``s``'s local copy of ``shared``,
+    copying a node's row in on its first use; returns the rows in use.
+
+    One call per array, not per node: a call of a compiled function costs
+    atomic reference counts on each array argument.
+    """
+    dim = shared.shape[1]
+    for q in range(nodes.shape[0]):
+        v = nodes[q]
+        r = row_map[v]
+        if r < 0:
+            r = n
+            row_map[v] = r
+            rows[s, r] = v
+            for t in range(dim):
+                local[r, t] = shared[v, t]
+            n += 1
+        ids[q] = r
+    return n
+
+
+@numba.njit(cache=True, nogil=True)
+def _local_to_delta(row_map, rows, s, n, local, shared):
+    """Turn slot ``s``'s ``n`` local rows into their change from ``shared``
+    and clear ``row_map`` for the next walk."""
+    for r in range(n):
+        v = rows[s, r]
+        row_map[v] = -1
+        for t in range(shared.shape[1]):
+            local[r, t] -= shared[v, t]
+
+
+@numba.njit(fastmath=True, cache=True, nogil=True)
+def train_shards(
+    walks, n_walks, shard_size, first_shard, stop_shard, first_walk, alphas, syn0, syn1, keep, neg_threshold,
+    neg_alias, sigmoid, window, negative, seed, in_map, out_map, in_rows, in_count, in_delta, out_rows, out_count,
+    out_delta,
+):  # fmt: skip
+    """First half of a deterministic round: shards ``first_shard ..
+    stop_shard - 1`` of the round's walks, each trained from the vectors at
+    the start of the round on a private copy of the rows it touches.
+
+    Shard ``s`` is walks ``s * shard_size ..`` (at most ``shard_size``,
+    below ``n_walks``) of ``walks``, trained in order as
+    :func:`train_walks_hogwild` would on one thread (walk ``i`` draws from
+    the stream ``(seed, first_walk + i)`` at rate ``alphas[i]``) but on its
+    copy: ``syn0`` and ``syn1`` are only read, so shards can run on any
+    threads in any order with the same result.  Shard ``s`` ends with
+    ``in_count[s]`` distinct input rows ``in_rows[s, :in_count[s]]`` (node
+    positions) and their changes ``in_delta[s, :in_count[s]]``, likewise
+    for the output rows.
+
+    ``in_map`` and ``out_map`` (int32, ``(n_nodes,)``, all ``-1``) belong
+    to the calling thread; they are all ``-1`` again on return.  Returns
+    the tokens kept after subsampling.
+    """
+    sentence, widths, negs, ctx_ids, tgt_ids, contexts, targets, labels, grad, grad_t, out_grad = _walk_scratch(
+        walks.shape[1], window, negative, syn0.shape[1]
+    )
+    kept = 0
+    for s in range(first_shard, stop_shard):
+        local0 = in_delta[s]
+        local1 = out_delta[s]
+        n_in = n_out = 0
+        for i in range(s * shard_size, min(n_walks, (s + 1) * shard_size)):
+            state = item_state(seed, first_walk + i)
+            length = _plan_walk(
+                walks[i], keep, neg_threshold, neg_alias, window, negative, state, sentence, widths, negs
+            )
+            nodes = sentence[:length]
+            n_in = _localise(nodes, ctx_ids, in_map, in_rows, s, n_in, local0, syn0)
+            n_out = _localise(nodes, tgt_ids, out_map, out_rows, s, n_out, local1, syn1)
+            if length > 1:
+                drawn = negs[:length].reshape(-1)
+                n_out = _localise(drawn, drawn, out_map, out_rows, s, n_out, local1, syn1)
+            _train_plan(
+                length, ctx_ids, tgt_ids, widths, negs, local0, local1, sigmoid, alphas[i],
+                contexts, targets, labels, grad, grad_t, out_grad,
+            )  # fmt: skip
+            kept += length
+        _local_to_delta(in_map, in_rows, s, n_in, local0, syn0)
+        _local_to_delta(out_map, out_rows, s, n_out, local1, syn1)
+        in_count[s] = n_in
+        out_count[s] = n_out
+    return kept
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_deltas(vectors, rows, count, delta, n_slots, part, n_parts):
+    for s in range(n_slots):
+        for j in range(count[s]):
+            v = rows[s, j]
+            if v % n_parts == part:
+                for t in range(vectors.shape[1]):
+                    vectors[v, t] += delta[s, j, t]
+
+
+@numba.njit(cache=True, nogil=True)
+def apply_deltas(syn0, syn1, in_rows, in_count, in_delta, out_rows, out_count, out_delta, n_slots, part, n_parts):
+    """Second half of a deterministic round: add the changes of shards
+    ``0 .. n_slots - 1`` (:func:`train_shards`) to the rows ``v`` with
+    ``v % n_parts == part``.
+
+    Each row receives its changes in shard order, that is in corpus order,
+    whatever ``n_parts`` is: threads that take one part each write disjoint
+    rows, and the sums are bitwise the same for any number of threads.
+    """
+    _add_deltas(syn0, in_rows, in_count, in_delta, n_slots, part, n_parts)
+    _add_deltas(syn1, out_rows, out_count, out_delta, n_slots, part, n_parts)

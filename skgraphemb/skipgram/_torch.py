@@ -85,12 +85,15 @@ def train_skipgram_torch(
         As in :func:`train_skipgram`.
     seed : int, default=0
         Seeds the initial vectors (the same as :func:`train_skipgram`'s)
-        and a :class:`torch.Generator` on ``device`` for every draw: the
-        result is reproducible on the CPU for a given seed, torch version
-        and split of the walks into arrays (unlike :func:`train_skipgram`'s,
-        it changes when the same walks come in other chunks).  On a GPU,
-        ``index_add_`` sums with atomic additions in a varying order, so
-        runs can differ in the last bits.
+        and a :class:`torch.Generator` on ``device`` for every draw: on the
+        CPU the result is reproducible for a given seed and torch version,
+        for any ``n_jobs`` (torch's CPU products and ``index_add_`` give
+        the same sums on any number of threads; a test checks it) and any
+        split of walks of one width into arrays (they are re-blocked;
+        unlike :func:`train_skipgram`'s, the result changes when some walks
+        come padded to another width, which starts blocks of their own).
+        On a GPU, ``index_add_`` sums with atomic additions in a varying
+        order, so runs can differ in the last bits.
     n_jobs : int, default=None
         torch's CPU threads for the call, when ``device`` is the CPU.
         ``None`` means 1 unless in a :func:`joblib.parallel_config`

@@ -52,8 +52,23 @@ def test_help_in_a_child_process():
         timeout=60,
     )
     assert res.returncode == 0, res.stderr
-    for command in ("embed", "evaluate", "tune", "export"):
+    for command in ("embed", "evaluate", "tune", "export", "warmup"):
         assert command in res.stdout
+
+
+def test_warmup_compiles_what_a_default_fit_runs(run):
+    """warmup leaves compiled (and so cached) the kernels a node2vec fit
+    calls: serial and threaded walks, DeepWalk's and node2vec's steps, the
+    default trainer; it says where the cache is."""
+    from skgraphemb._kernels._numba_cache import cache_location
+    from skgraphemb.skipgram import _numba_kernels as trainer
+    from skgraphemb.walks import _numba_kernels as walks
+
+    rc, out, err = run("warmup")
+    assert rc == 0, err
+    assert f"cached in {cache_location()}" in out
+    for kernel in (trainer.train_shards, trainer.apply_deltas, walks.walk_chunk, walks.walk_chunk_parallel):
+        assert kernel.signatures, kernel.py_func.__name__
 
 
 def test_subcommand_help_shows_estimator_defaults(run):

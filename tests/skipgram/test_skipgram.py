@@ -69,11 +69,73 @@ def test_communities_recovered_like_gensim(communities):
     assert nn_ours >= nn_ref - 0.05
 
 
-def test_parallel_training_quality(communities):
-    """Hogwild threads change the result slightly, not its quality."""
+@pytest.mark.parametrize("deterministic", [True, False])
+def test_parallel_training_quality(communities, deterministic):
+    """Deterministic rounds and Hogwild threads separate the blocks alike."""
     graph, walks, labels = communities
-    Z = train_skipgram(walks, graph.n_nodes, seed=0, n_jobs=2, **SMALL)
+    Z = train_skipgram(walks, graph.n_nodes, seed=0, n_jobs=2, deterministic=deterministic, **SMALL)
     assert _community_accuracy(Z, labels) >= 0.9
+    assert _neighbour_purity(Z, labels) >= 0.85
+
+
+def test_same_vectors_for_any_thread_count_and_chunking(communities):
+    """The default (deterministic) trainer: bitwise the same vectors for
+    n_jobs 1, 2 and 3 and for any split of the walks, streamed or not.
+    Threads take different shards of each round and different rows of its
+    update, so a change that let the serial and the threaded paths diverge
+    fails here."""
+    graph, walks, _ = communities
+    n = graph.n_nodes
+    one = train_skipgram(walks, n, seed=4, n_jobs=1, **SMALL)
+    assert np.isfinite(one).all()
+    pieces = [walks[:3], walks[3:250], walks[250:251], walks[251:]]
+    for n_jobs in (2, 3):
+        np.testing.assert_array_equal(train_skipgram(walks, n, seed=4, n_jobs=n_jobs, **SMALL), one)
+        np.testing.assert_array_equal(train_skipgram(pieces, n, seed=4, n_jobs=n_jobs, **SMALL), one)
+    stream = lambda: iter_walk_chunks(graph, walk_length=30, num_walks=10, chunk_size=37, random_state=0)  # noqa: E731
+    np.testing.assert_array_equal(train_skipgram(stream, n, seed=4, n_jobs=3, **SMALL), one)
+    # Hogwild is another algorithm: same quality, other vectors.
+    assert not np.array_equal(train_skipgram(walks, n, seed=4, n_jobs=1, deterministic=False, **SMALL), one)
+
+
+def test_rounds_train_shards_apart_and_apply_in_corpus_order(monkeypatch):
+    """Known answer on a graph small enough for one round to hold several
+    shards: the deterministic trainer equals the Hogwild kernel run on one
+    thread, shard by shard, each from the vectors at the start of its
+    round, the shards' changes summed in order."""
+    import skgraphemb.skipgram._numba as driver
+
+    monkeypatch.setattr(driver, "_round_shape", lambda *args: (3, 2))  # rounds of 3 shards of 2 walks
+    rng = np.random.default_rng(1)
+    n, d = 12, 8
+    walks = rng.integers(0, n, (13, 9)).astype(np.int32)  # 13 walks: the last round holds 1 walk
+    init = rng.uniform(-0.5, 0.5, (n, d)).astype(np.float32)
+    init_out = rng.uniform(-0.5, 0.5, (n, d)).astype(np.float32)
+    args = dict(dimensions=d, window=3, negative=2, sample=0.0, alpha=0.1, min_alpha=0.1, seed=3)
+    got0, got1 = train_skipgram(walks, n, init=init, init_output=init_out, return_output=True, n_jobs=2, **args)
+
+    sigmoid = kernels.sigmoid_table(1000)
+    counts = np.bincount(walks.ravel(), minlength=n)
+    keep = _keep_thresholds(counts, int(counts.sum()), 0.0)
+    threshold, alias = kernels.alias_table(_negative_weights(counts, 0.75))
+    seed = _substream_seed(3, 1)
+    syn0, syn1 = init.copy(), init_out.copy()
+    alphas = np.full(len(walks), 0.1)
+    for start in range(0, len(walks), 6):
+        delta0, delta1 = [], []
+        for shard in range(start, min(start + 6, len(walks)), 2):
+            s0, s1 = syn0.copy(), syn1.copy()
+            kernels.train_walks_hogwild(
+                walks[shard : shard + 2], shard, alphas, s0, s1, keep, threshold, alias, sigmoid, 3, 2, seed
+            )
+            delta0.append(s0 - syn0)
+            delta1.append(s1 - syn1)
+        for a, b in zip(delta0, delta1, strict=True):
+            syn0 += a
+            syn1 += b
+    np.testing.assert_allclose(got0, syn0, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got1, syn1, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(got0, init, atol=1e-3)
 
 
 def test_reproducible_with_one_thread(communities, global_random_seed):
@@ -87,13 +149,13 @@ def test_reproducible_with_one_thread(communities, global_random_seed):
 
 def test_chunking_and_streaming_do_not_change_the_result(communities):
     """A walk's random stream and learning rate depend on its global index,
-    not on how the walks are split into arrays (n_jobs=1)."""
+    not on how the walks are split into arrays or padded."""
     graph, walks, _ = communities
     whole = train_skipgram(walks, graph.n_nodes, seed=5, **SMALL)
     # Uneven pieces, one of them wider (padded with -1), one of them empty.
     cuts = [0, 1, 97, 97, 350, len(walks)]
     pieces = [walks[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-    pieces[2] = np.hstack([pieces[2], np.full((len(pieces[2]), 4), -1, np.int32)])
+    pieces[3] = np.hstack([pieces[3], np.full((len(pieces[3]), 4), -1, np.int32)])
     from_list = train_skipgram(pieces, graph.n_nodes, seed=5, **SMALL)
     from_callable = train_skipgram(lambda: iter(pieces), graph.n_nodes, seed=5, **SMALL)
     np.testing.assert_array_equal(whole, from_list)
@@ -238,24 +300,42 @@ def test_bad_parameters():
         train_gensim(walks, 5, word2vec_kwargs={"vector_size": 8})
 
 
-def test_learning_rate_steps_like_gensim(monkeypatch):
+def _record_alphas(monkeypatch, deterministic):
+    """Spy on the training kernel of a mode: the learning rates it gets, walk by walk."""
+    recorded = []
+    if deterministic:
+        real = kernels.train_shards
+
+        def spy(walks, n_walks, size, first, stop, first_walk, alphas, *args):
+            recorded.append(alphas[first * size : min(n_walks, stop * size)].copy())
+            return real(walks, n_walks, size, first, stop, first_walk, alphas, *args)
+
+        monkeypatch.setattr(kernels, "train_shards", spy)
+    else:
+        real = kernels.train_walks_hogwild
+
+        def spy(walks, first_walk, alphas, *args):
+            recorded.append(alphas.copy())
+            return real(walks, first_walk, alphas, *args)
+
+        monkeypatch.setattr(kernels, "train_walks_hogwild", spy)
+    return recorded
+
+
+@pytest.mark.parametrize("deterministic", [True, False])
+def test_learning_rate_steps_like_gensim(monkeypatch, deterministic):
     """Each walk trains at gensim's rate for the 10,000-token job it would
     fall in: alpha - (alpha - min_alpha) * (epoch + done / total) / epochs,
     with done rounded down to a multiple of 10,000 tokens."""
-    recorded = []
-    serial = kernels.train_walks_serial
-
-    def spy(walks, first_walk, alphas, *args):
-        recorded.append(alphas.copy())
-        return serial(walks, first_walk, alphas, *args)
-
-    monkeypatch.setattr(kernels, "train_walks_serial", spy)
+    recorded = _record_alphas(monkeypatch, deterministic)
     walks = np.arange(500 * 50, dtype=np.int32).reshape(500, 50) % 97
     walks[::7, 45:] = -1  # uneven lengths
     lengths = (walks >= 0).sum(axis=1)
     total = int(lengths.sum())
     # (alpha=0.5 diverges on these walks: a TrainingDivergedError now)
-    train_skipgram(walks, 97, dimensions=4, epochs=2, alpha=0.05, min_alpha=0.01, seed=0)
+    train_skipgram(
+        walks, 97, dimensions=4, epochs=2, alpha=0.05, min_alpha=0.01, seed=0, n_jobs=1, deterministic=deterministic
+    )
     alphas = np.concatenate(recorded).reshape(2, len(walks))
     done = np.cumsum(lengths) - lengths
     done -= done % 10_000
@@ -324,6 +404,22 @@ def test_torch_trainer_reproducible(communities, one_torch_thread):
     assert not np.array_equal(a, train_skipgram_torch(walks[:400], graph.n_nodes, seed=4, **SMALL))
 
 
+@pytest.mark.torch
+def test_torch_trainer_on_cpu_same_for_any_thread_count_and_chunking(communities):
+    """The torch trainer keeps the promise on the CPU: its blocks do not
+    depend on the chunking, and torch's CPU kernels (bmm, index_add_) give
+    the same sums on any number of threads."""
+    from skgraphemb.skipgram import train_skipgram_torch
+
+    graph, walks, _ = communities
+    n = graph.n_nodes
+    one = train_skipgram_torch(walks, n, seed=4, n_jobs=1, **SMALL)
+    pieces = [walks[:3], walks[3:250], walks[250:251], walks[251:]]
+    for n_jobs in (2, 3):
+        np.testing.assert_array_equal(train_skipgram_torch(walks, n, seed=4, n_jobs=n_jobs, **SMALL), one)
+        np.testing.assert_array_equal(train_skipgram_torch(pieces, n, seed=4, n_jobs=n_jobs, **SMALL), one)
+
+
 def _trainers():
     from skgraphemb.skipgram import train_skipgram_torch
 
@@ -362,10 +458,9 @@ def test_serial_and_parallel_kernels_have_their_own_cache_entries():
     from skgraphemb.skipgram import _numba_kernels
     from skgraphemb.walks import _numba_kernels as _walks_numba
 
-    pairs = [
-        (_numba_kernels.train_walks_serial, _numba_kernels.train_walks_parallel),
-        (_walks_numba.walk_chunk, _walks_numba.walk_chunk_parallel),
-    ]
+    # (The skip-gram trainer has one compilation, driven by a thread pool.)
+    assert not hasattr(_numba_kernels, "train_walks_parallel")
+    pairs = [(_walks_numba.walk_chunk, _walks_numba.walk_chunk_parallel)]
     for serial, parallel in pairs:
         assert serial.targetoptions.get("parallel") in (None, False)
         assert parallel.targetoptions.get("parallel") is True
@@ -410,20 +505,21 @@ def test_divergence_raises_and_says_lower_alpha(communities, alpha):
     assert issubclass(TrainingDivergedError, FloatingPointError)
 
 
-def test_divergence_is_caught_within_the_first_block(communities, monkeypatch):
+@pytest.mark.parametrize("deterministic", [True, False])
+def test_divergence_is_caught_within_the_first_block(communities, monkeypatch, deterministic):
     """The per-block check stops a diverging fit early, not after all epochs."""
     import skgraphemb.skipgram._corpus as sg
     from skgraphemb import TrainingDivergedError
 
     graph, walks, _ = communities
-    calls = []
-    serial = kernels.train_walks_serial
-    monkeypatch.setattr(kernels, "train_walks_serial", lambda *a: calls.append(1) or serial(*a))
+    calls = _record_alphas(monkeypatch, deterministic)
     monkeypatch.setattr(sg, "_CHUNK_TOKENS", 300)  # many blocks of 10 walks
+    train_skipgram(walks, graph.n_nodes, seed=0, n_jobs=1, deterministic=deterministic, **{**SMALL, "epochs": 1})
+    per_epoch = len(calls)
+    calls.clear()
     with pytest.raises(TrainingDivergedError, match="epoch 1"):
-        train_skipgram(walks, graph.n_nodes, alpha=50.0, seed=0, n_jobs=1, **SMALL)
-    n_blocks = len(list(_WalkChunks(walks, graph.n_nodes)))
-    assert len(calls) < n_blocks  # stopped before the end of the first epoch
+        train_skipgram(walks, graph.n_nodes, alpha=50.0, seed=0, n_jobs=1, deterministic=deterministic, **SMALL)
+    assert len(calls) < per_epoch / 2  # stopped early in the first epoch
 
 
 def test_gensim_output_is_checked(communities, monkeypatch):
@@ -466,3 +562,23 @@ def test_divergence_at_the_end_of_the_schedule_names_min_alpha(communities):
     graph, walks, _ = communities
     with pytest.raises(TrainingDivergedError, match="min_alpha=50 is too high.*lower min_alpha"):
         train_skipgram(walks, graph.n_nodes, alpha=0.01, min_alpha=50.0, seed=0, **SMALL)
+
+
+@pytest.mark.parametrize(("n_nodes", "walk_length", "n_threads"), [(34, 80, 3), (5000, 40, 3), (20000, 80, 16)])
+def test_round_buffer_estimate_is_what_the_rounds_allocate(n_nodes, walk_length, n_threads):
+    """The memory estimate's term for the deterministic rounds is the size
+    of the arrays they allocate (at most: every node in the walks)."""
+    from skgraphemb.skipgram._numba import _Rounds, _Threads, round_buffer_bytes
+
+    d, negative = 32, 5
+    syn = np.zeros((n_nodes, d), dtype=np.float32)
+    threads = _Threads(n_threads)
+    try:
+        rounds = _Rounds(kernels, threads, n_nodes, walk_length, negative, syn, syn, ())
+    finally:
+        threads.close()
+    arrays = [rounds.walks, rounds.alphas, rounds.in_rows, rounds.in_delta, rounds.out_rows, rounds.out_delta]
+    allocated = sum(a.nbytes for a in arrays) + sum(m.nbytes for m in rounds.maps)
+    estimate = round_buffer_bytes(n_nodes, walk_length, negative, d, n_threads)
+    assert allocated <= estimate <= allocated + rounds.counts.nbytes + 64
+    assert len(rounds.maps) == min(n_threads, rounds.shards)  # row maps: one per thread that trains shards

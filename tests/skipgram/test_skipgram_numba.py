@@ -66,7 +66,7 @@ def test_kernel_matches_numpy_reference(negative):
     syn1 = rng.uniform(-0.5, 0.5, (n, d)).astype(np.float32)
     alphas = np.linspace(0.2, 0.1, len(walks))  # large steps: differences show
     ref0, ref1 = syn0.copy(), syn1.copy()
-    kept = kernels.train_walks_serial(
+    kept = kernels.train_walks_hogwild(
         walks, 40, alphas, syn0, syn1, keep, threshold, alias, sigmoid, window, negative, 7
     )
     _reference_sgns(walks, 40, alphas, ref0, ref1, keep, threshold, alias, sigmoid, window, negative, 7)
