@@ -130,6 +130,14 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         Skip-gram trainer: skgraphemb's numba trainer, gensim's
         ``Word2Vec``, or the torch trainer on ``device``.  ``"auto"`` is
         torch when the walks are, numba otherwise.
+    deterministic : bool, default=True
+        The numba trainer's mode.  ``True`` trains in deterministic rounds:
+        with an integer ``random_state`` the vectors are bitwise the same
+        for any ``n_jobs`` and any ``walk_chunk_size``.  ``False`` is the
+        lock-free (Hogwild) mode of word2vec: about 1.5 times less CPU time
+        in training on BlogCatalog (``benchmarks/bench_skipgram.py``), but
+        threads race, so results vary with ``n_jobs``.  The other trainers
+        ignore it (see ``random_state``).
     word2vec_kwargs : dict, default=None
         Extra keyword arguments for gensim's ``Word2Vec`` (``trainer="gensim"``).
     device : {"cpu", "auto", "cuda", "cuda:N"}, default="cpu"
@@ -321,6 +329,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         ),
         "backend": [StrOptions({"auto", "numba", "torch", "pecanpy"})],
         "trainer": [StrOptions({"auto", "numba", "gensim", "torch"})],
+        "deterministic": ["boolean"],
         "word2vec_kwargs": [None, dict],
         "device": DEVICE_CONSTRAINT,
         "warm_start": ["boolean"],
@@ -352,6 +361,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         random_state=None,
         backend="auto",
         trainer="auto",
+        deterministic=True,
         word2vec_kwargs=None,
         device=DEFAULT_DEVICE,
         warm_start=False,
@@ -379,6 +389,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         self.random_state = random_state
         self.backend = backend
         self.trainer = trainer
+        self.deterministic = deterministic
         self.word2vec_kwargs = word2vec_kwargs
         self.device = device
         self.warm_start = warm_start
@@ -481,7 +492,9 @@ class Node2VecEmbedder(BaseGraphEmbedder):
                 walks, n_nodes, device=device, verbose=self.verbose, **kwargs
             )
         else:
-            vectors, output = skipgram.train_skipgram(walks, n_nodes, verbose=self.verbose, **kwargs)
+            vectors, output = skipgram.train_skipgram(
+                walks, n_nodes, verbose=self.verbose, deterministic=bool(self.deterministic), **kwargs
+            )
         return vectors, output
 
     # -- memory ------------------------------------------------------------------
@@ -569,7 +582,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             # gensim's vocabulary: a str token, a dict entry and count/sample
             # slots per node (measured ~ 300 B/node with gensim 4.3).
             parts["trainer tables"] += 300 * n
-        if trainer == "numba":  # the deterministic rounds' walk buffer, shard copies and row maps
+        if trainer == "numba" and self.deterministic:  # the rounds' walk buffer, shard copies and row maps
             from skgraphemb.skipgram._numba import round_buffer_bytes
             from skgraphemb.utils._threads import resolve_numba_threads
 

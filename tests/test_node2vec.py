@@ -56,6 +56,18 @@ def test_same_embedding_for_any_n_jobs_and_walk_chunk_size(karate_graph):
         np.testing.assert_array_equal(est.fit_transform(karate_graph), one, err_msg=f"n_jobs={n_jobs}")
 
 
+def test_deterministic_false_is_the_lock_free_trainer(karate_graph):
+    """deterministic=False reaches the trainer: the lock-free mode's vectors, not the rounds'."""
+    params = {**FAST, "q": 0.5, "n_jobs": 1, "random_state": 7}
+    rounds = Node2VecEmbedder(**params).fit(karate_graph)
+    free = Node2VecEmbedder(**params, deterministic=False).fit(karate_graph)
+    assert not np.allclose(rounds.embedding_, free.embedding_)
+    assert free.get_params()["deterministic"] is False
+    # with one thread the lock-free mode is reproducible too
+    again = Node2VecEmbedder(**params, deterministic=False).fit_transform(karate_graph)
+    np.testing.assert_array_equal(free.embedding_, again)
+
+
 def test_graph_param_equals_graph_as_X(karate, karate_graph):
     a = Node2VecEmbedder(**FAST, random_state=1).fit_transform(karate)
     est = Node2VecEmbedder(**FAST, graph=karate_graph, random_state=1)
