@@ -17,6 +17,7 @@ Run::
     python benchmarks/bench_methods.py --datasets blogcatalog cora ppi wikipedia-pos \\
         --json benchmarks/methods.json --plot docs/_static/methods.png
     python benchmarks/bench_methods.py --methods prone fastrp --repeats 3
+    python benchmarks/bench_methods.py --from-json benchmarks/results/methods.json --plot docs/_static/methods.png
 """
 
 from __future__ import annotations
@@ -67,7 +68,13 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--plot", type=Path, default=None)
+    parser.add_argument("--from-json", type=Path, default=None, help="draw --plot from the rows of an earlier --json")
     args = parser.parse_args(argv)
+    if args.from_json is not None:
+        if args.plot is None:
+            parser.error("--from-json needs --plot")
+        _plot(json.loads(args.from_json.read_text())["rows"], args.plot)
+        return 0
 
     import networkx as nx
     import numpy as np
@@ -170,9 +177,13 @@ def _plot(rows: list, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    datasets = sorted({r["dataset"] for r in rows})
-    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 4), squeeze=False)
-    for ax, dataset in zip(axes[0], datasets):
+    datasets = list(dict.fromkeys(r["dataset"] for r in rows))  # in the order measured
+    cols = min(2, len(datasets))
+    nrows = -(-len(datasets) // cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(5.5 * cols, 4 * nrows), squeeze=False)
+    for ax in axes.flat[len(datasets) :]:
+        ax.set_visible(False)
+    for ax, dataset in zip(axes.flat, datasets):
         for r in (r for r in rows if r["dataset"] == dataset):
             ax.scatter(r["fit_min_s"], r["macro_f1"], s=40)
             ax.annotate(
