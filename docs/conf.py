@@ -120,6 +120,7 @@ EXTRA_PURPOSE = {
     "torch": "torch-backed estimators and engines (``device=`` parameter)",
     "graphsage": "``GraphSAGEEmbedder`` (torch + PyTorch Geometric layers)",
     "kg": "``KGEmbedder``: knowledge-graph embeddings through PyKEEN",
+    "dask": 'grid searches on a Dask cluster (``joblib.parallel_config(backend="dask")``)',
     "redis": "``RedisExporter``: publishing embeddings to Redis",
     "pecanpy": 'PecanPy walks, ``Node2VecEmbedder(backend="pecanpy")``; needs numpy<2, see :doc:`pecanpy`',
     "plot": "heatmaps (``skgraphemb tune --plot``) and the gallery figures",

@@ -78,6 +78,39 @@ _HOUSEHOLDER_MAX = 1 << 22
 
 
 # -- sparse x dense -----------------------------------------------------------
+@numba.njit(nogil=True, cache=True)
+def neighbour_sum(indptr, indices, data, col_scale, src, s0, width, i, part, total):
+    """``total[:width] = sum_e a_e src[indices[e], s0:s0+width]`` over the stored entries ``e`` of row ``i``.
+
+    ``a_e = data[e] * col_scale[indices[e]]`` (``None``: 1).  The neighbours
+    are summed in float32 ``_NEIGHBOUR_BLOCK`` at a time (``part``) and each
+    partial sum joins the float64 ``total``: the float32 inner loop keeps the
+    SIMD width of the gather, while the rounding error of a row does not grow
+    with its degree.  The row loop of every sparse-times-dense kernel.
+    """
+    for t in range(width):
+        total[t] = 0.0
+    lo = indptr[i]
+    hi = indptr[i + 1]
+    while lo < hi:
+        stop = min(hi, lo + _NEIGHBOUR_BLOCK)
+        for t in range(width):
+            part[t] = 0.0
+        for e in range(lo, stop):
+            j = indices[e]
+            a = np.float32(1.0)
+            if data is not None:
+                a = np.float32(data[e])
+            if col_scale is not None:
+                a *= np.float32(col_scale[j])
+            row = src[j, s0 : s0 + width]
+            for t in range(width):
+                part[t] += a * row[t]
+        for t in range(width):
+            total[t] += part[t]
+        lo = stop
+
+
 @numba.njit(parallel=True, nogil=True, cache=True)
 def spmm(bounds, indptr, indices, data, row_scale, col_scale, src, s0, add, a0, out, o0, width):
     """``out[:, o0:o0+w] = diag(l) A diag(r) src[:, s0:s0+w] (+ add[:, a0:a0+w])``.
@@ -101,27 +134,7 @@ def spmm(bounds, indptr, indices, data, row_scale, col_scale, src, s0, add, a0, 
         part = np.empty(width, dtype=np.float32)
         total = np.empty(width, dtype=np.float64)
         for i in range(bounds[task], bounds[task + 1]):
-            for t in range(width):
-                total[t] = 0.0
-            lo = indptr[i]
-            hi = indptr[i + 1]
-            while lo < hi:
-                stop = min(hi, lo + _NEIGHBOUR_BLOCK)
-                for t in range(width):
-                    part[t] = 0.0
-                for e in range(lo, stop):
-                    j = indices[e]
-                    a = np.float32(1.0)
-                    if data is not None:
-                        a = np.float32(data[e])
-                    if col_scale is not None:
-                        a *= np.float32(col_scale[j])
-                    row = src[j, s0 : s0 + width]
-                    for t in range(width):
-                        part[t] += a * row[t]
-                for t in range(width):
-                    total[t] += part[t]
-                lo = stop
+            neighbour_sum(indptr, indices, data, col_scale, src, s0, width, i, part, total)
             s = 1.0
             if row_scale is not None:
                 s = row_scale[i]

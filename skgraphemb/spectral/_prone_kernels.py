@@ -15,7 +15,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from skgraphemb._kernels._linalg import _NEIGHBOUR_BLOCK
+from skgraphemb._kernels._linalg import _NEIGHBOUR_BLOCK, neighbour_sum
 
 __all__ = ["affine_pattern_product"]
 
@@ -78,35 +78,17 @@ def laplacian_step(bounds, indptr, indices, data, keep, neg_inv, src, scale, sub
     ``sub2``, ``out`` and ``acc`` are C-ordered float32 blocks of one width
     (``sub1``/``sub2`` are read only when their coefficient is non-zero, so
     any block may stand in for an unused one; ``src`` must not overlap
-    ``out``).  Neighbours are summed as in
-    :func:`skgraphemb._kernels._linalg.spmm` (float32 partial sums of
-    ``_NEIGHBOUR_BLOCK``, a float64 accumulator); the combination is float64.
+    ``out``).  Neighbours are summed by
+    :func:`skgraphemb._kernels._linalg.neighbour_sum` (float32 partial sums
+    of ``_NEIGHBOUR_BLOCK``, a float64 accumulator); the combination is
+    float64.
     """
     width = src.shape[1]
     for task in numba.prange(bounds.shape[0] - 1):
         part = np.empty(width, dtype=np.float32)
         total = np.empty(width, dtype=np.float64)
         for i in range(bounds[task], bounds[task + 1]):
-            for t in range(width):
-                total[t] = 0.0
-            lo = indptr[i]
-            hi = indptr[i + 1]
-            while lo < hi:
-                stop = min(hi, lo + _NEIGHBOUR_BLOCK)
-                for t in range(width):
-                    part[t] = 0.0
-                for e in range(lo, stop):
-                    row = src[indices[e]]
-                    if data is None:
-                        for t in range(width):
-                            part[t] += row[t]
-                    else:
-                        a = np.float32(data[e])
-                        for t in range(width):
-                            part[t] += a * row[t]
-                for t in range(width):
-                    total[t] += part[t]
-                lo = stop
+            neighbour_sum(indptr, indices, data, None, src, 0, width, i, part, total)
             k = np.float64(keep[i])
             s = neg_inv[i]
             mine = src[i]

@@ -198,7 +198,8 @@ def test_propagation_wraps_any_embedder_and_tunes_through_it(karate_graph):
         dimensions=8, walk_length=10, num_walks=2, window=3, p=0.5, random_state=fitted.embedder_.random_state
     ).fit(karate_graph)
     X = chebyshev_propagate(GraphProducts(karate_graph), normalize(inner.embedding_), order=4, mu=0.2, theta=0.5)
-    np.testing.assert_allclose(fitted.embedding_, normalize(svd_embedding(X)[0]), rtol=1e-5, atol=1e-6)
+    # rows of unit length: float32 rounding of the two row normalisations, through an SVD
+    np.testing.assert_allclose(fitted.embedding_, normalize(svd_embedding(X)[0]), rtol=1e-4, atol=2e-5)
 
 
 def test_propagation_normalises_the_input_rows_unless_told_not_to(graph):
