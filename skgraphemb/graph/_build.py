@@ -325,8 +325,9 @@ def _check_weights(w: NDArray) -> None:
     neg = w < 0
     if neg.any():
         raise GraphFormatError(
-            f"{int(neg.sum())} edge weight(s) are negative (e.g. {float(w[neg][0])}); "
-            "random walks need non-negative weights"
+            f"{int(neg.sum())} edge weight(s) are negative (e.g. {float(w[neg][0])}); every embedder reads "
+            "weights as connection strengths (walk probabilities, degrees), which cannot be negative: drop "
+            "those edges or map the weights to non-negative values"
         )
 
 
