@@ -27,6 +27,7 @@ from skgraphemb._kernels._linalg import _row_sums, _task_bounds, one_blas_thread
 
 __all__ = [
     "GraphProducts",
+    "block_buffers",
     "chebyshev_propagate",
     "column_block",
     "normalize_rows",
@@ -56,6 +57,17 @@ def column_block(n_rows: int, n_columns: int, n_buffers: int) -> int:
     per_column = 4 * max(1, n_rows) * max(1, n_buffers)
     width = (BLOCK_BUDGET_BYTES // per_column) // MIN_BLOCK * MIN_BLOCK
     return max(1, min(n_columns, max(MIN_BLOCK, width)))
+
+
+def block_buffers(buffers: list, n_rows: int, width: int, count: int) -> list:
+    """``count`` C-contiguous float32 ``(n_rows, width)`` blocks, reusing ``buffers`` when they have that width.
+
+    The column-blocked loops allocate their temporaries once and again only
+    for the narrower last block (the kernels need C-contiguous blocks).
+    """
+    if len(buffers) != count or buffers[0].shape != (n_rows, width):
+        buffers = [np.empty((n_rows, width), dtype=np.float32) for _ in range(count)]
+    return buffers
 
 
 class GraphProducts:
@@ -140,12 +152,13 @@ def chebyshev_propagate(
     """
     from scipy.special import iv
 
+    from skgraphemb.spectral._prone_kernels import laplacian_step
+
     if order < 2:
         raise ValueError(f"the Chebyshev expansion needs order >= 2; got {order}")
     n, d = X.shape
     if block is None:
         block = column_block(n, d, 6)
-    from skgraphemb.spectral._prone_kernels import laplacian_step
 
     inv = 1.0 / (1.0 + products.degree())  # D'^-1, D' = 1 + degree
     neg_inv = _as_scale(-inv)
@@ -164,8 +177,7 @@ def chebyshev_propagate(
 
     for c0 in range(0, d, block):
         w = min(block, d - c0)
-        if not bufs or bufs[0].shape[1] != w:  # C-contiguous blocks for the kernel
-            bufs = [np.empty((n, w), dtype=np.float32) for _ in range(6)]
+        bufs = block_buffers(bufs, n, w, 6)
         x, p0, p1, p2, tmp, conv = bufs
         x[...] = X[:, c0 : c0 + w]
         # T_0 = X, T_1 = M^2 X / 2 - X, T_{k+1} = (M^2 - 2) T_k - T_{k-1};

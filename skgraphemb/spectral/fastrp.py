@@ -305,9 +305,9 @@ class _PowerBlocks:
         self._bufs: list = []
 
     def _buffers(self, w: int) -> list:
-        n = len(self.args[1])
-        if not self._bufs or self._bufs[0].shape[1] != w:  # C-contiguous blocks for the kernel
-            self._bufs = [np.empty((n, w), dtype=np.float32) for _ in range(3)]
+        from skgraphemb.spectral._operators import block_buffers
+
+        self._bufs = block_buffers(self._bufs, len(self.args[1]), w, 3)
         return self._bufs
 
     def scratch(self, w: int) -> NDArray[np.float32]:
