@@ -222,7 +222,7 @@ def child_load(args) -> dict:
 
     path = _graph_path(args)
     t0 = time.perf_counter()
-    graph = sge.load_graph(path, mmap=args.mmap, verify=args.verify)
+    graph = sge.load_graph(path, mmap=bool(args.mmap), verify=bool(args.verify))
     t1 = time.perf_counter()
     return {"load_s": t1 - t0, "nodes": graph.n_nodes, "peak_gb": _peak_gb() * 1024**3 / 1e9}
 
