@@ -35,6 +35,8 @@ import scipy.sparse as sp
 from scipy.linalg import blas, lapack
 from scipy.sparse.linalg import LinearOperator
 
+from skgraphemb._kernels._memory import PREFETCH_DISTANCE, prefetch_row
+
 __all__ = [
     "PANEL_WIDTH",
     "PowerSumOperator",
@@ -87,9 +89,14 @@ def neighbour_sum(indptr, indices, data, col_scale, src, s0, width, i, part, tot
     partial sum joins the float64 ``total``: the float32 inner loop keeps the
     SIMD width of the gather, while the rounding error of a row does not grow
     with its degree.  The row loop of every sparse-times-dense kernel.
+
+    The row of the entry :data:`~skgraphemb._kernels._memory.PREFETCH_DISTANCE`
+    places ahead (in this row or a later one) is prefetched, so that its
+    memory latency overlaps the sums of the rows in between.
     """
     for t in range(width):
         total[t] = 0.0
+    n_entries = indices.shape[0]
     lo = indptr[i]
     hi = indptr[i + 1]
     while lo < hi:
@@ -97,6 +104,9 @@ def neighbour_sum(indptr, indices, data, col_scale, src, s0, width, i, part, tot
         for t in range(width):
             part[t] = 0.0
         for e in range(lo, stop):
+            ahead = e + PREFETCH_DISTANCE  # the row read a few entries later
+            if ahead < n_entries:
+                prefetch_row(src, indices[ahead], s0, width)
             j = indices[e]
             a = np.float32(1.0)
             if data is not None:
@@ -641,8 +651,9 @@ def randomized_svd_blocks(op, k, *, n_oversamples=10, n_iter=5, seed=0, on_itera
     factorised as ``Q_2 C`` (:func:`orthonormalize` again), so that
     ``B = C^T Q_2^T`` and the SVD of the ``p x p`` matrix ``C^T = U_c S
     V_c^T`` gives ``U = Q U_c`` and ``V = Q_2 V_c``.  The test matrix
-    ``Ω`` is ``numpy.random.default_rng(seed).standard_normal((n, p))``
-    (drawn in row chunks, rounded to float32).
+    ``Ω`` is ``numpy.random.default_rng(seed).standard_normal((n, p),
+    dtype=numpy.float32)``, drawn straight into the first block (numpy's
+    float32 sampler: 5x faster than a float64 draw, and no float64 copy).
 
     Memory: the two blocks, plus an ``n x PANEL_WIDTH`` panel when
     :meth:`PowerSumOperator.apply` must keep its input (the last product;
@@ -670,8 +681,7 @@ def randomized_svd_blocks(op, k, *, n_oversamples=10, n_iter=5, seed=0, on_itera
     # n*k entries at the end; ``views`` are their (n, p) shapes.
     blocks = [np.empty(n * p, dtype=np.float32), np.empty(n * p, dtype=np.float32)]
     views = [b.reshape(n, p) for b in blocks]
-    for i0, i1 in _chunks(n, p):  # the same values as one (n, p) float64 draw
-        views[0][i0:i1] = rng.standard_normal((i1 - i0, p))
+    rng.standard_normal(out=views[0], dtype=np.float32)  # drawn in place: no float64 copy
     keep_input = op.order > 3  # orders 1-3 run in place (PowerSumOperator.apply)
     src = 0  # index of the block holding the current input
 

@@ -16,6 +16,7 @@ import numba
 import numpy as np
 
 from skgraphemb._kernels._linalg import _NEIGHBOUR_BLOCK, neighbour_sum
+from skgraphemb._kernels._memory import PREFETCH_DISTANCE, prefetch_row
 
 __all__ = ["affine_pattern_product"]
 
@@ -30,9 +31,11 @@ def affine_pattern_product(bounds, indptr, indices, row_shift, col_shift, src, o
     ``bounds`` splits the rows into ranges of similar cost, run in parallel.
     As in :func:`skgraphemb._kernels._linalg.spmm`, neighbours are summed in
     float32 ``_NEIGHBOUR_BLOCK`` at a time and each partial sum joins a
-    float64 accumulator, so the rounding error does not grow with the degree.
+    float64 accumulator, so the rounding error does not grow with the degree;
+    the row ``PREFETCH_DISTANCE`` entries ahead is prefetched.
     """
     width = src.shape[1]
+    n_entries = indices.shape[0]
     for task in numba.prange(bounds.shape[0] - 1):
         plain = np.empty(width, dtype=np.float32)
         shifted = np.empty(width, dtype=np.float32)
@@ -50,6 +53,9 @@ def affine_pattern_product(bounds, indptr, indices, row_shift, col_shift, src, o
                     plain[t] = 0.0
                     shifted[t] = 0.0
                 for e in range(lo, stop):
+                    ahead = e + PREFETCH_DISTANCE
+                    if ahead < n_entries:
+                        prefetch_row(src, indices[ahead], 0, width)
                     j = indices[e]
                     c = np.float32(col_shift[j])
                     row = src[j]
