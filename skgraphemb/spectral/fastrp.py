@@ -65,7 +65,7 @@ class FastRPEmbedder(BaseGraphEmbedder):
     The cost is ``len(weights)`` sparse products of an ``n x
     n_components`` block: seconds where random walks take minutes.  Work
     runs on column blocks (columns are independent) as wide as 256 MB of
-    temporaries allow and never narrower than 16 columns, so memory beyond
+    temporaries allow and never narrower than 32 columns, so memory beyond
     the graph is the embedding plus about four ``n x block`` float32
     blocks.  ``normalize_powers`` needs each power's row norms over all
     columns: when one block holds every column the powers are kept

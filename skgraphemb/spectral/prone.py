@@ -96,7 +96,8 @@ class ProNEEmbedder(BaseGraphEmbedder):
 
     Everything runs in float32 on the graph's CSR arrays (numba kernels,
     parallel over rows); the propagation runs on column blocks as wide as
-    256 MB of temporaries allow (16 columns at least).
+    256 MB of temporaries allow (32 columns at least: five ``n x 32``
+    float32 blocks).
     Memory beyond the graph: the randomized SVD's two ``n x (n_components +
     n_oversamples)`` float32 blocks, then the ``n x n_components`` embedding
     and six ``n x block`` blocks.

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 import scipy.sparse as sp
+import scipy.special
 from sklearn.preprocessing import normalize, scale
 
 from skgraphemb import FastRPEmbedder, Node2VecEmbedder, ProNEEmbedder, SpectralPropagation, SVDEmbedder, as_graph
@@ -66,6 +67,14 @@ def test_prone_proximity_matrix_is_the_reference_one(graph):
     np.testing.assert_allclose(_apply(op.apply, graph.n_nodes, transpose=True), F.T, rtol=1e-5, atol=1e-5)
 
 
+def _chebyshev_term(Y, k):
+    """T_k(Y), the Chebyshev polynomial of the first kind, densely (T_0 = I, T_1 = Y)."""
+    prev, cur = np.eye(len(Y)), Y
+    for _ in range(k - 1):
+        prev, cur = cur, 2 * Y @ cur - prev
+    return prev if k == 0 else cur
+
+
 def test_propagation_is_the_band_pass_filter(graph):
     """(I + A)(X - exp(-theta (M^2/2 - I)) X) with M = (1 - mu) I - D'^-1 (I + A), densely."""
     A = _dense(graph)
@@ -78,9 +87,17 @@ def test_propagation_is_the_band_pass_filter(graph):
     expected = Ap @ (X - scipy.linalg.expm(-theta * (M @ M / 2 - eye)) @ X)
     got = chebyshev_propagate(GraphProducts(graph), X.copy(), order=10, mu=mu, theta=theta)
     np.testing.assert_allclose(got, expected, rtol=2e-4, atol=2e-4 * np.abs(expected).max())
-    # Columns are independent: blocks of 16, 16 and 5 columns give the same result as one block of 21.
-    blocked = chebyshev_propagate(GraphProducts(graph), X.copy(), order=10, mu=mu, theta=theta, block=16)
+    # Columns are independent: blocks of 8, 8 and 5 columns (the buffers
+    # reallocated for the last) give the same result as one block of 21.
+    blocked = chebyshev_propagate(GraphProducts(graph), X.copy(), order=10, mu=mu, theta=theta, block=8)
     np.testing.assert_allclose(blocked, got, rtol=1e-6, atol=1e-6 * np.abs(got).max())
+    for order in (2, 3, 4):  # every rotation of the three term buffers, against the dense filter
+        series = sum(
+            (1 if k == 0 else 2 * (-1) ** k) * scipy.special.iv(k, theta) * _chebyshev_term(M @ M / 2 - eye, k)
+            for k in range(order)
+        )
+        short = chebyshev_propagate(GraphProducts(graph), X.copy(), order=order, mu=mu, theta=theta, block=8)
+        np.testing.assert_allclose(short, Ap @ (X - series @ X), rtol=2e-4, atol=2e-4 * np.abs(expected).max())
     # Fewer Chebyshev terms approximate it less well, and never better.
     coarse = chebyshev_propagate(GraphProducts(graph), X.copy(), order=2, mu=mu, theta=theta)
     assert np.abs(coarse - expected).max() > 10 * np.abs(got - expected).max()
@@ -220,13 +237,13 @@ def test_propagation_normalises_the_input_rows_unless_told_not_to(graph):
 def test_column_blocks_widen_within_their_memory_budget():
     from skgraphemb.spectral._operators import BLOCK_BUDGET_BYTES, MIN_BLOCK, column_block
 
-    assert column_block(10_000, 128, 6) == 128  # 30 MB: one block
-    assert column_block(10_000, 5, 6) == 5
-    wide = column_block(100_000, 128, 6)
-    per_column = 6 * 4 * 100_000
-    assert wide % MIN_BLOCK == 0 and 16 < wide < 128
-    assert per_column * wide <= BLOCK_BUDGET_BYTES < per_column * (wide + 16)
-    assert column_block(10_000_000, 128, 6) == MIN_BLOCK  # never narrower, even over the budget
+    assert column_block(10_000, 128, 5) == 128  # 26 MB: one block
+    assert column_block(10_000, 5, 5) == 5
+    wide = column_block(200_000, 128, 5)
+    per_column = 5 * 4 * 200_000
+    assert wide % MIN_BLOCK == 0 and MIN_BLOCK < wide < 128
+    assert per_column * wide <= BLOCK_BUDGET_BYTES < per_column * (wide + MIN_BLOCK)
+    assert column_block(10_000_000, 128, 5) == MIN_BLOCK  # never narrower, even over the budget
 
 
 def test_propagation_refuses_an_embedder_of_another_graph(karate_graph):
