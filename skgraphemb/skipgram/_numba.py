@@ -95,9 +95,17 @@ def round_buffer_bytes(n_nodes: int, walk_length: int, negative: int, dimensions
     """Memory of the deterministic trainer's round buffers (at most, for
     walks of ``walk_length`` over ``n_nodes`` nodes), for memory estimates."""
     shards, size, n_in, n_out = _round_layout(n_nodes, n_nodes, walk_length, negative, dimensions)
+    parts = min(n_threads, shards)
     walks = shards * size * (walk_length * 4 + 8)
-    deltas = shards * (n_in + n_out) * (dimensions * 4 + 4)
-    return walks + deltas + min(n_threads, shards) * 2 * n_nodes * 4
+    local = shards * (n_in + n_out) * (dimensions * 4 + 4)
+    start = parts * _start_rows(n_nodes, parts, shards, n_out) * dimensions * 4
+    return walks + local + start + parts * 2 * n_nodes * 4
+
+
+def _start_rows(n_nodes: int, parts: int, shards: int, n_out: int) -> int:
+    """Rows of one part's start values in :func:`~._numba_kernels.apply_deltas`:
+    the distinct rows ``v % parts == part`` that a round's shards can touch."""
+    return min(-(-n_nodes // parts), shards * n_out)
 
 
 class _Threads:
@@ -135,15 +143,19 @@ class _Rounds:
         n_nodes, dim = syn0.shape
         self.kernels, self.threads, self.syn0, self.syn1, self.tables = kernels, threads, syn0, syn1, tables
         self.shards, self.shard_size, n_in, n_out = _round_layout(n_nodes, n_seen, longest, negative, dim)
-        # Row maps for the threads that train shards: never more than shards.
+        # Row maps for the threads that train shards (never more than shards);
+        # the same threads then add the changes, one part of the rows each,
+        # the first map saying where a row's start value is kept.
         self.maps = [np.full((2, n_nodes), -1, dtype=np.int32) for _ in range(min(threads.n_threads, self.shards))]
+        n_start = _start_rows(n_nodes, len(self.maps), self.shards, n_out)
+        self.starts = [np.empty((n_start, dim), dtype=np.float32) for _ in self.maps]
         size = self.shards * self.shard_size
         self.walks = np.full((size, longest), -1, dtype=np.int32)
         self.alphas = np.empty(size, dtype=np.float64)
         self.in_rows = np.empty((self.shards, n_in), dtype=np.int32)
-        self.in_delta = np.empty((self.shards, n_in, dim), dtype=np.float32)
+        self.in_local = np.empty((self.shards, n_in, dim), dtype=np.float32)
         self.out_rows = np.empty((self.shards, n_out), dtype=np.int32)
-        self.out_delta = np.empty((self.shards, n_out, dim), dtype=np.float32)
+        self.out_local = np.empty((self.shards, n_out, dim), dtype=np.float32)
         self.counts = np.zeros((2, self.shards), dtype=np.int64)
         self.filled = 0  # walks in the buffer
         self.first_walk = 0  # global index of the buffer's first walk
@@ -180,8 +192,8 @@ class _Rounds:
                 self.kernels.train_shards,
                 [
                     (self.walks, self.filled, size, lo, hi, self.first_walk, self.alphas, self.syn0, self.syn1,
-                     *self.tables, maps[0], maps[1], self.in_rows, self.counts[0], self.in_delta,
-                     self.out_rows, self.counts[1], self.out_delta)
+                     *self.tables, maps[0], maps[1], self.in_rows, self.counts[0], self.in_local,
+                     self.out_rows, self.counts[1], self.out_local)
                     for lo, hi, maps in zip(bounds[:-1], bounds[1:], self.maps, strict=True)
                     if hi > lo
                 ],
@@ -190,9 +202,9 @@ class _Rounds:
         self.threads.map(
             self.kernels.apply_deltas,
             [
-                (self.syn0, self.syn1, self.in_rows, self.counts[0], self.in_delta,
-                 self.out_rows, self.counts[1], self.out_delta, shards, part, n)
-                for part in range(self.threads.n_threads)
+                (self.syn0, self.syn1, self.in_rows, self.counts[0], self.in_local,
+                 self.out_rows, self.counts[1], self.out_local, shards, part, n, maps[0], start)
+                for part, (maps, start) in enumerate(zip(self.maps, self.starts, strict=True))
             ],
         )  # fmt: skip
         self.filled = 0

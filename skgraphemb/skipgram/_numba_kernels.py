@@ -665,21 +665,17 @@ def _localise(nodes, ids, row_map, rows, s, n, local, shared):
 
 
 @numba.njit(cache=True, nogil=True)
-def _local_to_delta(row_map, rows, s, n, local, shared):
-    """Turn slot ``s``'s ``n`` local rows into their change from ``shared``
-    and clear ``row_map`` for the next walk."""
+def _release_rows(row_map, rows, s, n):
+    """Clear ``row_map`` of slot ``s``'s ``n`` rows for the next shard."""
     for r in range(n):
-        v = rows[s, r]
-        row_map[v] = -1
-        for t in range(shared.shape[1]):
-            local[r, t] -= shared[v, t]
+        row_map[rows[s, r]] = -1
 
 
 @numba.njit(fastmath=True, cache=True, nogil=True)
 def train_shards(
     walks, n_walks, shard_size, first_shard, stop_shard, first_walk, alphas, syn0, syn1, keep, neg_threshold,
-    neg_alias, sigmoid, window, negative, seed, in_map, out_map, in_rows, in_count, in_delta, out_rows, out_count,
-    out_delta,
+    neg_alias, sigmoid, window, negative, seed, in_map, out_map, in_rows, in_count, in_local, out_rows, out_count,
+    out_local,
 ):  # fmt: skip
     """First half of a deterministic round: shards ``first_shard ..
     stop_shard - 1`` of the round's walks, each trained from the vectors at
@@ -692,8 +688,9 @@ def train_shards(
     copy: ``syn0`` and ``syn1`` are only read, so shards can run on any
     threads in any order with the same result.  Shard ``s`` ends with
     ``in_count[s]`` distinct input rows ``in_rows[s, :in_count[s]]`` (node
-    positions) and their changes ``in_delta[s, :in_count[s]]``, likewise
-    for the output rows.
+    positions) and their trained values ``in_local[s, :in_count[s]]``,
+    likewise for the output rows; :func:`apply_deltas` turns them into
+    changes as it adds them.
 
     ``in_map`` and ``out_map`` (int32, ``(n_nodes,)``, all ``-1``) belong
     to the calling thread; they are all ``-1`` again on return.  Returns
@@ -704,8 +701,8 @@ def train_shards(
     )
     kept = 0
     for s in range(first_shard, stop_shard):
-        local0 = in_delta[s]
-        local1 = out_delta[s]
+        local0 = in_local[s]
+        local1 = out_local[s]
         n_in = n_out = 0
         for i in range(s * shard_size, min(n_walks, (s + 1) * shard_size)):
             state = item_state(seed, first_walk + i)
@@ -723,32 +720,56 @@ def train_shards(
                 contexts, targets, labels, grad, grad_t, out_grad,
             )  # fmt: skip
             kept += length
-        _local_to_delta(in_map, in_rows, s, n_in, local0, syn0)
-        _local_to_delta(out_map, out_rows, s, n_out, local1, syn1)
+        _release_rows(in_map, in_rows, s, n_in)
+        _release_rows(out_map, out_rows, s, n_out)
         in_count[s] = n_in
         out_count[s] = n_out
     return kept
 
 
 @numba.njit(cache=True, nogil=True)
-def _add_deltas(vectors, rows, count, delta, n_slots, part, n_parts):
+def _add_changes(vectors, rows, count, local, n_slots, part, n_parts, first, start):
+    """``vectors[v] += local[s, j] - start_v`` over slots ``s`` in order, for the rows ``v``
+    with ``v % n_parts == part``; ``start_v`` is ``vectors[v]`` before the first
+    change, kept in ``start`` (``first[v]`` its slot, ``-1`` again on return)."""
+    n_start = 0
     for s in range(n_slots):
         for j in range(count[s]):
             v = rows[s, j]
             if v % n_parts == part:
-                for t in range(vectors.shape[1]):
-                    vectors[v, t] += delta[s, j, t]
+                k = first[v]
+                row = vectors[v]
+                if k < 0:
+                    k = n_start
+                    first[v] = k
+                    start[k] = row
+                    n_start += 1
+                trained = local[s, j]
+                before = start[k]
+                for t in range(row.shape[0]):
+                    row[t] += trained[t] - before[t]
+    for s in range(n_slots):  # clear the slots of the rows met
+        for j in range(count[s]):
+            first[rows[s, j]] = -1
 
 
 @numba.njit(cache=True, nogil=True)
-def apply_deltas(syn0, syn1, in_rows, in_count, in_delta, out_rows, out_count, out_delta, n_slots, part, n_parts):
+def apply_deltas(
+    syn0, syn1, in_rows, in_count, in_local, out_rows, out_count, out_local, n_slots, part, n_parts, first, start
+):
     """Second half of a deterministic round: add the changes of shards
-    ``0 .. n_slots - 1`` (:func:`train_shards`) to the rows ``v`` with
-    ``v % n_parts == part``.
+    ``0 .. n_slots - 1`` (:func:`train_shards`: each row's trained value
+    less its value at the start of the round) to the rows ``v`` with ``v %
+    n_parts == part``.
 
     Each row receives its changes in shard order, that is in corpus order,
     whatever ``n_parts`` is: threads that take one part each write disjoint
-    rows, and the sums are bitwise the same for any number of threads.
+    rows, and the sums are bitwise the same for any number of threads.  A
+    row's start value is copied once, into ``start`` (float32, as many rows
+    as the part can meet), on its first change; ``first`` (int32,
+    ``(n_nodes,)``, all ``-1``, one per part) is all ``-1`` again on return.
+    The changes are computed here, not at the end of each shard, so the
+    shards' rows are read once and the round's start values once.
     """
-    _add_deltas(syn0, in_rows, in_count, in_delta, n_slots, part, n_parts)
-    _add_deltas(syn1, out_rows, out_count, out_delta, n_slots, part, n_parts)
+    _add_changes(syn0, in_rows, in_count, in_local, n_slots, part, n_parts, first, start)
+    _add_changes(syn1, out_rows, out_count, out_local, n_slots, part, n_parts, first, start)
