@@ -1,25 +1,14 @@
-"""Distinct on-disk cache entries for variants of one numba kernel.
+"""Where numba caches skgraphemb's compiled kernels.
 
 numba's on-disk cache (``cache=True``) names a compiled function's entry
 after its Python function (qualified name and first line), not after the
-compilation flags: ``numba.njit(f)`` and ``numba.njit(f, parallel=True)``
-share one entry, and whichever variant compiles first is what the other
-loads from then on, in every later process (a serial kernel behind the
-parallel name: no speed-up from ``n_jobs`` ever after).
-
-:func:`renamed` gives each variant its own Python function, and so its own
-cache entry, while both run the same code object: write the kernel once,
-with ``numba.prange`` (a plain ``range`` when compiled without
-``parallel=True``), and compile it twice::
-
-    @numba.njit(cache=True, nogil=True)
-    def walk_chunk(...):
-        for i in numba.prange(n):
-            ...
-
-    walk_chunk_parallel = numba.njit(
-        renamed(walk_chunk.py_func, "walk_chunk_parallel"), parallel=True, cache=True, nogil=True
-    )
+compilation flags: a ``numba.njit(f)`` and a ``numba.njit(f,
+parallel=True)`` of one function would share one entry, and whichever
+compiled first is what the other would load in every later process.  So
+each kernel is compiled once: the kernels that threads share are serial
+``nogil`` functions driven by
+:class:`~skgraphemb.utils._threads.KernelThreads`, and a ``parallel=True``
+kernel has no serial twin.
 
 Where the cache lives: numba takes the first of ``NUMBA_CACHE_DIR``, a
 ``__pycache__`` folder beside each kernel module (inside the installed
@@ -39,9 +28,8 @@ from __future__ import annotations
 
 import os
 import sys
-import types
 
-__all__ = ["cache_location", "ensure_cache_location", "renamed"]
+__all__ = ["cache_location", "ensure_cache_location"]
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -99,18 +87,3 @@ def ensure_cache_location() -> str | None:
     if config is not None:  # numba read its environment already
         config.CACHE_DIR = path
     return path
-
-
-def renamed(func, name: str):
-    """``func`` as a new Python function called ``name`` (same code and globals).
-
-    numba's on-disk cache keys a compiled function by its Python function
-    (qualified name and first line), not by the ``parallel`` flag: two
-    variants of one function share one cache entry, and whichever compiles
-    first is what the other loads from then on (a serial kernel behind
-    ``walk_chunk_parallel``: no speed-up from ``n_jobs`` ever after).
-    """
-    new = types.FunctionType(func.__code__, func.__globals__, name, func.__defaults__, func.__closure__)
-    new.__qualname__ = name
-    new.__doc__ = func.__doc__
-    return new

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,7 +41,7 @@ from skgraphemb.skipgram._corpus import (
     _substream_seed,
     _warn_no_pairs,
 )
-from skgraphemb.utils._threads import resolve_numba_threads
+from skgraphemb.utils._threads import KernelThreads, resolve_numba_threads, row_ranges
 from skgraphemb.utils._validation import validate_params
 
 logger = logging.getLogger(__name__)
@@ -108,29 +107,6 @@ def _start_rows(n_nodes: int, parts: int, shards: int, n_out: int) -> int:
     return min(-(-n_nodes // parts), shards * n_out)
 
 
-class _Threads:
-    """Run one serial ``nogil`` kernel call per thread at once: the calling
-    thread takes the first, a pool of ``n_threads - 1`` the rest."""
-
-    def __init__(self, n_threads: int) -> None:
-        self.n_threads = n_threads
-        self._pool = ThreadPoolExecutor(n_threads - 1, "skgraphemb-sgns") if n_threads > 1 else None
-
-    def map(self, kernel, calls: list[tuple]) -> list:
-        if len(calls) == 1:
-            return [kernel(*calls[0])]
-        futures = [self._pool.submit(kernel, *args) for args in calls[1:]]
-        try:
-            first = kernel(*calls[0])
-        finally:  # the workers write into shared arrays: never leave them running
-            rest = [f.result() for f in futures]
-        return [first, *rest]
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-
-
 class _Rounds:
     """The deterministic trainer's schedule: rounds of a fixed number of
     walks, counted from the start of each epoch across blocks, gathered into
@@ -139,7 +115,7 @@ class _Rounds:
     their changes added by :func:`~._numba_kernels.apply_deltas`, rows
     split over the threads."""
 
-    def __init__(self, kernels, threads: _Threads, n_seen: int, longest: int, negative: int, syn0, syn1, tables):
+    def __init__(self, kernels, threads: KernelThreads, n_seen: int, longest: int, negative: int, syn0, syn1, tables):
         n_nodes, dim = syn0.shape
         self.kernels, self.threads, self.syn0, self.syn1, self.tables = kernels, threads, syn0, syn1, tables
         self.shards, self.shard_size, n_in, n_out = _round_layout(n_nodes, n_seen, longest, negative, dim)
@@ -211,15 +187,12 @@ class _Rounds:
         return kept
 
 
-def _hogwild(kernels, threads: _Threads, chunk, first_walk: int, alphas, syn0, syn1, tables: tuple) -> int:
+def _hogwild(kernels, threads: KernelThreads, chunk, first_walk: int, alphas, syn0, syn1, tables: tuple) -> int:
     """Train a block of walks Hogwild: each thread a contiguous share, all
     writing to the shared vectors without locks."""
-    n = threads.n_threads
-    bounds = [chunk.shape[0] * t // n for t in range(n + 1)]
     calls = [
         (chunk[lo:hi], first_walk + lo, alphas[lo:hi], syn0, syn1, *tables)
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
-        if hi > lo
+        for lo, hi in row_ranges(chunk.shape[0], threads.n_threads)
     ]
     return sum(threads.map(kernels.train_walks_hogwild, calls))
 
@@ -439,7 +412,7 @@ def train_skipgram(
         desc=f"Skip-gram epochs (numba, {mode}, {n_threads} thread{'s' if n_threads > 1 else ''})",
         disable=not verbose,
     )
-    threads = _Threads(n_threads)
+    threads = KernelThreads(n_threads, "skgraphemb-sgns")
     rounds = None
     if deterministic:
         rounds = _Rounds(kernels, threads, n_seen, chunks.longest, negative, vectors, output, tables)

@@ -738,16 +738,14 @@ def _add_changes(vectors, rows, count, local, n_slots, part, n_parts, first, sta
             v = rows[s, j]
             if v % n_parts == part:
                 k = first[v]
-                row = vectors[v]
-                if k < 0:
+                if k < 0:  # (explicit loops: a slice assignment costs seconds of compilation)
                     k = n_start
                     first[v] = k
-                    start[k] = row
+                    for t in range(vectors.shape[1]):
+                        start[k, t] = vectors[v, t]
                     n_start += 1
-                trained = local[s, j]
-                before = start[k]
-                for t in range(row.shape[0]):
-                    row[t] += trained[t] - before[t]
+                for t in range(vectors.shape[1]):
+                    vectors[v, t] += local[s, j, t] - start[k, t]
     for s in range(n_slots):  # clear the slots of the rows met
         for j in range(count[s]):
             first[rows[s, j]] = -1

@@ -38,7 +38,6 @@ import numpy as np
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from skgraphemb._kernels._numba_cache import renamed
 from skgraphemb._kernels._random import item_state, next_below, next_float
 
 # Start-node permutations draw from their own streams, ``item_state(seed,
@@ -92,11 +91,11 @@ def _borrowed(typingctx, arr):
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
-def alias_tables(indptr, indices, weights):
-    """Walker alias tables of every CSR row, for O(1) weighted draws.
+@numba.njit(cache=True, nogil=True)
+def alias_tables(indptr, indices, weights, lo, hi, alias_prob, alias_node, strength, work):
+    """Walker alias tables of CSR rows ``lo .. hi - 1``, for O(1) weighted draws.
 
-    Built with Vose's algorithm, row by row in parallel: slots whose scaled
+    Built with Vose's algorithm, row by row: slots whose scaled
     weight ``deg * w / W`` is below 1 ("small") are topped up from slots
     above 1 ("large").  A draw then picks a slot ``j`` uniformly and keeps
     ``indices[j]`` with probability ``alias_prob[j]``, else takes
@@ -104,35 +103,34 @@ def alias_tables(indptr, indices, weights):
     Binary search over running sums would cost O(log deg) dependent memory
     reads per draw, which is what dominates walks through hubs.
 
+    Rows are independent, so threads can build disjoint row ranges of the
+    same tables at once (:func:`skgraphemb.walks._plan.build_alias_tables`).
+
     Parameters
     ----------
     indptr : ndarray of int64, shape (n_nodes + 1,)
     indices : ndarray of int32, shape (nnz,)
     weights : ndarray of float64, shape (nnz,)
         Positive, finite edge weights.
-
-    Returns
-    -------
+    lo, hi : int
+        The rows to build.
     alias_prob : ndarray of float64, shape (nnz,)
-        Probability of keeping the slot's own edge, in (0, 1].
+        Written: probability of keeping the slot's own edge, in (0, 1].
     alias_node : ndarray of int32, shape (nnz,)
-        Node taken when the slot's own edge is not kept.
+        Written: node taken when the slot's own edge is not kept.
     strength : ndarray of float64, shape (n_nodes,)
-        Total out-weight of each node (0 for nodes without out-edges).
+        Written: total out-weight of each node (0 for nodes without out-edges).
+    work : ndarray of int32, shape (nnz,)
+        Scratch.
     """
-    n_nodes = indptr.shape[0] - 1
-    nnz = indices.shape[0]
-    alias_prob = np.empty(nnz, dtype=np.float64)
-    alias_node = np.empty(nnz, dtype=np.int32)
-    strength = np.zeros(n_nodes, dtype=np.float64)
     # Work lists, row v using slots indptr[v]:indptr[v + 1]: "small" grows
     # up from the row start, "large" down from the row end.  Every slot is
     # in at most one list, so they never meet.
-    work = np.empty(nnz, dtype=np.int32)
-    for v in numba.prange(n_nodes):
+    for v in range(lo, hi):
         start = indptr[v]
         end = indptr[v + 1]
         deg = end - start
+        strength[v] = 0.0
         if deg == 0:
             continue
         total = 0.0
@@ -167,7 +165,6 @@ def alias_tables(indptr, indices, weights):
             alias_prob[start + work[end - 1 - i]] = 1.0
         for i in range(n_small):
             alias_prob[start + work[start + i]] = 1.0
-    return alias_prob, alias_node, strength
 
 
 @numba.njit(cache=True, nogil=True)
@@ -537,10 +534,10 @@ def walk_chunk(
 ):
     """Generate ``starts.shape[0]`` walks into ``out``.
 
-    Compiled twice: ``walk_chunk`` runs on one thread (``prange`` is a
-    plain ``range`` there), ``walk_chunk_parallel`` spreads the walks over
-    numba's threads.  Walks are independent and each owns its random
-    stream, so both give bit-identical results for any thread count.
+    Walks are independent and each owns its random stream, so threads that
+    each generate a contiguous share of a chunk (one call each, on row
+    slices of ``starts`` and ``out`` with ``first_walk`` offset to match)
+    give bit-identical results for any thread count.
 
     Parameters
     ----------
@@ -564,10 +561,9 @@ def walk_chunk(
     out : ndarray of int32, shape (n_walks, walk_length)
         Written in place: node positions, -1 after a walk ended early.
     """
-    # Without this, slicing ``out[i]`` updates the refcount of ``out`` (in
-    # the parallel variant: every thread, on one shared cache line).
+    # Without this, slicing ``out[i]`` updates the refcount of ``out``.
     out = _borrowed(out)
-    for i in numba.prange(starts.shape[0]):
+    for i in range(starts.shape[0]):
         out[i, 0] = starts[i]
         _walk_one(
             indptr,
@@ -584,10 +580,3 @@ def walk_chunk(
             first_walk + i,
             out[i],
         )
-
-
-# The same function under its own name, so that it gets its own entry in
-# numba's on-disk cache (see :mod:`skgraphemb._kernels._numba_cache`).
-walk_chunk_parallel = numba.njit(
-    renamed(walk_chunk.py_func, "walk_chunk_parallel"), parallel=True, cache=True, nogil=True
-)

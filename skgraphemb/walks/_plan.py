@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 from skgraphemb.graph import Graph, GraphLike, as_graph
 from skgraphemb.utils._device import DEFAULT_DEVICE, resolve_engines, torch_threads
 from skgraphemb.utils._ids import readonly
-from skgraphemb.utils._threads import numba_threads, parallel_launch, resolve_numba_threads
+from skgraphemb.utils._threads import KernelThreads, resolve_numba_threads, row_ranges
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ _CHUNK_STEPS = 1 << 22
 # entries (64 MB of int32 output, a few hundred MB of temporaries) per call.
 _TORCH_CHUNK_STEPS = 1 << 24
 
-# Chunks with fewer steps than this run on the serial kernel whatever
+# Chunks with fewer steps than this stay on the calling thread whatever
 # n_jobs says: waking a thread pool costs more than such a chunk's work (and
 # far more on a busy machine).  The output is the same either way.
 _MIN_PARALLEL_STEPS = 1 << 14
@@ -107,7 +107,6 @@ def plan_walks(
 ) -> _WalkPlan:
     """Convert the graph, resolve engine, threads and seed, build alias tables."""
     from skgraphemb.utils._random_state import seed_from_random_state
-    from skgraphemb.walks import _numba_kernels as kernels
 
     if not isinstance(graph, Graph):
         graph = as_graph(graph)
@@ -126,8 +125,7 @@ def plan_walks(
         weights = alias_prob = strength = readonly(np.empty(0, dtype=np.float64))
         alias_node = readonly(np.empty(0, dtype=np.int32))
     else:
-        with numba_threads(n_threads), parallel_launch():
-            tables = kernels.alias_tables(graph.indptr, graph.indices, weights)
+        tables = build_alias_tables(graph.indptr, graph.indices, weights, n_threads)
         alias_prob, alias_node, strength = map(readonly, tables)
     p, q = float(p), float(q)
     seed = seed_from_random_state(random_state)
@@ -200,6 +198,31 @@ def _start_nodes(plan: _WalkPlan, first: int, last: int, cache: dict) -> NDArray
     return starts
 
 
+def build_alias_tables(indptr, indices, weights, n_threads: int = 1):
+    """``(alias_prob, alias_node, strength)`` of every row (see
+    :func:`~skgraphemb.walks._numba_kernels.alias_tables`), rows split
+    over ``n_threads`` threads by stored entries."""
+    from skgraphemb.walks import _numba_kernels as kernels
+
+    n_nodes, nnz = len(indptr) - 1, len(indices)
+    alias_prob = np.empty(nnz, dtype=np.float64)
+    alias_node = np.empty(nnz, dtype=np.int32)
+    strength = np.empty(n_nodes, dtype=np.float64)
+    work = np.empty(nnz, dtype=np.int32)
+    n_parts = n_threads if nnz >= _MIN_PARALLEL_STEPS else 1
+    # Row bounds with about nnz / n_parts entries each (hubs make rows uneven).
+    bounds = np.searchsorted(indptr, [nnz * t // n_parts for t in range(n_parts + 1)], side="left")
+    bounds[0], bounds[-1] = 0, n_nodes
+    calls = [
+        (indptr, indices, weights, int(lo), int(hi), alias_prob, alias_node, strength, work)
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+        if hi > lo
+    ]
+    with KernelThreads(len(calls), "skgraphemb-walks") as threads:
+        threads.map(kernels.alias_tables, calls)
+    return alias_prob, alias_node, strength
+
+
 def _generate(
     plan: _WalkPlan,
     chunk_size: int,
@@ -233,7 +256,8 @@ def _generate(
     desc = f"Generating walks (node2vec, p={plan.p:g}, q={plan.q:g})"
     cache: dict = {}
     busy = 0.0  # time in this generator, not in the consumer between chunks
-    with tqdm(total=plan.n_walks, desc=desc, unit="walk", disable=not verbose) as bar:
+    threads = KernelThreads(plan.n_threads if plan.backend != "torch" else 1, "skgraphemb-walks")
+    with threads, tqdm(total=plan.n_walks, desc=desc, unit="walk", disable=not verbose) as bar:
         for first in range(0, plan.n_walks, chunk_size):
             t0 = time.perf_counter()
             last = min(first + chunk_size, plan.n_walks)
@@ -254,7 +278,7 @@ def _generate(
                 dest = np.empty((last - first, plan.walk_length), dtype=np.int32)
             else:
                 dest = out[first:last]
-            args = (
+            graph_args = (
                 plan.indptr,
                 plan.indices,
                 plan.weights,
@@ -266,17 +290,15 @@ def _generate(
                 1.0 / plan.p,
                 1.0 / plan.q,
                 plan.seed,
-                first,
-                starts,
-                dest,
             )
-            if plan.n_threads == 1 or dest.size < _MIN_PARALLEL_STEPS:
-                # The serial kernel needs no thread pool at all, which also
-                # keeps n_jobs=1 safe inside forked worker processes.
-                kernels.walk_chunk(*args)
-            else:
-                with numba_threads(plan.n_threads), parallel_launch():
-                    kernels.walk_chunk_parallel(*args)
+            # Each thread a contiguous share of the chunk (walk i keeps its
+            # stream first + i); small chunks stay on the calling thread,
+            # which also keeps n_jobs=1 free of any pool thread.
+            n_parts = plan.n_threads if dest.size >= _MIN_PARALLEL_STEPS else 1
+            threads.map(
+                kernels.walk_chunk,
+                [(*graph_args, first + lo, starts[lo:hi], dest[lo:hi]) for lo, hi in row_ranges(last - first, n_parts)],
+            )
             bar.update(last - first)
             busy += time.perf_counter() - t0
             yield dest

@@ -67,7 +67,7 @@ def test_warmup_compiles_what_a_default_fit_runs(run):
     rc, out, err = run("warmup")
     assert rc == 0, err
     assert f"cached in {cache_location()}" in out
-    for kernel in (trainer.train_shards, trainer.apply_deltas, walks.walk_chunk, walks.walk_chunk_parallel):
+    for kernel in (trainer.train_shards, trainer.apply_deltas, walks.walk_chunk):
         assert kernel.signatures, kernel.py_func.__name__
 
 

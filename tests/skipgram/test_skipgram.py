@@ -450,23 +450,23 @@ def test_output_vectors_in_and_out(communities, trainer):
         train(walks, n, init_output=np.zeros((n, 3)), **SMALL)
 
 
-def test_serial_and_parallel_kernels_have_their_own_cache_entries():
+def test_thread_driven_kernels_are_compiled_once():
     # numba's on-disk cache keys a kernel by its Python function's qualified
-    # name and line, not by the parallel flag: variants sharing one function
-    # share one cache entry, and whichever compiled first is what the other
-    # loads in every later process (a serial kernel behind n_jobs=2).
+    # name and line, not by the parallel flag: a serial and a parallel=True
+    # variant of one function would share one cache entry.  The walk engine
+    # and the trainer compile one serial nogil kernel each, driven by
+    # threads (KernelThreads), so there is no variant to mix up, and a
+    # fit compiles and loads one kernel, not two.
     from skgraphemb.skipgram import _numba_kernels
     from skgraphemb.walks import _numba_kernels as _walks_numba
 
-    # (The skip-gram trainer has one compilation, driven by a thread pool.)
     assert not hasattr(_numba_kernels, "train_walks_parallel")
-    pairs = [(_walks_numba.walk_chunk, _walks_numba.walk_chunk_parallel)]
-    for serial, parallel in pairs:
-        assert serial.targetoptions.get("parallel") in (None, False)
-        assert parallel.targetoptions.get("parallel") is True
-        assert serial.py_func.__qualname__ != parallel.py_func.__qualname__
-        # The renamed copy is the same algorithm.
-        assert serial.py_func.__code__ is parallel.py_func.__code__
+    assert not hasattr(_walks_numba, "walk_chunk_parallel")
+    driven = [_numba_kernels.train_shards, _numba_kernels.apply_deltas, _numba_kernels.train_walks_hogwild]
+    driven += [_walks_numba.walk_chunk, _walks_numba.alias_tables]
+    for kernel in driven:
+        assert kernel.targetoptions.get("parallel") in (None, False), kernel.py_func.__name__
+        assert kernel.targetoptions.get("nogil") is True, kernel.py_func.__name__
 
 
 # -- divergence and degenerate walks: an error or a warning, never NaN ---------
@@ -568,11 +568,12 @@ def test_divergence_at_the_end_of_the_schedule_names_min_alpha(communities):
 def test_round_buffer_estimate_is_what_the_rounds_allocate(n_nodes, walk_length, n_threads):
     """The memory estimate's term for the deterministic rounds is the size
     of the arrays they allocate (at most: every node in the walks)."""
-    from skgraphemb.skipgram._numba import _Rounds, _Threads, round_buffer_bytes
+    from skgraphemb.skipgram._numba import _Rounds, round_buffer_bytes
+    from skgraphemb.utils._threads import KernelThreads
 
     d, negative = 32, 5
     syn = np.zeros((n_nodes, d), dtype=np.float32)
-    threads = _Threads(n_threads)
+    threads = KernelThreads(n_threads)
     try:
         rounds = _Rounds(kernels, threads, n_nodes, walk_length, negative, syn, syn, ())
     finally:

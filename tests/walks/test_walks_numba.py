@@ -21,7 +21,9 @@ from walk_expectations import (
 )
 
 from skgraphemb._kernels._random import item_state
+from skgraphemb.utils._threads import KernelThreads, row_ranges
 from skgraphemb.walks import _numba_kernels as k
+from skgraphemb.walks._plan import build_alias_tables
 
 # Sampler codes of the helper kernel below.
 METHODS = {"step": 0, "rejection": 1, "exact": 2, "first_order": 3}
@@ -158,7 +160,11 @@ def test_alias_tables_encode_the_weights(weight_law):
     else:
         A.data[:] = 2.5
     indptr, indices = A.indptr.astype(np.int64), A.indices.astype(np.int32)
-    prob, alias, strength = k.alias_tables(indptr, indices, A.data)
+    prob, alias, strength = build_alias_tables(indptr, indices, A.data)
+    # Rows are independent: tables built over row ranges in threads are the same.
+    for n_threads in (2, 3):
+        for got, want in zip(build_alias_tables(indptr, indices, A.data, n_threads), (prob, alias, strength)):
+            np.testing.assert_array_equal(got, want)
     assert prob.dtype == np.float64 and alias.dtype == np.int32
     # 0 happens where a slot's exact share is below rounding (1e-9 weights
     # next to 1e9 ones); (a + b) - 1 with a >= 1 never goes negative.
@@ -206,15 +212,16 @@ def test_walk_chunk_same_for_any_thread_count_and_split(undirected, second_order
     serial = np.empty((starts.size, 12), dtype=np.int32)
     k.walk_chunk(*args, 11, 0, starts, serial)
 
-    before = numba.get_num_threads()
-    try:
-        for n_threads in (1, 2):
-            numba.set_num_threads(n_threads)
-            parallel = np.empty_like(serial)
-            k.walk_chunk_parallel(*args, 11, 0, starts, parallel)
-            np.testing.assert_array_equal(parallel, serial)
-    finally:
-        numba.set_num_threads(before)
+    # Threads each generating a contiguous share (the walk driver's split),
+    # run at once, reproduce the single call.
+    for n_threads in (2, 3):
+        split = np.empty_like(serial)
+        with KernelThreads(n_threads) as threads:
+            threads.map(
+                k.walk_chunk,
+                [(*args, 11, lo, starts[lo:hi], split[lo:hi]) for lo, hi in row_ranges(starts.size, n_threads)],
+            )
+        np.testing.assert_array_equal(split, serial)
 
     # Walk i draws from stream (seed, first_walk + i): a chunk that starts
     # at walk 100 reproduces rows 100.. of the whole run.

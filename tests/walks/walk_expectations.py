@@ -130,12 +130,12 @@ def tables(indptr, indices, weights):
 
     The alias tables are the numba engine's; the torch engine uses the same.
     """
-    from skgraphemb.walks._numba_kernels import alias_tables
+    from skgraphemb.walks._plan import build_alias_tables
 
     if weights is None:
         empty = readonly(np.empty(0))
         return empty, empty, readonly(np.empty(0, np.int32)), empty
-    return (weights, *map(readonly, alias_tables(indptr, indices, weights)))
+    return (weights, *map(readonly, build_alias_tables(indptr, indices, weights)))
 
 
 class StepDistributionTests:
