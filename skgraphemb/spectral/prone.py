@@ -100,7 +100,7 @@ class ProNEEmbedder(BaseGraphEmbedder):
     float32 blocks).
     Memory beyond the graph: the randomized SVD's two ``n x (n_components +
     n_oversamples)`` float32 blocks, then the ``n x n_components`` embedding
-    and six ``n x block`` blocks.
+    and five ``n x block`` blocks.
 
     A directed graph is factorised as it is (``A[i, j]`` the weight of ``i
     -> j``; rows of nodes without out-edges are zero in ``F``) and

@@ -202,6 +202,7 @@ def build_alias_tables(indptr, indices, weights, n_threads: int = 1):
     """``(alias_prob, alias_node, strength)`` of every row (see
     :func:`~skgraphemb.walks._numba_kernels.alias_tables`), rows split
     over ``n_threads`` threads by stored entries."""
+    from skgraphemb.graph._csr_kernels import _row_blocks
     from skgraphemb.walks import _numba_kernels as kernels
 
     n_nodes, nnz = len(indptr) - 1, len(indices)
@@ -209,10 +210,8 @@ def build_alias_tables(indptr, indices, weights, n_threads: int = 1):
     alias_node = np.empty(nnz, dtype=np.int32)
     strength = np.empty(n_nodes, dtype=np.float64)
     work = np.empty(nnz, dtype=np.int32)
-    n_parts = n_threads if nnz >= _MIN_PARALLEL_STEPS else 1
-    # Row bounds with about nnz / n_parts entries each (hubs make rows uneven).
-    bounds = np.searchsorted(indptr, [nnz * t // n_parts for t in range(n_parts + 1)], side="left")
-    bounds[0], bounds[-1] = 0, n_nodes
+    # Row ranges of about equal stored entries (hubs make rows uneven).
+    bounds = _row_blocks(indptr, n_threads if nnz >= _MIN_PARALLEL_STEPS else 1)
     calls = [
         (indptr, indices, weights, int(lo), int(hi), alias_prob, alias_node, strength, work)
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
