@@ -119,13 +119,16 @@ def run_contender(name, params, graph, rows, labels, args, seed):
         "device": est.device_,
         "loadavg": os.getloadavg()[0],
     }
+    # Walk positions trained on (walks cut short by a dead end count in full).
+    run["mtokens_per_s"] = est.n_walks_ * SETTINGS["walk_length"] / run["train"] / 1e6
     if rows is not None and not args.no_eval:
         score = evaluate_node_classification(
             est.embedding_[rows], labels, cv=5, train_size=0.5, random_state=0, n_jobs=args.threads
         )
         run.update(macro=score.mean, micro=score.micro_mean)
     print(
-        f"  {name} seed {seed}: fit {run['fit']:.1f}s (walks {run['walks']:.1f}s, train {run['train']:.1f}s) "
+        f"  {name} seed {seed}: fit {run['fit']:.1f}s (walks {run['walks']:.1f}s, train {run['train']:.1f}s, "
+        f"{run['mtokens_per_s']:.2f} M tokens/s) "
         f"on {run['device']}, macro-F1 {run.get('macro', float('nan')):.4f}, load {run['loadavg']:.1f}",
         flush=True,
     )
@@ -184,12 +187,21 @@ def main(argv=None):
     parser.add_argument("--cache", type=Path, default=Path("/tmp/skgraphemb-graphs"))
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="cuda adds the GPU contenders")
     parser.add_argument("--contenders", nargs="+", choices=sorted(CONTENDERS), help="default: all for --device")
+    parser.add_argument(
+        "--num-walks", type=int, default=SETTINGS["num_walks"], help="walks per node (fewer: a quicker throughput run)"
+    )
     parser.add_argument("--p", type=float, default=1.0)
     parser.add_argument("--q", type=float, default=1.0)
     parser.add_argument("--repeats", type=int, default=1, help="seeds per contender; timed walk runs")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-eval", action="store_true", help="times only")
     parser.add_argument("--no-walks", action="store_true", help="skip the walk-throughput table")
+    parser.add_argument(
+        "--walk-engines",
+        nargs="+",
+        choices=sorted(WALK_ENGINES),
+        help="walk-throughput table (default: all for --device)",
+    )
     parser.add_argument("--no-fit", action="store_true", help="only the walk-throughput table")
     parser.add_argument("--max-batch", type=int, help="torch trainer's largest batch (centres per step)")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -199,6 +211,7 @@ def main(argv=None):
         import skgraphemb.skipgram._torch as sg
 
         sg.TORCH_BATCH_SIZE = args.max_batch
+    SETTINGS["num_walks"] = args.num_walks
     gpu = args.device == "cuda"
     names = args.contenders or [n for n, (_, needs_gpu) in CONTENDERS.items() if gpu or not needs_gpu]
     graph, rows, labels, title = load_graph(args)
@@ -231,7 +244,7 @@ def main(argv=None):
 
     walk_rows = []
     if not args.no_walks:
-        engines = [n for n, (_, needs_gpu) in WALK_ENGINES.items() if gpu or not needs_gpu]
+        engines = args.walk_engines or [n for n, (_, needs_gpu) in WALK_ENGINES.items() if gpu or not needs_gpu]
         walk_rows = [time_walks(n, WALK_ENGINES[n][0], graph, args) for n in engines]
         print()
         print(f"{'walk engine':<12}{'min s':>8}{'median s':>10}{'M steps/s (min / median)':>28}")

@@ -106,6 +106,18 @@ def fake_cuda(monkeypatch):
 
 
 @pytest.fixture
+def cuda():
+    """``"cuda"``, on a machine where torch sees a CUDA device; else the test is skipped.
+
+    Tests that take it run the real GPU paths; mark them ``gpu`` too.
+    """
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device")
+    return "cuda"
+
+
+@pytest.fixture
 def no_cuda(monkeypatch):
     """torch reports no CUDA device, even on a machine that has one."""
     torch = pytest.importorskip("torch")

@@ -352,16 +352,14 @@ print(m.device_, "torch" in sys.modules)
 
 
 @pytest.mark.gpu
-def test_fit_on_a_gpu(karate_graph, karate_labels):
-    torch = pytest.importorskip("torch")
-    if not torch.cuda.is_available():
-        pytest.skip("needs a CUDA device")
-    emb = Node2VecEmbedder(
-        dimensions=16, walk_length=20, num_walks=20, window=5, q=0.5, sample=0.0, device="auto", random_state=0
-    ).fit(karate_graph)
+def test_fit_on_a_gpu(karate_graph, karate_labels, cuda):
+    params = dict(n_components=16, walk_length=20, num_walks=20, window=5, q=0.5, sample=0.0, random_state=0)
+    emb = Node2VecEmbedder(**params, device="auto").fit(karate_graph)
     assert emb.device_.startswith("cuda") and emb.backend_ == emb.trainer_ == "torch"
-    assert isinstance(emb.embedding_, np.ndarray)
+    assert isinstance(emb.embedding_, np.ndarray) and np.isfinite(emb.embedding_).all()
     assert evaluate_node_classification(emb, karate_labels, cv=3).mean > 0.8
+    again = Node2VecEmbedder(**params, device=cuda).fit(karate_graph)  # walks and training seeded on the GPU
+    np.testing.assert_array_equal(again.embedding_, emb.embedding_)
 
 
 # -- warm start -----------------------------------------------------------------

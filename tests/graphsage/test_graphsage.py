@@ -55,6 +55,12 @@ SMALL = dict(
 )
 
 
+@pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+def device(request):
+    """Each device the test runs on: the CPU, and a real GPU where there is one."""
+    return request.getfixturevalue("cuda") if request.param == "cuda" else "cpu"
+
+
 def _small(**overrides):
     return GraphSAGEEmbedder(**{**SMALL, "feature_source": "structural", **overrides})
 
@@ -145,14 +151,17 @@ def test_memory_cache_returns_a_working_model(karate, tmp_path):
 
 
 # -- determinism and threads ------------------------------------------------------------
-def test_integer_seed_reproducible_and_global_rng_untouched(karate):
+def test_integer_seed_reproducible_and_global_rng_untouched(karate, device):
     state = torch.random.get_rng_state()
-    a = _small(random_state=3, dropout=0.5).fit(karate)
+    cuda_state = torch.cuda.get_rng_state() if device == "cuda" else None
+    a = _small(random_state=3, dropout=0.5, device=device).fit(karate)
     assert torch.equal(torch.random.get_rng_state(), state)
-    b = _small(random_state=3, dropout=0.5).fit(karate)
+    if cuda_state is not None:
+        assert a.device_.startswith("cuda") and torch.equal(torch.cuda.get_rng_state(), cuda_state)
+    b = _small(random_state=3, dropout=0.5, device=device).fit(karate)
     np.testing.assert_array_equal(a.embedding_, b.embedding_)
     assert a.history_ == b.history_
-    c = _small(random_state=4, dropout=0.5).fit(karate)
+    c = _small(random_state=4, dropout=0.5, device=device).fit(karate)
     assert not np.allclose(a.embedding_, c.embedding_)
 
 
@@ -170,6 +179,22 @@ def test_n_jobs_sets_torch_threads_only_during_fit(karate, monkeypatch):
     _small(n_jobs=2).fit(karate)
     assert seen[0] == 2 and seen[-1] == before
     assert torch.get_num_threads() == before
+
+
+@pytest.mark.gpu
+def test_fitted_on_a_gpu_loads_on_a_cpu_and_embeds_the_same(karate, cuda, monkeypatch):
+    est = _small(device=cuda).fit(karate)
+    assert est.device_.startswith("cuda") and next(est.module_.parameters()).is_cuda
+    H = karate.copy()
+    H.add_edges_from([("new", 0), ("new", 5)])
+    before = est.transform(H)
+    blob = pickle.dumps(est)
+    np.testing.assert_array_equal(pickle.loads(blob).transform(H), before)  # back on the GPU
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(DeviceMappingWarning, match="GraphSAGEEmbedder was fitted on device 'cuda:0'"):
+        on_cpu = pickle.loads(blob)
+    assert on_cpu.device_ == "cpu" and next(on_cpu.module_.parameters()).device.type == "cpu"
+    np.testing.assert_allclose(on_cpu.transform(H), before, atol=1e-5)
 
 
 def test_exact_inference_is_transform_of_the_fitted_graph(fitted, karate):
@@ -192,7 +217,7 @@ def test_training_lowers_the_loss(karate):
 # -- the model: sampled forward, exact inference, sparse path ---------------------------------
 @pytest.mark.parametrize("aggr", ["mean", "max", "pool"])
 @pytest.mark.parametrize("sparse", [False, True])
-def test_sampled_forward_equals_inference_when_keeping_all_neighbours(aggr, sparse):
+def test_sampled_forward_equals_inference_when_keeping_all_neighbours(aggr, sparse, device):
     from skgraphemb.graphsage import _torch_kernels as sage
 
     G = nx.gnm_random_graph(60, 200, seed=1)
@@ -200,16 +225,16 @@ def test_sampled_forward_equals_inference_when_keeping_all_neighbours(aggr, spar
     rng = np.random.default_rng(0)
     X = (rng.random((60, 40)) < 0.05).astype(np.float32)  # sparse bag of words
     mean, scale = X.mean(0), np.where(X.std(0) > 0, X.std(0), 1).astype(np.float32)
-    inputs = sage.NodeInput(X, mean, scale, torch.device("cpu"), allow_sparse=sparse)
+    inputs = sage.NodeInput(X, mean, scale, torch.device(device), allow_sparse=sparse)
     assert inputs.sparse == sparse
     torch.manual_seed(0)
-    model = sage.SAGEModel(40, 12, 6, 3, aggr, 0.0, True).eval()
+    model = sage.SAGEModel(40, 12, 6, 3, aggr, 0.0, True).eval().to(device)
     exact = model.inference(inputs, g.indptr, g.indices, batch_size=7)
     seeds = np.array([5, 0, 59, 17])
     sub = sample_subgraph(g.indptr, g.indices, seeds, (100, 100, 100), seed=0)
     with torch.no_grad():
         z = model(inputs, sub.n_id, sub.edge_index, [layer_sizes(sub, i) for i in range(3)])
-    np.testing.assert_allclose(z.numpy(), exact[seeds].numpy(), atol=1e-5)
+    np.testing.assert_allclose(z.cpu().numpy(), exact[seeds].cpu().numpy(), atol=1e-5)
 
 
 def test_sparse_first_layer_matches_sageconv_values_and_gradients():
@@ -399,7 +424,7 @@ def cora():
     return load_cora()
 
 
-def test_cora_inductive_probe_on_unseen_nodes(cora):
+def test_cora_inductive_probe_on_unseen_nodes(cora, device):
     """Train on 80% of Cora; nodes removed with their edges are classified well.
 
     Protocol of Hamilton et al.: the model and a logistic regression are
@@ -418,7 +443,7 @@ def test_cora_inductive_probe_on_unseen_nodes(cora):
     rng = np.random.default_rng(0)
     unseen = rng.choice(g.nodes, size=g.n_nodes // 5, replace=False)
     seen = np.setdiff1d(g.nodes, unseen)
-    params = dict(epochs=5, walk_length=3, device="cpu", n_jobs=1, random_state=0)
+    params = dict(epochs=5, walk_length=3, device=device, n_jobs=1, random_state=0)
     est = GraphSAGEEmbedder(**params).fit(g.subgraph(seen))
     Z_unseen = est.transform(g, nodes=unseen)
     y_seen = np.array([labels[v] for v in seen])

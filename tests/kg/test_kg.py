@@ -117,6 +117,33 @@ def test_reproduces_pykeen_pipeline_on_nations(nations):
     np.testing.assert_array_equal(kge.mapped_triples_, result.training.mapped_triples.numpy())
 
 
+@pytest.mark.gpu
+def test_matches_pykeen_pipeline_on_a_gpu(nations, cuda):
+    """On a real GPU, the same seed and configuration as pykeen.pipeline on
+    that GPU: the same losses and metrics (up to the GPU's float rounding)."""
+    from pykeen.pipeline import pipeline
+
+    result = pipeline(
+        dataset="Nations",
+        model="TransE",
+        training_kwargs=dict(num_epochs=20, batch_size=256),
+        optimizer_kwargs=dict(lr=0.01),
+        evaluation_kwargs=dict(batch_size=256),
+        random_seed=42,
+        device=cuda,
+        use_tqdm=False,
+    )
+    kge = KGEmbedder("TransE", epochs=20, batch_size=256, learning_rate=0.01, random_state=42, device=cuda)
+    kge.fit(nations.train)
+    assert kge.device_.startswith("cuda") and kge.model_.device.type == "cuda"
+    np.testing.assert_allclose(kge.history_, result.losses, rtol=1e-4)
+    ours = kge.evaluate(nations.test, filter_triples=nations.valid)
+    theirs = result.metric_results
+    assert ours["mrr"] == pytest.approx(theirs.get_metric("both.realistic.inverse_harmonic_mean_rank"), abs=0.01)
+    assert ours["hits@10"] == pytest.approx(theirs.get_metric("both.realistic.hits_at_10"), abs=0.02)
+    assert ours["mrr"] > 0.3  # a random ranking of Nations' 14 entities scores about 0.23
+
+
 def test_fit_on_a_triples_factory_equals_fit_on_labels(nations):
     from pykeen.datasets import Nations
 
@@ -579,6 +606,22 @@ def test_gpu_pickled_model_loads_and_predicts_on_cpu(pickle_as_if_on_cuda, no_cu
         again = pickle.loads(blob)
     assert again.device_ == "cpu" and str(again.model_.device) == "cpu"
     _same_predictions(fitted, again, nations)
+
+
+@pytest.mark.gpu
+def test_fitted_on_a_gpu_loads_and_predicts_on_a_cpu(nations, cuda, monkeypatch):
+    kge = KGEmbedder("TransE", **{**FAST, "device": cuda}).fit(nations.train)
+    assert kge.device_.startswith("cuda")
+    scores = kge.score_triples(nations.test)
+    assert np.isfinite(scores).all()
+    blob = pickle.dumps(kge)
+    np.testing.assert_array_equal(pickle.loads(blob).score_triples(nations.test), scores)  # back on the GPU
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(DeviceMappingWarning, match="KGEmbedder was fitted on device 'cuda:0'"):
+        on_cpu = pickle.loads(blob)
+    assert on_cpu.device_ == "cpu" and str(on_cpu.model_.device) == "cpu"
+    np.testing.assert_array_equal(on_cpu.transform(["usa", "uk"]), kge.transform(["usa", "uk"]))
+    np.testing.assert_allclose(on_cpu.score_triples(nations.test), scores, rtol=1e-5, atol=1e-5)
 
 
 def test_unpickling_leaves_global_rngs_alone(fitted):

@@ -420,6 +420,23 @@ def test_torch_trainer_on_cpu_same_for_any_thread_count_and_chunking(communities
         np.testing.assert_array_equal(train_skipgram_torch(pieces, n, seed=4, n_jobs=n_jobs, **SMALL), one)
 
 
+@pytest.mark.torch
+@pytest.mark.gpu
+def test_torch_trainer_on_a_gpu(communities, cuda):
+    """On a real GPU the trainer separates the blocks as on the CPU, and a
+    seed gives the same vectors twice (the batches do not depend on the
+    device's scheduling)."""
+    from skgraphemb.skipgram import train_skipgram_torch
+
+    graph, walks, labels = communities
+    Z = train_skipgram_torch(walks, graph.n_nodes, seed=0, device=cuda, **SMALL)
+    assert Z.shape == (graph.n_nodes, 16) and Z.dtype == np.float32 and np.isfinite(Z).all()
+    assert _community_accuracy(Z, labels) >= 0.9
+    assert _neighbour_purity(Z, labels) >= 0.85
+    again = train_skipgram_torch(walks, graph.n_nodes, seed=0, device=cuda, **SMALL)
+    np.testing.assert_array_equal(again, Z)
+
+
 def _trainers():
     from skgraphemb.skipgram import train_skipgram_torch
 

@@ -96,6 +96,25 @@ def test_row_cap_scales_the_sum_of_frequent_rows():
     assert (counts == 0).all()  # the scratch is clean for the next batch
 
 
+@pytest.mark.gpu
+@pytest.mark.parametrize("cap", [None, 6.0])
+def test_sgns_update_on_a_gpu_is_the_same_sgd_step(cuda, cap):
+    """The CUDA kernels (bmm, index_add_ with atomics) take the autograd step too."""
+    syn0, syn1, contexts, mask, targets, live, lr = _batch(seed=1)
+    _, g0, g1 = _autograd_step(syn0, syn1, contexts, mask, targets, live, lr)
+    expected0, expected1 = syn0.clone(), syn1.clone()
+    kt.sgns_update(expected0, expected1, contexts, mask, targets, live, lr, cap=cap, counts=torch.zeros(7))
+    if cap is None:
+        torch.testing.assert_close(expected0, syn0 - g0, rtol=1e-5, atol=1e-6)
+    on = [t.to(cuda) for t in (syn0, syn1, contexts, mask, targets, live, lr)]
+    counts = torch.zeros(7, device=cuda)
+    loss = kt.sgns_update(*on, cap=cap, counts=counts)
+    assert on[0].is_cuda and torch.isfinite(loss)
+    torch.testing.assert_close(on[0].cpu(), expected0, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(on[1].cpu(), expected1, rtol=1e-5, atol=1e-6)
+    assert (counts == 0).all()
+
+
 def test_subsample_keeps_order_and_rates():
     n, L = 6, 40
     rng = np.random.default_rng(0)

@@ -224,11 +224,10 @@ def test_isolated_rng_restores_after_an_error():
 
 @pytest.mark.torch
 @pytest.mark.gpu
-def test_isolated_rng_restores_the_cuda_generator_of_its_device():
-    torch = pytest.importorskip("torch")
-    if not torch.cuda.is_available():
-        pytest.skip("needs a CUDA device")
-    device = torch.device("cuda:0")
+def test_isolated_rng_restores_the_cuda_generator_of_its_device(cuda):
+    import torch
+
+    device = torch.device(f"{cuda}:0")
     torch.cuda.manual_seed(11)
     before = torch.cuda.get_rng_state(0)
     with isolated_rng(torch, device, seed=3):

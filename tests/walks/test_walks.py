@@ -19,13 +19,20 @@ from skgraphemb.utils._device import resolve_engines
 from skgraphemb.walks import _plan as driver
 from skgraphemb.walks import iter_walk_chunks, random_walks
 
-# Both engines through the one driver; torch cases need the extra.
-BACKENDS = ["numba", pytest.param("torch", marks=pytest.mark.torch)]
+# Every engine through the one driver, as random_walks arguments; torch cases
+# need the extra, and the CUDA case a GPU.
+ENGINES = [
+    pytest.param({"backend": "numba"}, id="numba"),
+    pytest.param({"backend": "torch"}, marks=pytest.mark.torch, id="torch"),
+    pytest.param({"backend": "torch", "device": "cuda"}, marks=[pytest.mark.torch, pytest.mark.gpu], id="torch-cuda"),
+]
 
 
-@pytest.fixture(params=BACKENDS)
-def backend(request):
-    if request.param == "torch":
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    if request.param.get("device") == "cuda":
+        request.getfixturevalue("cuda")
+    elif request.param["backend"] == "torch":
         pytest.importorskip("torch")
     return request.param
 
@@ -47,17 +54,17 @@ def check_walk_invariants(check_walks):
 
 
 @pytest.mark.parametrize("p, q", [(1.0, 1.0), (0.5, 2.0), (2.0, 0.25)])
-def test_walks_follow_edges_undirected_weighted(karate_graph, p, q, backend, check_walk_invariants):
+def test_walks_follow_edges_undirected_weighted(karate_graph, p, q, engine, check_walk_invariants):
     assert karate_graph.weights is not None  # karate carries interaction counts
-    walks = random_walks(karate_graph, walk_length=20, num_walks=5, p=p, q=q, random_state=0, backend=backend)
+    walks = random_walks(karate_graph, walk_length=20, num_walks=5, p=p, q=q, random_state=0, **engine)
     check_walk_invariants(karate_graph, walks, 5)
     assert (walks >= 0).all()  # connected and undirected: no walk ends early
 
 
 @pytest.mark.parametrize("p, q", [(1.0, 1.0), (0.5, 2.0)])
-def test_directed_dead_end_stops_walks(directed_dead_end_graph, p, q, backend, check_walk_invariants):
+def test_directed_dead_end_stops_walks(directed_dead_end_graph, p, q, engine, check_walk_invariants):
     g = directed_dead_end_graph
-    walks = random_walks(g, walk_length=12, num_walks=30, p=p, q=q, random_state=1, backend=backend)
+    walks = random_walks(g, walk_length=12, num_walks=30, p=p, q=q, random_state=1, **engine)
     check_walk_invariants(g, walks, 30)
     (sink,) = g.positions(["sink"])
     from_sink = walks[walks[:, 0] == sink]
@@ -68,12 +75,12 @@ def test_directed_dead_end_stops_walks(directed_dead_end_graph, p, q, backend, c
     assert ((walks == sink).sum(axis=1) <= 1).all()
 
 
-def test_isolated_nodes_and_self_loops(backend, check_walk_invariants):
+def test_isolated_nodes_and_self_loops(engine, check_walk_invariants):
     G = nx.Graph([(0, 1), (1, 2)])
     G.add_node(3)  # isolated
     G.add_edge(4, 4)  # only a self-loop
     g = as_graph(G)
-    walks = random_walks(g, walk_length=6, num_walks=3, p=0.5, q=2.0, random_state=0, backend=backend)
+    walks = random_walks(g, walk_length=6, num_walks=3, p=0.5, q=2.0, random_state=0, **engine)
     check_walk_invariants(g, walks, 3)
     (iso, loop) = g.positions([3, 4])
     np.testing.assert_array_equal(walks[walks[:, 0] == iso][:, 1:], -1)
@@ -105,8 +112,16 @@ def test_same_seed_same_walks_for_any_n_jobs(karate_graph, p, q):
     assert not np.array_equal(one[:, 0], other[:, 0])  # start order is seeded too
 
 
+def test_same_seed_same_walks_on_every_engine(karate_graph, engine):
+    kwargs = dict(walk_length=12, num_walks=6, p=0.5, q=2.0, **engine)
+    first = random_walks(karate_graph, random_state=3, **kwargs)
+    np.testing.assert_array_equal(first, random_walks(karate_graph, random_state=3, **kwargs))
+    assert not np.array_equal(first, random_walks(karate_graph, random_state=4, **kwargs))
+
+
 @pytest.mark.parametrize("chunk_size", [1, 7, 34, 50, 10_000])
 def test_chunks_concatenate_to_the_full_matrix(karate_graph, chunk_size):
+    # The numba engine's promise; torch walks depend on the chunking (documented).
     kwargs = dict(walk_length=9, num_walks=3, p=2.0, q=0.5, random_state=5)
     chunks = list(iter_walk_chunks(karate_graph, chunk_size=chunk_size, n_jobs=2, **kwargs))
     assert all(c.shape[0] == chunk_size for c in chunks[:-1])
@@ -177,9 +192,9 @@ def _weighted_graph(edges, directed):
     return as_graph(G)
 
 
-def _second_step_frequencies(graph, t, v, p, q, num_walks, backend="numba"):
+def _second_step_frequencies(graph, t, v, p, q, num_walks, **engine):
     """Counts of the third node of 3-node walks that begin t -> v."""
-    walks = random_walks(graph, walk_length=3, num_walks=num_walks, p=p, q=q, random_state=0, backend=backend)
+    walks = random_walks(graph, walk_length=3, num_walks=num_walks, p=p, q=q, random_state=0, **engine)
     (tp, vp) = graph.positions([t, v])
     hits = walks[(walks[:, 0] == tp) & (walks[:, 1] == vp), 2]
     return graph.nodes[hits]
@@ -201,9 +216,9 @@ def _second_step_frequencies(graph, t, v, p, q, num_walks, backend="numba"):
         (DIRECTED, True, 0, 1, 1.0, 1.0, {0: 2.0, 2: 1.0, 3: 1.5, 4: 2.0}),
     ],
 )
-def test_second_step_matches_node2vec_probabilities(edges, directed, t, v, p, q, expected, backend):
+def test_second_step_matches_node2vec_probabilities(edges, directed, t, v, p, q, expected, engine):
     graph = _weighted_graph(edges, directed)
-    seen = _second_step_frequencies(graph, t, v, p, q, num_walks=20_000, backend=backend)
+    seen = _second_step_frequencies(graph, t, v, p, q, num_walks=20_000, **engine)
     xs = sorted(expected)
     probs = np.array([expected[x] for x in xs]) / sum(expected.values())
     counts = np.array([(seen == x).sum() for x in xs])
@@ -217,9 +232,9 @@ def test_second_step_matches_node2vec_probabilities(edges, directed, t, v, p, q,
         assert stats.chisquare(counts, len(seen) * first / first.sum()).pvalue < 1e-12
 
 
-def test_first_step_is_proportional_to_weight(backend):
+def test_first_step_is_proportional_to_weight(engine):
     graph = _weighted_graph(DIRECTED, directed=True)
-    walks = random_walks(graph, walk_length=2, num_walks=20_000, random_state=0, backend=backend)
+    walks = random_walks(graph, walk_length=2, num_walks=20_000, random_state=0, **engine)
     for v in (0, 1, 3):  # the nodes with several out-edges
         (vp,) = graph.positions([v])
         row = slice(graph.indptr[vp], graph.indptr[vp + 1])
@@ -229,10 +244,10 @@ def test_first_step_is_proportional_to_weight(backend):
         assert stats.chisquare(counts[graph.indices[row]], expected).pvalue > 1e-4
 
 
-def test_first_order_visits_are_proportional_to_strength(karate_graph, backend):
+def test_first_order_visits_are_proportional_to_strength(karate_graph, engine):
     # The stationary law of a weighted first-order walk on a connected
     # undirected graph is proportional to each node's total edge weight.
-    walks = random_walks(karate_graph, walk_length=120, num_walks=40, random_state=0, backend=backend)
+    walks = random_walks(karate_graph, walk_length=120, num_walks=40, random_state=0, **engine)
     visits = np.bincount(walks[:, 20:].ravel(), minlength=karate_graph.n_nodes)
     strength = np.add.reduceat(karate_graph.weights, karate_graph.indptr[:-1])
     total_variation = 0.5 * np.abs(visits / visits.sum() - strength / strength.sum()).sum()
@@ -287,7 +302,7 @@ def test_progress_bar_and_timing_log(karate_graph, capsys, caplog):
 
 
 @pytest.mark.parametrize("chunk_size", [None, 5])
-def test_start_nodes(karate_graph, backend, chunk_size):
+def test_start_nodes(karate_graph, engine, chunk_size):
     starts = [33, 0, 5]
     chunks = iter_walk_chunks(
         karate_graph,
@@ -298,7 +313,7 @@ def test_start_nodes(karate_graph, backend, chunk_size):
         start_nodes=starts,
         chunk_size=chunk_size,
         random_state=0,
-        backend=backend,
+        **engine,
     )
     walks = np.concatenate(list(chunks))
     assert walks.shape == (12, 6)
@@ -306,7 +321,7 @@ def test_start_nodes(karate_graph, backend, chunk_size):
         np.testing.assert_array_equal(np.sort(walks[3 * r : 3 * r + 3, 0]), np.sort(karate_graph.positions(starts)))
     assert set(walks[:, 1:].ravel()) - set(karate_graph.positions(starts))  # walks go anywhere
     with pytest.raises(ValueError, match="'nope'"):
-        random_walks(karate_graph, walk_length=3, num_walks=1, start_nodes=[0, "nope"], backend=backend)
+        random_walks(karate_graph, walk_length=3, num_walks=1, start_nodes=[0, "nope"], **engine)
 
 
 def test_default_cpu_walks_never_import_torch():
