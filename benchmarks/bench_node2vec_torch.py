@@ -10,7 +10,9 @@ num_walks 10, window 10, one epoch; every other parameter at its default):
 - ``torch-cpu``: torch walks + torch skip-gram on the CPU
   (``backend="torch", device="cpu"``);
 - ``torch-cuda``: the same on a GPU (``device="cuda"``; with ``--device
-  cuda`` only).
+  cuda`` only);
+- ``torch-cuda-atomic``: the same with ``deterministic=False``: each step's
+  updates summed with atomic additions instead of in a fixed order.
 
 Each contender is fitted ``--repeats`` times with seeds 0, 1, ... and scored
 by node classification (``evaluate_node_classification(train_size=0.5,
@@ -62,6 +64,7 @@ CONTENDERS = {
     "gensim": (dict(backend="numba", trainer="gensim"), False),
     "torch-cpu": (dict(backend="torch", trainer="torch", device="cpu"), False),
     "torch-cuda": (dict(backend="torch", trainer="torch", device="cuda"), True),
+    "torch-cuda-atomic": (dict(backend="torch", trainer="torch", device="cuda", deterministic=False), True),
 }
 #: walk engine -> random_walks arguments
 WALK_ENGINES = {
@@ -230,7 +233,7 @@ def main(argv=None):
     print()
     if rows_out:
         print(
-            f"{'contender':<12}{'device':<8}{'fit s':>8}{'walks s':>9}{'train s':>9}{'macro-F1':>18}"
+            f"{'contender':<18}{'device':<8}{'fit s':>8}{'walks s':>9}{'train s':>9}{'macro-F1':>18}"
             f"{'micro-F1':>10}{'dF1 vs gensim':>15}"
         )
     for r in rows_out:
@@ -238,7 +241,7 @@ def main(argv=None):
         micro = f"{r['micro']:.4f}" if "micro" in r else "-"
         delta = f"{r['macro'] - ref['macro']:+.4f}" if ref and "macro" in r else "-"
         print(
-            f"{r['name']:<12}{r['device']:<8}{r['fit']:>8.1f}{r['walks']:>9.1f}{r['train']:>9.1f}"
+            f"{r['name']:<18}{r['device']:<8}{r['fit']:>8.1f}{r['walks']:>9.1f}{r['train']:>9.1f}"
             f"{macro:>18}{micro:>10}{delta:>15}"
         )
 

@@ -115,10 +115,11 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         Seeds walks and training.  With an int, walks are identical for any
         ``n_jobs``, and so is the embedding of the default numba trainer
         (deterministic rounds; see :func:`~skgraphemb.skipgram.train_skipgram`)
-        and of the torch trainer on the CPU; with ``trainer="gensim"`` it is
-        bitwise reproducible with ``n_jobs=1`` (with more threads, lock-free
-        parallel training, as in word2vec, makes runs differ slightly), and
-        on a GPU the torch trainer's atomic sums vary in the last bits.
+        and of the torch trainer (on a GPU: reproducible from run to run for
+        a given GPU model and torch version, and different from the CPU's);
+        with ``trainer="gensim"`` it is bitwise reproducible with
+        ``n_jobs=1`` (with more threads, lock-free parallel training, as in
+        word2vec, makes runs differ slightly).
     backend : {"auto", "numba", "torch", "pecanpy"}, default="auto"
         Walk engine.  ``"numba"`` is skgraphemb's own CPU engine: exact
         node2vec probabilities in O(edges) memory.  ``"torch"`` samples the
@@ -136,8 +137,12 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         for any ``n_jobs`` and any ``walk_chunk_size``.  ``False`` is the
         lock-free (Hogwild) mode of word2vec: about 1.5 times less CPU time
         in training on BlogCatalog (``benchmarks/bench_skipgram.py``), but
-        threads race, so results vary with ``n_jobs``.  The other trainers
-        ignore it (see ``random_state``).
+        threads race, so results vary with ``n_jobs``.  For the torch
+        trainer on a GPU, ``True`` sums each step's updates of a node in a
+        fixed order and ``False`` with atomic additions, faster but varying
+        in the last bits from run to run (see
+        :func:`~skgraphemb.skipgram.train_skipgram_torch`).  gensim and the
+        torch trainer on the CPU ignore it.
     word2vec_kwargs : dict, default=None
         Extra keyword arguments for gensim's ``Word2Vec`` (``trainer="gensim"``).
     device : {"cpu", "auto", "cuda", "cuda:N"}, default="cpu"
@@ -489,7 +494,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             )
         elif trainer == "torch":
             vectors, output = skipgram.train_skipgram_torch(
-                walks, n_nodes, device=device, verbose=self.verbose, **kwargs
+                walks, n_nodes, device=device, verbose=self.verbose, deterministic=bool(self.deterministic), **kwargs
             )
         else:
             vectors, output = skipgram.train_skipgram(

@@ -70,6 +70,7 @@ def train_skipgram_torch(
     device=DEFAULT_DEVICE,
     batch_size: int | None = None,
     row_cap: float | None = TORCH_ROW_CAP,
+    deterministic: bool = True,
 ) -> NDArray[np.float32] | tuple[NDArray[np.float32], NDArray[np.float32]]:
     """Train skip-gram node vectors on walks with torch, on any device.
 
@@ -92,8 +93,8 @@ def train_skipgram_torch(
         split of walks of one width into arrays (they are re-blocked;
         unlike :func:`train_skipgram`'s, the result changes when some walks
         come padded to another width, which starts blocks of their own).
-        On a GPU, ``index_add_`` sums with atomic additions in a varying
-        order, so runs can differ in the last bits.
+        On a GPU it is reproducible for a given seed, torch version and
+        GPU model, with ``deterministic=True``.
     n_jobs : int, default=None
         torch's CPU threads for the call, when ``device`` is the CPU.
         ``None`` means 1 unless in a :func:`joblib.parallel_config`
@@ -117,6 +118,14 @@ def train_skipgram_torch(
         on thousands of stale updates and diverge.  Ordinary rows (at most
         ``2 * window * (negative + 1)`` pairs per window) are untouched.
         ``None`` sums every update.
+    deterministic : bool, default=True
+        On a GPU, sum the updates of a node that occurs several times in a
+        step in a fixed order (torch sorts the rows first), so that a seed
+        gives the same vectors on every run.  ``False`` adds them with
+        atomic operations: faster, but the order, and so the last bits of
+        each sum, vary from run to run, and runs drift apart (see
+        benchmarks/README.md for the cost).  No effect on the CPU, where
+        the sums are always ordered.
 
     Returns
     -------
@@ -185,6 +194,7 @@ def train_skipgram_torch(
         dev,
         _substream_seed(seed, _TRAIN_STREAM),
         row_cap,
+        deterministic,
     )
     t1 = time.perf_counter()
     logger.info(

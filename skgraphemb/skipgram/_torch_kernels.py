@@ -7,12 +7,12 @@ centres at once: a batch of ``B`` centres with windows of ``2b`` contexts
 gives ``(B, 2b, d)`` context input rows ``X`` and ``(B, K + 1, d)`` output
 rows ``Y`` (the centre and its ``K`` negatives), one batched product
 ``G = X Y^T`` of logits, and the two gradients ``g Y`` and ``g^T X`` as two
-more batched products; the updates are scattered back with
-:meth:`torch.Tensor.index_add_`, which sums the contributions of a node
-that occurs several times in the batch (as the numba kernel sums them
-within a window).  Updates within a batch are computed from the vectors
-before the batch (a minibatch), where the numba kernel updates window by
-window.
+more batched products; the updates are scattered back by
+:func:`scatter_add`, which sums the contributions of a node that occurs
+several times in the batch (as the numba kernel sums them within a
+window), in a fixed order on a GPU too.  Updates within a batch are
+computed from the vectors before the batch (a minibatch), where the numba
+kernel updates window by window.
 
 Centres are grouped by their reduced window ``b`` (drawn uniformly from
 ``1 .. window`` as in word2vec), so a group's contexts fill a dense
@@ -157,6 +157,7 @@ def sgns_update(
     lr: torch.Tensor | float,
     cap: float | None = None,
     counts: torch.Tensor | None = None,
+    deterministic: bool = True,
 ) -> torch.Tensor:
     """One SGD step of skip-gram with negative sampling on a batch of windows.
 
@@ -190,6 +191,10 @@ def sgns_update(
     counts : Tensor of float32, shape (n_nodes,)
         Zeroed scratch for the counts (needed with ``cap``; zero again on
         return).
+    deterministic : bool, default=True
+        Sum a row's updates in the same order on every run (see
+        :func:`scatter_add`); ``False`` lets a GPU sum them with atomic
+        additions, faster, in an order that varies from run to run.
 
     Returns
     -------
@@ -216,19 +221,36 @@ def sgns_update(
     d_in = torch.bmm(g, Y)  # (B, C, d), from Y before the step
     d_out = torch.bmm(g.transpose(1, 2), X)  # (B, K + 1, d), from X before the step
     if cap is None:
-        syn0.index_add_(0, contexts.reshape(-1), d_in.reshape(-1, d))
-        syn1.index_add_(0, targets.reshape(-1), d_out.reshape(-1, d))
+        scatter_add(syn0, contexts.reshape(-1), d_in.reshape(-1, d), deterministic)
+        scatter_add(syn1, targets.reshape(-1), d_out.reshape(-1, d), deterministic)
         return loss
     # Pairs each slot takes part in: a context slot one per live target, a
     # target slot one per real context of its window.
     in_pairs = mask.to(counts.dtype) * live.sum(dim=1, keepdim=True).to(counts.dtype)
     out_pairs = live.to(counts.dtype) * mask.sum(dim=1, keepdim=True).to(counts.dtype)
-    _scatter_capped(syn0, contexts.reshape(-1), d_in.reshape(-1, d), in_pairs.reshape(-1), cap, counts)
-    _scatter_capped(syn1, targets.reshape(-1), d_out.reshape(-1, d), out_pairs.reshape(-1), cap, counts)
+    _scatter_capped(syn0, contexts.reshape(-1), d_in.reshape(-1, d), in_pairs.reshape(-1), cap, counts, deterministic)
+    _scatter_capped(syn1, targets.reshape(-1), d_out.reshape(-1, d), out_pairs.reshape(-1), cap, counts, deterministic)
     return loss
 
 
-def _scatter_capped(table, rows, updates, pairs, cap, counts) -> None:
+def scatter_add(table: torch.Tensor, rows: torch.Tensor, updates: torch.Tensor, deterministic: bool = True) -> None:
+    """``table[rows] += updates`` in place, the updates of a repeated row summed.
+
+    On the CPU, :meth:`~torch.Tensor.index_add_` sums a row's updates in
+    index order on any number of threads.  On a GPU it adds them with
+    atomic operations in whatever order the threads arrive, so float sums
+    differ in the last bits from run to run, and training drifts apart.
+    With ``deterministic`` a GPU uses ``index_put_(accumulate=True)``
+    instead: torch sorts the rows (a stable radix sort) and sums each row's
+    updates in that fixed order, the same on every run.
+    """
+    if deterministic and table.device.type != "cpu":
+        table.index_put_((rows,), updates, accumulate=True)
+    else:
+        table.index_add_(0, rows, updates)
+
+
+def _scatter_capped(table, rows, updates, pairs, cap, counts, deterministic: bool = True) -> None:
     """``table[rows] += updates``, summing repeated rows, except that a row
     taking part in ``n > cap`` pairs in all gets ``cap / n`` of its sum.
 
@@ -239,9 +261,10 @@ def _scatter_capped(table, rows, updates, pairs, cap, counts) -> None:
     The cap bounds the step of such rows at ``cap`` pair updates' worth per
     batch.
     """
+    # Whole numbers below 2**24: their float sums are exact in any order.
     counts.index_add_(0, rows, pairs)
     scale = (cap / counts.index_select(0, rows).clamp(min=1.0)).clamp(max=1.0)
-    table.index_add_(0, rows, updates * scale.unsqueeze(1))
+    scatter_add(table, rows, updates * scale.unsqueeze(1), deterministic)
     counts.index_fill_(0, rows, 0.0)
 
 
@@ -268,9 +291,13 @@ class SkipgramTrainer:
         Seed of the generator every draw comes from.
     row_cap : float or None
         See :func:`sgns_update` (``cap``).
+    deterministic : bool, default=True
+        See :func:`sgns_update`.
     """
 
-    def __init__(self, vectors, output, keep, neg_threshold, neg_alias, device: str, seed: int, row_cap):
+    def __init__(
+        self, vectors, output, keep, neg_threshold, neg_alias, device: str, seed: int, row_cap, deterministic=True
+    ):
         torch = self._torch = import_optional("torch", _CALLER)
         self.device = dev = torch.device(device)
         self.syn0, self.syn1 = self.on_device(vectors), self.on_device(output)
@@ -278,6 +305,7 @@ class SkipgramTrainer:
         self.neg_threshold = self.on_device(neg_threshold, np.int64)
         self.neg_alias = self.on_device(neg_alias, np.int64)
         self.row_cap = row_cap
+        self.deterministic = deterministic
         self.row_counts = torch.zeros(len(vectors), dtype=torch.float32, device=dev) if row_cap is not None else None
         self.generator = torch.Generator(device=dev)
         self.generator.manual_seed(seed)
@@ -345,6 +373,7 @@ class SkipgramTrainer:
                         rates[a : a + batch_size],
                         self.row_cap,
                         self.row_counts,
+                        self.deterministic,
                     )
                     self.pairs += m.sum()
             # The loss sums -log sigmoid over the vectors before each step:

@@ -96,6 +96,30 @@ def test_row_cap_scales_the_sum_of_frequent_rows():
     assert (counts == 0).all()  # the scratch is clean for the next batch
 
 
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+def test_scatter_add_sums_repeated_rows_the_same_on_every_run(device, request):
+    """Many updates of a few rows: the float64 sums to float32 rounding,
+    and bitwise the same sums on every run in the deterministic mode (GPU
+    atomics would add them in a varying order)."""
+    if device == "cuda":
+        device = request.getfixturevalue("cuda")
+    rng = np.random.default_rng(0)
+    rows = torch.tensor(rng.integers(0, 5, 200_000), device=device)
+    updates = torch.tensor(rng.normal(size=(200_000, 8)), dtype=torch.float32, device=device)
+    expected = np.zeros((5, 8))
+    np.add.at(expected, rows.cpu().numpy(), updates.cpu().numpy().astype(np.float64))
+    sums = []
+    for deterministic in (True, True, True, False):
+        table = torch.zeros(5, 8, device=device)
+        kt.scatter_add(table, rows, updates, deterministic)
+        np.testing.assert_allclose(table.cpu().numpy(), expected, rtol=1e-4, atol=1e-3)
+        sums.append(table.cpu().numpy())
+    np.testing.assert_array_equal(sums[1], sums[0])
+    np.testing.assert_array_equal(sums[2], sums[0])
+    if device == "cpu":  # index_add_ is ordered on the CPU: one answer for both modes
+        np.testing.assert_array_equal(sums[3], sums[0])
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize("cap", [None, 6.0])
 def test_sgns_update_on_a_gpu_is_the_same_sgd_step(cuda, cap):
