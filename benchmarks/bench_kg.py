@@ -121,6 +121,7 @@ def _run_pipeline(epochs: int) -> tuple[float, float, dict]:
         optimizer_kwargs=dict(lr=0.01),
         evaluation_kwargs=dict(batch_size=256),
         random_seed=42,
+        device="cpu",  # as KGEmbedder's default (PyKEEN would take a GPU where there is one)
         use_tqdm=False,
     )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0

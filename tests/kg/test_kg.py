@@ -95,6 +95,7 @@ def test_reproduces_pykeen_pipeline_on_nations(nations):
         optimizer_kwargs=dict(lr=0.01),
         evaluation_kwargs=dict(batch_size=256),
         random_seed=42,
+        device="cpu",  # PyKEEN takes a GPU where there is one; KGEmbedder's default is the CPU
         use_tqdm=False,
     )
     kge = KGEmbedder("TransE", num_epochs=100, batch_size=256, learning_rate=0.01, random_state=42)
@@ -173,17 +174,22 @@ def test_fit_leaves_global_rngs_alone(nations):
 def test_fit_leaves_the_garbage_collector_as_it_was(nations):
     import gc
 
-    assert gc.get_freeze_count() == 0
-    KGEmbedder("TransE", **FAST).fit(nations.train)  # freezes during training only
-    assert gc.get_freeze_count() == 0
-    gc.freeze()  # a caller's own freeze is left alone
+    # Start from no frozen objects, even in a process where another library
+    # froze some (seen on a GPU machine's image); they are frozen again after.
+    outside = gc.get_freeze_count()
+    gc.unfreeze()
     try:
+        KGEmbedder("TransE", **FAST).fit(nations.train)  # freezes during training only
+        assert gc.get_freeze_count() == 0
+        gc.freeze()  # a caller's own freeze is left alone
         frozen = gc.get_freeze_count()
         KGEmbedder("TransE", **FAST).fit(nations.train)
         # not unfrozen (that would make it 0); frozen objects may still be freed by refcount
         assert gc.get_freeze_count() > 0.9 * frozen
     finally:
         gc.unfreeze()
+        if outside:
+            gc.freeze()
 
 
 def test_fit_hides_pykeens_own_shuffle_deprecation(tiny_kg):
