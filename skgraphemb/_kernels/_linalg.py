@@ -634,10 +634,9 @@ def _shrink(holder, n, k):
     """
     flat = holder.pop()
     try:
-        flat.resize(n * k, refcheck=True)
+        flat.resize((n, k), refcheck=True)  # not .shape = ...: deprecated from numpy 2.5
     except ValueError:
         return flat[: n * k].reshape(n, k)
-    flat.shape = (n, k)
     return flat
 
 

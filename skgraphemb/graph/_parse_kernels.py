@@ -368,8 +368,9 @@ def _parse_block(buf, start, stop, mode, comment, ncols, n_parts):
     if kept < total:  # blank or comment lines: close up the rows, shrink in place
         for r in range(1, ncols):
             flat[r * kept : (r + 1) * kept] = flat[r * total : r * total + kept]
-        flat.resize(ncols * kept, refcheck=False)
-    flat.shape = (ncols, kept)  # the block owns its memory (a reshape would be a view)
+    # In place: the block keeps owning its memory (a reshape would be a view;
+    # setting .shape is deprecated from numpy 2.5).
+    flat.resize((ncols, kept), refcheck=False)
     return flat, OK, stop
 
 
