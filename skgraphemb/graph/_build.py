@@ -215,7 +215,7 @@ class _IntIndex:
         span = int(hi) - int(lo) + 1
         if span <= max(_BITMAP_MIN_SPAN, _BITMAP_SPAN_PER_ID * sum(len(c) for c in columns)):
             words, rank = _csr.id_bitmap(columns, lo, hi, n_threads)
-            return cls(_csr.bitmap_ids(words, rank, lo), (lo, hi, words, rank))
+            return cls(_csr.bitmap_ids(words, rank, lo, n_threads), (lo, hi, words, rank))
         # Sparse ids: merge the blocks' distinct values in batches, so the
         # values waiting to be merged never outgrow the ids found so far.
         ids, pending, waiting = np.empty(0, dtype=np.int64), [], 0
@@ -233,7 +233,7 @@ class _IntIndex:
 
         if self.bitmap is not None:
             lo, hi, words, rank = self.bitmap
-            return _csr.bitmap_positions(values, lo, hi, words, rank, out)
+            return _csr.bitmap_positions(values, lo, hi, words, rank, out, _threads())
         ids, n, missing = self.ids, len(self.ids), 0
         for a in range(0, len(values), _LOOKUP_SLICE):
             v = values[a : a + _LOOKUP_SLICE]
@@ -266,7 +266,7 @@ class _IntIndex:
                 if self._lookup(part, seg):
                     absent.append(part[seg < 0])
                 if order is not None:
-                    _csr.remap(seg, order)
+                    _csr.remap(seg, order, _threads())
             at += len(parts[0])
             del parts, part
         return out, [block for absent in missing for block in absent]

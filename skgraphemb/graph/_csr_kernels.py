@@ -29,6 +29,8 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
+from skgraphemb._kernels._pool import KernelThreads, row_ranges
+
 #: Work of fewer items (values, edges or bytes) runs on the calling thread
 #: only: waking the thread team costs more than it saves there, and on a busy
 #: machine one parallel region can wait milliseconds for a descheduled thread.
@@ -63,25 +65,30 @@ def threads_for(n_items):
 
 
 # -- integer id ranking ----------------------------------------------------------
-@numba.njit(cache=True, nogil=True, parallel=True)
-def int_range(values, n_parts):
+# Serial nogil kernels over a slice [a, b) of values or bitmap words, run on
+# several threads by KernelThreads (each thread writes its own slice).
+def _slices(n_items, n_threads):
+    return row_ranges(n_items, max(1, n_threads))
+
+
+@numba.njit(cache=True, nogil=True)
+def _int_range(values, a, b):
+    lo = np.int64(values[a])
+    hi = lo
+    for i in range(a, b):
+        v = np.int64(values[i])
+        if v < lo:
+            lo = v
+        if v > hi:
+            hi = v
+    return lo, hi
+
+
+def int_range(values, n_threads):
     """Smallest and largest value of a non-empty integer array, as int64."""
-    m = values.shape[0]
-    lows = np.empty(n_parts, dtype=np.int64)
-    highs = np.empty(n_parts, dtype=np.int64)
-    for t in numba.prange(n_parts):
-        start, stop = m * t // n_parts, m * (t + 1) // n_parts
-        lo = np.int64(values[start]) if stop > start else np.int64(values[0])
-        hi = lo
-        for i in range(start, stop):
-            v = np.int64(values[i])
-            if v < lo:
-                lo = v
-            if v > hi:
-                hi = v
-        lows[t] = lo
-        highs[t] = hi
-    return lows.min(), highs.max()
+    with KernelThreads(n_threads, "skgraphemb-ids") as threads:
+        parts = threads.map(_int_range, [(values, a, b) for a, b in _slices(len(values), n_threads)])
+    return min(p[0] for p in parts), max(p[1] for p in parts)
 
 
 @numba.njit(inline="always", cache=True)
@@ -92,26 +99,18 @@ def _popcount(x):
     return np.int64((x * _H01) >> _S56)
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def mark_bits(values, lo, bits):
-    """Set bit ``v - lo`` of row ``t`` of ``bits`` for the values of part ``t``.
-
-    ``bits`` has one row per thread part (so no two threads write one word)
-    and is OR-reduced by :func:`id_bitmap`.
-    """
-    n_parts = bits.shape[0]
-    m = values.shape[0]
-    for t in numba.prange(n_parts):
-        row = bits[t]
-        for i in range(m * t // n_parts, m * (t + 1) // n_parts):
-            k = np.uint64(np.int64(values[i]) - lo)
-            row[k >> _SIX] |= _ONE << (k & _63)
+@numba.njit(cache=True, nogil=True)
+def _mark_bits(values, lo, row, a, b):
+    """Set bit ``v - lo`` of ``row`` for the values ``values[a:b]``."""
+    for i in range(a, b):
+        k = np.uint64(np.int64(values[i]) - lo)
+        row[k >> _SIX] |= _ONE << (k & _63)
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _or_rows(bits):
-    n_words = bits.shape[1]
-    for w in numba.prange(n_words):
+@numba.njit(cache=True, nogil=True)
+def _or_rows(bits, a, b):
+    """OR the rows of ``bits`` into row 0, for the words ``a .. b``."""
+    for w in range(a, b):
         acc = bits[0, w]
         for t in range(1, bits.shape[0]):
             acc |= bits[t, w]
@@ -130,8 +129,11 @@ def _ranks(words):
     return rank
 
 
-def id_bitmap(columns, lo, hi, n_parts):
+def id_bitmap(columns, lo, hi, n_threads):
     """Presence bitmap of the values of ``columns`` over ``[lo, hi]``.
+
+    Each thread marks its share of a column in its own row of words (so no
+    two threads write one word); the rows are then OR-ed together.
 
     Returns
     -------
@@ -143,45 +145,47 @@ def id_bitmap(columns, lo, hi, n_parts):
     """
     n_words = (int(hi) - int(lo)) // 64 + 1
     words = None
-    for col in columns:
-        if len(col) == 0:
-            continue
-        bits = np.zeros((n_parts, n_words), dtype=np.uint64)
-        mark_bits(col, np.int64(lo), bits)
-        _or_rows(bits)
-        words = bits[0].copy() if words is None else np.bitwise_or(words, bits[0], out=words)
-        del bits
+    with KernelThreads(n_threads, "skgraphemb-ids") as threads:
+        for col in columns:
+            if len(col) == 0:
+                continue
+            slices = _slices(len(col), n_threads)
+            bits = np.zeros((len(slices), n_words), dtype=np.uint64)
+            threads.map(_mark_bits, [(col, np.int64(lo), bits[t], a, b) for t, (a, b) in enumerate(slices)])
+            threads.map(_or_rows, [(bits, a, b) for a, b in _slices(n_words, n_threads)])
+            words = bits[0].copy() if words is None else np.bitwise_or(words, bits[0], out=words)
+            del bits
     if words is None:
         words = np.zeros(n_words, dtype=np.uint64)
     return words, _ranks(words)
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def bitmap_ids(words, rank, lo):
-    """The values whose bit is set, increasing, as int64."""
-    ids = np.empty(rank[-1], dtype=np.int64)
-    for w in numba.prange(words.shape[0]):
+@numba.njit(cache=True, nogil=True)
+def _bitmap_ids(words, rank, lo, ids, a, b):
+    for w in range(a, b):
         word = words[w]
         out = rank[w]
-        b = np.int64(0)
+        bit = np.int64(0)
         while word != 0:
             if word & _ONE:
-                ids[out] = lo + w * 64 + b
+                ids[out] = lo + w * 64 + bit
                 out += 1
             word >>= _ONE
-            b += 1
+            bit += 1
+
+
+def bitmap_ids(words, rank, lo, n_threads):
+    """The values whose bit is set, increasing, as int64."""
+    ids = np.empty(rank[-1], dtype=np.int64)
+    with KernelThreads(n_threads, "skgraphemb-ids") as threads:
+        threads.map(_bitmap_ids, [(words, rank, lo, ids, a, b) for a, b in _slices(len(words), n_threads)])
     return ids
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def bitmap_positions(values, lo, hi, words, rank, out):
-    """``out[i]`` = rank of ``values[i]`` among the set bits (its position in
-    the sorted distinct ids), or -1 when its bit is not set.
-
-    Returns the number of such missing values.
-    """
+@numba.njit(cache=True, nogil=True)
+def _bitmap_positions(values, lo, hi, words, rank, out, a, b):
     missing = 0
-    for i in numba.prange(values.shape[0]):
+    for i in range(a, b):
         v = np.int64(values[i])
         if v < lo or v > hi:
             out[i] = -1
@@ -198,12 +202,28 @@ def bitmap_positions(values, lo, hi, words, rank, out):
     return missing
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def remap(positions, order):
-    """``positions[i] = order[positions[i]]`` where ``positions[i] >= 0``."""
-    for i in numba.prange(positions.shape[0]):
+def bitmap_positions(values, lo, hi, words, rank, out, n_threads):
+    """``out[i]`` = rank of ``values[i]`` among the set bits (its position in
+    the sorted distinct ids), or -1 when its bit is not set.
+
+    Returns the number of such missing values.
+    """
+    with KernelThreads(n_threads, "skgraphemb-ids") as threads:
+        calls = [(values, lo, hi, words, rank, out, a, b) for a, b in _slices(len(values), n_threads)]
+        return sum(threads.map(_bitmap_positions, calls))
+
+
+@numba.njit(cache=True, nogil=True)
+def _remap(positions, order, a, b):
+    for i in range(a, b):
         if positions[i] >= 0:
             positions[i] = order[positions[i]]
+
+
+def remap(positions, order, n_threads):
+    """``positions[i] = order[positions[i]]`` where ``positions[i] >= 0``."""
+    with KernelThreads(n_threads, "skgraphemb-ids") as threads:
+        threads.map(_remap, [(positions, order, a, b) for a, b in _slices(len(positions), n_threads)])
 
 
 # -- libstdc++ std::sort on (key, value) pairs, comparing keys ---------------------
@@ -376,50 +396,44 @@ def _std_sort(keys, vals, has_w, first, last):
 
 
 # -- CSR construction ------------------------------------------------------------
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _count_rows(src, dst, n, directed, row_bounds):
-    """Row pointers; thread ``t`` counts the rows in ``row_bounds[t:t+2]``,
-    scanning every edge (reads are cheap; no two threads write one row)."""
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    for t in numba.prange(row_bounds.shape[0] - 1):
-        lo, hi = row_bounds[t], row_bounds[t + 1]
-        for e in range(src.shape[0]):
-            r, c = src[e], dst[e]
-            if lo <= r < hi:
-                indptr[r + 1] += 1
-            if not directed and c != r and lo <= c < hi:
-                indptr[c + 1] += 1
-    for i in range(n):
-        indptr[i + 1] += indptr[i]
-    return indptr
+# Serial nogil kernels over a range of rows [lo, hi); the drivers below run one
+# call per thread with KernelThreads, each on its own rows (no two threads
+# write one row).
+@numba.njit(cache=True, nogil=True)
+def _count_rows(src, dst, directed, counts, lo, hi):
+    """``counts[r + 1]`` = entries of row ``r``, for the rows in ``[lo, hi)``,
+    scanning every edge (reads are cheap)."""
+    for e in range(src.shape[0]):
+        r, c = src[e], dst[e]
+        if lo <= r < hi:
+            counts[r + 1] += 1
+        if not directed and c != r and lo <= c < hi:
+            counts[c + 1] += 1
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _scatter(src, dst, w, has_w, directed, indptr, indices, data, row_bounds):
-    """Entries into their rows in scipy's ``coo_tocsr`` order: the edges as
-    given, then (undirected) the reversed copies of the non-loop edges.  As
-    in :func:`_count_rows`, each thread fills its own range of rows."""
-    n = indptr.shape[0] - 1
-    cursor = indptr[:n].copy()
-    for t in numba.prange(row_bounds.shape[0] - 1):
-        lo, hi = row_bounds[t], row_bounds[t + 1]
+@numba.njit(cache=True, nogil=True)
+def _scatter(src, dst, w, has_w, directed, indptr, indices, data, lo, hi):
+    """Entries of the rows in ``[lo, hi)`` into place in scipy's ``coo_tocsr``
+    order: the edges as given, then (undirected) the reversed copies of the
+    non-loop edges."""
+    cursor = indptr[lo:hi].copy()
+    for e in range(src.shape[0]):
+        r = src[e]
+        if lo <= r < hi:
+            p = cursor[r - lo]
+            indices[p] = dst[e]
+            if has_w:
+                data[p] = w[e]
+            cursor[r - lo] = p + 1
+    if not directed:
         for e in range(src.shape[0]):
-            r = src[e]
-            if lo <= r < hi:
-                p = cursor[r]
-                indices[p] = dst[e]
+            r = dst[e]
+            if src[e] != r and lo <= r < hi:
+                p = cursor[r - lo]
+                indices[p] = src[e]
                 if has_w:
                     data[p] = w[e]
-                cursor[r] = p + 1
-        if not directed:
-            for e in range(src.shape[0]):
-                r = dst[e]
-                if src[e] != r and lo <= r < hi:
-                    p = cursor[r]
-                    indices[p] = src[e]
-                    if has_w:
-                        data[p] = w[e]
-                    cursor[r] = p + 1
+                cursor[r - lo] = p + 1
 
 
 def _row_blocks(indptr, n_blocks):
@@ -430,49 +444,47 @@ def _row_blocks(indptr, n_blocks):
     return np.unique(np.minimum(bounds, len(indptr) - 1)).astype(np.int64)
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _rows_sorted(indptr, indices, blocks):
-    flags = np.ones(blocks.shape[0] - 1, dtype=np.bool_)
-    for b in numba.prange(blocks.shape[0] - 1):
-        for r in range(blocks[b], blocks[b + 1]):
-            for p in range(indptr[r] + 1, indptr[r + 1]):
-                if indices[p - 1] > indices[p]:
-                    flags[b] = False
-                    break
-            if not flags[b]:
-                break
-    return flags.all()
+def _block_calls(blocks, *args):
+    """One ``(*args, lo, hi)`` call per block of rows."""
+    return [(*args, int(lo), int(hi)) for lo, hi in zip(blocks[:-1], blocks[1:])]
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _sort_rows(indptr, indices, data, has_w, blocks):
-    for b in numba.prange(blocks.shape[0] - 1):
-        for r in range(blocks[b], blocks[b + 1]):
-            _std_sort(indices, data, has_w, indptr[r], indptr[r + 1])
+@numba.njit(cache=True, nogil=True)
+def _rows_sorted(indptr, indices, lo, hi):
+    for r in range(lo, hi):
+        for p in range(indptr[r] + 1, indptr[r + 1]):
+            if indices[p - 1] > indices[p]:
+                return False
+    return True
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _merge_rows(indptr, indices, data, has_w, blocks, lengths):
+@numba.njit(cache=True, nogil=True)
+def _sort_rows(indptr, indices, data, has_w, lo, hi):
+    for r in range(lo, hi):
+        _std_sort(indices, data, has_w, indptr[r], indptr[r + 1])
+
+
+@numba.njit(cache=True, nogil=True)
+def _merge_rows(indptr, indices, data, has_w, lengths, lo, hi):
     """Sum runs of equal columns left to right (scipy's ``csr_sum_duplicates``)
     and drop zero sums (``eliminate_zeros``), packing each row at its start."""
-    for b in numba.prange(blocks.shape[0] - 1):
-        for r in range(blocks[b], blocks[b + 1]):
-            p, stop = indptr[r], indptr[r + 1]
-            out = p
-            while p < stop:
-                col = indices[p]
-                x = data[p] if has_w else 1.0
+    for r in range(lo, hi):
+        p, stop = indptr[r], indptr[r + 1]
+        out = p
+        while p < stop:
+            col = indices[p]
+            x = data[p] if has_w else 1.0
+            p += 1
+            while p < stop and indices[p] == col:
+                if has_w:
+                    x += data[p]
                 p += 1
-                while p < stop and indices[p] == col:
-                    if has_w:
-                        x += data[p]
-                    p += 1
-                if x != 0.0:
-                    indices[out] = col
-                    if has_w:
-                        data[out] = x
-                    out += 1
-            lengths[r] = out - indptr[r]
+            if x != 0.0:
+                indices[out] = col
+                if has_w:
+                    data[out] = x
+                out += 1
+        lengths[r] = out - indptr[r]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -518,29 +530,35 @@ def csr_from_edges(src, dst, w, n, directed):
         Columns, strictly increasing within each row.
     data : ndarray of float64 or None
         Summed weights, none zero; ``None`` when ``w`` is None.
+
+    Runs on as many threads as :func:`threads_for` gives (numba's thread
+    count, or one for small input).
     """
-    with threads_for(len(src)) as n_threads:
-        return _csr_from_edges(src, dst, w, n, directed, n_threads)
+    with threads_for(len(src)) as n_threads, KernelThreads(n_threads, "skgraphemb-csr") as threads:
+        return _csr_from_edges(src, dst, w, n, directed, threads)
 
 
-def _csr_from_edges(src, dst, w, n, directed, n_threads):
+def _csr_from_edges(src, dst, w, n, directed, threads):
     has_w = w is not None
     if has_w and not directed:
         # Parallel arcs are summed per direction, then the two directions of
         # an undirected edge are one edge weighing the larger (max(A, A.T)).
-        indptr, indices, data = _csr_from_edges(src, dst, w, n, True, n_threads)
-        return symmetrize_max(indptr, indices, data, n)
+        indptr, indices, data = _csr_from_edges(src, dst, w, n, True, threads)
+        return _symmetrize_max(indptr, indices, data, n, threads)
     # Rows split evenly for counting, by entries for scattering.
-    indptr = _count_rows(src, dst, n, directed, np.linspace(0, n, n_threads + 1).astype(np.int64))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    even = np.linspace(0, n, threads.n_threads + 1).astype(np.int64)
+    threads.map(_count_rows, _block_calls(even, src, dst, directed, indptr))
+    np.cumsum(indptr, out=indptr)
     nnz = int(indptr[-1])
     indices = np.empty(nnz, dtype=np.int32)
     data = np.empty(nnz if has_w else 0, dtype=np.float64)
-    _scatter(src, dst, w if has_w else data, has_w, directed, indptr, indices, data, _row_blocks(indptr, n_threads))
-    blocks = _row_blocks(indptr, 8 * max(1, n_threads))
-    if not _rows_sorted(indptr, indices, blocks):
-        _sort_rows(indptr, indices, data, has_w, blocks)
+    blocks = _row_blocks(indptr, threads.n_threads)
+    threads.map(_scatter, _block_calls(blocks, src, dst, w if has_w else data, has_w, directed, indptr, indices, data))
+    if not all(threads.map(_rows_sorted, _block_calls(blocks, indptr, indices))):
+        threads.map(_sort_rows, _block_calls(blocks, indptr, indices, data, has_w))
     lengths = np.empty(n, dtype=np.int64)
-    _merge_rows(indptr, indices, data, has_w, blocks, lengths)
+    threads.map(_merge_rows, _block_calls(blocks, indptr, indices, data, has_w, lengths))
     kept = _pack_rows(indptr, indices, data, has_w, lengths)
     del lengths
     if kept < nnz:  # shrink in place (realloc), no second copy
@@ -573,10 +591,9 @@ def _transpose(indptr, indices, data, n):
     return tptr, tind, tdat
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _union_lengths(indptr, indices, tptr, tind, n):
-    lengths = np.zeros(n + 1, dtype=np.int64)
-    for r in numba.prange(n):
+@numba.njit(cache=True, nogil=True)
+def _union_lengths(indptr, indices, tptr, tind, lengths, lo, hi):
+    for r in range(lo, hi):
         p, pe, q, qe = indptr[r], indptr[r + 1], tptr[r], tptr[r + 1]
         k = 0
         while p < pe or q < qe:
@@ -589,12 +606,11 @@ def _union_lengths(indptr, indices, tptr, tind, n):
                 q += 1
             k += 1
         lengths[r + 1] = k
-    return lengths
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _merge_max(indptr, indices, data, tptr, tind, tdat, optr, oind, odat, n):
-    for r in numba.prange(n):
+@numba.njit(cache=True, nogil=True)
+def _merge_max(indptr, indices, data, tptr, tind, tdat, optr, oind, odat, lo, hi):
+    for r in range(lo, hi):
         p, pe, q, qe = indptr[r], indptr[r + 1], tptr[r], tptr[r + 1]
         o = optr[r]
         while p < pe or q < qe:
@@ -618,13 +634,20 @@ def symmetrize_max(indptr, indices, data, n):
     """``max(A, A.T)`` of a sorted, merged CSR matrix with non-negative data:
     the undirected graph whose edge ``{u, v}`` weighs the larger of the arcs
     ``u -> v`` and ``v -> u`` (scipy's ``A.maximum(A.T)``, bit for bit)."""
+    with threads_for(len(indices)) as n_threads, KernelThreads(n_threads, "skgraphemb-csr") as threads:
+        return _symmetrize_max(indptr, indices, data, n, threads)
+
+
+def _symmetrize_max(indptr, indices, data, n, threads):
     tptr, tind, tdat = _transpose(indptr, indices, data, n)
-    lengths = _union_lengths(indptr, indices, tptr, tind, n)
+    blocks = _row_blocks(indptr, threads.n_threads)
+    lengths = np.zeros(n + 1, dtype=np.int64)
+    threads.map(_union_lengths, _block_calls(blocks, indptr, indices, tptr, tind, lengths))
     optr = np.cumsum(lengths)
     del lengths
     oind = np.empty(int(optr[-1]), dtype=indices.dtype)
     odat = np.empty(int(optr[-1]), dtype=np.float64)
-    _merge_max(indptr, indices, data, tptr, tind, tdat, optr, oind, odat, n)
+    threads.map(_merge_max, _block_calls(blocks, indptr, indices, data, tptr, tind, tdat, optr, oind, odat))
     return optr, oind, odat
 
 
@@ -633,53 +656,47 @@ def symmetrize_max(indptr, indices, data, n):
 CSR_OK, CSR_RANGE, CSR_ORDER, CSR_NOT_FINITE, CSR_NOT_POSITIVE, CSR_ASYMMETRIC = 0, 1, 2, 3, 4, 5
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _csr_problems(indptr, indices, weights, has_w, n, blocks, codes, where):
-    for b in numba.prange(blocks.shape[0] - 1):
-        for r in range(blocks[b], blocks[b + 1]):
-            lo, hi = indptr[r], indptr[r + 1]
-            for p in range(lo, hi):
-                c = indices[p]
-                code = 0
-                if c < 0 or c >= n:
-                    code = 1
-                elif p > lo and indices[p - 1] >= c:
-                    code = 2
-                elif has_w:
-                    x = weights[p]
-                    if not np.isfinite(x):
-                        code = 3
-                    elif x <= 0.0:
-                        code = 4
-                if code:
-                    codes[b] = code
-                    where[b] = p
-                    break
-            if codes[b]:
-                break
+@numba.njit(cache=True, nogil=True)
+def _csr_problems(indptr, indices, weights, has_w, n, lo, hi):
+    """``(code, entry)`` of the first problem in rows ``[lo, hi)``, ``(0, -1)`` if none."""
+    for r in range(lo, hi):
+        start, stop = indptr[r], indptr[r + 1]
+        for p in range(start, stop):
+            c = indices[p]
+            code = 0
+            if c < 0 or c >= n:
+                code = 1
+            elif p > start and indices[p - 1] >= c:
+                code = 2
+            elif has_w:
+                x = weights[p]
+                if not np.isfinite(x):
+                    code = 3
+                elif x <= 0.0:
+                    code = 4
+            if code:
+                return code, p
+    return 0, -1
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _asymmetric(indptr, indices, weights, has_w, blocks, codes, where):
-    """Flag an entry ``(r, c)`` whose mirror ``(c, r)`` is missing or weighs
-    differently; rows must be sorted (binary search)."""
-    for b in numba.prange(blocks.shape[0] - 1):
-        for r in range(blocks[b], blocks[b + 1]):
-            for p in range(indptr[r], indptr[r + 1]):
-                c = indices[p]
-                lo, hi = indptr[c], indptr[c + 1]
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    if indices[mid] < r:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-                if lo == indptr[c + 1] or indices[lo] != r or (has_w and weights[lo] != weights[p]):
-                    codes[b] = 5
-                    where[b] = p
-                    break
-            if codes[b]:
-                break
+@numba.njit(cache=True, nogil=True)
+def _asymmetric(indptr, indices, weights, has_w, lo, hi):
+    """The first entry ``(r, c)`` of rows ``[lo, hi)`` whose mirror ``(c, r)`` is
+    missing or weighs differently, as ``(5, entry)``, or ``(0, -1)``; rows must
+    be sorted (binary search)."""
+    for r in range(lo, hi):
+        for p in range(indptr[r], indptr[r + 1]):
+            c = indices[p]
+            a, b = indptr[c], indptr[c + 1]
+            while a < b:
+                mid = (a + b) // 2
+                if indices[mid] < r:
+                    a = mid + 1
+                else:
+                    b = mid
+            if a == indptr[c + 1] or indices[a] != r or (has_w and weights[a] != weights[p]):
+                return 5, p
+    return 0, -1
 
 
 def csr_problem(indptr, indices, weights, n, directed):
@@ -688,14 +705,12 @@ def csr_problem(indptr, indices, weights, n, directed):
     ``(CSR_OK, -1)`` when there is none."""
     has_w = weights is not None
     w = weights if has_w else np.empty(0, dtype=np.float64)
-    with threads_for(len(indices)) as n_threads:
-        blocks = _row_blocks(indptr, 8 * max(1, n_threads))
-        codes = np.zeros(len(blocks) - 1, dtype=np.int64)
-        where = np.full(len(blocks) - 1, -1, dtype=np.int64)
-        _csr_problems(indptr, indices, w, has_w, n, blocks, codes, where)
-        if not codes.any() and not directed:
-            _asymmetric(indptr, indices, w, has_w, blocks, codes, where)
-    bad = np.flatnonzero(codes)
-    if bad.size:
-        return int(codes[bad[0]]), int(where[bad[0]])
+    with threads_for(len(indices)) as n_threads, KernelThreads(n_threads, "skgraphemb-csr") as threads:
+        blocks = _row_blocks(indptr, threads.n_threads)
+        found = threads.map(_csr_problems, _block_calls(blocks, indptr, indices, w, has_w, n))
+        if not any(code for code, _ in found) and not directed:
+            found = threads.map(_asymmetric, _block_calls(blocks, indptr, indices, w, has_w))
+    for code, entry in found:  # blocks in row order: the first problem
+        if code:
+            return int(code), int(entry)
     return CSR_OK, -1

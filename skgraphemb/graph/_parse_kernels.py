@@ -32,6 +32,7 @@ a non-zero status.
 import numba
 import numpy as np
 
+from skgraphemb._kernels._pool import KernelThreads
 from skgraphemb.graph._csr_kernels import threads_for
 
 MODE_TAB, MODE_COMMA, MODE_SPACE = 0, 1, 2
@@ -279,24 +280,6 @@ def _count_newlines(buf, start, stop):
     return c
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _count_lines(buf, bounds):
-    n_parts = bounds.shape[0] - 1
-    counts = np.empty(n_parts, dtype=np.int64)
-    for t in numba.prange(n_parts):
-        counts[t] = _count_newlines(buf, bounds[t], bounds[t + 1])
-    return counts
-
-
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _parse_parts(buf, bounds, mode, comment, ncols, offsets, src, dst, w, rows, status, where):
-    n_parts = bounds.shape[0] - 1
-    for t in numba.prange(n_parts):
-        rows[t], status[t], where[t] = _parse_range(
-            buf, bounds[t], bounds[t + 1], mode, comment, ncols, src, dst, w, offsets[t]
-        )
-
-
 @numba.njit(cache=True, nogil=True)
 def _pack(offsets, rows, src, dst, w, has_w):
     """Move each part's rows next to the previous part's; returns the total."""
@@ -343,13 +326,14 @@ def parse_block(buf, start, stop, mode, comment, ncols):
     where : int
         Offset in ``buf`` where it did.
     """
-    with threads_for(stop - start) as n_threads:
-        return _parse_block(buf, start, stop, mode, comment, ncols, 4 * n_threads)
+    with threads_for(stop - start) as n_threads, KernelThreads(n_threads, "skgraphemb-parse") as threads:
+        return _parse_block(buf, start, stop, mode, comment, ncols, 4 * n_threads, threads)
 
 
-def _parse_block(buf, start, stop, mode, comment, ncols, n_parts):
+def _parse_block(buf, start, stop, mode, comment, ncols, n_parts, threads):
     bounds = split_lines(buf, start, stop, n_parts)
-    capacity = _count_lines(buf, bounds)
+    parts = list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+    capacity = np.array(threads.map(_count_newlines, [(buf, a, b) for a, b in parts]), dtype=np.int64)
     offsets = np.zeros(n_parts, dtype=np.int64)
     offsets[1:] = np.cumsum(capacity)[:-1]
     total = int(capacity.sum())
@@ -359,7 +343,9 @@ def _parse_block(buf, start, stop, mode, comment, ncols, n_parts):
     rows = np.zeros(n_parts, dtype=np.int64)
     status = np.zeros(n_parts, dtype=np.int64)
     where = np.zeros(n_parts, dtype=np.int64)
-    _parse_parts(buf, bounds, mode, comment, ncols, offsets, src, dst, w, rows, status, where)
+    calls = [(buf, a, b, mode, comment, ncols, src, dst, w, offsets[t]) for t, (a, b) in enumerate(parts)]
+    for t, (r, code, at) in enumerate(threads.map(_parse_range, calls)):
+        rows[t], status[t], where[t] = r, code, at
     bad = np.flatnonzero(status)
     if bad.size:
         return None, int(status[bad[0]]), int(where[bad[0]])

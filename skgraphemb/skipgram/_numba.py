@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
+from skgraphemb._kernels._pool import KernelThreads, row_ranges
 from skgraphemb.skipgram._corpus import (
     _COMMON_CONSTRAINTS,
     _TRAIN_STREAM,
@@ -41,7 +42,7 @@ from skgraphemb.skipgram._corpus import (
     _substream_seed,
     _warn_no_pairs,
 )
-from skgraphemb.utils._threads import KernelThreads, resolve_numba_threads, row_ranges
+from skgraphemb.utils._threads import resolve_numba_threads
 from skgraphemb.utils._validation import validate_params
 
 logger = logging.getLogger(__name__)

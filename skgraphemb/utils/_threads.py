@@ -12,52 +12,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 
 from skgraphemb.utils._validation import effective_n_jobs
-
-
-class KernelThreads:
-    """Run one call of a serial ``nogil`` numba kernel per thread at once.
-
-    The calling thread takes the first call, a pool of ``n_threads - 1``
-    threads the rest; :meth:`map` returns when all are done.  The kernels
-    are compiled once (no ``parallel=True`` variant to compile and load),
-    and fits in several Python threads each drive their own pool.  Use as
-    a context manager, or :meth:`close` when done.
-    """
-
-    def __init__(self, n_threads: int, name: str = "skgraphemb") -> None:
-        self.n_threads = max(1, int(n_threads))
-        self._pool = ThreadPoolExecutor(self.n_threads - 1, name) if self.n_threads > 1 else None
-
-    def map(self, kernel, calls: list[tuple]) -> list:
-        """``[kernel(*args) for args in calls]``, at most ``n_threads`` calls at once."""
-        if len(calls) == 1 or self._pool is None:
-            return [kernel(*args) for args in calls]
-        futures = [self._pool.submit(kernel, *args) for args in calls[1:]]
-        try:
-            first = kernel(*calls[0])
-        finally:  # the workers write into shared arrays: never leave them running
-            rest = [f.result() for f in futures]
-        return [first, *rest]
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-
-    def __enter__(self) -> KernelThreads:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-def row_ranges(n_rows: int, n_parts: int) -> list[tuple[int, int]]:
-    """``n_parts`` contiguous ``(lo, hi)`` ranges covering ``0 .. n_rows``, empty ones left out."""
-    bounds = [n_rows * t // n_parts for t in range(n_parts + 1)]
-    return [(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
 
 
 def resolve_numba_threads(n_jobs: int | None) -> int:

@@ -27,10 +27,11 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
+from skgraphemb._kernels._pool import KernelThreads, row_ranges
 from skgraphemb.graph import Graph, GraphLike, as_graph
 from skgraphemb.utils._device import DEFAULT_DEVICE, resolve_engines, torch_threads
 from skgraphemb.utils._ids import readonly
-from skgraphemb.utils._threads import KernelThreads, resolve_numba_threads, row_ranges
+from skgraphemb.utils._threads import resolve_numba_threads
 
 logger = logging.getLogger(__name__)
 

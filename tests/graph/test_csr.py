@@ -169,16 +169,16 @@ def test_bitmap_ranks_are_unique_inverse(dtype):
     both = np.concatenate(values).astype(np.int64)
     assert (vlo, vhi) == (both.min(), both.max())
     words, rank = _csr.id_bitmap(values, vlo, vhi, 3)
-    ids = _csr.bitmap_ids(words, rank, vlo)
+    ids = _csr.bitmap_ids(words, rank, vlo, 3)
     expected_ids, expected_inverse = np.unique(both, return_inverse=True)
     np.testing.assert_array_equal(ids, expected_ids)
     out = np.empty(len(both), dtype=np.int32)
-    assert _csr.bitmap_positions(both, vlo, vhi, words, rank, out) == 0
+    assert _csr.bitmap_positions(both, vlo, vhi, words, rank, out, 3) == 0
     np.testing.assert_array_equal(out, expected_inverse)
     # Values outside the set (or the range) are reported, not mis-ranked.
     probe = np.r_[expected_ids[:5], np.setdiff1d(np.arange(vlo - 3, vhi + 4), expected_ids)[:50]]
     out = np.empty(len(probe), dtype=np.int64)
-    assert _csr.bitmap_positions(probe, vlo, vhi, words, rank, out) == len(probe) - 5
+    assert _csr.bitmap_positions(probe, vlo, vhi, words, rank, out, 2) == len(probe) - 5
     np.testing.assert_array_equal(out[:5], np.arange(5))
     assert np.all(out[5:] == -1)
 
@@ -187,8 +187,25 @@ def test_bitmap_at_the_ends_of_int64():
     values = np.array([-(2**63), -(2**63) + 1, -(2**63) + 200], dtype=np.int64)
     lo, hi = _csr.int_range(values, 1)
     words, rank = _csr.id_bitmap([values], lo, hi, 1)
-    np.testing.assert_array_equal(_csr.bitmap_ids(words, rank, lo), values)
+    np.testing.assert_array_equal(_csr.bitmap_ids(words, rank, lo, 1), values)
     values = np.array([2**63 - 1, 2**63 - 70], dtype=np.int64)
     lo, hi = _csr.int_range(values, 2)
     words, rank = _csr.id_bitmap([values], lo, hi, 2)
-    np.testing.assert_array_equal(_csr.bitmap_ids(words, rank, lo), np.sort(values))
+    np.testing.assert_array_equal(_csr.bitmap_ids(words, rank, lo, 2), np.sort(values))
+
+
+def test_graph_kernels_are_serial_and_thread_driven():
+    """No parallel=True kernel in the graph package: its kernels are serial,
+    nogil, and run on several threads by KernelThreads (one compilation each;
+    a parallel region compiled 5-10 times slower)."""
+    from skgraphemb.graph import _parse_kernels
+
+    kernels = [
+        f
+        for module in (_csr, _parse_kernels)
+        for f in vars(module).values()
+        if isinstance(f, numba.core.registry.CPUDispatcher)
+    ]
+    assert len(kernels) >= 20
+    for kernel in kernels:
+        assert kernel.targetoptions.get("parallel") in (None, False), kernel.py_func.__name__

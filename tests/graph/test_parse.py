@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from skgraphemb._kernels._pool import KernelThreads
 from skgraphemb.graph import _parse_kernels as _parse
 
 
@@ -112,8 +113,9 @@ def test_blocks_parse_the_same_in_any_number_of_parts(mode, sep):
             lines.append("")
         lines.append(f"{u}{sep}{v}{sep}{w}" + ("\r" if i % 3 == 0 else ""))
     buf = np.frombuffer(("\n".join(lines) + "\n").encode(), dtype=np.uint8)
-    for n_parts in (1, 2, 7, 64):
-        block, status, _ = _parse._parse_block(buf, 0, len(buf), mode, ord("#"), 3, n_parts)
+    for n_parts, n_threads in ((1, 1), (2, 2), (7, 2), (64, 3)):
+        with KernelThreads(n_threads) as threads:
+            block, status, _ = _parse._parse_block(buf, 0, len(buf), mode, ord("#"), 3, n_parts, threads)
         assert status == _parse.OK and block.flags.owndata
         np.testing.assert_array_equal(block[:2].T, rows)
         np.testing.assert_array_equal(block[2].view(np.float64), weights)
@@ -123,5 +125,6 @@ def test_a_bad_line_in_any_part_is_reported():
     text = "".join(f"{i}\t{i + 1}\n" for i in range(1000)).replace("500\t501", "500\t5x1")
     buf = np.frombuffer(text.encode(), dtype=np.uint8)
     for n_parts in (1, 3, 16):
-        *_, status, where = _parse._parse_block(buf, 0, len(buf), _parse.MODE_TAB, ord("#"), 2, n_parts)
+        with KernelThreads(2) as threads:
+            *_, status, where = _parse._parse_block(buf, 0, len(buf), _parse.MODE_TAB, ord("#"), 2, n_parts, threads)
         assert status == _parse.BAD_LINE and text[where] == "x"

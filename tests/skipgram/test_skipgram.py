@@ -589,8 +589,8 @@ def test_divergence_at_the_end_of_the_schedule_names_min_alpha(communities):
 def test_round_buffer_estimate_is_what_the_rounds_allocate(n_nodes, walk_length, n_threads):
     """The memory estimate's term for the deterministic rounds is the size
     of the arrays they allocate (at most: every node in the walks)."""
+    from skgraphemb._kernels._pool import KernelThreads
     from skgraphemb.skipgram._numba import _Rounds, round_buffer_bytes
-    from skgraphemb.utils._threads import KernelThreads
 
     d, negative = 32, 5
     syn = np.zeros((n_nodes, d), dtype=np.float32)

@@ -20,8 +20,8 @@ from walk_expectations import (
     tables,
 )
 
+from skgraphemb._kernels._pool import KernelThreads, row_ranges
 from skgraphemb._kernels._random import item_state
-from skgraphemb.utils._threads import KernelThreads, row_ranges
 from skgraphemb.walks import _numba_kernels as k
 from skgraphemb.walks._plan import build_alias_tables
 
