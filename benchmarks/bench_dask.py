@@ -92,7 +92,7 @@ def main(argv=None) -> int:
         def search(cache: Path):
             emb = sge.Node2VecEmbedder(
                 graph=graph,
-                dimensions=args.dimensions,
+                n_components=args.dimensions,
                 walk_length=args.walk_length,
                 num_walks=args.num_walks,
                 random_state=args.seed,

@@ -91,7 +91,7 @@ def cora_methods(seed, n_jobs):
             feature_source="structural", device="cpu", random_state=seed, n_jobs=n_jobs
         ),
         "Node2VecEmbedder": sge.Node2VecEmbedder(
-            dimensions=128,
+            n_components=128,
             walk_length=40,
             num_walks=10,
             window=10,

@@ -60,7 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "blogcatalog"
-SETTINGS = dict(dimensions=128, walk_length=80, num_walks=10, window=10, epochs=1)
+SETTINGS = dict(n_components=128, walk_length=80, num_walks=10, window=10, epochs=1)
 
 
 # ---------------------------------------------------------------------------

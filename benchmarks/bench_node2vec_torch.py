@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "blogcatalog"
-SETTINGS = dict(dimensions=128, walk_length=80, num_walks=10, window=10, epochs=1)
+SETTINGS = dict(n_components=128, walk_length=80, num_walks=10, window=10, epochs=1)
 
 #: name -> (Node2VecEmbedder parameters, needs a GPU)
 CONTENDERS = {

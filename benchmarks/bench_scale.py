@@ -95,7 +95,7 @@ def child_node2vec(args) -> dict:
     graph = _load_graph(args)
     t1 = time.perf_counter()
     params = dict(
-        dimensions=args.dimensions,
+        n_components=args.dimensions,
         walk_length=args.walk_length,
         num_walks=args.num_walks,
         p=args.p,
