@@ -33,7 +33,7 @@ GRAPH = as_graph(nx.karate_club_graph())
 
 #: Small, fast constructor settings per public embedder (imblearn's INIT_PARAMS).
 INIT_PARAMS: dict[type, dict] = {
-    Node2VecEmbedder: dict(dimensions=8, walk_length=10, num_walks=2, window=3, n_jobs=1, random_state=0),
+    Node2VecEmbedder: dict(n_components=8, walk_length=10, num_walks=2, window=3, n_jobs=1, random_state=0),
     SVDEmbedder: dict(n_components=4, random_state=0),
     ProNEEmbedder: dict(n_components=4, random_state=0),
     FastRPEmbedder: dict(n_components=8, random_state=0),
@@ -45,7 +45,7 @@ if is_available("torch") and is_available("torch_geometric"):
     # karate has no node features: the structural fallback (set explicitly,
     # so fits do not warn).
     INIT_PARAMS[GraphSAGEEmbedder] = dict(
-        dimensions=4,
+        n_components=4,
         hidden_dim=8,
         epochs=1,
         batch_size=64,

@@ -14,7 +14,7 @@ import skgraphemb
 from skgraphemb import Node2VecEmbedder, ProcrustesAligner
 from tests._estimator_checks import FIT_CHECKS, expected_failures
 
-_N2V = dict(dimensions=16, walk_length=20, num_walks=20, sample=0, n_jobs=1)
+_N2V = dict(n_components=16, walk_length=20, num_walks=20, sample=0, n_jobs=1)
 
 
 def _moved(rng, n=40, d=5, scale=1.0, shift=True):

@@ -62,7 +62,7 @@ def _pipe(embedder):
 def test_grid_search_and_cross_val_score_give_the_serial_scores(client, cora):
     pipe = _pipe(
         Node2VecEmbedder(
-            graph=cora.graph, dimensions=16, walk_length=10, num_walks=2, window=3, random_state=0, n_jobs=1
+            graph=cora.graph, n_components=16, walk_length=10, num_walks=2, window=3, random_state=0, n_jobs=1
         )
     )
     grid = {"emb__p": [0.5, 2.0], "emb__q": [0.5, 2.0]}
@@ -93,7 +93,7 @@ def test_fits_in_a_worker_task_use_one_thread_by_default(client):
 def test_compare_embedders_gives_the_serial_table(client, cora):
     embedders = {
         "svd": SVDEmbedder(n_components=8, random_state=0),
-        "n2v": Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=2, window=3, random_state=0),
+        "n2v": Node2VecEmbedder(n_components=8, walk_length=10, num_walks=2, window=3, random_state=0),
     }
     kwargs = dict(labels=cora.labels, nodes=cora.nodes, cv=2)
     serial = compare_embedders(embedders, cora.graph, **kwargs)
@@ -145,7 +145,7 @@ def test_one_embedding_per_candidate_across_workers(client, saved_cora, cora, tm
 def test_an_error_on_a_worker_fails_the_search_with_that_error(client, saved_cora, cora, tmp_path):
     from skgraphemb import InsufficientMemoryError
 
-    pipe = _pipe(Node2VecEmbedder(graph=saved_cora, dimensions=8, random_state=0))
+    pipe = _pipe(Node2VecEmbedder(graph=saved_cora, n_components=8, random_state=0))
     grid = {"emb__max_memory": ["auto", "1kB"]}  # the second candidate cannot fit
     with (
         joblib.parallel_config(backend="dask"),

@@ -149,7 +149,7 @@ def _two_methods():
     from skgraphemb import SVDEmbedder
 
     return {
-        "node2vec": Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=10, sample=0, random_state=0),
+        "node2vec": Node2VecEmbedder(n_components=8, walk_length=10, num_walks=10, sample=0, random_state=0),
         "svd": SVDEmbedder(n_components=8, random_state=0),
     }
 
@@ -233,7 +233,7 @@ def test_grid_search_scores_every_candidate():
     from skgraphemb.evaluation import _grid_search
 
     karate = load_karate()
-    est = Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=4, window=3, random_state=0)
+    est = Node2VecEmbedder(n_components=8, walk_length=10, num_walks=4, window=3, random_state=0)
     search = _grid_search(est, karate.graph, np.asarray(karate.nodes), karate.labels, {"p": [0.5, 2.0]}, 2, 0)
     assert [p["embedder__p"] for p in search.cv_results_["params"]] == [0.5, 2.0]
     assert np.all((search.cv_results_["mean_test_score"] >= 0) & (search.cv_results_["mean_test_score"] <= 1))

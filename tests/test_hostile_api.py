@@ -35,7 +35,7 @@ from skgraphemb import (
 from skgraphemb.cli import main
 from skgraphemb.export.files import read_embedding, write_embedding
 
-N2V = dict(dimensions=8, walk_length=10, num_walks=2, window=3, sample=0.0, n_jobs=1, random_state=0)
+N2V = dict(n_components=8, walk_length=10, num_walks=2, window=3, sample=0.0, n_jobs=1, random_state=0)
 
 
 @pytest.fixture(scope="module")

@@ -52,7 +52,7 @@ def caveman():
 
 
 def _n2v(graph):
-    return Node2VecEmbedder(graph=graph, dimensions=16, walk_length=20, num_walks=10, sample=0, random_state=0)
+    return Node2VecEmbedder(graph=graph, n_components=16, walk_length=20, num_walks=10, sample=0, random_state=0)
 
 
 @pytest.mark.parametrize("ratio", [1.0, 2.0, 0.5])

@@ -21,7 +21,7 @@ from skgraphemb import Node2VecEmbedder, as_graph, evaluate_node_classification
 # Small, fast settings; quality tests raise them where needed.  sample=0: on
 # graphs of a few dozen nodes every node is "frequent" by word2vec's
 # sample=1e-3 rule and would be dropped from most contexts (see the docs).
-FAST = dict(dimensions=16, walk_length=20, num_walks=5, window=5, sample=0.0, n_jobs=1)
+FAST = dict(n_components=16, walk_length=20, num_walks=5, window=5, sample=0.0, n_jobs=1)
 
 
 def test_fit_transform_shape_dtype_and_row_order(karate_graph):
@@ -81,7 +81,7 @@ def test_graph_param_equals_graph_as_X(karate, karate_graph):
 @pytest.mark.parametrize("trainer", ["numba", "gensim"])
 def test_karate_communities_are_recovered(karate_graph, karate_labels, trainer):
     emb = Node2VecEmbedder(
-        dimensions=16,
+        n_components=16,
         walk_length=20,
         num_walks=20,
         window=5,
@@ -218,7 +218,7 @@ def test_memory_caches_embeddings_across_cv_folds(tmp_path, monkeypatch, karate_
 def test_users_day_pipeline_gridsearch_persist(tmp_path, karate, karate_labels):
     """The DESIGN.md workflow, end to end on karate."""
     emb = Node2VecEmbedder(
-        dimensions=32, walk_length=30, num_walks=20, p=1.0, q=0.5, window=10, sample=0.0, n_jobs=2, random_state=0
+        n_components=32, walk_length=30, num_walks=20, p=1.0, q=0.5, window=10, sample=0.0, n_jobs=2, random_state=0
     )
     Z = emb.fit_transform(karate)
     assert Z.shape == (34, 32) and emb.transform([0]).shape == (1, 32)
@@ -252,7 +252,7 @@ def test_disconnected_isolated_node_warns():
 @pytest.mark.torch
 def test_torch_engine_recovers_karate_communities(karate_graph, karate_labels, no_cuda):
     emb = Node2VecEmbedder(
-        dimensions=16,
+        n_components=16,
         walk_length=20,
         num_walks=20,
         window=5,
@@ -324,7 +324,7 @@ def _child(code: str) -> str:
 def test_default_fit_never_imports_torch():
     code = (
         "import sys, networkx as nx; from skgraphemb import Node2VecEmbedder; "
-        "Node2VecEmbedder(dimensions=4, walk_length=5, num_walks=2, sample=0).fit(nx.path_graph(6)); "
+        "Node2VecEmbedder(n_components=4, walk_length=5, num_walks=2, sample=0).fit(nx.path_graph(6)); "
         "print('torch' in sys.modules)"
     )
     assert _child(code) == "False"
@@ -364,7 +364,7 @@ def test_fit_on_a_gpu(karate_graph, karate_labels, cuda):
 
 # -- warm start -----------------------------------------------------------------
 
-WARM = dict(dimensions=16, walk_length=15, num_walks=8, window=4, q=0.5, sample=0.0, n_jobs=1, random_state=0)
+WARM = dict(n_components=16, walk_length=15, num_walks=8, window=4, q=0.5, sample=0.0, n_jobs=1, random_state=0)
 
 
 def _cosines(a, b):
@@ -566,7 +566,16 @@ def test_warm_start_warnings_and_errors(two_communities):
 
 # sample pinned: the materialised path trains at 1e-3, the estimator defaults to "auto".
 STREAM = dict(
-    dimensions=16, walk_length=12, num_walks=3, window=4, p=2.0, q=0.5, epochs=2, sample=1e-3, n_jobs=1, random_state=5
+    n_components=16,
+    walk_length=12,
+    num_walks=3,
+    window=4,
+    p=2.0,
+    q=0.5,
+    epochs=2,
+    sample=1e-3,
+    n_jobs=1,
+    random_state=5,
 )
 
 
@@ -677,7 +686,7 @@ def test_peak_memory_does_not_grow_with_the_number_of_walks():
     peaks = {}
     for num_walks in (20, 80):
         emb = Node2VecEmbedder(
-            dimensions=8,
+            n_components=8,
             walk_length=40,
             num_walks=num_walks,
             window=3,
@@ -695,14 +704,14 @@ def test_peak_memory_does_not_grow_with_the_number_of_walks():
 
 
 def test_memory_estimate_parts_and_formula(karate_graph):
-    emb = Node2VecEmbedder(dimensions=32, walk_length=10, num_walks=2, random_state=0)
+    emb = Node2VecEmbedder(n_components=32, walk_length=10, num_walks=2, random_state=0)
     est = emb.estimate_memory(karate_graph)
     n = karate_graph.n_nodes
     assert est.parts["vectors"] == 2 * n * 32 * 4
     assert est.total == sum(est.parts.values()) and est.peak >= est.total
     assert est.parts["walk buffers"] >= 2 * n * 10 * 4  # a chunk (here all 68 walks), twice
     assert (
-        Node2VecEmbedder(dimensions=32, trainer="gensim").estimate_memory(karate_graph).parts["vectors"]
+        Node2VecEmbedder(n_components=32, trainer="gensim").estimate_memory(karate_graph).parts["vectors"]
         == 4 * n * 32 * 4
     )
     assert Node2VecEmbedder(graph=karate_graph).estimate_memory().parts["vectors"] == 2 * n * 128 * 4
@@ -723,19 +732,19 @@ def test_fit_refuses_what_does_not_fit_before_any_work(karate_graph, monkeypatch
 
     monkeypatch.setattr(walks_module, "_walk_stream", no_walks)
     with pytest.raises(InsufficientMemoryError, match=r"needs about .* but max_memory='1kB' allows 1.00 kB") as info:
-        Node2VecEmbedder(dimensions=64, max_memory="1kB").fit(karate_graph)
+        Node2VecEmbedder(n_components=64, max_memory="1kB").fit(karate_graph)
     message = str(info.value)
     assert "vectors 17.41 kB" in message and "lower dimensions (each dimension costs 272 B here)" in message
     assert isinstance(info.value, MemoryError) and info.value.required > 17_000
     # "auto": against the memory available now.
     monkeypatch.setattr(_memory, "available_memory", lambda: 5_000)
     with pytest.raises(InsufficientMemoryError, match="only 5.00 kB is available on this machine"):
-        Node2VecEmbedder(dimensions=64).fit(karate_graph)
+        Node2VecEmbedder(n_components=64).fit(karate_graph)
     with pytest.raises(InsufficientMemoryError, match="use trainer='numba'"):
-        Node2VecEmbedder(dimensions=64, trainer="gensim").fit(karate_graph)
+        Node2VecEmbedder(n_components=64, trainer="gensim").fit(karate_graph)
     # max_memory=None: no check (the walks are reached).
     with pytest.raises(AssertionError, match="walks were generated"):
-        Node2VecEmbedder(dimensions=64, max_memory=None).fit(karate_graph)
+        Node2VecEmbedder(n_components=64, max_memory=None).fit(karate_graph)
 
 
 def test_memory_estimate_is_logged_and_shown_with_verbose(karate_graph, caplog, capsys):

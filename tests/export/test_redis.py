@@ -214,7 +214,7 @@ def test_pipeline_sink_after_an_embedder(redis_url):
         [
             (
                 "emb",
-                Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=4, window=3, random_state=0).set_output(
+                Node2VecEmbedder(n_components=8, walk_length=10, num_walks=4, window=3, random_state=0).set_output(
                     transform="pandas"
                 ),
             ),

@@ -74,7 +74,7 @@ def test_as_graph_and_estimators_open_a_saved_file_by_path(tmp_path, karate_grap
     karate_graph.save(path)
     graph = as_graph(str(path))
     assert graph == karate_graph and graph.path == str(path.resolve())
-    emb = Node2VecEmbedder(dimensions=4, walk_length=5, num_walks=1, random_state=0).fit(path)
+    emb = Node2VecEmbedder(n_components=4, walk_length=5, num_walks=1, random_state=0).fit(path)
     assert emb.embedding_.shape == (34, 4)
     with pytest.raises(GraphFormatError, match="cannot reinterpret"):
         as_graph(path, directed=True)
@@ -105,7 +105,7 @@ def test_unpickling_opens_the_file_once_per_process(tmp_path):
 
 def test_a_saved_graph_embeds_as_the_original(tmp_path, karate_graph):
     karate_graph.save(tmp_path / "k.skgraph")
-    params = dict(dimensions=8, walk_length=10, num_walks=3, sample=0, random_state=1, n_jobs=1)
+    params = dict(n_components=8, walk_length=10, num_walks=3, sample=0, random_state=1, n_jobs=1)
     a = Node2VecEmbedder(**params).fit(karate_graph).embedding_
     emb = Node2VecEmbedder(**params).fit(load_graph(tmp_path / "k.skgraph"))
     np.testing.assert_array_equal(emb.embedding_, a)

@@ -82,7 +82,7 @@ def test_concurrent_fits_in_threads_equal_fits_one_after_the_other(n_jobs):
     from skgraphemb import Node2VecEmbedder
 
     graph = as_graph(nx.barabasi_albert_graph(400, 3, seed=1))
-    params = dict(dimensions=8, walk_length=20, num_walks=4, q=0.5, n_jobs=n_jobs)
+    params = dict(n_components=8, walk_length=20, num_walks=4, q=0.5, n_jobs=n_jobs)
     results = {}
 
     def fit(seed):

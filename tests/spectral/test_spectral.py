@@ -206,13 +206,13 @@ def test_spectral_methods_separate_the_karate_factions(karate_graph):
 def test_propagation_wraps_any_embedder_and_tunes_through_it(karate_graph):
     from sklearn.base import clone
 
-    model = SpectralPropagation(Node2VecEmbedder(dimensions=8, walk_length=10, num_walks=2, window=3), random_state=3)
+    model = SpectralPropagation(Node2VecEmbedder(n_components=8, walk_length=10, num_walks=2, window=3), random_state=3)
     model.set_params(embedder__p=0.5, order=4)
     fitted = clone(model).fit(karate_graph)
     assert fitted.embedder_.p == 0.5 and fitted.embedder_.random_state is not None
     assert fitted.embedding_.shape == (34, 8)
     inner = Node2VecEmbedder(
-        dimensions=8, walk_length=10, num_walks=2, window=3, p=0.5, random_state=fitted.embedder_.random_state
+        n_components=8, walk_length=10, num_walks=2, window=3, p=0.5, random_state=fitted.embedder_.random_state
     ).fit(karate_graph)
     X = chebyshev_propagate(GraphProducts(karate_graph), normalize(inner.embedding_), order=4, mu=0.2, theta=0.5)
     # rows of unit length: float32 rounding of the two row normalisations, through an SVD

@@ -465,7 +465,7 @@ def test_streamed_node2vec_fit_walks_once(karate_graph, monkeypatch):
         return streams[-1]
 
     monkeypatch.setattr(driver, "_walk_stream", spy)
-    params = dict(dimensions=8, walk_length=10, num_walks=4, epochs=2, window=3, random_state=0, walk_chunk_size=11)
+    params = dict(n_components=8, walk_length=10, num_walks=4, epochs=2, window=3, random_state=0, walk_chunk_size=11)
     spilled = Node2VecEmbedder(**params).fit(karate_graph)
     assert streams[-1].passes == 3 and streams[-1].generated == 1
     real_init = driver.WalkStream.__init__
