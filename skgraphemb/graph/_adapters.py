@@ -162,10 +162,7 @@ def as_graph(
     >>> as_graph([("a", "b", 2.0), ("b", "c", 0.5)], directed=True)
     Graph(n_nodes=3, n_edges=2, directed=True, weighted=True)
     """
-    from skgraphemb.utils._threads import parallel_launch
-
-    with parallel_launch():  # the builders' kernels are parallel
-        return _as_graph(data, directed, weight, nodes, features, header)
+    return _as_graph(data, directed, weight, nodes, features, header)
 
 
 def _as_graph(data, directed, weight, nodes, features, header=None) -> Graph:

@@ -32,8 +32,8 @@ import numpy as np
 from skgraphemb._kernels._pool import KernelThreads, row_ranges
 
 #: Work of fewer items (values, edges or bytes) runs on the calling thread
-#: only: waking the thread team costs more than it saves there, and on a busy
-#: machine one parallel region can wait milliseconds for a descheduled thread.
+#: only: handing it to pool threads costs more than it saves there, and on a
+#: busy machine a thread can wait milliseconds to be scheduled.
 PARALLEL_MIN = 1 << 18
 
 _ONE = np.uint64(1)
@@ -51,8 +51,10 @@ _THRESHOLD = 16  # libstdc++'s _S_threshold: introsort leaves runs this short to
 
 @contextmanager
 def threads_for(n_items):
-    """Run the numba kernels called inside on one thread when ``n_items`` is
-    below :data:`PARALLEL_MIN` (numba's thread count is per calling thread)."""
+    """The number of threads for work of ``n_items``: numba's thread count
+    (set from ``n_jobs`` by the caller; it is per calling thread), or 1 below
+    :data:`PARALLEL_MIN`.  The drivers size their :class:`KernelThreads` with
+    it; inside the block numba's count reads the same."""
     saved = numba.get_num_threads()
     if n_items >= PARALLEL_MIN or saved == 1:
         yield saved

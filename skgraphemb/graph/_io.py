@@ -619,7 +619,7 @@ def read_edgelist(
       infinite and negative weights are errors.
 
     Files of integer ids (the usual ``src<TAB>dst[<TAB>weight]``) are read by
-    a parallel parser (numba, ``numba.get_num_threads()`` threads) in blocks
+    a parallel parser (numba kernels on ``numba.get_num_threads()`` threads) in blocks
     of 32 MB of text, streaming ``.gz`` files; ids stay int64 arrays
     throughout.  Any file outside its strict grammar (string ids, quotes,
     ragged lines...) is read by pandas instead, with the same result; see
@@ -644,18 +644,15 @@ def read_edgelist(
     >>> graph.n_nodes, graph.n_edges
     (4, 4)
     """
-    from skgraphemb.utils._threads import parallel_launch
-
-    with parallel_launch():  # the reader's kernels are parallel
-        return _read_edgelist(
-            path,
-            directed=directed,
-            weighted=weighted,
-            nodes=nodes,
-            features=features,
-            comments=comments,
-            header=header,
-        )
+    return _read_edgelist(
+        path,
+        directed=directed,
+        weighted=weighted,
+        nodes=nodes,
+        features=features,
+        comments=comments,
+        header=header,
+    )
 
 
 def _read_edgelist(

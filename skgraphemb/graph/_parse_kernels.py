@@ -3,7 +3,7 @@
 The grammar is a strict subset of what ``pandas.read_csv`` (C engine) reads
 the same way; the caller falls back to pandas whenever a kernel reports a
 status other than :data:`OK`.  A block is parsed in parts split at newlines,
-in parallel (``prange``, ``nogil``).
+on several threads (serial ``nogil`` kernels driven by ``KernelThreads``).
 
 Grammar (bytes; ``pad`` is a space, or a space or tab when the separator is
 ``,`` or whitespace)::

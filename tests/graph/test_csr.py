@@ -209,3 +209,31 @@ def test_graph_kernels_are_serial_and_thread_driven():
     assert len(kernels) >= 20
     for kernel in kernels:
         assert kernel.targetoptions.get("parallel") in (None, False), kernel.py_func.__name__
+
+
+def test_concurrent_builds_in_two_threads_equal_one_at_a_time():
+    """Graphs built in two Python threads at once (each driving its own
+    kernel threads, no lock between them) equal the same builds in a row."""
+    import threading
+
+    from skgraphemb import as_graph
+
+    rng = np.random.default_rng(4)
+    m = 2 * _csr.PARALLEL_MIN  # large enough to run on several kernel threads
+    inputs = [rng.integers(0, 40_000, size=(m, 2)) for _ in range(2)]
+    weights = rng.integers(1, 5, m).astype(np.float64)
+    expected = [as_graph(np.column_stack([e, weights])) for e in inputs]
+    got = [None, None]
+
+    def build(k):
+        got[k] = as_graph(np.column_stack([inputs[k], weights]))
+
+    threads = [threading.Thread(target=build, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for a, b in zip(got, expected):
+        assert a.indptr.tobytes() == b.indptr.tobytes()
+        assert a.indices.tobytes() == b.indices.tobytes()
+        assert a.weights.tobytes() == b.weights.tobytes()
