@@ -703,7 +703,7 @@ def train_shards(
     for s in range(first_shard, stop_shard):
         local0 = in_local[s]
         local1 = out_local[s]
-        n_in = n_out = 0
+        n_in = n_out = np.int64(0)  # not a literal: callees would compile once more for Literal[int](0)
         for i in range(s * shard_size, min(n_walks, (s + 1) * shard_size)):
             state = item_state(seed, first_walk + i)
             length = _plan_walk(

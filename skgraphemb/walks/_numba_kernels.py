@@ -483,7 +483,7 @@ def _walk_one(
     row = _borrowed(row)
     walk_length = row.shape[0]
     state = item_state(seed, walk_index)
-    prev = -1
+    prev = np.int64(-1)  # not the literal -1: a callee would compile once more for Literal[int](-1)
     cur = np.int64(row[0])
     k = 1
     while k < walk_length:
