@@ -18,6 +18,10 @@ import numpy as np
 from skgraphemb._kernels._linalg import _NEIGHBOUR_BLOCK, neighbour_sum
 from skgraphemb._kernels._memory import PREFETCH_DISTANCE, prefetch_row
 
+#: Column offset 0 of the shared row helpers, as int64: a literal ``0`` would
+#: compile them once more (for ``Literal[int](0)``) beside the ``int64`` callers.
+_FIRST_COLUMN = np.int64(0)
+
 __all__ = ["affine_pattern_product"]
 
 
@@ -55,7 +59,7 @@ def affine_pattern_product(bounds, indptr, indices, row_shift, col_shift, src, o
                 for e in range(lo, stop):
                     ahead = e + PREFETCH_DISTANCE
                     if ahead < n_entries:
-                        prefetch_row(src, indices[ahead], 0, width)
+                        prefetch_row(src, indices[ahead], _FIRST_COLUMN, width)
                     j = indices[e]
                     c = np.float32(col_shift[j])
                     row = src[j]
@@ -94,7 +98,7 @@ def laplacian_step(bounds, indptr, indices, data, keep, neg_inv, src, scale, sub
         part = np.empty(width, dtype=np.float32)
         total = np.empty(width, dtype=np.float64)
         for i in range(bounds[task], bounds[task + 1]):
-            neighbour_sum(indptr, indices, data, None, src, 0, width, i, part, total)
+            neighbour_sum(indptr, indices, data, None, src, _FIRST_COLUMN, width, i, part, total)
             k = np.float64(keep[i])
             s = neg_inv[i]
             mine = src[i]

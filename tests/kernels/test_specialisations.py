@@ -17,15 +17,18 @@ _CHILD = textwrap.dedent(
     import networkx as nx
     import numba
     import skgraphemb
-    from skgraphemb import Node2VecEmbedder
+    from skgraphemb import Node2VecEmbedder, ProNEEmbedder
+    from skgraphemb._kernels import _linalg, _memory
     from skgraphemb.graph import _csr_kernels, _parse_kernels
     from skgraphemb.skipgram import _numba_kernels as sg
+    from skgraphemb.spectral import _prone_kernels
     from skgraphemb.walks import _numba_kernels as wk
 
     G = nx.karate_club_graph()  # weighted
     for q in (1.0, 0.5):
         Node2VecEmbedder(n_components=8, walk_length=6, num_walks=2, q=q, n_jobs=2, random_state=0).fit(G)
-    for module in (sg, wk, _csr_kernels, _parse_kernels):
+    ProNEEmbedder(n_components=8, random_state=0).fit(G)
+    for module in (sg, wk, _csr_kernels, _parse_kernels, _linalg, _memory, _prone_kernels):
         for name, f in sorted(vars(module).items()):
             if isinstance(f, numba.core.registry.CPUDispatcher):
                 for sig in f.signatures:
@@ -37,7 +40,8 @@ _CHILD = textwrap.dedent(
 def test_no_kernel_is_compiled_for_a_literal_argument(tmp_path):
     """``x = 0`` passed on to a jitted callee types it ``Literal[int](0)`` the
     first time, ``int64`` after the loop: the callee then compiles twice
-    (``node2vec_exact_step`` took 2.4 s of a cold fit that way).  Start such
+    (``node2vec_exact_step`` took 2.4 s of a cold fit that way; ProNE passed
+    a literal column offset to the shared row helpers).  Start such
     variables as ``np.int64(0)``."""
     root = str(Path(skgraphemb.__file__).resolve().parents[1])
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "PYTHONPATH": root}
@@ -48,6 +52,6 @@ def test_no_kernel_is_compiled_for_a_literal_argument(tmp_path):
     lines = proc.stdout.splitlines()
     names = {line.split(" ")[1] for line in lines}
     assert {"walk_chunk", "train_shards", "apply_deltas", "_scatter"} <= names, names
-    assert "node2vec_exact_step" in names and "_localise" in names  # callees compiled in this child
+    assert {"node2vec_exact_step", "_localise", "neighbour_sum"} <= names  # callees compiled in this child
     literal = [line for line in lines if "Literal" in line]
     assert not literal, "\n".join(literal)
