@@ -34,7 +34,7 @@ class KernelThreads:
         With more calls than threads, each thread runs a contiguous group of
         them in turn (the calling thread the first group).
         """
-        if len(calls) == 1 or self._pool is None:
+        if len(calls) <= 1 or self._pool is None:
             return [kernel(*args) for args in calls]
         groups = [calls[lo:hi] for lo, hi in row_ranges(len(calls), self.n_threads)]
         futures = [self._pool.submit(_run_group, kernel, group) for group in groups[1:]]

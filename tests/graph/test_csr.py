@@ -183,6 +183,14 @@ def test_bitmap_ranks_are_unique_inverse(dtype):
     assert np.all(out[5:] == -1)
 
 
+def test_id_kernels_take_empty_input_on_several_threads():
+    # An empty block (a part of a file holding only comments) maps to nothing.
+    words, rank = _csr.id_bitmap([np.array([1, 2, 3])], 1, 3, 2)
+    empty = np.empty(0, dtype=np.int64)
+    assert _csr.bitmap_positions(empty, 1, 3, words, rank, np.empty(0, dtype=np.int32), 2) == 0
+    _csr.remap(empty, np.arange(3), 2)
+
+
 def test_bitmap_at_the_ends_of_int64():
     values = np.array([-(2**63), -(2**63) + 1, -(2**63) + 200], dtype=np.int64)
     lo, hi = _csr.int_range(values, 1)

@@ -10,7 +10,7 @@ import pytest
 from skgraphemb._kernels._pool import KernelThreads, row_ranges
 
 
-@pytest.mark.parametrize("n_threads, n_calls", [(1, 5), (2, 1), (2, 2), (2, 7), (3, 10), (4, 3)])
+@pytest.mark.parametrize("n_threads, n_calls", [(1, 5), (2, 0), (2, 1), (2, 2), (2, 7), (3, 10), (4, 3)])
 def test_map_returns_every_call_once_in_order_on_at_most_n_threads(n_threads, n_calls):
     lock = threading.Lock()
     running, peak, seen = [0], [0], []
