@@ -614,15 +614,15 @@ def _materialised(graph, trainer, seed, **engine):
     return train(
         walks,
         graph.n_nodes,
-        dimensions=16,
-        window=4,
+        dimensions=STREAM["n_components"],
+        window=STREAM["window"],
         negative=5,
-        epochs=2,
+        epochs=STREAM["epochs"],
         alpha=0.025,
         min_alpha=0.0125,
-        sample=1e-3,
+        sample=STREAM["sample"],
         seed=seed,
-        n_jobs=1,
+        n_jobs=STREAM["n_jobs"],
     )
 
 

@@ -66,13 +66,16 @@ def threads_for(n_items):
         numba.set_num_threads(saved)
 
 
+@contextmanager
+def pool_for(n_items, name="skgraphemb-csr"):
+    """A :class:`KernelThreads` of :func:`threads_for` ``(n_items)`` threads."""
+    with threads_for(n_items) as n_threads, KernelThreads(n_threads, name) as threads:
+        yield threads
+
+
 # -- integer id ranking ----------------------------------------------------------
 # Serial nogil kernels over a slice [a, b) of values or bitmap words, run on
 # several threads by KernelThreads (each thread writes its own slice).
-def _slices(n_items, n_threads):
-    return row_ranges(n_items, max(1, n_threads))
-
-
 @numba.njit(cache=True, nogil=True)
 def _int_range(values, a, b):
     lo = np.int64(values[a])
@@ -89,7 +92,7 @@ def _int_range(values, a, b):
 def int_range(values, n_threads):
     """Smallest and largest value of a non-empty integer array, as int64."""
     with KernelThreads(n_threads, "skgraphemb-ids") as threads:
-        parts = threads.map(_int_range, [(values, a, b) for a, b in _slices(len(values), n_threads)])
+        parts = threads.map(_int_range, [(values, a, b) for a, b in row_ranges(len(values), threads.n_threads)])
     return min(p[0] for p in parts), max(p[1] for p in parts)
 
 
@@ -151,10 +154,10 @@ def id_bitmap(columns, lo, hi, n_threads):
         for col in columns:
             if len(col) == 0:
                 continue
-            slices = _slices(len(col), n_threads)
+            slices = row_ranges(len(col), threads.n_threads)
             bits = np.zeros((len(slices), n_words), dtype=np.uint64)
             threads.map(_mark_bits, [(col, np.int64(lo), bits[t], a, b) for t, (a, b) in enumerate(slices)])
-            threads.map(_or_rows, [(bits, a, b) for a, b in _slices(n_words, n_threads)])
+            threads.map(_or_rows, [(bits, a, b) for a, b in row_ranges(n_words, threads.n_threads)])
             words = bits[0].copy() if words is None else np.bitwise_or(words, bits[0], out=words)
             del bits
     if words is None:
@@ -180,7 +183,7 @@ def bitmap_ids(words, rank, lo, n_threads):
     """The values whose bit is set, increasing, as int64."""
     ids = np.empty(rank[-1], dtype=np.int64)
     with KernelThreads(n_threads, "skgraphemb-ids") as threads:
-        threads.map(_bitmap_ids, [(words, rank, lo, ids, a, b) for a, b in _slices(len(words), n_threads)])
+        threads.map(_bitmap_ids, [(words, rank, lo, ids, a, b) for a, b in row_ranges(len(words), threads.n_threads)])
     return ids
 
 
@@ -211,7 +214,7 @@ def bitmap_positions(values, lo, hi, words, rank, out, n_threads):
     Returns the number of such missing values.
     """
     with KernelThreads(n_threads, "skgraphemb-ids") as threads:
-        calls = [(values, lo, hi, words, rank, out, a, b) for a, b in _slices(len(values), n_threads)]
+        calls = [(values, lo, hi, words, rank, out, a, b) for a, b in row_ranges(len(values), threads.n_threads)]
         return sum(threads.map(_bitmap_positions, calls))
 
 
@@ -225,7 +228,7 @@ def _remap(positions, order, a, b):
 def remap(positions, order, n_threads):
     """``positions[i] = order[positions[i]]`` where ``positions[i] >= 0``."""
     with KernelThreads(n_threads, "skgraphemb-ids") as threads:
-        threads.map(_remap, [(positions, order, a, b) for a, b in _slices(len(positions), n_threads)])
+        threads.map(_remap, [(positions, order, a, b) for a, b in row_ranges(len(positions), threads.n_threads)])
 
 
 # -- libstdc++ std::sort on (key, value) pairs, comparing keys ---------------------
@@ -536,7 +539,7 @@ def csr_from_edges(src, dst, w, n, directed):
     Runs on as many threads as :func:`threads_for` gives (numba's thread
     count, or one for small input).
     """
-    with threads_for(len(src)) as n_threads, KernelThreads(n_threads, "skgraphemb-csr") as threads:
+    with pool_for(len(src)) as threads:
         return _csr_from_edges(src, dst, w, n, directed, threads)
 
 
@@ -636,7 +639,7 @@ def symmetrize_max(indptr, indices, data, n):
     """``max(A, A.T)`` of a sorted, merged CSR matrix with non-negative data:
     the undirected graph whose edge ``{u, v}`` weighs the larger of the arcs
     ``u -> v`` and ``v -> u`` (scipy's ``A.maximum(A.T)``, bit for bit)."""
-    with threads_for(len(indices)) as n_threads, KernelThreads(n_threads, "skgraphemb-csr") as threads:
+    with pool_for(len(indices)) as threads:
         return _symmetrize_max(indptr, indices, data, n, threads)
 
 
@@ -707,7 +710,7 @@ def csr_problem(indptr, indices, weights, n, directed):
     ``(CSR_OK, -1)`` when there is none."""
     has_w = weights is not None
     w = weights if has_w else np.empty(0, dtype=np.float64)
-    with threads_for(len(indices)) as n_threads, KernelThreads(n_threads, "skgraphemb-csr") as threads:
+    with pool_for(len(indices)) as threads:
         blocks = _row_blocks(indptr, threads.n_threads)
         found = threads.map(_csr_problems, _block_calls(blocks, indptr, indices, w, has_w, n))
         if not any(code for code, _ in found) and not directed:

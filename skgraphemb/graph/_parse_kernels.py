@@ -32,8 +32,7 @@ a non-zero status.
 import numba
 import numpy as np
 
-from skgraphemb._kernels._pool import KernelThreads
-from skgraphemb.graph._csr_kernels import threads_for
+from skgraphemb.graph._csr_kernels import pool_for
 
 MODE_TAB, MODE_COMMA, MODE_SPACE = 0, 1, 2
 
@@ -326,8 +325,8 @@ def parse_block(buf, start, stop, mode, comment, ncols):
     where : int
         Offset in ``buf`` where it did.
     """
-    with threads_for(stop - start) as n_threads, KernelThreads(n_threads, "skgraphemb-parse") as threads:
-        return _parse_block(buf, start, stop, mode, comment, ncols, 4 * n_threads, threads)
+    with pool_for(stop - start, "skgraphemb-parse") as threads:
+        return _parse_block(buf, start, stop, mode, comment, ncols, 4 * threads.n_threads, threads)
 
 
 def _parse_block(buf, start, stop, mode, comment, ncols, n_parts, threads):

@@ -92,7 +92,7 @@ def _borrowed(typingctx, arr):
 
 
 @numba.njit(cache=True, nogil=True)
-def alias_tables(indptr, indices, weights, lo, hi, alias_prob, alias_node, strength, work):
+def alias_tables(indptr, indices, weights, alias_prob, alias_node, strength, work, lo, hi):
     """Walker alias tables of CSR rows ``lo .. hi - 1``, for O(1) weighted draws.
 
     Built with Vose's algorithm, row by row: slots whose scaled
@@ -112,8 +112,6 @@ def alias_tables(indptr, indices, weights, lo, hi, alias_prob, alias_node, stren
     indices : ndarray of int32, shape (nnz,)
     weights : ndarray of float64, shape (nnz,)
         Positive, finite edge weights.
-    lo, hi : int
-        The rows to build.
     alias_prob : ndarray of float64, shape (nnz,)
         Written: probability of keeping the slot's own edge, in (0, 1].
     alias_node : ndarray of int32, shape (nnz,)
@@ -122,6 +120,8 @@ def alias_tables(indptr, indices, weights, lo, hi, alias_prob, alias_node, stren
         Written: total out-weight of each node (0 for nodes without out-edges).
     work : ndarray of int32, shape (nnz,)
         Scratch.
+    lo, hi : int
+        The rows to build.
     """
     # Work lists, row v using slots indptr[v]:indptr[v + 1]: "small" grows
     # up from the row start, "large" down from the row end.  Every slot is

@@ -203,7 +203,7 @@ def build_alias_tables(indptr, indices, weights, n_threads: int = 1):
     """``(alias_prob, alias_node, strength)`` of every row (see
     :func:`~skgraphemb.walks._numba_kernels.alias_tables`), rows split
     over ``n_threads`` threads by stored entries."""
-    from skgraphemb.graph._csr_kernels import _row_blocks
+    from skgraphemb.graph._csr_kernels import _block_calls, _row_blocks
     from skgraphemb.walks import _numba_kernels as kernels
 
     n_nodes, nnz = len(indptr) - 1, len(indices)
@@ -213,11 +213,7 @@ def build_alias_tables(indptr, indices, weights, n_threads: int = 1):
     work = np.empty(nnz, dtype=np.int32)
     # Row ranges of about equal stored entries (hubs make rows uneven).
     bounds = _row_blocks(indptr, n_threads if nnz >= _MIN_PARALLEL_STEPS else 1)
-    calls = [
-        (indptr, indices, weights, int(lo), int(hi), alias_prob, alias_node, strength, work)
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
-        if hi > lo
-    ]
+    calls = _block_calls(bounds, indptr, indices, weights, alias_prob, alias_node, strength, work)
     with KernelThreads(len(calls), "skgraphemb-walks") as threads:
         threads.map(kernels.alias_tables, calls)
     return alias_prob, alias_node, strength

@@ -84,22 +84,29 @@ def tiny_kg():
 
 
 # -- the pipeline reproduction (the issue's correctness target) ----------------
-def test_reproduces_pykeen_pipeline_on_nations(nations):
-    """Same seed and configuration as pykeen.pipeline -> the same model and metrics."""
+def _transe_both_ways(nations, epochs, device):
+    """``pykeen.pipeline`` and ``KGEmbedder`` with one configuration and seed:
+    TransE on Nations, batch 256, learning rate 0.01, on ``device`` (PyKEEN
+    is told it: it takes a GPU where there is one)."""
     from pykeen.pipeline import pipeline
 
     result = pipeline(
         dataset="Nations",
         model="TransE",
-        training_kwargs=dict(num_epochs=100, batch_size=256),
+        training_kwargs=dict(num_epochs=epochs, batch_size=256),
         optimizer_kwargs=dict(lr=0.01),
         evaluation_kwargs=dict(batch_size=256),
         random_seed=42,
-        device="cpu",  # PyKEEN takes a GPU where there is one; KGEmbedder's default is the CPU
+        device=device,
         use_tqdm=False,
     )
-    kge = KGEmbedder("TransE", num_epochs=100, batch_size=256, learning_rate=0.01, random_state=42)
-    kge.fit(nations.train)
+    kge = KGEmbedder("TransE", epochs=epochs, batch_size=256, learning_rate=0.01, random_state=42, device=device)
+    return result, kge.fit(nations.train)
+
+
+def test_reproduces_pykeen_pipeline_on_nations(nations):
+    """Same seed and configuration as pykeen.pipeline -> the same model and metrics."""
+    result, kge = _transe_both_ways(nations, 100, "cpu")
     ours = kge.evaluate(nations.test, filter_triples=nations.valid)
     theirs = result.metric_results
     # Bit-identical training (same RNG stream, same ops), so the metrics are
@@ -122,20 +129,7 @@ def test_reproduces_pykeen_pipeline_on_nations(nations):
 def test_matches_pykeen_pipeline_on_a_gpu(nations, cuda):
     """On a real GPU, the same seed and configuration as pykeen.pipeline on
     that GPU: the same losses and metrics (up to the GPU's float rounding)."""
-    from pykeen.pipeline import pipeline
-
-    result = pipeline(
-        dataset="Nations",
-        model="TransE",
-        training_kwargs=dict(num_epochs=20, batch_size=256),
-        optimizer_kwargs=dict(lr=0.01),
-        evaluation_kwargs=dict(batch_size=256),
-        random_seed=42,
-        device=cuda,
-        use_tqdm=False,
-    )
-    kge = KGEmbedder("TransE", epochs=20, batch_size=256, learning_rate=0.01, random_state=42, device=cuda)
-    kge.fit(nations.train)
+    result, kge = _transe_both_ways(nations, 20, cuda)
     assert kge.device_.startswith("cuda") and kge.model_.device.type == "cuda"
     np.testing.assert_allclose(kge.history_, result.losses, rtol=1e-4)
     ours = kge.evaluate(nations.test, filter_triples=nations.valid)
