@@ -36,6 +36,17 @@ Usage::
     python benchmarks/bench_skipgram.py                    # BlogCatalog, 2 threads, 3 repeats
     python benchmarks/bench_skipgram.py --repeats 2 --trainers numba gensim-file
     python benchmarks/bench_skipgram.py --first-fit --repeats 3
+    python benchmarks/bench_skipgram.py --roofline --repeats 3
+
+With ``--roofline`` it counts the arithmetic the numba trainer does on the
+walks (every (context, target) pair of every window, replayed from the
+trainer's own random streams: a dot product and two axpys of length ``d``,
+``6 d`` FLOP per pair) and divides it by the trainer's CPU time, on one
+thread and on ``--threads``: tokens/s/core and GFLOP/s per core, against
+the fp32 matrix-product rate of one core measured in the same run
+(numpy's BLAS ``sgemm`` on 2,048 x 2,048 matrices, limited to one thread),
+which is about the attainable peak.  Hardware counters are not read:
+they are often unavailable on shared machines.
 
 Needs ``../shared/data/blogcatalog`` (``--data`` to point elsewhere).
 """
@@ -70,6 +81,9 @@ def _parse_args(argv=None):
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--splits", type=int, default=5, help="random 50/50 splits for F1")
     parser.add_argument("--first-fit", action="store_true", help="time first fits in fresh processes (karate)")
+    parser.add_argument(
+        "--roofline", action="store_true", help="the numba trainer's FLOP rate against one core's sgemm rate"
+    )
     return parser.parse_args(argv)
 
 
@@ -149,6 +163,80 @@ def _first_fit(args) -> int:
     return 0
 
 
+def _count_pairs(walks, counts, args, seed):
+    """(context, target) pairs the numba trainer computes on ``walks`` with ``seed``:
+    its own plan (subsampling, window sizes) replayed from its streams."""
+    import numba
+
+    from skgraphemb.skipgram import _numba_kernels as kernels
+    from skgraphemb.skipgram._corpus import _TRAIN_STREAM, _keep_thresholds, _negative_weights, _substream_seed
+
+    @numba.njit(nogil=True)
+    def pairs(walks, keep, threshold, alias, window, negative, seed):
+        sentence = np.empty(walks.shape[1], dtype=np.int32)
+        widths = np.empty(walks.shape[1], dtype=np.int64)
+        negs = np.empty((walks.shape[1], negative), dtype=np.int32)
+        total = 0
+        for i in range(walks.shape[0]):
+            state = kernels.item_state(seed, i)
+            length = kernels._plan_walk(
+                walks[i], keep, threshold, alias, window, negative, state, sentence, widths, negs
+            )
+            for c in range(length):
+                total += min(length, c + widths[c] + 1) - max(0, c - widths[c]) - 1
+        return total * (negative + 1)
+
+    keep = _keep_thresholds(counts, int(counts.sum()), 1e-3)
+    threshold, alias = kernels.alias_table(_negative_weights(counts, 0.75))
+    return pairs(walks, keep, threshold, alias, args.window, args.negative, _substream_seed(seed, _TRAIN_STREAM))
+
+
+def _roofline(args, walks, n_nodes) -> int:
+    """The numba trainer's FLOP rate per core against one core's sgemm rate."""
+    from threadpoolctl import threadpool_limits
+
+    from skgraphemb.skipgram import train_skipgram
+
+    tokens = int((walks >= 0).sum())
+    counts = np.bincount(walks[walks >= 0], minlength=n_nodes).astype(np.int64)
+    flop = 6 * args.dimensions * _count_pairs(walks, counts, args, seed=0)
+    print(f"{flop / 1e9:.1f} GFLOP for {tokens / 1e6:.2f}M tokens: {flop / tokens / 1e3:.1f} kFLOP per token")
+    rng = np.random.default_rng(0)
+    a, b = rng.random((2048, 2048), dtype=np.float32), rng.random((2048, 2048), dtype=np.float32)
+    gemm = []
+    rows = []
+    for rep in range(args.repeats):
+        with threadpool_limits(1):
+            a @ b  # warm-up
+            t = time.perf_counter()
+            a @ b
+            gemm.append(2 * 2048**3 / (time.perf_counter() - t) / 1e9)
+        for threads in sorted({1, args.threads}):
+            for deterministic in (True, False):
+                c = time.process_time()
+                train_skipgram(
+                    walks, n_nodes, dimensions=args.dimensions, window=args.window, negative=args.negative,
+                    seed=0, n_jobs=threads, deterministic=deterministic,
+                )  # fmt: skip
+                rows.append((threads, deterministic, time.process_time() - c))
+        print(f"  run {rep + 1}/{args.repeats}: sgemm {gemm[-1]:.1f} GFLOP/s", flush=True)
+    peak = max(gemm)
+    header = f"{'trainer':<24s} {'CPU s min':>10s} {'tokens/s/core':>14s} {'GFLOP/s/core':>13s} {'of sgemm':>9s}"
+    print(f"\nsgemm, one thread: {peak:.1f} GFLOP/s (best of {args.repeats}; median {statistics.median(gemm):.1f})")
+    print(header)
+    print("-" * len(header))
+    for threads in sorted({1, args.threads}):
+        for deterministic in (True, False):
+            cpu = min(c for t, d, c in rows if t == threads and d == deterministic)
+            name = f"{'deterministic' if deterministic else 'Hogwild'}, {threads} thread{'s' * (threads > 1)}"
+            print(
+                f"{name:<24s} {cpu:9.2f}s {tokens / cpu / 1e6:12.3f}M {flop / cpu / 1e9:13.2f} "
+                f"{flop / cpu / 1e9 / peak:8.1%}"
+            )
+    print(f"\nCPU s: process CPU time (all threads), min of {args.repeats}; load average {os.getloadavg()[0]:.2f}")
+    return 0
+
+
 def _trainer(name, args, min_alpha):
     from skgraphemb.skipgram import train_gensim, train_skipgram
 
@@ -210,6 +298,8 @@ def main(argv=None) -> int:
     # Compile (or load from numba's cache) outside the timings.
     train_skipgram(walks[:50], graph.n_nodes, dimensions=args.dimensions, n_jobs=1)
     train_skipgram(walks[:50], graph.n_nodes, dimensions=args.dimensions, n_jobs=args.threads)
+    if args.roofline:
+        return _roofline(args, walks, graph.n_nodes)
 
     trainers = {name: _trainer(name, args, 0.0001) for name in args.trainers}
     wall = {name: [] for name in trainers}
