@@ -135,8 +135,9 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         The numba trainer's mode.  ``True`` trains in deterministic rounds:
         with an integer ``random_state`` the vectors are bitwise the same
         for any ``n_jobs`` and any ``walk_chunk_size``.  ``False`` is the
-        lock-free (Hogwild) mode of word2vec: about 1.5 times less CPU time
-        in training on BlogCatalog (``benchmarks/bench_skipgram.py``), but
+        lock-free (Hogwild) mode of word2vec: 1.4 (one thread) to 1.9 (two
+        threads) times less CPU time in training on BlogCatalog
+        (``benchmarks/bench_skipgram.py --roofline``), but
         threads race, so results vary with ``n_jobs``.  For the torch
         trainer on a GPU, ``True`` sums each step's updates of a node in a
         fixed order and ``False`` with atomic additions, faster but varying

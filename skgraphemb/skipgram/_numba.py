@@ -11,8 +11,8 @@ BlogCatalog walks (8.25M tokens, 2 threads, a busy 2-core machine) its
 lock-free mode trained in 6-7 s where gensim takes 39-50 s, using 6-8x
 less CPU time, at node-classification macro-F1 within 0.005 of gensim's
 (``benchmarks/bench_skipgram.py``); the default, deterministic mode costs
-about 1.5 times the CPU time of the lock-free one and gives the same
-vectors for any number of threads.
+1.4 (one thread) to 1.9 (two threads) times the CPU time of the lock-free
+one and gives the same vectors for any number of threads.
 
 This Python driver owns the vocabulary statistics, the learning-rate
 schedule, chunking, threads and progress; the numba kernels in
@@ -285,9 +285,10 @@ def train_skipgram(
     deterministic : bool, default=True
         Train in deterministic rounds (Notes): the same vectors for any
         ``n_jobs``.  ``False`` is the lock-free "Hogwild" mode of word2vec
-        and gensim, about 1.5 times faster per thread (measured on
-        BlogCatalog, ``benchmarks/bench_skipgram.py``) and of the same
-        quality, whose vectors with ``n_jobs > 1`` change from run to run.
+        and gensim, 1.4 times less CPU time on one thread and 1.9 times
+        less on two (measured on BlogCatalog, ``benchmarks/bench_skipgram.py
+        --roofline``) and of the same quality, whose vectors with
+        ``n_jobs > 1`` change from run to run.
 
         .. versionadded:: 0.2
 
