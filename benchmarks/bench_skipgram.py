@@ -192,7 +192,8 @@ def _count_pairs(walks, counts, args, seed):
 
 
 def _roofline(args, walks, n_nodes) -> int:
-    """The numba trainer's FLOP rate per core against one core's sgemm rate."""
+    """The numba trainer's FLOP rate per core against one core's sgemm rate
+    (one epoch, whatever ``--epochs`` says: the count replays its streams)."""
     from threadpoolctl import threadpool_limits
 
     from skgraphemb.skipgram import train_skipgram
@@ -200,7 +201,9 @@ def _roofline(args, walks, n_nodes) -> int:
     tokens = int((walks >= 0).sum())
     counts = np.bincount(walks[walks >= 0], minlength=n_nodes).astype(np.int64)
     flop = 6 * args.dimensions * _count_pairs(walks, counts, args, seed=0)
-    print(f"{flop / 1e9:.1f} GFLOP for {tokens / 1e6:.2f}M tokens: {flop / tokens / 1e3:.1f} kFLOP per token")
+    print(
+        f"one epoch: {flop / 1e9:.1f} GFLOP for {tokens / 1e6:.2f}M tokens: {flop / tokens / 1e3:.1f} kFLOP per token"
+    )
     rng = np.random.default_rng(0)
     a, b = rng.random((2048, 2048), dtype=np.float32), rng.random((2048, 2048), dtype=np.float32)
     gemm = []
