@@ -243,40 +243,65 @@ def _negative_weights(counts: NDArray[np.int64], ns_exponent: float) -> NDArray[
     return weights
 
 
-# Rows of the vectors checked for NaN/inf after each block of walks: a
-# strided sample of the block's tokens.  Divergence starts at the busiest
-# nodes, which every block holds, and spreads through their updates, so the
-# sample sees it within a block or two at a cost far below the block's
-# training; a full check after every epoch makes sure.
+# Rows of the vectors checked after each block of walks: a strided sample
+# of the block's tokens.  Divergence starts at the busiest nodes, which
+# every block holds, and spreads through their updates, so the sample sees
+# it within a block or two at a cost far below the block's training; a full
+# check after every epoch makes sure.
 _CHECK_ROWS = 2048
 
+# Healthy skip-gram vectors stay small: the logistic loss stops pushing a
+# pair once its dot product passes the sigmoid table's +-6.  The largest
+# value seen in healthy training was 28 (gensim itself, cora, 8 dimensions,
+# 30 epochs at alpha=0.1 without subsampling; 2 at the defaults), while an
+# overshooting trainer returned finite vectors of 3e4 to 2e14 before it
+# overflowed.  So a value past _MAX_ABS (or past 10 times the largest
+# initial value, for warm starts from large vectors) is divergence too.
+_MAX_ABS = 1e3
 
-def _diverged(caller: str, alpha: float, epoch: int | None = None, min_alpha: float = 0.0) -> Exception:
+
+def _magnitude_limit(vectors: NDArray[np.float32], output: NDArray[np.float32]) -> float:
+    """The largest absolute value that trained vectors may hold (see ``_MAX_ABS``)."""
+    start = max((max(abs(float(a.max())), abs(float(a.min()))) for a in (vectors, output) if a.size), default=0.0)
+    return max(_MAX_ABS, 10.0 * start)
+
+
+def _within(a: NDArray[np.float32], limit: float) -> bool:
+    """Whether every value is finite and within ``+-limit`` (no temporary
+    array: NaN makes ``max``/``min`` NaN, which fails both comparisons)."""
+    return a.size == 0 or bool(a.max() <= limit and a.min() >= -limit)
+
+
+def _diverged(
+    caller: str, alpha: float, epoch: int | None = None, min_alpha: float = 0.0, limit: float = _MAX_ABS
+) -> Exception:
     from skgraphemb.exceptions import TrainingDivergedError
 
     where = f" in epoch {epoch + 1}" if epoch is not None else ""
     # The schedule runs from alpha to min_alpha: name the larger end.
     name, rate, default = ("min_alpha", min_alpha, "") if min_alpha > alpha else ("alpha", alpha, " (default 0.025)")
     return TrainingDivergedError(
-        f"{caller}: training diverged{where}: the vectors became NaN or infinite, the "
-        f"learning rate {name}={rate:g} is too high for these walks; lower {name}"
-        f"{default}, e.g. {name}={rate / 10:g}"
+        f"{caller}: training diverged{where}: the vectors became NaN, infinite or larger than "
+        f"{limit:g} in absolute value, which healthy training never reaches; the learning rate "
+        f"{name}={rate:g} is too high for these walks; lower {name}{default}, e.g. {name}={rate / 10:g}"
     )
 
 
-def _check_block(caller, chunk: NDArray[np.int32], vectors, output, alpha, min_alpha, epoch: int) -> None:
-    """Raise TrainingDivergedError when sampled rows of this block's nodes are not finite."""
+def _check_block(caller, chunk: NDArray[np.int32], vectors, output, alpha, min_alpha, epoch: int, limit: float) -> None:
+    """Raise TrainingDivergedError when sampled rows of this block's nodes
+    are not finite or not within ``+-limit``."""
     tokens = chunk.reshape(-1)
     rows = tokens[:: max(1, tokens.size // _CHECK_ROWS)]
     rows = rows[rows >= 0]
-    if not (np.isfinite(vectors[rows]).all() and np.isfinite(output[rows]).all()):
-        raise _diverged(caller, alpha, epoch, min_alpha)
+    if not (_within(vectors[rows], limit) and _within(output[rows], limit)):
+        raise _diverged(caller, alpha, epoch, min_alpha, limit)
 
 
-def _check_finite(caller, vectors, output, alpha, min_alpha, epoch: int | None = None) -> None:
-    """Raise TrainingDivergedError unless every input and output vector is finite."""
-    if not (np.isfinite(vectors).all() and np.isfinite(output).all()):
-        raise _diverged(caller, alpha, epoch, min_alpha)
+def _check_vectors(caller, vectors, output, alpha, min_alpha, epoch: int | None = None, limit=_MAX_ABS) -> None:
+    """Raise TrainingDivergedError unless every input and output value is
+    finite and within ``+-limit``."""
+    if not (_within(vectors, limit) and _within(output, limit)):
+        raise _diverged(caller, alpha, epoch, min_alpha, limit)
 
 
 def _warn_no_pairs(caller: str, total: int, n_long: int) -> bool:

@@ -21,9 +21,10 @@ from tqdm.auto import tqdm
 from skgraphemb.skipgram._corpus import (
     _COMMON_CONSTRAINTS,
     WalkSource,
-    _check_finite,
+    _check_vectors,
     _count,
     _initial_vectors,
+    _magnitude_limit,
     _WalkChunks,
     _warn_no_pairs,
 )
@@ -172,7 +173,9 @@ def train_gensim(
     Raises
     ------
     TrainingDivergedError
-        When gensim returns NaN or infinite vectors.
+        When gensim returns NaN or infinite vectors, or values past 1,000
+        in absolute value (10 times the largest ``init`` value if that is
+        larger), which healthy training never reaches.
 
     Warns
     -----
@@ -224,6 +227,7 @@ def train_gensim(
     n_threads = effective_n_jobs(n_jobs)
     vectors = _initial_vectors(n_nodes, dimensions, seed, init)
     output = _initial_vectors(n_nodes, dimensions, seed, init_output, "init_output")
+    limit = _magnitude_limit(vectors, output)
 
     with tempfile.TemporaryDirectory(prefix="skgraphemb-w2v-") as tmp:
         path = os.path.join(tmp, "walks.txt")
@@ -289,5 +293,5 @@ def train_gensim(
     )
     vectors[present] = model.wv.vectors[rows]
     output[present] = model.syn1neg[rows]
-    _check_finite("train_gensim", vectors, output, alpha, min_alpha)
+    _check_vectors("train_gensim", vectors, output, alpha, min_alpha, limit=limit)
     return (vectors, output) if return_output else vectors

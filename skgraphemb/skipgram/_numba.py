@@ -35,8 +35,9 @@ from skgraphemb.skipgram._corpus import (
     _TRAIN_STREAM,
     WalkSource,
     _check_block,
-    _check_finite,
+    _check_vectors,
     _keep_thresholds,
+    _magnitude_limit,
     _negative_weights,
     _start,
     _substream_seed,
@@ -72,22 +73,76 @@ _ROUND_SHARDS = 8
 _SHARD_WALKS = 8
 _ROUND_BYTES = 64 << 20
 
+# A round's shards change a hub's rows from the same start and their changes
+# add up: a row that every shard updates many times gets several times the
+# step that sequential SGD would take, and overshoots.  Rounds are made
+# small enough that the busiest row's updates unseen by a shard, learning
+# rate times gradient terms over the other shards' walks, stay within
+# _ROUND_LOAD (:func:`_round_shape`).  Measured with rounds of 8 x 8 walks
+# on walks of 80 x 10 (``benchmarks/bench_round_load.py``): loads from about
+# 80 up overshoot where Hogwild's vectors stay within 1-2 (wikipedia-pos at
+# the defaults, 87: values of 3e4; cora at alpha=0.05, 157: 500; a
+# Barabasi-Albert graph at alpha=0.05, 97: 4; a wheel, 377, and a star,
+# 621: divergence); BlogCatalog, at 46, trains sanely but gains 0.002-0.005
+# macro-F1 at the same speed in rounds of 8 x 4 walks (23).  At 24 and under
+# every graph tried trains to vectors of Hogwild's scale.
+_ROUND_LOAD = 24.0
 
-def _round_shape(n_seen: int, walk_length: int, negative: int, dimensions: int) -> tuple[int, int]:
+
+def row_load(
+    counts: NDArray[np.int64], keep: NDArray[np.uint64], negative_weights, window: int, negative: int
+) -> float:
+    """Gradient terms per token of the walks on the busiest row.
+
+    A kept token of node ``v`` is the context of ``window + 1`` centres on
+    average (reduced windows of ``1 .. window`` on both sides), each update
+    of its input row summing ``1 + negative`` terms; each kept centre and
+    each of its ``negative`` negatives updates an output row with a sum over
+    those ``window + 1`` contexts.  Per token of the walks, node ``v``'s rows
+    thus get ``(window + 1) * (kept_v * (2 + negative) + negative * kept *
+    q_v)`` terms, ``kept_v`` its share of the kept tokens, ``kept`` the
+    share of tokens kept and ``q_v`` its share of the negatives.
+    """
+    total = counts.sum()
+    if total == 0:
+        return 0.0
+    kept_v = counts / total * (keep / 2.0**32)
+    q = negative_weights / negative_weights.sum()
+    terms = (window + 1) * (kept_v * (2 + negative) + negative * kept_v.sum() * q)
+    return float(terms.max())
+
+
+def _round_shape(n_seen: int, walk_length: int, negative: int, dimensions: int, load: float = 0.0) -> tuple[int, int]:
     """``(shards, walks per shard)`` of a deterministic round from the number
     of distinct nodes in the walks and the parameters only, never from the
-    thread count or the chunking."""
+    thread count or the chunking.
+
+    ``load`` is the learning rate times :func:`row_load`: a round's other
+    ``shards - 1`` shards hold ``(shards - 1) * size * walk_length`` tokens
+    that a shard does not see, and their load on the busiest row must stay
+    within ``_ROUND_LOAD``: first shards get fewer walks (down to one),
+    then rounds get fewer shards (down to one, plain sequential SGD).
+    """
     shards = max(2, min(_ROUND_SHARDS, n_seen // 64))
     per_walk = walk_length * (negative + 2) * dimensions * 4
     size = max(1, min(_SHARD_WALKS, n_seen // 256, _ROUND_BYTES // (shards * per_walk)))
+    if load > 0:
+        unseen = _ROUND_LOAD / (load * max(walk_length, 1))  # walks a shard may miss
+        if (shards - 1) * size > unseen:
+            if unseen >= shards - 1:
+                size = int(unseen // (shards - 1))
+            else:
+                shards, size = int(unseen) + 1, 1
     return shards, size
 
 
-def _round_layout(n_nodes: int, n_seen: int, longest: int, negative: int, dimensions: int) -> tuple[int, ...]:
+def _round_layout(
+    n_nodes: int, n_seen: int, longest: int, negative: int, dimensions: int, load: float = 0.0
+) -> tuple[int, ...]:
     """``(shards, walks per shard, input rows, output rows)`` of a round's
     buffers: a shard holds at most ``input rows`` and ``output rows``
     distinct rows of its walks."""
-    shards, size = _round_shape(n_seen, longest, negative, dimensions)
+    shards, size = _round_shape(n_seen, longest, negative, dimensions, load)
     return shards, size, min(n_nodes, longest * size), min(n_nodes, longest * size * (negative + 1))
 
 
@@ -116,10 +171,12 @@ class _Rounds:
     their changes added by :func:`~._numba_kernels.apply_deltas`, rows
     split over the threads."""
 
-    def __init__(self, kernels, threads: KernelThreads, n_seen: int, longest: int, negative: int, syn0, syn1, tables):
+    def __init__(
+        self, kernels, threads: KernelThreads, n_seen: int, longest: int, negative: int, syn0, syn1, tables, load=0.0
+    ):
         n_nodes, dim = syn0.shape
         self.kernels, self.threads, self.syn0, self.syn1, self.tables = kernels, threads, syn0, syn1, tables
-        self.shards, self.shard_size, n_in, n_out = _round_layout(n_nodes, n_seen, longest, negative, dim)
+        self.shards, self.shard_size, n_in, n_out = _round_layout(n_nodes, n_seen, longest, negative, dim, load)
         # Row maps for the threads that train shards (never more than shards);
         # the same threads then add the changes, one part of the rows each,
         # the first map saying where a row's start value is kept.
@@ -302,7 +359,9 @@ def train_skipgram(
     Raises
     ------
     TrainingDivergedError
-        As soon as a block of walks leaves NaN or infinite vectors (a
+        As soon as a block of walks leaves vectors that are NaN, infinite
+        or past 1,000 in absolute value (10 times the largest ``init``
+        value if that is larger), which healthy training never reaches (a
         sample of the block's rows is checked after each block, every row
         after each epoch): ``alpha`` is too high.
 
@@ -344,17 +403,25 @@ def train_skipgram(
     Each walk draws its random numbers from a stream keyed by
     ``(seed, epoch * n_walks + walk index)``.  With ``deterministic=True``
     (the default) the walks of each epoch are trained in rounds of a fixed
-    number of consecutive walks (64 on graphs of 2,048 nodes or more, fewer
-    on smaller ones), split into 8 shards (2 to 8 on small graphs) of
-    consecutive walks.  Each shard trains its walks in order, as on one
-    thread, on a private copy of the rows it touches, from the vectors at
-    the start of the round; then each row adds the changes of the round's
-    shards in corpus order.  Threads take whole shards, and then disjoint
-    sets of rows, so the result depends only on the walks, the parameters
-    and the seed, never on ``n_jobs`` or on how the walks are split into
-    chunks.  The shards of a round see nothing of each other's updates, as
-    Hogwild threads see little: on BlogCatalog the macro-F1 is that of
-    Hogwild within 0.005.  With ``deterministic=False`` threads train
+    number of consecutive walks, split into up to 8 shards of consecutive
+    walks.  Each shard trains its walks in order, as on one thread, on a
+    private copy of the rows it touches, from the vectors at the start of
+    the round; then each row adds the changes of the round's shards in
+    corpus order.  Threads take whole shards, and then disjoint sets of
+    rows, so the result depends only on the walks, the parameters and the
+    seed, never on ``n_jobs`` or on how the walks are split into chunks.
+    The shards of a round see nothing of each other's updates, as Hogwild
+    threads see little, and a node that every shard updates gets the sum
+    of their changes: for a hub, several times the step of sequential
+    training, which overshoots.  So the rounds are sized from the token
+    counts, ``window``, ``negative`` and the learning rate, to bound the
+    updates of the busiest node that a shard does not see: 8 shards of 8
+    walks where no node is frequent (pubmed), of 4 walks on BlogCatalog's
+    walks, of 2 on cora's, 3 shards of one walk on a star graph's, and
+    plain sequential training (one shard of one walk) where one node is
+    most of the walks and nothing is subsampled; graphs under 2,048 nodes
+    get fewer and shorter shards too.  On BlogCatalog the macro-F1 is that
+    of Hogwild within 0.005.  With ``deterministic=False`` threads train
     different walks at once and write to the shared vectors without locks
     ("Hogwild"), like gensim's workers: with ``n_jobs > 1`` results vary
     slightly from run to run; with ``n_jobs=1`` it is plain SGD in walk
@@ -384,13 +451,15 @@ def train_skipgram(
     chunks, counts, total, n_walks, n_long, vectors, output = _start(
         walks, n_nodes, dimensions, seed, init, init_output
     )
+    limit = _magnitude_limit(vectors, output)
     if total == 0:
         logger.warning("train_skipgram: the walks hold no tokens; returning the initial vectors.")
         return (vectors, output) if return_output else vectors
     if _warn_no_pairs("train_skipgram", total, n_long):
         return (vectors, output) if return_output else vectors
     keep = _keep_thresholds(counts, total, sample)
-    neg_threshold, neg_alias = kernels.alias_table(_negative_weights(counts, ns_exponent))
+    neg_weights = _negative_weights(counts, ns_exponent)
+    neg_threshold, neg_alias = kernels.alias_table(neg_weights)
     sigmoid = kernels.sigmoid_table(_SIGMOID_TABLE_SIZE)
     train_seed = _substream_seed(seed, _TRAIN_STREAM)
     tables = (keep, neg_threshold, neg_alias, sigmoid, window, negative, train_seed)
@@ -417,7 +486,8 @@ def train_skipgram(
     threads = KernelThreads(n_threads, "skgraphemb-sgns")
     rounds = None
     if deterministic:
-        rounds = _Rounds(kernels, threads, n_seen, chunks.longest, negative, vectors, output, tables)
+        load = max(alpha, min_alpha) * row_load(counts, keep, neg_weights, window, negative)
+        rounds = _Rounds(kernels, threads, n_seen, chunks.longest, negative, vectors, output, tables, load)
     try:
         with progress:
             for epoch in range(epochs):
@@ -435,14 +505,14 @@ def train_skipgram(
                         trained += rounds.train(chunk, walk_index, alphas)
                     else:
                         trained += _hogwild(kernels, threads, chunk, walk_index, alphas, vectors, output, tables)
-                    _check_block("train_skipgram", chunk, vectors, output, alpha, min_alpha, epoch)
+                    _check_block("train_skipgram", chunk, vectors, output, alpha, min_alpha, epoch, limit)
                     chunk_tokens = int(lengths.sum())
                     seen += chunk_tokens
                     walk_index += chunk.shape[0]
                     progress.update(chunk_tokens)
                 if rounds is not None:
                     trained += rounds.flush()  # rounds start again with each epoch
-                _check_finite("train_skipgram", vectors, output, alpha, min_alpha, epoch)
+                _check_vectors("train_skipgram", vectors, output, alpha, min_alpha, epoch, limit)
     finally:
         threads.close()
     t2 = time.perf_counter()

@@ -23,6 +23,7 @@ from skgraphemb.skipgram._corpus import (
     WalkSource,
     _diverged,
     _keep_thresholds,
+    _magnitude_limit,
     _negative_weights,
     _start,
     _substream_seed,
@@ -137,8 +138,10 @@ def train_skipgram_torch(
     Raises
     ------
     TrainingDivergedError
-        As soon as the loss of a block of walks, or a vector after an
-        epoch, is NaN or infinite: ``alpha`` is too high.
+        As soon as the loss of a block of walks is NaN or infinite, or
+        a vector after an epoch is NaN, infinite or past 1,000 in absolute
+        value (10 times the largest ``init`` value if that is larger),
+        which healthy training never reaches: ``alpha`` is too high.
 
     Warns
     -----
@@ -176,6 +179,7 @@ def train_skipgram_torch(
     chunks, counts, total, n_walks, n_long, vectors, output = _start(
         walks, n_nodes, dimensions, seed, init, init_output
     )
+    limit = _magnitude_limit(vectors, output)
     if total == 0:
         logger.warning("%s: the walks hold no tokens; returning the initial vectors.", caller)
         return (vectors, output) if return_output else vectors
@@ -239,8 +243,8 @@ def train_skipgram_torch(
                     raise _diverged(caller, alpha, epoch, min_alpha)
                 seen += chunk_tokens
                 progress.update(chunk_tokens)
-            if not trainer.vectors_finite():
-                raise _diverged(caller, alpha, epoch, min_alpha)
+            if not trainer.vectors_within(limit):
+                raise _diverged(caller, alpha, epoch, min_alpha, limit)
             logger.info(
                 "%s: epoch %d, mean loss %.4f per (centre, context) pair",
                 caller,

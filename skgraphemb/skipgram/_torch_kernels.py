@@ -380,10 +380,10 @@ class SkipgramTrainer:
             # NaN or inf once any vector it touched is (one sync per block).
             return bool(torch.isfinite(self.loss))
 
-    def vectors_finite(self) -> bool:
-        """Whether every input and output vector is finite."""
-        torch = self._torch
-        return bool(torch.isfinite(self.syn0).all() and torch.isfinite(self.syn1).all())
+    def vectors_within(self, limit: float) -> bool:
+        """Whether every input and output value is finite and within ``+-limit``
+        (NaN makes ``amax``/``amin`` NaN, which fails both comparisons)."""
+        return all(bool(a.amax() <= limit) and bool(a.amin() >= -limit) for a in (self.syn0, self.syn1) if a.numel())
 
     def mean_loss(self) -> float:
         """The epoch's mean loss per (centre, context) pair."""

@@ -604,3 +604,133 @@ def test_round_buffer_estimate_is_what_the_rounds_allocate(n_nodes, walk_length,
     estimate = round_buffer_bytes(n_nodes, walk_length, negative, d, n_threads)
     assert allocated <= estimate <= allocated + rounds.counts.nbytes + 64
     assert len(rounds.maps) == min(n_threads, rounds.shards)  # row maps: one per thread that trains shards
+
+
+# -- hubs: the deterministic rounds never add up to an overshoot ----------------
+@pytest.fixture(scope="module")
+def hub_walks():
+    """Walks (80 x 2) of graphs dominated by one node: a star (the centre
+    is half of every walk) and a wheel (a quarter)."""
+    out = {}
+    for name, G in [("star", nx.star_graph(2100)), ("wheel", nx.wheel_graph(2100))]:
+        out[name] = (G.number_of_nodes(), random_walks(G, walk_length=80, num_walks=2, random_state=0, n_jobs=2))
+    return out
+
+
+@pytest.mark.parametrize("graph", ["star", "wheel"])
+@pytest.mark.parametrize("sample", [1e-3, 0.0])
+@pytest.mark.parametrize("alpha", [0.025, 0.05])
+def test_deterministic_training_on_hubs_is_like_sequential_training(hub_walks, graph, sample, alpha):
+    """Before: rounds of 8 shards x 8 walks summed 8 shards' changes of the
+    hub's vectors, several times sequential SGD's step; the default trainer
+    diverged on these walks or returned finite vectors of 1e14 (and 3e4 on
+    wikipedia-pos, a real graph, at the default parameters).  The rounds are
+    now sized from the busiest node's load: vectors of sequential SGD's
+    scale, for any number of threads."""
+    n, walks = hub_walks[graph]
+    kw = dict(dimensions=32, alpha=alpha, sample=sample, seed=0)
+    sequential = train_skipgram(walks, n, n_jobs=1, deterministic=False, **kw)
+    rounds = train_skipgram(walks, n, n_jobs=2, **kw)
+    assert np.abs(rounds).max() <= 3 * np.abs(sequential).max()
+    np.testing.assert_array_equal(rounds, train_skipgram(walks, n, n_jobs=3, **kw))
+
+
+@pytest.mark.parametrize("n_seen", [34, 700, 5000, 10**6])
+@pytest.mark.parametrize("walk_length", [5, 80])
+def test_round_shape_bounds_the_load_that_a_shard_does_not_see(n_seen, walk_length):
+    from skgraphemb.skipgram._numba import _ROUND_LOAD, _round_shape
+
+    free = _round_shape(n_seen, walk_length, 5, 128)
+    assert _round_shape(n_seen, walk_length, 5, 128, 0.0) == free
+    previous = free
+    for load in np.geomspace(1e-6, 10.0, 60):
+        shards, size = _round_shape(n_seen, walk_length, 5, 128, load)
+        assert 1 <= shards <= free[0] and 1 <= size <= free[1]
+        assert (shards - 1) * size * walk_length * load <= _ROUND_LOAD * (1 + 1e-12) or (shards, size) == free
+        # A larger load never gets larger rounds, and rounds are as large as
+        # the bound allows: one more walk per shard, or one more shard, breaks it.
+        assert shards <= previous[0] and size <= previous[1]
+        if shards == free[0] and size < free[1]:
+            assert (shards - 1) * (size + 1) * walk_length * load > _ROUND_LOAD
+        elif shards < free[0]:
+            assert size == 1 and shards * walk_length * load > _ROUND_LOAD
+        previous = (shards, size)
+    assert _round_shape(n_seen, walk_length, 5, 128, 10.0) == (1, 1)  # a node that is every token: sequential
+
+
+def test_row_load_counts_the_gradient_terms_of_the_busiest_row():
+    """Against a direct count: a walk 0 1 0 1 ... with window 1 and no
+    subsampling gives each node's input row two context updates of
+    ``1 + negative`` terms per occurrence, and each centre's output row
+    (and each negative's) a sum over its two contexts."""
+    from skgraphemb.skipgram._numba import row_load
+
+    counts = np.array([500, 500, 0], dtype=np.int64)
+    keep = _keep_thresholds(counts, 1000, 0.0)
+    weights = _negative_weights(counts, 0.75)
+    # per token: node 0 is half the tokens; input 0.5 * 2 * 3, output (0.5 + 2 * 0.5) * 2
+    assert row_load(counts, keep, weights, window=1, negative=2) == pytest.approx(0.5 * 2 * 3 + (0.5 + 2 * 0.5) * 2)
+    assert row_load(np.zeros(3, dtype=np.int64), keep, weights, 1, 2) == 0.0
+
+
+# -- absurd but finite vectors are divergence too --------------------------------
+def test_vectors_past_the_magnitude_limit_raise():
+    from skgraphemb import TrainingDivergedError
+    from skgraphemb.skipgram._corpus import _check_vectors, _magnitude_limit
+
+    rng = np.random.default_rng(0)
+    start = rng.uniform(-1 / 16, 1 / 16, (50, 16)).astype(np.float32)
+    limit = _magnitude_limit(start, np.zeros_like(start))
+    healthy = rng.normal(0, 10, (50, 16)).astype(np.float32)
+    healthy[3, 4] = 28.0  # the largest value gensim's own healthy training reached
+    _check_vectors("t", healthy, healthy, 0.025, 0.0001, 0, limit)
+    for bad in (1.7e14, -3e4, np.inf, np.nan):
+        vectors = healthy.copy()
+        vectors[7, 1] = bad
+        with pytest.raises(TrainingDivergedError, match=r"NaN, infinite or larger than 1000.*lower alpha"):
+            _check_vectors("t", vectors, healthy, 0.025, 0.0001, 0, limit)
+    # A warm start from large vectors raises the limit with them.
+    assert _magnitude_limit(start * 1e5, np.zeros_like(start)) == pytest.approx(10 * np.abs(start * 1e5).max())
+
+
+def test_warm_start_from_large_vectors_trains(communities):
+    graph, walks, _ = communities
+    Z, out = train_skipgram(walks, graph.n_nodes, seed=0, return_output=True, **SMALL)
+    big = 2000 * Z  # past the absolute limit, legitimately: the user's start
+    again = train_skipgram(walks, graph.n_nodes, seed=0, init=big, init_output=out, **SMALL)
+    assert np.isfinite(again).all()
+
+
+@pytest.mark.torch
+def test_torch_trainer_reports_finite_overshoot(hub_walks, one_torch_thread):
+    """Before: the torch trainer returned finite vectors of 1e3-1e5 on these
+    star walks at alpha=0.1, and of 5e10 on longer ones at alpha=0.05 (a
+    minibatch sums a hub's updates)."""
+    from skgraphemb import TrainingDivergedError
+    from skgraphemb.skipgram import train_skipgram_torch
+
+    n, walks = hub_walks["star"]
+    try:
+        Z = train_skipgram_torch(walks, n, alpha=0.1, seed=0)
+    except TrainingDivergedError as err:
+        assert "lower alpha" in str(err)
+    else:
+        assert np.abs(Z).max() <= 1e3
+
+
+def test_gensim_output_past_the_limit_is_checked(communities, monkeypatch):
+    from gensim.models import Word2Vec
+
+    from skgraphemb import TrainingDivergedError
+
+    graph, walks, _ = communities
+    real_train = Word2Vec.train
+
+    def overshoot(self, *args, **kwargs):
+        out = real_train(self, *args, **kwargs)
+        self.syn1neg[0, 0] = 3e4
+        return out
+
+    monkeypatch.setattr(Word2Vec, "train", overshoot)
+    with pytest.raises(TrainingDivergedError, match="train_gensim.*larger than 1000"):
+        train_gensim(walks, graph.n_nodes, seed=0, **SMALL)
