@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 
 .PHONY: install install-extras services demo lint test test-main test-pecanpy bench docs clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py $(wildcard skgraphemb/*/*.h skgraphemb/*/*.pyx)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test]"

@@ -60,7 +60,7 @@ SETTINGS = dict(n_components=128, walk_length=80, num_walks=10, window=10, epoch
 
 #: name -> (Node2VecEmbedder parameters, needs a GPU)
 CONTENDERS = {
-    "numba": (dict(backend="numba", trainer="numba"), False),
+    "numba": (dict(backend="numba", trainer="native"), False),
     "gensim": (dict(backend="numba", trainer="gensim"), False),
     "torch-cpu": (dict(backend="torch", trainer="torch", device="cpu"), False),
     "torch-cuda": (dict(backend="torch", trainer="torch", device="cuda"), True),

@@ -69,14 +69,14 @@ def main(argv=None) -> int:
         return _f1_shapes(args)
 
     from skgraphemb.exceptions import TrainingDivergedError
-    from skgraphemb.skipgram import _numba, train_skipgram
+    from skgraphemb.skipgram import _native, train_skipgram
     from skgraphemb.skipgram._corpus import _keep_thresholds, _negative_weights
     from skgraphemb.walks import random_walks
 
     def largest(walks, n, shape=None, **kw):
-        chosen = _numba._round_shape
+        chosen = _native._round_shape
         if shape is not None:
-            _numba._round_shape = lambda *a: shape
+            _native._round_shape = lambda *a: shape
         t = time.perf_counter()
         try:
             Z = train_skipgram(walks, n, seed=0, n_jobs=args.threads, **kw)
@@ -84,9 +84,9 @@ def main(argv=None) -> int:
         except TrainingDivergedError:
             return f"{'diverged':>9s} {time.perf_counter() - t:5.1f}s"
         finally:
-            _numba._round_shape = chosen
+            _native._round_shape = chosen
 
-    print(f"load limit _ROUND_LOAD = {_numba._ROUND_LOAD:g}; walks 80 x 10, window 10, negative 5, d 128")
+    print(f"load limit _ROUND_LOAD = {_native._ROUND_LOAD:g}; walks 80 x 10, window 10, negative 5, d 128")
     print(
         f"{'graph':<26s} {'alpha':>6s} {'sample':>6s} | {'rounds':>6s} {'load':>5s} {'max|Z|':>16s} | "
         f"{'old 8x8':>7s} {'load':>5s} {'max|Z|':>16s} | {'Hogwild max|Z|':>16s}"
@@ -98,10 +98,10 @@ def main(argv=None) -> int:
         n_seen, longest = int(np.count_nonzero(counts)), walks.shape[1]
         for sample in args.samples:
             keep = _keep_thresholds(counts, int(counts.sum()), sample)
-            terms = _numba.row_load(counts, keep, _negative_weights(counts, 0.75), 10, 5)
+            terms = _native.row_load(counts, keep, _negative_weights(counts, 0.75), 10, 5)
             for alpha in args.alphas:
                 load = alpha * terms
-                shards, size = _numba._round_shape(n_seen, longest, 5, 128, load)
+                shards, size = _native._round_shape(n_seen, longest, 5, 128, load)
                 unseen = (shards - 1) * size * longest * load
                 old = (8, 8)
                 old_unseen = 7 * 8 * longest * load
@@ -123,23 +123,23 @@ def _f1_shapes(args) -> int:
     import pandas as pd
 
     from skgraphemb import evaluate_node_classification, load_edgelist_dir
-    from skgraphemb.skipgram import _numba, train_skipgram
+    from skgraphemb.skipgram import _native, train_skipgram
     from skgraphemb.walks import random_walks
 
     data = load_edgelist_dir(DATA / "blogcatalog")
     graph = data.graph
     walks = random_walks(graph, walk_length=80, num_walks=10, random_state=0, n_jobs=args.threads)
     train_skipgram(walks[:50], graph.n_nodes, n_jobs=args.threads)  # compile outside the timings
-    chosen = _numba._round_shape
+    chosen = _native._round_shape
     shapes = [tuple(int(x) for x in shape.split("x")) for shape in args.f1_shapes] + [None]
     for seed in range(args.repeats):
         for shape in shapes:
-            _numba._round_shape = (lambda *a, shape=shape: shape) if shape else chosen
+            _native._round_shape = (lambda *a, shape=shape: shape) if shape else chosen
             t, c = time.perf_counter(), time.process_time()
             try:
                 Z = train_skipgram(walks, graph.n_nodes, seed=seed, n_jobs=args.threads, deterministic=bool(shape))
             finally:
-                _numba._round_shape = chosen
+                _native._round_shape = chosen
             wall, cpu = time.perf_counter() - t, time.process_time() - c
             score = evaluate_node_classification(
                 pd.DataFrame(Z, index=graph.nodes), data.labels, nodes=data.nodes, cv=5, train_size=0.5,

@@ -1,4 +1,4 @@
-"""Skip-gram trainers side by side: the numba SGNS trainer against gensim.
+"""Skip-gram trainers side by side: the native SGNS trainer against gensim.
 
 All trainers see the same walks (DeepWalk-style uniform walks from
 :func:`skgraphemb.walks.random_walks`) and the same parameters; the runs are
@@ -12,16 +12,16 @@ with k its true number of labels).
 
 Trainers:
 
-* ``numba``: :func:`skgraphemb.skipgram.train_skipgram` (deterministic
+* ``native``: :func:`skgraphemb.skipgram.train_skipgram` (deterministic
   rounds, the default: the same vectors for any thread count).
-* ``numba-hogwild``: the same with ``deterministic=False`` (lock-free
+* ``native-hogwild``: the same with ``deterministic=False`` (lock-free
   updates from all threads, as gensim's workers).
 * ``gensim-file``: gensim's Word2Vec in ``corpus_file`` mode (the adapter's
   default).  Note that this mode decays each worker's learning rate only to
   about ``alpha - (alpha - min_alpha) / threads``, which changes quality.
 * ``gensim-iterable``: gensim fed a lazy iterable of token lists, whose
-  schedule ends at ``min_alpha`` like the numba trainer's.
-* ``numba-fileschedule``: the numba trainer with ``min_alpha`` set to where
+  schedule ends at ``min_alpha`` like the native trainer's.
+* ``native-fileschedule``: the native trainer with ``min_alpha`` set to where
   gensim's ``corpus_file`` mode ends, to compare quality at equal schedules.
 
 With ``--first-fit`` it times instead what a new user meets first, each
@@ -34,11 +34,11 @@ parameters; ``import sklearn``; and an empty interpreter.
 Usage::
 
     python benchmarks/bench_skipgram.py                    # BlogCatalog, 2 threads, 3 repeats
-    python benchmarks/bench_skipgram.py --repeats 2 --trainers numba gensim-file
+    python benchmarks/bench_skipgram.py --repeats 2 --trainers native gensim-file
     python benchmarks/bench_skipgram.py --first-fit --repeats 3
     python benchmarks/bench_skipgram.py --roofline --repeats 3
 
-With ``--roofline`` it counts the arithmetic the numba trainer does on the
+With ``--roofline`` it counts the arithmetic the native trainer does on the
 walks (every (context, target) pair of every window, replayed from the
 trainer's own random streams: a dot product and two axpys of length ``d``,
 ``6 d`` FLOP per pair) and divides it by the trainer's CPU time, on one
@@ -64,7 +64,7 @@ import numpy as np
 from _machine import describe_machine  # sibling module (benchmarks/ is on sys.path)
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "blogcatalog"
-TRAINERS = ("numba", "numba-hogwild", "gensim-file", "gensim-iterable", "numba-fileschedule")
+TRAINERS = ("native", "native-hogwild", "gensim-file", "gensim-iterable", "native-fileschedule")
 
 
 def _parse_args(argv=None):
@@ -82,7 +82,7 @@ def _parse_args(argv=None):
     parser.add_argument("--splits", type=int, default=5, help="random 50/50 splits for F1")
     parser.add_argument("--first-fit", action="store_true", help="time first fits in fresh processes (karate)")
     parser.add_argument(
-        "--roofline", action="store_true", help="the numba trainer's FLOP rate against one core's sgemm rate"
+        "--roofline", action="store_true", help="the native trainer's FLOP rate against one core's sgemm rate"
     )
     return parser.parse_args(argv)
 
@@ -164,35 +164,42 @@ def _first_fit(args) -> int:
 
 
 def _count_pairs(walks, counts, args, seed):
-    """(context, target) pairs the numba trainer computes on ``walks`` with ``seed``:
+    """(context, target) pairs the native trainer computes on ``walks`` with ``seed``:
     its own plan (subsampling, window sizes) replayed from its streams."""
     import numba
 
-    from skgraphemb.skipgram import _numba_kernels as kernels
-    from skgraphemb.skipgram._corpus import _TRAIN_STREAM, _keep_thresholds, _negative_weights, _substream_seed
+    from skgraphemb._kernels._random import item_state, next_below, next_u64
+    from skgraphemb.skipgram._corpus import _TRAIN_STREAM, _keep_thresholds, _substream_seed
 
     @numba.njit(nogil=True)
-    def pairs(walks, keep, threshold, alias, window, negative, seed):
-        sentence = np.empty(walks.shape[1], dtype=np.int32)
-        widths = np.empty(walks.shape[1], dtype=np.int64)
-        negs = np.empty((walks.shape[1], negative), dtype=np.int32)
+    def pairs(walks, keep, window, negative, seed):
+        # The trainer's draws in its order (_sgns.h: sgns_plan_walk): one per
+        # token for subsampling, then per kept token its window and, when the
+        # walk keeps two tokens or more, one draw per negative.
         total = 0
         for i in range(walks.shape[0]):
-            state = kernels.item_state(seed, i)
-            length = kernels._plan_walk(
-                walks[i], keep, threshold, alias, window, negative, state, sentence, widths, negs
-            )
+            state = item_state(seed, i)
+            length = 0
+            for t in range(walks.shape[1]):
+                v = walks[i, t]
+                if v < 0:
+                    break
+                if (next_u64(state) >> np.uint64(32)) < keep[v]:
+                    length += 1
             for c in range(length):
-                total += min(length, c + widths[c] + 1) - max(0, c - widths[c]) - 1
+                width = window - next_below(state, window)
+                total += min(length, c + width + 1) - max(0, c - width) - 1
+                if length > 1:
+                    for _ in range(negative):
+                        next_u64(state)
         return total * (negative + 1)
 
     keep = _keep_thresholds(counts, int(counts.sum()), 1e-3)
-    threshold, alias = kernels.alias_table(_negative_weights(counts, 0.75))
-    return pairs(walks, keep, threshold, alias, args.window, args.negative, _substream_seed(seed, _TRAIN_STREAM))
+    return pairs(walks, keep, args.window, args.negative, _substream_seed(seed, _TRAIN_STREAM))
 
 
 def _roofline(args, walks, n_nodes) -> int:
-    """The numba trainer's FLOP rate per core against one core's sgemm rate
+    """The native trainer's FLOP rate per core against one core's sgemm rate
     (one epoch, whatever ``--epochs`` says: the count replays its streams)."""
     from threadpoolctl import threadpool_limits
 
@@ -250,11 +257,11 @@ def _trainer(name, args, min_alpha):
         epochs=args.epochs,
         n_jobs=args.threads,
     )
-    if name == "numba":
+    if name == "native":
         return lambda walks, n, seed: train_skipgram(walks, n, seed=seed, **common)
-    if name == "numba-hogwild":
+    if name == "native-hogwild":
         return lambda walks, n, seed: train_skipgram(walks, n, seed=seed, deterministic=False, **common)
-    if name == "numba-fileschedule":
+    if name == "native-fileschedule":
         # Where gensim's corpus_file mode ends its decay with `threads` workers.
         end = 0.025 - (0.025 - min_alpha) / args.threads
         return lambda walks, n, seed: train_skipgram(walks, n, seed=seed, min_alpha=end, **common)

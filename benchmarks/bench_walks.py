@@ -9,7 +9,7 @@ heavy-tailed weighted graph) and each thread count, this times:
 - node2vec with ``p != q``: ``q < 1``, ``q > 1`` and a small ``p`` (the
   return-edge outlier region of the rejection sampler).
 
-Each variant is run once to compile (or load numba's cache) and then
+Each variant is run once to warm up and then
 ``--repeats`` times; the table shows the minimum and median wall time of
 one full call (graph preparation included) and steps per second at both.
 A step is one entry of the walk matrix after the start node.
@@ -125,12 +125,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    import numba
-
-    print(
-        f"python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}; "
-        f"{os.cpu_count()} CPUs, NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS}"
-    )
+    print(f"python {platform.python_version()}, numpy {np.__version__}; {os.cpu_count()} CPUs")
     if os.getloadavg()[0] > 0.5 * (os.cpu_count() or 1):
         print(f"note: load average {os.getloadavg()[0]:.1f}; timings include contention")
 
@@ -144,10 +139,6 @@ def main(argv=None):
     if args.gen_nodes > 0:
         graph = generated_graph(args.gen_nodes, args.gen_degree, args.seed)
         bench_graph("Generated power-law graph (Chung-Lu, log-normal weights)", graph, args)
-    try:
-        print(f"\nnumba threading layer: {numba.threading_layer()}")
-    except ValueError:  # no parallel kernel ran (e.g. --n-jobs 1 on unweighted graphs)
-        pass
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ pip=("$py" -m pip --disable-pip-version-check install --quiet --constraint "$con
 
 echo "pecanpy-env: installing pinned numpy-1 stack and PecanPy"
 "${pip[@]}" "numpy<2" "pecanpy==2.0.9" gensim scipy scikit-learn numba networkx \
-    joblib pandas tqdm pytest setuptools wheel
+    joblib pandas tqdm pytest setuptools wheel "Cython>=3.0,<4"
 
 # The node2vec package is a benchmark baseline only; the tests do not need it.
 if ! "${pip[@]}" "node2vec==0.5.0"; then

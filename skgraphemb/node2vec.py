@@ -113,26 +113,33 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         in a :func:`joblib.parallel_config` context; ``-1`` means all cores.
     random_state : int, RandomState instance or None, default=None
         Seeds walks and training.  With an int, walks are identical for any
-        ``n_jobs``, and so is the embedding of the default numba trainer
+        ``n_jobs``, and so is the embedding of the default native trainer
         (deterministic rounds; see :func:`~skgraphemb.skipgram.train_skipgram`)
         and of the torch trainer (on a GPU: reproducible from run to run for
         a given GPU model and torch version, and different from the CPU's);
         with ``trainer="gensim"`` it is bitwise reproducible with
         ``n_jobs=1`` (with more threads, lock-free parallel training, as in
         word2vec, makes runs differ slightly).
-    backend : {"auto", "numba", "torch", "pecanpy"}, default="auto"
-        Walk engine.  ``"numba"`` is skgraphemb's own CPU engine: exact
-        node2vec probabilities in O(edges) memory.  ``"torch"`` samples the
-        same walks with tensor operations on ``device`` (needs the
-        ``torch`` extra).  ``"auto"`` is torch when ``device`` resolves to a
-        GPU, numba otherwise.  ``"pecanpy"`` uses PecanPy's walks
-        (optional; needs numpy<2).
-    trainer : {"auto", "numba", "gensim", "torch"}, default="auto"
-        Skip-gram trainer: skgraphemb's numba trainer, gensim's
-        ``Word2Vec``, or the torch trainer on ``device``.  ``"auto"`` is
-        torch when the walks are, numba otherwise.
+    backend : {"auto", "native", "torch", "pecanpy"}, default="auto"
+        Walk engine.  ``"native"`` is skgraphemb's own CPU engine (C
+        kernels compiled when the package is installed): exact node2vec
+        probabilities in O(edges) memory.  ``"torch"`` samples the same
+        walks with tensor operations on ``device`` (needs the ``torch``
+        extra).  ``"auto"`` is torch when ``device`` resolves to a GPU,
+        native otherwise.  ``"pecanpy"`` uses PecanPy's walks (optional;
+        needs numpy<2).
+
+        .. versionchanged:: 0.2
+           ``"numba"`` is now ``"native"``: the kernels moved from numba to
+           C.  ``"numba"`` still selects it, with a ``FutureWarning``, and
+           will be removed in 0.4.  Likewise for ``trainer``.
+    trainer : {"auto", "native", "gensim", "torch"}, default="auto"
+        Skip-gram trainer: skgraphemb's own trainer (C kernels compiled
+        when the package is installed), gensim's ``Word2Vec``, or the torch
+        trainer on ``device``.  ``"auto"`` is torch when the walks are,
+        native otherwise.
     deterministic : bool, default=True
-        The numba trainer's mode.  ``True`` trains in deterministic rounds:
+        The native trainer's mode.  ``True`` trains in deterministic rounds:
         with an integer ``random_state`` the vectors are bitwise the same
         for any ``n_jobs`` and any ``walk_chunk_size``.  ``False`` is the
         lock-free (Hogwild) mode of word2vec: 1.4 (one thread) to 1.9 (two
@@ -148,7 +155,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         Extra keyword arguments for gensim's ``Word2Vec`` (``trainer="gensim"``).
     device : {"cpu", "auto", "cuda", "cuda:N"}, default="cpu"
         Where the torch stages run.  ``"cpu"``, the default of every
-        ``device`` parameter in skgraphemb, keeps the numba engines under
+        ``device`` parameter in skgraphemb, keeps the native engines under
         ``"auto"`` (torch is not imported), so results never depend on
         whether the machine has a GPU; ``"auto"`` (opt-in) uses a CUDA
         device when there is one, and then torch for every stage left on
@@ -184,7 +191,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         during the first, or generate them again where the disk lacks the
         space (see :ref:`scale`).
         ``None`` chooses the chunk from the memory budget (at most about
-        16 MB of walks, 64 MB for the torch walk engine).  The numba
+        16 MB of walks, 64 MB for the torch walk engine).  The native
         engine's walks, hence the embedding, do not depend on it; the torch
         engine's walks do (keep it fixed to reproduce a torch run).
         ``backend="pecanpy"`` is the exception: PecanPy returns all its
@@ -333,8 +340,8 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             alpha=deprecated_constraint(COMMON_CONSTRAINTS["alpha"]),
             sample=[StrOptions({"auto"}), *COMMON_CONSTRAINTS["sample"]],
         ),
-        "backend": [StrOptions({"auto", "numba", "torch", "pecanpy"})],
-        "trainer": [StrOptions({"auto", "numba", "gensim", "torch"})],
+        "backend": [StrOptions({"auto", "native", "torch", "pecanpy", "numba"}, deprecated={"numba"})],
+        "trainer": [StrOptions({"auto", "native", "gensim", "torch", "numba"}, deprecated={"numba"})],
         "deterministic": ["boolean"],
         "word2vec_kwargs": [None, dict],
         "device": DEVICE_CONSTRAINT,
@@ -553,7 +560,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
         """Walks per chunk and the bytes one chunk's buffers take.
 
         The default chunk is the walk engine's (about 16 MB of walks for
-        numba, 64 MB for torch), shrunk for numba when that would exceed a
+        the native engine, 64 MB for torch), shrunk for it when that would exceed a
         sixteenth of the memory left for buffers (``headroom``).
         """
         from skgraphemb.walks._plan import _default_chunk_size
@@ -588,11 +595,11 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             # gensim's vocabulary: a str token, a dict entry and count/sample
             # slots per node (measured ~ 300 B/node with gensim 4.3).
             parts["trainer tables"] += 300 * n
-        if trainer == "numba" and self.deterministic:  # the rounds' walk buffer, shard copies and row maps
-            from skgraphemb.skipgram._numba import round_buffer_bytes
-            from skgraphemb.utils._threads import resolve_numba_threads
+        if trainer == "native" and self.deterministic:  # the rounds' walk buffer, shard copies and row maps
+            from skgraphemb.skipgram._native import round_buffer_bytes
+            from skgraphemb.utils._threads import resolve_threads
 
-            threads = resolve_numba_threads(self.n_jobs)
+            threads = resolve_threads(self.n_jobs)
             parts["trainer rounds"] = round_buffer_bytes(n, L, int(self.negative), d, threads)
         walk_tables = 12 * n  # start permutation of a round (int64 arange, then int32)
         weighted = graph.weights is not None and graph.weights.size and not np.all(graph.weights == graph.weights[0])
@@ -621,11 +628,11 @@ class Node2VecEmbedder(BaseGraphEmbedder):
             mapped = max(0, mapped - resident_file_bytes(graph.path))
         hints = [f"lower dimensions (each dimension costs {format_bytes(copies * n * 4)} here)"]
         if trainer == "gensim":
-            hints.append("use trainer='numba', which keeps one copy of the vectors")
+            hints.append("use trainer='native', which keeps one copy of the vectors")
         if chunk > 64 * 2**20:
             hints.append(f"lower walk_chunk_size (a chunk takes {format_bytes(chunk)})")
         if backend == "pecanpy":
-            hints.append("use backend='numba', which streams walks instead of holding them all")
+            hints.append("use backend='native', which streams walks instead of holding them all")
         hints.append("free memory or use a machine with more")
         return MemoryEstimate(
             owner=type(self).__name__,

@@ -193,3 +193,34 @@ def _check_walks(walks, adjacency) -> None:
 def check_walks():
     """``check_walks(walks, adjacency)``: asserts the invariants of a walk matrix (see ``_check_walks``)."""
     return _check_walks
+
+
+def _runs_without_the_gil(call) -> None:
+    """Asserts that ``call()`` lets other Python threads run while it works:
+    the calling thread must make progress (many loop turns) between the
+    call's start and end.  A kernel that held the GIL for its whole call
+    would leave none, and the driver's threads would run one at a time."""
+    import threading
+    import time
+
+    span = {}
+
+    def work():
+        span["start"] = time.perf_counter()
+        call()
+        span["stop"] = time.perf_counter()
+
+    worker = threading.Thread(target=work)
+    ticks = []
+    worker.start()
+    while worker.is_alive():
+        ticks.append(time.perf_counter())
+    worker.join()
+    assert span["stop"] - span["start"] > 0.02, "the call is too short to tell"
+    assert sum(span["start"] < t < span["stop"] for t in ticks) > 100
+
+
+@pytest.fixture(scope="session")
+def runs_without_the_gil():
+    """``runs_without_the_gil(call)``: asserts that ``call()`` releases the GIL (see ``_runs_without_the_gil``)."""
+    return _runs_without_the_gil

@@ -174,7 +174,7 @@ def test_node2vec_misuse(karate, kwargs, exc, match):
 
 
 # == 2. numbers out of range: an error, never NaN or inf =======================
-@pytest.mark.parametrize("trainer", ["numba", "torch"])
+@pytest.mark.parametrize("trainer", ["native", "torch"])
 @pytest.mark.parametrize("alpha", [2.0, 50.0])
 def test_divergence_raises(karate, trainer, alpha):
     if trainer == "torch":
@@ -185,7 +185,7 @@ def test_divergence_raises(karate, trainer, alpha):
     assert not hasattr(est, "embedding_")
 
 
-@pytest.mark.parametrize("trainer", ["numba", "torch", "gensim"])
+@pytest.mark.parametrize("trainer", ["native", "torch", "gensim"])
 def test_default_alpha_is_finite(karate, trainer):
     if trainer == "torch":
         pytest.importorskip("torch")

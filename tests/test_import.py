@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -248,15 +249,32 @@ def test_the_torch_check_sees_every_form():
 
 
 # -- the import graph -------------------------------------------------------------
-def _import_graph():
-    """module -> the skgraphemb modules it imports (at the top or inside functions;
-    ``if TYPE_CHECKING:`` blocks left out)."""
+def _module_sources():
+    """module name -> its source: the .py files, and the .pyx files of the
+    compiled kernel modules."""
     root = Path(skgraphemb.__file__).parent
     modules = {}
-    for path in root.rglob("*.py"):
+    for path in [*root.rglob("*.py"), *root.rglob("*.pyx")]:
         parts = path.relative_to(root.parent).with_suffix("").parts
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         modules[name] = path
+    return modules
+
+
+def _parse(path):
+    """The module's import statements as a Python AST (a .pyx file: its
+    Python-level ``import`` / ``from ... import`` lines; ``cimport`` and
+    ``cdef extern`` name C, not modules)."""
+    text = path.read_text()
+    if path.suffix == ".pyx":
+        text = "\n".join(line for line in text.splitlines() if re.match(r"(import|from) \S+( import |$)", line))
+    return ast.parse(text)
+
+
+def _import_graph():
+    """module -> the skgraphemb modules it imports (at the top or inside functions;
+    ``if TYPE_CHECKING:`` blocks left out)."""
+    modules = _module_sources()
 
     def known(name):
         while name and name not in modules:
@@ -265,7 +283,7 @@ def _import_graph():
 
     graph = {}
     for name, path in modules.items():
-        tree = ast.parse(path.read_text())
+        tree = _parse(path)
         skip = set()
         for node in ast.walk(tree):
             if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
@@ -306,7 +324,6 @@ def test_no_import_cycle():
 def test_kernel_modules_import_nothing_above_them():
     # A kernel module (numba or torch) may import other kernel modules,
     # skgraphemb._optional and the exceptions; never sklearn, an estimator or a driver.
-    import importlib.util
 
     graph = _import_graph()
     kernels = [m for m in graph if m.startswith("skgraphemb._kernels.") or m.endswith("_kernels")]
@@ -321,8 +338,7 @@ def test_kernel_modules_import_nothing_above_them():
     for module in kernels:
         above = {d for d in graph[module] if d not in allowed and d not in kernels}
         assert not above, f"{module} imports {sorted(above)}"
-        source = importlib.util.find_spec(module).origin
-        tree = ast.parse(open(source).read())
+        tree = _parse(_module_sources()[module])
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         assert not any(name.split(".")[0] == "sklearn" for name in imported), f"{module} imports sklearn"

@@ -33,8 +33,19 @@ def test_fit_transform_shape_dtype_and_row_order(karate_graph):
     np.testing.assert_array_equal(emb.transform(emb.nodes_), Z)
     np.testing.assert_array_equal(emb.transform([33, 0]), Z[[33, 0]])
     assert emb.transform(np.array([[5], [6]])).shape == (2, 16)
-    assert emb.backend_ == "numba" and emb.trainer_ == "numba"
+    assert emb.backend_ == "native" and emb.trainer_ == "native"
     assert emb.walk_time_ >= 0 and emb.train_time_ >= 0
+
+
+def test_numba_engines_are_deprecated_names_of_native(karate_graph):
+    """The walk and trainer kernels moved from numba to C: the old names still
+    select the same engines (the same vectors), with a FutureWarning that names the new one."""
+    with pytest.warns(FutureWarning, match="Node2VecEmbedder: backend='numba' is deprecated.*backend='native'"):
+        with pytest.warns(FutureWarning, match="trainer='numba' is deprecated.*trainer='native'"):
+            old = Node2VecEmbedder(**FAST, backend="numba", trainer="numba", random_state=1).fit(karate_graph)
+    new = Node2VecEmbedder(**FAST, random_state=1).fit(karate_graph)
+    assert old.backend_ == old.trainer_ == new.trainer_ == "native"
+    np.testing.assert_array_equal(old.embedding_, new.embedding_)
 
 
 def test_reproducible_with_integer_seed(karate_graph):
@@ -78,7 +89,7 @@ def test_graph_param_equals_graph_as_X(karate, karate_graph):
     np.testing.assert_array_equal(est.fit_transform([3, 1]), a[[3, 1]])
 
 
-@pytest.mark.parametrize("trainer", ["numba", "gensim"])
+@pytest.mark.parametrize("trainer", ["native", "gensim"])
 def test_karate_communities_are_recovered(karate_graph, karate_labels, trainer):
     emb = Node2VecEmbedder(
         n_components=16,
@@ -95,14 +106,14 @@ def test_karate_communities_are_recovered(karate_graph, karate_labels, trainer):
     assert mean > 0.8
 
 
-def test_planted_partition_quality_numba_matches_gensim(planted_partition):
+def test_planted_partition_quality_native_matches_gensim(planted_partition):
     graph, labels = planted_partition
     scores = {}
-    for trainer in ("numba", "gensim"):
+    for trainer in ("native", "gensim"):
         emb = Node2VecEmbedder(**{**FAST, "num_walks": 10}, trainer=trainer, random_state=0).fit(graph)
         scores[trainer] = evaluate_node_classification(emb, labels, cv=3).mean
-    assert scores["numba"] >= 0.95
-    assert scores["numba"] >= scores["gensim"] - 0.05
+    assert scores["native"] >= 0.95
+    assert scores["native"] >= scores["gensim"] - 0.05
 
 
 def test_string_ids_and_most_similar(string_graph):
@@ -273,14 +284,14 @@ def test_torch_engine_recovers_karate_communities(karate_graph, karate_labels, n
 @pytest.mark.parametrize(
     "params, expected",
     [
-        ({}, ("numba", "numba", "cpu")),  # the default never touches the GPU
+        ({}, ("native", "native", "cpu")),  # the default never touches the GPU
         ({"device": "auto"}, ("torch", "torch", "cuda:0")),
         ({"device": "cuda"}, ("torch", "torch", "cuda:0")),
-        ({"device": "auto", "backend": "numba"}, ("numba", "numba", "cpu")),
+        ({"device": "auto", "backend": "native"}, ("native", "native", "cpu")),
         ({"device": "auto", "trainer": "gensim"}, ("torch", "gensim", "cuda:0")),
-        ({"device": "auto", "backend": "numba", "trainer": "torch"}, ("numba", "torch", "cuda:0")),
+        ({"device": "auto", "backend": "native", "trainer": "torch"}, ("native", "torch", "cuda:0")),
         ({"backend": "torch"}, ("torch", "torch", "cpu")),
-        ({"trainer": "torch"}, ("numba", "torch", "cpu")),
+        ({"trainer": "torch"}, ("native", "torch", "cpu")),
     ],
 )
 def test_engines_and_device(fake_cuda, params, expected):
@@ -291,7 +302,7 @@ def test_engines_and_device(fake_cuda, params, expected):
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"device": "cuda", "backend": "numba"}, "backend='numba' runs on the CPU only"),
+        ({"device": "cuda", "backend": "native"}, "backend='native' runs on the CPU only"),
         ({"device": "cuda:0", "trainer": "gensim"}, "trainer='gensim' runs on the CPU only"),
         ({"device": "cuda", "backend": "pecanpy"}, "backend='pecanpy' runs on the CPU only"),
         ({"device": "tpu"}, "device='tpu' is not"),
@@ -607,7 +618,7 @@ def _materialised(graph, trainer, seed, **engine):
         **engine,
     )
     train = {
-        "numba": skipgram.train_skipgram,
+        "native": skipgram.train_skipgram,
         "gensim": skipgram.train_gensim,
         "torch": skipgram.train_skipgram_torch,
     }[trainer]
@@ -628,7 +639,7 @@ def _materialised(graph, trainer, seed, **engine):
 
 @pytest.mark.filterwarnings("ignore:The directed graph has")
 @pytest.mark.parametrize("chunk", [None, 1, 37, 10_000])
-@pytest.mark.parametrize("trainer", ["numba", "gensim"])
+@pytest.mark.parametrize("trainer", ["native", "gensim"])
 def test_streamed_fit_is_bitwise_the_materialised_one(weighted_directed, trainer, chunk):
     emb = Node2VecEmbedder(**STREAM, trainer=trainer, walk_chunk_size=chunk).fit(weighted_directed)
     np.testing.assert_array_equal(emb.embedding_, _materialised(weighted_directed, trainer, 5))
@@ -641,7 +652,7 @@ def test_streamed_torch_fit_is_bitwise_the_materialised_one(weighted_directed, n
     emb = Node2VecEmbedder(**STREAM, backend="torch").fit(weighted_directed)
     expected = _materialised(weighted_directed, "torch", 5, backend="torch")
     np.testing.assert_array_equal(emb.embedding_, expected)
-    # The numba walks with the torch trainer: the trainer's blocks do not
+    # The native walks with the torch trainer: the trainer's blocks do not
     # depend on how the stream is chunked either.
     mixed = [Node2VecEmbedder(**STREAM, trainer="torch", walk_chunk_size=c).fit(weighted_directed) for c in (7, 400)]
     np.testing.assert_array_equal(mixed[0].embedding_, mixed[1].embedding_)
@@ -740,7 +751,7 @@ def test_fit_refuses_what_does_not_fit_before_any_work(karate_graph, monkeypatch
     monkeypatch.setattr(_memory, "available_memory", lambda: 5_000)
     with pytest.raises(InsufficientMemoryError, match="only 5.00 kB is available on this machine"):
         Node2VecEmbedder(n_components=64).fit(karate_graph)
-    with pytest.raises(InsufficientMemoryError, match="use trainer='numba'"):
+    with pytest.raises(InsufficientMemoryError, match="use trainer='native'"):
         Node2VecEmbedder(n_components=64, trainer="gensim").fit(karate_graph)
     # max_memory=None: no check (the walks are reached).
     with pytest.raises(AssertionError, match="walks were generated"):
@@ -766,7 +777,7 @@ def test_max_memory_validation(karate_graph, bad):
 
 
 # -- trust: never NaN, no silent untrained vectors, clear state errors ----------
-@pytest.mark.parametrize("trainer", ["numba", "torch"])
+@pytest.mark.parametrize("trainer", ["native", "torch"])
 @pytest.mark.parametrize("alpha", [0.2, 1.0])
 def test_divergence_is_an_error_not_nan_rows(karate_graph, trainer, alpha):
     """Before: alpha=0.2 returned 34 NaN rows on karate (numba from 1.0, torch from 0.2)."""
@@ -782,7 +793,7 @@ def test_divergence_is_an_error_not_nan_rows(karate_graph, trainer, alpha):
         assert np.isfinite(Z).all()
 
 
-@pytest.mark.parametrize("trainer", ["numba", "torch"])
+@pytest.mark.parametrize("trainer", ["native", "torch"])
 def test_alpha_far_too_high_always_raises(karate_graph, trainer):
     from skgraphemb import TrainingDivergedError
 

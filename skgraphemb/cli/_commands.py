@@ -53,7 +53,7 @@ def _cmd_embed(args: argparse.Namespace) -> int:
 
 
 def _cmd_warmup(args: argparse.Namespace) -> int:
-    """Compile the kernels of a default node2vec fit into numba's on-disk cache."""
+    """Compile the numba kernels of a default node2vec fit into numba's on-disk cache."""
     import networkx as nx
 
     from skgraphemb._kernels._numba_cache import cache_location
@@ -61,9 +61,9 @@ def _cmd_warmup(args: argparse.Namespace) -> int:
 
     graph = nx.karate_club_graph()
     start = time.perf_counter()
-    # DeepWalk's and node2vec's walks (p=q=1 has its own path), the default
-    # trainer; one thread or several run the same kernels.  The vector size
-    # does not change what compiles.
+    # A networkx graph through the graph builders (the numba kernels of a
+    # fit: the walks and the trainer are C, compiled at install), DeepWalk's
+    # and node2vec's walks; the vector size does not change what compiles.
     for q in (1.0, 0.5):
         Node2VecEmbedder(n_components=8, window=3, q=q, n_jobs=2, random_state=0).fit(graph)
     print(f"warmup: compiled node2vec's kernels in {time.perf_counter() - start:.1f} s, cached in {cache_location()}")
@@ -418,9 +418,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "warmup",
         help="compile the numba kernels now, so that the first fit is fast",
-        description="Compile the kernels of a default node2vec fit (DeepWalk and node2vec walks, one and "
-        "several threads, the skip-gram trainer) into numba's on-disk cache, and print where it is. "
-        "Run once after installing or upgrading.",
+        description="Compile the numba kernels of a default node2vec fit (the graph builders; the walks and "
+        "the skip-gram trainer are C, compiled at install) into numba's on-disk cache, and print where it "
+        "is. Run once after installing or upgrading.",
     )
     p.add_argument("-v", "--verbose", action="count", default=0, help="-vv: tracebacks on errors")
     p.set_defaults(func=_cmd_warmup)

@@ -23,7 +23,7 @@ wheels; this kernel needs numba only.  Random numbers come from the
 counter-based stream ``item_state(seed, batch_index)``, so a batch's sample
 depends on ``(seed, batch_index)`` and nothing else.
 
-CSR conventions are those of :mod:`skgraphemb.walks._numba_kernels`:
+CSR conventions are those of :mod:`skgraphemb.walks._walk_kernels`:
 ``indptr`` int64 of shape (n_nodes + 1,), ``indices`` int32 of shape (nnz,).
 """
 

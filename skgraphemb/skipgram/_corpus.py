@@ -144,9 +144,9 @@ class _WalkChunks:
 
 def _substream_seed(seed: int, stream: int) -> int:
     """A 63-bit seed for sub-stream ``stream`` of ``seed`` (SplitMix64 hash)."""
-    from skgraphemb._kernels._random import item_state
+    from skgraphemb.skipgram._sgns import item_state
 
-    return int(item_state(seed & 0xFFFFFFFFFFFFFFFF, stream)[0]) & 0x7FFFFFFFFFFFFFFF
+    return item_state(seed & 0xFFFFFFFFFFFFFFFF, stream) & 0x7FFFFFFFFFFFFFFF
 
 
 def _initial_vectors(n_nodes: int, dimensions: int, seed: int, init, name: str = "init") -> NDArray[np.float32]:
@@ -159,7 +159,7 @@ def _initial_vectors(n_nodes: int, dimensions: int, seed: int, init, name: str =
     if init is None:
         if name == "init_output":
             return np.zeros((n_nodes, dimensions), dtype=np.float32)
-        from skgraphemb.skipgram._numba_kernels import init_vectors
+        from skgraphemb.skipgram._sgns import init_vectors
 
         return init_vectors(n_nodes, dimensions, _substream_seed(seed, _INIT_STREAM))
     vectors = np.array(init, dtype=np.float32, order="C", copy=True)
@@ -193,7 +193,7 @@ def _count(chunks: _WalkChunks, on_chunk=None) -> tuple[NDArray[np.int64], int, 
     ``on_chunk(chunk)``, if given, sees every chunk as it is counted (the
     gensim adapter writes its corpus file in the same pass).
     """
-    from skgraphemb.skipgram._numba_kernels import count_tokens, walk_lengths
+    from skgraphemb.skipgram._sgns import count_tokens, walk_lengths
 
     counts = np.zeros(chunks.n_nodes, dtype=np.int64)
     total = n_walks = n_long = 0

@@ -1,7 +1,7 @@
 """The gensim skip-gram trainer: :func:`train_gensim`.
 
 gensim's :class:`~gensim.models.Word2Vec`, fed from a temporary text file
-written by a numba kernel (gensim's multi-core ``corpus_file`` mode) or
+written by a C kernel (gensim's multi-core ``corpus_file`` mode) or
 from a lazy iterable, never from a list of millions of strings.  It is the
 reference implementation.
 """
@@ -45,7 +45,7 @@ class _WalkSentences:
         self.tokens = tokens
 
     def __iter__(self) -> Iterator[list[str]]:
-        from skgraphemb.skipgram._numba_kernels import walk_lengths
+        from skgraphemb.skipgram._sgns import walk_lengths
 
         for chunk in self.chunks:
             for row, length in zip(chunk, walk_lengths(chunk), strict=True):
@@ -154,7 +154,7 @@ def train_gensim(
         Arguments that this function sets itself raise a ``ValueError``.
     corpus : {"file", "iterable"}, default="file"
         How walks reach gensim.  ``"file"`` writes them to a temporary text
-        file (one walk per line, formatted by a numba kernel) and uses
+        file (one walk per line, formatted by a C kernel) and uses
         gensim's ``corpus_file`` mode, in which every worker thread reads
         its own part of the file without the GIL.  ``"iterable"`` streams
         lists of token strings from a Python generator, which a single
@@ -185,11 +185,11 @@ def train_gensim(
 
     See Also
     --------
-    train_skipgram : The project's faster numba trainer.
+    train_skipgram : The project's own, faster trainer.
 
     Notes
     -----
-    The vocabulary is built from token counts taken by a numba kernel
+    The vocabulary is built from token counts taken by a C kernel
     (``build_vocab_from_freq``), not by gensim's Python scan of the corpus.
 
     ``corpus="file"`` is the default because its workers parse their part
@@ -204,7 +204,7 @@ def train_gensim(
     """
     from gensim.models import Word2Vec
 
-    from skgraphemb.skipgram import _numba_kernels as kernels
+    from skgraphemb.skipgram import _sgns as kernels
 
     extra = dict(word2vec_kwargs or {})
     clashes = sorted(set(extra) & set(_GENSIM_RESERVED))

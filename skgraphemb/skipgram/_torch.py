@@ -151,7 +151,7 @@ def train_skipgram_torch(
 
     See Also
     --------
-    train_skipgram : The numba trainer (CPU threads), the same model.
+    train_skipgram : The native trainer (CPU threads), the same model.
 
     Notes
     -----
@@ -170,7 +170,7 @@ def train_skipgram_torch(
     per centre.  The mean loss per (centre, context) pair of each epoch is
     logged at INFO level.
     """
-    from skgraphemb.skipgram import _numba_kernels as numba_kernels
+    from skgraphemb.skipgram import _sgns
     from skgraphemb.skipgram import _torch_kernels as kernels
 
     caller = "train_skipgram_torch"
@@ -186,7 +186,7 @@ def train_skipgram_torch(
     if _warn_no_pairs(caller, total, n_long):
         return (vectors, output) if return_output else vectors
 
-    neg_threshold, neg_alias = numba_kernels.alias_table(_negative_weights(counts, ns_exponent))
+    neg_threshold, neg_alias = _sgns.alias_table(_negative_weights(counts, ns_exponent))
     if batch_size is None:
         batch_size = int(min(TORCH_BATCH_SIZE, max(1, total // 500)))
     trainer = kernels.SkipgramTrainer(
@@ -225,7 +225,7 @@ def train_skipgram_torch(
             seen = 0  # tokens of the earlier chunks of this epoch
             trainer.start_epoch()
             for chunk in chunks:
-                chunk_tokens = int(numba_kernels.walk_lengths(chunk).sum())
+                chunk_tokens = int(_sgns.walk_lengths(chunk).sum())
                 finite = trainer.train_chunk(
                     chunk,
                     chunk_tokens=chunk_tokens,

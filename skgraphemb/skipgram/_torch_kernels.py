@@ -1,6 +1,6 @@
 """Skip-gram with negative sampling as batched tensor operations.
 
-The torch counterpart of :mod:`skgraphemb.skipgram._numba_kernels`: the same
+The torch counterpart of :mod:`skgraphemb.skipgram._sgns`: the same
 model (gensim's ``sg=1, hs=0`` with the negatives of a centre shared by its
 whole window, Ji et al. 2016) and the same plain SGD updates, but many
 centres at once: a batch of ``B`` centres with windows of ``2b`` contexts
@@ -9,7 +9,7 @@ rows ``Y`` (the centre and its ``K`` negatives), one batched product
 ``G = X Y^T`` of logits, and the two gradients ``g Y`` and ``g^T X`` as two
 more batched products; the updates are scattered back by
 :func:`scatter_add`, which sums the contributions of a node that occurs
-several times in the batch (as the numba kernel sums them within a
+several times in the batch (as the native kernel sums them within a
 window), in a fixed order on a GPU too.  Updates within a batch are
 computed from the vectors before the batch (a minibatch), where the numba
 kernel updates window by window.
@@ -135,7 +135,7 @@ def draw_negatives(n: int, negative: int, threshold: torch.Tensor, alias: torch.
     """``(n, negative)`` draws from an alias table (O(1) each).
 
     ``threshold`` (int64, ``<= 2**32``) and ``alias`` (int64) are the numba
-    trainer's :func:`~skgraphemb.skipgram._numba_kernels.alias_table` of
+    trainer's :func:`~skgraphemb.skipgram._sgns.alias_table` of
     the unigram^0.75 distribution: slot ``s`` is uniform, kept when a 32-bit
     draw is below ``threshold[s]``, else replaced by ``alias[s]``.
     """

@@ -40,6 +40,7 @@ explicit ``"cuda"``/``"cuda:N"`` are opt-ins (see :ref:`torch-engine`).
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -129,6 +130,12 @@ def resolve_device(device: Any, caller: str) -> torch.device:
     return dev
 
 
+#: Engine names that changed: old name -> new name.  The walk and skip-gram
+#: kernels moved from numba to C compiled at install (0.2); "numba" still
+#: selects the native engines, with a FutureWarning, until 0.4.
+RENAMED_ENGINES = {"numba": "native"}
+
+
 def resolve_engines(device: Any, caller: str, **stages: str) -> tuple[str, ...]:
     """The engine of each stage and the torch device, from ``device`` and the stages.
 
@@ -145,8 +152,9 @@ def resolve_engines(device: Any, caller: str, **stages: str) -> tuple[str, ...]:
     **stages : str
         The stage parameters, by name and in the order the data flows
         through them (``backend="auto", trainer="gensim"``): ``"auto"``,
-        ``"torch"`` or the name of a CPU engine (``"numba"``, ``"gensim"``,
-        ``"pecanpy"``).  None: the caller runs in torch throughout
+        ``"torch"`` or the name of a CPU engine (``"native"``, ``"gensim"``,
+        ``"pecanpy"``; the deprecated ``"numba"`` is ``"native"`` with a
+        ``FutureWarning``).  None: the caller runs in torch throughout
         (GraphSAGE, KG, the torch skip-gram trainer).
 
     Returns
@@ -181,6 +189,16 @@ def resolve_engines(device: Any, caller: str, **stages: str) -> tuple[str, ...]:
     ImportError
         A stage (or the caller) needs torch and it is not installed.
     """
+    for param, value in stages.items():
+        if value in RENAMED_ENGINES:
+            new = RENAMED_ENGINES[value]
+            warnings.warn(
+                f"{caller}: {param}={value!r} is deprecated and will be removed in 0.4: skgraphemb's own "
+                f"kernels are compiled C now; use {param}={new!r} (the same engine).",
+                FutureWarning,
+                stacklevel=4,
+            )
+            stages[param] = new
     text = str(device).strip().lower()
     cpu_only = bool(stages) and all(value not in ("auto", "torch") for value in stages.values())
     if not stages or "torch" in stages.values():
@@ -195,10 +213,10 @@ def resolve_engines(device: Any, caller: str, **stages: str) -> tuple[str, ...]:
         name = str(dev)
     on_gpu = name != "cpu"
     engines = []
-    follows = "torch" if on_gpu else "numba"
+    follows = "torch" if on_gpu else "cpu"
     for param, value in stages.items():
-        # numba is the CPU engine of every stage that has "auto"
-        engine = value if value != "auto" else ("torch" if follows == "torch" else "numba")
+        # the project's own engine is the CPU engine of every stage that has "auto"
+        engine = value if value != "auto" else ("torch" if follows == "torch" else "native")
         if on_gpu and text != "auto" and engine != "torch":
             raise ValueError(
                 f"{caller}: {param}={engine!r} runs on the CPU only, but device={device!r} was given. "

@@ -10,11 +10,17 @@ when two threads launch parallel kernels at once.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
 from skgraphemb.utils._validation import effective_n_jobs
+
+
+def resolve_threads(n_jobs: int | None) -> int:
+    """scikit-learn's ``n_jobs`` -> threads for the compiled kernels, at most one per CPU."""
+    return max(1, min(effective_n_jobs(n_jobs), os.cpu_count() or 1))
 
 
 def resolve_numba_threads(n_jobs: int | None) -> int:

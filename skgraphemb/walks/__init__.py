@@ -3,8 +3,8 @@
 The public functions :func:`random_walks` (all walks in one matrix) and
 :func:`iter_walk_chunks` (the same walks as a stream of chunks).  They
 validate their parameters and hand the work to the driver,
-:mod:`skgraphemb.walks._plan`, which runs one of two engines: the numba
-kernels of :mod:`skgraphemb.walks._numba_kernels` (CPU threads) or the tensor
+:mod:`skgraphemb.walks._plan`, which runs one of two engines: the C
+kernels of :mod:`skgraphemb.walks._walk_kernels` (CPU threads) or the tensor
 walker of :mod:`skgraphemb.walks._torch_kernels` (any torch device).
 :mod:`skgraphemb.walks._pecanpy` adapts PecanPy's walks, an optional
 backend of :class:`~skgraphemb.Node2VecEmbedder`.
@@ -39,7 +39,7 @@ _PARAMETER_CONSTRAINTS = constraints(
     "n_jobs",
     "verbose",
     "start_nodes",
-    backend=[StrOptions({"auto", "numba", "torch"})],
+    backend=[StrOptions({"auto", "native", "torch", "numba"}, deprecated={"numba"})],
     device=DEVICE_CONSTRAINT,
 )
 
@@ -62,27 +62,32 @@ _DOC_FRAGMENTS = {
     "n_jobs": """n_jobs : int, default=None
         Number of threads.  ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` means all processors.
-        Capped at ``numba.config.NUMBA_NUM_THREADS`` for the numba engine;
-        torch's CPU threads for the torch engine on the CPU.""",
+        At most one per CPU for the native engine; torch's CPU threads for
+        the torch engine on the CPU.""",
     "engine": """start_nodes : array-like of node ids, default=None
         Start walks from these nodes only (each ``num_walks`` times);
         ``None`` starts them from every node.  The walks still go anywhere.
 
         .. versionadded:: 0.1
-    backend : {"auto", "numba", "torch"}, default="auto"
-        Walk engine.  ``"numba"``: compiled kernels on CPU threads.
-        ``"torch"``: all walkers of a chunk advance together as tensor
-        operations on ``device`` (needs the ``torch`` extra).  ``"auto"``:
-        torch when ``device`` resolves to a GPU, numba otherwise.
+    backend : {"auto", "native", "torch"}, default="auto"
+        Walk engine.  ``"native"``: C kernels (compiled when the package is
+        installed) on CPU threads.  ``"torch"``: all walkers of a chunk
+        advance together as tensor operations on ``device`` (needs the
+        ``torch`` extra).  ``"auto"``: torch when ``device`` resolves to a
+        GPU, native otherwise.
 
         .. versionadded:: 0.1
+        .. versionchanged:: 0.2
+           ``"numba"`` is now ``"native"`` (the kernels moved from numba to
+           C); ``"numba"`` still selects it, with a ``FutureWarning``, and
+           will be removed in 0.4.
     device : {"cpu", "auto", "cuda", "cuda:N"}, default="cpu"
         Where the torch engine runs.  ``"cpu"``, the default of every
         ``device`` parameter in skgraphemb, keeps ``backend="auto"`` on
-        numba, so the walks never depend on whether the machine has a GPU;
+        native, so the walks never depend on whether the machine has a GPU;
         ``"auto"`` (opt-in) picks a CUDA device when there is one (and then
         the torch engine); an explicit CUDA device implies the torch engine
-        and is an error with ``backend="numba"`` or on a machine without it.
+        and is an error with ``backend="native"`` or on a machine without it.
 
         .. versionadded:: 0.1""",
 }
@@ -119,7 +124,7 @@ def random_walks(
     ----------
     {walk_parameters}
     random_state : int, RandomState instance or None, default=None
-        Seeds the walks.  With an int, the numba engine's walks are
+        Seeds the walks.  With an int, the native engine's walks are
         identical for any ``n_jobs``; the torch engine's are reproducible
         on the same device (see Notes).
     {n_jobs}
@@ -207,7 +212,7 @@ def iter_walk_chunks(
 
     Concatenating the chunks gives exactly ``random_walks(graph, ...)``
     with the same arguments and an integer ``random_state``, for any
-    ``chunk_size`` and ``n_jobs`` (numba engine; the torch engine's walks
+    ``chunk_size`` and ``n_jobs`` (native engine; the torch engine's walks
     depend on the chunk size too).  Only one chunk is held at a time, so
     consumers such as a skip-gram trainer can process graphs whose full walk
     matrix would not fit in memory.

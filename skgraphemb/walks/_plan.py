@@ -2,8 +2,8 @@
 
 The public functions of :mod:`skgraphemb.walks` and
 :class:`~skgraphemb.Node2VecEmbedder` run their walks through this module.
-It drives two walk engines: the numba kernels in
-:mod:`skgraphemb.walks._numba_kernels` (CPU threads, one walk per thread at a time)
+It drives two walk engines: the C kernels of
+:mod:`skgraphemb.walks._walk_kernels` (CPU threads, one walk per thread at a time)
 and the tensor walker in :mod:`skgraphemb.walks._torch_kernels` (all walkers of a
 chunk advance together, on any torch device).  It resolves the engine and
 device, picks the sampling strategy (:func:`plan_walks`), splits the work
@@ -31,7 +31,7 @@ from skgraphemb._kernels._pool import KernelThreads, row_ranges
 from skgraphemb.graph import Graph, GraphLike, as_graph
 from skgraphemb.utils._device import DEFAULT_DEVICE, resolve_engines, torch_threads
 from skgraphemb.utils._ids import readonly
-from skgraphemb.utils._threads import resolve_numba_threads
+from skgraphemb.utils._threads import resolve_threads
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +72,9 @@ class _WalkPlan:
     n_walks: int
     n_threads: int
     # Start positions of one round (None: every node), the engine and device,
-    # and the torch engine's device arrays (None on the numba engine).
+    # and the torch engine's device arrays (None on the native engine).
     starts: NDArray[np.int32] | None = None
-    backend: str = "numba"
+    backend: str = "native"
     device: str = "cpu"
     walker: object = None
 
@@ -87,7 +87,7 @@ class _WalkPlan:
     def strategy(self) -> str:
         """Short name of the sampling strategy, for logs and progress bars."""
         kind = "weighted" if self.weights.shape[0] else "unweighted"
-        engine = "numba" if self.backend == "numba" else f"torch on {self.device}"
+        engine = "native" if self.backend == "native" else f"torch on {self.device}"
         if self.second_order:
             return f"node2vec rejection sampling, {kind}, {engine}"
         return f"first order, {kind}, {engine}"
@@ -102,7 +102,7 @@ def plan_walks(
     random_state,
     n_jobs: int | None,
     start_nodes=None,
-    backend: str = "numba",
+    backend: str = "native",
     device=DEFAULT_DEVICE,
     caller: str = "random_walks",
 ) -> _WalkPlan:
@@ -112,13 +112,11 @@ def plan_walks(
     if not isinstance(graph, Graph):
         graph = as_graph(graph)
     backend, device = resolve_engines(device, caller, backend=backend)
-    # Every array read-only like the graph's own: numba types read-only arrays
-    # apart, and this way weighted and unweighted walks share one
-    # specialisation of each kernel (one compilation, one cache entry).
+    # Every array read-only like the graph's own (the kernels only read them).
     starts = None
     if start_nodes is not None:
         starts = readonly(np.asarray(graph.positions(start_nodes), dtype=np.int32))
-    n_threads = resolve_numba_threads(n_jobs)
+    n_threads = resolve_threads(n_jobs)
     weights = graph.weights
     # Equal weights give the same distribution as no weights, and the
     # uniform draw needs no tables (memory) and no alias test (a random read).
@@ -182,7 +180,7 @@ def _start_nodes(plan: _WalkPlan, first: int, last: int, cache: dict) -> NDArray
     round's permutation: chunks arrive in order, so each permutation is
     computed once however the rounds and chunks overlap.
     """
-    from skgraphemb.walks import _numba_kernels as kernels
+    from skgraphemb.walks import _walk_kernels as kernels
 
     n = plan.n_starts
     starts = np.empty(last - first, dtype=np.int32)
@@ -201,10 +199,10 @@ def _start_nodes(plan: _WalkPlan, first: int, last: int, cache: dict) -> NDArray
 
 def build_alias_tables(indptr, indices, weights, n_threads: int = 1):
     """``(alias_prob, alias_node, strength)`` of every row (see
-    :func:`~skgraphemb.walks._numba_kernels.alias_tables`), rows split
+    :func:`~skgraphemb.walks._walk_kernels.alias_tables`), rows split
     over ``n_threads`` threads by stored entries."""
     from skgraphemb.graph._csr_kernels import _block_calls, _row_blocks
-    from skgraphemb.walks import _numba_kernels as kernels
+    from skgraphemb.walks import _walk_kernels as kernels
 
     n_nodes, nnz = len(indptr) - 1, len(indices)
     alias_prob = np.empty(nnz, dtype=np.float64)
@@ -233,7 +231,7 @@ def _generate(
     same walks (the torch walker is re-seeded first).  ``stats``, if given,
     accumulates the seconds spent generating under ``"seconds"``.
     """
-    from skgraphemb.walks import _numba_kernels as kernels
+    from skgraphemb.walks import _walk_kernels as kernels
 
     if plan.walker is not None:
         plan.walker.reset()
@@ -312,7 +310,7 @@ def _generate(
     )
 
 
-def _default_chunk_size(walk_length: int, backend: str = "numba") -> int:
+def _default_chunk_size(walk_length: int, backend: str = "native") -> int:
     steps = _TORCH_CHUNK_STEPS if backend == "torch" else _CHUNK_STEPS
     return max(1, steps // walk_length)
 

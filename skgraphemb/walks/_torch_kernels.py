@@ -1,6 +1,6 @@
 """node2vec random walks as tensor operations, for any torch device.
 
-The same walks as :mod:`skgraphemb.walks._numba_kernels` (the same transition
+The same walks as :mod:`skgraphemb.walks._walk_kernels` (the same transition
 probabilities, the same output layout), computed the other way round:
 instead of one thread finishing one walk after another, **all walkers of a
 chunk advance together**, one step at a time, as whole-tensor operations
@@ -22,7 +22,7 @@ Arrays on the device, built once per walk call by :class:`TorchWalker`:
     :func:`torch.searchsorted` for all walkers at once.
 ``alias_prob``, ``alias_node`` : float64 and int64, shape (nnz,), weighted only
     The per-row Walker alias tables of the numba engine
-    (:func:`~skgraphemb.walks._numba_kernels.alias_tables`), so a weighted
+    (:func:`~skgraphemb.walks._walk_kernels.alias_tables`), so a weighted
     first-order draw costs O(1): a uniform slot of the row, then one coin.
 ``weights``, ``strength`` : float64, weighted only
     Edge weights and each node's total out-weight.

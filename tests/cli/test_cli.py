@@ -57,17 +57,16 @@ def test_help_in_a_child_process():
 
 
 def test_warmup_compiles_what_a_default_fit_runs(run):
-    """warmup leaves compiled (and so cached) the kernels a node2vec fit
-    calls: serial and threaded walks, DeepWalk's and node2vec's steps, the
-    default trainer; it says where the cache is."""
+    """warmup leaves compiled (and so cached) the numba kernels a node2vec
+    fit on a networkx graph calls: the graph builders (the walks and the
+    trainer are compiled at install); it says where the cache is."""
     from skgraphemb._kernels._numba_cache import cache_location
-    from skgraphemb.skipgram import _numba_kernels as trainer
-    from skgraphemb.walks import _numba_kernels as walks
+    from skgraphemb.graph import _csr_kernels as csr
 
     rc, out, err = run("warmup")
     assert rc == 0, err
     assert f"cached in {cache_location()}" in out
-    for kernel in (trainer.train_shards, trainer.apply_deltas, walks.walk_chunk):
+    for kernel in (csr._count_rows, csr._scatter, csr._transpose, csr._merge_max):
         assert kernel.signatures, kernel.py_func.__name__
 
 

@@ -21,8 +21,8 @@ import skgraphemb
 
 _SCRIPT = """
 import os, numpy as np
-from skgraphemb.skipgram._numba_kernels import walk_lengths
-assert walk_lengths(np.array([[1, 2, -1]], dtype=np.int32))[0] == 2
+from skgraphemb._kernels._random import item_state
+assert item_state(1, 2).shape == (1,)
 print(os.environ.get("NUMBA_CACHE_DIR", ""))
 """
 
@@ -52,7 +52,7 @@ def _run(site: Path, **env) -> str:
 
 
 def _cached(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.rglob("_numba_kernels.walk_lengths-*.nbi"))
+    return sorted(p.name for p in folder.rglob("_random.item_state-*.nbi"))
 
 
 def test_read_only_package_caches_in_the_users_cache_folder(read_only_package, tmp_path):

@@ -13,7 +13,7 @@ from sklearn.model_selection import cross_val_score
 from sklearn.preprocessing import normalize
 
 from skgraphemb import as_graph
-from skgraphemb.skipgram import _numba_kernels as kernels
+from skgraphemb.skipgram import _sgns as kernels
 from skgraphemb.skipgram import train_gensim, train_skipgram
 from skgraphemb.skipgram._corpus import _keep_thresholds, _negative_weights, _substream_seed, _WalkChunks
 from skgraphemb.walks import iter_walk_chunks, random_walks
@@ -103,7 +103,7 @@ def test_rounds_train_shards_apart_and_apply_in_corpus_order(monkeypatch):
     shards: the deterministic trainer equals the Hogwild kernel run on one
     thread, shard by shard, each from the vectors at the start of its
     round, the shards' changes summed in order."""
-    import skgraphemb.skipgram._numba as driver
+    import skgraphemb.skipgram._native as driver
 
     monkeypatch.setattr(driver, "_round_shape", lambda *args: (3, 2))  # rounds of 3 shards of 2 walks
     rng = np.random.default_rng(1)
@@ -444,10 +444,10 @@ def test_torch_trainer_on_a_gpu(communities, cuda):
 def _trainers():
     from skgraphemb.skipgram import train_skipgram_torch
 
-    return {"numba": train_skipgram, "gensim": train_gensim, "torch": train_skipgram_torch}
+    return {"native": train_skipgram, "gensim": train_gensim, "torch": train_skipgram_torch}
 
 
-@pytest.mark.parametrize("trainer", ["numba", "gensim", pytest.param("torch", marks=pytest.mark.torch)])
+@pytest.mark.parametrize("trainer", ["native", "gensim", pytest.param("torch", marks=pytest.mark.torch)])
 def test_output_vectors_in_and_out(communities, trainer):
     """init_output seeds the output vectors and return_output hands them
     back; nodes absent from the walks keep both initial rows."""
@@ -469,25 +469,6 @@ def test_output_vectors_in_and_out(communities, trainer):
     assert _neighbour_purity(warm, labels) >= 0.85
     with pytest.raises(ValueError, match="init_output must have shape"):
         train(walks, n, init_output=np.zeros((n, 3)), **SMALL)
-
-
-def test_thread_driven_kernels_are_compiled_once():
-    # numba's on-disk cache keys a kernel by its Python function's qualified
-    # name and line, not by the parallel flag: a serial and a parallel=True
-    # variant of one function would share one cache entry.  The walk engine
-    # and the trainer compile one serial nogil kernel each, driven by
-    # threads (KernelThreads), so there is no variant to mix up, and a
-    # fit compiles and loads one kernel, not two.
-    from skgraphemb.skipgram import _numba_kernels
-    from skgraphemb.walks import _numba_kernels as _walks_numba
-
-    assert not hasattr(_numba_kernels, "train_walks_parallel")
-    assert not hasattr(_walks_numba, "walk_chunk_parallel")
-    driven = [_numba_kernels.train_shards, _numba_kernels.apply_deltas, _numba_kernels.train_walks_hogwild]
-    driven += [_walks_numba.walk_chunk, _walks_numba.alias_tables]
-    for kernel in driven:
-        assert kernel.targetoptions.get("parallel") in (None, False), kernel.py_func.__name__
-        assert kernel.targetoptions.get("nogil") is True, kernel.py_func.__name__
 
 
 # -- divergence and degenerate walks: an error or a warning, never NaN ---------
@@ -590,7 +571,7 @@ def test_round_buffer_estimate_is_what_the_rounds_allocate(n_nodes, walk_length,
     """The memory estimate's term for the deterministic rounds is the size
     of the arrays they allocate (at most: every node in the walks)."""
     from skgraphemb._kernels._pool import KernelThreads
-    from skgraphemb.skipgram._numba import _Rounds, round_buffer_bytes
+    from skgraphemb.skipgram._native import _Rounds, round_buffer_bytes
 
     d, negative = 32, 5
     syn = np.zeros((n_nodes, d), dtype=np.float32)
@@ -638,7 +619,7 @@ def test_deterministic_training_on_hubs_is_like_sequential_training(hub_walks, g
 @pytest.mark.parametrize("n_seen", [34, 700, 5000, 10**6])
 @pytest.mark.parametrize("walk_length", [5, 80])
 def test_round_shape_bounds_the_load_that_a_shard_does_not_see(n_seen, walk_length):
-    from skgraphemb.skipgram._numba import _ROUND_LOAD, _round_shape
+    from skgraphemb.skipgram._native import _ROUND_LOAD, _round_shape
 
     free = _round_shape(n_seen, walk_length, 5, 128)
     assert _round_shape(n_seen, walk_length, 5, 128, 0.0) == free
@@ -663,7 +644,7 @@ def test_row_load_counts_the_gradient_terms_of_the_busiest_row():
     subsampling gives each node's input row two context updates of
     ``1 + negative`` terms per occurrence, and each centre's output row
     (and each negative's) a sum over its two contexts."""
-    from skgraphemb.skipgram._numba import row_load
+    from skgraphemb.skipgram._native import row_load
 
     counts = np.array([500, 500, 0], dtype=np.int64)
     keep = _keep_thresholds(counts, 1000, 0.0)

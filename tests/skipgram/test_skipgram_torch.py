@@ -11,7 +11,7 @@ from scipy import stats
 
 torch = pytest.importorskip("torch")
 
-from skgraphemb.skipgram import _numba_kernels as numba_kernels  # noqa: E402
+from skgraphemb.skipgram import _sgns  # noqa: E402
 from skgraphemb.skipgram import _torch_kernels as kt  # noqa: E402
 
 # Kernels are called directly here, outside the drivers that set torch's
@@ -193,7 +193,7 @@ def test_window_groups_are_the_word2vec_windows():
 
 def test_negatives_follow_the_alias_table():
     weights = np.array([0.0, 1.0, 5.0, 0.5, 2.0, 0.0, 8.0])
-    threshold, alias = numba_kernels.alias_table(weights)
+    threshold, alias = _sgns.alias_table(weights)
     draws = kt.draw_negatives(
         20_000, 5, torch.tensor(threshold.astype(np.int64)), torch.tensor(alias.astype(np.int64)), _generator()
     )

@@ -160,9 +160,9 @@ def test_torch_only_callers_get_an_indexed_device(fake_cuda):
 
 def test_auto_stage_follows_the_stage_before_it(fake_cuda):
     assert resolve_engines("auto", "X", backend="auto", trainer="auto") == ("torch", "torch", "cuda:0")
-    assert resolve_engines("auto", "X", backend="numba", trainer="auto") == ("numba", "numba", "cpu")
+    assert resolve_engines("auto", "X", backend="native", trainer="auto") == ("native", "native", "cpu")
     assert resolve_engines("cpu", "X", backend="torch", trainer="auto") == ("torch", "torch", "cpu")
-    assert resolve_engines("cpu", "X", backend="auto", trainer="auto") == ("numba", "numba", "cpu")
+    assert resolve_engines("cpu", "X", backend="auto", trainer="auto") == ("native", "native", "cpu")
 
 
 def test_cpu_only_stage_on_an_explicit_gpu_names_the_parameter(fake_cuda):
@@ -173,5 +173,5 @@ def test_cpu_only_stage_on_an_explicit_gpu_names_the_parameter(fake_cuda):
 def test_every_device_parameter_resolves_the_same_default():
     from skgraphemb.utils._device import DEFAULT_DEVICE
 
-    assert resolve_engines(DEFAULT_DEVICE, "X", backend="auto") == ("numba", "cpu")
+    assert resolve_engines(DEFAULT_DEVICE, "X", backend="auto") == ("native", "cpu")
     assert resolve_engines(DEFAULT_DEVICE, "X") == ("cpu",)

@@ -22,7 +22,7 @@ from skgraphemb.walks import iter_walk_chunks, random_walks
 # Every engine through the one driver, as random_walks arguments; torch cases
 # need the extra, and the CUDA case a GPU.
 ENGINES = [
-    pytest.param({"backend": "numba"}, id="numba"),
+    pytest.param({"backend": "native"}, id="native"),
     pytest.param({"backend": "torch"}, marks=pytest.mark.torch, id="torch"),
     pytest.param({"backend": "torch", "device": "cuda"}, marks=[pytest.mark.torch, pytest.mark.gpu], id="torch-cuda"),
 ]
@@ -345,14 +345,14 @@ def test_default_cpu_walks_never_import_torch():
 @pytest.mark.parametrize(
     "backend, device, expected",
     [
-        ("auto", "cpu", ("numba", "cpu")),
+        ("auto", "cpu", ("native", "cpu")),
         ("auto", "auto", ("torch", "cuda:0")),
         ("auto", "cuda", ("torch", "cuda:0")),
         ("auto", "cuda:1", ("torch", "cuda:1")),
         ("torch", "cpu", ("torch", "cpu")),
         ("torch", "auto", ("torch", "cuda:0")),
-        ("numba", "auto", ("numba", "cpu")),  # numba's best device is the CPU
-        ("numba", "cpu", ("numba", "cpu")),
+        ("native", "auto", ("native", "cpu")),  # the native engine's best device is the CPU
+        ("native", "cpu", ("native", "cpu")),
     ],
 )
 def test_backend_and_device_with_a_gpu(fake_cuda, backend, device, expected):
@@ -362,16 +362,25 @@ def test_backend_and_device_with_a_gpu(fake_cuda, backend, device, expected):
 @pytest.mark.torch
 @pytest.mark.parametrize(
     "backend, device, expected",
-    [("auto", "auto", ("numba", "cpu")), ("torch", "auto", ("torch", "cpu")), ("torch", "CPU", ("torch", "cpu"))],
+    [("auto", "auto", ("native", "cpu")), ("torch", "auto", ("torch", "cpu")), ("torch", "CPU", ("torch", "cpu"))],
 )
 def test_backend_and_device_without_a_gpu(no_cuda, backend, device, expected):
     assert resolve_engines(device, "X", backend=backend) == expected
 
 
+def test_backend_numba_is_a_deprecated_name_of_native(karate_graph):
+    """The walk kernels moved from numba to C: the old name gives the same
+    walks, with a FutureWarning that names the new one."""
+    new = random_walks(karate_graph, walk_length=10, num_walks=2, q=0.5, random_state=0, backend="native")
+    with pytest.warns(FutureWarning, match="random_walks: backend='numba' is deprecated.*backend='native'"):
+        old = random_walks(karate_graph, walk_length=10, num_walks=2, q=0.5, random_state=0, backend="numba")
+    np.testing.assert_array_equal(old, new)
+
+
 @pytest.mark.torch
 def test_device_errors(fake_cuda, karate_graph):
-    with pytest.raises(ValueError, match="backend='numba' runs on the CPU only.*device='cpu'"):
-        random_walks(karate_graph, walk_length=3, num_walks=1, backend="numba", device="cuda")
+    with pytest.raises(ValueError, match="backend='native' runs on the CPU only.*device='cpu'"):
+        random_walks(karate_graph, walk_length=3, num_walks=1, backend="native", device="cuda")
     with pytest.raises(ValueError, match="'device' parameter of random_walks"):
         random_walks(karate_graph, walk_length=3, num_walks=1, device=0)
     with pytest.raises(InvalidParameterError, match="'backend' parameter of random_walks"):

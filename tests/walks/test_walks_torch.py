@@ -137,16 +137,16 @@ def _trigram_table(walks_a, walks_b, n):
     "edges, directed, p, q",
     [(UNDIRECTED_EDGES, False, 0.5, 2.0), (UNDIRECTED_EDGES, False, 0.25, 4.0), (DIRECTED_EDGES, True, 2.0, 0.5)],
 )
-def test_numba_and_torch_walks_agree_in_distribution(edges, directed, p, q):
+def test_native_and_torch_walks_agree_in_distribution(edges, directed, p, q):
     """Chi-square test of homogeneity on the (previous, current, next) steps
     of whole walks: the engines sample the same process."""
     graph = as_graph(edges, directed=directed)
     kwargs = dict(walk_length=8, num_walks=1500, p=p, q=q)
-    numba_walks = random_walks(graph, random_state=0, backend="numba", **kwargs)
+    native_walks = random_walks(graph, random_state=0, backend="native", **kwargs)
     torch_walks = random_walks(graph, random_state=1, backend="torch", **kwargs)
-    table = _trigram_table(numba_walks, torch_walks, graph.n_nodes)
+    table = _trigram_table(native_walks, torch_walks, graph.n_nodes)
     assert table.shape[1] > 20  # many distinct steps are compared
     assert stats.chi2_contingency(table).pvalue > ALPHA
     # The test has power: walks with other p, q are told apart.
     other = random_walks(graph, random_state=2, backend="torch", **{**kwargs, "p": 1.0, "q": 1.0})
-    assert stats.chi2_contingency(_trigram_table(numba_walks, other, graph.n_nodes)).pvalue < 1e-9
+    assert stats.chi2_contingency(_trigram_table(native_walks, other, graph.n_nodes)).pvalue < 1e-9

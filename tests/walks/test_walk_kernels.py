@@ -1,4 +1,4 @@
-"""The numba walk kernels on raw CSR arrays.
+"""The compiled walk kernels (``_walk_kernels``) on raw CSR arrays.
 
 Distribution tests compare the empirical next-step frequencies of each
 sampler with node2vec probabilities computed from the definition (and, for
@@ -9,7 +9,6 @@ tells a first-order sampler from a second-order one.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -21,80 +20,17 @@ from walk_expectations import (
 )
 
 from skgraphemb._kernels._pool import KernelThreads, row_ranges
-from skgraphemb._kernels._random import item_state
-from skgraphemb.walks import _numba_kernels as k
+from skgraphemb.walks import _walk_kernels as k
 from skgraphemb.walks._plan import build_alias_tables
-
-# Sampler codes of the helper kernel below.
-METHODS = {"step": 0, "rejection": 1, "exact": 2, "first_order": 3}
-
-
-@numba.njit(cache=True)
-def _sample_counts(
-    indptr,
-    indices,
-    weights,
-    alias_prob,
-    alias_node,
-    strength,
-    directed,
-    t,
-    v,
-    inv_p,
-    inv_q,
-    method,
-    n,
-    seed,
-):
-    """Histogram of ``n`` draws of one step from ``v`` (previous node ``t``)."""
-    counts = np.zeros(indptr.shape[0] - 1, dtype=np.int64)
-    for i in range(n):
-        state = item_state(seed, i)
-        if method == 0:
-            x = k.node2vec_step(
-                indptr,
-                indices,
-                weights,
-                alias_prob,
-                alias_node,
-                strength,
-                directed,
-                t,
-                v,
-                inv_p,
-                inv_q,
-                state,
-            )
-        elif method == 1:
-            # Unbounded trials: pure rejection sampling, no fallback.
-            x = k.node2vec_rejection_step(
-                indptr,
-                indices,
-                weights,
-                alias_prob,
-                alias_node,
-                strength,
-                directed,
-                t,
-                v,
-                inv_p,
-                inv_q,
-                1 << 40,
-                state,
-            )
-        elif method == 2:
-            x = k.node2vec_exact_step(indptr, indices, weights, directed, t, v, inv_p, inv_q, state)
-        else:
-            x = k.first_order_step(indptr, indices, alias_prob, alias_node, v, state)
-        counts[x] += 1
-    return counts
 
 
 def _draw(csr, t, v, p, q, method, weighted=True, seed=0):
     indptr, indices, weights, dense = csr
     arrays = tables(indptr, indices, weights if weighted else None)
     directed = bool((dense != dense.T).any())
-    return _sample_counts(indptr, indices, *arrays, directed, t, v, 1 / p, 1 / q, METHODS[method], N_DRAWS, seed)
+    counts = k.sample_steps(indptr, indices, *arrays, directed, t, v, 1 / p, 1 / q, k.SAMPLERS[method], N_DRAWS, seed)
+    assert counts[-1] == 0  # no draw ended the walk or ran out of trials
+    return counts[:-1]
 
 
 def test_reference_probabilities_by_hand(undirected, directed):
@@ -112,26 +48,25 @@ def test_reference_probabilities_by_hand(undirected, directed):
     np.testing.assert_allclose(probs, np.array([4.0, 1.0, 0.75, 1.0]) / 6.75)
 
 
-class TestNumbaSteps(StepDistributionTests):
-    """The shared known-answer step tests, on the numba engine's samplers."""
+class TestNativeSteps(StepDistributionTests):
+    """The shared known-answer step tests, on the native engine's samplers."""
 
     draw = staticmethod(_draw)
 
 
 def test_steps_from_a_sink_end_the_walk(directed):
     indptr, indices, weights, _ = directed
-    weights, prob, alias, strength = tables(indptr, indices, weights)
-    state = item_state(0, 0)
-    assert k.first_order_step(indptr, indices, prob, alias, 5, state) == -1
-    x = k.node2vec_step(indptr, indices, weights, prob, alias, strength, True, 2, 5, 2.0, 0.5, state)
-    assert x == -1
+    arrays = tables(indptr, indices, weights)
+    for method in ("first_order", "step"):  # node 5 has no out-edge: every draw ends the walk (the last bin)
+        counts = k.sample_steps(indptr, indices, *arrays, True, 2, 5, 2.0, 0.5, k.SAMPLERS[method], 50, 0)
+        assert counts[-1] == 50
 
 
 def test_rejection_step_reports_exhausted_trials(undirected):
     indptr, indices, weights, _ = undirected
     arrays = tables(indptr, indices, weights)
-    x = k.node2vec_rejection_step(indptr, indices, *arrays, False, 0, 1, 2.0, 0.5, 0, item_state(0, 0))
-    assert x == -1
+    counts = k.sample_steps(indptr, indices, *arrays, False, 0, 1, 2.0, 0.5, k.SAMPLERS["rejection"], 20, 0, 0)
+    assert counts[-1] == 20  # zero trials: every draw gives up (the full step then scans the row)
 
 
 def _alias_law(indptr, indices, prob, alias, v, n_nodes):
@@ -232,6 +167,24 @@ def test_walk_chunk_same_for_any_thread_count_and_split(undirected, second_order
     other_seed = np.empty_like(serial)
     k.walk_chunk(*args, 12, 0, starts, other_seed)
     assert not np.array_equal(other_seed, serial)
+
+
+def test_table_and_walk_kernels_release_the_gil(runs_without_the_gil):
+    """The driver's threads walk at once only if a kernel call lets Python run meanwhile."""
+    A = sp.random(3000, 3000, density=0.01, random_state=0, format="csr")
+    A = (A + A.T).tocsr()
+    A.sort_indices()
+    indptr, indices, weights = A.indptr.astype(np.int64), A.indices.astype(np.int32), A.data
+    arrays = tables(indptr, indices, weights)
+    starts = np.tile(np.arange(3000, dtype=np.int32), 10)
+    out = np.empty((starts.size, 80), dtype=np.int32)
+    runs_without_the_gil(lambda: k.walk_chunk(indptr, indices, *arrays, False, True, 2.0, 0.5, 1, 0, starts, out))
+    big = sp.random(200, 20000, density=0.5, random_state=1, format="csr")  # long rows: a slow table build
+    big.sort_indices()
+    ip, ix = big.indptr.astype(np.int64), big.indices.astype(np.int32)
+    nnz = len(ix)
+    out_tables = np.empty(nnz), np.empty(nnz, np.int32), np.empty(200), np.empty(nnz, np.int32)
+    runs_without_the_gil(lambda: k.alias_tables(ip, ix, big.data, *out_tables, 0, 200))
 
 
 def test_walk_chunk_rows_follow_edges_and_stop_at_sinks(directed, check_walks):

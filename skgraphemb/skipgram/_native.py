@@ -1,4 +1,4 @@
-"""The numba skip-gram trainer: :func:`train_skipgram`.
+"""skgraphemb's own skip-gram trainer: :func:`train_skipgram`.
 
 The project's own SGNS trainer (the default of
 :class:`~skgraphemb.Node2VecEmbedder`).  It follows gensim's skip-gram
@@ -15,9 +15,10 @@ less CPU time, at node-classification macro-F1 within 0.005 of gensim's
 one and gives the same vectors for any number of threads.
 
 This Python driver owns the vocabulary statistics, the learning-rate
-schedule, chunking, threads and progress; the numba kernels in
-:mod:`skgraphemb.skipgram._numba_kernels` do one chunk of walks per call
-(umap's driver/kernel split).
+schedule, chunking, threads and progress; the C kernels in
+:mod:`skgraphemb.skipgram._sgns` (``_sgns.h``, compiled when the package is
+installed, so that a first fit compiles nothing) do one chunk of walks per
+call, without the GIL (umap's driver/kernel split).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from skgraphemb.skipgram._corpus import (
     _substream_seed,
     _warn_no_pairs,
 )
-from skgraphemb.utils._threads import resolve_numba_threads
+from skgraphemb.utils._threads import resolve_threads
 from skgraphemb.utils._validation import validate_params
 
 logger = logging.getLogger(__name__)
@@ -158,7 +159,7 @@ def round_buffer_bytes(n_nodes: int, walk_length: int, negative: int, dimensions
 
 
 def _start_rows(n_nodes: int, parts: int, shards: int, n_out: int) -> int:
-    """Rows of one part's start values in :func:`~._numba_kernels.apply_deltas`:
+    """Rows of one part's start values in :func:`~._sgns.apply_deltas`:
     the distinct rows ``v % parts == part`` that a round's shards can touch."""
     return min(-(-n_nodes // parts), shards * n_out)
 
@@ -167,8 +168,8 @@ class _Rounds:
     """The deterministic trainer's schedule: rounds of a fixed number of
     walks, counted from the start of each epoch across blocks, gathered into
     a buffer as wide as the longest walk; each round's shards are trained by
-    :func:`~._numba_kernels.train_shards`, split over the threads, and
-    their changes added by :func:`~._numba_kernels.apply_deltas`, rows
+    :func:`~._sgns.train_shards`, split over the threads, and
+    their changes added by :func:`~._sgns.apply_deltas`, rows
     split over the threads."""
 
     def __init__(
@@ -276,7 +277,7 @@ def train_skipgram(
     return_output: bool = False,
     deterministic: bool = True,
 ) -> NDArray[np.float32] | tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """Train skip-gram node vectors on walks with the numba SGNS trainer.
+    """Train skip-gram node vectors on walks with skgraphemb's own SGNS trainer.
 
     Parameters
     ----------
@@ -315,11 +316,11 @@ def train_skipgram(
         Seeds the initial vectors and every random draw.  With
         ``deterministic=True`` the result is bitwise reproducible for a
         given seed, whatever ``n_jobs`` and however the walks are chunked
-        (on one machine and numba build).
+        (on one machine and build of the package).
     n_jobs : int, default=None
         Number of threads.  ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` means all processors.
-        Capped at ``numba.config.NUMBA_NUM_THREADS``.
+        Capped at the number of CPUs.
     verbose : int, default=0
         Show a progress bar when > 0.
     init : array-like of shape (n_nodes, dimensions), default=None
@@ -425,8 +426,9 @@ def train_skipgram(
     different walks at once and write to the shared vectors without locks
     ("Hogwild"), like gensim's workers: with ``n_jobs > 1`` results vary
     slightly from run to run; with ``n_jobs=1`` it is plain SGD in walk
-    order.  Either way the kernels are compiled once, serial and without
-    the GIL, and driven by a pool of ``n_jobs`` Python threads.
+    order.  Either way the kernels are serial C, compiled when the package
+    is installed, run without the GIL and are driven by a pool of
+    ``n_jobs`` Python threads.
 
     References
     ----------
@@ -445,7 +447,7 @@ def train_skipgram(
     >>> vectors.shape, vectors.dtype
     ((4, 8), dtype('float32'))
     """
-    from skgraphemb.skipgram import _numba_kernels as kernels
+    from skgraphemb.skipgram import _sgns as kernels
 
     t0 = time.perf_counter()
     chunks, counts, total, n_walks, n_long, vectors, output = _start(
@@ -463,7 +465,7 @@ def train_skipgram(
     sigmoid = kernels.sigmoid_table(_SIGMOID_TABLE_SIZE)
     train_seed = _substream_seed(seed, _TRAIN_STREAM)
     tables = (keep, neg_threshold, neg_alias, sigmoid, window, negative, train_seed)
-    n_threads = resolve_numba_threads(n_jobs)
+    n_threads = resolve_threads(n_jobs)
     n_seen = int(np.count_nonzero(counts))
     t1 = time.perf_counter()
     logger.info(
@@ -480,7 +482,7 @@ def train_skipgram(
         total=epochs * total,
         unit="tok",
         unit_scale=True,
-        desc=f"Skip-gram epochs (numba, {mode}, {n_threads} thread{'s' if n_threads > 1 else ''})",
+        desc=f"Skip-gram epochs (native, {mode}, {n_threads} thread{'s' if n_threads > 1 else ''})",
         disable=not verbose,
     )
     threads = KernelThreads(n_threads, "skgraphemb-sgns")

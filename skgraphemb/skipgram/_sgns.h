@@ -1,0 +1,561 @@
+/* Skip-gram with negative sampling (SGNS) on node walks: the C kernels of
+ * skgraphemb's own trainer, compiled ahead of time when the package is
+ * installed (Cython bindings in _sgns.pyx; the Python driver is _native.py).
+ *
+ * Plain C99 with GCC/Clang vector extensions, no Python API: every function
+ * runs without the GIL, and the driver's thread pool calls the serial
+ * kernels on disjoint work.  Nothing here allocates shared state; scratch
+ * memory belongs to one call.
+ *
+ * Layout (row-major, C-contiguous):
+ *   walks            (n_walks, width) int32 node positions, -1 after a walk ends
+ *   syn0, syn1       (n_nodes, dim) float32 input and output vectors
+ *   keep             (n_nodes,) uint64: a token of v survives subsampling when
+ *                    a 32-bit draw is below keep[v] (2**32 keeps it always)
+ *   neg_threshold,   (n_nodes,) uint64 / int32 alias table of the negatives'
+ *   neg_alias        distribution (sgns_alias_table)
+ *
+ * Algorithm: gensim's skip-gram (sg=1, hs=0), with the K negatives of a centre
+ * drawn once and shared by its whole window (Ji et al., 2016).  For the
+ * window's B context input rows X and the K + 1 output rows Y (the centre,
+ * label 1, then the negatives, label 0), the logits are G = X Y^T, the
+ * coefficients g = (label - sigmoid(G)) * alpha (word2vec.c's sigmoid table,
+ * saturating beyond +-MAX_EXP), and both updates are taken at the values
+ * before the window's update: Y += g^T X, X += g Y.  A negative equal to the
+ * centre is masked out, as gensim skips it.  The rows (a few KiB) stay in L1
+ * while they are reused; the products run two rows against up to four at a
+ * time, so each SIMD block loaded serves several accumulators.
+ *
+ * Randomness: SplitMix64 streams keyed by (seed, walk index) (_random.h, the
+ * generator of skgraphemb._kernels._random and of the numpy mixer; tests
+ * compare the streams), so a walk's subsampling, window sizes and
+ * negatives do not depend on which thread trains it.
+ */
+#ifndef SKGRAPHEMB_SGNS_H
+#define SKGRAPHEMB_SGNS_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "_random.h"
+
+#define SGNS_MAX_EXP 6.0
+
+/* The products are compiled twice on x86-64 Linux with GCC, for AVX2 + FMA
+ * and for the baseline, and the loader picks one for the CPU (an ifunc):
+ * one build runs on any x86-64 machine at the speed of the one it runs on. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define SGNS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define SGNS_CLONES
+#endif
+#define SGNS_INLINE static inline __attribute__((always_inline))
+
+/* Eight floats; the unaligned variant loads and stores rows of any width. */
+typedef float sgns_v8 __attribute__((vector_size(32)));
+typedef float sgns_v8u __attribute__((vector_size(32), aligned(4)));
+
+/* ------------------------------------------------------------------ */
+/* Random numbers (_random.h) and the alias draw                       */
+/* ------------------------------------------------------------------ */
+
+/* One draw from an alias table: the high 32 bits pick the slot, the low 32
+ * bits toss its coin. */
+SGNS_INLINE int32_t sgns_draw_alias(const uint64_t *threshold, const int32_t *alias, int64_t n, uint64_t *state) {
+    uint64_t u = sge_next(state);
+    int64_t slot = (int64_t)(((u >> 32) * (uint64_t)n) >> 32);
+    if ((u & 0xFFFFFFFFULL) < threshold[slot]) return (int32_t)slot;
+    return alias[slot];
+}
+
+/* ------------------------------------------------------------------ */
+/* Tables and small kernels                                            */
+/* ------------------------------------------------------------------ */
+
+/* Input vectors uniform in [-1/dim, 1/dim) (gensim 4's scale); row v from
+ * the stream (seed, v), so a node's start does not depend on the others. */
+static void sgns_init_vectors(float *out, int64_t n_nodes, int64_t dim, uint64_t seed) {
+    double scale = 2.0 / (double)dim;
+    for (int64_t v = 0; v < n_nodes; v++) {
+        uint64_t state = sge_item_state(seed, (uint64_t)v);
+        for (int64_t t = 0; t < dim; t++) {
+            double u = (double)(sge_next(&state) >> 11) * (1.0 / 9007199254740992.0);
+            out[v * dim + t] = (float)((u - 0.5) * scale);
+        }
+    }
+}
+
+/* The logistic function at size + 1 points on [-MAX_EXP, MAX_EXP]. */
+static void sgns_sigmoid_table(float *out, int64_t size) {
+    for (int64_t i = 0; i <= size; i++) {
+        double x = -SGNS_MAX_EXP + 2.0 * SGNS_MAX_EXP * (double)i / (double)size;
+        out[i] = (float)(1.0 / (1.0 + exp(-x)));
+    }
+}
+
+/* Walker/Vose alias table of `weights` (non-negative, positive sum); `work`
+ * holds 3 * n doubles.  Slot i keeps i when a 32-bit draw is below
+ * threshold[i] (at most 2**32), else takes alias[i]. */
+static void sgns_alias_table(const double *weights, int64_t n, uint64_t *threshold, int32_t *alias, double *work) {
+    double *scaled = work;
+    int64_t *small = (int64_t *)(work + n), *large = (int64_t *)(work + 2 * n);
+    double total = 0.0;
+    for (int64_t i = 0; i < n; i++) total += weights[i];
+    int64_t n_small = 0, n_large = 0;
+    for (int64_t i = 0; i < n; i++) {
+        scaled[i] = weights[i] * ((double)n / total);
+        alias[i] = (int32_t)i;
+        if (scaled[i] < 1.0) small[n_small++] = i;
+        else large[n_large++] = i;
+    }
+    while (n_small > 0 && n_large > 0) {
+        int64_t s = small[--n_small];
+        int64_t g = large[n_large - 1];
+        threshold[s] = (uint64_t)(scaled[s] * 4294967296.0);
+        alias[s] = (int32_t)g;
+        scaled[g] = (scaled[g] + scaled[s]) - 1.0; /* the large slot donates what the small one lacks */
+        if (scaled[g] < 1.0) {
+            n_large--;
+            small[n_small++] = g;
+        }
+    }
+    /* Leftovers are 1 up to rounding: they always keep themselves. */
+    for (int64_t q = 0; q < n_large; q++) threshold[large[q]] = 4294967296ULL;
+    for (int64_t q = 0; q < n_small; q++) threshold[small[q]] = 4294967296ULL;
+}
+
+/* Adds each node's occurrences to counts (stopping each row at its first
+ * -1); returns the tokens counted. */
+static int64_t sgns_count_tokens(const int32_t *walks, int64_t n, int64_t width, int64_t *counts) {
+    int64_t total = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t *w = walks + i * width;
+        for (int64_t t = 0; t < width && w[t] >= 0; t++) {
+            counts[w[t]]++;
+            total++;
+        }
+    }
+    return total;
+}
+
+static void sgns_walk_lengths(const int32_t *walks, int64_t n, int64_t width, int64_t *out) {
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t *w = walks + i * width;
+        int64_t m = 0;
+        while (m < width && w[m] >= 0) m++;
+        out[i] = m;
+    }
+}
+
+/* Walks as ASCII lines of space-separated tokens (gensim's corpus_file
+ * format), empty walks skipped; `buf` holds n * width * 11 + n bytes.
+ * Returns the bytes written. */
+static int64_t sgns_format_walks(const int32_t *walks, int64_t n, int64_t width, uint8_t *buf) {
+    int64_t pos = 0;
+    char digits[12];
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t *w = walks + i * width;
+        int64_t written = 0;
+        for (int64_t t = 0; t < width && w[t] >= 0; t++) {
+            if (written++ > 0) buf[pos++] = ' ';
+            uint32_t v = (uint32_t)w[t];
+            int nd = 0;
+            do {
+                digits[nd++] = (char)('0' + v % 10);
+                v /= 10;
+            } while (v);
+            while (nd) buf[pos++] = (uint8_t)digits[--nd];
+        }
+        if (written) buf[pos++] = '\n';
+    }
+    return pos;
+}
+
+/* ------------------------------------------------------------------ */
+/* One walk                                                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    /* the trainer's tables */
+    const uint64_t *keep, *neg_threshold;
+    const int32_t *neg_alias;
+    const float *sigmoid;
+    int64_t n_nodes, dim, window, negative, table_size;
+    uint64_t seed;
+} sgns_tables;
+
+/* One thread's scratch for a walk of up to `width` tokens. */
+typedef struct {
+    int32_t *sentence, *widths, *negs, *ctx_ids, *tgt_ids, *contexts, *targets;
+    float *labels, *grad, *grad_t, *out_grad;
+    const float **xs, **ys; /* a window's context and target rows */
+    void *block;
+} sgns_scratch;
+
+static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, int64_t negative, int64_t dim) {
+    int64_t n_t = negative + 1, n_c = 2 * window + 2;
+    size_t ints = (size_t)(5 * width + width * negative + n_c + n_t + 8);
+    size_t floats = (size_t)(n_t + n_c * n_t + (n_t + 1) * n_c + (n_t + 1) * dim + 8);
+    size_t ptrs = (size_t)(n_c + n_t + 2);
+    char *block = (char *)calloc(ptrs * sizeof(float *) + ints * 4 + floats * 4 + 64, 1);
+    if (!block) return -1;
+    s->block = block;
+    s->xs = (const float **)block;
+    s->ys = s->xs + n_c;
+    block += ptrs * sizeof(float *);
+    int32_t *ip = (int32_t *)block;
+    s->sentence = ip; ip += width;
+    s->widths = ip; ip += width;
+    s->ctx_ids = ip; ip += width;
+    s->tgt_ids = ip; ip += width;
+    s->negs = ip; ip += width * negative + 1;
+    s->contexts = ip; ip += n_c;
+    s->targets = ip; ip += n_t;
+    float *fp = (float *)(block + ints * 4);
+    s->labels = fp; fp += n_t;
+    s->grad = fp; fp += n_c * n_t;
+    s->grad_t = fp; fp += (n_t + 1) * n_c;
+    s->out_grad = fp;
+    return 0;
+}
+
+static void sgns_scratch_free(sgns_scratch *s) { free(s->block); }
+
+/* Every random draw of one walk, in the stream's order; returns the tokens
+ * kept.  Subsampling first (`sentence` gets the kept nodes), then per kept
+ * token its reduced window in 1 .. window, then (when the walk has a second
+ * token, so that every window holds a context) its shared negatives. */
+static int64_t sgns_plan_walk(const int32_t *walk, int64_t width, const sgns_tables *tb, uint64_t *state,
+                              sgns_scratch *s) {
+    int64_t length = 0;
+    for (int64_t t = 0; t < width; t++) {
+        int32_t v = walk[t];
+        if (v < 0) break;
+        if ((sge_next(state) >> 32) < tb->keep[v]) s->sentence[length++] = v;
+    }
+    for (int64_t i = 0; i < length; i++) {
+        s->widths[i] = (int32_t)(tb->window - sge_below(state, (uint64_t)tb->window));
+        if (length > 1)
+            for (int64_t k = 0; k < tb->negative; k++)
+                s->negs[i * tb->negative + k] = sgns_draw_alias(tb->neg_threshold, tb->neg_alias, tb->n_nodes, state);
+    }
+    return length;
+}
+
+/* Horizontal sum of a vector, in a fixed order. */
+SGNS_INLINE float sgns_hsum(sgns_v8 a) {
+    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+}
+
+/* The loops below copy their row pointers and coefficients into locals
+ * first: Python extensions build with -fno-strict-aliasing, so a store to a
+ * row could otherwise be taken to change them, and they would be reloaded on
+ * every iteration. */
+
+/* g[r][k] = <x_r, y_k> for two rows x and NY rows y; `g` rows are `ld` apart. */
+SGNS_INLINE void sgns_dot(const float *restrict x0, const float *restrict x1, const float *const *y, int NY,
+                          int64_t dim, float *g, int64_t ld) {
+    const float *yp[4];
+    sgns_v8 a0[4], a1[4];
+    for (int j = 0; j < NY; j++) {
+        yp[j] = y[j];
+        a0[j] = (sgns_v8){0};
+        a1[j] = (sgns_v8){0};
+    }
+    int64_t t = 0;
+    for (; t + 8 <= dim; t += 8) {
+        sgns_v8 u0 = *(const sgns_v8u *)(x0 + t), u1 = *(const sgns_v8u *)(x1 + t);
+        for (int j = 0; j < NY; j++) {
+            sgns_v8 w = *(const sgns_v8u *)(yp[j] + t);
+            a0[j] += u0 * w;
+            a1[j] += u1 * w;
+        }
+    }
+    for (int j = 0; j < NY; j++) {
+        float s0 = sgns_hsum(a0[j]), s1 = sgns_hsum(a1[j]);
+        for (int64_t q = t; q < dim; q++) {
+            s0 += x0[q] * yp[j][q];
+            s1 += x1[q] * yp[j][q];
+        }
+        g[j] = s0;
+        g[ld + j] = s1;
+    }
+}
+
+/* sum_j c[j] w[j] over NV terms, as a tree two chains deep. */
+SGNS_INLINE sgns_v8 sgns_combo(const sgns_v8 *c, const sgns_v8 *w, int NV) {
+    sgns_v8 e = c[0] * w[0], o = {0};
+    if (NV > 1) o = c[1] * w[1];
+    if (NV > 2) e += c[2] * w[2];
+    if (NV > 3) o += c[3] * w[3];
+    return e + o;
+}
+
+/* z_i += sum_j c_i[j] v_j for the NZ rows z (distinct rows, NZ <= 2) over NV
+ * rows v. */
+SGNS_INLINE void sgns_axpy(float *const *z, const float *const *c, const float *const *v, int NZ, int NV,
+                           int64_t dim) {
+    float *zp[2];
+    const float *vp[4];
+    float cs[2][4];
+    sgns_v8 cb[2][4];
+    for (int i = 0; i < NZ; i++) {
+        zp[i] = z[i];
+        for (int j = 0; j < NV; j++) {
+            cs[i][j] = c[i][j];
+            cb[i][j] = (sgns_v8){0} + cs[i][j];
+        }
+    }
+    for (int j = 0; j < NV; j++) vp[j] = v[j];
+    int64_t t = 0;
+    for (; t + 8 <= dim; t += 8) {
+        sgns_v8 w[4];
+        for (int j = 0; j < NV; j++) w[j] = *(const sgns_v8u *)(vp[j] + t);
+        for (int i = 0; i < NZ; i++) *(sgns_v8u *)(zp[i] + t) = *(sgns_v8u *)(zp[i] + t) + sgns_combo(cb[i], w, NV);
+    }
+    for (; t < dim; t++) {
+        for (int i = 0; i < NZ; i++) {
+            float acc = 0.0f;
+            for (int j = 0; j < NV; j++) acc += cs[i][j] * vp[j][t];
+            zp[i][t] += acc;
+        }
+    }
+}
+
+/* Blocks of up to four right rows, with the block width a constant in each
+ * call so that the accumulators stay in registers. */
+SGNS_INLINE void sgns_dot_blocks(const float *x0, const float *x1, const float *const *y, int64_t n, int64_t dim,
+                                 float *g, int64_t ld) {
+    int64_t k = 0;
+    for (; k + 4 <= n; k += 4) sgns_dot(x0, x1, y + k, 4, dim, g + k, ld);
+    switch (n - k) {
+    case 3: sgns_dot(x0, x1, y + k, 3, dim, g + k, ld); break;
+    case 2: sgns_dot(x0, x1, y + k, 2, dim, g + k, ld); break;
+    case 1: sgns_dot(x0, x1, y + k, 1, dim, g + k, ld); break;
+    }
+}
+
+/* z0 (and z1 unless NULL) += their coefficients times n rows v, in blocks of
+ * up to four rows. */
+SGNS_INLINE void sgns_axpy_blocks(float *z0, float *z1, const float *c0, const float *c1, const float *const *v,
+                                  int64_t n, int64_t dim) {
+    if (!z1) c1 = c0; /* never read: keeps every pointer valid for the compiler */
+    float *z[2] = {z0, z1};
+    const float *c[2] = {c0, c1};
+    int nz = z1 ? 2 : 1;
+    int64_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        const float *ck[2] = {c0 + k, c1 + k};
+        if (nz == 2) sgns_axpy(z, ck, v + k, 2, 4, dim);
+        else sgns_axpy(z, ck, v + k, 1, 4, dim);
+    }
+    const float *ck[2] = {c[0] + k, c[1] + k};
+    switch ((n - k) * 2 + nz - 1) {
+    case 6: sgns_axpy(z, ck, v + k, 1, 3, dim); break;
+    case 7: sgns_axpy(z, ck, v + k, 2, 3, dim); break;
+    case 4: sgns_axpy(z, ck, v + k, 1, 2, dim); break;
+    case 5: sgns_axpy(z, ck, v + k, 2, 2, dim); break;
+    case 2: sgns_axpy(z, ck, v + k, 1, 1, dim); break;
+    case 3: sgns_axpy(z, ck, v + k, 2, 1, dim); break;
+    }
+}
+
+/* SGNS over one planned walk: token i is row ctx_ids[i] of syn0 as a context
+ * and row tgt_ids[i] of syn1 as a centre, its negatives rows negs[i] of
+ * syn1.  The lock-free kernel passes node positions and the shared vectors,
+ * the deterministic one rows of a shard's copy. */
+SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, const int32_t *tgt_ids,
+                                        const int32_t *negs, const int32_t *widths, float *syn0, float *syn1,
+                                        const sgns_tables *tb, float alpha, sgns_scratch *s) {
+    const int64_t dim = tb->dim, negative = tb->negative, n_t = negative + 1;
+    const double table_scale = (double)(tb->table_size - 1) / (2.0 * SGNS_MAX_EXP);
+    const float max_exp = (float)SGNS_MAX_EXP;
+    const float **xs = s->xs, **ys = s->ys;
+    int64_t n_c = 2 * tb->window + 2; /* leading dimension of grad_t */
+    for (int64_t i = 0; i < length; i++) {
+        int64_t b = widths[i], n_ctx = 0;
+        int64_t lo = i - b < 0 ? 0 : i - b, hi = i + b + 1 > length ? length : i + b + 1;
+        for (int64_t j = lo; j < hi; j++)
+            if (j != i) s->contexts[n_ctx++] = ctx_ids[j];
+        if (n_ctx == 0) continue;
+        int32_t centre = tgt_ids[i];
+        s->targets[0] = centre;
+        s->labels[0] = 1.0f;
+        for (int64_t k = 1; k < n_t; k++) {
+            int32_t neg = negs[i * negative + k - 1];
+            s->targets[k] = neg;
+            s->labels[k] = neg == centre ? -1.0f : 0.0f;
+        }
+        for (int64_t r = 0; r < n_ctx; r++) xs[r] = syn0 + (int64_t)s->contexts[r] * dim;
+        xs[n_ctx] = xs[n_ctx - 1]; /* an odd count repeats the last context; its logits are ignored */
+        for (int64_t k = 0; k < n_t; k++) ys[k] = syn1 + (int64_t)s->targets[k] * dim;
+
+        /* G = X Y^T, two contexts at a time ... */
+        for (int64_t r = 0; r < n_ctx; r += 2) sgns_dot_blocks(xs[r], xs[r + 1], ys, n_t, dim, s->grad + r * n_t, n_t);
+        /* ... then g = (label - sigmoid(G)) * alpha, saturating beyond +-MAX_EXP
+         * (NaN takes the last branch: it never indexes the table). */
+        for (int64_t r = 0; r < n_ctx; r++) {
+            for (int64_t k = 0; k < n_t; k++) {
+                float f = s->grad[r * n_t + k], label = s->labels[k], g;
+                if (label < 0.0f) g = 0.0f;
+                else if (f >= max_exp) g = (label - 1.0f) * alpha;
+                else if (f > -max_exp) g = (label - tb->sigmoid[(int64_t)((f + SGNS_MAX_EXP) * table_scale)]) * alpha;
+                else g = label * alpha;
+                s->grad[r * n_t + k] = g;
+                s->grad_t[k * n_c + r] = g;
+            }
+        }
+        /* Output gradient g^T X from the inputs before their update, two rows
+         * of out_grad (zeros on entry) at a time; an odd count of targets ends
+         * in the spare row, whose coefficients (grad_t's spare row) are zeros ... */
+        for (int64_t k = 0; k < n_t; k += 2)
+            sgns_axpy_blocks(s->out_grad + k * dim, s->out_grad + (k + 1) * dim, s->grad_t + k * n_c,
+                             s->grad_t + (k + 1) * n_c, xs, n_ctx, dim);
+        /* ... the input update X += g Y from the outputs before theirs, two
+         * context rows at a time (one at a time where a node fills both) ... */
+        int64_t r = 0;
+        for (; r + 1 < n_ctx; r += 2) {
+            float *z0 = (float *)xs[r], *z1 = (float *)xs[r + 1];
+            if (z0 != z1) {
+                sgns_axpy_blocks(z0, z1, s->grad + r * n_t, s->grad + (r + 1) * n_t, ys, n_t, dim);
+            } else {
+                sgns_axpy_blocks(z0, NULL, s->grad + r * n_t, NULL, ys, n_t, dim);
+                sgns_axpy_blocks(z0, NULL, s->grad + (r + 1) * n_t, NULL, ys, n_t, dim);
+            }
+        }
+        if (r < n_ctx) sgns_axpy_blocks((float *)xs[r], NULL, s->grad + r * n_t, NULL, ys, n_t, dim);
+        /* ... then the outputs; repeated rows receive summed updates. */
+        for (int64_t k = 0; k < n_t; k++) {
+            float *restrict og = s->out_grad + k * dim;
+            if (s->labels[k] >= 0.0f) {
+                float *restrict y = syn1 + (int64_t)s->targets[k] * dim;
+                for (int64_t t = 0; t < dim; t++) {
+                    y[t] += og[t];
+                    og[t] = 0.0f;
+                }
+            } else {
+                for (int64_t t = 0; t < dim; t++) og[t] = 0.0f;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Lock-free training                                                  */
+/* ------------------------------------------------------------------ */
+
+/* SGNS over a block of walks in order, updating syn0 and syn1 in place
+ * (threads on disjoint blocks write to them without locks: "Hogwild").
+ * Walk i draws from the stream (seed, first_walk + i) at rate alphas[i].
+ * Returns the tokens kept after subsampling, or -1 when out of memory. */
+static int64_t sgns_train_walks_hogwild(const int32_t *walks, int64_t n_walks, int64_t width, int64_t first_walk,
+                                        const double *alphas, float *syn0, float *syn1, const sgns_tables *tb) {
+    sgns_scratch s;
+    if (sgns_scratch_alloc(&s, width, tb->window, tb->negative, tb->dim)) return -1;
+    int64_t kept = 0;
+    for (int64_t i = 0; i < n_walks; i++) {
+        uint64_t state = sge_item_state(tb->seed, (uint64_t)(first_walk + i));
+        int64_t length = sgns_plan_walk(walks + i * width, width, tb, &state, &s);
+        sgns_train_plan(length, s.sentence, s.sentence, s.negs, s.widths, syn0, syn1, tb, (float)alphas[i], &s);
+        kept += length;
+    }
+    sgns_scratch_free(&s);
+    return kept;
+}
+
+/* ------------------------------------------------------------------ */
+/* Deterministic rounds                                                */
+/* ------------------------------------------------------------------ */
+
+/* Rows `ids` of `nodes` in shard s's copy `local` of `shared`, copying a
+ * node's row in on its first use (row_map[v] < 0); returns the rows in use.
+ * `ids` may be `nodes`. */
+static int64_t sgns_localise(const int32_t *nodes, int32_t *ids, int64_t count, int32_t *row_map, int32_t *rows,
+                             int64_t n, float *local, const float *shared, int64_t dim) {
+    for (int64_t q = 0; q < count; q++) {
+        int32_t v = nodes[q];
+        int32_t r = row_map[v];
+        if (r < 0) {
+            r = (int32_t)n++;
+            row_map[v] = r;
+            rows[r] = v;
+            memcpy(local + (int64_t)r * dim, shared + (int64_t)v * dim, (size_t)dim * sizeof(float));
+        }
+        ids[q] = r;
+    }
+    return n;
+}
+
+/* First half of a deterministic round: shards first_shard .. stop_shard - 1
+ * of the round's walks (shard s: walks s * shard_size .. below n_walks),
+ * each trained in order, as on one thread, on a private copy of the rows it
+ * touches, from the vectors at the start of the round.  syn0 and syn1 are
+ * only read, so shards can run on any threads in any order with the same
+ * result.  Shard s ends with in_count[s] distinct input rows
+ * in_rows[s, :in_count[s]] and their trained values in in_local[s], likewise
+ * for the output rows.  in_map and out_map ((n_nodes,), all -1) belong to the
+ * calling thread and are all -1 again on return.  Returns the tokens kept,
+ * or -1 when out of memory. */
+static int64_t sgns_train_shards(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shard_size,
+                                 int64_t first_shard, int64_t stop_shard, int64_t first_walk, const double *alphas,
+                                 const float *syn0, const float *syn1, const sgns_tables *tb, int32_t *in_map,
+                                 int32_t *out_map, int32_t *in_rows, int64_t n_in_max, int64_t *in_count,
+                                 float *in_local, int32_t *out_rows, int64_t n_out_max, int64_t *out_count,
+                                 float *out_local) {
+    const int64_t dim = tb->dim;
+    sgns_scratch s;
+    if (sgns_scratch_alloc(&s, width, tb->window, tb->negative, dim)) return -1;
+    int64_t kept = 0;
+    for (int64_t sh = first_shard; sh < stop_shard; sh++) {
+        float *local0 = in_local + sh * n_in_max * dim, *local1 = out_local + sh * n_out_max * dim;
+        int32_t *rows0 = in_rows + sh * n_in_max, *rows1 = out_rows + sh * n_out_max;
+        int64_t n_in = 0, n_out = 0;
+        int64_t stop = (sh + 1) * shard_size < n_walks ? (sh + 1) * shard_size : n_walks;
+        for (int64_t i = sh * shard_size; i < stop; i++) {
+            uint64_t state = sge_item_state(tb->seed, (uint64_t)(first_walk + i));
+            int64_t length = sgns_plan_walk(walks + i * width, width, tb, &state, &s);
+            n_in = sgns_localise(s.sentence, s.ctx_ids, length, in_map, rows0, n_in, local0, syn0, dim);
+            n_out = sgns_localise(s.sentence, s.tgt_ids, length, out_map, rows1, n_out, local1, syn1, dim);
+            if (length > 1)
+                n_out = sgns_localise(s.negs, s.negs, length * tb->negative, out_map, rows1, n_out, local1, syn1, dim);
+            sgns_train_plan(length, s.ctx_ids, s.tgt_ids, s.negs, s.widths, local0, local1, tb, (float)alphas[i], &s);
+            kept += length;
+        }
+        for (int64_t r = 0; r < n_in; r++) in_map[rows0[r]] = -1;
+        for (int64_t r = 0; r < n_out; r++) out_map[rows1[r]] = -1;
+        in_count[sh] = n_in;
+        out_count[sh] = n_out;
+    }
+    sgns_scratch_free(&s);
+    return kept;
+}
+
+/* vectors[v] += local[s, j] - start_v over slots s in order, for the rows v
+ * with v % n_parts == part; start_v is vectors[v] before its first change,
+ * kept in `start` (first[v] its row there, -1 again on return). */
+static void sgns_add_changes(float *vectors, int64_t dim, const int32_t *rows, const int64_t *count,
+                             const float *local, int64_t n_max, int64_t n_slots, int64_t part, int64_t n_parts,
+                             int32_t *first, float *start) {
+    int64_t n_start = 0;
+    for (int64_t s = 0; s < n_slots; s++) {
+        for (int64_t j = 0; j < count[s]; j++) {
+            int32_t v = rows[s * n_max + j];
+            if (v % n_parts != part) continue;
+            int32_t k = first[v];
+            float *vec = vectors + (int64_t)v * dim;
+            if (k < 0) {
+                k = (int32_t)n_start++;
+                first[v] = k;
+                memcpy(start + (int64_t)k * dim, vec, (size_t)dim * sizeof(float));
+            }
+            const float *loc = local + (s * n_max + j) * dim, *st = start + (int64_t)k * dim;
+            for (int64_t t = 0; t < dim; t++) vec[t] += loc[t] - st[t];
+        }
+    }
+    for (int64_t s = 0; s < n_slots; s++)
+        for (int64_t j = 0; j < count[s]; j++) first[rows[s * n_max + j]] = -1;
+}
+
+#endif /* SKGRAPHEMB_SGNS_H */

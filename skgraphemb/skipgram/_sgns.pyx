@@ -1,0 +1,283 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+"""Bindings of the skip-gram kernels (``_sgns.h``), compiled when the package
+is installed: arrays in, arrays out, no sklearn, logging or tqdm.  The
+Python driver :mod:`skgraphemb.skipgram._native` owns the vocabulary
+statistics, the learning-rate schedule, chunking, threads and progress.
+
+Every training kernel releases the GIL: the driver's thread pool runs them
+on disjoint work at once.  Argument types are checked by the bindings (a
+wrong dtype or layout raises ``ValueError``); node positions are trusted to
+lie in ``0 .. n_nodes - 1``, which the driver has checked.
+"""
+
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+
+import numpy as np
+
+cdef extern from "_sgns.h" nogil:
+    ctypedef struct sgns_tables:
+        const uint64_t *keep
+        const uint64_t *neg_threshold
+        const int32_t *neg_alias
+        const float *sigmoid
+        int64_t n_nodes
+        int64_t dim
+        int64_t window
+        int64_t negative
+        int64_t table_size
+        uint64_t seed
+
+    uint64_t sge_item_state(uint64_t seed, uint64_t index)
+    void sgns_init_vectors(float *out, int64_t n_nodes, int64_t dim, uint64_t seed)
+    void sgns_sigmoid_table(float *out, int64_t size)
+    void sgns_alias_table(const double *weights, int64_t n, uint64_t *threshold, int32_t *alias, double *work)
+    int64_t sgns_count_tokens(const int32_t *walks, int64_t n, int64_t width, int64_t *counts)
+    void sgns_walk_lengths(const int32_t *walks, int64_t n, int64_t width, int64_t *out)
+    int64_t sgns_format_walks(const int32_t *walks, int64_t n, int64_t width, uint8_t *buf)
+    int64_t sgns_train_walks_hogwild(const int32_t *walks, int64_t n_walks, int64_t width, int64_t first_walk,
+                                     const double *alphas, float *syn0, float *syn1, const sgns_tables *tb)
+    int64_t sgns_train_shards(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shard_size,
+                              int64_t first_shard, int64_t stop_shard, int64_t first_walk, const double *alphas,
+                              const float *syn0, const float *syn1, const sgns_tables *tb, int32_t *in_map,
+                              int32_t *out_map, int32_t *in_rows, int64_t n_in_max, int64_t *in_count,
+                              float *in_local, int32_t *out_rows, int64_t n_out_max, int64_t *out_count,
+                              float *out_local)
+    void sgns_add_changes(float *vectors, int64_t dim, const int32_t *rows, const int64_t *count,
+                          const float *local, int64_t n_max, int64_t n_slots, int64_t part, int64_t n_parts,
+                          int32_t *first, float *start)
+
+#: Range of word2vec.c's sigmoid table; beyond it the sigmoid is taken as exactly 0 or 1.
+MAX_EXP = 6.0
+
+# Empty arrays have no first element to point to: kernels get this instead.
+cdef int32_t _NO_INT = 0
+cdef float _NO_FLOAT = 0
+cdef double _NO_DOUBLE = 0
+
+
+cdef inline const int32_t *_walks_ptr(const int32_t[:, ::1] walks) noexcept nogil:
+    return &walks[0, 0] if walks.shape[0] * walks.shape[1] else &_NO_INT
+
+
+def item_state(uint64_t seed, uint64_t index):
+    """The first state of stream ``index`` under ``seed`` (as in
+    :func:`skgraphemb._kernels._random.item_state`), a Python int."""
+    return sge_item_state(seed, index)
+
+
+def init_vectors(int64_t n_nodes, int64_t dimensions, uint64_t seed):
+    """Input vectors uniform in ``[-1/d, 1/d)`` (gensim 4's scale), row ``v``
+    from the stream ``(seed, v)``: a node's start does not depend on the
+    number of nodes, the walks or the threads.
+
+    Returns
+    -------
+    vectors : ndarray of shape (n_nodes, dimensions), float32
+    """
+    out = np.empty((n_nodes, dimensions), dtype=np.float32)
+    cdef float[:, ::1] view = out
+    if n_nodes * dimensions:
+        with nogil:
+            sgns_init_vectors(&view[0, 0], n_nodes, dimensions, seed)
+    return out
+
+
+def sigmoid_table(int64_t size):
+    """The logistic function at ``size + 1`` points on ``[-MAX_EXP, MAX_EXP]``
+    (word2vec.c's table: a lookup instead of an ``exp`` per pair)."""
+    out = np.empty(size + 1, dtype=np.float32)
+    cdef float[::1] view = out
+    sgns_sigmoid_table(&view[0], size)
+    return out
+
+
+def alias_table(weights):
+    """Walker/Vose alias table for drawing indices proportionally to
+    ``weights`` (non-negative, positive sum): O(1) and branch-light per draw.
+
+    Returns
+    -------
+    threshold : ndarray of shape (n,), uint64
+        Slot ``i`` keeps ``i`` when a 32-bit uniform draw is below
+        ``threshold[i]`` (at most ``2**32``), else takes ``alias[i]``.
+    alias : ndarray of shape (n,), int32
+    """
+    cdef const double[::1] w = np.ascontiguousarray(weights, dtype=np.float64)
+    cdef int64_t n = w.shape[0]
+    threshold = np.empty(n, dtype=np.uint64)
+    alias = np.empty(n, dtype=np.int32)
+    work = np.empty(3 * n, dtype=np.float64)
+    cdef uint64_t[::1] t = threshold
+    cdef int32_t[::1] a = alias
+    cdef double[::1] k = work
+    if n:
+        sgns_alias_table(&w[0], n, &t[0], &a[0], &k[0])
+    return threshold, alias
+
+
+def count_tokens(const int32_t[:, ::1] walks, int64_t[::1] counts):
+    """Add each node's occurrences in ``walks`` (each row up to its first
+    ``-1``) to ``counts``; returns the number of tokens counted."""
+    cdef int64_t total
+    with nogil:
+        total = sgns_count_tokens(_walks_ptr(walks), walks.shape[0], walks.shape[1],
+                                  &counts[0] if counts.shape[0] else <int64_t *>NULL)
+    return total
+
+
+def walk_lengths(const int32_t[:, ::1] walks):
+    """Effective length of each walk (position of its first ``-1``), int64."""
+    out = np.empty(walks.shape[0], dtype=np.int64)
+    cdef int64_t[::1] view = out
+    if walks.shape[0]:
+        with nogil:
+            sgns_walk_lengths(_walks_ptr(walks), walks.shape[0], walks.shape[1], &view[0])
+    return out
+
+
+def format_walks(const int32_t[:, ::1] walks):
+    """Walks as ASCII text, one walk per line, tokens separated by spaces
+    (gensim's ``corpus_file`` format); empty walks are skipped.
+
+    Returns
+    -------
+    buffer : ndarray of uint8
+    """
+    buf = np.empty(walks.shape[0] * walks.shape[1] * 11 + walks.shape[0] + 1, dtype=np.uint8)
+    cdef uint8_t[::1] view = buf
+    cdef int64_t size
+    with nogil:
+        size = sgns_format_walks(_walks_ptr(walks), walks.shape[0], walks.shape[1], &view[0])
+    return buf[:size]
+
+
+cdef sgns_tables _tables(const uint64_t[::1] keep, const uint64_t[::1] neg_threshold, const int32_t[::1] neg_alias,
+                         const float[::1] sigmoid, int64_t dim, int64_t window, int64_t negative, uint64_t seed):
+    cdef sgns_tables tb
+    if neg_threshold.shape[0] != neg_alias.shape[0] or neg_threshold.shape[0] == 0:
+        raise ValueError("neg_threshold and neg_alias must be one non-empty alias table")
+    if sigmoid.shape[0] < 2 or window < 1 or negative < 0:
+        raise ValueError("need a sigmoid table of two or more points, window >= 1 and negative >= 0")
+    tb.keep = &keep[0]
+    tb.neg_threshold = &neg_threshold[0]
+    tb.neg_alias = &neg_alias[0]
+    tb.sigmoid = &sigmoid[0]
+    tb.n_nodes = neg_threshold.shape[0]
+    tb.dim = dim
+    tb.window = window
+    tb.negative = negative
+    tb.table_size = sigmoid.shape[0]
+    tb.seed = seed
+    return tb
+
+
+def _check_vectors(const float[:, ::1] syn0, const float[:, ::1] syn1, n_nodes):
+    if syn0.shape[0] != n_nodes or syn1.shape[0] != n_nodes or syn0.shape[1] != syn1.shape[1]:
+        raise ValueError("syn0 and syn1 must both be (n_nodes, d), n_nodes the length of the tables")
+
+
+def train_walks_hogwild(const int32_t[:, ::1] walks, int64_t first_walk, const double[::1] alphas,
+                        float[:, ::1] syn0, float[:, ::1] syn1, const uint64_t[::1] keep,
+                        const uint64_t[::1] neg_threshold, const int32_t[::1] neg_alias, const float[::1] sigmoid,
+                        int64_t window, int64_t negative, uint64_t seed):
+    """SGNS over a block of walks, in order, updating ``syn0`` and ``syn1`` in place.
+
+    Serial, without the GIL: the driver's threads run it on disjoint slices
+    of a block at once, writing to the shared vectors without locks
+    ("Hogwild", as word2vec and gensim do); on one thread it is plain SGD.
+    Walk ``i`` draws from the stream ``(seed, first_walk + i)`` and trains
+    at rate ``alphas[i]``.  Returns the tokens kept after subsampling.
+    """
+    cdef sgns_tables tb = _tables(keep, neg_threshold, neg_alias, sigmoid, syn0.shape[1], window, negative, seed)
+    _check_vectors(syn0, syn1, tb.n_nodes)
+    if alphas.shape[0] < walks.shape[0] or keep.shape[0] != tb.n_nodes:
+        raise ValueError("need one learning rate per walk and one keep threshold per node")
+    if walks.shape[0] == 0:
+        return 0
+    cdef int64_t kept
+    with nogil:
+        kept = sgns_train_walks_hogwild(&walks[0, 0], walks.shape[0], walks.shape[1], first_walk, &alphas[0],
+                                        &syn0[0, 0], &syn1[0, 0], &tb)
+    if kept < 0:
+        raise MemoryError("train_walks_hogwild: out of memory for a thread's scratch buffers")
+    return kept
+
+
+def train_shards(const int32_t[:, ::1] walks, int64_t n_walks, int64_t shard_size, int64_t first_shard,
+                 int64_t stop_shard, int64_t first_walk, const double[::1] alphas, const float[:, ::1] syn0,
+                 const float[:, ::1] syn1, const uint64_t[::1] keep, const uint64_t[::1] neg_threshold,
+                 const int32_t[::1] neg_alias, const float[::1] sigmoid, int64_t window, int64_t negative,
+                 uint64_t seed, int32_t[::1] in_map, int32_t[::1] out_map, int32_t[:, ::1] in_rows,
+                 int64_t[::1] in_count, float[:, :, ::1] in_local, int32_t[:, ::1] out_rows,
+                 int64_t[::1] out_count, float[:, :, ::1] out_local):
+    """First half of a deterministic round: shards ``first_shard ..
+    stop_shard - 1`` of the round's walks, each trained from the vectors at
+    the start of the round on a private copy of the rows it touches.
+
+    Shard ``s`` is walks ``s * shard_size ..`` (at most ``shard_size``,
+    below ``n_walks``) of ``walks``, trained in order as
+    :func:`train_walks_hogwild` would on one thread, but on its copy:
+    ``syn0`` and ``syn1`` are only read, so shards can run on any threads in
+    any order with the same result.  Shard ``s`` ends with ``in_count[s]``
+    distinct input rows ``in_rows[s, :in_count[s]]`` (node positions) and
+    their trained values ``in_local[s, :in_count[s]]``, likewise for the
+    output rows; :func:`apply_deltas` turns them into changes as it adds
+    them.  ``in_map`` and ``out_map`` (int32, ``(n_nodes,)``, all ``-1``)
+    belong to the calling thread; they are all ``-1`` again on return.
+    Returns the tokens kept after subsampling.
+    """
+    cdef sgns_tables tb = _tables(keep, neg_threshold, neg_alias, sigmoid, syn0.shape[1], window, negative, seed)
+    _check_vectors(syn0, syn1, tb.n_nodes)
+    cdef int64_t n_in = in_rows.shape[1], n_out = out_rows.shape[1], shards = in_rows.shape[0]
+    cdef int64_t width = walks.shape[1]
+    if not (0 <= first_shard <= stop_shard <= shards and n_walks <= walks.shape[0] and n_walks <= alphas.shape[0]
+            and out_rows.shape[0] == shards and in_count.shape[0] >= shards and out_count.shape[0] >= shards
+            and in_local.shape[0] == shards and out_local.shape[0] == shards
+            and in_local.shape[1] == n_in and out_local.shape[1] == n_out
+            and in_local.shape[2] == tb.dim and out_local.shape[2] == tb.dim
+            and in_map.shape[0] == tb.n_nodes and out_map.shape[0] == tb.n_nodes and keep.shape[0] == tb.n_nodes
+            and n_in >= min(tb.n_nodes, width * shard_size)
+            and n_out >= min(tb.n_nodes, width * shard_size * (negative + 1))):
+        raise ValueError("train_shards: inconsistent round buffers")
+    if first_shard == stop_shard or n_walks == 0:
+        return 0
+    cdef int64_t kept
+    with nogil:
+        kept = sgns_train_shards(&walks[0, 0], n_walks, width, shard_size, first_shard, stop_shard, first_walk,
+                                 &alphas[0], &syn0[0, 0], &syn1[0, 0], &tb, &in_map[0], &out_map[0],
+                                 &in_rows[0, 0], n_in, &in_count[0], &in_local[0, 0, 0], &out_rows[0, 0], n_out,
+                                 &out_count[0], &out_local[0, 0, 0])
+    if kept < 0:
+        raise MemoryError("train_shards: out of memory for a thread's scratch buffers")
+    return kept
+
+
+def apply_deltas(float[:, ::1] syn0, float[:, ::1] syn1, const int32_t[:, ::1] in_rows, const int64_t[::1] in_count,
+                 const float[:, :, ::1] in_local, const int32_t[:, ::1] out_rows, const int64_t[::1] out_count,
+                 const float[:, :, ::1] out_local, int64_t n_slots, int64_t part, int64_t n_parts,
+                 int32_t[::1] first, float[:, ::1] start):
+    """Second half of a deterministic round: add the changes of shards ``0 ..
+    n_slots - 1`` (:func:`train_shards`: each row's trained value less its
+    value at the start of the round) to the rows ``v`` with ``v % n_parts ==
+    part``.
+
+    Each row receives its changes in shard order, that is in corpus order,
+    whatever ``n_parts`` is: threads that take one part each write disjoint
+    rows, and the sums are bitwise the same for any number of threads.  A
+    row's start value is copied once, into ``start`` (float32, as many rows
+    as the part can meet), on its first change; ``first`` (int32,
+    ``(n_nodes,)``, all ``-1``, one per part) is all ``-1`` again on return.
+    """
+    cdef int64_t dim = syn0.shape[1]
+    if not (0 <= part < n_parts and 0 <= n_slots <= in_rows.shape[0] and n_slots <= out_rows.shape[0]
+            and first.shape[0] == syn0.shape[0] == syn1.shape[0] and start.shape[1] == dim
+            and syn1.shape[1] == dim and in_local.shape[2] == dim and out_local.shape[2] == dim
+            and in_count.shape[0] >= n_slots and out_count.shape[0] >= n_slots):
+        raise ValueError("apply_deltas: inconsistent round buffers")
+    if n_slots == 0 or dim == 0 or start.shape[0] == 0:
+        return
+    with nogil:
+        sgns_add_changes(&syn0[0, 0], dim, &in_rows[0, 0], &in_count[0], &in_local[0, 0, 0], in_rows.shape[1],
+                         n_slots, part, n_parts, &first[0], &start[0, 0])
+        sgns_add_changes(&syn1[0, 0], dim, &out_rows[0, 0], &out_count[0], &out_local[0, 0, 0],
+                         out_rows.shape[1], n_slots, part, n_parts, &first[0], &start[0, 0])

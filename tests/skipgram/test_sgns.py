@@ -1,0 +1,178 @@
+"""The compiled skip-gram kernels (``_sgns``) against independent answers: the
+blocked SGD kernel against a plain numpy replay of its random streams drawn
+by the numba generator (``skgraphemb._kernels._random``), the corpus-file
+formatter against Python, the alias and sigmoid tables against their
+definitions, the initial vectors against the numpy mixer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from skgraphemb.skipgram import _sgns as kernels
+from skgraphemb.skipgram._corpus import _keep_thresholds, _negative_weights
+
+
+def _reference_sgns(
+    walks, first_walk, alphas, syn0, syn1, keep, neg_threshold, neg_alias, sigmoid, window, negative, seed
+):
+    """The kernel's algorithm written plainly in numpy (float64), replaying
+    the kernel's random streams: per centre, G = X Y^T over the window's
+    contexts X and the targets Y (centre + shared negatives), then
+    X += g Y and Y += g^T X from the values before the update."""
+    from skgraphemb._kernels._random import item_state, next_below, next_u64
+
+    def draw_alias(state):  # the high 32 bits pick a slot, the low 32 its coin
+        u = int(next_u64(state))
+        slot = ((u >> 32) * len(neg_threshold)) >> 32
+        return slot if (u & 0xFFFFFFFF) < int(neg_threshold[slot]) else int(neg_alias[slot])
+
+    scale = (len(sigmoid) - 1) / (2 * kernels.MAX_EXP)
+    for i, walk in enumerate(walks):
+        state = item_state(seed, first_walk + i)
+        sentence = []
+        for v in walk:
+            if v < 0:
+                break
+            if (int(next_u64(state)) >> 32) < keep[v]:
+                sentence.append(int(v))
+        for c, centre in enumerate(sentence):
+            b = window - int(next_below(state, window))
+            ctx = [sentence[j] for j in range(max(0, c - b), min(len(sentence), c + b + 1)) if j != c]
+            if not ctx:
+                continue
+            targets = [centre] + [draw_alias(state) for _ in range(negative)]
+            labels = np.array([1.0] + [0.0] * negative)
+            live = np.array([k == 0 or t != centre for k, t in enumerate(targets)])
+            X, Y = syn0[ctx].astype(np.float64), syn1[targets].astype(np.float64)
+            G = X @ Y.T
+            # word2vec.c's table inside (-MAX_EXP, MAX_EXP), exactly 0 or 1 outside.
+            m = kernels.MAX_EXP
+            idx = np.minimum(((np.clip(G, -m, m) + m) * scale).astype(int), len(sigmoid) - 1)
+            s = np.where(G >= m, 1.0, np.where(G <= -m, 0.0, sigmoid[idx]))
+            g = (labels - s) * np.float32(alphas[i]) * live
+            np.add.at(syn0, ctx, (g @ Y).astype(np.float32))
+            np.add.at(syn1, np.array(targets)[live], (g.T @ X)[live].astype(np.float32))
+
+
+@pytest.mark.parametrize(("negative", "d"), [(1, 8), (4, 8), (5, 8), (5, 13), (2, 24), (6, 3)])
+def test_kernel_matches_numpy_reference(negative, d):
+    """Known answer for the blocked kernel, including odd numbers of contexts
+    and targets, nodes repeated within a window (short cycles) and widths
+    that are not a multiple of the SIMD block (13, 3)."""
+    n, window = 9, 3
+    rng = np.random.default_rng(negative)
+    walks = rng.integers(0, 4, (12, 15)).astype(np.int32)  # 4 nodes: many repeats
+    walks[3:6] = rng.integers(0, n, (3, 15))
+    walks[5, 9:] = -1
+    counts = np.bincount(walks[walks >= 0], minlength=n)
+    keep = _keep_thresholds(counts, int(counts.sum()), 0.05)
+    threshold, alias = kernels.alias_table(_negative_weights(counts, 0.75))
+    sigmoid = kernels.sigmoid_table(1000)
+    syn0 = rng.uniform(-0.5, 0.5, (n, d)).astype(np.float32)
+    syn1 = rng.uniform(-0.5, 0.5, (n, d)).astype(np.float32)
+    alphas = np.linspace(0.2, 0.1, len(walks))  # large steps: differences show
+    ref0, ref1 = syn0.copy(), syn1.copy()
+    kept = kernels.train_walks_hogwild(
+        walks, 40, alphas, syn0, syn1, keep, threshold, alias, sigmoid, window, negative, 7
+    )
+    _reference_sgns(walks, 40, alphas, ref0, ref1, keep, threshold, alias, sigmoid, window, negative, 7)
+    assert 0 < kept < (walks >= 0).sum()  # subsampling dropped some tokens
+    np.testing.assert_allclose(syn0, ref0, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(syn1, ref1, rtol=1e-4, atol=1e-5)
+    assert not np.allclose(syn1, 0)
+
+
+def test_format_walks_matches_python():
+    walks = np.array([[0, 12, 345, -1], [-1, 3, 3, 3], [6789, 0, 10, 2147483647]], dtype=np.int32)
+    expected = "0 12 345\n6789 0 10 2147483647\n"
+    assert kernels.format_walks(walks).tobytes().decode() == expected
+
+
+def test_alias_table_is_exact():
+    """The alias table's distribution equals the normalised weights."""
+    rng = np.random.default_rng(0)
+    weights = rng.pareto(1.5, 500) ** 0.75
+    weights[rng.choice(500, 50, replace=False)] = 0.0  # nodes never seen
+    threshold, alias = kernels.alias_table(weights)
+    n = len(weights)
+    stay = threshold.astype(np.float64) / 2.0**32
+    prob = stay / n
+    np.add.at(prob, alias, (1.0 - stay) / n)
+    np.testing.assert_allclose(prob, weights / weights.sum(), atol=1e-9)
+    assert (prob[weights == 0] < 1e-9).all()
+
+
+def test_sigmoid_table():
+    table = kernels.sigmoid_table(1000)
+    x = np.linspace(-kernels.MAX_EXP, kernels.MAX_EXP, 1001)
+    np.testing.assert_allclose(table, 1 / (1 + np.exp(-x)), rtol=1e-6)
+
+
+def test_random_streams_match_the_numpy_mixer():
+    """The C generator is SplitMix64 keyed as the numba one and the numpy mixer:
+    stream states, and initial vectors drawn from them."""
+    from skgraphemb.utils._random_state import GOLDEN, mix64
+
+    seeds = np.array([0, 1, 7, 2**63 - 1, 2**64 - 1], dtype=np.uint64)
+    index = np.array([0, 3, 2**40, 5, 2**64 - 1], dtype=np.uint64)
+    expected = mix64(mix64(seeds + GOLDEN) ^ (index * GOLDEN))
+    assert [kernels.item_state(int(s), int(i)) for s, i in zip(seeds, index, strict=True)] == expected.tolist()
+    # Row v of the initial vectors is (u - 0.5) * 2 / d for the stream (seed, v)'s draws u.
+    n, d, seed = 4, 5, 123
+    state = mix64(mix64(np.full(n, seed, np.uint64) + GOLDEN) ^ (np.arange(n, dtype=np.uint64) * GOLDEN))
+    draws = mix64(state[:, None] + GOLDEN * np.arange(1, d + 1, dtype=np.uint64))
+    u = (draws >> np.uint64(11)).astype(np.float64) / 2.0**53
+    np.testing.assert_array_equal(kernels.init_vectors(n, d, seed), ((u - 0.5) * (2.0 / d)).astype(np.float32))
+
+
+def test_count_and_lengths_stop_at_the_first_padding():
+    walks = np.array([[3, 1, -1, 2], [-1, 0, 0, 0], [2, 2, 2, 0]], dtype=np.int32)
+    counts = np.zeros(4, dtype=np.int64)
+    assert kernels.count_tokens(walks, counts) == 6
+    np.testing.assert_array_equal(counts, [1, 1, 3, 1])
+    np.testing.assert_array_equal(kernels.walk_lengths(walks), [2, 0, 4])
+    empty = np.empty((0, 5), dtype=np.int32)
+    assert kernels.count_tokens(empty, counts) == 0 and kernels.walk_lengths(empty).shape == (0,)
+
+
+def test_bindings_reject_wrong_arrays():
+    """A wrong dtype or inconsistent buffers raise ValueError, never touch memory out of bounds."""
+    walks = np.zeros((2, 3), dtype=np.int32)
+    with pytest.raises(ValueError, match="dtype mismatch"):
+        kernels.walk_lengths(walks.astype(np.int64))
+    n, d = 4, 8
+    threshold, alias = kernels.alias_table(np.ones(n))
+    args = (np.zeros((n, d), np.float32), np.zeros((n, d), np.float32), np.full(n, 2**32, np.uint64),
+            threshold, alias, kernels.sigmoid_table(100), 2, 1, 0)  # fmt: skip
+    with pytest.raises(ValueError, match="learning rate per walk"):
+        kernels.train_walks_hogwild(walks, 0, np.zeros(1), *args)
+    with pytest.raises(ValueError, match="syn0 and syn1"):
+        kernels.train_walks_hogwild(walks, 0, np.zeros(2), np.zeros((n + 1, d), np.float32), *args[1:])
+
+
+def test_training_kernels_release_the_gil(runs_without_the_gil):
+    """The driver's threads train at once only if a kernel call lets Python run meanwhile."""
+    n, d = 2000, 64
+    rng = np.random.default_rng(0)
+    walks = rng.integers(0, n, (3000, 40)).astype(np.int32)
+    threshold, alias = kernels.alias_table(np.ones(n))
+    tables = (np.full(n, 2**32, np.uint64), threshold, alias, kernels.sigmoid_table(1000), 5, 5, 0)
+    alphas = np.full(len(walks), 0.01)
+
+    def hogwild():
+        syn0, syn1 = kernels.init_vectors(n, d, 1), np.zeros((n, d), np.float32)
+        kernels.train_walks_hogwild(walks, 0, alphas, syn0, syn1, *tables)
+
+    def shards():
+        syn0, syn1 = kernels.init_vectors(n, d, 1), np.zeros((n, d), np.float32)
+        rows = walks.shape[1] * 100
+        maps = np.full(n, -1, np.int32), np.full(n, -1, np.int32)
+        in_rows, out_rows = np.empty((30, min(n, rows)), np.int32), np.empty((30, n), np.int32)
+        in_local, out_local = np.empty((*in_rows.shape, d), np.float32), np.empty((*out_rows.shape, d), np.float32)
+        counts = np.zeros((2, 30), np.int64)
+        kernels.train_shards(walks, len(walks), 100, 0, 30, 0, alphas, syn0, syn1, *tables, *maps,
+                             in_rows, counts[0], in_local, out_rows, counts[1], out_local)  # fmt: skip
+
+    runs_without_the_gil(hogwild)
+    runs_without_the_gil(shards)
