@@ -53,20 +53,28 @@ def _cmd_embed(args: argparse.Namespace) -> int:
 
 
 def _cmd_warmup(args: argparse.Namespace) -> int:
-    """Compile the numba kernels of a default node2vec fit into numba's on-disk cache."""
+    """Compile skgraphemb's numba kernels into numba's on-disk cache: the
+    integer edge-list reader and the spectral embedders (node2vec's walks
+    and trainer and the graph builder are C, compiled at install)."""
+    import tempfile
+
     import networkx as nx
 
     from skgraphemb._kernels._numba_cache import cache_location
-    from skgraphemb.node2vec import Node2VecEmbedder
+    from skgraphemb.graph import read_edgelist
+    from skgraphemb.spectral import FastRPEmbedder, ProNEEmbedder
+    from skgraphemb.svd import SVDEmbedder
 
     graph = nx.karate_club_graph()
     start = time.perf_counter()
-    # A networkx graph through the graph builders (the numba kernels of a
-    # fit: the walks and the trainer are C, compiled at install), DeepWalk's
-    # and node2vec's walks; the vector size does not change what compiles.
-    for q in (1.0, 0.5):
-        Node2VecEmbedder(n_components=8, window=3, q=q, n_jobs=2, random_state=0).fit(graph)
-    print(f"warmup: compiled node2vec's kernels in {time.perf_counter() - start:.1f} s, cached in {cache_location()}")
+    with tempfile.TemporaryDirectory(prefix="skgraphemb-warmup-") as folder:
+        path = os.path.join(folder, "edges.tsv")
+        with open(path, "w") as f:  # integer ids: the parallel parser and the id ranking
+            f.writelines(f"{u}\t{v}\n" for u, v in graph.edges)
+        read_edgelist(path)
+    for est in (ProNEEmbedder(n_components=8), FastRPEmbedder(n_components=8), SVDEmbedder(n_components=8)):
+        est.set_params(random_state=0).fit(graph)
+    print(f"warmup: compiled the numba kernels in {time.perf_counter() - start:.1f} s, cached in {cache_location()}")
     return 0
 
 
@@ -417,10 +425,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "warmup",
-        help="compile the numba kernels now, so that the first fit is fast",
-        description="Compile the numba kernels of a default node2vec fit (the graph builders; the walks and "
-        "the skip-gram trainer are C, compiled at install) into numba's on-disk cache, and print where it "
-        "is. Run once after installing or upgrading.",
+        help="compile the numba kernels now, so that first uses are fast",
+        description="Compile skgraphemb's numba kernels (the integer edge-list reader, ProNE, FastRP, SVD) "
+        "into numba's on-disk cache, and print where it is; node2vec's kernels and the graph builder are C, "
+        "compiled at install. Run once after installing or upgrading.",
     )
     p.add_argument("-v", "--verbose", action="count", default=0, help="-vv: tracebacks on errors")
     p.set_defaults(func=_cmd_warmup)

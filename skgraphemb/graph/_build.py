@@ -206,16 +206,16 @@ class _IntIndex:
     @classmethod
     def of(cls, columns: list) -> _IntIndex:
         """The distinct values of non-empty integer ``columns``."""
-        from skgraphemb.graph import _csr_kernels as _csr
+        from skgraphemb.graph import _id_kernels as _ids
 
         n_threads = _threads()
         columns = [c for c in columns if len(c)]
-        ranges = [_csr.int_range(c, n_threads) for c in columns]
+        ranges = [_ids.int_range(c, n_threads) for c in columns]
         lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
         span = int(hi) - int(lo) + 1
         if span <= max(_BITMAP_MIN_SPAN, _BITMAP_SPAN_PER_ID * sum(len(c) for c in columns)):
-            words, rank = _csr.id_bitmap(columns, lo, hi, n_threads)
-            return cls(_csr.bitmap_ids(words, rank, lo, n_threads), (lo, hi, words, rank))
+            words, rank = _ids.id_bitmap(columns, lo, hi, n_threads)
+            return cls(_ids.bitmap_ids(words, rank, lo, n_threads), (lo, hi, words, rank))
         # Sparse ids: merge the blocks' distinct values in batches, so the
         # values waiting to be merged never outgrow the ids found so far.
         ids, pending, waiting = np.empty(0, dtype=np.int64), [], 0
@@ -229,11 +229,11 @@ class _IntIndex:
     def _lookup(self, values: NDArray, out: NDArray) -> int:
         """Ranks of ``values`` into ``out`` (-1 where absent); returns the
         number absent."""
-        from skgraphemb.graph import _csr_kernels as _csr
+        from skgraphemb.graph import _id_kernels as _ids
 
         if self.bitmap is not None:
             lo, hi, words, rank = self.bitmap
-            return _csr.bitmap_positions(values, lo, hi, words, rank, out, _threads())
+            return _ids.bitmap_positions(values, lo, hi, words, rank, out, _threads())
         ids, n, missing = self.ids, len(self.ids), 0
         for a in range(0, len(values), _LOOKUP_SLICE):
             v = values[a : a + _LOOKUP_SLICE]
@@ -253,7 +253,7 @@ class _IntIndex:
         ranks, or ``order[rank]`` when ``order`` is given; int32 when there
         are fewer than 2**31 ids.
         """
-        from skgraphemb.graph import _csr_kernels as _csr
+        from skgraphemb.graph import _id_kernels as _ids
 
         dtype = np.int32 if len(self.ids) < 2**31 else np.int64
         out = [np.empty(m, dtype=dtype) for _ in columns]
@@ -266,16 +266,16 @@ class _IntIndex:
                 if self._lookup(part, seg):
                     absent.append(part[seg < 0])
                 if order is not None:
-                    _csr.remap(seg, order, _threads())
+                    _ids.remap(seg, order, _threads())
             at += len(parts[0])
             del parts, part
         return out, [block for absent in missing for block in absent]
 
 
 def _threads() -> int:
-    import numba
+    from skgraphemb.graph._csr_kernels import kernel_thread_count
 
-    return numba.get_num_threads()
+    return kernel_thread_count()
 
 
 def _ids_array(ids) -> NDArray:

@@ -56,17 +56,19 @@ def test_help_in_a_child_process():
         assert command in res.stdout
 
 
-def test_warmup_compiles_what_a_default_fit_runs(run):
-    """warmup leaves compiled (and so cached) the numba kernels a node2vec
-    fit on a networkx graph calls: the graph builders (the walks and the
-    trainer are compiled at install); it says where the cache is."""
+def test_warmup_compiles_the_numba_kernels(run):
+    """warmup leaves compiled (and so cached) the numba kernels: the
+    integer edge-list reader's and the spectral embedders' (node2vec's are
+    compiled at install); it says where the cache is."""
     from skgraphemb._kernels._numba_cache import cache_location
-    from skgraphemb.graph import _csr_kernels as csr
+    from skgraphemb.graph import _id_kernels, _parse_kernels
+    from skgraphemb.spectral import _prone_kernels
 
     rc, out, err = run("warmup")
     assert rc == 0, err
     assert f"cached in {cache_location()}" in out
-    for kernel in (csr._count_rows, csr._scatter, csr._transpose, csr._merge_max):
+    kernels = (_parse_kernels._parse_range, _id_kernels._mark_bits, _id_kernels._bitmap_positions)
+    for kernel in (*kernels, _prone_kernels.laplacian_step):
         assert kernel.signatures, kernel.py_func.__name__
 
 

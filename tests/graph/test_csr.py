@@ -19,6 +19,7 @@ import pytest
 import scipy.sparse as sp
 
 from skgraphemb.graph import _csr_kernels as _csr
+from skgraphemb.graph import _id_kernels as _ids
 
 
 def _rows_with_ties(rng, n_rows, max_len, n_keys):
@@ -164,59 +165,74 @@ def test_bitmap_ranks_are_unique_inverse(dtype):
     lo = max(int(info.min), -5000)
     values = [rng.integers(lo, min(int(info.max), lo + 10_000), 3000).astype(dtype) for _ in range(2)]
     values[1][:2] = [info.min if lo == info.min else lo, min(int(info.max), lo + 10_000)]
-    ranges = [_csr.int_range(v, 3) for v in values]
+    ranges = [_ids.int_range(v, 3) for v in values]
     vlo, vhi = min(r[0] for r in ranges), max(r[1] for r in ranges)
     both = np.concatenate(values).astype(np.int64)
     assert (vlo, vhi) == (both.min(), both.max())
-    words, rank = _csr.id_bitmap(values, vlo, vhi, 3)
-    ids = _csr.bitmap_ids(words, rank, vlo, 3)
+    words, rank = _ids.id_bitmap(values, vlo, vhi, 3)
+    ids = _ids.bitmap_ids(words, rank, vlo, 3)
     expected_ids, expected_inverse = np.unique(both, return_inverse=True)
     np.testing.assert_array_equal(ids, expected_ids)
     out = np.empty(len(both), dtype=np.int32)
-    assert _csr.bitmap_positions(both, vlo, vhi, words, rank, out, 3) == 0
+    assert _ids.bitmap_positions(both, vlo, vhi, words, rank, out, 3) == 0
     np.testing.assert_array_equal(out, expected_inverse)
     # Values outside the set (or the range) are reported, not mis-ranked.
     probe = np.r_[expected_ids[:5], np.setdiff1d(np.arange(vlo - 3, vhi + 4), expected_ids)[:50]]
     out = np.empty(len(probe), dtype=np.int64)
-    assert _csr.bitmap_positions(probe, vlo, vhi, words, rank, out, 2) == len(probe) - 5
+    assert _ids.bitmap_positions(probe, vlo, vhi, words, rank, out, 2) == len(probe) - 5
     np.testing.assert_array_equal(out[:5], np.arange(5))
     assert np.all(out[5:] == -1)
 
 
 def test_id_kernels_take_empty_input_on_several_threads():
     # An empty block (a part of a file holding only comments) maps to nothing.
-    words, rank = _csr.id_bitmap([np.array([1, 2, 3])], 1, 3, 2)
+    words, rank = _ids.id_bitmap([np.array([1, 2, 3])], 1, 3, 2)
     empty = np.empty(0, dtype=np.int64)
-    assert _csr.bitmap_positions(empty, 1, 3, words, rank, np.empty(0, dtype=np.int32), 2) == 0
-    _csr.remap(empty, np.arange(3), 2)
+    assert _ids.bitmap_positions(empty, 1, 3, words, rank, np.empty(0, dtype=np.int32), 2) == 0
+    _ids.remap(empty, np.arange(3), 2)
 
 
 def test_bitmap_at_the_ends_of_int64():
     values = np.array([-(2**63), -(2**63) + 1, -(2**63) + 200], dtype=np.int64)
-    lo, hi = _csr.int_range(values, 1)
-    words, rank = _csr.id_bitmap([values], lo, hi, 1)
-    np.testing.assert_array_equal(_csr.bitmap_ids(words, rank, lo, 1), values)
+    lo, hi = _ids.int_range(values, 1)
+    words, rank = _ids.id_bitmap([values], lo, hi, 1)
+    np.testing.assert_array_equal(_ids.bitmap_ids(words, rank, lo, 1), values)
     values = np.array([2**63 - 1, 2**63 - 70], dtype=np.int64)
-    lo, hi = _csr.int_range(values, 2)
-    words, rank = _csr.id_bitmap([values], lo, hi, 2)
-    np.testing.assert_array_equal(_csr.bitmap_ids(words, rank, lo, 2), np.sort(values))
+    lo, hi = _ids.int_range(values, 2)
+    words, rank = _ids.id_bitmap([values], lo, hi, 2)
+    np.testing.assert_array_equal(_ids.bitmap_ids(words, rank, lo, 2), np.sort(values))
 
 
 def test_graph_kernels_are_serial_and_thread_driven():
-    """No parallel=True kernel in the graph package: its kernels are serial,
-    nogil, and run on several threads by KernelThreads (one compilation each;
-    a parallel region compiled 5-10 times slower)."""
+    """No parallel=True kernel in the graph package: its numba kernels are
+    serial, nogil, and run on several threads by KernelThreads (one
+    compilation each; a parallel region compiled 5-10 times slower)."""
     from skgraphemb.graph import _parse_kernels
 
     kernels = [
         f
-        for module in (_csr, _parse_kernels)
+        for module in (_ids, _parse_kernels)
         for f in vars(module).values()
         if isinstance(f, numba.core.registry.CPUDispatcher)
     ]
-    assert len(kernels) >= 20
+    assert len(kernels) >= 15
     for kernel in kernels:
         assert kernel.targetoptions.get("parallel") in (None, False), kernel.py_func.__name__
+        if kernel.targetoptions.get("inline") != "always":  # inlined helpers run inside kernels
+            assert kernel.targetoptions.get("nogil") is True, kernel.py_func.__name__
+
+
+def test_compiled_csr_kernels_release_the_gil(runs_without_the_gil):
+    """The CSR builder's threads run at once only if a kernel call lets Python run meanwhile."""
+    rng = np.random.default_rng(0)
+    n, m = 200_000, 4_000_000
+    src, dst = rng.integers(0, n, m).astype(np.int32), rng.integers(0, n, m).astype(np.int32)
+    counts = np.zeros(n + 1, dtype=np.int64)
+    runs_without_the_gil(lambda: _csr._count_rows(src, dst, False, counts, 0, n))
+    indptr = np.cumsum(counts)
+    indices, data = np.empty(int(indptr[-1]), np.int32), np.empty(0)
+    runs_without_the_gil(lambda: _csr._scatter(src, dst, data, False, False, indptr, indices, data, 0, n))
+    runs_without_the_gil(lambda: _csr._sort_rows(indptr, indices, data, False, 0, n))
 
 
 def test_concurrent_builds_in_two_threads_equal_one_at_a_time():
