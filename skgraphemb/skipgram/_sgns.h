@@ -373,64 +373,69 @@ SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, 
     const double table_scale = (double)(tb->table_size - 1) / (2.0 * SGNS_MAX_EXP);
     const float max_exp = (float)SGNS_MAX_EXP;
     const float **xs = s->xs, **ys = s->ys;
+    /* Locals, not fields: under -fno-strict-aliasing every float store would
+     * otherwise reload them. */
+    int32_t *contexts = s->contexts, *targets = s->targets;
+    float *labels = s->labels, *grad = s->grad, *grad_t = s->grad_t, *out_grad = s->out_grad;
+    const float *sigmoid = tb->sigmoid;
     int64_t n_c = 2 * tb->window + 2; /* leading dimension of grad_t */
     for (int64_t i = 0; i < length; i++) {
         int64_t b = widths[i], n_ctx = 0;
         int64_t lo = i - b < 0 ? 0 : i - b, hi = i + b + 1 > length ? length : i + b + 1;
         for (int64_t j = lo; j < hi; j++)
-            if (j != i) s->contexts[n_ctx++] = ctx_ids[j];
+            if (j != i) contexts[n_ctx++] = ctx_ids[j];
         if (n_ctx == 0) continue;
         int32_t centre = tgt_ids[i];
-        s->targets[0] = centre;
-        s->labels[0] = 1.0f;
+        targets[0] = centre;
+        labels[0] = 1.0f;
         for (int64_t k = 1; k < n_t; k++) {
             int32_t neg = negs[i * negative + k - 1];
-            s->targets[k] = neg;
-            s->labels[k] = neg == centre ? -1.0f : 0.0f;
+            targets[k] = neg;
+            labels[k] = neg == centre ? -1.0f : 0.0f;
         }
-        for (int64_t r = 0; r < n_ctx; r++) xs[r] = syn0 + (int64_t)s->contexts[r] * dim;
+        for (int64_t r = 0; r < n_ctx; r++) xs[r] = syn0 + (int64_t)contexts[r] * dim;
         xs[n_ctx] = xs[n_ctx - 1]; /* an odd count repeats the last context; its logits are ignored */
-        for (int64_t k = 0; k < n_t; k++) ys[k] = syn1 + (int64_t)s->targets[k] * dim;
+        for (int64_t k = 0; k < n_t; k++) ys[k] = syn1 + (int64_t)targets[k] * dim;
 
         /* G = X Y^T, two contexts at a time ... */
-        for (int64_t r = 0; r < n_ctx; r += 2) sgns_dot_blocks(xs[r], xs[r + 1], ys, n_t, dim, s->grad + r * n_t, n_t);
+        for (int64_t r = 0; r < n_ctx; r += 2) sgns_dot_blocks(xs[r], xs[r + 1], ys, n_t, dim, grad + r * n_t, n_t);
         /* ... then g = (label - sigmoid(G)) * alpha, saturating beyond +-MAX_EXP
          * (NaN takes the last branch: it never indexes the table). */
         for (int64_t r = 0; r < n_ctx; r++) {
             for (int64_t k = 0; k < n_t; k++) {
-                float f = s->grad[r * n_t + k], label = s->labels[k], g;
+                float f = grad[r * n_t + k], label = labels[k], g;
                 if (label < 0.0f) g = 0.0f;
                 else if (f >= max_exp) g = (label - 1.0f) * alpha;
-                else if (f > -max_exp) g = (label - tb->sigmoid[(int64_t)((f + SGNS_MAX_EXP) * table_scale)]) * alpha;
+                else if (f > -max_exp) g = (label - sigmoid[(int64_t)((f + SGNS_MAX_EXP) * table_scale)]) * alpha;
                 else g = label * alpha;
-                s->grad[r * n_t + k] = g;
-                s->grad_t[k * n_c + r] = g;
+                grad[r * n_t + k] = g;
+                grad_t[k * n_c + r] = g;
             }
         }
         /* Output gradient g^T X from the inputs before their update, two rows
          * of out_grad (zeros on entry) at a time; an odd count of targets ends
          * in the spare row, whose coefficients (grad_t's spare row) are zeros ... */
         for (int64_t k = 0; k < n_t; k += 2)
-            sgns_axpy_blocks(s->out_grad + k * dim, s->out_grad + (k + 1) * dim, s->grad_t + k * n_c,
-                             s->grad_t + (k + 1) * n_c, xs, n_ctx, dim);
+            sgns_axpy_blocks(out_grad + k * dim, out_grad + (k + 1) * dim, grad_t + k * n_c,
+                             grad_t + (k + 1) * n_c, xs, n_ctx, dim);
         /* ... the input update X += g Y from the outputs before theirs, two
          * context rows at a time (one at a time where a node fills both) ... */
         int64_t r = 0;
         for (; r + 1 < n_ctx; r += 2) {
             float *z0 = (float *)xs[r], *z1 = (float *)xs[r + 1];
             if (z0 != z1) {
-                sgns_axpy_blocks(z0, z1, s->grad + r * n_t, s->grad + (r + 1) * n_t, ys, n_t, dim);
+                sgns_axpy_blocks(z0, z1, grad + r * n_t, grad + (r + 1) * n_t, ys, n_t, dim);
             } else {
-                sgns_axpy_blocks(z0, NULL, s->grad + r * n_t, NULL, ys, n_t, dim);
-                sgns_axpy_blocks(z0, NULL, s->grad + (r + 1) * n_t, NULL, ys, n_t, dim);
+                sgns_axpy_blocks(z0, NULL, grad + r * n_t, NULL, ys, n_t, dim);
+                sgns_axpy_blocks(z0, NULL, grad + (r + 1) * n_t, NULL, ys, n_t, dim);
             }
         }
-        if (r < n_ctx) sgns_axpy_blocks((float *)xs[r], NULL, s->grad + r * n_t, NULL, ys, n_t, dim);
+        if (r < n_ctx) sgns_axpy_blocks((float *)xs[r], NULL, grad + r * n_t, NULL, ys, n_t, dim);
         /* ... then the outputs; repeated rows receive summed updates. */
         for (int64_t k = 0; k < n_t; k++) {
-            float *restrict og = s->out_grad + k * dim;
-            if (s->labels[k] >= 0.0f) {
-                float *restrict y = syn1 + (int64_t)s->targets[k] * dim;
+            float *restrict og = out_grad + k * dim;
+            if (labels[k] >= 0.0f) {
+                float *restrict y = syn1 + (int64_t)targets[k] * dim;
                 for (int64_t t = 0; t < dim; t++) {
                     y[t] += og[t];
                     og[t] = 0.0f;
@@ -469,6 +474,22 @@ static int64_t sgns_train_walks_hogwild(const int32_t *walks, int64_t n_walks, i
 /* Deterministic rounds                                                */
 /* ------------------------------------------------------------------ */
 
+/* dst = src and z += a - b over a row: inline vector loops (a libc call per
+ * 512-byte row cost more than the copy). */
+SGNS_INLINE void sgns_copy_row(float *restrict dst, const float *restrict src, int64_t dim) {
+    int64_t t = 0;
+    for (; t + 8 <= dim; t += 8) *(sgns_v8u *)(dst + t) = *(const sgns_v8u *)(src + t);
+    for (; t < dim; t++) dst[t] = src[t];
+}
+
+SGNS_INLINE void sgns_add_difference(float *restrict z, const float *restrict a, const float *restrict b,
+                                     int64_t dim) {
+    int64_t t = 0;
+    for (; t + 8 <= dim; t += 8)
+        *(sgns_v8u *)(z + t) = *(sgns_v8u *)(z + t) + (*(const sgns_v8u *)(a + t) - *(const sgns_v8u *)(b + t));
+    for (; t < dim; t++) z[t] += a[t] - b[t];
+}
+
 /* Rows `ids` of `nodes` in shard s's copy `local` of `shared`, copying a
  * node's row in on its first use (row_map[v] < 0); returns the rows in use.
  * `ids` may be `nodes`. */
@@ -481,7 +502,7 @@ static int64_t sgns_localise(const int32_t *nodes, int32_t *ids, int64_t count, 
             r = (int32_t)n++;
             row_map[v] = r;
             rows[r] = v;
-            memcpy(local + (int64_t)r * dim, shared + (int64_t)v * dim, (size_t)dim * sizeof(float));
+            sgns_copy_row(local + (int64_t)r * dim, shared + (int64_t)v * dim, dim);
         }
         ids[q] = r;
     }
@@ -498,7 +519,7 @@ static int64_t sgns_localise(const int32_t *nodes, int32_t *ids, int64_t count, 
  * for the output rows.  in_map and out_map ((n_nodes,), all -1) belong to the
  * calling thread and are all -1 again on return.  Returns the tokens kept,
  * or -1 when out of memory. */
-static int64_t sgns_train_shards(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shard_size,
+SGNS_CLONES static int64_t sgns_train_shards(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shard_size,
                                  int64_t first_shard, int64_t stop_shard, int64_t first_walk, const double *alphas,
                                  const float *syn0, const float *syn1, const sgns_tables *tb, int32_t *in_map,
                                  int32_t *out_map, int32_t *in_rows, int64_t n_in_max, int64_t *in_count,
@@ -535,7 +556,7 @@ static int64_t sgns_train_shards(const int32_t *walks, int64_t n_walks, int64_t 
 /* vectors[v] += local[s, j] - start_v over slots s in order, for the rows v
  * with v % n_parts == part; start_v is vectors[v] before its first change,
  * kept in `start` (first[v] its row there, -1 again on return). */
-static void sgns_add_changes(float *vectors, int64_t dim, const int32_t *rows, const int64_t *count,
+SGNS_CLONES static void sgns_add_changes(float *vectors, int64_t dim, const int32_t *rows, const int64_t *count,
                              const float *local, int64_t n_max, int64_t n_slots, int64_t part, int64_t n_parts,
                              int32_t *first, float *start) {
     int64_t n_start = 0;
@@ -548,10 +569,9 @@ static void sgns_add_changes(float *vectors, int64_t dim, const int32_t *rows, c
             if (k < 0) {
                 k = (int32_t)n_start++;
                 first[v] = k;
-                memcpy(start + (int64_t)k * dim, vec, (size_t)dim * sizeof(float));
+                sgns_copy_row(start + (int64_t)k * dim, vec, dim);
             }
-            const float *loc = local + (s * n_max + j) * dim, *st = start + (int64_t)k * dim;
-            for (int64_t t = 0; t < dim; t++) vec[t] += loc[t] - st[t];
+            sgns_add_difference(vec, local + (s * n_max + j) * dim, start + (int64_t)k * dim, dim);
         }
     }
     for (int64_t s = 0; s < n_slots; s++)
