@@ -225,7 +225,7 @@ def test_graph_kernels_are_serial_and_thread_driven():
 def test_compiled_csr_kernels_release_the_gil(runs_without_the_gil):
     """The CSR builder's threads run at once only if a kernel call lets Python run meanwhile."""
     rng = np.random.default_rng(0)
-    n, m = 200_000, 4_000_000
+    n, m = 200_000, 20_000_000  # each call well over the helper's 20 ms on a busy machine
     src, dst = rng.integers(0, n, m).astype(np.int32), rng.integers(0, n, m).astype(np.int32)
     counts = np.zeros(n + 1, dtype=np.int64)
     runs_without_the_gil(lambda: _csr._count_rows(src, dst, False, counts, 0, n))

@@ -179,12 +179,12 @@ def test_table_and_walk_kernels_release_the_gil(runs_without_the_gil):
     starts = np.tile(np.arange(3000, dtype=np.int32), 10)
     out = np.empty((starts.size, 80), dtype=np.int32)
     runs_without_the_gil(lambda: k.walk_chunk(indptr, indices, *arrays, False, True, 2.0, 0.5, 1, 0, starts, out))
-    big = sp.random(200, 20000, density=0.5, random_state=1, format="csr")  # long rows: a slow table build
+    big = sp.random(400, 30000, density=0.5, random_state=1, format="csr")  # long rows: a slow table build
     big.sort_indices()
     ip, ix = big.indptr.astype(np.int64), big.indices.astype(np.int32)
     nnz = len(ix)
-    out_tables = np.empty(nnz), np.empty(nnz, np.int32), np.empty(200), np.empty(nnz, np.int32)
-    runs_without_the_gil(lambda: k.alias_tables(ip, ix, big.data, *out_tables, 0, 200))
+    out_tables = np.empty(nnz), np.empty(nnz, np.int32), np.empty(400), np.empty(nnz, np.int32)
+    runs_without_the_gil(lambda: k.alias_tables(ip, ix, big.data, *out_tables, 0, 400))
 
 
 def test_walk_chunk_rows_follow_edges_and_stop_at_sinks(directed, check_walks):
