@@ -15,6 +15,10 @@ x 10, ``random_state=0``), each timed after a warm-up call in its process:
 Run from the repository root::
 
     python benchmarks/bench_against_tree.py --tree /tmp/old --rounds 3
+
+``--other-jobs`` gives the other checkout its own jobs, paired with
+``--jobs`` in order: ``--jobs det --other-jobs hogwild`` times this
+checkout's deterministic trainer against the other's lock-free one.
 """
 
 from __future__ import annotations
@@ -60,6 +64,9 @@ def main(argv=None) -> int:
     parser.add_argument("--tree", type=Path, required=True, help="the other checkout's root")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="BlogCatalog folder (edges.tsv.gz)")
     parser.add_argument("--jobs", nargs="+", default=["det", "hogwild", "walks"], choices=["det", "hogwild", "walks"])
+    parser.add_argument(
+        "--other-jobs", nargs="+", choices=["det", "hogwild", "walks"], help="the other side's jobs (default: --jobs)"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--q", type=float, default=1.0, help="q of the walks job")
@@ -70,22 +77,27 @@ def main(argv=None) -> int:
     if not (args.tree / "skgraphemb").is_dir():
         print(f"bench_against_tree: {args.tree} is not a skgraphemb checkout.", file=sys.stderr)
         return 1
+    other_jobs = args.other_jobs or args.jobs
+    if len(other_jobs) != len(args.jobs):
+        parser.error("--other-jobs needs as many jobs as --jobs")
     sides = {"this": ROOT, "other": args.tree.resolve()}
     times = {(job, side): [] for job in args.jobs for side in sides}
     for rnd in range(args.rounds):
-        for job in args.jobs:
+        for job, other_job in zip(args.jobs, other_jobs, strict=True):
             for side, root in sides.items():
                 env = {**os.environ, "PYTHONPATH": str(root)}
+                run_job = job if side == "this" else other_job
                 out = subprocess.run(
-                    [sys.executable, "-c", _JOB, job, str(args.data), str(args.threads), str(args.q)],
+                    [sys.executable, "-c", _JOB, run_job, str(args.data), str(args.threads), str(args.q)],
                     env=env, cwd=root, capture_output=True, text=True, check=True,
                 ).stdout.split()  # fmt: skip
                 times[job, side].append(float(out[-2]))
-                print(f"round {rnd + 1} {job:<8s} {side:<6s} {float(out[-2]):7.3f}s {out[-1]}", flush=True)
-    print(f"\n{'job':<8s} {'this (median)':>14s} {'other (median)':>15s} {'this / other':>13s}")
-    for job in args.jobs:
+                print(f"round {rnd + 1} {run_job:<8s} {side:<6s} {float(out[-2]):7.3f}s {out[-1]}", flush=True)
+    print(f"\n{'job':<17s} {'this (median)':>14s} {'other (median)':>15s} {'this / other':>13s}")
+    for job, other_job in zip(args.jobs, other_jobs, strict=True):
         a, b = statistics.median(times[job, "this"]), statistics.median(times[job, "other"])
-        print(f"{job:<8s} {a:13.3f}s {b:14.3f}s {a / b:12.2f}x")
+        name = job if job == other_job else f"{job} / {other_job}"
+        print(f"{name:<17s} {a:13.3f}s {b:14.3f}s {a / b:12.2f}x")
     print(f"\n{args.threads} threads; other: {sides['other']}; load average {os.getloadavg()[0]:.2f}")
     return 0
 

@@ -154,14 +154,7 @@ def round_buffer_bytes(n_nodes: int, walk_length: int, negative: int, dimensions
     parts = min(n_threads, shards)
     walks = shards * size * (walk_length * 4 + 8)
     local = shards * (n_in + n_out) * (dimensions * 4 + 4)
-    start = parts * _start_rows(n_nodes, parts, shards, n_out) * dimensions * 4
-    return walks + local + start + parts * 2 * n_nodes * 4
-
-
-def _start_rows(n_nodes: int, parts: int, shards: int, n_out: int) -> int:
-    """Rows of one part's start values in :func:`~._sgns.apply_deltas`:
-    the distinct rows ``v % parts == part`` that a round's shards can touch."""
-    return min(-(-n_nodes // parts), shards * n_out)
+    return walks + local + parts * 2 * n_nodes * 4
 
 
 class _Rounds:
@@ -179,11 +172,8 @@ class _Rounds:
         self.kernels, self.threads, self.syn0, self.syn1, self.tables = kernels, threads, syn0, syn1, tables
         self.shards, self.shard_size, n_in, n_out = _round_layout(n_nodes, n_seen, longest, negative, dim, load)
         # Row maps for the threads that train shards (never more than shards);
-        # the same threads then add the changes, one part of the rows each,
-        # the first map saying where a row's start value is kept.
+        # the same threads then add the changes, one part of the rows each.
         self.maps = [np.full((2, n_nodes), -1, dtype=np.int32) for _ in range(min(threads.n_threads, self.shards))]
-        n_start = _start_rows(n_nodes, len(self.maps), self.shards, n_out)
-        self.starts = [np.empty((n_start, dim), dtype=np.float32) for _ in self.maps]
         size = self.shards * self.shard_size
         self.walks = np.full((size, longest), -1, dtype=np.int32)
         self.alphas = np.empty(size, dtype=np.float64)
@@ -238,8 +228,8 @@ class _Rounds:
             self.kernels.apply_deltas,
             [
                 (self.syn0, self.syn1, self.in_rows, self.counts[0], self.in_local,
-                 self.out_rows, self.counts[1], self.out_local, shards, part, n, maps[0], start)
-                for part, (maps, start) in enumerate(zip(self.maps, self.starts, strict=True))
+                 self.out_rows, self.counts[1], self.out_local, shards, part, n)
+                for part in range(n)
             ],
         )  # fmt: skip
         self.filled = 0

@@ -22,9 +22,13 @@
  * coefficients g = (label - sigmoid(G)) * alpha (word2vec.c's sigmoid table,
  * saturating beyond +-MAX_EXP), and both updates are taken at the values
  * before the window's update: Y += g^T X, X += g Y.  A negative equal to the
- * centre is masked out, as gensim skips it.  The rows (a few KiB) stay in L1
- * while they are reused; the products run two rows against up to four at a
- * time, so each SIMD block loaded serves several accumulators.
+ * centre is masked out, as gensim skips it.  A node at several places of a
+ * window is one row of X with its coefficients times its count.  The rows
+ * (a few KiB) stay in L1 while they are reused: the logits are computed two
+ * context rows against all targets at a time, then one pass over the width,
+ * 8 floats at a time with the targets' floats in registers, reads and
+ * writes each context row once and sums the targets' changes in registers
+ * (sgns_window_fused; more than 6 targets take blocked products instead).
  *
  * Randomness: SplitMix64 streams keyed by (seed, walk index) (_random.h, the
  * generator of skgraphemb._kernels._random and of the numpy mixer; tests
@@ -52,6 +56,13 @@
 #define SGNS_CLONES
 #endif
 #define SGNS_INLINE static inline __attribute__((always_inline))
+
+/* GCC at -O3 turns the row copies and clears below into calls to libc's
+ * memmove and memset, which cost more than the inline vector loops for
+ * rows of a few hundred bytes (13% of a deterministic training). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-tree-loop-distribute-patterns")
+#endif
 
 /* Eight floats; the unaligned variant loads and stores rows of any width. */
 typedef float sgns_v8 __attribute__((vector_size(32)));
@@ -189,7 +200,7 @@ typedef struct {
 /* One thread's scratch for a walk of up to `width` tokens. */
 typedef struct {
     int32_t *sentence, *widths, *negs, *ctx_ids, *tgt_ids, *contexts, *targets;
-    float *labels, *grad, *grad_t, *out_grad;
+    float *labels, *mult, *grad, *grad_t, *out_grad;
     const float **xs, **ys; /* a window's context and target rows */
     void *block;
 } sgns_scratch;
@@ -197,7 +208,7 @@ typedef struct {
 static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, int64_t negative, int64_t dim) {
     int64_t n_t = negative + 1, n_c = 2 * window + 2;
     size_t ints = (size_t)(5 * width + width * negative + n_c + n_t + 8);
-    size_t floats = (size_t)(n_t + n_c * n_t + (n_t + 1) * n_c + (n_t + 1) * dim + 8);
+    size_t floats = (size_t)(n_t + n_c + n_c * n_t + (n_t + 1) * n_c + (n_t + 1) * dim + 8);
     size_t ptrs = (size_t)(n_c + n_t + 2);
     char *block = (char *)calloc(ptrs * sizeof(float *) + ints * 4 + floats * 4 + 64, 1);
     if (!block) return -1;
@@ -215,6 +226,7 @@ static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, in
     s->targets = ip; ip += n_t;
     float *fp = (float *)(block + ints * 4);
     s->labels = fp; fp += n_t;
+    s->mult = fp; fp += n_c;
     s->grad = fp; fp += n_c * n_t;
     s->grad_t = fp; fp += (n_t + 1) * n_c;
     s->out_grad = fp;
@@ -242,6 +254,14 @@ static int64_t sgns_plan_walk(const int32_t *walk, int64_t width, const sgns_tab
                 s->negs[i * tb->negative + k] = sgns_draw_alias(tb->neg_threshold, tb->neg_alias, tb->n_nodes, state);
     }
     return length;
+}
+
+/* Asks for a row's cache lines ahead of its use. */
+#ifndef SGNS_AHEAD
+#define SGNS_AHEAD 2
+#endif
+SGNS_INLINE void sgns_prefetch_row(const float *row, int64_t dim) {
+    for (int64_t t = 0; t < dim; t += 16) __builtin_prefetch(row + t, 1, 3);
 }
 
 /* Horizontal sum of a vector, in a fixed order. */
@@ -362,29 +382,169 @@ SGNS_INLINE void sgns_axpy_blocks(float *z0, float *z1, const float *c0, const f
     }
 }
 
+/* The window products for NT <= SGNS_FUSED_TARGETS targets, NT a constant
+ * in each call.  Two passes over the rows:
+ *
+ * - g[r][k] = <x_r, y_k> for one or two context rows x against all NT
+ *   targets at a time (NT or 2 NT accumulators in registers);
+ * - then one pass over the width in blocks of 8 floats: the targets' blocks
+ *   held in registers, every context row's block read once to add
+ *   g[r][k] x_r to the targets' changes (kept in registers) and written once
+ *   with x_r + sum_k g[r][k] y_k; each target's change is added to it at the
+ *   end of the block.
+ *
+ * Both updates thus use the values before the window's update, as the
+ * reference does, provided the context rows are distinct (the caller merges
+ * repeats); repeated targets add their changes one after the other. */
+#define SGNS_FUSED_TARGETS 6
+
+SGNS_INLINE void sgns_dot_rows(const float *const *x, const int NR, const float *const *y, const int NT, int64_t dim,
+                               float *g) {
+    const float *xp[2], *yp[SGNS_FUSED_TARGETS];
+    sgns_v8 acc[2][SGNS_FUSED_TARGETS];
+    for (int r = 0; r < NR; r++) xp[r] = x[r];
+    for (int k = 0; k < NT; k++) {
+        yp[k] = y[k];
+        for (int r = 0; r < NR; r++) acc[r][k] = (sgns_v8){0};
+    }
+    int64_t t = 0;
+    for (; t + 8 <= dim; t += 8) {
+        sgns_v8 u[2];
+        for (int r = 0; r < NR; r++) u[r] = *(const sgns_v8u *)(xp[r] + t);
+        for (int k = 0; k < NT; k++) {
+            sgns_v8 w = *(const sgns_v8u *)(yp[k] + t);
+            for (int r = 0; r < NR; r++) acc[r][k] += u[r] * w;
+        }
+    }
+    for (int r = 0; r < NR; r++)
+        for (int k = 0; k < NT; k++) {
+            float sum = sgns_hsum(acc[r][k]);
+            for (int64_t q = t; q < dim; q++) sum += xp[r][q] * yp[k][q];
+            g[r * NT + k] = sum;
+        }
+}
+
+SGNS_INLINE void sgns_update_rows(float *const *x, int64_t m, float *const *y, const int NT, const float *gm,
+                                  int64_t dim) {
+    float *yp[SGNS_FUSED_TARGETS];
+    for (int k = 0; k < NT; k++) yp[k] = y[k];
+    int64_t t = 0;
+    for (; t + 8 <= dim; t += 8) {
+        sgns_v8 w[SGNS_FUSED_TARGETS], og[SGNS_FUSED_TARGETS];
+        for (int k = 0; k < NT; k++) {
+            w[k] = *(const sgns_v8u *)(yp[k] + t);
+            og[k] = (sgns_v8){0};
+        }
+        const float *c = gm;
+        for (int64_t r = 0; r < m; r++, c += NT) {
+            float *xr = x[r] + t;
+            /* x_r's change in two chains: a chain of NT dependent FMAs
+             * per row would hold back the next rows. */
+            sgns_v8 u = *(const sgns_v8u *)xr, nu[2] = {u, {0}};
+            for (int k = 0; k < NT; k++) { /* scalar * vector: a broadcast */
+                og[k] += c[k] * u;
+                nu[k & 1] += c[k] * w[k];
+            }
+            *(sgns_v8u *)xr = NT > 1 ? nu[0] + nu[1] : nu[0];
+        }
+        for (int k = 0; k < NT; k++) *(sgns_v8u *)(yp[k] + t) = *(sgns_v8u *)(yp[k] + t) + og[k];
+    }
+    for (; t < dim; t++) {
+        float w[SGNS_FUSED_TARGETS], og[SGNS_FUSED_TARGETS];
+        for (int k = 0; k < NT; k++) {
+            w[k] = yp[k][t];
+            og[k] = 0.0f;
+        }
+        const float *c = gm;
+        for (int64_t r = 0; r < m; r++, c += NT) {
+            float u = x[r][t], nu = u;
+            for (int k = 0; k < NT; k++) {
+                og[k] += c[k] * u;
+                nu += c[k] * w[k];
+            }
+            x[r][t] = nu;
+        }
+        for (int k = 0; k < NT; k++) yp[k][t] += og[k];
+    }
+}
+
+/* g = (label - sigmoid(G)) * alpha * multiplicity, saturating beyond
+ * +-MAX_EXP (NaN takes the last branch: it never indexes the table); a
+ * masked target (label -1) gets 0.  `grad` holds G on entry, m rows of n_t;
+ * the fallback also wants the transpose, n_c apart (grad_t may be NULL). */
+SGNS_INLINE void sgns_coefficients(float *grad, float *grad_t, int64_t n_c, int64_t m, int64_t n_t,
+                                   const float *labels, const float *mult, const float *sigmoid, double table_scale,
+                                   float alpha) {
+    const float max_exp = (float)SGNS_MAX_EXP;
+    for (int64_t r = 0; r < m; r++) {
+        float scale = alpha * mult[r];
+        for (int64_t k = 0; k < n_t; k++) {
+            float f = grad[r * n_t + k], label = labels[k], g;
+            if (label < 0.0f) g = 0.0f;
+            else if (f >= max_exp) g = label - 1.0f;
+            else if (f > -max_exp) g = label - sigmoid[(int64_t)((f + SGNS_MAX_EXP) * table_scale)];
+            else g = label;
+            g *= scale;
+            grad[r * n_t + k] = g;
+            if (grad_t) grad_t[k * n_c + r] = g;
+        }
+    }
+}
+
+/* One window with NT targets, NT a constant: products, coefficients, update. */
+SGNS_INLINE void sgns_window_fused(float **xs, int64_t m, float **ys, const int NT, float *grad, const float *labels,
+                                   const float *mult, const float *sigmoid, double table_scale, float alpha,
+                                   int64_t dim) {
+    int64_t r = 0;
+    for (; r + 2 <= m; r += 2) sgns_dot_rows((const float *const *)xs + r, 2, (const float *const *)ys, NT, dim,
+                                             grad + r * NT);
+    if (r < m) sgns_dot_rows((const float *const *)xs + r, 1, (const float *const *)ys, NT, dim, grad + r * NT);
+    sgns_coefficients(grad, NULL, 0, m, NT, labels, mult, sigmoid, table_scale, alpha);
+    sgns_update_rows(xs, m, ys, NT, grad, dim);
+}
+
 /* SGNS over one planned walk: token i is row ctx_ids[i] of syn0 as a context
  * and row tgt_ids[i] of syn1 as a centre, its negatives rows negs[i] of
  * syn1.  The lock-free kernel passes node positions and the shared vectors,
- * the deterministic one rows of a shard's copy. */
+ * the deterministic one rows of a shard's copy.  A node that fills several
+ * places of a window is one context row with its coefficients times its
+ * count (its logits are the same at each place). */
 SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, const int32_t *tgt_ids,
                                         const int32_t *negs, const int32_t *widths, float *syn0, float *syn1,
                                         const sgns_tables *tb, float alpha, sgns_scratch *s) {
     const int64_t dim = tb->dim, negative = tb->negative, n_t = negative + 1;
     const double table_scale = (double)(tb->table_size - 1) / (2.0 * SGNS_MAX_EXP);
-    const float max_exp = (float)SGNS_MAX_EXP;
-    const float **xs = s->xs, **ys = s->ys;
+    float **xs = (float **)s->xs, **ys = (float **)s->ys;
     /* Locals, not fields: under -fno-strict-aliasing every float store would
      * otherwise reload them. */
     int32_t *contexts = s->contexts, *targets = s->targets;
-    float *labels = s->labels, *grad = s->grad, *grad_t = s->grad_t, *out_grad = s->out_grad;
+    float *labels = s->labels, *mult = s->mult, *grad = s->grad, *grad_t = s->grad_t, *out_grad = s->out_grad;
     const float *sigmoid = tb->sigmoid;
     int64_t n_c = 2 * tb->window + 2; /* leading dimension of grad_t */
     for (int64_t i = 0; i < length; i++) {
-        int64_t b = widths[i], n_ctx = 0;
+        /* The next centre's output rows (its negatives are random rows,
+         * mostly outside L2) and its farthest possible new context. */
+        if (i + SGNS_AHEAD < length) {
+            int64_t a = i + SGNS_AHEAD;
+            sgns_prefetch_row(syn1 + (int64_t)tgt_ids[a] * dim, dim);
+            for (int64_t k = 0; k < negative; k++) sgns_prefetch_row(syn1 + (int64_t)negs[a * negative + k] * dim, dim);
+            if (a + tb->window < length) sgns_prefetch_row(syn0 + (int64_t)ctx_ids[a + tb->window] * dim, dim);
+        }
+        int64_t b = widths[i], m = 0;
         int64_t lo = i - b < 0 ? 0 : i - b, hi = i + b + 1 > length ? length : i + b + 1;
-        for (int64_t j = lo; j < hi; j++)
-            if (j != i) contexts[n_ctx++] = ctx_ids[j];
-        if (n_ctx == 0) continue;
+        for (int64_t j = lo; j < hi; j++) {
+            if (j == i) continue;
+            int32_t v = ctx_ids[j];
+            int64_t q = 0;
+            while (q < m && contexts[q] != v) q++;
+            if (q == m) {
+                contexts[m] = v;
+                mult[m++] = 1.0f;
+            } else {
+                mult[q] += 1.0f;
+            }
+        }
+        if (m == 0) continue;
         int32_t centre = tgt_ids[i];
         targets[0] = centre;
         labels[0] = 1.0f;
@@ -393,55 +553,44 @@ SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, 
             targets[k] = neg;
             labels[k] = neg == centre ? -1.0f : 0.0f;
         }
-        for (int64_t r = 0; r < n_ctx; r++) xs[r] = syn0 + (int64_t)contexts[r] * dim;
-        xs[n_ctx] = xs[n_ctx - 1]; /* an odd count repeats the last context; its logits are ignored */
+        for (int64_t r = 0; r < m; r++) xs[r] = syn0 + (int64_t)contexts[r] * dim;
         for (int64_t k = 0; k < n_t; k++) ys[k] = syn1 + (int64_t)targets[k] * dim;
 
-        /* G = X Y^T, two contexts at a time ... */
-        for (int64_t r = 0; r < n_ctx; r += 2) sgns_dot_blocks(xs[r], xs[r + 1], ys, n_t, dim, grad + r * n_t, n_t);
-        /* ... then g = (label - sigmoid(G)) * alpha, saturating beyond +-MAX_EXP
-         * (NaN takes the last branch: it never indexes the table). */
-        for (int64_t r = 0; r < n_ctx; r++) {
-            for (int64_t k = 0; k < n_t; k++) {
-                float f = grad[r * n_t + k], label = labels[k], g;
-                if (label < 0.0f) g = 0.0f;
-                else if (f >= max_exp) g = (label - 1.0f) * alpha;
-                else if (f > -max_exp) g = (label - sigmoid[(int64_t)((f + SGNS_MAX_EXP) * table_scale)]) * alpha;
-                else g = label * alpha;
-                grad[r * n_t + k] = g;
-                grad_t[k * n_c + r] = g;
-            }
+        switch (n_t) {
+        case 1: sgns_window_fused(xs, m, ys, 1, grad, labels, mult, sigmoid, table_scale, alpha, dim); continue;
+        case 2: sgns_window_fused(xs, m, ys, 2, grad, labels, mult, sigmoid, table_scale, alpha, dim); continue;
+        case 3: sgns_window_fused(xs, m, ys, 3, grad, labels, mult, sigmoid, table_scale, alpha, dim); continue;
+        case 4: sgns_window_fused(xs, m, ys, 4, grad, labels, mult, sigmoid, table_scale, alpha, dim); continue;
+        case 5: sgns_window_fused(xs, m, ys, 5, grad, labels, mult, sigmoid, table_scale, alpha, dim); continue;
+        case 6: sgns_window_fused(xs, m, ys, 6, grad, labels, mult, sigmoid, table_scale, alpha, dim); continue;
+        default: break;
         }
-        /* Output gradient g^T X from the inputs before their update, two rows
-         * of out_grad (zeros on entry) at a time; an odd count of targets ends
-         * in the spare row, whose coefficients (grad_t's spare row) are zeros ... */
+
+        /* More targets than registers: G = X Y^T two contexts at a time ... */
+        xs[m] = xs[m - 1]; /* an odd count repeats the last context; its logits are ignored */
+        for (int64_t r = 0; r < m; r += 2)
+            sgns_dot_blocks(xs[r], xs[r + 1], (const float *const *)ys, n_t, dim, grad + r * n_t, n_t);
+        sgns_coefficients(grad, grad_t, n_c, m, n_t, labels, mult, sigmoid, table_scale, alpha);
+        /* ... the output gradient g^T X from the inputs before their update,
+         * two rows of out_grad (zeros on entry) at a time; an odd count of
+         * targets ends in the spare row, whose coefficients (grad_t's spare
+         * row) are zeros ... */
         for (int64_t k = 0; k < n_t; k += 2)
             sgns_axpy_blocks(out_grad + k * dim, out_grad + (k + 1) * dim, grad_t + k * n_c,
-                             grad_t + (k + 1) * n_c, xs, n_ctx, dim);
+                             grad_t + (k + 1) * n_c, (const float *const *)xs, m, dim);
         /* ... the input update X += g Y from the outputs before theirs, two
-         * context rows at a time (one at a time where a node fills both) ... */
+         * (distinct) context rows at a time ... */
         int64_t r = 0;
-        for (; r + 1 < n_ctx; r += 2) {
-            float *z0 = (float *)xs[r], *z1 = (float *)xs[r + 1];
-            if (z0 != z1) {
-                sgns_axpy_blocks(z0, z1, grad + r * n_t, grad + (r + 1) * n_t, ys, n_t, dim);
-            } else {
-                sgns_axpy_blocks(z0, NULL, grad + r * n_t, NULL, ys, n_t, dim);
-                sgns_axpy_blocks(z0, NULL, grad + (r + 1) * n_t, NULL, ys, n_t, dim);
-            }
-        }
-        if (r < n_ctx) sgns_axpy_blocks((float *)xs[r], NULL, grad + r * n_t, NULL, ys, n_t, dim);
+        for (; r + 1 < m; r += 2)
+            sgns_axpy_blocks(xs[r], xs[r + 1], grad + r * n_t, grad + (r + 1) * n_t, (const float *const *)ys, n_t,
+                             dim);
+        if (r < m) sgns_axpy_blocks(xs[r], NULL, grad + r * n_t, NULL, (const float *const *)ys, n_t, dim);
         /* ... then the outputs; repeated rows receive summed updates. */
         for (int64_t k = 0; k < n_t; k++) {
-            float *restrict og = out_grad + k * dim;
-            if (labels[k] >= 0.0f) {
-                float *restrict y = syn1 + (int64_t)targets[k] * dim;
-                for (int64_t t = 0; t < dim; t++) {
-                    y[t] += og[t];
-                    og[t] = 0.0f;
-                }
-            } else {
-                for (int64_t t = 0; t < dim; t++) og[t] = 0.0f;
+            float *restrict og = out_grad + k * dim, *restrict y = ys[k];
+            for (int64_t t = 0; t < dim; t++) {
+                y[t] += og[t];
+                og[t] = 0.0f;
             }
         }
     }
@@ -474,20 +623,24 @@ static int64_t sgns_train_walks_hogwild(const int32_t *walks, int64_t n_walks, i
 /* Deterministic rounds                                                */
 /* ------------------------------------------------------------------ */
 
-/* dst = src and z += a - b over a row: inline vector loops (a libc call per
- * 512-byte row cost more than the copy). */
+/* dst = src, z -= a and z += a over a row: inline vector loops (a libc call
+ * per 512-byte row cost more than the copy). */
 SGNS_INLINE void sgns_copy_row(float *restrict dst, const float *restrict src, int64_t dim) {
     int64_t t = 0;
     for (; t + 8 <= dim; t += 8) *(sgns_v8u *)(dst + t) = *(const sgns_v8u *)(src + t);
     for (; t < dim; t++) dst[t] = src[t];
 }
 
-SGNS_INLINE void sgns_add_difference(float *restrict z, const float *restrict a, const float *restrict b,
-                                     int64_t dim) {
+SGNS_INLINE void sgns_subtract_row(float *restrict z, const float *restrict a, int64_t dim) {
     int64_t t = 0;
-    for (; t + 8 <= dim; t += 8)
-        *(sgns_v8u *)(z + t) = *(sgns_v8u *)(z + t) + (*(const sgns_v8u *)(a + t) - *(const sgns_v8u *)(b + t));
-    for (; t < dim; t++) z[t] += a[t] - b[t];
+    for (; t + 8 <= dim; t += 8) *(sgns_v8u *)(z + t) = *(sgns_v8u *)(z + t) - *(const sgns_v8u *)(a + t);
+    for (; t < dim; t++) z[t] -= a[t];
+}
+
+SGNS_INLINE void sgns_add_row(float *restrict z, const float *restrict a, int64_t dim) {
+    int64_t t = 0;
+    for (; t + 8 <= dim; t += 8) *(sgns_v8u *)(z + t) = *(sgns_v8u *)(z + t) + *(const sgns_v8u *)(a + t);
+    for (; t < dim; t++) z[t] += a[t];
 }
 
 /* Rows `ids` of `nodes` in shard s's copy `local` of `shared`, copying a
@@ -497,6 +650,10 @@ static int64_t sgns_localise(const int32_t *nodes, int32_t *ids, int64_t count, 
                              int64_t n, float *local, const float *shared, int64_t dim) {
     for (int64_t q = 0; q < count; q++) {
         int32_t v = nodes[q];
+        /* Rows are random: ask for the map entry 8 nodes ahead and, where
+         * that says it is new to the shard, the row 4 nodes ahead. */
+        if (q + 8 < count) __builtin_prefetch(row_map + nodes[q + 8], 0, 3);
+        if (q + 4 < count && row_map[nodes[q + 4]] < 0) sgns_prefetch_row(shared + (int64_t)nodes[q + 4] * dim, dim);
         int32_t r = row_map[v];
         if (r < 0) {
             r = (int32_t)n++;
@@ -515,8 +672,9 @@ static int64_t sgns_localise(const int32_t *nodes, int32_t *ids, int64_t count, 
  * touches, from the vectors at the start of the round.  syn0 and syn1 are
  * only read, so shards can run on any threads in any order with the same
  * result.  Shard s ends with in_count[s] distinct input rows
- * in_rows[s, :in_count[s]] and their trained values in in_local[s], likewise
- * for the output rows.  in_map and out_map ((n_nodes,), all -1) belong to the
+ * in_rows[s, :in_count[s]] and their changes in in_local[s] (trained value
+ * less the value at the start of the round, taken while the shard's rows
+ * are still in cache), likewise for the output rows.  in_map and out_map ((n_nodes,), all -1) belong to the
  * calling thread and are all -1 again on return.  Returns the tokens kept,
  * or -1 when out of memory. */
 SGNS_CLONES static int64_t sgns_train_shards(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shard_size,
@@ -544,8 +702,16 @@ SGNS_CLONES static int64_t sgns_train_shards(const int32_t *walks, int64_t n_wal
             sgns_train_plan(length, s.ctx_ids, s.tgt_ids, s.negs, s.widths, local0, local1, tb, (float)alphas[i], &s);
             kept += length;
         }
-        for (int64_t r = 0; r < n_in; r++) in_map[rows0[r]] = -1;
-        for (int64_t r = 0; r < n_out; r++) out_map[rows1[r]] = -1;
+        for (int64_t r = 0; r < n_in; r++) {
+            if (r + 4 < n_in) sgns_prefetch_row(syn0 + (int64_t)rows0[r + 4] * dim, dim);
+            in_map[rows0[r]] = -1;
+            sgns_subtract_row(local0 + r * dim, syn0 + (int64_t)rows0[r] * dim, dim);
+        }
+        for (int64_t r = 0; r < n_out; r++) {
+            if (r + 4 < n_out) sgns_prefetch_row(syn1 + (int64_t)rows1[r + 4] * dim, dim);
+            out_map[rows1[r]] = -1;
+            sgns_subtract_row(local1 + r * dim, syn1 + (int64_t)rows1[r] * dim, dim);
+        }
         in_count[sh] = n_in;
         out_count[sh] = n_out;
     }
@@ -553,29 +719,25 @@ SGNS_CLONES static int64_t sgns_train_shards(const int32_t *walks, int64_t n_wal
     return kept;
 }
 
-/* vectors[v] += local[s, j] - start_v over slots s in order, for the rows v
- * with v % n_parts == part; start_v is vectors[v] before its first change,
- * kept in `start` (first[v] its row there, -1 again on return). */
+/* vectors[v] += change[s, j] over slots s in order, for the rows v with
+ * v % n_parts == part: each row sums its changes in shard order, that is in
+ * corpus order, whatever n_parts is. */
 SGNS_CLONES static void sgns_add_changes(float *vectors, int64_t dim, const int32_t *rows, const int64_t *count,
-                             const float *local, int64_t n_max, int64_t n_slots, int64_t part, int64_t n_parts,
-                             int32_t *first, float *start) {
-    int64_t n_start = 0;
+                                         const float *change, int64_t n_max, int64_t n_slots, int64_t part,
+                                         int64_t n_parts) {
     for (int64_t s = 0; s < n_slots; s++) {
+        const int32_t *rs = rows + s * n_max;
         for (int64_t j = 0; j < count[s]; j++) {
-            int32_t v = rows[s * n_max + j];
-            if (v % n_parts != part) continue;
-            int32_t k = first[v];
-            float *vec = vectors + (int64_t)v * dim;
-            if (k < 0) {
-                k = (int32_t)n_start++;
-                first[v] = k;
-                sgns_copy_row(start + (int64_t)k * dim, vec, dim);
+            /* Random rows: ask for one a few places ahead. */
+            if (j + 6 < count[s] && rs[j + 6] % n_parts == part) {
+                sgns_prefetch_row(vectors + (int64_t)rs[j + 6] * dim, dim);
+                sgns_prefetch_row(change + (s * n_max + j + 6) * dim, dim);
             }
-            sgns_add_difference(vec, local + (s * n_max + j) * dim, start + (int64_t)k * dim, dim);
+            int32_t v = rs[j];
+            if (v % n_parts != part) continue;
+            sgns_add_row(vectors + (int64_t)v * dim, change + (s * n_max + j) * dim, dim);
         }
     }
-    for (int64_t s = 0; s < n_slots; s++)
-        for (int64_t j = 0; j < count[s]; j++) first[rows[s * n_max + j]] = -1;
 }
 
 #endif /* SKGRAPHEMB_SGNS_H */

@@ -43,8 +43,7 @@ cdef extern from "_sgns.h" nogil:
                               float *in_local, int32_t *out_rows, int64_t n_out_max, int64_t *out_count,
                               float *out_local)
     void sgns_add_changes(float *vectors, int64_t dim, const int32_t *rows, const int64_t *count,
-                          const float *local, int64_t n_max, int64_t n_slots, int64_t part, int64_t n_parts,
-                          int32_t *first, float *start)
+                          const float *change, int64_t n_max, int64_t n_slots, int64_t part, int64_t n_parts)
 
 #: Range of word2vec.c's sigmoid table; beyond it the sigmoid is taken as exactly 0 or 1.
 MAX_EXP = 6.0
@@ -220,9 +219,9 @@ def train_shards(const int32_t[:, ::1] walks, int64_t n_walks, int64_t shard_siz
     ``syn0`` and ``syn1`` are only read, so shards can run on any threads in
     any order with the same result.  Shard ``s`` ends with ``in_count[s]``
     distinct input rows ``in_rows[s, :in_count[s]]`` (node positions) and
-    their trained values ``in_local[s, :in_count[s]]``, likewise for the
-    output rows; :func:`apply_deltas` turns them into changes as it adds
-    them.  ``in_map`` and ``out_map`` (int32, ``(n_nodes,)``, all ``-1``)
+    their changes ``in_local[s, :in_count[s]]`` (trained value less the
+    value in ``syn0``), likewise for the output rows; :func:`apply_deltas`
+    adds them.  ``in_map`` and ``out_map`` (int32, ``(n_nodes,)``, all ``-1``)
     belong to the calling thread; they are all ``-1`` again on return.
     Returns the tokens kept after subsampling.
     """
@@ -254,30 +253,27 @@ def train_shards(const int32_t[:, ::1] walks, int64_t n_walks, int64_t shard_siz
 
 def apply_deltas(float[:, ::1] syn0, float[:, ::1] syn1, const int32_t[:, ::1] in_rows, const int64_t[::1] in_count,
                  const float[:, :, ::1] in_local, const int32_t[:, ::1] out_rows, const int64_t[::1] out_count,
-                 const float[:, :, ::1] out_local, int64_t n_slots, int64_t part, int64_t n_parts,
-                 int32_t[::1] first, float[:, ::1] start):
+                 const float[:, :, ::1] out_local, int64_t n_slots, int64_t part, int64_t n_parts):
     """Second half of a deterministic round: add the changes of shards ``0 ..
-    n_slots - 1`` (:func:`train_shards`: each row's trained value less its
-    value at the start of the round) to the rows ``v`` with ``v % n_parts ==
-    part``.
+    n_slots - 1`` (:func:`train_shards`) to the rows ``v`` with
+    ``v % n_parts == part``.
 
     Each row receives its changes in shard order, that is in corpus order,
     whatever ``n_parts`` is: threads that take one part each write disjoint
-    rows, and the sums are bitwise the same for any number of threads.  A
-    row's start value is copied once, into ``start`` (float32, as many rows
-    as the part can meet), on its first change; ``first`` (int32,
-    ``(n_nodes,)``, all ``-1``, one per part) is all ``-1`` again on return.
+    rows, and the sums are bitwise the same for any number of threads.
     """
     cdef int64_t dim = syn0.shape[1]
     if not (0 <= part < n_parts and 0 <= n_slots <= in_rows.shape[0] and n_slots <= out_rows.shape[0]
-            and first.shape[0] == syn0.shape[0] == syn1.shape[0] and start.shape[1] == dim
-            and syn1.shape[1] == dim and in_local.shape[2] == dim and out_local.shape[2] == dim
+            and syn0.shape[0] == syn1.shape[0] and syn1.shape[1] == dim
+            and in_local.shape[2] == dim and out_local.shape[2] == dim
+            and in_local.shape[0] >= n_slots and out_local.shape[0] >= n_slots
+            and in_local.shape[1] == in_rows.shape[1] and out_local.shape[1] == out_rows.shape[1]
             and in_count.shape[0] >= n_slots and out_count.shape[0] >= n_slots):
         raise ValueError("apply_deltas: inconsistent round buffers")
-    if n_slots == 0 or dim == 0 or start.shape[0] == 0:
+    if n_slots == 0 or dim == 0:
         return
     with nogil:
         sgns_add_changes(&syn0[0, 0], dim, &in_rows[0, 0], &in_count[0], &in_local[0, 0, 0], in_rows.shape[1],
-                         n_slots, part, n_parts, &first[0], &start[0, 0])
+                         n_slots, part, n_parts)
         sgns_add_changes(&syn1[0, 0], dim, &out_rows[0, 0], &out_count[0], &out_local[0, 0, 0],
-                         out_rows.shape[1], n_slots, part, n_parts, &first[0], &start[0, 0])
+                         out_rows.shape[1], n_slots, part, n_parts)
