@@ -201,7 +201,8 @@ typedef struct {
 typedef struct {
     int32_t *sentence, *widths, *negs, *ctx_ids, *tgt_ids, *contexts, *targets;
     float *labels, *mult, *grad, *grad_t, *out_grad;
-    const float **xs, **ys; /* a window's context and target rows */
+    const float **xs, **ys; /* a window's context and target rows ... */
+    const float **xr, **yr, **yb; /* ... where their values are read (sgns_source) */
     void *block;
 } sgns_scratch;
 
@@ -209,12 +210,15 @@ static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, in
     int64_t n_t = negative + 1, n_c = 2 * window + 2;
     size_t ints = (size_t)(5 * width + width * negative + n_c + n_t + 8);
     size_t floats = (size_t)(n_t + n_c + n_c * n_t + (n_t + 1) * n_c + (n_t + 1) * dim + 8);
-    size_t ptrs = (size_t)(n_c + n_t + 2);
+    size_t ptrs = (size_t)(2 * n_c + 3 * n_t + 4);
     char *block = (char *)calloc(ptrs * sizeof(float *) + ints * 4 + floats * 4 + 64, 1);
     if (!block) return -1;
     s->block = block;
     s->xs = (const float **)block;
     s->ys = s->xs + n_c;
+    s->xr = s->ys + n_t;
+    s->yr = s->xr + n_c;
+    s->yb = s->yr + n_t;
     block += ptrs * sizeof(float *);
     int32_t *ip = (int32_t *)block;
     s->sentence = ip; ip += width;
@@ -254,6 +258,26 @@ static int64_t sgns_plan_walk(const int32_t *walk, int64_t width, const sgns_tab
                 s->negs[i * tb->negative + k] = sgns_draw_alias(tb->neg_threshold, tb->neg_alias, tb->n_nodes, state);
     }
     return length;
+}
+
+/* dst = src, z -= a and z += a over a row: inline vector loops (a libc call
+ * per 512-byte row cost more than the copy). */
+SGNS_INLINE void sgns_copy_row(float *restrict dst, const float *restrict src, int64_t dim) {
+    int64_t t = 0;
+    for (; t + 8 <= dim; t += 8) *(sgns_v8u *)(dst + t) = *(const sgns_v8u *)(src + t);
+    for (; t < dim; t++) dst[t] = src[t];
+}
+
+SGNS_INLINE void sgns_subtract_row(float *restrict z, const float *restrict a, int64_t dim) {
+    int64_t t = 0;
+    for (; t + 8 <= dim; t += 8) *(sgns_v8u *)(z + t) = *(sgns_v8u *)(z + t) - *(const sgns_v8u *)(a + t);
+    for (; t < dim; t++) z[t] -= a[t];
+}
+
+SGNS_INLINE void sgns_add_row(float *restrict z, const float *restrict a, int64_t dim) {
+    int64_t t = 0;
+    for (; t + 8 <= dim; t += 8) *(sgns_v8u *)(z + t) = *(sgns_v8u *)(z + t) + *(const sgns_v8u *)(a + t);
+    for (; t < dim; t++) z[t] += a[t];
 }
 
 /* Asks for a row's cache lines ahead of its use. */
@@ -424,47 +448,56 @@ SGNS_INLINE void sgns_dot_rows(const float *const *x, const int NR, const float 
         }
 }
 
-SGNS_INLINE void sgns_update_rows(float *const *x, int64_t m, float *const *y, const int NT, const float *gm,
+/* x[r] = xr[r] + g Y and y[k] = yb[k] + g^T X, with X read from xr and Y
+ * from yr (the same rows as x and y, or where their values still are:
+ * sgns_source); yb[k] is yr[k] at a target's first place in the window
+ * and y[k] at a repeat, which thus adds its change to the first's. */
+SGNS_INLINE void sgns_update_rows(float *const *x, const float *const *xr, int64_t m, float *const *y,
+                                  const float *const *yr, const float *const *yb, const int NT, const float *gm,
                                   int64_t dim) {
     float *yp[SGNS_FUSED_TARGETS];
-    for (int k = 0; k < NT; k++) yp[k] = y[k];
+    const float *ypr[SGNS_FUSED_TARGETS], *ypb[SGNS_FUSED_TARGETS];
+    for (int k = 0; k < NT; k++) {
+        yp[k] = y[k];
+        ypr[k] = yr[k];
+        ypb[k] = yb[k];
+    }
     int64_t t = 0;
     for (; t + 8 <= dim; t += 8) {
         sgns_v8 w[SGNS_FUSED_TARGETS], og[SGNS_FUSED_TARGETS];
         for (int k = 0; k < NT; k++) {
-            w[k] = *(const sgns_v8u *)(yp[k] + t);
+            w[k] = *(const sgns_v8u *)(ypr[k] + t);
             og[k] = (sgns_v8){0};
         }
         const float *c = gm;
         for (int64_t r = 0; r < m; r++, c += NT) {
-            float *xr = x[r] + t;
             /* x_r's change in two chains: a chain of NT dependent FMAs
              * per row would hold back the next rows. */
-            sgns_v8 u = *(const sgns_v8u *)xr, nu[2] = {u, {0}};
+            sgns_v8 u = *(const sgns_v8u *)(xr[r] + t), nu[2] = {u, {0}};
             for (int k = 0; k < NT; k++) { /* scalar * vector: a broadcast */
                 og[k] += c[k] * u;
                 nu[k & 1] += c[k] * w[k];
             }
-            *(sgns_v8u *)xr = NT > 1 ? nu[0] + nu[1] : nu[0];
+            *(sgns_v8u *)(x[r] + t) = NT > 1 ? nu[0] + nu[1] : nu[0];
         }
-        for (int k = 0; k < NT; k++) *(sgns_v8u *)(yp[k] + t) = *(sgns_v8u *)(yp[k] + t) + og[k];
+        for (int k = 0; k < NT; k++) *(sgns_v8u *)(yp[k] + t) = *(const sgns_v8u *)(ypb[k] + t) + og[k];
     }
     for (; t < dim; t++) {
         float w[SGNS_FUSED_TARGETS], og[SGNS_FUSED_TARGETS];
         for (int k = 0; k < NT; k++) {
-            w[k] = yp[k][t];
+            w[k] = ypr[k][t];
             og[k] = 0.0f;
         }
         const float *c = gm;
         for (int64_t r = 0; r < m; r++, c += NT) {
-            float u = x[r][t], nu = u;
+            float u = xr[r][t], nu = u;
             for (int k = 0; k < NT; k++) {
                 og[k] += c[k] * u;
                 nu += c[k] * w[k];
             }
             x[r][t] = nu;
         }
-        for (int k = 0; k < NT; k++) yp[k][t] += og[k];
+        for (int k = 0; k < NT; k++) yp[k][t] = ypb[k][t] + og[k];
     }
 }
 
@@ -492,29 +525,48 @@ SGNS_INLINE void sgns_coefficients(float *grad, float *grad_t, int64_t n_c, int6
 }
 
 /* One window with NT targets, NT a constant: products, coefficients, update. */
-SGNS_INLINE void sgns_window_fused(float **xs, int64_t m, float **ys, const int NT, float *grad, const float *labels,
+SGNS_INLINE void sgns_window_fused(float **xs, const float **xr, int64_t m, float **ys, const float **yr,
+                                   const float **yb, const int NT, float *grad, const float *labels,
                                    const float *mult, const float *sigmoid, double table_scale, float alpha,
                                    int64_t dim) {
     int64_t r = 0;
-    for (; r + 2 <= m; r += 2) sgns_dot_rows((const float *const *)xs + r, 2, (const float *const *)ys, NT, dim,
-                                             grad + r * NT);
-    if (r < m) sgns_dot_rows((const float *const *)xs + r, 1, (const float *const *)ys, NT, dim, grad + r * NT);
+    for (; r + 2 <= m; r += 2) sgns_dot_rows(xr + r, 2, yr, NT, dim, grad + r * NT);
+    if (r < m) sgns_dot_rows(xr + r, 1, yr, NT, dim, grad + r * NT);
     sgns_coefficients(grad, NULL, 0, m, NT, labels, mult, sigmoid, table_scale, alpha);
-    sgns_update_rows(xs, m, ys, NT, grad, dim);
+    sgns_update_rows(xs, xr, m, ys, yr, yb, NT, grad, dim);
+}
+
+/* Where a shard's rows are read (deterministic rounds): slot j of the
+ * shard's copy stands for node rows[j], and until ready[j] is set it has
+ * never been written, its value being that of the shared row.  A window
+ * reads such a row from the shared vectors and its update writes the copy:
+ * a row is copied by its first update rather than by a pass of its own,
+ * its first reads overlapping the products. */
+typedef struct {
+    const float *shared;
+    const int32_t *rows;
+    uint8_t *ready;
+} sgns_source;
+
+SGNS_INLINE const float *sgns_value_row(const float *local, const sgns_source *src, int32_t id, int64_t dim) {
+    return src && !src->ready[id] ? src->shared + (int64_t)src->rows[id] * dim : local + (int64_t)id * dim;
 }
 
 /* SGNS over one planned walk: token i is row ctx_ids[i] of syn0 as a context
  * and row tgt_ids[i] of syn1 as a centre, its negatives rows negs[i] of
- * syn1.  The lock-free kernel passes node positions and the shared vectors,
- * the deterministic one rows of a shard's copy.  A node that fills several
- * places of a window is one context row with its coefficients times its
- * count (its logits are the same at each place). */
+ * syn1.  The lock-free kernel passes node positions and the shared vectors
+ * (src0 and src1 NULL), the deterministic one slots of a shard's copy and
+ * where their values are (sgns_source).  A node that fills several places
+ * of a window is one context row with its coefficients times its count
+ * (its logits are the same at each place). */
 SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, const int32_t *tgt_ids,
                                         const int32_t *negs, const int32_t *widths, float *syn0, float *syn1,
-                                        const sgns_tables *tb, float alpha, sgns_scratch *s) {
+                                        const sgns_source *src0, const sgns_source *src1, const sgns_tables *tb,
+                                        float alpha, sgns_scratch *s) {
     const int64_t dim = tb->dim, negative = tb->negative, n_t = negative + 1;
     const double table_scale = (double)(tb->table_size - 1) / (2.0 * SGNS_MAX_EXP);
     float **xs = (float **)s->xs, **ys = (float **)s->ys;
+    const float **xr = s->xr, **yr = s->yr, **yb = s->yb;
     /* Locals, not fields: under -fno-strict-aliasing every float store would
      * otherwise reload them. */
     int32_t *contexts = s->contexts, *targets = s->targets;
@@ -526,9 +578,10 @@ SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, 
          * mostly outside L2) and its farthest possible new context. */
         if (i + SGNS_AHEAD < length) {
             int64_t a = i + SGNS_AHEAD;
-            sgns_prefetch_row(syn1 + (int64_t)tgt_ids[a] * dim, dim);
-            for (int64_t k = 0; k < negative; k++) sgns_prefetch_row(syn1 + (int64_t)negs[a * negative + k] * dim, dim);
-            if (a + tb->window < length) sgns_prefetch_row(syn0 + (int64_t)ctx_ids[a + tb->window] * dim, dim);
+            sgns_prefetch_row(sgns_value_row(syn1, src1, tgt_ids[a], dim), dim);
+            for (int64_t k = 0; k < negative; k++)
+                sgns_prefetch_row(sgns_value_row(syn1, src1, negs[a * negative + k], dim), dim);
+            if (a + tb->window < length) sgns_prefetch_row(sgns_value_row(syn0, src0, ctx_ids[a + tb->window], dim), dim);
         }
         int64_t b = widths[i], m = 0;
         int64_t lo = i - b < 0 ? 0 : i - b, hi = i + b + 1 > length ? length : i + b + 1;
@@ -553,18 +606,45 @@ SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, 
             targets[k] = neg;
             labels[k] = neg == centre ? -1.0f : 0.0f;
         }
-        for (int64_t r = 0; r < m; r++) xs[r] = syn0 + (int64_t)contexts[r] * dim;
-        for (int64_t k = 0; k < n_t; k++) ys[k] = syn1 + (int64_t)targets[k] * dim;
+        for (int64_t r = 0; r < m; r++) xr[r] = xs[r] = syn0 + (int64_t)contexts[r] * dim;
+        for (int64_t k = 0; k < n_t; k++) yb[k] = yr[k] = ys[k] = syn1 + (int64_t)targets[k] * dim;
+        if (src0) { /* the contexts are distinct */
+            for (int64_t r = 0; r < m; r++)
+                if (!src0->ready[contexts[r]]) {
+                    xr[r] = src0->shared + (int64_t)src0->rows[contexts[r]] * dim;
+                    src0->ready[contexts[r]] = 1;
+                }
+        }
+        if (src1) { /* 2: first written by this window, at an earlier place */
+            for (int64_t k = 0; k < n_t; k++) {
+                uint8_t *ready = src1->ready + targets[k];
+                if (*ready == 1) continue;
+                yr[k] = src1->shared + (int64_t)src1->rows[targets[k]] * dim;
+                if (*ready == 0) yb[k] = yr[k];
+                *ready = 2;
+            }
+            for (int64_t k = 0; k < n_t; k++) src1->ready[targets[k]] = 1;
+        }
 
         switch (n_t) {
-        case 1: sgns_window_fused(xs, m, ys, 1, grad, labels, mult, sigmoid, table_scale, alpha, dim); continue;
-        case 2: sgns_window_fused(xs, m, ys, 2, grad, labels, mult, sigmoid, table_scale, alpha, dim); continue;
-        case 3: sgns_window_fused(xs, m, ys, 3, grad, labels, mult, sigmoid, table_scale, alpha, dim); continue;
-        case 4: sgns_window_fused(xs, m, ys, 4, grad, labels, mult, sigmoid, table_scale, alpha, dim); continue;
-        case 5: sgns_window_fused(xs, m, ys, 5, grad, labels, mult, sigmoid, table_scale, alpha, dim); continue;
-        case 6: sgns_window_fused(xs, m, ys, 6, grad, labels, mult, sigmoid, table_scale, alpha, dim); continue;
+#define SGNS_FUSED_CASE(NT)                                                                                     \
+    case NT: sgns_window_fused(xs, xr, m, ys, yr, yb, NT, grad, labels, mult, sigmoid, table_scale, alpha, dim); \
+        continue;
+        SGNS_FUSED_CASE(1)
+        SGNS_FUSED_CASE(2)
+        SGNS_FUSED_CASE(3)
+        SGNS_FUSED_CASE(4)
+        SGNS_FUSED_CASE(5)
+        SGNS_FUSED_CASE(6)
+#undef SGNS_FUSED_CASE
         default: break;
         }
+
+        /* Rows not yet in the shard's copy are copied in first. */
+        for (int64_t r = 0; r < m; r++)
+            if (xr[r] != xs[r]) sgns_copy_row(xs[r], xr[r], dim);
+        for (int64_t k = 0; k < n_t; k++)
+            if (yb[k] != ys[k]) sgns_copy_row(ys[k], yb[k], dim);
 
         /* More targets than registers: G = X Y^T two contexts at a time ... */
         xs[m] = xs[m - 1]; /* an odd count repeats the last context; its logits are ignored */
@@ -612,7 +692,8 @@ static int64_t sgns_train_walks_hogwild(const int32_t *walks, int64_t n_walks, i
     for (int64_t i = 0; i < n_walks; i++) {
         uint64_t state = sge_item_state(tb->seed, (uint64_t)(first_walk + i));
         int64_t length = sgns_plan_walk(walks + i * width, width, tb, &state, &s);
-        sgns_train_plan(length, s.sentence, s.sentence, s.negs, s.widths, syn0, syn1, tb, (float)alphas[i], &s);
+        sgns_train_plan(length, s.sentence, s.sentence, s.negs, s.widths, syn0, syn1, NULL, NULL, tb,
+                        (float)alphas[i], &s);
         kept += length;
     }
     sgns_scratch_free(&s);
@@ -623,60 +704,52 @@ static int64_t sgns_train_walks_hogwild(const int32_t *walks, int64_t n_walks, i
 /* Deterministic rounds                                                */
 /* ------------------------------------------------------------------ */
 
-/* dst = src, z -= a and z += a over a row: inline vector loops (a libc call
- * per 512-byte row cost more than the copy). */
-SGNS_INLINE void sgns_copy_row(float *restrict dst, const float *restrict src, int64_t dim) {
-    int64_t t = 0;
-    for (; t + 8 <= dim; t += 8) *(sgns_v8u *)(dst + t) = *(const sgns_v8u *)(src + t);
-    for (; t < dim; t++) dst[t] = src[t];
-}
-
-SGNS_INLINE void sgns_subtract_row(float *restrict z, const float *restrict a, int64_t dim) {
-    int64_t t = 0;
-    for (; t + 8 <= dim; t += 8) *(sgns_v8u *)(z + t) = *(sgns_v8u *)(z + t) - *(const sgns_v8u *)(a + t);
-    for (; t < dim; t++) z[t] -= a[t];
-}
-
-SGNS_INLINE void sgns_add_row(float *restrict z, const float *restrict a, int64_t dim) {
-    int64_t t = 0;
-    for (; t + 8 <= dim; t += 8) *(sgns_v8u *)(z + t) = *(sgns_v8u *)(z + t) + *(const sgns_v8u *)(a + t);
-    for (; t < dim; t++) z[t] += a[t];
-}
-
-/* Rows `ids` of `nodes` in shard s's copy `local` of `shared`, copying a
- * node's row in on its first use (row_map[v] < 0); returns the rows in use.
- * `ids` may be `nodes`. */
+/* Slots `ids` of `nodes` in a shard's copy, giving a node the next slot on
+ * its first use (row_map[v] < 0; rows[slot] = v); returns the slots in use.
+ * The row itself is copied by its first update (sgns_source).  `ids` may be
+ * `nodes`. */
 static int64_t sgns_localise(const int32_t *nodes, int32_t *ids, int64_t count, int32_t *row_map, int32_t *rows,
-                             int64_t n, float *local, const float *shared, int64_t dim) {
+                             int64_t n) {
     for (int64_t q = 0; q < count; q++) {
         int32_t v = nodes[q];
-        /* Rows are random: ask for the map entry 8 nodes ahead and, where
-         * that says it is new to the shard, the row 4 nodes ahead. */
-        if (q + 8 < count) __builtin_prefetch(row_map + nodes[q + 8], 0, 3);
-        if (q + 4 < count && row_map[nodes[q + 4]] < 0) sgns_prefetch_row(shared + (int64_t)nodes[q + 4] * dim, dim);
+        if (q + 8 < count) __builtin_prefetch(row_map + nodes[q + 8], 0, 3); /* random entries */
         int32_t r = row_map[v];
         if (r < 0) {
             r = (int32_t)n++;
             row_map[v] = r;
             rows[r] = v;
-            sgns_copy_row(local + (int64_t)r * dim, shared + (int64_t)v * dim, dim);
         }
         ids[q] = r;
     }
     return n;
 }
 
+/* A shard's end: its n slots' changes (trained value less the shared one,
+ * read while the shard's rows are still in cache; zero for a slot never
+ * written), its row map and ready flags cleared. */
+static void sgns_changes(float *local, const float *shared, const int32_t *rows, int32_t *row_map, uint8_t *ready,
+                         int64_t n, int64_t dim) {
+    for (int64_t r = 0; r < n; r++) {
+        if (r + 4 < n) sgns_prefetch_row(shared + (int64_t)rows[r + 4] * dim, dim);
+        row_map[rows[r]] = -1;
+        if (ready[r]) sgns_subtract_row(local + r * dim, shared + (int64_t)rows[r] * dim, dim);
+        else for (int64_t t = 0; t < dim; t++) local[r * dim + t] = 0.0f;
+        ready[r] = 0;
+    }
+}
+
 /* First half of a deterministic round: shards first_shard .. stop_shard - 1
  * of the round's walks (shard s: walks s * shard_size .. below n_walks),
  * each trained in order, as on one thread, on a private copy of the rows it
- * touches, from the vectors at the start of the round.  syn0 and syn1 are
- * only read, so shards can run on any threads in any order with the same
- * result.  Shard s ends with in_count[s] distinct input rows
- * in_rows[s, :in_count[s]] and their changes in in_local[s] (trained value
- * less the value at the start of the round, taken while the shard's rows
- * are still in cache), likewise for the output rows.  in_map and out_map ((n_nodes,), all -1) belong to the
- * calling thread and are all -1 again on return.  Returns the tokens kept,
- * or -1 when out of memory. */
+ * touches, from the vectors at the start of the round (a row enters the
+ * copy with its first update: sgns_source).  syn0 and syn1 are only read,
+ * so shards can run on any threads in any order with the same result.
+ * Shard s ends with in_count[s] distinct input rows in_rows[s, :in_count[s]]
+ * and their changes in in_local[s] (trained value less the value at the
+ * start of the round, taken while the shard's rows are still in cache),
+ * likewise for the output rows.  in_map and out_map ((n_nodes,), all -1)
+ * belong to the calling thread and are all -1 again on return.  Returns the
+ * tokens kept, or -1 when out of memory. */
 SGNS_CLONES static int64_t sgns_train_shards(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shard_size,
                                  int64_t first_shard, int64_t stop_shard, int64_t first_walk, const double *alphas,
                                  const float *syn0, const float *syn1, const sgns_tables *tb, int32_t *in_map,
@@ -686,35 +759,34 @@ SGNS_CLONES static int64_t sgns_train_shards(const int32_t *walks, int64_t n_wal
     const int64_t dim = tb->dim;
     sgns_scratch s;
     if (sgns_scratch_alloc(&s, width, tb->window, tb->negative, dim)) return -1;
+    uint8_t *ready = (uint8_t *)calloc((size_t)(n_in_max + n_out_max + 2), 1);
+    if (!ready) {
+        sgns_scratch_free(&s);
+        return -1;
+    }
     int64_t kept = 0;
     for (int64_t sh = first_shard; sh < stop_shard; sh++) {
         float *local0 = in_local + sh * n_in_max * dim, *local1 = out_local + sh * n_out_max * dim;
         int32_t *rows0 = in_rows + sh * n_in_max, *rows1 = out_rows + sh * n_out_max;
+        sgns_source src0 = {syn0, rows0, ready}, src1 = {syn1, rows1, ready + n_in_max};
         int64_t n_in = 0, n_out = 0;
         int64_t stop = (sh + 1) * shard_size < n_walks ? (sh + 1) * shard_size : n_walks;
         for (int64_t i = sh * shard_size; i < stop; i++) {
             uint64_t state = sge_item_state(tb->seed, (uint64_t)(first_walk + i));
             int64_t length = sgns_plan_walk(walks + i * width, width, tb, &state, &s);
-            n_in = sgns_localise(s.sentence, s.ctx_ids, length, in_map, rows0, n_in, local0, syn0, dim);
-            n_out = sgns_localise(s.sentence, s.tgt_ids, length, out_map, rows1, n_out, local1, syn1, dim);
-            if (length > 1)
-                n_out = sgns_localise(s.negs, s.negs, length * tb->negative, out_map, rows1, n_out, local1, syn1, dim);
-            sgns_train_plan(length, s.ctx_ids, s.tgt_ids, s.negs, s.widths, local0, local1, tb, (float)alphas[i], &s);
+            n_in = sgns_localise(s.sentence, s.ctx_ids, length, in_map, rows0, n_in);
+            n_out = sgns_localise(s.sentence, s.tgt_ids, length, out_map, rows1, n_out);
+            if (length > 1) n_out = sgns_localise(s.negs, s.negs, length * tb->negative, out_map, rows1, n_out);
+            sgns_train_plan(length, s.ctx_ids, s.tgt_ids, s.negs, s.widths, local0, local1, &src0, &src1, tb,
+                            (float)alphas[i], &s);
             kept += length;
         }
-        for (int64_t r = 0; r < n_in; r++) {
-            if (r + 4 < n_in) sgns_prefetch_row(syn0 + (int64_t)rows0[r + 4] * dim, dim);
-            in_map[rows0[r]] = -1;
-            sgns_subtract_row(local0 + r * dim, syn0 + (int64_t)rows0[r] * dim, dim);
-        }
-        for (int64_t r = 0; r < n_out; r++) {
-            if (r + 4 < n_out) sgns_prefetch_row(syn1 + (int64_t)rows1[r + 4] * dim, dim);
-            out_map[rows1[r]] = -1;
-            sgns_subtract_row(local1 + r * dim, syn1 + (int64_t)rows1[r] * dim, dim);
-        }
+        sgns_changes(local0, syn0, rows0, in_map, src0.ready, n_in, dim);
+        sgns_changes(local1, syn1, rows1, out_map, src1.ready, n_out, dim);
         in_count[sh] = n_in;
         out_count[sh] = n_out;
     }
+    free(ready);
     sgns_scratch_free(&s);
     return kept;
 }

@@ -98,24 +98,28 @@ def test_same_vectors_for_any_thread_count_and_chunking(communities):
     assert not np.array_equal(train_skipgram(walks, n, seed=4, n_jobs=1, deterministic=False, **SMALL), one)
 
 
-def test_rounds_train_shards_apart_and_apply_in_corpus_order(monkeypatch):
+@pytest.mark.parametrize(("negative", "d"), [(2, 8), (7, 13)])
+def test_rounds_train_shards_apart_and_apply_in_corpus_order(monkeypatch, negative, d):
     """Known answer on a graph small enough for one round to hold several
     shards: the deterministic trainer equals the Hogwild kernel run on one
     thread, shard by shard, each from the vectors at the start of its
-    round, the shards' changes summed in order."""
+    round, the shards' changes summed in order.  12 nodes: targets repeat
+    within windows; 8 targets take the kernel's blocked path; a walk of one
+    token puts rows in a shard that no update writes."""
     import skgraphemb.skipgram._native as driver
 
     monkeypatch.setattr(driver, "_round_shape", lambda *args: (3, 2))  # rounds of 3 shards of 2 walks
     rng = np.random.default_rng(1)
-    n, d = 12, 8
+    n = 12
     walks = rng.integers(0, n, (13, 9)).astype(np.int32)  # 13 walks: the last round holds 1 walk
+    walks[12, 1:] = -1  # the last round: one walk of one token, rows that no update writes
     init = rng.uniform(-0.5, 0.5, (n, d)).astype(np.float32)
     init_out = rng.uniform(-0.5, 0.5, (n, d)).astype(np.float32)
-    args = dict(dimensions=d, window=3, negative=2, sample=0.0, alpha=0.1, min_alpha=0.1, seed=3)
+    args = dict(dimensions=d, window=3, negative=negative, sample=0.0, alpha=0.1, min_alpha=0.1, seed=3)
     got0, got1 = train_skipgram(walks, n, init=init, init_output=init_out, return_output=True, n_jobs=2, **args)
 
     sigmoid = kernels.sigmoid_table(1000)
-    counts = np.bincount(walks.ravel(), minlength=n)
+    counts = np.bincount(walks[walks >= 0], minlength=n)
     keep = _keep_thresholds(counts, int(counts.sum()), 0.0)
     threshold, alias = kernels.alias_table(_negative_weights(counts, 0.75))
     seed = _substream_seed(3, 1)
@@ -126,7 +130,7 @@ def test_rounds_train_shards_apart_and_apply_in_corpus_order(monkeypatch):
         for shard in range(start, min(start + 6, len(walks)), 2):
             s0, s1 = syn0.copy(), syn1.copy()
             kernels.train_walks_hogwild(
-                walks[shard : shard + 2], shard, alphas, s0, s1, keep, threshold, alias, sigmoid, 3, 2, seed
+                walks[shard : shard + 2], shard, alphas, s0, s1, keep, threshold, alias, sigmoid, 3, negative, seed
             )
             delta0.append(s0 - syn0)
             delta1.append(s1 - syn1)
