@@ -791,9 +791,15 @@ SGNS_CLONES static int64_t sgns_train_shards(const int32_t *walks, int64_t n_wal
     return kept;
 }
 
-/* vectors[v] += change[s, j] over slots s in order, for the rows v with
- * v % n_parts == part: each row sums its changes in shard order, that is in
- * corpus order, whatever n_parts is. */
+/* The part 0 .. n_parts - 1 that row v belongs to: a multiplicative hash
+ * (a division per row, `v % n_parts`, cost as much as the adds it chose). */
+SGNS_INLINE int64_t sgns_part_of(int32_t v, int64_t n_parts) {
+    return (int64_t)(((uint64_t)((uint32_t)v * 0x9E3779B1u) * (uint64_t)n_parts) >> 32);
+}
+
+/* vectors[v] += change[s, j] over slots s in order, for the rows v of part
+ * `part` (sgns_part_of): each row sums its changes in shard order, that is
+ * in corpus order, whatever n_parts is. */
 SGNS_CLONES static void sgns_add_changes(float *vectors, int64_t dim, const int32_t *rows, const int64_t *count,
                                          const float *change, int64_t n_max, int64_t n_slots, int64_t part,
                                          int64_t n_parts) {
@@ -801,12 +807,12 @@ SGNS_CLONES static void sgns_add_changes(float *vectors, int64_t dim, const int3
         const int32_t *rs = rows + s * n_max;
         for (int64_t j = 0; j < count[s]; j++) {
             /* Random rows: ask for one a few places ahead. */
-            if (j + 6 < count[s] && rs[j + 6] % n_parts == part) {
+            if (j + 6 < count[s] && sgns_part_of(rs[j + 6], n_parts) == part) {
                 sgns_prefetch_row(vectors + (int64_t)rs[j + 6] * dim, dim);
                 sgns_prefetch_row(change + (s * n_max + j + 6) * dim, dim);
             }
             int32_t v = rs[j];
-            if (v % n_parts != part) continue;
+            if (sgns_part_of(v, n_parts) != part) continue;
             sgns_add_row(vectors + (int64_t)v * dim, change + (s * n_max + j) * dim, dim);
         }
     }

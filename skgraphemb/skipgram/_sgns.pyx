@@ -255,8 +255,8 @@ def apply_deltas(float[:, ::1] syn0, float[:, ::1] syn1, const int32_t[:, ::1] i
                  const float[:, :, ::1] in_local, const int32_t[:, ::1] out_rows, const int64_t[::1] out_count,
                  const float[:, :, ::1] out_local, int64_t n_slots, int64_t part, int64_t n_parts):
     """Second half of a deterministic round: add the changes of shards ``0 ..
-    n_slots - 1`` (:func:`train_shards`) to the rows ``v`` with
-    ``v % n_parts == part``.
+    n_slots - 1`` (:func:`train_shards`) to the rows of part ``part`` of
+    ``n_parts`` (a multiplicative hash of the row, ``sgns_part_of``).
 
     Each row receives its changes in shard order, that is in corpus order,
     whatever ``n_parts`` is: threads that take one part each write disjoint
