@@ -537,19 +537,29 @@ SGNS_INLINE void sgns_window_fused(float **xs, const float **xr, int64_t m, floa
 }
 
 /* Where a shard's rows are read (deterministic rounds): slot j of the
- * shard's copy stands for node rows[j], and until ready[j] is set it has
- * never been written, its value being that of the shared row.  A window
- * reads such a row from the shared vectors and its update writes the copy:
- * a row is copied by its first update rather than by a pass of its own,
- * its first reads overlapping the products. */
+ * shard's copy stands for node rows[j], in the state ready[j]:
+ *   SGNS_UNTOUCHED  never written: the value is the shared row's;
+ *   SGNS_CHANGE     the slot holds the change (value: shared row + slot);
+ *   SGNS_VALUE      the slot holds the value.
+ * A window reads an untouched row from the shared vectors and its update
+ * writes the slot, so that no pass copies rows in before training.  Output
+ * rows (`changes` set: mostly negatives, which a shard touches about once)
+ * keep their first update as a change, which is what the shard hands over
+ * at its end; a second use first turns the slot into the value.  Input rows
+ * (contexts, reused by the next ~10 windows) take the value at once. */
+enum { SGNS_UNTOUCHED = 0, SGNS_CHANGE = 1, SGNS_VALUE = 2, SGNS_CHANGED_HERE = 3 };
 typedef struct {
     const float *shared;
     const int32_t *rows;
     uint8_t *ready;
+    const float *zero; /* a row of zeros, for output rows: NULL for input rows */
 } sgns_source;
 
-SGNS_INLINE const float *sgns_value_row(const float *local, const sgns_source *src, int32_t id, int64_t dim) {
-    return src && !src->ready[id] ? src->shared + (int64_t)src->rows[id] * dim : local + (int64_t)id * dim;
+/* Prefetch what the next use of slot `id` reads. */
+SGNS_INLINE void sgns_prefetch_slot(const float *local, const sgns_source *src, int32_t id, int64_t dim) {
+    uint8_t st = src ? src->ready[id] : SGNS_VALUE;
+    if (st != SGNS_VALUE) sgns_prefetch_row(src->shared + (int64_t)src->rows[id] * dim, dim);
+    if (st != SGNS_UNTOUCHED) sgns_prefetch_row(local + (int64_t)id * dim, dim);
 }
 
 /* SGNS over one planned walk: token i is row ctx_ids[i] of syn0 as a context
@@ -578,10 +588,9 @@ SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, 
          * mostly outside L2) and its farthest possible new context. */
         if (i + SGNS_AHEAD < length) {
             int64_t a = i + SGNS_AHEAD;
-            sgns_prefetch_row(sgns_value_row(syn1, src1, tgt_ids[a], dim), dim);
-            for (int64_t k = 0; k < negative; k++)
-                sgns_prefetch_row(sgns_value_row(syn1, src1, negs[a * negative + k], dim), dim);
-            if (a + tb->window < length) sgns_prefetch_row(sgns_value_row(syn0, src0, ctx_ids[a + tb->window], dim), dim);
+            sgns_prefetch_slot(syn1, src1, tgt_ids[a], dim);
+            for (int64_t k = 0; k < negative; k++) sgns_prefetch_slot(syn1, src1, negs[a * negative + k], dim);
+            if (a + tb->window < length) sgns_prefetch_slot(syn0, src0, ctx_ids[a + tb->window], dim);
         }
         int64_t b = widths[i], m = 0;
         int64_t lo = i - b < 0 ? 0 : i - b, hi = i + b + 1 > length ? length : i + b + 1;
@@ -608,22 +617,35 @@ SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, 
         }
         for (int64_t r = 0; r < m; r++) xr[r] = xs[r] = syn0 + (int64_t)contexts[r] * dim;
         for (int64_t k = 0; k < n_t; k++) yb[k] = yr[k] = ys[k] = syn1 + (int64_t)targets[k] * dim;
-        if (src0) { /* the contexts are distinct */
+        if (src0) { /* the contexts are distinct: an untouched one is read shared, written as its value */
             for (int64_t r = 0; r < m; r++)
-                if (!src0->ready[contexts[r]]) {
+                if (src0->ready[contexts[r]] == SGNS_UNTOUCHED) {
                     xr[r] = src0->shared + (int64_t)src0->rows[contexts[r]] * dim;
-                    src0->ready[contexts[r]] = 1;
+                    src0->ready[contexts[r]] = SGNS_VALUE;
                 }
         }
-        if (src1) { /* 2: first written by this window, at an earlier place */
+        if (src1) {
             for (int64_t k = 0; k < n_t; k++) {
                 uint8_t *ready = src1->ready + targets[k];
-                if (*ready == 1) continue;
-                yr[k] = src1->shared + (int64_t)src1->rows[targets[k]] * dim;
-                if (*ready == 0) yb[k] = yr[k];
-                *ready = 2;
+                const float *shared = src1->shared + (int64_t)src1->rows[targets[k]] * dim;
+                switch (*ready) {
+                case SGNS_UNTOUCHED: /* read shared, write the change */
+                    yr[k] = shared;
+                    yb[k] = src1->zero;
+                    *ready = SGNS_CHANGED_HERE;
+                    break;
+                case SGNS_CHANGED_HERE: /* a repeat in this window: add to the first's change */
+                    yr[k] = shared;
+                    break;
+                case SGNS_CHANGE: /* used again: the slot becomes the value */
+                    sgns_add_row(ys[k], shared, dim);
+                    *ready = SGNS_VALUE;
+                    break;
+                default: break;
+                }
             }
-            for (int64_t k = 0; k < n_t; k++) src1->ready[targets[k]] = 1;
+            for (int64_t k = 0; k < n_t; k++)
+                if (src1->ready[targets[k]] == SGNS_CHANGED_HERE) src1->ready[targets[k]] = SGNS_CHANGE;
         }
 
         switch (n_t) {
@@ -640,11 +662,14 @@ SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, 
         default: break;
         }
 
-        /* Rows not yet in the shard's copy are copied in first. */
+        /* Rows not yet in the shard's copy are copied in first, as values. */
         for (int64_t r = 0; r < m; r++)
             if (xr[r] != xs[r]) sgns_copy_row(xs[r], xr[r], dim);
         for (int64_t k = 0; k < n_t; k++)
-            if (yb[k] != ys[k]) sgns_copy_row(ys[k], yb[k], dim);
+            if (yr[k] != ys[k]) {
+                sgns_copy_row(ys[k], yr[k], dim);
+                src1->ready[targets[k]] = SGNS_VALUE;
+            }
 
         /* More targets than registers: G = X Y^T two contexts at a time ... */
         xs[m] = xs[m - 1]; /* an odd count repeats the last context; its logits are ignored */
@@ -724,17 +749,17 @@ static int64_t sgns_localise(const int32_t *nodes, int32_t *ids, int64_t count, 
     return n;
 }
 
-/* A shard's end: its n slots' changes (trained value less the shared one,
- * read while the shard's rows are still in cache; zero for a slot never
- * written), its row map and ready flags cleared. */
+/* A shard's end: its n slots' changes (a value less the shared row, read
+ * while the shard's rows are still in cache; zero for a slot never
+ * written), its row map and states cleared. */
 static void sgns_changes(float *local, const float *shared, const int32_t *rows, int32_t *row_map, uint8_t *ready,
                          int64_t n, int64_t dim) {
     for (int64_t r = 0; r < n; r++) {
-        if (r + 4 < n) sgns_prefetch_row(shared + (int64_t)rows[r + 4] * dim, dim);
+        if (r + 4 < n && ready[r + 4] == SGNS_VALUE) sgns_prefetch_row(shared + (int64_t)rows[r + 4] * dim, dim);
         row_map[rows[r]] = -1;
-        if (ready[r]) sgns_subtract_row(local + r * dim, shared + (int64_t)rows[r] * dim, dim);
-        else for (int64_t t = 0; t < dim; t++) local[r * dim + t] = 0.0f;
-        ready[r] = 0;
+        if (ready[r] == SGNS_VALUE) sgns_subtract_row(local + r * dim, shared + (int64_t)rows[r] * dim, dim);
+        else if (ready[r] == SGNS_UNTOUCHED) for (int64_t t = 0; t < dim; t++) local[r * dim + t] = 0.0f;
+        ready[r] = SGNS_UNTOUCHED;
     }
 }
 
@@ -759,8 +784,11 @@ SGNS_CLONES static int64_t sgns_train_shards(const int32_t *walks, int64_t n_wal
     const int64_t dim = tb->dim;
     sgns_scratch s;
     if (sgns_scratch_alloc(&s, width, tb->window, tb->negative, dim)) return -1;
+    float *zero = (float *)calloc((size_t)dim + 1, sizeof(float));
     uint8_t *ready = (uint8_t *)calloc((size_t)(n_in_max + n_out_max + 2), 1);
-    if (!ready) {
+    if (!ready || !zero) {
+        free(ready);
+        free(zero);
         sgns_scratch_free(&s);
         return -1;
     }
@@ -768,7 +796,7 @@ SGNS_CLONES static int64_t sgns_train_shards(const int32_t *walks, int64_t n_wal
     for (int64_t sh = first_shard; sh < stop_shard; sh++) {
         float *local0 = in_local + sh * n_in_max * dim, *local1 = out_local + sh * n_out_max * dim;
         int32_t *rows0 = in_rows + sh * n_in_max, *rows1 = out_rows + sh * n_out_max;
-        sgns_source src0 = {syn0, rows0, ready}, src1 = {syn1, rows1, ready + n_in_max};
+        sgns_source src0 = {syn0, rows0, ready, NULL}, src1 = {syn1, rows1, ready + n_in_max, zero};
         int64_t n_in = 0, n_out = 0;
         int64_t stop = (sh + 1) * shard_size < n_walks ? (sh + 1) * shard_size : n_walks;
         for (int64_t i = sh * shard_size; i < stop; i++) {
@@ -787,6 +815,7 @@ SGNS_CLONES static int64_t sgns_train_shards(const int32_t *walks, int64_t n_wal
         out_count[sh] = n_out;
     }
     free(ready);
+    free(zero);
     sgns_scratch_free(&s);
     return kept;
 }
