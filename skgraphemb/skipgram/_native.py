@@ -8,11 +8,11 @@ subsampling, unigram^0.75 negatives, initial scale) but draws the
 negatives once per centre token and shares them across its window (Ji et
 al., 2016), which turns the inner loops into small matrix products.  On
 BlogCatalog walks (8.25M tokens, 2 threads, a busy 2-core machine) its
-lock-free mode trained in 6-7 s where gensim took 38-45 s (6.5x, 6.8x less
-CPU time) and the default, deterministic mode in 13.7 s (3.0x), which gives
-the same vectors for any number of threads; CPU time 1.4 (one thread) to
-1.6 (two threads) times the lock-free one's.  With gensim's corpus-file
-learning-rate schedule, macro-F1 is within 0.004 of gensim's
+lock-free mode trained in 6-9 s where gensim took 38-45 s (4.8-6.5x) and
+the default, deterministic mode in 12-14 s (3.0-3.3x), which gives the same
+vectors for any number of threads, for 1.45 times the lock-free mode's CPU
+time (one or two threads).  With gensim's corpus-file
+learning-rate schedule, macro-F1 is within 0.005 of gensim's
 (``benchmarks/bench_skipgram.py``).
 
 This Python driver owns the vocabulary statistics, the learning-rate
