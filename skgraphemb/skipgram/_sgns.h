@@ -57,9 +57,9 @@
 #endif
 #define SGNS_INLINE static inline __attribute__((always_inline))
 
-/* GCC at -O3 turns the row copies and clears below into calls to libc's
- * memmove and memset, which cost more than the inline vector loops for
- * rows of a few hundred bytes (13% of a deterministic training). */
+/* GCC at -O3 may turn the row copies and clears below into calls to libc's
+ * memmove and memset; for rows of a few hundred bytes a call costs more
+ * than the inline loop (see sgns_copy_row). */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-tree-loop-distribute-patterns")
 #endif
@@ -543,7 +543,7 @@ SGNS_INLINE void sgns_window_fused(float **xs, const float **xr, int64_t m, floa
  *   SGNS_VALUE      the slot holds the value.
  * A window reads an untouched row from the shared vectors and its update
  * writes the slot, so that no pass copies rows in before training.  Output
- * rows (`changes` set: mostly negatives, which a shard touches about once)
+ * rows (src1 of sgns_train_plan: mostly negatives, touched about once)
  * keep their first update as a change, which is what the shard hands over
  * at its end; a second use first turns the slot into the value.  Input rows
  * (contexts, reused by the next ~10 windows) take the value at once. */
@@ -554,6 +554,46 @@ typedef struct {
     uint8_t *ready;
     const float *zero; /* a row of zeros, for output rows: NULL for input rows */
 } sgns_source;
+
+/* Where a window reads its context rows xs (distinct): an untouched one
+ * from the shared vectors, its update then writing the slot as the value. */
+SGNS_INLINE void sgns_context_sources(const sgns_source *src, const int32_t *contexts, int64_t m, const float **xr,
+                                      int64_t dim) {
+    for (int64_t r = 0; r < m; r++)
+        if (src->ready[contexts[r]] == SGNS_UNTOUCHED) {
+            xr[r] = src->shared + (int64_t)src->rows[contexts[r]] * dim;
+            src->ready[contexts[r]] = SGNS_VALUE;
+        }
+}
+
+/* Where a window reads its target rows ys (yr) and what their updates add
+ * to (yb): an untouched row is read shared and its update written as the
+ * change (onto zeros; a repeat in the window adds to the first's change);
+ * a row already holding a change becomes the value before the window. */
+SGNS_INLINE void sgns_target_sources(const sgns_source *src, const int32_t *targets, int64_t n_t, float **ys,
+                                     const float **yr, const float **yb, int64_t dim) {
+    for (int64_t k = 0; k < n_t; k++) {
+        uint8_t *ready = src->ready + targets[k];
+        const float *shared = src->shared + (int64_t)src->rows[targets[k]] * dim;
+        switch (*ready) {
+        case SGNS_UNTOUCHED:
+            yr[k] = shared;
+            yb[k] = src->zero;
+            *ready = SGNS_CHANGED_HERE;
+            break;
+        case SGNS_CHANGED_HERE:
+            yr[k] = shared;
+            break;
+        case SGNS_CHANGE:
+            sgns_add_row(ys[k], shared, dim);
+            *ready = SGNS_VALUE;
+            break;
+        default: break;
+        }
+    }
+    for (int64_t k = 0; k < n_t; k++)
+        if (src->ready[targets[k]] == SGNS_CHANGED_HERE) src->ready[targets[k]] = SGNS_CHANGE;
+}
 
 /* Prefetch what the next use of slot `id` reads. */
 SGNS_INLINE void sgns_prefetch_slot(const float *local, const sgns_source *src, int32_t id, int64_t dim) {
@@ -617,36 +657,8 @@ SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, 
         }
         for (int64_t r = 0; r < m; r++) xr[r] = xs[r] = syn0 + (int64_t)contexts[r] * dim;
         for (int64_t k = 0; k < n_t; k++) yb[k] = yr[k] = ys[k] = syn1 + (int64_t)targets[k] * dim;
-        if (src0) { /* the contexts are distinct: an untouched one is read shared, written as its value */
-            for (int64_t r = 0; r < m; r++)
-                if (src0->ready[contexts[r]] == SGNS_UNTOUCHED) {
-                    xr[r] = src0->shared + (int64_t)src0->rows[contexts[r]] * dim;
-                    src0->ready[contexts[r]] = SGNS_VALUE;
-                }
-        }
-        if (src1) {
-            for (int64_t k = 0; k < n_t; k++) {
-                uint8_t *ready = src1->ready + targets[k];
-                const float *shared = src1->shared + (int64_t)src1->rows[targets[k]] * dim;
-                switch (*ready) {
-                case SGNS_UNTOUCHED: /* read shared, write the change */
-                    yr[k] = shared;
-                    yb[k] = src1->zero;
-                    *ready = SGNS_CHANGED_HERE;
-                    break;
-                case SGNS_CHANGED_HERE: /* a repeat in this window: add to the first's change */
-                    yr[k] = shared;
-                    break;
-                case SGNS_CHANGE: /* used again: the slot becomes the value */
-                    sgns_add_row(ys[k], shared, dim);
-                    *ready = SGNS_VALUE;
-                    break;
-                default: break;
-                }
-            }
-            for (int64_t k = 0; k < n_t; k++)
-                if (src1->ready[targets[k]] == SGNS_CHANGED_HERE) src1->ready[targets[k]] = SGNS_CHANGE;
-        }
+        if (src0) sgns_context_sources(src0, contexts, m, xr, dim);
+        if (src1) sgns_target_sources(src1, targets, n_t, ys, yr, yb, dim);
 
         switch (n_t) {
 #define SGNS_FUSED_CASE(NT)                                                                                     \
@@ -821,7 +833,7 @@ SGNS_CLONES static int64_t sgns_train_shards(const int32_t *walks, int64_t n_wal
 }
 
 /* The part 0 .. n_parts - 1 that row v belongs to: a multiplicative hash
- * (a division per row, `v % n_parts`, cost as much as the adds it chose). */
+ * (`v % n_parts` took an integer division per row and per look-ahead). */
 SGNS_INLINE int64_t sgns_part_of(int32_t v, int64_t n_parts) {
     return (int64_t)(((uint64_t)((uint32_t)v * 0x9E3779B1u) * (uint64_t)n_parts) >> 32);
 }
