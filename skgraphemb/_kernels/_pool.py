@@ -44,6 +44,14 @@ class KernelThreads:
             rest = [f.result() for f in futures]
         return [result for part in (first, *rest) for result in part]
 
+    def run_together(self, kernel, calls: list[tuple]) -> list:
+        """``[kernel(*args) for args in calls]``, every call on its own thread
+        at the same time: for kernels whose calls wait for each other (at a
+        barrier), which must never queue behind one another."""
+        if len(calls) > self.n_threads:
+            raise ValueError(f"run_together: {len(calls)} calls need as many threads; the pool has {self.n_threads}")
+        return self.map(kernel, calls)  # at most one call per thread
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown()

@@ -160,11 +160,11 @@ def round_buffer_bytes(n_nodes: int, walk_length: int, negative: int, dimensions
 
 class _Rounds:
     """The deterministic trainer's schedule: rounds of a fixed number of
-    walks, counted from the start of each epoch across blocks, gathered into
-    a buffer as wide as the longest walk; each round's shards are trained by
-    :func:`~._sgns.train_shards`, split over the threads, and
-    their changes added by :func:`~._sgns.apply_deltas`, rows
-    split over the threads."""
+    walks, counted from the start of each epoch across blocks.  Whole
+    rounds of a block go to :func:`~._sgns.train_rounds` as they are (one
+    call per thread trains every round of the block, the threads meeting
+    at a barrier twice per round); a round split between blocks is
+    gathered in a buffer as wide as the longest walk."""
 
     def __init__(
         self, kernels, threads: KernelThreads, n_seen: int, longest: int, negative: int, syn0, syn1, tables, load=0.0
@@ -175,9 +175,9 @@ class _Rounds:
         # Row maps for the threads that train shards (never more than shards);
         # the same threads then add the changes, one part of the rows each.
         self.maps = [np.full((2, n_nodes), -1, dtype=np.int32) for _ in range(min(threads.n_threads, self.shards))]
-        size = self.shards * self.shard_size
-        self.walks = np.full((size, longest), -1, dtype=np.int32)
-        self.alphas = np.empty(size, dtype=np.float64)
+        self.per_round = self.shards * self.shard_size
+        self.walks = np.full((self.per_round, longest), -1, dtype=np.int32)
+        self.alphas = np.empty(self.per_round, dtype=np.float64)
         self.in_rows = np.empty((self.shards, n_in), dtype=np.int32)
         self.in_local = np.empty((self.shards, n_in, dim), dtype=np.float32)
         self.out_rows = np.empty((self.shards, n_out), dtype=np.int32)
@@ -188,53 +188,53 @@ class _Rounds:
 
     def train(self, chunk, first_walk: int, alphas) -> int:
         """Train a block of walks; the last round may stay open for the next block."""
-        kept = 0
-        width = min(chunk.shape[1], self.walks.shape[1])  # columns past the longest walk are padding
-        start = 0
-        while start < chunk.shape[0]:
-            if self.filled == 0:
-                self.first_walk = first_walk + start
-            take = min(chunk.shape[0] - start, self.walks.shape[0] - self.filled)
-            rows = slice(self.filled, self.filled + take)
-            self.walks[rows, :width] = chunk[start : start + take, :width]
-            self.walks[rows, width:] = -1
-            self.alphas[rows] = alphas[start : start + take]
-            self.filled += take
-            start += take
-            if self.filled == self.walks.shape[0]:
+        if chunk.shape[1] > self.walks.shape[1]:  # columns past the longest walk are padding
+            chunk = np.ascontiguousarray(chunk[:, : self.walks.shape[1]])
+        kept = start = 0
+        if self.filled:  # complete the open round
+            start = min(chunk.shape[0], self.per_round - self.filled)
+            self._gather(chunk[:start], alphas[:start])
+            if self.filled == self.per_round:
                 kept += self.flush()
+        whole = (chunk.shape[0] - start) // self.per_round * self.per_round
+        if whole:
+            kept += self._run(chunk[start : start + whole], whole, first_walk + start, alphas[start : start + whole])
+            start += whole
+        if start < chunk.shape[0]:
+            self.first_walk = first_walk + start
+            self._gather(chunk[start:], alphas[start:])
         return kept
+
+    def _gather(self, walks, alphas) -> None:
+        rows = slice(self.filled, self.filled + walks.shape[0])
+        self.walks[rows, : walks.shape[1]] = walks
+        self.walks[rows, walks.shape[1] :] = -1
+        self.alphas[rows] = alphas
+        self.filled += walks.shape[0]
 
     def flush(self) -> int:
         """Train and apply the open round; returns the tokens kept."""
-        if self.filled == 0:
-            return 0
-        size = self.shard_size
-        shards = -(-self.filled // size)
-        n = len(self.maps)
-        bounds = [shards * t // n for t in range(n + 1)]
-        kept = sum(
-            self.threads.map(
-                self.kernels.train_shards,
-                [
-                    (self.walks, self.filled, size, lo, hi, self.first_walk, self.alphas, self.syn0, self.syn1,
-                     *self.tables, maps[0], maps[1], self.in_rows, self.counts[0], self.in_local,
-                     self.out_rows, self.counts[1], self.out_local)
-                    for lo, hi, maps in zip(bounds[:-1], bounds[1:], self.maps, strict=True)
-                    if hi > lo
-                ],
-            )
-        )  # fmt: skip
-        self.threads.map(
-            self.kernels.apply_deltas,
-            [
-                (self.syn0, self.syn1, self.in_rows, self.counts[0], self.in_local,
-                 self.out_rows, self.counts[1], self.out_local, shards, part, n)
-                for part in range(n)
-            ],
-        )  # fmt: skip
+        kept = self._run(self.walks, self.filled, self.first_walk, self.alphas) if self.filled else 0
         self.filled = 0
         return kept
+
+    def _run(self, walks, n_walks: int, first_walk: int, alphas) -> int:
+        """The rounds of ``walks[:n_walks]``, every thread in one kernel call."""
+        n_parts = len(self.maps)
+        barrier = np.zeros(4, dtype=np.int64)
+        barrier[2] = n_parts
+        kept = self.threads.run_together(
+            self.kernels.train_rounds,
+            [
+                (barrier, part, n_parts, walks, n_walks, self.shards, self.shard_size, first_walk, alphas,
+                 self.syn0, self.syn1, *self.tables, maps[0], maps[1], self.in_rows, self.counts[0], self.in_local,
+                 self.out_rows, self.counts[1], self.out_local)
+                for part, maps in enumerate(self.maps)
+            ],
+        )  # fmt: skip
+        if min(kept) < 0:
+            raise MemoryError("train_skipgram: out of memory for a thread's scratch buffers")
+        return sum(kept)
 
 
 def _hogwild(kernels, threads: KernelThreads, chunk, first_walk: int, alphas, syn0, syn1, tables: tuple) -> int:

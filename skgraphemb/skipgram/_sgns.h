@@ -2,10 +2,11 @@
  * skgraphemb's own trainer, compiled ahead of time when the package is
  * installed (Cython bindings in _sgns.pyx; the Python driver is _native.py).
  *
- * Plain C99 with GCC/Clang vector extensions, no Python API: every function
- * runs without the GIL, and the driver's thread pool calls the serial
- * kernels on disjoint work.  Nothing here allocates shared state; scratch
- * memory belongs to one call.
+ * Plain C99 with GCC/Clang vector extensions and atomic builtins, no Python
+ * API: every function runs without the GIL, and the driver's thread pool
+ * calls the serial kernels on disjoint work (the deterministic rounds' calls
+ * meet at a barrier the driver provides).  Nothing here allocates shared
+ * state; scratch memory belongs to one call.
  *
  * Layout (row-major, C-contiguous):
  *   walks            (n_walks, width) int32 node positions, -1 after a walk ends
@@ -41,6 +42,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
 
 #include "_random.h"
@@ -775,8 +777,36 @@ static void sgns_changes(float *local, const float *shared, const int32_t *rows,
     }
 }
 
-/* First half of a deterministic round: shards first_shard .. stop_shard - 1
- * of the round's walks (shard s: walks s * shard_size .. below n_walks),
+/* One thread's scratch for the shards of deterministic rounds: a walk's
+ * scratch, the states of its slots and a row of zeros. */
+typedef struct {
+    sgns_scratch s;
+    float *zero;
+    uint8_t *ready;
+} sgns_shard_scratch;
+
+static int sgns_shard_scratch_alloc(sgns_shard_scratch *ss, int64_t width, const sgns_tables *tb, int64_t n_in_max,
+                                    int64_t n_out_max) {
+    ss->zero = NULL;
+    ss->ready = NULL;
+    if (sgns_scratch_alloc(&ss->s, width, tb->window, tb->negative, tb->dim)) return -1;
+    ss->zero = (float *)calloc((size_t)tb->dim + 1, sizeof(float));
+    ss->ready = (uint8_t *)calloc((size_t)(n_in_max + n_out_max + 2), 1);
+    if (ss->zero && ss->ready) return 0;
+    free(ss->ready);
+    free(ss->zero);
+    sgns_scratch_free(&ss->s);
+    return -1;
+}
+
+static void sgns_shard_scratch_free(sgns_shard_scratch *ss) {
+    free(ss->ready);
+    free(ss->zero);
+    sgns_scratch_free(&ss->s);
+}
+
+/* First half of a deterministic round, with a thread's scratch: shards
+ * first_shard .. stop_shard - 1 of the round's walks (shard s: walks s * shard_size .. below n_walks),
  * each trained in order, as on one thread, on a private copy of the rows it
  * touches, from the vectors at the start of the round (a row enters the
  * copy with its first update: sgns_source).  syn0 and syn1 are only read,
@@ -786,39 +816,30 @@ static void sgns_changes(float *local, const float *shared, const int32_t *rows,
  * start of the round, taken while the shard's rows are still in cache),
  * likewise for the output rows.  in_map and out_map ((n_nodes,), all -1)
  * belong to the calling thread and are all -1 again on return.  Returns the
- * tokens kept, or -1 when out of memory. */
-SGNS_CLONES static int64_t sgns_train_shards(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shard_size,
-                                 int64_t first_shard, int64_t stop_shard, int64_t first_walk, const double *alphas,
-                                 const float *syn0, const float *syn1, const sgns_tables *tb, int32_t *in_map,
-                                 int32_t *out_map, int32_t *in_rows, int64_t n_in_max, int64_t *in_count,
-                                 float *in_local, int32_t *out_rows, int64_t n_out_max, int64_t *out_count,
-                                 float *out_local) {
+ * tokens kept. */
+SGNS_CLONES static int64_t sgns_shards(sgns_shard_scratch *ss, const int32_t *walks, int64_t n_walks, int64_t width,
+                                       int64_t shard_size, int64_t first_shard, int64_t stop_shard,
+                                       int64_t first_walk, const double *alphas, const float *syn0,
+                                       const float *syn1, const sgns_tables *tb, int32_t *in_map, int32_t *out_map,
+                                       int32_t *in_rows, int64_t n_in_max, int64_t *in_count, float *in_local,
+                                       int32_t *out_rows, int64_t n_out_max, int64_t *out_count, float *out_local) {
     const int64_t dim = tb->dim;
-    sgns_scratch s;
-    if (sgns_scratch_alloc(&s, width, tb->window, tb->negative, dim)) return -1;
-    float *zero = (float *)calloc((size_t)dim + 1, sizeof(float));
-    uint8_t *ready = (uint8_t *)calloc((size_t)(n_in_max + n_out_max + 2), 1);
-    if (!ready || !zero) {
-        free(ready);
-        free(zero);
-        sgns_scratch_free(&s);
-        return -1;
-    }
+    sgns_scratch *s = &ss->s;
     int64_t kept = 0;
     for (int64_t sh = first_shard; sh < stop_shard; sh++) {
         float *local0 = in_local + sh * n_in_max * dim, *local1 = out_local + sh * n_out_max * dim;
         int32_t *rows0 = in_rows + sh * n_in_max, *rows1 = out_rows + sh * n_out_max;
-        sgns_source src0 = {syn0, rows0, ready, NULL}, src1 = {syn1, rows1, ready + n_in_max, zero};
+        sgns_source src0 = {syn0, rows0, ss->ready, NULL}, src1 = {syn1, rows1, ss->ready + n_in_max, ss->zero};
         int64_t n_in = 0, n_out = 0;
         int64_t stop = (sh + 1) * shard_size < n_walks ? (sh + 1) * shard_size : n_walks;
         for (int64_t i = sh * shard_size; i < stop; i++) {
             uint64_t state = sge_item_state(tb->seed, (uint64_t)(first_walk + i));
-            int64_t length = sgns_plan_walk(walks + i * width, width, tb, &state, &s);
-            n_in = sgns_localise(s.sentence, s.ctx_ids, length, in_map, rows0, n_in);
-            n_out = sgns_localise(s.sentence, s.tgt_ids, length, out_map, rows1, n_out);
-            if (length > 1) n_out = sgns_localise(s.negs, s.negs, length * tb->negative, out_map, rows1, n_out);
-            sgns_train_plan(length, s.ctx_ids, s.tgt_ids, s.negs, s.widths, local0, local1, &src0, &src1, tb,
-                            (float)alphas[i], &s);
+            int64_t length = sgns_plan_walk(walks + i * width, width, tb, &state, s);
+            n_in = sgns_localise(s->sentence, s->ctx_ids, length, in_map, rows0, n_in);
+            n_out = sgns_localise(s->sentence, s->tgt_ids, length, out_map, rows1, n_out);
+            if (length > 1) n_out = sgns_localise(s->negs, s->negs, length * tb->negative, out_map, rows1, n_out);
+            sgns_train_plan(length, s->ctx_ids, s->tgt_ids, s->negs, s->widths, local0, local1, &src0, &src1, tb,
+                            (float)alphas[i], s);
             kept += length;
         }
         sgns_changes(local0, syn0, rows0, in_map, src0.ready, n_in, dim);
@@ -826,9 +847,6 @@ SGNS_CLONES static int64_t sgns_train_shards(const int32_t *walks, int64_t n_wal
         in_count[sh] = n_in;
         out_count[sh] = n_out;
     }
-    free(ready);
-    free(zero);
-    sgns_scratch_free(&s);
     return kept;
 }
 
@@ -857,6 +875,80 @@ SGNS_CLONES static void sgns_add_changes(float *vectors, int64_t dim, const int3
             sgns_add_row(vectors + (int64_t)v * dim, change + (s * n_max + j) * dim, dim);
         }
     }
+}
+
+/* ------------------------------------------------------------------ */
+/* Deterministic rounds on several threads, in one call per thread       */
+/* ------------------------------------------------------------------ */
+
+/* A barrier for the n_parts threads of sgns_train_rounds, in four int64
+ * words that the caller zeroes but for the third: arrivals, generation, the
+ * number of threads and a stop flag.  A thread spins a little (rounds take a millisecond or
+ * two; a sleeping thread takes longer than that to wake on a VM), then
+ * yields its core to other work.  Returns -1 when another thread stopped. */
+enum { SGNS_B_ARRIVED, SGNS_B_GENERATION, SGNS_B_THREADS, SGNS_B_STOP };
+
+SGNS_INLINE void sgns_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static void sgns_barrier_stop(int64_t *b) { __atomic_store_n(&b[SGNS_B_STOP], 1, __ATOMIC_RELEASE); }
+
+static int sgns_barrier_wait(int64_t *b) {
+    int64_t generation = __atomic_load_n(&b[SGNS_B_GENERATION], __ATOMIC_ACQUIRE);
+    if (__atomic_add_fetch(&b[SGNS_B_ARRIVED], 1, __ATOMIC_ACQ_REL) == b[SGNS_B_THREADS]) {
+        __atomic_store_n(&b[SGNS_B_ARRIVED], 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&b[SGNS_B_GENERATION], generation + 1, __ATOMIC_RELEASE);
+        return __atomic_load_n(&b[SGNS_B_STOP], __ATOMIC_ACQUIRE) ? -1 : 0;
+    }
+    for (int64_t spins = 0;; spins++) {
+        if (__atomic_load_n(&b[SGNS_B_GENERATION], __ATOMIC_ACQUIRE) != generation)
+            return __atomic_load_n(&b[SGNS_B_STOP], __ATOMIC_ACQUIRE) ? -1 : 0;
+        if (__atomic_load_n(&b[SGNS_B_STOP], __ATOMIC_ACQUIRE)) return -1;
+        if (spins < 20000) sgns_relax();
+        else sched_yield();
+    }
+}
+
+/* Every round of a block of walks, on part `part` of n_parts threads that
+ * make this call at once with the same arguments but their own part and
+ * row maps, meeting at `barrier` (sgns_barrier_wait).  Round k holds walks
+ * k * shards * shard_size .. of `walks` (the last round may be short).  A
+ * thread trains its contiguous share of the round's shards (sgns_shards;
+ * a shard's result does not depend on the thread), and once all threads
+ * have, adds the changes of the rows of its part (sgns_add_changes).  A round costs two barriers and no call from
+ * Python, and the vectors are the same as with one thread.  Returns the
+ * tokens this thread kept, or -1 when a thread ran out of memory or
+ * stopped. */
+static int64_t sgns_train_rounds(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shards,
+                                 int64_t shard_size, int64_t first_walk, const double *alphas, float *syn0,
+                                 float *syn1, const sgns_tables *tb, int32_t *in_map, int32_t *out_map,
+                                 int32_t *in_rows, int64_t n_in_max, int64_t *in_count, float *in_local,
+                                 int32_t *out_rows, int64_t n_out_max, int64_t *out_count, float *out_local,
+                                 int64_t part, int64_t n_parts, int64_t *barrier) {
+    sgns_shard_scratch ss;
+    int ready = sgns_shard_scratch_alloc(&ss, width, tb, n_in_max, n_out_max) == 0;
+    if (!ready) sgns_barrier_stop(barrier);
+    int64_t kept = 0, per_round = shards * shard_size;
+    int failed = sgns_barrier_wait(barrier);
+    for (int64_t first = 0; !failed && first < n_walks; first += per_round) {
+        int64_t filled = n_walks - first < per_round ? n_walks - first : per_round;
+        int64_t used = (filled + shard_size - 1) / shard_size; /* shards of this round */
+        kept += sgns_shards(&ss, walks + first * width, filled, width, shard_size, used * part / n_parts,
+                            used * (part + 1) / n_parts, first_walk + first, alphas + first, syn0, syn1, tb, in_map,
+                            out_map, in_rows, n_in_max, in_count, in_local, out_rows, n_out_max, out_count,
+                            out_local);
+        if ((failed = sgns_barrier_wait(barrier))) break;
+        sgns_add_changes(syn0, tb->dim, in_rows, in_count, in_local, n_in_max, used, part, n_parts);
+        sgns_add_changes(syn1, tb->dim, out_rows, out_count, out_local, n_out_max, used, part, n_parts);
+        failed = sgns_barrier_wait(barrier);
+    }
+    if (ready) sgns_shard_scratch_free(&ss);
+    return failed ? -1 : kept;
 }
 
 #endif /* SKGRAPHEMB_SGNS_H */

@@ -36,14 +36,13 @@ cdef extern from "_sgns.h" nogil:
     int64_t sgns_format_walks(const int32_t *walks, int64_t n, int64_t width, uint8_t *buf)
     int64_t sgns_train_walks_hogwild(const int32_t *walks, int64_t n_walks, int64_t width, int64_t first_walk,
                                      const double *alphas, float *syn0, float *syn1, const sgns_tables *tb)
-    int64_t sgns_train_shards(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shard_size,
-                              int64_t first_shard, int64_t stop_shard, int64_t first_walk, const double *alphas,
-                              const float *syn0, const float *syn1, const sgns_tables *tb, int32_t *in_map,
-                              int32_t *out_map, int32_t *in_rows, int64_t n_in_max, int64_t *in_count,
-                              float *in_local, int32_t *out_rows, int64_t n_out_max, int64_t *out_count,
-                              float *out_local)
-    void sgns_add_changes(float *vectors, int64_t dim, const int32_t *rows, const int64_t *count,
-                          const float *change, int64_t n_max, int64_t n_slots, int64_t part, int64_t n_parts)
+    int64_t sgns_train_rounds(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shards,
+                              int64_t shard_size, int64_t first_walk, const double *alphas, float *syn0,
+                              float *syn1, const sgns_tables *tb, int32_t *in_map, int32_t *out_map,
+                              int32_t *in_rows, int64_t n_in_max, int64_t *in_count, float *in_local,
+                              int32_t *out_rows, int64_t n_out_max, int64_t *out_count, float *out_local,
+                              int64_t part, int64_t n_parts, int64_t *barrier)
+    void sgns_barrier_stop(int64_t *barrier)
 
 #: Range of word2vec.c's sigmoid table; beyond it the sigmoid is taken as exactly 0 or 1.
 MAX_EXP = 6.0
@@ -202,78 +201,67 @@ def train_walks_hogwild(const int32_t[:, ::1] walks, int64_t first_walk, const d
     return kept
 
 
-def train_shards(const int32_t[:, ::1] walks, int64_t n_walks, int64_t shard_size, int64_t first_shard,
-                 int64_t stop_shard, int64_t first_walk, const double[::1] alphas, const float[:, ::1] syn0,
-                 const float[:, ::1] syn1, const uint64_t[::1] keep, const uint64_t[::1] neg_threshold,
-                 const int32_t[::1] neg_alias, const float[::1] sigmoid, int64_t window, int64_t negative,
-                 uint64_t seed, int32_t[::1] in_map, int32_t[::1] out_map, int32_t[:, ::1] in_rows,
-                 int64_t[::1] in_count, float[:, :, ::1] in_local, int32_t[:, ::1] out_rows,
-                 int64_t[::1] out_count, float[:, :, ::1] out_local):
-    """First half of a deterministic round: shards ``first_shard ..
-    stop_shard - 1`` of the round's walks, each trained from the vectors at
-    the start of the round on a private copy of the rows it touches.
+def train_rounds(int64_t[::1] barrier, int64_t part, int64_t n_parts, *args):
+    """The deterministic rounds of a block of walks, on ``n_parts`` threads
+    that call this at once with the same arguments but their own ``part``
+    and row maps, meeting at ``barrier`` (``np.zeros(4, np.int64)`` with
+    ``barrier[2] = n_parts``, new for each block).
 
-    Shard ``s`` is walks ``s * shard_size ..`` (at most ``shard_size``,
-    below ``n_walks``) of ``walks``, trained in order as
-    :func:`train_walks_hogwild` would on one thread, but on its copy:
-    ``syn0`` and ``syn1`` are only read, so shards can run on any threads in
-    any order with the same result.  Shard ``s`` ends with ``in_count[s]``
-    distinct input rows ``in_rows[s, :in_count[s]]`` (node positions) and
-    their changes ``in_local[s, :in_count[s]]`` (trained value less the
-    value in ``syn0``), likewise for the output rows; :func:`apply_deltas`
-    adds them.  ``in_map`` and ``out_map`` (int32, ``(n_nodes,)``, all ``-1``)
-    belong to the calling thread; they are all ``-1`` again on return.
-    Returns the tokens kept after subsampling.
+    ``args`` are ``walks, n_walks, shards, shard_size, first_walk, alphas,
+    syn0, syn1, keep, neg_threshold, neg_alias, sigmoid, window, negative,
+    seed, in_map, out_map, in_rows, in_count, in_local, out_rows, out_count,
+    out_local``.  Round ``k`` is walks ``k * shards * shard_size ..`` of the
+    first ``n_walks`` rows of ``walks`` (the last round may be short), in
+    ``shards`` shards of ``shard_size`` consecutive walks.  Each shard trains
+    its walks in order, as :func:`train_walks_hogwild` on one thread, on a
+    private copy of the rows it touches, from the vectors at the start of
+    the round, leaving in ``in_rows[s, :in_count[s]]`` the distinct input
+    rows it touched and in ``in_local[s]`` their changes (likewise for the
+    output rows); the threads take contiguous shares of the shards.  Then
+    each thread adds the changes of the rows of its part (a multiplicative
+    hash of the row, ``sgns_part_of``), each row its changes in shard
+    order, that is in corpus order.  So the vectors are bitwise the same for
+    any ``n_parts``.  ``in_map`` and ``out_map`` (int32, ``(n_nodes,)``,
+    all ``-1``) belong to the calling thread; they are all ``-1`` again on
+    return.  Returns the tokens this thread kept after subsampling, or -1
+    when a thread ran out of memory.  A thread whose arguments are
+    rejected stops the others (they return -1) and raises ``ValueError``.
     """
+    if not (barrier.shape[0] == 4 and barrier[2] == n_parts and 0 <= part < n_parts):
+        raise ValueError("train_rounds: the barrier must be np.zeros(4, np.int64) with [2] = n_parts > part >= 0")
+    try:
+        return _train_rounds(barrier, part, n_parts, *args)
+    except BaseException:
+        sgns_barrier_stop(&barrier[0])
+        raise
+
+
+def _train_rounds(int64_t[::1] barrier, int64_t part, int64_t n_parts, const int32_t[:, ::1] walks, int64_t n_walks,
+                   int64_t shards, int64_t shard_size, int64_t first_walk, const double[::1] alphas,
+                   float[:, ::1] syn0, float[:, ::1] syn1, const uint64_t[::1] keep,
+                   const uint64_t[::1] neg_threshold, const int32_t[::1] neg_alias, const float[::1] sigmoid,
+                   int64_t window, int64_t negative, uint64_t seed, int32_t[::1] in_map, int32_t[::1] out_map,
+                   int32_t[:, ::1] in_rows, int64_t[::1] in_count, float[:, :, ::1] in_local,
+                   int32_t[:, ::1] out_rows, int64_t[::1] out_count, float[:, :, ::1] out_local):
     cdef sgns_tables tb = _tables(keep, neg_threshold, neg_alias, sigmoid, syn0.shape[1], window, negative, seed)
     _check_vectors(syn0, syn1, tb.n_nodes)
-    cdef int64_t n_in = in_rows.shape[1], n_out = out_rows.shape[1], shards = in_rows.shape[0]
-    cdef int64_t width = walks.shape[1]
-    if not (0 <= first_shard <= stop_shard <= shards and n_walks <= walks.shape[0] and n_walks <= alphas.shape[0]
-            and out_rows.shape[0] == shards and in_count.shape[0] >= shards and out_count.shape[0] >= shards
-            and in_local.shape[0] == shards and out_local.shape[0] == shards
+    cdef int64_t n_in = in_rows.shape[1], n_out = out_rows.shape[1], width = walks.shape[1]
+    if not (1 <= shards <= in_rows.shape[0] and shard_size >= 1
+            and 0 <= n_walks <= walks.shape[0] and n_walks <= alphas.shape[0]
+            and out_rows.shape[0] == in_rows.shape[0] and in_count.shape[0] >= shards and out_count.shape[0] >= shards
+            and in_local.shape[0] >= shards and out_local.shape[0] >= shards
             and in_local.shape[1] == n_in and out_local.shape[1] == n_out
             and in_local.shape[2] == tb.dim and out_local.shape[2] == tb.dim
             and in_map.shape[0] == tb.n_nodes and out_map.shape[0] == tb.n_nodes and keep.shape[0] == tb.n_nodes
             and n_in >= min(tb.n_nodes, width * shard_size)
             and n_out >= min(tb.n_nodes, width * shard_size * (negative + 1))):
-        raise ValueError("train_shards: inconsistent round buffers")
-    if first_shard == stop_shard or n_walks == 0:
-        return 0
+        raise ValueError("train_rounds: inconsistent round buffers")
+    cdef const int32_t *w = _walks_ptr(walks)
+    cdef const double *a = &alphas[0] if alphas.shape[0] else &_NO_DOUBLE
     cdef int64_t kept
     with nogil:
-        kept = sgns_train_shards(&walks[0, 0], n_walks, width, shard_size, first_shard, stop_shard, first_walk,
-                                 &alphas[0], &syn0[0, 0], &syn1[0, 0], &tb, &in_map[0], &out_map[0],
-                                 &in_rows[0, 0], n_in, &in_count[0], &in_local[0, 0, 0], &out_rows[0, 0], n_out,
-                                 &out_count[0], &out_local[0, 0, 0])
-    if kept < 0:
-        raise MemoryError("train_shards: out of memory for a thread's scratch buffers")
+        kept = sgns_train_rounds(w, n_walks, width, shards, shard_size, first_walk, a, &syn0[0, 0], &syn1[0, 0],
+                                 &tb, &in_map[0], &out_map[0], &in_rows[0, 0], n_in, &in_count[0],
+                                 &in_local[0, 0, 0], &out_rows[0, 0], n_out, &out_count[0], &out_local[0, 0, 0],
+                                 part, n_parts, &barrier[0])
     return kept
-
-
-def apply_deltas(float[:, ::1] syn0, float[:, ::1] syn1, const int32_t[:, ::1] in_rows, const int64_t[::1] in_count,
-                 const float[:, :, ::1] in_local, const int32_t[:, ::1] out_rows, const int64_t[::1] out_count,
-                 const float[:, :, ::1] out_local, int64_t n_slots, int64_t part, int64_t n_parts):
-    """Second half of a deterministic round: add the changes of shards ``0 ..
-    n_slots - 1`` (:func:`train_shards`) to the rows of part ``part`` of
-    ``n_parts`` (a multiplicative hash of the row, ``sgns_part_of``).
-
-    Each row receives its changes in shard order, that is in corpus order,
-    whatever ``n_parts`` is: threads that take one part each write disjoint
-    rows, and the sums are bitwise the same for any number of threads.
-    """
-    cdef int64_t dim = syn0.shape[1]
-    if not (0 <= part < n_parts and 0 <= n_slots <= in_rows.shape[0] and n_slots <= out_rows.shape[0]
-            and syn0.shape[0] == syn1.shape[0] and syn1.shape[1] == dim
-            and in_local.shape[2] == dim and out_local.shape[2] == dim
-            and in_local.shape[0] >= n_slots and out_local.shape[0] >= n_slots
-            and in_local.shape[1] == in_rows.shape[1] and out_local.shape[1] == out_rows.shape[1]
-            and in_count.shape[0] >= n_slots and out_count.shape[0] >= n_slots):
-        raise ValueError("apply_deltas: inconsistent round buffers")
-    if n_slots == 0 or dim == 0:
-        return
-    with nogil:
-        sgns_add_changes(&syn0[0, 0], dim, &in_rows[0, 0], &in_count[0], &in_local[0, 0, 0], in_rows.shape[1],
-                         n_slots, part, n_parts)
-        sgns_add_changes(&syn1[0, 0], dim, &out_rows[0, 0], &out_count[0], &out_local[0, 0, 0],
-                         out_rows.shape[1], n_slots, part, n_parts)

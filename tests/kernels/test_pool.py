@@ -52,6 +52,20 @@ def test_map_waits_for_every_worker_when_one_call_fails():
     assert sorted(done) == [1, 2]  # the workers finished before map raised
 
 
+def test_run_together_runs_every_call_at_once():
+    """Calls that wait for each other (here at a barrier) finish only if each has its own thread."""
+    barrier = threading.Barrier(3, timeout=30)
+
+    def kernel(i):
+        barrier.wait()
+        return i
+
+    with KernelThreads(3) as threads:
+        assert threads.run_together(kernel, [(i,) for i in range(3)]) == [0, 1, 2]
+        with pytest.raises(ValueError, match="4 calls need as many threads"):
+            threads.run_together(kernel, [(i,) for i in range(4)])
+
+
 @pytest.mark.parametrize("n_rows, n_parts", [(0, 3), (5, 1), (5, 5), (5, 8), (100, 7)])
 def test_row_ranges_cover_the_rows_once(n_rows, n_parts):
     ranges = row_ranges(n_rows, n_parts)

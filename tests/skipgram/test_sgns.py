@@ -167,15 +167,58 @@ def test_training_kernels_release_the_gil(runs_without_the_gil):
         syn0, syn1 = kernels.init_vectors(n, d, 1), np.zeros((n, d), np.float32)
         kernels.train_walks_hogwild(walks, 0, alphas, syn0, syn1, *tables)
 
-    def shards():
+    def rounds():
         syn0, syn1 = kernels.init_vectors(n, d, 1), np.zeros((n, d), np.float32)
         rows = walks.shape[1] * 100
         maps = np.full(n, -1, np.int32), np.full(n, -1, np.int32)
         in_rows, out_rows = np.empty((30, min(n, rows)), np.int32), np.empty((30, n), np.int32)
         in_local, out_local = np.empty((*in_rows.shape, d), np.float32), np.empty((*out_rows.shape, d), np.float32)
         counts = np.zeros((2, 30), np.int64)
-        kernels.train_shards(walks, len(walks), 100, 0, 30, 0, alphas, syn0, syn1, *tables, *maps,
+        barrier = np.array([0, 0, 1, 0], np.int64)
+        kernels.train_rounds(barrier, 0, 1, walks, len(walks), 30, 100, 0, alphas, syn0, syn1, *tables, *maps,
                              in_rows, counts[0], in_local, out_rows, counts[1], out_local)  # fmt: skip
 
     runs_without_the_gil(hogwild)
-    runs_without_the_gil(shards)
+    runs_without_the_gil(rounds)
+
+
+def test_rounds_stop_every_thread_when_one_call_is_rejected():
+    """The threads of train_rounds wait for each other at a barrier: a call
+    whose arguments are rejected raises and lets the others return (-1)
+    instead of leaving them waiting for ever."""
+    import threading
+
+    from skgraphemb._kernels._pool import KernelThreads
+
+    n, d = 50, 8
+    walks = np.random.default_rng(0).integers(0, n, (40, 10)).astype(np.int32)
+    threshold, alias = kernels.alias_table(np.ones(n))
+    tables = (np.full(n, 2**32, np.uint64), threshold, alias, kernels.sigmoid_table(1000), 3, 2, 0)
+    syn0, syn1 = kernels.init_vectors(n, d, 1), np.zeros((n, d), np.float32)
+    in_rows, out_rows = np.empty((4, n), np.int32), np.empty((4, n), np.int32)
+    buffers = (in_rows, np.zeros(4, np.int64), np.empty((4, n, d), np.float32),
+               out_rows, np.zeros(4, np.int64), np.empty((4, n, d), np.float32))  # fmt: skip
+    barrier = np.array([0, 0, 2, 0], np.int64)
+
+    def call(part, map_size):
+        maps = np.full(map_size, -1, np.int32), np.full(map_size, -1, np.int32)
+        return kernels.train_rounds(barrier, part, 2, walks, len(walks), 4, 2, 0, np.full(len(walks), 0.01),
+                                    syn0, syn1, *tables, *maps, *buffers)  # fmt: skip
+
+    outcome = []
+
+    def run():
+        with KernelThreads(2) as threads:
+            try:
+                threads.run_together(call, [(0, n), (1, n - 1)])  # part 1's row maps are too short
+            except ValueError as error:
+                outcome.append(error)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "a thread of train_rounds never returned"
+    assert len(outcome) == 1 and "inconsistent round buffers" in str(outcome[0])
+    assert barrier[3] == 1  # the stop flag
+    with pytest.raises(ValueError, match="barrier must be"):
+        kernels.train_rounds(np.zeros(4, np.int64), 0, 2, walks)

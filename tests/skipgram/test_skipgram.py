@@ -98,14 +98,17 @@ def test_same_vectors_for_any_thread_count_and_chunking(communities):
     assert not np.array_equal(train_skipgram(walks, n, seed=4, n_jobs=1, deterministic=False, **SMALL), one)
 
 
-@pytest.mark.parametrize(("negative", "d"), [(2, 8), (7, 13)])
-def test_rounds_train_shards_apart_and_apply_in_corpus_order(monkeypatch, negative, d):
+@pytest.mark.parametrize(("negative", "d", "blocks", "n_jobs"), [(2, 8, False, 2), (7, 13, False, 3), (2, 8, True, 2)])
+def test_rounds_train_shards_apart_and_apply_in_corpus_order(monkeypatch, negative, d, blocks, n_jobs):
     """Known answer on a graph small enough for one round to hold several
     shards: the deterministic trainer equals the Hogwild kernel run on one
     thread, shard by shard, each from the vectors at the start of its
     round, the shards' changes summed in order.  12 nodes: targets repeat
     within windows; 8 targets take the kernel's blocked path; a walk of one
-    token puts rows in a shard that no update writes."""
+    token puts rows in a shard that no update writes.  With ``blocks`` the
+    walks come in blocks of other widths (wider than the longest walk,
+    narrower), which split rounds: a round is completed from the next
+    blocks."""
     import skgraphemb.skipgram._native as driver
 
     monkeypatch.setattr(driver, "_round_shape", lambda *args: (3, 2))  # rounds of 3 shards of 2 walks
@@ -116,7 +119,11 @@ def test_rounds_train_shards_apart_and_apply_in_corpus_order(monkeypatch, negati
     init = rng.uniform(-0.5, 0.5, (n, d)).astype(np.float32)
     init_out = rng.uniform(-0.5, 0.5, (n, d)).astype(np.float32)
     args = dict(dimensions=d, window=3, negative=negative, sample=0.0, alpha=0.1, min_alpha=0.1, seed=3)
-    got0, got1 = train_skipgram(walks, n, init=init, init_output=init_out, return_output=True, n_jobs=2, **args)
+    source = walks
+    if blocks:  # 4, 1, 7 and 1 walks; a width of its own makes each a block
+        pad = lambda w, k: np.pad(w, ((0, 0), (0, k)), constant_values=-1)  # noqa: E731
+        source = [pad(walks[:4], 3), walks[4:5], pad(walks[5:12], 1), walks[12:, :1]]
+    got0, got1 = train_skipgram(source, n, init=init, init_output=init_out, return_output=True, n_jobs=n_jobs, **args)
 
     sigmoid = kernels.sigmoid_table(1000)
     counts = np.bincount(walks[walks >= 0], minlength=n)
@@ -308,13 +315,14 @@ def _record_alphas(monkeypatch, deterministic):
     """Spy on the training kernel of a mode: the learning rates it gets, walk by walk."""
     recorded = []
     if deterministic:
-        real = kernels.train_shards
+        real = kernels.train_rounds
 
-        def spy(walks, n_walks, size, first, stop, first_walk, alphas, *args):
-            recorded.append(alphas[first * size : min(n_walks, stop * size)].copy())
-            return real(walks, n_walks, size, first, stop, first_walk, alphas, *args)
+        def spy(barrier, part, n_parts, walks, n_walks, shards, size, first_walk, alphas, *args):
+            if part == 0:
+                recorded.append(alphas[:n_walks].copy())
+            return real(barrier, part, n_parts, walks, n_walks, shards, size, first_walk, alphas, *args)
 
-        monkeypatch.setattr(kernels, "train_shards", spy)
+        monkeypatch.setattr(kernels, "train_rounds", spy)
     else:
         real = kernels.train_walks_hogwild
 
