@@ -8,10 +8,11 @@ subsampling, unigram^0.75 negatives, initial scale) but draws the
 negatives once per centre token and shares them across its window (Ji et
 al., 2016), which turns the inner loops into small matrix products.  On
 BlogCatalog walks (8.25M tokens, 2 threads, a busy 2-core machine) its
-lock-free mode trained in 6-9 s where gensim took 38-45 s (4.8-6.5x) and
-the default, deterministic mode in 12-14 s (3.0-3.3x), which gives the same
-vectors for any number of threads, for 1.45 times the lock-free mode's CPU
-time (one or two threads).  With gensim's corpus-file
+lock-free mode trained in 6-10 s where gensim took 38-60 s (4.8-6.5x in
+the same runs) and the default, deterministic mode, which gives the same
+vectors for any number of threads, in 10-14 s (3.0-5.3x); on two threads
+the deterministic mode takes 1.1-1.2 times the lock-free mode's wall time,
+on one thread 1.6 times its CPU time.  With gensim's corpus-file
 learning-rate schedule, macro-F1 is within 0.005 of gensim's
 (``benchmarks/bench_skipgram.py``).
 
@@ -334,10 +335,10 @@ def train_skipgram(
     deterministic : bool, default=True
         Train in deterministic rounds (Notes): the same vectors for any
         ``n_jobs``.  ``False`` is the lock-free "Hogwild" mode of word2vec
-        and gensim, 1.4 times less CPU time on one thread and 1.9 times
-        less on two (measured on BlogCatalog, ``benchmarks/bench_skipgram.py
-        --roofline``) and of the same quality, whose vectors with
-        ``n_jobs > 1`` change from run to run.
+        and gensim, 1.6 times less CPU time on one thread and 1.1-1.2
+        times less wall time on two (measured on BlogCatalog,
+        ``benchmarks/bench_skipgram.py``) and of the same quality, whose
+        vectors with ``n_jobs > 1`` change from run to run.
 
         .. versionadded:: 0.2
 
