@@ -44,6 +44,12 @@
 #include <stdlib.h>
 #include <sched.h>
 #include <string.h>
+#include <time.h>
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "_random.h"
 
@@ -881,12 +887,20 @@ SGNS_CLONES static void sgns_add_changes(float *vectors, int64_t dim, const int3
 /* Deterministic rounds on several threads, in one call per thread       */
 /* ------------------------------------------------------------------ */
 
-/* A barrier for the n_parts threads of sgns_train_rounds, in four int64
- * words that the caller zeroes but for the third: arrivals, generation, the
- * number of threads and a stop flag.  A thread spins a little (rounds take a millisecond or
- * two; a sleeping thread takes longer than that to wake on a VM), then
- * yields its core to other work.  Returns -1 when another thread stopped. */
-enum { SGNS_B_ARRIVED, SGNS_B_GENERATION, SGNS_B_THREADS, SGNS_B_STOP };
+/* A barrier for the n_parts threads of sgns_train_rounds, in int32 words
+ * that the caller zeroes but for the third: arrivals, generation, the
+ * number of threads, a stop flag and the number of sleeping threads.  A
+ * waiting thread spins for up to SGNS_SPIN_NS, then sleeps on the
+ * generation word (a futex on Linux; elsewhere it yields its core in a
+ * loop).  Spinning longer gained nothing measurable on one fit, and cost
+ * where threads wait for a core (two fits of two threads at once on two
+ * cores: 100 us of spinning took as long as thread-pool calls per round,
+ * 1 ms took 1.3 times as long; benchmarks/README.md). */
+enum { SGNS_B_ARRIVED, SGNS_B_GENERATION, SGNS_B_THREADS, SGNS_B_STOP, SGNS_B_SLEEPERS, SGNS_B_WORDS };
+
+#ifndef SGNS_SPIN_NS
+#define SGNS_SPIN_NS 5000
+#endif
 
 SGNS_INLINE void sgns_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -896,21 +910,64 @@ SGNS_INLINE void sgns_relax(void) {
 #endif
 }
 
-static void sgns_barrier_stop(int64_t *b) { __atomic_store_n(&b[SGNS_B_STOP], 1, __ATOMIC_RELEASE); }
+static int64_t sgns_now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
 
-static int sgns_barrier_wait(int64_t *b) {
-    int64_t generation = __atomic_load_n(&b[SGNS_B_GENERATION], __ATOMIC_ACQUIRE);
+static void sgns_sleep_on(int32_t *word, int32_t value) {
+#ifdef __linux__
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, value, NULL, NULL, 0);
+#else
+    (void)word;
+    (void)value;
+    sched_yield();
+#endif
+}
+
+/* A new generation: the waiting threads go on (sleepers are woken). */
+static void sgns_barrier_release(int32_t *b) {
+    __atomic_add_fetch(&b[SGNS_B_GENERATION], 1, __ATOMIC_SEQ_CST);
+#ifdef __linux__
+    if (__atomic_load_n(&b[SGNS_B_SLEEPERS], __ATOMIC_SEQ_CST))
+        syscall(SYS_futex, &b[SGNS_B_GENERATION], FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+#endif
+}
+
+/* Every thread's next or current wait returns -1. */
+static void sgns_barrier_stop(int32_t *b) {
+    __atomic_store_n(&b[SGNS_B_STOP], 1, __ATOMIC_SEQ_CST);
+    sgns_barrier_release(b);
+}
+
+/* Returns 0 once all threads have arrived, -1 when a thread stopped. */
+static int sgns_barrier_wait(int32_t *b) {
+    int32_t generation = __atomic_load_n(&b[SGNS_B_GENERATION], __ATOMIC_ACQUIRE);
     if (__atomic_add_fetch(&b[SGNS_B_ARRIVED], 1, __ATOMIC_ACQ_REL) == b[SGNS_B_THREADS]) {
         __atomic_store_n(&b[SGNS_B_ARRIVED], 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&b[SGNS_B_GENERATION], generation + 1, __ATOMIC_RELEASE);
+        sgns_barrier_release(b);
         return __atomic_load_n(&b[SGNS_B_STOP], __ATOMIC_ACQUIRE) ? -1 : 0;
     }
-    for (int64_t spins = 0;; spins++) {
-        if (__atomic_load_n(&b[SGNS_B_GENERATION], __ATOMIC_ACQUIRE) != generation)
-            return __atomic_load_n(&b[SGNS_B_STOP], __ATOMIC_ACQUIRE) ? -1 : 0;
-        if (__atomic_load_n(&b[SGNS_B_STOP], __ATOMIC_ACQUIRE)) return -1;
-        if (spins < 20000) sgns_relax();
-        else sched_yield();
+    int64_t until = -1;
+    for (int64_t turn = 0;; turn++) {
+        if (__atomic_load_n(&b[SGNS_B_STOP], __ATOMIC_SEQ_CST)) return -1;
+        if (__atomic_load_n(&b[SGNS_B_GENERATION], __ATOMIC_ACQUIRE) != generation) return 0;
+        if (turn % 64 == 0) {
+            int64_t now = sgns_now_ns();
+            if (until < 0) until = now + SGNS_SPIN_NS;
+            if (now >= until) break;
+        }
+        sgns_relax();
+    }
+    for (;;) {
+        __atomic_add_fetch(&b[SGNS_B_SLEEPERS], 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&b[SGNS_B_GENERATION], __ATOMIC_SEQ_CST) == generation &&
+            !__atomic_load_n(&b[SGNS_B_STOP], __ATOMIC_SEQ_CST))
+            sgns_sleep_on(&b[SGNS_B_GENERATION], generation);
+        __atomic_sub_fetch(&b[SGNS_B_SLEEPERS], 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&b[SGNS_B_STOP], __ATOMIC_SEQ_CST)) return -1;
+        if (__atomic_load_n(&b[SGNS_B_GENERATION], __ATOMIC_ACQUIRE) != generation) return 0;
     }
 }
 
@@ -929,7 +986,7 @@ static int64_t sgns_train_rounds(const int32_t *walks, int64_t n_walks, int64_t 
                                  float *syn1, const sgns_tables *tb, int32_t *in_map, int32_t *out_map,
                                  int32_t *in_rows, int64_t n_in_max, int64_t *in_count, float *in_local,
                                  int32_t *out_rows, int64_t n_out_max, int64_t *out_count, float *out_local,
-                                 int64_t part, int64_t n_parts, int64_t *barrier) {
+                                 int64_t part, int64_t n_parts, int32_t *barrier) {
     sgns_shard_scratch ss;
     int ready = sgns_shard_scratch_alloc(&ss, width, tb, n_in_max, n_out_max) == 0;
     if (!ready) sgns_barrier_stop(barrier);

@@ -41,8 +41,8 @@ cdef extern from "_sgns.h" nogil:
                               float *syn1, const sgns_tables *tb, int32_t *in_map, int32_t *out_map,
                               int32_t *in_rows, int64_t n_in_max, int64_t *in_count, float *in_local,
                               int32_t *out_rows, int64_t n_out_max, int64_t *out_count, float *out_local,
-                              int64_t part, int64_t n_parts, int64_t *barrier)
-    void sgns_barrier_stop(int64_t *barrier)
+                              int64_t part, int64_t n_parts, int32_t *barrier)
+    void sgns_barrier_stop(int32_t *barrier)
 
 #: Range of word2vec.c's sigmoid table; beyond it the sigmoid is taken as exactly 0 or 1.
 MAX_EXP = 6.0
@@ -201,10 +201,10 @@ def train_walks_hogwild(const int32_t[:, ::1] walks, int64_t first_walk, const d
     return kept
 
 
-def train_rounds(int64_t[::1] barrier, int64_t part, int64_t n_parts, *args):
+def train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, *args):
     """The deterministic rounds of a block of walks, on ``n_parts`` threads
     that call this at once with the same arguments but their own ``part``
-    and row maps, meeting at ``barrier`` (``np.zeros(4, np.int64)`` with
+    and row maps, meeting at ``barrier`` (``np.zeros(5, np.int32)`` with
     ``barrier[2] = n_parts``, new for each block).
 
     ``args`` are ``walks, n_walks, shards, shard_size, first_walk, alphas,
@@ -227,8 +227,8 @@ def train_rounds(int64_t[::1] barrier, int64_t part, int64_t n_parts, *args):
     when a thread ran out of memory.  A thread whose arguments are
     rejected stops the others (they return -1) and raises ``ValueError``.
     """
-    if not (barrier.shape[0] == 4 and barrier[2] == n_parts and 0 <= part < n_parts):
-        raise ValueError("train_rounds: the barrier must be np.zeros(4, np.int64) with [2] = n_parts > part >= 0")
+    if not (barrier.shape[0] == 5 and barrier[2] == n_parts and 0 <= part < n_parts):
+        raise ValueError("train_rounds: the barrier must be np.zeros(5, np.int32) with [2] = n_parts > part >= 0")
     try:
         return _train_rounds(barrier, part, n_parts, *args)
     except BaseException:
@@ -236,7 +236,7 @@ def train_rounds(int64_t[::1] barrier, int64_t part, int64_t n_parts, *args):
         raise
 
 
-def _train_rounds(int64_t[::1] barrier, int64_t part, int64_t n_parts, const int32_t[:, ::1] walks, int64_t n_walks,
+def _train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, const int32_t[:, ::1] walks, int64_t n_walks,
                    int64_t shards, int64_t shard_size, int64_t first_walk, const double[::1] alphas,
                    float[:, ::1] syn0, float[:, ::1] syn1, const uint64_t[::1] keep,
                    const uint64_t[::1] neg_threshold, const int32_t[::1] neg_alias, const float[::1] sigmoid,
