@@ -11,7 +11,7 @@ BlogCatalog walks (8.25M tokens, 2 threads, a busy 2-core machine) its
 lock-free mode trained in 6-10 s where gensim took 38-60 s (4.8-6.5x in
 the same runs) and the default, deterministic mode, which gives the same
 vectors for any number of threads, in 10-14 s (3.0-5.3x); on two threads
-the deterministic mode takes 1.1-1.2 times the lock-free mode's wall time,
+the deterministic mode takes 1.1-1.5 times the lock-free mode's wall time,
 on one thread 1.6 times its CPU time.  With gensim's corpus-file
 learning-rate schedule, macro-F1 is within 0.005 of gensim's
 (``benchmarks/bench_skipgram.py``).
@@ -335,7 +335,7 @@ def train_skipgram(
     deterministic : bool, default=True
         Train in deterministic rounds (Notes): the same vectors for any
         ``n_jobs``.  ``False`` is the lock-free "Hogwild" mode of word2vec
-        and gensim, 1.6 times less CPU time on one thread and 1.1-1.2
+        and gensim, 1.6 times less CPU time on one thread and 1.1-1.5
         times less wall time on two (measured on BlogCatalog,
         ``benchmarks/bench_skipgram.py``) and of the same quality, whose
         vectors with ``n_jobs > 1`` change from run to run.
