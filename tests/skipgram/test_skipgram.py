@@ -98,6 +98,31 @@ def test_same_vectors_for_any_thread_count_and_chunking(communities):
     assert not np.array_equal(train_skipgram(walks, n, seed=4, n_jobs=1, deterministic=False, **SMALL), one)
 
 
+def test_fits_at_once_in_threads_keep_their_own_rounds(communities):
+    """Fits running at once in Python threads (joblib's threading backend,
+    Dask's threaded workers), each on two threads of its own, more threads
+    than this machine's cores: each gives the vectors of a fit alone (the
+    rounds' threads meet at a barrier of their fit's only)."""
+    import threading
+
+    graph, walks, _ = communities
+    seeds = (1, 2, 3)
+    alone = [train_skipgram(walks, graph.n_nodes, seed=seed, n_jobs=1, **SMALL) for seed in seeds]
+    together = {}
+
+    def fit(seed):
+        together[seed] = train_skipgram(walks, graph.n_nodes, seed=seed, n_jobs=2, **SMALL)
+
+    fits = [threading.Thread(target=fit, args=(seed,), daemon=True) for seed in seeds]
+    for thread in fits:
+        thread.start()
+    for thread in fits:
+        thread.join(120)
+    assert not any(thread.is_alive() for thread in fits), "a fit never returned"
+    for seed, a in zip(seeds, alone, strict=True):
+        np.testing.assert_array_equal(together[seed], a)
+
+
 @pytest.mark.parametrize(("negative", "d", "blocks", "n_jobs"), [(2, 8, False, 2), (7, 13, False, 3), (2, 8, True, 2)])
 def test_rounds_train_shards_apart_and_apply_in_corpus_order(monkeypatch, negative, d, blocks, n_jobs):
     """Known answer on a graph small enough for one round to hold several
