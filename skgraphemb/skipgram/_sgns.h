@@ -812,17 +812,18 @@ static void sgns_shard_scratch_free(sgns_shard_scratch *ss) {
 }
 
 /* First half of a deterministic round, with a thread's scratch: shards
- * first_shard .. stop_shard - 1 of the round's walks (shard s: walks s * shard_size .. below n_walks),
- * each trained in order, as on one thread, on a private copy of the rows it
- * touches, from the vectors at the start of the round (a row enters the
- * copy with its first update: sgns_source).  syn0 and syn1 are only read,
- * so shards can run on any threads in any order with the same result.
- * Shard s ends with in_count[s] distinct input rows in_rows[s, :in_count[s]]
- * and their changes in in_local[s] (trained value less the value at the
- * start of the round, taken while the shard's rows are still in cache),
- * likewise for the output rows.  in_map and out_map ((n_nodes,), all -1)
- * belong to the calling thread and are all -1 again on return.  Returns the
- * tokens kept. */
+ * first_shard .. stop_shard - 1 of the round's walks (shard s: walks
+ * s * shard_size .. below n_walks), each trained in order, as on one
+ * thread, on a private copy of the rows it touches, from the vectors at the
+ * start of the round (a row enters the copy with its first update:
+ * sgns_source).  syn0 and syn1 are only read, so shards can run on any
+ * threads in any order with the same result.  Shard s ends with
+ * in_count[s] distinct input rows in_rows[s, :in_count[s]] and their
+ * changes in in_local[s] (trained value less the value at the start of the
+ * round, taken while the shard's rows are still in cache), likewise for
+ * the output rows.  in_map and out_map ((n_nodes,), all -1) belong to the
+ * calling thread and are all -1 again on return.  Returns the tokens
+ * kept. */
 SGNS_CLONES static int64_t sgns_shards(sgns_shard_scratch *ss, const int32_t *walks, int64_t n_walks, int64_t width,
                                        int64_t shard_size, int64_t first_shard, int64_t stop_shard,
                                        int64_t first_walk, const double *alphas, const float *syn0,
@@ -977,10 +978,10 @@ static int sgns_barrier_wait(int32_t *b) {
  * k * shards * shard_size .. of `walks` (the last round may be short).  A
  * thread trains its contiguous share of the round's shards (sgns_shards;
  * a shard's result does not depend on the thread), and once all threads
- * have, adds the changes of the rows of its part (sgns_add_changes).  A round costs two barriers and no call from
- * Python, and the vectors are the same as with one thread.  Returns the
- * tokens this thread kept, or -1 when a thread ran out of memory or
- * stopped. */
+ * have, adds the changes of the rows of its part (sgns_add_changes).  A
+ * round costs two barriers and no call from Python, and the vectors are
+ * the same as with one thread.  Returns the tokens this thread kept, or -1
+ * when a thread ran out of memory or stopped. */
 static int64_t sgns_train_rounds(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shards,
                                  int64_t shard_size, int64_t first_walk, const double *alphas, float *syn0,
                                  float *syn1, const sgns_tables *tb, int32_t *in_map, int32_t *out_map,
@@ -988,8 +989,8 @@ static int64_t sgns_train_rounds(const int32_t *walks, int64_t n_walks, int64_t 
                                  int32_t *out_rows, int64_t n_out_max, int64_t *out_count, float *out_local,
                                  int64_t part, int64_t n_parts, int32_t *barrier) {
     sgns_shard_scratch ss;
-    int ready = sgns_shard_scratch_alloc(&ss, width, tb, n_in_max, n_out_max) == 0;
-    if (!ready) sgns_barrier_stop(barrier);
+    int allocated = sgns_shard_scratch_alloc(&ss, width, tb, n_in_max, n_out_max) == 0;
+    if (!allocated) sgns_barrier_stop(barrier);
     int64_t kept = 0, per_round = shards * shard_size;
     int failed = sgns_barrier_wait(barrier);
     for (int64_t first = 0; !failed && first < n_walks; first += per_round) {
@@ -1004,7 +1005,7 @@ static int64_t sgns_train_rounds(const int32_t *walks, int64_t n_walks, int64_t 
         sgns_add_changes(syn1, tb->dim, out_rows, out_count, out_local, n_out_max, used, part, n_parts);
         failed = sgns_barrier_wait(barrier);
     }
-    if (ready) sgns_shard_scratch_free(&ss);
+    if (allocated) sgns_shard_scratch_free(&ss);
     return failed ? -1 : kept;
 }
 

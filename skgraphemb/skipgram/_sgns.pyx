@@ -227,9 +227,11 @@ def train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, *args):
     when a thread ran out of memory.  A thread whose arguments are
     rejected stops the others (they return -1) and raises ``ValueError``.
     """
-    if not (barrier.shape[0] == 5 and barrier[2] == n_parts and 0 <= part < n_parts):
-        raise ValueError("train_rounds: the barrier must be np.zeros(5, np.int32) with [2] = n_parts > part >= 0")
+    if barrier.shape[0] != 5:
+        raise ValueError("train_rounds: the barrier must be np.zeros(5, np.int32) with [2] = n_parts")
     try:
+        if not (barrier[2] == n_parts and 0 <= part < n_parts):
+            raise ValueError("train_rounds: the barrier must be np.zeros(5, np.int32) with [2] = n_parts > part >= 0")
         return _train_rounds(barrier, part, n_parts, *args)
     except BaseException:
         sgns_barrier_stop(&barrier[0])

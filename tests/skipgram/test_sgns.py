@@ -221,4 +221,8 @@ def test_rounds_stop_every_thread_when_one_call_is_rejected():
     assert len(outcome) == 1 and "inconsistent round buffers" in str(outcome[0])
     assert barrier[3] == 1  # the stop flag
     with pytest.raises(ValueError, match="barrier must be"):
-        kernels.train_rounds(np.zeros(5, np.int32), 0, 2, walks)
+        kernels.train_rounds(np.zeros(4, np.int32), 0, 2, walks)
+    bad_part = np.array([0, 0, 2, 0, 0], np.int32)
+    with pytest.raises(ValueError, match="n_parts > part >= 0"):
+        kernels.train_rounds(bad_part, 2, 2, walks)
+    assert bad_part[3] == 1  # a thread with a wrong part stops the others too
