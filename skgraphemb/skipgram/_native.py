@@ -222,8 +222,7 @@ class _Rounds:
     def _run(self, walks, n_walks: int, first_walk: int, alphas) -> int:
         """The rounds of ``walks[:n_walks]``, every thread in one kernel call."""
         n_parts = len(self.maps)
-        barrier = np.zeros(5, dtype=np.int32)
-        barrier[2] = n_parts
+        barrier = self.kernels.new_barrier(n_parts)
         kept = self.threads.run_together(
             self.kernels.train_rounds,
             [

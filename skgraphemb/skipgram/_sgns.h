@@ -791,24 +791,20 @@ typedef struct {
     uint8_t *ready;
 } sgns_shard_scratch;
 
-static int sgns_shard_scratch_alloc(sgns_shard_scratch *ss, int64_t width, const sgns_tables *tb, int64_t n_in_max,
-                                    int64_t n_out_max) {
-    ss->zero = NULL;
-    ss->ready = NULL;
-    if (sgns_scratch_alloc(&ss->s, width, tb->window, tb->negative, tb->dim)) return -1;
-    ss->zero = (float *)calloc((size_t)tb->dim + 1, sizeof(float));
-    ss->ready = (uint8_t *)calloc((size_t)(n_in_max + n_out_max + 2), 1);
-    if (ss->zero && ss->ready) return 0;
-    free(ss->ready);
-    free(ss->zero);
-    sgns_scratch_free(&ss->s);
-    return -1;
-}
-
 static void sgns_shard_scratch_free(sgns_shard_scratch *ss) {
     free(ss->ready);
     free(ss->zero);
     sgns_scratch_free(&ss->s);
+}
+
+static int sgns_shard_scratch_alloc(sgns_shard_scratch *ss, int64_t width, const sgns_tables *tb, int64_t n_in_max,
+                                    int64_t n_out_max) {
+    if (sgns_scratch_alloc(&ss->s, width, tb->window, tb->negative, tb->dim)) return -1;
+    ss->zero = (float *)calloc((size_t)tb->dim + 1, sizeof(float));
+    ss->ready = (uint8_t *)calloc((size_t)(n_in_max + n_out_max + 2), 1);
+    if (ss->zero && ss->ready) return 0;
+    sgns_shard_scratch_free(ss);
+    return -1;
 }
 
 /* First half of a deterministic round, with a thread's scratch: shards
@@ -888,9 +884,10 @@ SGNS_CLONES static void sgns_add_changes(float *vectors, int64_t dim, const int3
 /* Deterministic rounds on several threads, in one call per thread       */
 /* ------------------------------------------------------------------ */
 
-/* A barrier for the n_parts threads of sgns_train_rounds, in int32 words
- * that the caller zeroes but for the third: arrivals, generation, the
- * number of threads, a stop flag and the number of sleeping threads.  A
+/* A barrier for the n_parts threads of sgns_train_rounds, in SGNS_B_WORDS
+ * int32 words that the caller zeroes but for the number of threads
+ * (new_barrier in _sgns.pyx): arrivals, generation, the number of
+ * threads, a stop flag and the number of sleeping threads.  A
  * waiting thread spins for up to SGNS_SPIN_NS, then sleeps on the
  * generation word (a futex on Linux; elsewhere it yields its core in a
  * loop).  Spinning longer gained nothing measurable on one fit, and cost

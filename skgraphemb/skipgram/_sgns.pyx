@@ -43,6 +43,7 @@ cdef extern from "_sgns.h" nogil:
                               int32_t *out_rows, int64_t n_out_max, int64_t *out_count, float *out_local,
                               int64_t part, int64_t n_parts, int32_t *barrier)
     void sgns_barrier_stop(int32_t *barrier)
+    enum: SGNS_B_THREADS, SGNS_B_WORDS
 
 #: Range of word2vec.c's sigmoid table; beyond it the sigmoid is taken as exactly 0 or 1.
 MAX_EXP = 6.0
@@ -201,11 +202,19 @@ def train_walks_hogwild(const int32_t[:, ::1] walks, int64_t first_walk, const d
     return kept
 
 
+def new_barrier(int64_t n_parts):
+    """The barrier at which ``n_parts`` threads of one :func:`train_rounds`
+    block meet (int32 words, the layout of ``_sgns.h``)."""
+    barrier = np.zeros(SGNS_B_WORDS, dtype=np.int32)
+    barrier[SGNS_B_THREADS] = n_parts
+    return barrier
+
+
 def train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, *args):
     """The deterministic rounds of a block of walks, on ``n_parts`` threads
     that call this at once with the same arguments but their own ``part``
-    and row maps, meeting at ``barrier`` (``np.zeros(5, np.int32)`` with
-    ``barrier[2] = n_parts``, new for each block).
+    and row maps, meeting at ``barrier`` (:func:`new_barrier`, new for each
+    block).
 
     ``args`` are ``walks, n_walks, shards, shard_size, first_walk, alphas,
     syn0, syn1, keep, neg_threshold, neg_alias, sigmoid, window, negative,
@@ -227,11 +236,11 @@ def train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, *args):
     when a thread ran out of memory.  A thread whose arguments are
     rejected stops the others (they return -1) and raises ``ValueError``.
     """
-    if barrier.shape[0] != 5:
-        raise ValueError("train_rounds: the barrier must be np.zeros(5, np.int32) with [2] = n_parts")
+    if barrier.shape[0] != SGNS_B_WORDS:
+        raise ValueError("train_rounds: the barrier must be new_barrier(n_parts)")
     try:
-        if not (barrier[2] == n_parts and 0 <= part < n_parts):
-            raise ValueError("train_rounds: the barrier must be np.zeros(5, np.int32) with [2] = n_parts > part >= 0")
+        if not (barrier[SGNS_B_THREADS] == n_parts and 0 <= part < n_parts):
+            raise ValueError("train_rounds: the barrier must be new_barrier(n_parts), and n_parts > part >= 0")
         return _train_rounds(barrier, part, n_parts, *args)
     except BaseException:
         sgns_barrier_stop(&barrier[0])

@@ -174,7 +174,7 @@ def test_training_kernels_release_the_gil(runs_without_the_gil):
         in_rows, out_rows = np.empty((30, min(n, rows)), np.int32), np.empty((30, n), np.int32)
         in_local, out_local = np.empty((*in_rows.shape, d), np.float32), np.empty((*out_rows.shape, d), np.float32)
         counts = np.zeros((2, 30), np.int64)
-        barrier = np.array([0, 0, 1, 0, 0], np.int32)
+        barrier = kernels.new_barrier(1)
         kernels.train_rounds(barrier, 0, 1, walks, len(walks), 30, 100, 0, alphas, syn0, syn1, *tables, *maps,
                              in_rows, counts[0], in_local, out_rows, counts[1], out_local)  # fmt: skip
 
@@ -198,7 +198,7 @@ def test_rounds_stop_every_thread_when_one_call_is_rejected():
     in_rows, out_rows = np.empty((4, n), np.int32), np.empty((4, n), np.int32)
     buffers = (in_rows, np.zeros(4, np.int64), np.empty((4, n, d), np.float32),
                out_rows, np.zeros(4, np.int64), np.empty((4, n, d), np.float32))  # fmt: skip
-    barrier = np.array([0, 0, 2, 0, 0], np.int32)
+    barrier = kernels.new_barrier(2)
 
     def call(part, map_size):
         maps = np.full(map_size, -1, np.int32), np.full(map_size, -1, np.int32)
@@ -219,10 +219,10 @@ def test_rounds_stop_every_thread_when_one_call_is_rejected():
     worker.join(60)
     assert not worker.is_alive(), "a thread of train_rounds never returned"
     assert len(outcome) == 1 and "inconsistent round buffers" in str(outcome[0])
-    assert barrier[3] == 1  # the stop flag
+    assert barrier[3] == 1  # the stop flag (SGNS_B_STOP)
     with pytest.raises(ValueError, match="barrier must be"):
-        kernels.train_rounds(np.zeros(4, np.int32), 0, 2, walks)
-    bad_part = np.array([0, 0, 2, 0, 0], np.int32)
+        kernels.train_rounds(kernels.new_barrier(2)[:-1].copy(), 0, 2, walks)
+    bad_part = kernels.new_barrier(2)
     with pytest.raises(ValueError, match="n_parts > part >= 0"):
         kernels.train_rounds(bad_part, 2, 2, walks)
     assert bad_part[3] == 1  # a thread with a wrong part stops the others too
