@@ -75,6 +75,10 @@
 /* Eight floats; the unaligned variant loads and stores rows of any width. */
 typedef float sgns_v8 __attribute__((vector_size(32)));
 typedef float sgns_v8u __attribute__((vector_size(32), aligned(4)));
+typedef float sgns_v4 __attribute__((vector_size(16)));
+typedef float sgns_v4u __attribute__((vector_size(16), aligned(4)));
+typedef int32_t sgns_v4i __attribute__((vector_size(16)));
+typedef double sgns_v4d __attribute__((vector_size(32)));
 
 /* ------------------------------------------------------------------ */
 /* Random numbers (_random.h) and the alias draw                       */
@@ -209,6 +213,7 @@ typedef struct {
 typedef struct {
     int32_t *sentence, *widths, *negs, *ctx_ids, *tgt_ids, *contexts, *targets;
     float *labels, *mult, *grad, *grad_t, *out_grad;
+    float *labels2; /* labels twice over: a window's coefficients for two rows at a time */
     const float **xs, **ys; /* a window's context and target rows ... */
     const float **xr, **yr, **yb; /* ... where their values are read (sgns_source) */
     void *block;
@@ -217,7 +222,7 @@ typedef struct {
 static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, int64_t negative, int64_t dim) {
     int64_t n_t = negative + 1, n_c = 2 * window + 2;
     size_t ints = (size_t)(5 * width + width * negative + n_c + n_t + 8);
-    size_t floats = (size_t)(n_t + n_c + n_c * n_t + (n_t + 1) * n_c + (n_t + 1) * dim + 8);
+    size_t floats = (size_t)(3 * n_t + n_c + n_c * n_t + (n_t + 1) * n_c + (n_t + 1) * dim + 8);
     size_t ptrs = (size_t)(2 * n_c + 3 * n_t + 4);
     char *block = (char *)calloc(ptrs * sizeof(float *) + ints * 4 + floats * 4 + 64, 1);
     if (!block) return -1;
@@ -238,6 +243,7 @@ static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, in
     s->targets = ip; ip += n_t;
     float *fp = (float *)(block + ints * 4);
     s->labels = fp; fp += n_t;
+    s->labels2 = fp; fp += 2 * n_t;
     s->mult = fp; fp += n_c;
     s->grad = fp; fp += n_c * n_t;
     s->grad_t = fp; fp += (n_t + 1) * n_c;
@@ -299,6 +305,47 @@ SGNS_INLINE void sgns_prefetch_row(const float *row, int64_t dim) {
 /* Horizontal sum of a vector, in a fixed order. */
 SGNS_INLINE float sgns_hsum(sgns_v8 a) {
     return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+}
+
+/* The horizontal sums of four vectors at once, each in sgns_hsum's order:
+ * halves added, then pairs of lanes, then the two pairs. */
+SGNS_INLINE sgns_v4 sgns_hsum4(sgns_v8 a, sgns_v8 b, sgns_v8 c, sgns_v8 d) {
+    sgns_v8 ab = __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11) +
+                 __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15);
+    sgns_v8 cd = __builtin_shufflevector(c, d, 0, 1, 2, 3, 8, 9, 10, 11) +
+                 __builtin_shufflevector(c, d, 4, 5, 6, 7, 12, 13, 14, 15);
+    /* (a04 + a15, a26 + a37, c04 + c15, c26 + c37, then b and d likewise) */
+    sgns_v8 e = __builtin_shufflevector(ab, cd, 0, 2, 8, 10, 4, 6, 12, 14) +
+                __builtin_shufflevector(ab, cd, 1, 3, 9, 11, 5, 7, 13, 15);
+    return __builtin_shufflevector(e, e, 0, 4, 2, 6) + __builtin_shufflevector(e, e, 1, 5, 3, 7);
+}
+
+/* A window's coefficient from its logit f: (label - sigmoid(f)) * scale,
+ * sigmoid from word2vec.c's table inside (-MAX_EXP, MAX_EXP) and exactly 1
+ * or 0 outside (NaN takes 0: it never indexes the table); a masked target
+ * (label -1) gets 0. */
+SGNS_INLINE float sgns_coefficient(float f, float label, float scale, const float *sigmoid, double table_scale) {
+    const float max_exp = (float)SGNS_MAX_EXP;
+    float g;
+    if (label < 0.0f) g = 0.0f;
+    else if (f >= max_exp) g = label - 1.0f;
+    else if (f > -max_exp) g = label - sigmoid[(int64_t)((f + SGNS_MAX_EXP) * table_scale)];
+    else g = label;
+    return g * scale;
+}
+
+/* sgns_coefficient of four logits at once, without branches. */
+SGNS_INLINE sgns_v4 sgns_coefficient4(sgns_v4 f, sgns_v4 label, sgns_v4 scale, const float *sigmoid,
+                                      double table_scale) {
+    const sgns_v4 hi_f = (sgns_v4){0} + (float)SGNS_MAX_EXP, lo_f = -hi_f, one = (sgns_v4){0} + 1.0f;
+    sgns_v4i hi = f >= hi_f, in = (f > lo_f) & ~hi;
+    sgns_v4 fc = (sgns_v4)(((sgns_v4i)f & in) | ((sgns_v4i)lo_f & ~in)); /* out of range: row 0, unused */
+    sgns_v4i at = __builtin_convertvector((__builtin_convertvector(fc, sgns_v4d) + SGNS_MAX_EXP) * table_scale,
+                                          sgns_v4i);
+    sgns_v4 sg = {sigmoid[at[0]], sigmoid[at[1]], sigmoid[at[2]], sigmoid[at[3]]};
+    sg = (sgns_v4)(((sgns_v4i)sg & in) | ((sgns_v4i)one & hi));
+    sgns_v4i masked = label < (sgns_v4){0};
+    return (sgns_v4)((sgns_v4i)(label - sg) & ~masked) * scale;
 }
 
 /* The loops below copy their row pointers and coefficients into locals
@@ -431,29 +478,43 @@ SGNS_INLINE void sgns_axpy_blocks(float *z0, float *z1, const float *c0, const f
 #define SGNS_FUSED_TARGETS 6
 
 SGNS_INLINE void sgns_dot_rows(const float *const *x, const int NR, const float *const *y, const int NT, int64_t dim,
-                               float *g) {
+                               float *g, const float *labels2, float scale0, float scale1, const float *sigmoid,
+                               double table_scale) {
     const float *xp[2], *yp[SGNS_FUSED_TARGETS];
-    sgns_v8 acc[2][SGNS_FUSED_TARGETS];
+    sgns_v8 acc[2 * SGNS_FUSED_TARGETS]; /* acc[r * NT + k] */
     for (int r = 0; r < NR; r++) xp[r] = x[r];
-    for (int k = 0; k < NT; k++) {
-        yp[k] = y[k];
-        for (int r = 0; r < NR; r++) acc[r][k] = (sgns_v8){0};
-    }
+    for (int k = 0; k < NT; k++) yp[k] = y[k];
+    for (int a = 0; a < NR * NT; a++) acc[a] = (sgns_v8){0};
     int64_t t = 0;
     for (; t + 8 <= dim; t += 8) {
         sgns_v8 u[2];
         for (int r = 0; r < NR; r++) u[r] = *(const sgns_v8u *)(xp[r] + t);
         for (int k = 0; k < NT; k++) {
             sgns_v8 w = *(const sgns_v8u *)(yp[k] + t);
-            for (int r = 0; r < NR; r++) acc[r][k] += u[r] * w;
+            for (int r = 0; r < NR; r++) acc[r * NT + k] += u[r] * w;
         }
     }
-    for (int r = 0; r < NR; r++)
-        for (int k = 0; k < NT; k++) {
-            float sum = sgns_hsum(acc[r][k]);
-            for (int64_t q = t; q < dim; q++) sum += xp[r][q] * yp[k][q];
-            g[r * NT + k] = sum;
-        }
+    float sums[2 * SGNS_FUSED_TARGETS];
+    int a = 0;
+    for (; a + 4 <= NR * NT; a += 4) {
+        sgns_v4 four = sgns_hsum4(acc[a], acc[a + 1], acc[a + 2], acc[a + 3]);
+        memcpy(sums + a, &four, sizeof four);
+    }
+    for (; a < NR * NT; a++) sums[a] = sgns_hsum(acc[a]);
+    if (t < dim)
+        for (int r = 0; r < NR; r++)
+            for (int k = 0; k < NT; k++)
+                for (int64_t q = t; q < dim; q++) sums[r * NT + k] += xp[r][q] * yp[k][q];
+    /* the coefficients, four at a time: logit a is row a / NT, target a % NT */
+    for (a = 0; a + 4 <= NR * NT; a += 4) {
+        sgns_v4 scale;
+        for (int j = 0; j < 4; j++) scale[j] = a + j < NT ? scale0 : scale1;
+        sgns_v4 four;
+        memcpy(&four, sums + a, sizeof four);
+        *(sgns_v4u *)(g + a) = sgns_coefficient4(four, *(const sgns_v4u *)(labels2 + a), scale, sigmoid, table_scale);
+    }
+    for (; a < NR * NT; a++)
+        g[a] = sgns_coefficient(sums[a], labels2[a], a < NT ? scale0 : scale1, sigmoid, table_scale);
 }
 
 /* x[r] = xr[r] + g Y and y[k] = yb[k] + g^T X, with X read from xr and Y
@@ -509,38 +570,33 @@ SGNS_INLINE void sgns_update_rows(float *const *x, const float *const *xr, int64
     }
 }
 
-/* g = (label - sigmoid(G)) * alpha * multiplicity, saturating beyond
- * +-MAX_EXP (NaN takes the last branch: it never indexes the table); a
- * masked target (label -1) gets 0.  `grad` holds G on entry, m rows of n_t;
- * the fallback also wants the transpose, n_c apart (grad_t may be NULL). */
+/* The fallback's coefficients (sgns_coefficient, alpha times the row's
+ * multiplicity): `grad` holds G on entry, m rows of n_t, and takes the
+ * coefficients; grad_t their transpose, n_c apart. */
 SGNS_INLINE void sgns_coefficients(float *grad, float *grad_t, int64_t n_c, int64_t m, int64_t n_t,
                                    const float *labels, const float *mult, const float *sigmoid, double table_scale,
                                    float alpha) {
-    const float max_exp = (float)SGNS_MAX_EXP;
     for (int64_t r = 0; r < m; r++) {
         float scale = alpha * mult[r];
         for (int64_t k = 0; k < n_t; k++) {
-            float f = grad[r * n_t + k], label = labels[k], g;
-            if (label < 0.0f) g = 0.0f;
-            else if (f >= max_exp) g = label - 1.0f;
-            else if (f > -max_exp) g = label - sigmoid[(int64_t)((f + SGNS_MAX_EXP) * table_scale)];
-            else g = label;
-            g *= scale;
+            float g = sgns_coefficient(grad[r * n_t + k], labels[k], scale, sigmoid, table_scale);
             grad[r * n_t + k] = g;
-            if (grad_t) grad_t[k * n_c + r] = g;
+            grad_t[k * n_c + r] = g;
         }
     }
 }
 
 /* One window with NT targets, NT a constant: products, coefficients, update. */
 SGNS_INLINE void sgns_window_fused(float **xs, const float **xr, int64_t m, float **ys, const float **yr,
-                                   const float **yb, const int NT, float *grad, const float *labels,
+                                   const float **yb, const int NT, float *grad, const float *labels2,
                                    const float *mult, const float *sigmoid, double table_scale, float alpha,
                                    int64_t dim) {
     int64_t r = 0;
-    for (; r + 2 <= m; r += 2) sgns_dot_rows(xr + r, 2, yr, NT, dim, grad + r * NT);
-    if (r < m) sgns_dot_rows(xr + r, 1, yr, NT, dim, grad + r * NT);
-    sgns_coefficients(grad, NULL, 0, m, NT, labels, mult, sigmoid, table_scale, alpha);
+    for (; r + 2 <= m; r += 2)
+        sgns_dot_rows(xr + r, 2, yr, NT, dim, grad + r * NT, labels2, alpha * mult[r], alpha * mult[r + 1], sigmoid,
+                      table_scale);
+    if (r < m)
+        sgns_dot_rows(xr + r, 1, yr, NT, dim, grad + r * NT, labels2, alpha * mult[r], 0.0f, sigmoid, table_scale);
     sgns_update_rows(xs, xr, m, ys, yr, yb, NT, grad, dim);
 }
 
@@ -628,7 +684,7 @@ SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, 
     /* Locals, not fields: under -fno-strict-aliasing every float store would
      * otherwise reload them. */
     int32_t *contexts = s->contexts, *targets = s->targets;
-    float *labels = s->labels, *mult = s->mult, *grad = s->grad, *grad_t = s->grad_t, *out_grad = s->out_grad;
+    float *labels = s->labels, *labels2 = s->labels2, *mult = s->mult, *grad = s->grad, *grad_t = s->grad_t, *out_grad = s->out_grad;
     const float *sigmoid = tb->sigmoid;
     int64_t n_c = 2 * tb->window + 2; /* leading dimension of grad_t */
     for (int64_t i = 0; i < length; i++) {
@@ -663,6 +719,7 @@ SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, 
             targets[k] = neg;
             labels[k] = neg == centre ? -1.0f : 0.0f;
         }
+        for (int64_t k = 0; k < n_t; k++) labels2[k] = labels2[n_t + k] = labels[k];
         for (int64_t r = 0; r < m; r++) xr[r] = xs[r] = syn0 + (int64_t)contexts[r] * dim;
         for (int64_t k = 0; k < n_t; k++) yb[k] = yr[k] = ys[k] = syn1 + (int64_t)targets[k] * dim;
         if (src0) sgns_context_sources(src0, contexts, m, xr, dim);
@@ -670,7 +727,7 @@ SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, 
 
         switch (n_t) {
 #define SGNS_FUSED_CASE(NT)                                                                                     \
-    case NT: sgns_window_fused(xs, xr, m, ys, yr, yb, NT, grad, labels, mult, sigmoid, table_scale, alpha, dim); \
+    case NT: sgns_window_fused(xs, xr, m, ys, yr, yb, NT, grad, labels2, mult, sigmoid, table_scale, alpha, dim); \
         continue;
         SGNS_FUSED_CASE(1)
         SGNS_FUSED_CASE(2)

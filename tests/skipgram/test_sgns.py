@@ -55,11 +55,17 @@ def _reference_sgns(
             np.add.at(syn1, np.array(targets)[live], (g.T @ X)[live].astype(np.float32))
 
 
-@pytest.mark.parametrize(("negative", "d"), [(0, 17), (1, 8), (4, 8), (5, 8), (5, 13), (2, 24), (6, 3), (9, 19)])
-def test_kernel_matches_numpy_reference(negative, d):
+@pytest.mark.parametrize(
+    ("negative", "d", "spread"),
+    [(0, 17, 0.5), (1, 8, 0.5), (4, 8, 0.5), (5, 8, 0.5), (5, 13, 0.5), (2, 24, 0.5), (6, 3, 0.5), (9, 19, 0.5),
+     (5, 16, 3.0), (2, 11, 3.0), (8, 16, 3.0)],
+)  # fmt: skip
+def test_kernel_matches_numpy_reference(negative, d, spread):
     """Known answer for the blocked kernel, including odd numbers of contexts
     and targets, nodes repeated within a window (short cycles) and widths
-    that are not a multiple of the SIMD block (13, 3)."""
+    that are not a multiple of the SIMD block (13, 3).  With vectors of
+    spread 3 most logits lie beyond the table's +-6, where the coefficients
+    saturate (the fused path's branch-free lanes, and the fallback's)."""
     n, window = 9, 3
     rng = np.random.default_rng(negative)
     walks = rng.integers(0, 4, (12, 15)).astype(np.int32)  # 4 nodes: many repeats
@@ -72,10 +78,20 @@ def test_kernel_matches_numpy_reference(negative, d):
     # float64 sums put on either side of a point's edge changes that step
     # by ~1e-3, and any summation order meets such a logit on some input.
     sigmoid = kernels.sigmoid_table(1 << 20)
-    syn0 = rng.uniform(-0.5, 0.5, (n, d)).astype(np.float32)
-    syn1 = rng.uniform(-0.5, 0.5, (n, d)).astype(np.float32)
+    syn0 = rng.uniform(-spread, spread, (n, d)).astype(np.float32)
+    syn1 = rng.uniform(-spread, spread, (n, d)).astype(np.float32)
     alphas = np.linspace(0.2, 0.1, len(walks))  # large steps: differences show
+    if spread > 1:
+        # A logit that float32 and float64 sums put on either side of
+        # +-MAX_EXP moves its coefficient by the table's last step (~0.0025
+        # x alpha), which large steps carry into every later update; small
+        # steps keep that inside the tolerance, while a wrong saturated
+        # coefficient (off by up to 1 x alpha) still shows 400 times over.
+        alphas *= 0.01
     ref0, ref1 = syn0.copy(), syn1.copy()
+    if spread > 1:  # most logits saturate, in both directions
+        logits = syn0 @ syn1.T
+        assert (logits >= kernels.MAX_EXP).mean() > 0.15 and (logits <= -kernels.MAX_EXP).mean() > 0.15
     kept = kernels.train_walks_hogwild(
         walks, 40, alphas, syn0, syn1, keep, threshold, alias, sigmoid, window, negative, 7
     )
