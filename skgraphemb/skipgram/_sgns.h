@@ -78,7 +78,6 @@ typedef float sgns_v8u __attribute__((vector_size(32), aligned(4)));
 typedef float sgns_v4 __attribute__((vector_size(16)));
 typedef float sgns_v4u __attribute__((vector_size(16), aligned(4)));
 typedef int32_t sgns_v4i __attribute__((vector_size(16)));
-typedef double sgns_v4d __attribute__((vector_size(32)));
 
 /* ------------------------------------------------------------------ */
 /* Random numbers (_random.h) and the alias draw                       */
@@ -320,28 +319,46 @@ SGNS_INLINE sgns_v4 sgns_hsum4(sgns_v8 a, sgns_v8 b, sgns_v8 c, sgns_v8 d) {
     return __builtin_shufflevector(e, e, 0, 4, 2, 6) + __builtin_shufflevector(e, e, 1, 5, 3, 7);
 }
 
+/* Where the sigmoid table is read: entry (f + MAX_EXP) * scale, in float,
+ * for f inside (-MAX_EXP, MAX_EXP); `last` (the table's last entry) bounds
+ * a product that rounding lifts past it. */
+typedef struct {
+    const float *sigmoid;
+    float scale;
+    int32_t last;
+} sgns_table;
+
+SGNS_INLINE sgns_table sgns_table_of(const float *sigmoid, int64_t size) {
+    sgns_table t = {sigmoid, (float)((double)(size - 1) / (2.0 * SGNS_MAX_EXP)), (int32_t)(size - 1)};
+    return t;
+}
+
 /* A window's coefficient from its logit f: (label - sigmoid(f)) * scale,
  * sigmoid from word2vec.c's table inside (-MAX_EXP, MAX_EXP) and exactly 1
  * or 0 outside (NaN takes 0: it never indexes the table); a masked target
  * (label -1) gets 0. */
-SGNS_INLINE float sgns_coefficient(float f, float label, float scale, const float *sigmoid, double table_scale) {
+SGNS_INLINE float sgns_coefficient(float f, float label, float scale, sgns_table tab) {
     const float max_exp = (float)SGNS_MAX_EXP;
     float g;
     if (label < 0.0f) g = 0.0f;
     else if (f >= max_exp) g = label - 1.0f;
-    else if (f > -max_exp) g = label - sigmoid[(int64_t)((f + SGNS_MAX_EXP) * table_scale)];
-    else g = label;
+    else if (f > -max_exp) {
+        int32_t at = (int32_t)((f + max_exp) * tab.scale);
+        g = label - tab.sigmoid[at < tab.last ? at : tab.last];
+    } else g = label;
     return g * scale;
 }
 
 /* sgns_coefficient of four logits at once, without branches. */
-SGNS_INLINE sgns_v4 sgns_coefficient4(sgns_v4 f, sgns_v4 label, sgns_v4 scale, const float *sigmoid,
-                                      double table_scale) {
+SGNS_INLINE sgns_v4 sgns_coefficient4(sgns_v4 f, sgns_v4 label, sgns_v4 scale, sgns_table tab) {
     const sgns_v4 hi_f = (sgns_v4){0} + (float)SGNS_MAX_EXP, lo_f = -hi_f, one = (sgns_v4){0} + 1.0f;
+    const sgns_v4i last = (sgns_v4i){0} + tab.last;
     sgns_v4i hi = f >= hi_f, in = (f > lo_f) & ~hi;
-    sgns_v4 fc = (sgns_v4)(((sgns_v4i)f & in) | ((sgns_v4i)lo_f & ~in)); /* out of range: row 0, unused */
-    sgns_v4i at = __builtin_convertvector((__builtin_convertvector(fc, sgns_v4d) + SGNS_MAX_EXP) * table_scale,
-                                          sgns_v4i);
+    sgns_v4 fc = (sgns_v4)(((sgns_v4i)f & in) | ((sgns_v4i)lo_f & ~in)); /* out of range: entry 0, unused */
+    sgns_v4i at = __builtin_convertvector((fc + hi_f) * tab.scale, sgns_v4i);
+    sgns_v4i over = at > last;
+    at = (at & ~over) | (last & over);
+    const float *sigmoid = tab.sigmoid;
     sgns_v4 sg = {sigmoid[at[0]], sigmoid[at[1]], sigmoid[at[2]], sigmoid[at[3]]};
     sg = (sgns_v4)(((sgns_v4i)sg & in) | ((sgns_v4i)one & hi));
     sgns_v4i masked = label < (sgns_v4){0};
@@ -478,8 +495,7 @@ SGNS_INLINE void sgns_axpy_blocks(float *z0, float *z1, const float *c0, const f
 #define SGNS_FUSED_TARGETS 6
 
 SGNS_INLINE void sgns_dot_rows(const float *const *x, const int NR, const float *const *y, const int NT, int64_t dim,
-                               float *g, const float *labels2, float scale0, float scale1, const float *sigmoid,
-                               double table_scale) {
+                               float *g, const float *labels2, float scale0, float scale1, sgns_table tab) {
     const float *xp[2], *yp[SGNS_FUSED_TARGETS];
     sgns_v8 acc[2 * SGNS_FUSED_TARGETS]; /* acc[r * NT + k] */
     for (int r = 0; r < NR; r++) xp[r] = x[r];
@@ -511,10 +527,9 @@ SGNS_INLINE void sgns_dot_rows(const float *const *x, const int NR, const float 
         for (int j = 0; j < 4; j++) scale[j] = a + j < NT ? scale0 : scale1;
         sgns_v4 four;
         memcpy(&four, sums + a, sizeof four);
-        *(sgns_v4u *)(g + a) = sgns_coefficient4(four, *(const sgns_v4u *)(labels2 + a), scale, sigmoid, table_scale);
+        *(sgns_v4u *)(g + a) = sgns_coefficient4(four, *(const sgns_v4u *)(labels2 + a), scale, tab);
     }
-    for (; a < NR * NT; a++)
-        g[a] = sgns_coefficient(sums[a], labels2[a], a < NT ? scale0 : scale1, sigmoid, table_scale);
+    for (; a < NR * NT; a++) g[a] = sgns_coefficient(sums[a], labels2[a], a < NT ? scale0 : scale1, tab);
 }
 
 /* x[r] = xr[r] + g Y and y[k] = yb[k] + g^T X, with X read from xr and Y
@@ -574,12 +589,11 @@ SGNS_INLINE void sgns_update_rows(float *const *x, const float *const *xr, int64
  * multiplicity): `grad` holds G on entry, m rows of n_t, and takes the
  * coefficients; grad_t their transpose, n_c apart. */
 SGNS_INLINE void sgns_coefficients(float *grad, float *grad_t, int64_t n_c, int64_t m, int64_t n_t,
-                                   const float *labels, const float *mult, const float *sigmoid, double table_scale,
-                                   float alpha) {
+                                   const float *labels, const float *mult, sgns_table tab, float alpha) {
     for (int64_t r = 0; r < m; r++) {
         float scale = alpha * mult[r];
         for (int64_t k = 0; k < n_t; k++) {
-            float g = sgns_coefficient(grad[r * n_t + k], labels[k], scale, sigmoid, table_scale);
+            float g = sgns_coefficient(grad[r * n_t + k], labels[k], scale, tab);
             grad[r * n_t + k] = g;
             grad_t[k * n_c + r] = g;
         }
@@ -589,14 +603,13 @@ SGNS_INLINE void sgns_coefficients(float *grad, float *grad_t, int64_t n_c, int6
 /* One window with NT targets, NT a constant: products, coefficients, update. */
 SGNS_INLINE void sgns_window_fused(float **xs, const float **xr, int64_t m, float **ys, const float **yr,
                                    const float **yb, const int NT, float *grad, const float *labels2,
-                                   const float *mult, const float *sigmoid, double table_scale, float alpha,
+                                   const float *mult, sgns_table tab, float alpha,
                                    int64_t dim) {
     int64_t r = 0;
     for (; r + 2 <= m; r += 2)
-        sgns_dot_rows(xr + r, 2, yr, NT, dim, grad + r * NT, labels2, alpha * mult[r], alpha * mult[r + 1], sigmoid,
-                      table_scale);
+        sgns_dot_rows(xr + r, 2, yr, NT, dim, grad + r * NT, labels2, alpha * mult[r], alpha * mult[r + 1], tab);
     if (r < m)
-        sgns_dot_rows(xr + r, 1, yr, NT, dim, grad + r * NT, labels2, alpha * mult[r], 0.0f, sigmoid, table_scale);
+        sgns_dot_rows(xr + r, 1, yr, NT, dim, grad + r * NT, labels2, alpha * mult[r], 0.0f, tab);
     sgns_update_rows(xs, xr, m, ys, yr, yb, NT, grad, dim);
 }
 
@@ -678,14 +691,13 @@ SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, 
                                         const sgns_source *src0, const sgns_source *src1, const sgns_tables *tb,
                                         float alpha, sgns_scratch *s) {
     const int64_t dim = tb->dim, negative = tb->negative, n_t = negative + 1;
-    const double table_scale = (double)(tb->table_size - 1) / (2.0 * SGNS_MAX_EXP);
+    const sgns_table tab = sgns_table_of(tb->sigmoid, tb->table_size);
     float **xs = (float **)s->xs, **ys = (float **)s->ys;
     const float **xr = s->xr, **yr = s->yr, **yb = s->yb;
     /* Locals, not fields: under -fno-strict-aliasing every float store would
      * otherwise reload them. */
     int32_t *contexts = s->contexts, *targets = s->targets;
     float *labels = s->labels, *labels2 = s->labels2, *mult = s->mult, *grad = s->grad, *grad_t = s->grad_t, *out_grad = s->out_grad;
-    const float *sigmoid = tb->sigmoid;
     int64_t n_c = 2 * tb->window + 2; /* leading dimension of grad_t */
     for (int64_t i = 0; i < length; i++) {
         /* The next centre's output rows (its negatives are random rows,
@@ -727,7 +739,7 @@ SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, 
 
         switch (n_t) {
 #define SGNS_FUSED_CASE(NT)                                                                                     \
-    case NT: sgns_window_fused(xs, xr, m, ys, yr, yb, NT, grad, labels2, mult, sigmoid, table_scale, alpha, dim); \
+    case NT: sgns_window_fused(xs, xr, m, ys, yr, yb, NT, grad, labels2, mult, tab, alpha, dim); \
         continue;
         SGNS_FUSED_CASE(1)
         SGNS_FUSED_CASE(2)
@@ -752,7 +764,7 @@ SGNS_CLONES static void sgns_train_plan(int64_t length, const int32_t *ctx_ids, 
         xs[m] = xs[m - 1]; /* an odd count repeats the last context; its logits are ignored */
         for (int64_t r = 0; r < m; r += 2)
             sgns_dot_blocks(xs[r], xs[r + 1], (const float *const *)ys, n_t, dim, grad + r * n_t, n_t);
-        sgns_coefficients(grad, grad_t, n_c, m, n_t, labels, mult, sigmoid, table_scale, alpha);
+        sgns_coefficients(grad, grad_t, n_c, m, n_t, labels, mult, tab, alpha);
         /* ... the output gradient g^T X from the inputs before their update,
          * two rows of out_grad (zeros on entry) at a time; an odd count of
          * targets ends in the spare row, whose coefficients (grad_t's spare
