@@ -21,7 +21,7 @@ extensions = [
     Extension(
         "skgraphemb.skipgram._sgns",
         ["skgraphemb/skipgram/_sgns.pyx"],
-        depends=["skgraphemb/skipgram/_sgns.h", "skgraphemb/_kernels/_random.h"],
+        depends=["skgraphemb/skipgram/_sgns.h", "skgraphemb/skipgram/_sgns_plan.h", "skgraphemb/_kernels/_random.h"],
         include_dirs=["skgraphemb/skipgram", "skgraphemb/_kernels"],
         extra_compile_args=args,
     ),

@@ -43,10 +43,28 @@ cdef extern from "_sgns.h" nogil:
                               int32_t *out_rows, int64_t n_out_max, int64_t *out_count, float *out_local,
                               int64_t part, int64_t n_parts, int32_t *barrier)
     void sgns_barrier_stop(int32_t *barrier)
+    int sgns_simd_width()
+    int sgns_set_simd_width(int width)
     enum: SGNS_B_THREADS, SGNS_B_WORDS
 
 #: Range of word2vec.c's sigmoid table; beyond it the sigmoid is taken as exactly 0 or 1.
 MAX_EXP = 6.0
+
+
+def simd_width():
+    """The block width (floats) of the window products in use: 16 on CPUs
+    with AVX-512 (x86-64-v4, in builds by GCC for x86-64 Linux), else 8."""
+    return sgns_simd_width()
+
+
+def set_simd_width(int width):
+    """Run the window products in blocks of ``width`` floats: 16 where the
+    CPU runs them, else 8 (returned).  The width changes the last bits of
+    the vectors, never their distribution; for tests and benchmarks that
+    compare the two, set before training and not while a fit runs."""
+    if width not in (8, 16):
+        raise ValueError(f"set_simd_width: width must be 8 or 16, got {width}")
+    return sgns_set_simd_width(width)
 
 # Empty arrays have no first element to point to: kernels get this instead.
 cdef int32_t _NO_INT = 0

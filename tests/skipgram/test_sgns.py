@@ -60,10 +60,11 @@ def _reference_sgns(
     [(0, 17, 0.5), (1, 8, 0.5), (4, 8, 0.5), (5, 8, 0.5), (5, 13, 0.5), (2, 24, 0.5), (6, 3, 0.5), (9, 19, 0.5),
      (5, 16, 3.0), (2, 11, 3.0), (8, 16, 3.0)],
 )  # fmt: skip
-def test_kernel_matches_numpy_reference(negative, d, spread):
+def test_kernel_matches_numpy_reference(negative, d, spread, simd_width):
     """Known answer for the blocked kernel, including odd numbers of contexts
     and targets, nodes repeated within a window (short cycles) and widths
-    that are not a multiple of the SIMD block (13, 3).  With vectors of
+    that are not a multiple of the SIMD block (13, 3, 19, 24), at both
+    block widths.  With vectors of
     spread 3 most logits lie beyond the table's +-6, where the coefficients
     saturate (the fused path's branch-free lanes, and the fallback's)."""
     n, window = 9, 3
@@ -100,6 +101,13 @@ def test_kernel_matches_numpy_reference(negative, d, spread):
     np.testing.assert_allclose(syn0, ref0, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(syn1, ref1, rtol=1e-4, atol=1e-5)
     assert not np.allclose(syn1, 0)
+
+
+def test_simd_width_is_8_or_16():
+    with pytest.raises(ValueError, match="8 or 16"):
+        kernels.set_simd_width(12)
+    assert kernels.set_simd_width(8) == 8 == kernels.simd_width()
+    assert kernels.set_simd_width(16) in (8, 16)
 
 
 def test_format_walks_matches_python():

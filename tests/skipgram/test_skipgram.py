@@ -78,12 +78,12 @@ def test_parallel_training_quality(communities, deterministic):
     assert _neighbour_purity(Z, labels) >= 0.85
 
 
-def test_same_vectors_for_any_thread_count_and_chunking(communities):
+def test_same_vectors_for_any_thread_count_and_chunking(communities, simd_width):
     """The default (deterministic) trainer: bitwise the same vectors for
     n_jobs 1, 2 and 3 and for any split of the walks, streamed or not.
     Threads take different shards of each round and different rows of its
     update, so a change that let the serial and the threaded paths diverge
-    fails here."""
+    fails here.  Both block widths of the window products (8 and 16 floats)."""
     graph, walks, _ = communities
     n = graph.n_nodes
     one = train_skipgram(walks, n, seed=4, n_jobs=1, **SMALL)
@@ -123,8 +123,10 @@ def test_fits_at_once_in_threads_keep_their_own_rounds(communities):
         np.testing.assert_array_equal(together[seed], a)
 
 
-@pytest.mark.parametrize(("negative", "d", "blocks", "n_jobs"), [(2, 8, False, 2), (7, 13, False, 3), (2, 8, True, 2)])
-def test_rounds_train_shards_apart_and_apply_in_corpus_order(monkeypatch, negative, d, blocks, n_jobs):
+@pytest.mark.parametrize(
+    ("negative", "d", "blocks", "n_jobs"), [(2, 8, False, 2), (7, 13, False, 3), (2, 8, True, 2), (4, 40, False, 2)]
+)
+def test_rounds_train_shards_apart_and_apply_in_corpus_order(monkeypatch, negative, d, blocks, n_jobs, simd_width):
     """Known answer on a graph small enough for one round to hold several
     shards: the deterministic trainer equals the Hogwild kernel run on one
     thread, shard by shard, each from the vectors at the start of its
