@@ -293,12 +293,19 @@ SGNS_INLINE void sgns_add_row(float *restrict z, const float *restrict a, int64_
     for (; t < dim; t++) z[t] += a[t];
 }
 
-/* Asks for a row's cache lines ahead of its use. */
+/* Asks for a row's cache lines ahead of its use: to write them
+ * (PREFETCHW where the code is compiled for it, so that a row another core
+ * holds moves here once, not once to read and again to write), or only to
+ * read them (a shared row that other cores read too). */
 #ifndef SGNS_AHEAD
 #define SGNS_AHEAD 2
 #endif
 SGNS_INLINE void sgns_prefetch_row(const float *row, int64_t dim) {
     for (int64_t t = 0; t < dim; t += 16) __builtin_prefetch(row + t, 1, 3);
+}
+
+SGNS_INLINE void sgns_prefetch_read(const float *row, int64_t dim) {
+    for (int64_t t = 0; t < dim; t += 16) __builtin_prefetch(row + t, 0, 3);
 }
 
 /* Horizontal sum of a vector, in a fixed order. */
@@ -571,7 +578,7 @@ SGNS_INLINE void sgns_target_sources(const sgns_source *src, const int32_t *targ
 /* Prefetch what the next use of slot `id` reads. */
 SGNS_INLINE void sgns_prefetch_slot(const float *local, const sgns_source *src, int32_t id, int64_t dim) {
     uint8_t st = src ? src->ready[id] : SGNS_VALUE;
-    if (st != SGNS_VALUE) sgns_prefetch_row(src->shared + (int64_t)src->rows[id] * dim, dim);
+    if (st != SGNS_VALUE) sgns_prefetch_read(src->shared + (int64_t)src->rows[id] * dim, dim);
     if (st != SGNS_UNTOUCHED) sgns_prefetch_row(local + (int64_t)id * dim, dim);
 }
 
@@ -590,7 +597,7 @@ SGNS_INLINE void sgns_prefetch_slot(const float *local, const sgns_source *src, 
 #define SGNS_WIDE 1
 #define SGNS_W 16
 #define SGNS_P(name) sgns_##name##_w16
-#define SGNS_PLAN_TARGET __attribute__((target("arch=x86-64-v4")))
+#define SGNS_PLAN_TARGET __attribute__((target("arch=x86-64-v4,prfchw")))
 #include "_sgns_plan.h"
 #undef SGNS_W
 #undef SGNS_P
@@ -693,7 +700,7 @@ static int64_t sgns_localise(const int32_t *nodes, int32_t *ids, int64_t count, 
 static void sgns_changes(float *local, const float *shared, const int32_t *rows, int32_t *row_map, uint8_t *ready,
                          int64_t n, int64_t dim) {
     for (int64_t r = 0; r < n; r++) {
-        if (r + 4 < n && ready[r + 4] == SGNS_VALUE) sgns_prefetch_row(shared + (int64_t)rows[r + 4] * dim, dim);
+        if (r + 4 < n && ready[r + 4] == SGNS_VALUE) sgns_prefetch_read(shared + (int64_t)rows[r + 4] * dim, dim);
         row_map[rows[r]] = -1;
         if (ready[r] == SGNS_VALUE) sgns_subtract_row(local + r * dim, shared + (int64_t)rows[r] * dim, dim);
         else if (ready[r] == SGNS_UNTOUCHED) for (int64_t t = 0; t < dim; t++) local[r * dim + t] = 0.0f;
@@ -789,7 +796,7 @@ SGNS_CLONES static void sgns_add_changes(float *vectors, int64_t dim, const int3
             /* Random rows: ask for one a few places ahead. */
             if (j + 6 < count[s] && sgns_part_of(rs[j + 6], n_parts) == part) {
                 sgns_prefetch_row(vectors + (int64_t)rs[j + 6] * dim, dim);
-                sgns_prefetch_row(change + (s * n_max + j + 6) * dim, dim);
+                sgns_prefetch_read(change + (s * n_max + j + 6) * dim, dim);
             }
             int32_t v = rs[j];
             if (sgns_part_of(v, n_parts) != part) continue;
