@@ -20,6 +20,10 @@ _DOCTEST_NEEDS = {
 _GRAPHSAGE = is_available("torch") and is_available("torch_geometric")
 
 collect_ignore = [] if _GRAPHSAGE else ["skgraphemb/graphsage/_torch_kernels.py"]
+# The tests' conftest files hold fixtures, not doctests: collected as doctest
+# modules, two of them in one run are both "conftest", and the second fails
+# with "import file mismatch" (``pytest tests/graph tests/walks``).
+collect_ignore_glob = ["tests/*/conftest.py"]
 
 
 def pytest_collection_modifyitems(config, items):
