@@ -57,10 +57,14 @@
 
 /* The products are compiled twice on x86-64 Linux with GCC, for AVX2 + FMA
  * and for the baseline, and the loader picks one for the CPU (an ifunc):
- * one build runs on any x86-64 machine at the speed of the one it runs on. */
+ * one build runs on any x86-64 machine at the speed of the one it runs on.
+ * The same builds also get the window products in 16-float blocks for
+ * AVX-512 (SGNS_WIDE, below). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define SGNS_MULTIARCH 1
 #define SGNS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
+#define SGNS_MULTIARCH 0
 #define SGNS_CLONES
 #endif
 #define SGNS_INLINE static inline __attribute__((always_inline))
@@ -300,7 +304,7 @@ SGNS_INLINE void sgns_add_row(float *restrict z, const float *restrict a, int64_
 #ifndef SGNS_AHEAD
 #define SGNS_AHEAD 2
 #endif
-SGNS_INLINE void sgns_prefetch_row(const float *row, int64_t dim) {
+SGNS_INLINE void sgns_prefetch_write(const float *row, int64_t dim) {
     for (int64_t t = 0; t < dim; t += 16) __builtin_prefetch(row + t, 1, 3);
 }
 
@@ -579,7 +583,7 @@ SGNS_INLINE void sgns_target_sources(const sgns_source *src, const int32_t *targ
 SGNS_INLINE void sgns_prefetch_slot(const float *local, const sgns_source *src, int32_t id, int64_t dim) {
     uint8_t st = src ? src->ready[id] : SGNS_VALUE;
     if (st != SGNS_VALUE) sgns_prefetch_read(src->shared + (int64_t)src->rows[id] * dim, dim);
-    if (st != SGNS_UNTOUCHED) sgns_prefetch_row(local + (int64_t)id * dim, dim);
+    if (st != SGNS_UNTOUCHED) sgns_prefetch_write(local + (int64_t)id * dim, dim);
 }
 
 /* The window products and the walk loop (_sgns_plan.h), in blocks of 8
@@ -593,7 +597,7 @@ SGNS_INLINE void sgns_prefetch_slot(const float *local, const sgns_source *src, 
 #undef SGNS_W
 #undef SGNS_P
 #undef SGNS_PLAN_TARGET
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#if SGNS_MULTIARCH
 #define SGNS_WIDE 1
 #define SGNS_W 16
 #define SGNS_P(name) sgns_##name##_w16
@@ -795,7 +799,7 @@ SGNS_CLONES static void sgns_add_changes(float *vectors, int64_t dim, const int3
         for (int64_t j = 0; j < count[s]; j++) {
             /* Random rows: ask for one a few places ahead. */
             if (j + 6 < count[s] && sgns_part_of(rs[j + 6], n_parts) == part) {
-                sgns_prefetch_row(vectors + (int64_t)rs[j + 6] * dim, dim);
+                sgns_prefetch_write(vectors + (int64_t)rs[j + 6] * dim, dim);
                 sgns_prefetch_read(change + (s * n_max + j + 6) * dim, dim);
             }
             int32_t v = rs[j];

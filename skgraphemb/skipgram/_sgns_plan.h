@@ -20,8 +20,9 @@ SGNS_INLINE sgns_v8 SGNS_P(half)(SGNS_VW a) {
 #endif
 }
 
-SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const float *const *y, const int NT, int64_t dim,
-                               float *g, const float *labels2, float scale0, float scale1, sgns_table tab) {
+SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const float *const *y, const int NT,
+                                  int64_t dim, float *g, const float *labels2, float scale0, float scale1,
+                                  sgns_table tab) {
     const float *xp[2], *yp[SGNS_FUSED_TARGETS];
     SGNS_VW acc[2 * SGNS_FUSED_TARGETS]; /* acc[r * NT + k] */
     for (int r = 0; r < NR; r++) xp[r] = x[r];
@@ -40,7 +41,7 @@ SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const flo
     int a = 0;
     for (; a + 4 <= NR * NT; a += 4) {
         sgns_v4 four = sgns_hsum4(SGNS_P(half)(acc[a]), SGNS_P(half)(acc[a + 1]), SGNS_P(half)(acc[a + 2]),
-                                     SGNS_P(half)(acc[a + 3]));
+                                  SGNS_P(half)(acc[a + 3]));
         memcpy(sums + a, &four, sizeof four);
     }
     for (; a < NR * NT; a++) sums[a] = sgns_hsum(SGNS_P(half)(acc[a]));
@@ -64,8 +65,8 @@ SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const flo
  * sgns_source); yb[k] is yr[k] at a target's first place in the window
  * and y[k] at a repeat, which thus adds its change to the first's. */
 SGNS_INLINE void SGNS_P(update_rows)(float *const *x, const float *const *xr, int64_t m, float *const *y,
-                                  const float *const *yr, const float *const *yb, const int NT, const float *gm,
-                                  int64_t dim) {
+                                     const float *const *yr, const float *const *yb, const int NT, const float *gm,
+                                     int64_t dim) {
     float *yp[SGNS_FUSED_TARGETS];
     const float *ypr[SGNS_FUSED_TARGETS], *ypb[SGNS_FUSED_TARGETS];
     for (int k = 0; k < NT; k++) {
@@ -114,9 +115,8 @@ SGNS_INLINE void SGNS_P(update_rows)(float *const *x, const float *const *xr, in
 
 /* One window with NT targets, NT a constant: products, coefficients, update. */
 SGNS_INLINE void SGNS_P(window_fused)(float **xs, const float **xr, int64_t m, float **ys, const float **yr,
-                                   const float **yb, const int NT, float *grad, const float *labels2,
-                                   const float *mult, sgns_table tab, float alpha,
-                                   int64_t dim) {
+                                      const float **yb, const int NT, float *grad, const float *labels2,
+                                      const float *mult, sgns_table tab, float alpha, int64_t dim) {
     int64_t r = 0;
     for (; r + 2 <= m; r += 2)
         SGNS_P(dot_rows)(xr + r, 2, yr, NT, dim, grad + r * NT, labels2, alpha * mult[r], alpha * mult[r + 1], tab);
@@ -133,9 +133,9 @@ SGNS_INLINE void SGNS_P(window_fused)(float **xs, const float **xr, int64_t m, f
  * of a window is one context row with its coefficients times its count
  * (its logits are the same at each place). */
 SGNS_PLAN_TARGET static void SGNS_P(train_plan)(int64_t length, const int32_t *ctx_ids, const int32_t *tgt_ids,
-                                        const int32_t *negs, const int32_t *widths, float *syn0, float *syn1,
-                                        const sgns_source *src0, const sgns_source *src1, const sgns_tables *tb,
-                                        float alpha, sgns_scratch *s) {
+                                                const int32_t *negs, const int32_t *widths, float *syn0, float *syn1,
+                                                const sgns_source *src0, const sgns_source *src1,
+                                                const sgns_tables *tb, float alpha, sgns_scratch *s) {
     const int64_t dim = tb->dim, negative = tb->negative, n_t = negative + 1;
     const sgns_table tab = sgns_table_of(tb->sigmoid, tb->table_size);
     float **xs = (float **)s->xs, **ys = (float **)s->ys;
@@ -143,7 +143,8 @@ SGNS_PLAN_TARGET static void SGNS_P(train_plan)(int64_t length, const int32_t *c
     /* Locals, not fields: under -fno-strict-aliasing every float store would
      * otherwise reload them. */
     int32_t *contexts = s->contexts, *targets = s->targets;
-    float *labels = s->labels, *labels2 = s->labels2, *mult = s->mult, *grad = s->grad, *grad_t = s->grad_t, *out_grad = s->out_grad;
+    float *labels = s->labels, *labels2 = s->labels2, *mult = s->mult, *grad = s->grad, *grad_t = s->grad_t;
+    float *out_grad = s->out_grad;
     int64_t n_c = 2 * tb->window + 2; /* leading dimension of grad_t */
     for (int64_t i = 0; i < length; i++) {
         /* The next centre's output rows (its negatives are random rows,
@@ -184,7 +185,7 @@ SGNS_PLAN_TARGET static void SGNS_P(train_plan)(int64_t length, const int32_t *c
         if (src1) sgns_target_sources(src1, targets, n_t, ys, yr, yb, dim);
 
         switch (n_t) {
-#define SGNS_FUSED_CASE(NT)                                                                                     \
+#define SGNS_FUSED_CASE(NT)                                                                        \
     case NT: SGNS_P(window_fused)(xs, xr, m, ys, yr, yb, NT, grad, labels2, mult, tab, alpha, dim); \
         continue;
         SGNS_FUSED_CASE(1)
@@ -235,7 +236,6 @@ SGNS_PLAN_TARGET static void SGNS_P(train_plan)(int64_t length, const int32_t *c
         }
     }
 }
-
 
 #undef SGNS_VW
 #undef SGNS_VWU
