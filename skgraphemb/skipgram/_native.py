@@ -155,7 +155,7 @@ def round_buffer_bytes(n_nodes: int, walk_length: int, negative: int, dimensions
     shards, size, n_in, n_out = _round_layout(n_nodes, n_nodes, walk_length, negative, dimensions)
     parts = min(n_threads, shards)
     walks = shards * size * (walk_length * 4 + 8)
-    local = shards * (n_in + n_out) * (dimensions * 4 + 4)
+    local = shards * (n_in + n_out) * (dimensions * 4 + 8)  # changes, rows, slot order
     return walks + local + parts * 2 * n_nodes * 4
 
 
@@ -183,7 +183,9 @@ class _Rounds:
         self.in_local = np.empty((self.shards, n_in, dim), dtype=np.float32)
         self.out_rows = np.empty((self.shards, n_out), dtype=np.int32)
         self.out_local = np.empty((self.shards, n_out, dim), dtype=np.float32)
-        self.counts = np.zeros((2, self.shards), dtype=np.int64)
+        # Each shard's slots grouped by the adding thread of their row (_sgns.train_rounds).
+        self.in_order, self.out_order = np.empty_like(self.in_rows), np.empty_like(self.out_rows)
+        self.bounds = np.zeros((2, self.shards, len(self.maps) + 1), dtype=np.int64)
         self.filled = 0  # walks in the buffer
         self.first_walk = 0  # global index of the buffer's first walk
 
@@ -227,8 +229,8 @@ class _Rounds:
             self.kernels.train_rounds,
             [
                 (barrier, part, n_parts, walks, n_walks, self.shards, self.shard_size, first_walk, alphas,
-                 self.syn0, self.syn1, *self.tables, maps[0], maps[1], self.in_rows, self.counts[0], self.in_local,
-                 self.out_rows, self.counts[1], self.out_local)
+                 self.syn0, self.syn1, *self.tables, maps[0], maps[1], self.in_rows, self.in_order, self.bounds[0],
+                 self.in_local, self.out_rows, self.out_order, self.bounds[1], self.out_local)
                 for part, maps in enumerate(self.maps)
             ],
         )  # fmt: skip

@@ -736,6 +736,25 @@ static int sgns_shard_scratch_alloc(sgns_shard_scratch *ss, int64_t width, const
     return -1;
 }
 
+/* The part 0 .. n_parts - 1 that row v belongs to: a multiplicative hash
+ * (`v % n_parts` took an integer division per row and per look-ahead). */
+SGNS_INLINE int64_t sgns_part_of(int32_t v, int64_t n_parts) {
+    return (int64_t)(((uint64_t)((uint32_t)v * 0x9E3779B1u) * (uint64_t)n_parts) >> 32);
+}
+
+/* Slots 0 .. n - 1 (rows[slot] their rows) grouped by the part of their row,
+ * each part in slot order: part p's slots are order[bounds[p] ..
+ * bounds[p + 1] - 1] (bounds: n_parts + 1 entries, bounds[n_parts] = n),
+ * so that the thread adding part p's changes walks its own rows only. */
+static void sgns_bucket(const int32_t *rows, int64_t n, int64_t n_parts, int32_t *order, int64_t *bounds) {
+    for (int64_t p = 0; p <= n_parts; p++) bounds[p] = 0;
+    for (int64_t r = 0; r < n; r++) bounds[sgns_part_of(rows[r], n_parts) + 1]++;
+    for (int64_t p = 0; p < n_parts; p++) bounds[p + 1] += bounds[p];
+    for (int64_t r = 0; r < n; r++) order[bounds[sgns_part_of(rows[r], n_parts)]++] = (int32_t)r;
+    for (int64_t p = n_parts; p > 0; p--) bounds[p] = bounds[p - 1]; /* each bounds[p] had moved to p + 1's */
+    bounds[0] = 0;
+}
+
 /* First half of a deterministic round, with a thread's scratch: shards
  * first_shard .. stop_shard - 1 of the round's walks (shard s: walks
  * s * shard_size .. below n_walks), each trained in order, as on one
@@ -743,18 +762,20 @@ static int sgns_shard_scratch_alloc(sgns_shard_scratch *ss, int64_t width, const
  * start of the round (a row enters the copy with its first update:
  * sgns_source).  syn0 and syn1 are only read, so shards can run on any
  * threads in any order with the same result.  Shard s ends with
- * in_count[s] distinct input rows in_rows[s, :in_count[s]] and their
- * changes in in_local[s] (trained value less the value at the start of the
- * round, taken while the shard's rows are still in cache), likewise for
- * the output rows.  in_map and out_map ((n_nodes,), all -1) belong to the
+ * n distinct input rows in_rows[s, :n] and their changes in in_local[s]
+ * (trained value less the value at the start of the round, taken while the
+ * shard's rows are still in cache), its slots grouped by the part of their
+ * row for the n_parts adding threads in in_order[s] and in_bounds[s] (n_parts
+ * + 1 entries, the last n: sgns_bucket), likewise for the output rows.  in_map and out_map ((n_nodes,), all -1) belong to the
  * calling thread and are all -1 again on return.  Returns the tokens
  * kept. */
 SGNS_CLONES static int64_t sgns_shards(sgns_shard_scratch *ss, const int32_t *walks, int64_t n_walks, int64_t width,
                                        int64_t shard_size, int64_t first_shard, int64_t stop_shard,
                                        int64_t first_walk, const double *alphas, const float *syn0,
                                        const float *syn1, const sgns_tables *tb, int32_t *in_map, int32_t *out_map,
-                                       int32_t *in_rows, int64_t n_in_max, int64_t *in_count, float *in_local,
-                                       int32_t *out_rows, int64_t n_out_max, int64_t *out_count, float *out_local) {
+                                       int32_t *in_rows, int32_t *in_order, int64_t *in_bounds, int64_t n_in_max,
+                                       float *in_local, int32_t *out_rows, int32_t *out_order, int64_t *out_bounds,
+                                       int64_t n_out_max, float *out_local, int64_t n_parts) {
     const int64_t dim = tb->dim;
     sgns_scratch *s = &ss->s;
     int64_t kept = 0;
@@ -776,35 +797,31 @@ SGNS_CLONES static int64_t sgns_shards(sgns_shard_scratch *ss, const int32_t *wa
         }
         sgns_changes(local0, syn0, rows0, in_map, src0.ready, n_in, dim);
         sgns_changes(local1, syn1, rows1, out_map, src1.ready, n_out, dim);
-        in_count[sh] = n_in;
-        out_count[sh] = n_out;
+        sgns_bucket(rows0, n_in, n_parts, in_order + sh * n_in_max, in_bounds + sh * (n_parts + 1));
+        sgns_bucket(rows1, n_out, n_parts, out_order + sh * n_out_max, out_bounds + sh * (n_parts + 1));
     }
     return kept;
 }
 
-/* The part 0 .. n_parts - 1 that row v belongs to: a multiplicative hash
- * (`v % n_parts` took an integer division per row and per look-ahead). */
-SGNS_INLINE int64_t sgns_part_of(int32_t v, int64_t n_parts) {
-    return (int64_t)(((uint64_t)((uint32_t)v * 0x9E3779B1u) * (uint64_t)n_parts) >> 32);
-}
-
 /* vectors[v] += change[s, j] over slots s in order, for the rows v of part
- * `part` (sgns_part_of): each row sums its changes in shard order, that is
- * in corpus order, whatever n_parts is. */
-SGNS_CLONES static void sgns_add_changes(float *vectors, int64_t dim, const int32_t *rows, const int64_t *count,
-                                         const float *change, int64_t n_max, int64_t n_slots, int64_t part,
-                                         int64_t n_parts) {
+ * `part` (sgns_part_of), found through each slot's order and bounds
+ * (sgns_bucket): each row sums its changes in shard order, that is in
+ * corpus order, whatever n_parts is.  Scanning every slot for the part's
+ * rows instead made the adds no faster on two threads than on one. */
+SGNS_CLONES static void sgns_add_changes(float *vectors, int64_t dim, const int32_t *rows, const int32_t *order,
+                                         const int64_t *bounds, const float *change, int64_t n_max, int64_t n_slots,
+                                         int64_t part, int64_t n_parts) {
     for (int64_t s = 0; s < n_slots; s++) {
-        const int32_t *rs = rows + s * n_max;
-        for (int64_t j = 0; j < count[s]; j++) {
+        const int32_t *rs = rows + s * n_max, *os = order + s * n_max;
+        const float *cs = change + s * n_max * dim;
+        int64_t stop = bounds[s * (n_parts + 1) + part + 1];
+        for (int64_t q = bounds[s * (n_parts + 1) + part]; q < stop; q++) {
             /* Random rows: ask for one a few places ahead. */
-            if (j + 6 < count[s] && sgns_part_of(rs[j + 6], n_parts) == part) {
-                sgns_prefetch_write(vectors + (int64_t)rs[j + 6] * dim, dim);
-                sgns_prefetch_read(change + (s * n_max + j + 6) * dim, dim);
+            if (q + 6 < stop) {
+                sgns_prefetch_write(vectors + (int64_t)rs[os[q + 6]] * dim, dim);
+                sgns_prefetch_read(cs + (int64_t)os[q + 6] * dim, dim);
             }
-            int32_t v = rs[j];
-            if (sgns_part_of(v, n_parts) != part) continue;
-            sgns_add_row(vectors + (int64_t)v * dim, change + (s * n_max + j) * dim, dim);
+            sgns_add_row(vectors + (int64_t)rs[os[q]] * dim, cs + (int64_t)os[q] * dim, dim);
         }
     }
 }
@@ -911,9 +928,10 @@ static int sgns_barrier_wait(int32_t *b) {
 static int64_t sgns_train_rounds(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shards,
                                  int64_t shard_size, int64_t first_walk, const double *alphas, float *syn0,
                                  float *syn1, const sgns_tables *tb, int32_t *in_map, int32_t *out_map,
-                                 int32_t *in_rows, int64_t n_in_max, int64_t *in_count, float *in_local,
-                                 int32_t *out_rows, int64_t n_out_max, int64_t *out_count, float *out_local,
-                                 int64_t part, int64_t n_parts, int32_t *barrier) {
+                                 int32_t *in_rows, int32_t *in_order, int64_t *in_bounds, int64_t n_in_max,
+                                 float *in_local, int32_t *out_rows, int32_t *out_order, int64_t *out_bounds,
+                                 int64_t n_out_max, float *out_local, int64_t part, int64_t n_parts,
+                                 int32_t *barrier) {
     sgns_shard_scratch ss;
     int allocated = sgns_shard_scratch_alloc(&ss, width, tb, n_in_max, n_out_max) == 0;
     if (!allocated) sgns_barrier_stop(barrier);
@@ -924,11 +942,11 @@ static int64_t sgns_train_rounds(const int32_t *walks, int64_t n_walks, int64_t 
         int64_t used = (filled + shard_size - 1) / shard_size; /* shards of this round */
         kept += sgns_shards(&ss, walks + first * width, filled, width, shard_size, used * part / n_parts,
                             used * (part + 1) / n_parts, first_walk + first, alphas + first, syn0, syn1, tb, in_map,
-                            out_map, in_rows, n_in_max, in_count, in_local, out_rows, n_out_max, out_count,
-                            out_local);
+                            out_map, in_rows, in_order, in_bounds, n_in_max, in_local, out_rows, out_order,
+                            out_bounds, n_out_max, out_local, n_parts);
         if ((failed = sgns_barrier_wait(barrier))) break;
-        sgns_add_changes(syn0, tb->dim, in_rows, in_count, in_local, n_in_max, used, part, n_parts);
-        sgns_add_changes(syn1, tb->dim, out_rows, out_count, out_local, n_out_max, used, part, n_parts);
+        sgns_add_changes(syn0, tb->dim, in_rows, in_order, in_bounds, in_local, n_in_max, used, part, n_parts);
+        sgns_add_changes(syn1, tb->dim, out_rows, out_order, out_bounds, out_local, n_out_max, used, part, n_parts);
         failed = sgns_barrier_wait(barrier);
     }
     if (allocated) sgns_shard_scratch_free(&ss);

@@ -39,9 +39,10 @@ cdef extern from "_sgns.h" nogil:
     int64_t sgns_train_rounds(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shards,
                               int64_t shard_size, int64_t first_walk, const double *alphas, float *syn0,
                               float *syn1, const sgns_tables *tb, int32_t *in_map, int32_t *out_map,
-                              int32_t *in_rows, int64_t n_in_max, int64_t *in_count, float *in_local,
-                              int32_t *out_rows, int64_t n_out_max, int64_t *out_count, float *out_local,
-                              int64_t part, int64_t n_parts, int32_t *barrier)
+                              int32_t *in_rows, int32_t *in_order, int64_t *in_bounds, int64_t n_in_max,
+                              float *in_local, int32_t *out_rows, int32_t *out_order, int64_t *out_bounds,
+                              int64_t n_out_max, float *out_local, int64_t part, int64_t n_parts,
+                              int32_t *barrier)
     void sgns_barrier_stop(int32_t *barrier)
     int sgns_simd_width()
     int sgns_set_simd_width(int width)
@@ -236,14 +237,16 @@ def train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, *args):
 
     ``args`` are ``walks, n_walks, shards, shard_size, first_walk, alphas,
     syn0, syn1, keep, neg_threshold, neg_alias, sigmoid, window, negative,
-    seed, in_map, out_map, in_rows, in_count, in_local, out_rows, out_count,
-    out_local``.  Round ``k`` is walks ``k * shards * shard_size ..`` of the
+    seed, in_map, out_map, in_rows, in_order, in_bounds, in_local, out_rows,
+    out_order, out_bounds, out_local``.  Round ``k`` is walks ``k * shards * shard_size ..`` of the
     first ``n_walks`` rows of ``walks`` (the last round may be short), in
     ``shards`` shards of ``shard_size`` consecutive walks.  Each shard trains
     its walks in order, as :func:`train_walks_hogwild` on one thread, on a
     private copy of the rows it touches, from the vectors at the start of
-    the round, leaving in ``in_rows[s, :in_count[s]]`` the distinct input
-    rows it touched and in ``in_local[s]`` their changes (likewise for the
+    the round, leaving in ``in_rows[s, :n]`` the ``n`` distinct input rows
+    it touched, in ``in_local[s]`` their changes and in ``in_order[s]`` (the
+    shape of ``in_rows``) and ``in_bounds[s]`` (int64, ``(shards, n_parts +
+    1)``) the slots grouped by the part of their row (likewise for the
     output rows); the threads take contiguous shares of the shards.  Then
     each thread adds the changes of the rows of its part (a multiplicative
     hash of the row, ``sgns_part_of``), each row its changes in shard
@@ -270,14 +273,19 @@ def _train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, const int
                    float[:, ::1] syn0, float[:, ::1] syn1, const uint64_t[::1] keep,
                    const uint64_t[::1] neg_threshold, const int32_t[::1] neg_alias, const float[::1] sigmoid,
                    int64_t window, int64_t negative, uint64_t seed, int32_t[::1] in_map, int32_t[::1] out_map,
-                   int32_t[:, ::1] in_rows, int64_t[::1] in_count, float[:, :, ::1] in_local,
-                   int32_t[:, ::1] out_rows, int64_t[::1] out_count, float[:, :, ::1] out_local):
+                   int32_t[:, ::1] in_rows, int32_t[:, ::1] in_order, int64_t[:, ::1] in_bounds,
+                   float[:, :, ::1] in_local, int32_t[:, ::1] out_rows, int32_t[:, ::1] out_order,
+                   int64_t[:, ::1] out_bounds, float[:, :, ::1] out_local):
     cdef sgns_tables tb = _tables(keep, neg_threshold, neg_alias, sigmoid, syn0.shape[1], window, negative, seed)
     _check_vectors(syn0, syn1, tb.n_nodes)
     cdef int64_t n_in = in_rows.shape[1], n_out = out_rows.shape[1], width = walks.shape[1]
     if not (1 <= shards <= in_rows.shape[0] and shard_size >= 1
             and 0 <= n_walks <= walks.shape[0] and n_walks <= alphas.shape[0]
-            and out_rows.shape[0] == in_rows.shape[0] and in_count.shape[0] >= shards and out_count.shape[0] >= shards
+            and out_rows.shape[0] == in_rows.shape[0]
+            and in_order.shape[0] == in_rows.shape[0] and in_order.shape[1] == n_in
+            and out_order.shape[0] == out_rows.shape[0] and out_order.shape[1] == n_out
+            and in_bounds.shape[0] >= shards and out_bounds.shape[0] >= shards
+            and in_bounds.shape[1] == n_parts + 1 and out_bounds.shape[1] == n_parts + 1
             and in_local.shape[0] >= shards and out_local.shape[0] >= shards
             and in_local.shape[1] == n_in and out_local.shape[1] == n_out
             and in_local.shape[2] == tb.dim and out_local.shape[2] == tb.dim
@@ -290,7 +298,7 @@ def _train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, const int
     cdef int64_t kept
     with nogil:
         kept = sgns_train_rounds(w, n_walks, width, shards, shard_size, first_walk, a, &syn0[0, 0], &syn1[0, 0],
-                                 &tb, &in_map[0], &out_map[0], &in_rows[0, 0], n_in, &in_count[0],
-                                 &in_local[0, 0, 0], &out_rows[0, 0], n_out, &out_count[0], &out_local[0, 0, 0],
-                                 part, n_parts, &barrier[0])
+                                 &tb, &in_map[0], &out_map[0], &in_rows[0, 0], &in_order[0, 0], &in_bounds[0, 0],
+                                 n_in, &in_local[0, 0, 0], &out_rows[0, 0], &out_order[0, 0], &out_bounds[0, 0],
+                                 n_out, &out_local[0, 0, 0], part, n_parts, &barrier[0])
     return kept

@@ -197,10 +197,11 @@ def test_training_kernels_release_the_gil(runs_without_the_gil):
         maps = np.full(n, -1, np.int32), np.full(n, -1, np.int32)
         in_rows, out_rows = np.empty((30, min(n, rows)), np.int32), np.empty((30, n), np.int32)
         in_local, out_local = np.empty((*in_rows.shape, d), np.float32), np.empty((*out_rows.shape, d), np.float32)
-        counts = np.zeros((2, 30), np.int64)
+        bounds = np.zeros((2, 30, 2), np.int64)
         barrier = kernels.new_barrier(1)
         kernels.train_rounds(barrier, 0, 1, walks, len(walks), 30, 100, 0, alphas, syn0, syn1, *tables, *maps,
-                             in_rows, counts[0], in_local, out_rows, counts[1], out_local)  # fmt: skip
+                             in_rows, np.empty_like(in_rows), bounds[0], in_local,
+                             out_rows, np.empty_like(out_rows), bounds[1], out_local)  # fmt: skip
 
     runs_without_the_gil(hogwild)
     runs_without_the_gil(rounds)
@@ -220,8 +221,9 @@ def test_rounds_stop_every_thread_when_one_call_is_rejected():
     tables = (np.full(n, 2**32, np.uint64), threshold, alias, kernels.sigmoid_table(1000), 3, 2, 0)
     syn0, syn1 = kernels.init_vectors(n, d, 1), np.zeros((n, d), np.float32)
     in_rows, out_rows = np.empty((4, n), np.int32), np.empty((4, n), np.int32)
-    buffers = (in_rows, np.zeros(4, np.int64), np.empty((4, n, d), np.float32),
-               out_rows, np.zeros(4, np.int64), np.empty((4, n, d), np.float32))  # fmt: skip
+    bounds = np.zeros((2, 4, 3), np.int64)  # slots of each shard by adding thread (2 threads: 3 bounds)
+    buffers = (in_rows, np.empty_like(in_rows), bounds[0], np.empty((4, n, d), np.float32),
+               out_rows, np.empty_like(out_rows), bounds[1], np.empty((4, n, d), np.float32))  # fmt: skip
     barrier = kernels.new_barrier(2)
 
     def call(part, map_size):
@@ -250,3 +252,7 @@ def test_rounds_stop_every_thread_when_one_call_is_rejected():
     with pytest.raises(ValueError, match="n_parts > part >= 0"):
         kernels.train_rounds(bad_part, 2, 2, walks)
     assert bad_part[3] == 1  # a thread with a wrong part stops the others too
+    maps = np.full(n, -1, np.int32), np.full(n, -1, np.int32)
+    with pytest.raises(ValueError, match="inconsistent round buffers"):  # bounds made for 2 threads, not 1
+        kernels.train_rounds(kernels.new_barrier(1), 0, 1, walks, len(walks), 4, 2, 0, np.full(len(walks), 0.01),
+                             syn0, syn1, *tables, *maps, *buffers)  # fmt: skip

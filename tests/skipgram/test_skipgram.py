@@ -619,10 +619,11 @@ def test_round_buffer_estimate_is_what_the_rounds_allocate(n_nodes, walk_length,
         rounds = _Rounds(kernels, threads, n_nodes, walk_length, negative, syn, syn, ())
     finally:
         threads.close()
-    arrays = [rounds.walks, rounds.alphas, rounds.in_rows, rounds.in_local, rounds.out_rows, rounds.out_local]
+    arrays = [rounds.walks, rounds.alphas, rounds.in_rows, rounds.in_order, rounds.in_local, rounds.out_rows]
+    arrays += [rounds.out_order, rounds.out_local]
     allocated = sum(a.nbytes for a in [*arrays, *rounds.maps])
     estimate = round_buffer_bytes(n_nodes, walk_length, negative, d, n_threads)
-    assert allocated <= estimate <= allocated + rounds.counts.nbytes + 64
+    assert allocated <= estimate <= allocated + rounds.bounds.nbytes + 64
     assert len(rounds.maps) == min(n_threads, rounds.shards)  # row maps: one per thread that trains shards
 
 
