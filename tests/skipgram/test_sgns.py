@@ -253,6 +253,41 @@ def test_rounds_stop_every_thread_when_one_call_is_rejected():
         kernels.train_rounds(bad_part, 2, 2, walks)
     assert bad_part[3] == 1  # a thread with a wrong part stops the others too
     maps = np.full(n, -1, np.int32), np.full(n, -1, np.int32)
-    with pytest.raises(ValueError, match="inconsistent round buffers"):  # bounds made for 2 threads, not 1
+    unequal = list(buffers)
+    unequal[6] = np.zeros((4, 4), np.int64)  # the output rows' slots in another number of parts
+    with pytest.raises(ValueError, match="inconsistent round buffers"):
         kernels.train_rounds(kernels.new_barrier(1), 0, 1, walks, len(walks), 4, 2, 0, np.full(len(walks), 0.01),
-                             syn0, syn1, *tables, *maps, *buffers)  # fmt: skip
+                             syn0, syn1, *tables, *maps, *unequal)  # fmt: skip
+
+
+@pytest.mark.parametrize("n_parts", [2, 3, 5])
+def test_rounds_give_the_same_vectors_for_any_number_of_threads(n_parts):
+    """The threads of train_rounds share a round's shards, then each adds the
+    changes of its part of the rows, found through each shard's slots
+    grouped by part: the vectors equal one thread's, which adds all rows."""
+    from skgraphemb._kernels._pool import KernelThreads
+
+    n, d, shards = 300, 16, 6
+    walks = np.random.default_rng(1).integers(0, n, (100, 20)).astype(np.int32)
+    threshold, alias = kernels.alias_table(np.ones(n))
+    tables = (np.full(n, 2**32, np.uint64), threshold, alias, kernels.sigmoid_table(1000), 4, 3, 0)
+    alphas = np.linspace(0.05, 0.01, len(walks))
+
+    def train(n_parts):
+        syn0, syn1 = kernels.init_vectors(n, d, 1), np.zeros((n, d), np.float32)
+        rows = np.empty((shards, n), np.int32)
+        bounds = np.zeros((2, shards, n_parts + 1), np.int64)
+        buffers = (rows, np.empty_like(rows), bounds[0], np.empty((shards, n, d), np.float32),
+                   rows.copy(), np.empty_like(rows), bounds[1], np.empty((shards, n, d), np.float32))  # fmt: skip
+        barrier = kernels.new_barrier(n_parts)
+        calls = [(barrier, part, n_parts, walks, len(walks), shards, 3, 0, alphas, syn0, syn1, *tables,
+                  np.full(n, -1, np.int32), np.full(n, -1, np.int32), *buffers) for part in range(n_parts)]  # fmt: skip
+        with KernelThreads(n_parts) as threads:
+            kept = threads.run_together(kernels.train_rounds, calls)
+        return syn0, syn1, sum(kept)
+
+    expected, got = train(1), train(n_parts)
+    assert expected[2] == got[2] > 0
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+    assert not np.array_equal(expected[0], kernels.init_vectors(n, d, 1))  # it trained
