@@ -765,10 +765,10 @@ static void sgns_bucket(const int32_t *rows, int64_t n, int64_t n_parts, int32_t
  * n distinct input rows in_rows[s, :n] and their changes in in_local[s]
  * (trained value less the value at the start of the round, taken while the
  * shard's rows are still in cache), its slots grouped by the part of their
- * row for the n_parts adding threads in in_order[s] and in_bounds[s] (n_parts
- * + 1 entries, the last n: sgns_bucket), likewise for the output rows.  in_map and out_map ((n_nodes,), all -1) belong to the
- * calling thread and are all -1 again on return.  Returns the tokens
- * kept. */
+ * row for the n_parts adding threads in in_order[s] and in_bounds[s]
+ * (n_parts + 1 entries, the last n: sgns_bucket), likewise for the output
+ * rows.  in_map and out_map ((n_nodes,), all -1) belong to the calling
+ * thread and are all -1 again on return.  Returns the tokens kept. */
 SGNS_CLONES static int64_t sgns_shards(sgns_shard_scratch *ss, const int32_t *walks, int64_t n_walks, int64_t width,
                                        int64_t shard_size, int64_t first_shard, int64_t stop_shard,
                                        int64_t first_walk, const double *alphas, const float *syn0,

@@ -238,12 +238,12 @@ def train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, *args):
     ``args`` are ``walks, n_walks, shards, shard_size, first_walk, alphas,
     syn0, syn1, keep, neg_threshold, neg_alias, sigmoid, window, negative,
     seed, in_map, out_map, in_rows, in_order, in_bounds, in_local, out_rows,
-    out_order, out_bounds, out_local``.  Round ``k`` is walks ``k * shards * shard_size ..`` of the
-    first ``n_walks`` rows of ``walks`` (the last round may be short), in
-    ``shards`` shards of ``shard_size`` consecutive walks.  Each shard trains
-    its walks in order, as :func:`train_walks_hogwild` on one thread, on a
-    private copy of the rows it touches, from the vectors at the start of
-    the round, leaving in ``in_rows[s, :n]`` the ``n`` distinct input rows
+    out_order, out_bounds, out_local``.  Round ``k`` is walks ``k * shards *
+    shard_size ..`` of the first ``n_walks`` rows of ``walks`` (the last
+    round may be short), in ``shards`` shards of ``shard_size`` consecutive
+    walks.  Each shard trains its walks in order, as
+    :func:`train_walks_hogwild` on one thread, on a private copy of the rows
+    it touches, from the vectors at the start of the round, leaving in ``in_rows[s, :n]`` the ``n`` distinct input rows
     it touched, in ``in_local[s]`` their changes and in ``in_order[s]`` (the
     shape of ``in_rows``) and ``in_bounds[s]`` (int64, ``(shards, n_parts +
     1)``) the slots grouped by the part of their row (likewise for the
