@@ -833,14 +833,15 @@ SGNS_CLONES static void sgns_add_changes(float *vectors, int64_t dim, const int3
 /* A barrier for the n_parts threads of sgns_train_rounds, in SGNS_B_WORDS
  * int32 words that the caller zeroes but for the number of threads
  * (new_barrier in _sgns.pyx): arrivals, generation, the number of
- * threads, a stop flag and the number of sleeping threads.  A
+ * threads, a stop flag and the number of sleeping threads; one more word
+ * counts the shards of the current round claimed so far.  A
  * waiting thread spins for up to SGNS_SPIN_NS, then sleeps on the
  * generation word (a futex on Linux; elsewhere it yields its core in a
  * loop).  Spinning longer gained nothing measurable on one fit, and cost
  * where threads wait for a core (two fits of two threads at once on two
  * cores: 100 us of spinning took as long as thread-pool calls per round,
  * 1 ms took 1.3 times as long; benchmarks/README.md). */
-enum { SGNS_B_ARRIVED, SGNS_B_GENERATION, SGNS_B_THREADS, SGNS_B_STOP, SGNS_B_SLEEPERS, SGNS_B_WORDS };
+enum { SGNS_B_ARRIVED, SGNS_B_GENERATION, SGNS_B_THREADS, SGNS_B_STOP, SGNS_B_SLEEPERS, SGNS_B_CLAIMED, SGNS_B_WORDS };
 
 #ifndef SGNS_SPIN_NS
 #define SGNS_SPIN_NS 5000
@@ -918,10 +919,15 @@ static int sgns_barrier_wait(int32_t *b) {
 /* Every round of a block of walks, on part `part` of n_parts threads that
  * make this call at once with the same arguments but their own part and
  * row maps, meeting at `barrier` (sgns_barrier_wait).  Round k holds walks
- * k * shards * shard_size .. of `walks` (the last round may be short).  A
- * thread trains its contiguous share of the round's shards (sgns_shards;
- * a shard's result does not depend on the thread), and once all threads
- * have, adds the changes of the rows of its part (sgns_add_changes).  A
+ * k * shards * shard_size .. of `walks` (the last round may be short).  The
+ * threads claim the round's shards one at a time from a count in the
+ * barrier's words and train them (sgns_shards; a shard's result does not
+ * depend on the thread), so that a thread slowed down for a while (on a
+ * virtual machine, a core that another guest shares: one of two threads
+ * ran 1.5 times slower for hundreds of rounds at a time) trains fewer
+ * shards rather than holding the others at the barrier; once all shards
+ * are trained, each thread adds the changes of the rows of its part
+ * (sgns_add_changes).  A
  * round costs two barriers and no call from Python, and the vectors are
  * the same as with one thread.  Returns the tokens this thread kept, or -1
  * when a thread ran out of memory or stopped. */
@@ -940,11 +946,17 @@ static int64_t sgns_train_rounds(const int32_t *walks, int64_t n_walks, int64_t 
     for (int64_t first = 0; !failed && first < n_walks; first += per_round) {
         int64_t filled = n_walks - first < per_round ? n_walks - first : per_round;
         int64_t used = (filled + shard_size - 1) / shard_size; /* shards of this round */
-        kept += sgns_shards(&ss, walks + first * width, filled, width, shard_size, used * part / n_parts,
-                            used * (part + 1) / n_parts, first_walk + first, alphas + first, syn0, syn1, tb, in_map,
-                            out_map, in_rows, in_order, in_bounds, n_in_max, in_local, out_rows, out_order,
-                            out_bounds, n_out_max, out_local, n_parts);
+        for (;;) {
+            int64_t sh = __atomic_fetch_add(&barrier[SGNS_B_CLAIMED], 1, __ATOMIC_RELAXED);
+            if (sh >= used) break;
+            kept += sgns_shards(&ss, walks + first * width, filled, width, shard_size, sh, sh + 1, first_walk + first,
+                                alphas + first, syn0, syn1, tb, in_map, out_map, in_rows, in_order, in_bounds,
+                                n_in_max, in_local, out_rows, out_order, out_bounds, n_out_max, out_local, n_parts);
+        }
         if ((failed = sgns_barrier_wait(barrier))) break;
+        /* Nobody claims again before the second barrier: the first part
+         * resets the count for the next round in between. */
+        if (part == 0) __atomic_store_n(&barrier[SGNS_B_CLAIMED], 0, __ATOMIC_RELAXED);
         sgns_add_changes(syn0, tb->dim, in_rows, in_order, in_bounds, in_local, n_in_max, used, part, n_parts);
         sgns_add_changes(syn1, tb->dim, out_rows, out_order, out_bounds, out_local, n_out_max, used, part, n_parts);
         failed = sgns_barrier_wait(barrier);

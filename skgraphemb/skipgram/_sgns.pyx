@@ -247,7 +247,7 @@ def train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, *args):
     it touched, in ``in_local[s]`` their changes and in ``in_order[s]`` (the
     shape of ``in_rows``) and ``in_bounds[s]`` (int64, ``(shards, n_parts +
     1)``) the slots grouped by the part of their row (likewise for the
-    output rows); the threads take contiguous shares of the shards.  Then
+    output rows); the threads claim the shards one at a time.  Then
     each thread adds the changes of the rows of its part (a multiplicative
     hash of the row, ``sgns_part_of``), each row its changes in shard
     order, that is in corpus order.  So the vectors are bitwise the same for
