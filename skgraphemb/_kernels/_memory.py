@@ -11,8 +11,9 @@ bandwidth, bound by latency.  Two helpers close part of that gap:
   ``llvm.prefetch`` intrinsic, a hint: it never faults and changes no
   result).  Measured on a 2M-node / 20M-edge graph, a plain neighbour sum
   of 16/32/64 float32 columns ran 1.35x/1.4x/1.35x faster.
-- :func:`aligned_empty` allocates arrays whose rows start on a 64-byte
-  boundary when their length in bytes is a multiple of 64 (numpy's large
+- :func:`aligned_empty` (from :mod:`skgraphemb._kernels._aligned`, which
+  needs no numba) allocates arrays whose rows start on a 64-byte boundary
+  when their length in bytes is a multiple of 64 (numpy's large
   allocations start 16 bytes past one, so every 64-byte row straddles two
   cache lines: twice the memory traffic of a gather).
 
@@ -22,15 +23,13 @@ Nothing here imports anything above :mod:`skgraphemb._kernels`.
 from __future__ import annotations
 
 import numba
-import numpy as np
 from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
-__all__ = ["CACHE_LINE", "PREFETCH_DISTANCE", "aligned_empty", "prefetch_row"]
+from skgraphemb._kernels._aligned import CACHE_LINE, aligned_empty
 
-#: Bytes per cache line (x86-64 and most ARM cores).
-CACHE_LINE = 64
+__all__ = ["CACHE_LINE", "PREFETCH_DISTANCE", "aligned_empty", "prefetch_row"]
 #: How many stored entries ahead of the current one the kernels prefetch
 #: the neighbour's row (the 2M-node measurement: 8-16 were equally good).
 PREFETCH_DISTANCE = 12
@@ -73,18 +72,3 @@ def prefetch_row(array, row, s0, width):
     for t in range(s0, s0 + width, CACHE_LINE // 4):
         _prefetch(array, row, t)
     _prefetch(array, row, s0 + width - 1)
-
-
-def aligned_empty(shape, dtype=np.float32, align: int = CACHE_LINE) -> np.ndarray:
-    """An uninitialised C-ordered array whose first byte sits on an ``align``-byte boundary.
-
-    Rows of ``k * align`` bytes then each occupy exactly ``k`` cache lines.
-    The array is a view of a slightly larger byte buffer (kept alive by the
-    view's ``base``); it pickles and copies like any array.
-    """
-    dtype = np.dtype(dtype)
-    shape = tuple(int(s) for s in np.atleast_1d(shape))
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    raw = np.empty(nbytes + align, dtype=np.uint8)
-    offset = (-raw.ctypes.data) % align
-    return raw[offset : offset + nbytes].view(dtype).reshape(shape)

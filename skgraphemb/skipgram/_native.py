@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
+from skgraphemb._kernels._aligned import aligned_empty
 from skgraphemb._kernels._pool import KernelThreads, row_ranges
 from skgraphemb.skipgram._corpus import (
     _COMMON_CONSTRAINTS,
@@ -180,9 +181,11 @@ class _Rounds:
         self.walks = np.full((self.per_round, longest), -1, dtype=np.int32)
         self.alphas = np.empty(self.per_round, dtype=np.float64)
         self.in_rows = np.empty((self.shards, n_in), dtype=np.int32)
-        self.in_local = np.empty((self.shards, n_in, dim), dtype=np.float32)
+        # The shards' copies of rows start on a cache line, as the vectors do
+        # (_corpus._initial_vectors).
+        self.in_local = aligned_empty((self.shards, n_in, dim), np.float32)
         self.out_rows = np.empty((self.shards, n_out), dtype=np.int32)
-        self.out_local = np.empty((self.shards, n_out, dim), dtype=np.float32)
+        self.out_local = aligned_empty((self.shards, n_out, dim), np.float32)
         # Each shard's slots grouped by the adding thread of their row (_sgns.train_rounds).
         self.in_order, self.out_order = np.empty_like(self.in_rows), np.empty_like(self.out_rows)
         self.bounds = np.zeros((2, self.shards, len(self.maps) + 1), dtype=np.int64)

@@ -83,16 +83,21 @@ def item_state(uint64_t seed, uint64_t index):
     return sge_item_state(seed, index)
 
 
-def init_vectors(int64_t n_nodes, int64_t dimensions, uint64_t seed):
+def init_vectors(int64_t n_nodes, int64_t dimensions, uint64_t seed, out=None):
     """Input vectors uniform in ``[-1/d, 1/d)`` (gensim 4's scale), row ``v``
     from the stream ``(seed, v)``: a node's start does not depend on the
-    number of nodes, the walks or the threads.
+    number of nodes, the walks or the threads.  Written into ``out``
+    (float32, C-contiguous, ``(n_nodes, dimensions)``) when given.
 
     Returns
     -------
     vectors : ndarray of shape (n_nodes, dimensions), float32
     """
-    out = np.empty((n_nodes, dimensions), dtype=np.float32)
+    if out is None:
+        out = np.empty((n_nodes, dimensions), dtype=np.float32)
+    elif not (isinstance(out, np.ndarray) and out.dtype == np.float32 and out.flags.c_contiguous
+              and out.shape == (n_nodes, dimensions)):
+        raise ValueError(f"init_vectors: out must be a C-contiguous float32 array of shape ({n_nodes}, {dimensions})")
     cdef float[:, ::1] view = out
     if n_nodes * dimensions:
         with nogil:

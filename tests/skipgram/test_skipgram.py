@@ -627,6 +627,58 @@ def test_round_buffer_estimate_is_what_the_rounds_allocate(n_nodes, walk_length,
     assert len(rounds.maps) == min(n_threads, rounds.shards)  # row maps: one per thread that trains shards
 
 
+# -- memory layout: rows on cache lines ------------------------------------------
+def test_vectors_and_round_buffers_start_on_a_cache_line(communities):
+    """The trainer's vectors and the rounds' row copies start on a 64-byte
+    boundary (numpy alone puts large arrays 16 bytes past one, where half of
+    the kernels' 32-byte row accesses cross a line), for the default start
+    and for a warm start; the values are those of an unaligned copy."""
+    from skgraphemb._kernels._aligned import CACHE_LINE
+    from skgraphemb._kernels._pool import KernelThreads
+    from skgraphemb.skipgram._corpus import _INIT_STREAM, _initial_vectors
+    from skgraphemb.skipgram._native import _Rounds
+
+    n_nodes, d = 3000, 64  # 768 KB: numpy maps it, 16 bytes past a page
+    for init, name in [(None, "init"), (None, "init_output"), (np.ones((n_nodes, d)), "init")]:
+        vectors = _initial_vectors(n_nodes, d, 3, init, name)
+        assert vectors.ctypes.data % CACHE_LINE == 0 and vectors.flags.c_contiguous
+        assert vectors.shape == (n_nodes, d) and vectors.dtype == np.float32
+    np.testing.assert_array_equal(
+        _initial_vectors(n_nodes, d, 3, None), kernels.init_vectors(n_nodes, d, _substream_seed(3, _INIT_STREAM))
+    )
+    syn = np.zeros((n_nodes, d), dtype=np.float32)
+    threads = KernelThreads(2)
+    try:
+        rounds = _Rounds(kernels, threads, n_nodes, 80, 5, syn, syn, ())
+    finally:
+        threads.close()
+    assert rounds.in_local.ctypes.data % CACHE_LINE == 0 and rounds.out_local.ctypes.data % CACHE_LINE == 0
+
+    graph, walks, _ = communities
+    Z, out = train_skipgram(walks, graph.n_nodes, return_output=True, seed=0, **SMALL)
+    assert Z.ctypes.data % CACHE_LINE == 0 and out.ctypes.data % CACHE_LINE == 0
+
+
+def test_init_vectors_fills_a_given_array_and_rejects_a_wrong_one():
+    out = np.full((40, 24), 7.0, dtype=np.float32)
+    assert kernels.init_vectors(40, 24, 11, out=out) is out
+    np.testing.assert_array_equal(out, kernels.init_vectors(40, 24, 11))
+    for bad in [np.empty((40, 25), np.float32), np.empty((40, 24), np.float64), np.empty((24, 40), np.float32).T]:
+        with pytest.raises(ValueError, match="C-contiguous float32 array of shape \\(40, 24\\)"):
+            kernels.init_vectors(40, 24, 11, out=bad)
+
+
+def test_the_aligned_allocator_does_not_import_numba():
+    """The skip-gram trainer's C path allocates through _aligned, and its
+    first fit must not pay numba's import."""
+    import subprocess
+    import sys
+
+    code = "import sys, skgraphemb._kernels._aligned as a; a.aligned_empty((3, 16)); print('numba' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
 # -- hubs: the deterministic rounds never add up to an overshoot ----------------
 @pytest.fixture(scope="module")
 def hub_walks():
