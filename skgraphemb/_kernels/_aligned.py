@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["CACHE_LINE", "aligned_empty"]
+__all__ = ["CACHE_LINE", "aligned_empty", "aligned_zeros"]
 
 #: Bytes per cache line (x86-64 and most ARM cores).
 CACHE_LINE = 64
@@ -28,9 +28,19 @@ def aligned_empty(shape, dtype=np.float32, align: int = CACHE_LINE) -> np.ndarra
     The array is a view of a slightly larger byte buffer (kept alive by the
     view's ``base``); it pickles and copies like any array.
     """
+    return _aligned(np.empty, shape, dtype, align)
+
+
+def aligned_zeros(shape, dtype=np.float32, align: int = CACHE_LINE) -> np.ndarray:
+    """:func:`aligned_empty`, all zeros; like ``np.zeros``, a large array's
+    pages are only mapped, and zeroed by the system, when first touched."""
+    return _aligned(np.zeros, shape, dtype, align)
+
+
+def _aligned(allocate, shape, dtype, align: int) -> np.ndarray:
     dtype = np.dtype(dtype)
     shape = tuple(int(s) for s in np.atleast_1d(shape))
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    raw = np.empty(nbytes + align, dtype=np.uint8)
+    raw = allocate(nbytes + align, dtype=np.uint8)
     offset = (-raw.ctypes.data) % align
     return raw[offset : offset + nbytes].view(dtype).reshape(shape)

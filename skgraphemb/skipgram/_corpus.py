@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from skgraphemb._kernels._aligned import aligned_empty
+from skgraphemb._kernels._aligned import aligned_empty, aligned_zeros
 from skgraphemb.utils._validation import SKIPGRAM_PARAMETERS, Integral, Interval, constraints
 
 #: What the trainers accept as walks: one matrix, a re-iterable of matrices
@@ -160,11 +160,10 @@ def _initial_vectors(n_nodes: int, dimensions: int, seed: int, init, name: str =
     32-byte loads and stores of a 128-float row cross a line, and every
     trainer ran about 1.1 times as long (``benchmarks/README.md``).
     """
+    if init is None and name == "init_output":
+        return aligned_zeros((n_nodes, dimensions), np.float32)
     vectors = aligned_empty((n_nodes, dimensions), np.float32)
     if init is None:
-        if name == "init_output":
-            vectors[...] = 0.0
-            return vectors
         from skgraphemb.skipgram._sgns import init_vectors
 
         return init_vectors(n_nodes, dimensions, _substream_seed(seed, _INIT_STREAM), out=vectors)

@@ -22,6 +22,16 @@ def test_aligned_empty_starts_on_a_cache_line(shape, dtype):
     np.testing.assert_array_equal(back, a)
 
 
+@pytest.mark.parametrize("shape", [(1,), (7, 3), (3, 0), (50_000, 33)])
+def test_aligned_zeros_are_zeros_on_a_cache_line(shape):
+    from skgraphemb._kernels._aligned import aligned_zeros
+
+    a = aligned_zeros(shape, np.float32)
+    assert a.shape == shape and a.dtype == np.float32 and a.flags.c_contiguous and a.flags.writeable
+    assert a.size == 0 or a.ctypes.data % CACHE_LINE == 0
+    assert not a.any()
+
+
 def test_block_buffers_are_aligned_and_reused():
     bufs = block_buffers([], 1001, 16, 3)
     assert all(b.ctypes.data % CACHE_LINE == 0 and b.shape == (1001, 16) for b in bufs)
