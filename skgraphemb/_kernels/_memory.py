@@ -30,6 +30,7 @@ from numba.extending import intrinsic
 from skgraphemb._kernels._aligned import CACHE_LINE, aligned_empty
 
 __all__ = ["CACHE_LINE", "PREFETCH_DISTANCE", "aligned_empty", "prefetch_row"]
+
 #: How many stored entries ahead of the current one the kernels prefetch
 #: the neighbour's row (the 2M-node measurement: 8-16 were equally good).
 PREFETCH_DISTANCE = 12

@@ -639,10 +639,12 @@ def test_vectors_and_round_buffers_start_on_a_cache_line(communities):
     from skgraphemb.skipgram._native import _Rounds
 
     n_nodes, d = 3000, 64  # 768 KB: numpy maps it, 16 bytes past a page
-    for init, name in [(None, "init"), (None, "init_output"), (np.ones((n_nodes, d)), "init")]:
+    for init, name, value in [(None, "init_output", 0.0), (np.ones((n_nodes, d)), "init", 1.0), (None, "init", None)]:
         vectors = _initial_vectors(n_nodes, d, 3, init, name)
         assert vectors.ctypes.data % CACHE_LINE == 0 and vectors.flags.c_contiguous
         assert vectors.shape == (n_nodes, d) and vectors.dtype == np.float32
+        if value is not None:
+            assert (vectors == value).all()
     np.testing.assert_array_equal(
         _initial_vectors(n_nodes, d, 3, None), kernels.init_vectors(n_nodes, d, _substream_seed(3, _INIT_STREAM))
     )
