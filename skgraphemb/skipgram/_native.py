@@ -72,9 +72,14 @@ _ALPHA_STEP_TOKENS = 10_000
 # gets that many updates computed from the same start, so small graphs get
 # fewer, shorter shards (on BlogCatalog, rounds of 64 walks trained apart
 # lose 0.035 macro-F1, 16 lose 0.002).  Shards hold at most _ROUND_BYTES of
-# copied rows in all.
-_ROUND_SHARDS = 8
-_SHARD_WALKS = 8
+# copied rows in all.  Rounds of at most 64 walks in 16 shards rather than
+# 8 shards of 8: the same walks unseen by a shard where the load allows
+# them, but threads claim smaller pieces, so a round ends with less of one
+# thread's last shard to wait for (BlogCatalog, two threads: 16 shards of
+# one walk took 0.85-0.92 of the time of 8 of four, at the same macro-F1;
+# benchmarks/README.md), and up to 16 threads train at once.
+_ROUND_SHARDS = 16
+_SHARD_WALKS = 4
 _ROUND_BYTES = 64 << 20
 
 # A round's shards change a hub's rows from the same start and their changes
@@ -400,7 +405,7 @@ def train_skipgram(
     Each walk draws its random numbers from a stream keyed by
     ``(seed, epoch * n_walks + walk index)``.  With ``deterministic=True``
     (the default) the walks of each epoch are trained in rounds of a fixed
-    number of consecutive walks, split into up to 8 shards of consecutive
+    number of consecutive walks, split into up to 16 shards of consecutive
     walks.  Each shard trains its walks in order, as on one thread, on a
     private copy of the rows it touches, from the vectors at the start of
     the round; then each row adds the changes of the round's shards in
@@ -412,11 +417,11 @@ def train_skipgram(
     of their changes: for a hub, several times the step of sequential
     training, which overshoots.  So the rounds are sized from the token
     counts, ``window``, ``negative`` and the learning rate, to bound the
-    updates of the busiest node that a shard does not see: 8 shards of 8
-    walks where no node is frequent (pubmed), of 4 walks on BlogCatalog's
-    walks, of 2 on cora's, 3 shards of one walk on a star graph's, and
+    updates of the busiest node that a shard does not see: 16 shards of 4
+    walks where no node is frequent (pubmed), of one walk on BlogCatalog's
+    and cora's walks, 3 shards of one walk on a star graph's, and
     plain sequential training (one shard of one walk) where one node is
-    most of the walks and nothing is subsampled; graphs under 2,048 nodes
+    most of the walks and nothing is subsampled; graphs under 1,024 nodes
     get fewer and shorter shards too.  On BlogCatalog the macro-F1 is that
     of Hogwild within 0.005.  With ``deterministic=False`` threads train
     different walks at once and write to the shared vectors without locks

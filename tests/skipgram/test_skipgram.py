@@ -733,6 +733,21 @@ def test_round_shape_bounds_the_load_that_a_shard_does_not_see(n_seen, walk_leng
     assert _round_shape(n_seen, walk_length, 5, 128, 10.0) == (1, 1)  # a node that is every token: sequential
 
 
+def test_rounds_are_cut_into_many_small_shards():
+    """Where no node is busy a round holds at most 64 walks (a shard misses
+    no more walks than in the former rounds of 8 shards x 8) cut into 16
+    shards, so that up to 16 threads train at once and two threads claiming
+    shards one at a time end a round close together; where the load allows
+    rounds of about 30 walks (BlogCatalog's walks), single-walk shards keep
+    the 16 shards rather than fewer, longer ones."""
+    from skgraphemb.skipgram._native import _ROUND_LOAD, _round_shape
+
+    shards, size = _round_shape(10**6, 80, 5, 128)
+    assert shards == 16 and shards * size <= 64
+    unseen = 29.4  # walks a shard may miss at BlogCatalog's load
+    assert _round_shape(10**6, 80, 5, 128, _ROUND_LOAD / (80 * unseen)) == (16, 1)
+
+
 def test_row_load_counts_the_gradient_terms_of_the_busiest_row():
     """Against a direct count: a walk 0 1 0 1 ... with window 1 and no
     subsampling gives each node's input row two context updates of
