@@ -73,11 +73,12 @@ _ALPHA_STEP_TOKENS = 10_000
 # fewer, shorter shards (on BlogCatalog, rounds of 64 walks trained apart
 # lose 0.035 macro-F1, 16 lose 0.002).  Shards hold at most _ROUND_BYTES of
 # copied rows in all.  Rounds of at most 64 walks in 16 shards rather than
-# 8 shards of 8: the same walks unseen by a shard where the load allows
-# them, but threads claim smaller pieces, so a round ends with less of one
-# thread's last shard to wait for (BlogCatalog, two threads: 16 shards of
-# one walk took 0.85-0.92 of the time of 8 of four, at the same macro-F1;
-# benchmarks/README.md), and up to 16 threads train at once.
+# 8 shards of 8, and where the load limits what a shard may miss, more
+# single-walk shards before fewer longer ones: threads claim smaller pieces,
+# so a round ends with less of one thread's last shard to wait for, a
+# shard's copies of rows are smaller, and up to 16 threads train at once
+# (BlogCatalog: 16 shards of one walk took 0.94 of the time of 8 of four on
+# two threads and 0.89 on one, at the same macro-F1; benchmarks/README.md).
 _ROUND_SHARDS = 16
 _SHARD_WALKS = 4
 _ROUND_BYTES = 64 << 20
