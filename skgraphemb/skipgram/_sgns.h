@@ -928,8 +928,8 @@ static int sgns_barrier_wait(int32_t *b) {
  * shards rather than holding the others at the barrier; once all shards
  * are trained, each thread adds the changes of the rows of its part
  * (sgns_add_changes).  A round costs two barriers and no call from Python,
- * and the vectors are the same as with one thread.  Returns the tokens this thread kept, or -1
- * when a thread ran out of memory or stopped. */
+ * and the vectors are the same as with one thread.  Returns the tokens
+ * this thread kept, or -1 when a thread ran out of memory or stopped. */
 static int64_t sgns_train_rounds(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shards,
                                  int64_t shard_size, int64_t first_walk, const double *alphas, float *syn0,
                                  float *syn1, const sgns_tables *tb, int32_t *in_map, int32_t *out_map,

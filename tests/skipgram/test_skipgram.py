@@ -735,7 +735,7 @@ def test_round_shape_bounds_the_load_that_a_shard_does_not_see(n_seen, walk_leng
 
 def test_rounds_are_cut_into_many_small_shards():
     """Where no node is busy a round holds at most 64 walks (a shard misses
-    no more walks than in the former rounds of 8 shards x 8) cut into 16
+    60, about the 56 of the former rounds of 8 shards x 8) cut into 16
     shards, so that up to 16 threads train at once and two threads claiming
     shards one at a time end a round close together; where the load allows
     rounds of about 30 walks (BlogCatalog's walks), single-walk shards keep
