@@ -4,17 +4,16 @@ The project's own SGNS trainer (the default of
 :class:`~skgraphemb.Node2VecEmbedder`).  It follows gensim's skip-gram
 semantics where they matter for quality (linear learning-rate decay in
 steps of 10,000 tokens, reduced random windows, frequent-token
-subsampling, unigram^0.75 negatives, initial scale) but draws the
-negatives once per centre token and shares them across its window (Ji et
-al., 2016), which turns the inner loops into small matrix products.  On
-BlogCatalog walks (8.25M tokens, 2 threads, a busy 2-core machine) its
-lock-free mode trained in 6-10 s where gensim took 38-60 s (4.8-6.5x in
-the same runs) and the default, deterministic mode, which gives the same
-vectors for any number of threads, in 10-14 s (3.0-5.3x); on two threads
-the deterministic mode takes 1.1-1.5 times the lock-free mode's wall time,
-on one thread 1.6 times its CPU time.  With gensim's corpus-file
-learning-rate schedule, macro-F1 is within 0.005 of gensim's
-(``benchmarks/bench_skipgram.py``).
+subsampling, unigram^0.75 negatives, initial scale, updates pair by pair)
+but draws the negatives once per centre token and shares them across its
+window (Ji et al., 2016), and takes a window's logits at the values before
+it, which turns the inner loops into small matrix products.  On
+BlogCatalog walks (8.25M tokens, 2 threads, a busy 2-core machine) the
+default, deterministic mode, which gives the same vectors for any number
+of threads, trained 7-9 times as fast as gensim in the same runs, its
+lock-free mode 10-11 times.  With gensim's corpus-file learning-rate
+schedule, macro-F1 is within about 0.002 of gensim's, and with the
+default schedule above gensim's iterable mode (``benchmarks/README.md``).
 
 This Python driver owns the vocabulary statistics, the learning-rate
 schedule, chunking, threads and progress; the C kernels in
@@ -389,12 +388,16 @@ def train_skipgram(
     table.  This is gensim's ``sg=1, hs=0`` model with one change from Ji
     et al. [1]_: the negatives are drawn once per centre and shared by its
     whole window instead of drawn per (centre, context) pair, so the
-    gradients of a window are two small matrix products.  A negative that
+    logits of a window are one small matrix product.  A negative that
     equals the centre is skipped, as in gensim.  Against a per-pair variant
     of the same kernel, sharing halves the training time and costs about
-    0.002 macro- and micro-F1 on BlogCatalog (3 seeds each).  Both gradients
-    of a window are taken at the values before its update, as in a
-    minibatch, where gensim updates pair by pair.
+    0.002 macro- and micro-F1 on BlogCatalog (3 seeds each).  The logits of
+    a window are taken at the values before it; the updates are made pair
+    by pair, as gensim makes them: each context's input vector moves along
+    the output vectors as the pairs before it left them, and each output
+    vector along the context's input vector before its update.  (Updating
+    the inputs from the output vectors before the window, as in a
+    minibatch, cost about 0.005 macro-F1 on BlogCatalog.)
 
     The learning rate of each walk is
     ``alpha - (alpha - min_alpha) * (epoch + seen / n_tokens) / epochs``,

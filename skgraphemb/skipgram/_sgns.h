@@ -17,19 +17,27 @@
  *   neg_alias        distribution (sgns_alias_table)
  *
  * Algorithm: gensim's skip-gram (sg=1, hs=0), with the K negatives of a centre
- * drawn once and shared by its whole window (Ji et al., 2016).  For the
- * window's B context input rows X and the K + 1 output rows Y (the centre,
- * label 1, then the negatives, label 0), the logits are G = X Y^T, the
- * coefficients g = (label - sigmoid(G)) * alpha (word2vec.c's sigmoid table,
- * saturating beyond +-MAX_EXP), and both updates are taken at the values
- * before the window's update: Y += g^T X, X += g Y.  A negative equal to the
- * centre is masked out, as gensim skips it.  A node at several places of a
- * window is one row of X with its coefficients times its count.  The rows
- * (a few KiB) stay in L1 while they are reused: the logits are computed two
- * context rows against all targets at a time, then one pass over the width,
- * 8 floats at a time with the targets' floats in registers, reads and
- * writes each context row once and sums the targets' changes in registers
- * (sgns_window_fused; more than 6 targets take blocked products instead).
+ * drawn once and shared by its whole window (Ji et al., 2016).  The window's
+ * B context input rows x_1 .. x_B (in the walk's order) and its output rows
+ * y_u, the centre (label 1) and its negatives (label 0): the logits G = X
+ * Y^T and coefficients g_ru = (label_u - sigmoid(G_ru)) * alpha
+ * (word2vec.c's sigmoid table, saturating beyond +-MAX_EXP) are taken at the
+ * values before the window, then the updates pair by pair, as gensim's
+ * pairs make them: x_r += sum_u g_ru y_u with y_u as the pairs before r
+ * have left it, then y_u += g_ru x_r with x_r's value before.  Updating X
+ * from the output rows before the window instead (X += g Y, Y += g^T X, as
+ * this kernel did before) lost about 0.005 macro-F1 on BlogCatalog at
+ * the same cost; taking each pair's logits after the pairs before it too
+ * (gensim exactly) gained nothing more and took 1.3-1.5 times as long
+ * (benchmarks/README.md).  A negative equal to the centre is skipped, as
+ * gensim skips it; a node drawn twice as a negative is one output row with
+ * its coefficients times its count, and a node at several places of a
+ * window one row of X likewise, at its first place.  The rows (a few KiB)
+ * stay in L1 while they are reused: the logits are computed two context
+ * rows against all targets at a time, then one pass over the width, 8
+ * floats at a time with the targets' running values in registers, reads
+ * and writes each context row once (sgns_window_fused; more than 6
+ * distinct targets take blocked products instead).
  *
  * Randomness: SplitMix64 streams keyed by (seed, walk index) (_random.h, the
  * generator of skgraphemb._kernels._random and of the numpy mixer; tests
@@ -212,29 +220,33 @@ typedef struct {
     uint64_t seed;
 } sgns_tables;
 
-/* One thread's scratch for a walk of up to `width` tokens. */
+/* One thread's scratch for a walk of up to `width` tokens.  A window has
+ * at most n_c = 2 window + 2 context rows (one spare) and n_t = negative + 1
+ * targets; its logits and coefficients are rows of ldc floats (n_t rounded
+ * up to blocks of 8). */
 typedef struct {
     int32_t *sentence, *widths, *negs, *ctx_ids, *tgt_ids, *contexts, *targets;
-    float *labels, *mult, *grad, *grad_t, *out_grad;
-    float *labels2; /* labels twice over: a window's coefficients for two rows at a time */
+    float *labels, *weights, *mult, *grad, *old_row;
+    uint8_t *changes; /* per target: its update is written as a change (sgns_target_sources) */
+    int64_t ldc;
     const float **xs, **ys; /* a window's context and target rows ... */
-    const float **xr, **yr, **yb; /* ... where their values are read (sgns_source) */
+    const float **xr, **yr; /* ... where their values are read (sgns_source) */
     void *block;
 } sgns_scratch;
 
 static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, int64_t negative, int64_t dim) {
-    int64_t n_t = negative + 1, n_c = 2 * window + 2;
-    size_t ints = (size_t)(5 * width + width * negative + n_c + n_t + 8);
-    size_t floats = (size_t)(3 * n_t + n_c + n_c * n_t + (n_t + 1) * n_c + (n_t + 1) * dim + 8);
-    size_t ptrs = (size_t)(2 * n_c + 3 * n_t + 4);
+    int64_t n_t = negative + 1, n_c = 2 * window + 2, ldc = (n_t + 7) / 8 * 8;
+    size_t ints = (size_t)(5 * width + width * negative + n_c + n_t + 8 + n_t / 4 + 1);
+    size_t floats = (size_t)(2 * ldc + n_c + n_c * ldc + dim + 24);
+    size_t ptrs = (size_t)(2 * n_c + 2 * n_t + 4);
     char *block = (char *)calloc(ptrs * sizeof(float *) + ints * 4 + floats * 4 + 64, 1);
     if (!block) return -1;
     s->block = block;
+    s->ldc = ldc;
     s->xs = (const float **)block;
     s->ys = s->xs + n_c;
     s->xr = s->ys + n_t;
     s->yr = s->xr + n_c;
-    s->yb = s->yr + n_t;
     block += ptrs * sizeof(float *);
     int32_t *ip = (int32_t *)block;
     s->sentence = ip; ip += width;
@@ -244,13 +256,13 @@ static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, in
     s->negs = ip; ip += width * negative + 1;
     s->contexts = ip; ip += n_c;
     s->targets = ip; ip += n_t;
+    s->changes = (uint8_t *)ip;
     float *fp = (float *)(block + ints * 4);
-    s->labels = fp; fp += n_t;
-    s->labels2 = fp; fp += 2 * n_t;
+    s->labels = fp; fp += ldc;
+    s->weights = fp; fp += ldc;
     s->mult = fp; fp += n_c;
-    s->grad = fp; fp += n_c * n_t;
-    s->grad_t = fp; fp += (n_t + 1) * n_c;
-    s->out_grad = fp;
+    s->grad = fp; fp += n_c * ldc + 8;
+    s->old_row = fp;
     return 0;
 }
 
@@ -489,35 +501,37 @@ SGNS_INLINE void sgns_axpy_blocks(float *z0, float *z1, const float *c0, const f
     }
 }
 
-/* The window products for NT <= SGNS_FUSED_TARGETS targets, NT a constant
- * in each call.  Two passes over the rows:
+/* The window products for NT <= SGNS_FUSED_TARGETS distinct targets, NT a
+ * constant in each call:
  *
- * - g[r][k] = <x_r, y_k> for one or two context rows x against all NT
- *   targets at a time (NT or 2 NT accumulators in registers);
+ * - G[r][u] = <x_r, y_u> for one or two context rows x against all NT
+ *   targets at a time (NT or 2 NT accumulators in registers), and their
+ *   coefficients (sgns_row_coefficients);
  * - then one pass over the width in blocks of 8 floats: the targets' blocks
- *   held in registers, every context row's block read once to add
- *   g[r][k] x_r to the targets' changes (kept in registers) and written once
- *   with x_r + sum_k g[r][k] y_k; each target's change is added to it at the
- *   end of the block.
- *
- * Both updates thus use the values before the window's update, as the
- * reference does, provided the context rows are distinct (the caller merges
- * repeats); repeated targets add their changes one after the other. */
+ *   held in registers as their running values, every context row's block
+ *   read once, written once with x_r + sum_u g[r][u] y_u, and added to the
+ *   targets as g[r][u] x_r; the targets' blocks are written at the end. */
 #define SGNS_FUSED_TARGETS 6
 
-/* The fallback's coefficients (sgns_coefficient, alpha times the row's
- * multiplicity): `grad` holds G on entry, m rows of n_t, and takes the
- * coefficients; grad_t their transpose, n_c apart. */
-SGNS_INLINE void sgns_coefficients(float *grad, float *grad_t, int64_t n_c, int64_t m, int64_t n_t,
-                                   const float *labels, const float *mult, sgns_table tab, float alpha) {
-    for (int64_t r = 0; r < m; r++) {
-        float scale = alpha * mult[r];
-        for (int64_t k = 0; k < n_t; k++) {
-            float g = sgns_coefficient(grad[r * n_t + k], labels[k], scale, tab);
-            grad[r * n_t + k] = g;
-            grad_t[k * n_c + r] = g;
+/* The coefficients of a window's contexts r < nr from their logits, in
+ * blocks of 8 targets (n_blocks per context, rows of 8 * n_blocks floats):
+ * (label_u - sigmoid(<x_r, y_u>)) * alpha * mult[r] * weight_u, written over
+ * the logits; targets past the last (labels -1) get 0. */
+SGNS_INLINE void sgns_row_coefficients(float *co, int64_t nr, int64_t n_blocks, const float *labels,
+                                       const float *weights, const float *mult, float alpha, sgns_table tab) {
+    for (int64_t r = 0; r < nr; r++)
+        for (int64_t b = 0; b < n_blocks; b++) {
+            float *row = co + (r * n_blocks + b) * 8;
+            sgns_v8 f = *(const sgns_v8u *)row, label = *(const sgns_v8u *)(labels + 8 * b);
+            sgns_v8 scale = *(const sgns_v8u *)(weights + 8 * b) * (alpha * mult[r]);
+            sgns_v4 lo = sgns_coefficient4(__builtin_shufflevector(f, f, 0, 1, 2, 3),
+                                           __builtin_shufflevector(label, label, 0, 1, 2, 3),
+                                           __builtin_shufflevector(scale, scale, 0, 1, 2, 3), tab);
+            sgns_v4 hi = sgns_coefficient4(__builtin_shufflevector(f, f, 4, 5, 6, 7),
+                                           __builtin_shufflevector(label, label, 4, 5, 6, 7),
+                                           __builtin_shufflevector(scale, scale, 4, 5, 6, 7), tab);
+            *(sgns_v8u *)row = __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
         }
-    }
 }
 
 /* Where a shard's rows are read (deterministic rounds): slot j of the
@@ -531,12 +545,11 @@ SGNS_INLINE void sgns_coefficients(float *grad, float *grad_t, int64_t n_c, int6
  * keep their first update as a change, which is what the shard hands over
  * at its end; a second use first turns the slot into the value.  Input rows
  * (contexts, reused by the next ~10 windows) take the value at once. */
-enum { SGNS_UNTOUCHED = 0, SGNS_CHANGE = 1, SGNS_VALUE = 2, SGNS_CHANGED_HERE = 3 };
+enum { SGNS_UNTOUCHED = 0, SGNS_CHANGE = 1, SGNS_VALUE = 2 };
 typedef struct {
     const float *shared;
     const int32_t *rows;
     uint8_t *ready;
-    const float *zero; /* a row of zeros, for output rows: NULL for input rows */
 } sgns_source;
 
 /* Where a window reads its context rows xs (distinct): an untouched one
@@ -550,33 +563,29 @@ SGNS_INLINE void sgns_context_sources(const sgns_source *src, const int32_t *con
         }
 }
 
-/* Where a window reads its target rows ys (yr) and what their updates add
- * to (yb): an untouched row is read shared and its update written as the
- * change (onto zeros; a repeat in the window adds to the first's change);
- * a row already holding a change becomes the value before the window. */
+/* Where a window reads its target rows ys (distinct) and how it writes
+ * them: an untouched row is read shared and its update written as the
+ * change (changes[u] = 1: the trained value less the shared row); a row
+ * holding a change becomes the value before the window. */
 SGNS_INLINE void sgns_target_sources(const sgns_source *src, const int32_t *targets, int64_t n_t, float **ys,
-                                     const float **yr, const float **yb, int64_t dim) {
-    for (int64_t k = 0; k < n_t; k++) {
-        uint8_t *ready = src->ready + targets[k];
-        const float *shared = src->shared + (int64_t)src->rows[targets[k]] * dim;
+                                     const float **yr, uint8_t *changes, int64_t dim) {
+    for (int64_t u = 0; u < n_t; u++) {
+        uint8_t *ready = src->ready + targets[u];
+        const float *shared = src->shared + (int64_t)src->rows[targets[u]] * dim;
+        changes[u] = 0;
         switch (*ready) {
         case SGNS_UNTOUCHED:
-            yr[k] = shared;
-            yb[k] = src->zero;
-            *ready = SGNS_CHANGED_HERE;
-            break;
-        case SGNS_CHANGED_HERE:
-            yr[k] = shared;
+            yr[u] = shared;
+            changes[u] = 1;
+            *ready = SGNS_CHANGE;
             break;
         case SGNS_CHANGE:
-            sgns_add_row(ys[k], shared, dim);
+            sgns_add_row(ys[u], shared, dim);
             *ready = SGNS_VALUE;
             break;
         default: break;
         }
     }
-    for (int64_t k = 0; k < n_t; k++)
-        if (src->ready[targets[k]] == SGNS_CHANGED_HERE) src->ready[targets[k]] = SGNS_CHANGE;
 }
 
 /* Prefetch what the next use of slot `id` reads. */
@@ -713,25 +722,22 @@ static void sgns_changes(float *local, const float *shared, const int32_t *rows,
 }
 
 /* One thread's scratch for the shards of deterministic rounds: a walk's
- * scratch, the states of its slots and a row of zeros. */
+ * scratch and the states of its slots. */
 typedef struct {
     sgns_scratch s;
-    float *zero;
     uint8_t *ready;
 } sgns_shard_scratch;
 
 static void sgns_shard_scratch_free(sgns_shard_scratch *ss) {
     free(ss->ready);
-    free(ss->zero);
     sgns_scratch_free(&ss->s);
 }
 
 static int sgns_shard_scratch_alloc(sgns_shard_scratch *ss, int64_t width, const sgns_tables *tb, int64_t n_in_max,
                                     int64_t n_out_max) {
     if (sgns_scratch_alloc(&ss->s, width, tb->window, tb->negative, tb->dim)) return -1;
-    ss->zero = (float *)calloc((size_t)tb->dim + 1, sizeof(float));
     ss->ready = (uint8_t *)calloc((size_t)(n_in_max + n_out_max + 2), 1);
-    if (ss->zero && ss->ready) return 0;
+    if (ss->ready) return 0;
     sgns_shard_scratch_free(ss);
     return -1;
 }
@@ -782,7 +788,7 @@ SGNS_CLONES static int64_t sgns_shards(sgns_shard_scratch *ss, const int32_t *wa
     for (int64_t sh = first_shard; sh < stop_shard; sh++) {
         float *local0 = in_local + sh * n_in_max * dim, *local1 = out_local + sh * n_out_max * dim;
         int32_t *rows0 = in_rows + sh * n_in_max, *rows1 = out_rows + sh * n_out_max;
-        sgns_source src0 = {syn0, rows0, ss->ready, NULL}, src1 = {syn1, rows1, ss->ready + n_in_max, ss->zero};
+        sgns_source src0 = {syn0, rows0, ss->ready}, src1 = {syn1, rows1, ss->ready + n_in_max};
         int64_t n_in = 0, n_out = 0;
         int64_t stop = (sh + 1) * shard_size < n_walks ? (sh + 1) * shard_size : n_walks;
         for (int64_t i = sh * shard_size; i < stop; i++) {

@@ -20,9 +20,9 @@ SGNS_INLINE sgns_v8 SGNS_P(half)(SGNS_VW a) {
 #endif
 }
 
+/* g[r * 8 + k] = <x_r, y_k> for NR <= 2 rows x and NT rows y. */
 SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const float *const *y, const int NT,
-                                  int64_t dim, float *g, const float *labels2, float scale0, float scale1,
-                                  sgns_table tab) {
+                                  int64_t dim, float *g) {
     const float *xp[2], *yp[SGNS_FUSED_TARGETS];
     SGNS_VW acc[2 * SGNS_FUSED_TARGETS]; /* acc[r * NT + k] */
     for (int r = 0; r < NR; r++) xp[r] = x[r];
@@ -49,80 +49,76 @@ SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const flo
         for (int r = 0; r < NR; r++)
             for (int k = 0; k < NT; k++)
                 for (int64_t q = t; q < dim; q++) sums[r * NT + k] += xp[r][q] * yp[k][q];
-    /* the coefficients, four at a time: logit a is row a / NT, target a % NT */
-    for (a = 0; a + 4 <= NR * NT; a += 4) {
-        sgns_v4 scale;
-        for (int j = 0; j < 4; j++) scale[j] = a + j < NT ? scale0 : scale1;
-        sgns_v4 four;
-        memcpy(&four, sums + a, sizeof four);
-        *(sgns_v4u *)(g + a) = sgns_coefficient4(four, *(const sgns_v4u *)(labels2 + a), scale, tab);
-    }
-    for (; a < NR * NT; a++) g[a] = sgns_coefficient(sums[a], labels2[a], a < NT ? scale0 : scale1, tab);
+    for (int r = 0; r < NR; r++)
+        for (int k = 0; k < NT; k++) g[r * 8 + k] = sums[r * NT + k];
 }
 
-/* x[r] = xr[r] + g Y and y[k] = yb[k] + g^T X, with X read from xr and Y
- * from yr (the same rows as x and y, or where their values still are:
- * sgns_source); yb[k] is yr[k] at a target's first place in the window
- * and y[k] at a repeat, which thus adds its change to the first's. */
+/* The window's updates pair by pair: x_r = xr_r + sum_k c[r][k] y_k, then
+ * y_k += c[r][k] x_r (c: rows of 8), the targets' running values in
+ * registers, read from yr and written to y: the value, or where
+ * changes[k], the value less base_k's. */
 SGNS_INLINE void SGNS_P(update_rows)(float *const *x, const float *const *xr, int64_t m, float *const *y,
-                                     const float *const *yr, const float *const *yb, const int NT, const float *gm,
-                                     int64_t dim) {
+                                     const float *const *yr, const float *const *base, const uint8_t *changes,
+                                     const int NT, const float *co, int64_t dim) {
     float *yp[SGNS_FUSED_TARGETS];
     const float *ypr[SGNS_FUSED_TARGETS], *ypb[SGNS_FUSED_TARGETS];
+    int chg[SGNS_FUSED_TARGETS];
     for (int k = 0; k < NT; k++) {
         yp[k] = y[k];
         ypr[k] = yr[k];
-        ypb[k] = yb[k];
+        ypb[k] = base[k];
+        chg[k] = changes[k];
     }
     int64_t t = 0;
     for (; t + SGNS_W <= dim; t += SGNS_W) {
-        SGNS_VW w[SGNS_FUSED_TARGETS], og[SGNS_FUSED_TARGETS];
-        for (int k = 0; k < NT; k++) {
-            w[k] = *(const SGNS_VWU *)(ypr[k] + t);
-            og[k] = (SGNS_VW){0};
-        }
-        const float *c = gm;
-        for (int64_t r = 0; r < m; r++, c += NT) {
+        SGNS_VW w[SGNS_FUSED_TARGETS];
+        for (int k = 0; k < NT; k++) w[k] = *(const SGNS_VWU *)(ypr[k] + t);
+        const float *c = co;
+        for (int64_t r = 0; r < m; r++, c += 8) {
             /* x_r's change in two chains: a chain of NT dependent FMAs
              * per row would hold back the next rows. */
             SGNS_VW u = *(const SGNS_VWU *)(xr[r] + t), nu[2] = {u, {0}};
             for (int k = 0; k < NT; k++) { /* scalar * vector: a broadcast */
-                og[k] += c[k] * u;
                 nu[k & 1] += c[k] * w[k];
+                w[k] += c[k] * u;
             }
             *(SGNS_VWU *)(x[r] + t) = NT > 1 ? nu[0] + nu[1] : nu[0];
         }
-        for (int k = 0; k < NT; k++) *(SGNS_VWU *)(yp[k] + t) = *(const SGNS_VWU *)(ypb[k] + t) + og[k];
+        for (int k = 0; k < NT; k++)
+            *(SGNS_VWU *)(yp[k] + t) = chg[k] ? w[k] - *(const SGNS_VWU *)(ypb[k] + t) : w[k];
     }
     for (; t < dim; t++) {
-        float w[SGNS_FUSED_TARGETS], og[SGNS_FUSED_TARGETS];
-        for (int k = 0; k < NT; k++) {
-            w[k] = ypr[k][t];
-            og[k] = 0.0f;
-        }
-        const float *c = gm;
-        for (int64_t r = 0; r < m; r++, c += NT) {
+        float w[SGNS_FUSED_TARGETS];
+        for (int k = 0; k < NT; k++) w[k] = ypr[k][t];
+        const float *c = co;
+        for (int64_t r = 0; r < m; r++, c += 8) {
             float u = xr[r][t], nu = u;
             for (int k = 0; k < NT; k++) {
-                og[k] += c[k] * u;
                 nu += c[k] * w[k];
+                w[k] += c[k] * u;
             }
             x[r][t] = nu;
         }
-        for (int k = 0; k < NT; k++) yp[k][t] = ypb[k][t] + og[k];
+        for (int k = 0; k < NT; k++) yp[k][t] = chg[k] ? w[k] - ypb[k][t] : w[k];
     }
 }
 
-/* One window with NT targets, NT a constant: products, coefficients, update. */
+/* One window with NT distinct targets, NT a constant: the logits and
+ * coefficients two contexts at a time, then the updates. */
 SGNS_INLINE void SGNS_P(window_fused)(float **xs, const float **xr, int64_t m, float **ys, const float **yr,
-                                      const float **yb, const int NT, float *grad, const float *labels2,
-                                      const float *mult, sgns_table tab, float alpha, int64_t dim) {
+                                      const uint8_t *changes, const int NT, float *co, const float *labels,
+                                      const float *weights, const float *mult, sgns_table tab, float alpha,
+                                      int64_t dim) {
     int64_t r = 0;
-    for (; r + 2 <= m; r += 2)
-        SGNS_P(dot_rows)(xr + r, 2, yr, NT, dim, grad + r * NT, labels2, alpha * mult[r], alpha * mult[r + 1], tab);
-    if (r < m)
-        SGNS_P(dot_rows)(xr + r, 1, yr, NT, dim, grad + r * NT, labels2, alpha * mult[r], 0.0f, tab);
-    SGNS_P(update_rows)(xs, xr, m, ys, yr, yb, NT, grad, dim);
+    for (; r + 2 <= m; r += 2) {
+        SGNS_P(dot_rows)(xr + r, 2, yr, NT, dim, co + r * 8);
+        sgns_row_coefficients(co + r * 8, 2, 1, labels, weights, mult + r, alpha, tab);
+    }
+    if (r < m) {
+        SGNS_P(dot_rows)(xr + r, 1, yr, NT, dim, co + r * 8);
+        sgns_row_coefficients(co + r * 8, 1, 1, labels, weights, mult + r, alpha, tab);
+    }
+    SGNS_P(update_rows)(xs, xr, m, ys, yr, yr, changes, NT, co, dim);
 }
 
 /* SGNS over one planned walk: token i is row ctx_ids[i] of syn0 as a context
@@ -130,22 +126,23 @@ SGNS_INLINE void SGNS_P(window_fused)(float **xs, const float **xr, int64_t m, f
  * syn1.  The lock-free kernel passes node positions and the shared vectors
  * (src0 and src1 NULL), the deterministic one slots of a shard's copy and
  * where their values are (sgns_source).  A node that fills several places
- * of a window is one context row with its coefficients times its count
- * (its logits are the same at each place). */
+ * of a window is one context row with its coefficients times its count,
+ * at its first place (its logits are the same at each place), and a
+ * negative drawn several times one target likewise. */
 SGNS_PLAN_TARGET static void SGNS_P(train_plan)(int64_t length, const int32_t *ctx_ids, const int32_t *tgt_ids,
                                                 const int32_t *negs, const int32_t *widths, float *syn0, float *syn1,
                                                 const sgns_source *src0, const sgns_source *src1,
                                                 const sgns_tables *tb, float alpha, sgns_scratch *s) {
-    const int64_t dim = tb->dim, negative = tb->negative, n_t = negative + 1;
+    const int64_t dim = tb->dim, negative = tb->negative, ldc = s->ldc;
     const sgns_table tab = sgns_table_of(tb->sigmoid, tb->table_size);
     float **xs = (float **)s->xs, **ys = (float **)s->ys;
-    const float **xr = s->xr, **yr = s->yr, **yb = s->yb;
+    const float **xr = s->xr, **yr = s->yr;
     /* Locals, not fields: under -fno-strict-aliasing every float store would
      * otherwise reload them. */
     int32_t *contexts = s->contexts, *targets = s->targets;
-    float *labels = s->labels, *labels2 = s->labels2, *mult = s->mult, *grad = s->grad, *grad_t = s->grad_t;
-    float *out_grad = s->out_grad;
-    int64_t n_c = 2 * tb->window + 2; /* leading dimension of grad_t */
+    float *labels = s->labels, *weights = s->weights, *mult = s->mult, *co = s->grad;
+    uint8_t *changes = s->changes;
+    for (int64_t k = 0; k < ldc; k++) labels[k] = -1.0f; /* targets past the last: none */
     for (int64_t i = 0; i < length; i++) {
         /* The next centre's output rows (its negatives are random rows,
          * mostly outside L2) and its farthest possible new context. */
@@ -170,70 +167,78 @@ SGNS_PLAN_TARGET static void SGNS_P(train_plan)(int64_t length, const int32_t *c
             }
         }
         if (m == 0) continue;
+        /* The distinct targets: the centre, then each negative but the
+         * centre (skipped, as gensim does) with its count. */
         int32_t centre = tgt_ids[i];
+        int64_t n_t = 1;
         targets[0] = centre;
         labels[0] = 1.0f;
-        for (int64_t k = 1; k < n_t; k++) {
-            int32_t neg = negs[i * negative + k - 1];
-            targets[k] = neg;
-            labels[k] = neg == centre ? -1.0f : 0.0f;
+        weights[0] = 1.0f;
+        for (int64_t k = 0; k < negative; k++) {
+            int32_t neg = negs[i * negative + k];
+            int64_t q = 0;
+            while (q < n_t && targets[q] != neg) q++;
+            if (q == 0) continue;
+            if (q < n_t) {
+                weights[q] += 1.0f;
+                continue;
+            }
+            targets[n_t] = neg;
+            labels[n_t] = 0.0f;
+            weights[n_t++] = 1.0f;
         }
-        for (int64_t k = 0; k < n_t; k++) labels2[k] = labels2[n_t + k] = labels[k];
         for (int64_t r = 0; r < m; r++) xr[r] = xs[r] = syn0 + (int64_t)contexts[r] * dim;
-        for (int64_t k = 0; k < n_t; k++) yb[k] = yr[k] = ys[k] = syn1 + (int64_t)targets[k] * dim;
+        for (int64_t k = 0; k < n_t; k++) {
+            yr[k] = ys[k] = syn1 + (int64_t)targets[k] * dim;
+            changes[k] = 0;
+        }
         if (src0) sgns_context_sources(src0, contexts, m, xr, dim);
-        if (src1) sgns_target_sources(src1, targets, n_t, ys, yr, yb, dim);
+        if (src1) sgns_target_sources(src1, targets, n_t, ys, yr, changes, dim);
 
         switch (n_t) {
-#define SGNS_FUSED_CASE(NT)                                                                        \
-    case NT: SGNS_P(window_fused)(xs, xr, m, ys, yr, yb, NT, grad, labels2, mult, tab, alpha, dim); \
-        continue;
-        SGNS_FUSED_CASE(1)
-        SGNS_FUSED_CASE(2)
-        SGNS_FUSED_CASE(3)
-        SGNS_FUSED_CASE(4)
-        SGNS_FUSED_CASE(5)
-        SGNS_FUSED_CASE(6)
+#define SGNS_FUSED_CASE(NT)                                                                                  \
+    case NT:                                                                                                 \
+        SGNS_P(window_fused)(xs, xr, m, ys, yr, changes, NT, co, labels, weights, mult, tab, alpha, dim); \
+        break;
+            SGNS_FUSED_CASE(1)
+            SGNS_FUSED_CASE(2)
+            SGNS_FUSED_CASE(3)
+            SGNS_FUSED_CASE(4)
+            SGNS_FUSED_CASE(5)
+            SGNS_FUSED_CASE(6)
 #undef SGNS_FUSED_CASE
-        default: break;
-        }
-
-        /* Rows not yet in the shard's copy are copied in first, as values. */
-        for (int64_t r = 0; r < m; r++)
-            if (xr[r] != xs[r]) sgns_copy_row(xs[r], xr[r], dim);
-        for (int64_t k = 0; k < n_t; k++)
-            if (yr[k] != ys[k]) {
-                sgns_copy_row(ys[k], yr[k], dim);
-                src1->ready[targets[k]] = SGNS_VALUE;
+        default: {
+            /* More targets than registers: the rows are copied in first, as
+             * values, and each pair updates them in turn ... */
+            for (int64_t r = 0; r < m; r++)
+                if (xr[r] != xs[r]) sgns_copy_row(xs[r], xr[r], dim);
+            for (int64_t k = 0; k < n_t; k++)
+                if (changes[k]) {
+                    sgns_copy_row(ys[k], yr[k], dim);
+                    src1->ready[targets[k]] = SGNS_VALUE;
+                }
+            /* ... G = X Y^T two contexts at a time (an odd count repeats
+             * the last context; its logits are ignored) and the
+             * coefficients, then pair by pair x_r += sum_k c[r][k] y_k and
+             * y_k += c[r][k] x_r with x_r's value before, kept in old_row. */
+            xs[m] = xs[m - 1];
+            for (int64_t r = 0; r < m; r += 2)
+                sgns_dot_blocks(xs[r], xs[r + 1], (const float *const *)ys, n_t, dim, co + r * ldc, ldc);
+            sgns_row_coefficients(co, m, ldc / 8, labels, weights, mult, alpha, tab);
+            float *old = s->old_row;
+            for (int64_t r = 0; r < m; r++) {
+                const float *c = co + r * ldc;
+                sgns_copy_row(old, xs[r], dim);
+                sgns_axpy_blocks(xs[r], NULL, c, NULL, (const float *const *)ys, n_t, dim);
+                int64_t k = 0;
+                for (; k + 1 < n_t; k += 2)
+                    sgns_axpy_blocks(ys[k], ys[k + 1], c + k, c + k + 1, (const float *const *)&old, 1, dim);
+                if (k < n_t) sgns_axpy_blocks(ys[k], NULL, c + k, NULL, (const float *const *)&old, 1, dim);
             }
-
-        /* More targets than registers: G = X Y^T two contexts at a time ... */
-        xs[m] = xs[m - 1]; /* an odd count repeats the last context; its logits are ignored */
-        for (int64_t r = 0; r < m; r += 2)
-            sgns_dot_blocks(xs[r], xs[r + 1], (const float *const *)ys, n_t, dim, grad + r * n_t, n_t);
-        sgns_coefficients(grad, grad_t, n_c, m, n_t, labels, mult, tab, alpha);
-        /* ... the output gradient g^T X from the inputs before their update,
-         * two rows of out_grad (zeros on entry) at a time; an odd count of
-         * targets ends in the spare row, whose coefficients (grad_t's spare
-         * row) are zeros ... */
-        for (int64_t k = 0; k < n_t; k += 2)
-            sgns_axpy_blocks(out_grad + k * dim, out_grad + (k + 1) * dim, grad_t + k * n_c,
-                             grad_t + (k + 1) * n_c, (const float *const *)xs, m, dim);
-        /* ... the input update X += g Y from the outputs before theirs, two
-         * (distinct) context rows at a time ... */
-        int64_t r = 0;
-        for (; r + 1 < m; r += 2)
-            sgns_axpy_blocks(xs[r], xs[r + 1], grad + r * n_t, grad + (r + 1) * n_t, (const float *const *)ys, n_t,
-                             dim);
-        if (r < m) sgns_axpy_blocks(xs[r], NULL, grad + r * n_t, NULL, (const float *const *)ys, n_t, dim);
-        /* ... then the outputs; repeated rows receive summed updates. */
-        for (int64_t k = 0; k < n_t; k++) {
-            float *restrict og = out_grad + k * dim, *restrict y = ys[k];
-            for (int64_t t = 0; t < dim; t++) {
-                y[t] += og[t];
-                og[t] = 0.0f;
-            }
+            break;
         }
+        }
+        for (int64_t k = 0; k < n_t; k++) labels[k] = -1.0f;
     }
 }
 

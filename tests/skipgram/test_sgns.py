@@ -17,9 +17,12 @@ def _reference_sgns(
     walks, first_walk, alphas, syn0, syn1, keep, neg_threshold, neg_alias, sigmoid, window, negative, seed
 ):
     """The kernel's algorithm written plainly in numpy (float64), replaying
-    the kernel's random streams: per centre, G = X Y^T over the window's
-    contexts X and the targets Y (centre + shared negatives), then
-    X += g Y and Y += g^T X from the values before the update."""
+    the kernel's random streams: per centre, the window's distinct contexts
+    X (in the order of their first place; a repeat adds to the count) and
+    the distinct targets Y (the centre, then the shared negatives but the
+    centre, each with its count); the logits G = X Y^T at the values before
+    the window, then pair by pair x_r += g_r Y and Y += g_r^T x_r with Y as
+    the pairs before have left it and x_r's value before."""
     from skgraphemb._kernels._random import item_state, next_below, next_u64
 
     def draw_alias(state):  # the high 32 bits pick a slot, the low 32 its coin
@@ -27,7 +30,14 @@ def _reference_sgns(
         slot = ((u >> 32) * len(neg_threshold)) >> 32
         return slot if (u & 0xFFFFFFFF) < int(neg_threshold[slot]) else int(neg_alias[slot])
 
-    scale = (len(sigmoid) - 1) / (2 * kernels.MAX_EXP)
+    def coefficients(f, labels, scale):
+        # word2vec.c's table inside (-MAX_EXP, MAX_EXP), exactly 0 or 1 outside.
+        m = kernels.MAX_EXP
+        idx = np.minimum(((np.clip(f, -m, m) + m) * table_scale).astype(int), len(sigmoid) - 1)
+        s = np.where(f >= m, 1.0, np.where(f <= -m, 0.0, sigmoid[idx]))
+        return (labels - s) * scale
+
+    table_scale = (len(sigmoid) - 1) / (2 * kernels.MAX_EXP)
     for i, walk in enumerate(walks):
         state = item_state(seed, first_walk + i)
         sentence = []
@@ -41,18 +51,18 @@ def _reference_sgns(
             ctx = [sentence[j] for j in range(max(0, c - b), min(len(sentence), c + b + 1)) if j != c]
             if not ctx:
                 continue
-            targets = [centre] + [draw_alias(state) for _ in range(negative)]
-            labels = np.array([1.0] + [0.0] * negative)
-            live = np.array([k == 0 or t != centre for k, t in enumerate(targets)])
-            X, Y = syn0[ctx].astype(np.float64), syn1[targets].astype(np.float64)
-            G = X @ Y.T
-            # word2vec.c's table inside (-MAX_EXP, MAX_EXP), exactly 0 or 1 outside.
-            m = kernels.MAX_EXP
-            idx = np.minimum(((np.clip(G, -m, m) + m) * scale).astype(int), len(sigmoid) - 1)
-            s = np.where(G >= m, 1.0, np.where(G <= -m, 0.0, sigmoid[idx]))
-            g = (labels - s) * np.float32(alphas[i]) * live
-            np.add.at(syn0, ctx, (g @ Y).astype(np.float32))
-            np.add.at(syn1, np.array(targets)[live], (g.T @ X)[live].astype(np.float32))
+            negatives = [draw_alias(state) for _ in range(negative)]
+            contexts = list(dict.fromkeys(ctx))
+            targets = [centre] + list(dict.fromkeys(t for t in negatives if t != centre))
+            labels = np.array([1.0] + [0.0] * (len(targets) - 1))
+            weights = np.array([1.0] + [negatives.count(t) for t in targets[1:]])
+            X, Y = syn0[contexts].astype(np.float64), syn1[targets].astype(np.float64)
+            counts = np.array([ctx.count(v) for v in contexts], dtype=np.float32)
+            g = coefficients(X @ Y.T, labels, np.float32(alphas[i]) * counts[:, None] * weights)
+            for r, v in enumerate(contexts):
+                syn0[v] = (X[r] + g[r] @ Y).astype(np.float32)
+                Y += np.outer(g[r], X[r])
+            syn1[targets] = Y.astype(np.float32)
 
 
 @pytest.mark.parametrize(
