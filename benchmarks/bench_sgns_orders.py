@@ -22,7 +22,7 @@ Each with ``-shared`` (K negatives per centre, shared by its window, as
 skgraphemb draws them) or ``-fresh`` (K negatives per pair, as gensim).
 The learning rate decays linearly in steps of 10,000 tokens from 0.025 to
 ``--min-alpha`` (default: where gensim's corpus-file mode ends with two
-workers).  Each training takes about a minute (shared) to three (fresh).
+workers).  Each training takes one to three minutes.
 
 Usage::
 
@@ -53,13 +53,15 @@ PAIRS, START_LOGITS, MINIBATCH = 0, 1, 2
 @numba.njit(fastmath=True, nogil=True, cache=True)
 def _update(syn0, syn1, ctx, tg, g, old, work, r, neg, dim):
     # x_r += sum_k g_rk y_k (the outputs as the pairs before left them), y_k += g_rk x_r
+    x, x0 = syn0[ctx[r]], old[r]
     work[:] = 0.0
     for k in range(neg + 1):
+        y, c = syn1[tg[r, k]], g[r, k]
         for q in range(dim):
-            work[q] += g[r, k] * syn1[tg[r, k], q]
-            syn1[tg[r, k], q] += g[r, k] * old[r, q]
+            work[q] += c * y[q]
+            y[q] += c * x0[q]
     for q in range(dim):
-        syn0[ctx[r], q] += work[q]
+        x[q] += work[q]
 
 
 @numba.njit(fastmath=True, nogil=True, cache=True)
@@ -108,14 +110,16 @@ def train(walks, n, dim, window, neg, alpha0, alpha1, keep, cum, seed, fresh, or
                 if order != PAIRS and r > 0:
                     break
                 for rr in range(r, nc if order != PAIRS else r + 1):
+                    x0 = old[rr]
                     for k in range(neg + 1):
                         t = tg[rr, k]
                         if k > 0 and t == centre:  # gensim skips it
                             g[rr, k] = 0.0
                             continue
+                        y = syn1[t]
                         f = np.float32(0.0)
                         for q in range(dim):
-                            f += old[rr, q] * syn1[t, q]
+                            f += x0[q] * y[q]
                         f = max(-6.0, min(6.0, f))
                         g[rr, k] = ((1.0 if k == 0 else 0.0) - 1.0 / (1.0 + np.exp(-f))) * alpha
                 if order == PAIRS:  # this pair's update before the next pair's logits
@@ -125,13 +129,17 @@ def train(walks, n, dim, window, neg, alpha0, alpha1, keep, cum, seed, fresh, or
                     _update(syn0, syn1, ctx, tg, g, old, work, r, neg, dim)
             elif order == MINIBATCH:
                 for r in range(nc):  # X += g Y from the outputs before the window
+                    x = syn0[ctx[r]]
                     for k in range(neg + 1):
+                        y, c = syn1[tg[r, k]], g[r, k]
                         for q in range(dim):
-                            syn0[ctx[r], q] += g[r, k] * syn1[tg[r, k], q]
+                            x[q] += c * y[q]
                 for r in range(nc):  # then Y += g^T X from the inputs before
+                    x0 = old[r]
                     for k in range(neg + 1):
+                        y, c = syn1[tg[r, k]], g[r, k]
                         for q in range(dim):
-                            syn1[tg[r, k], q] += g[r, k] * old[r, q]
+                            y[q] += c * x0[q]
     return syn0
 
 

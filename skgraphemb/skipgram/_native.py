@@ -10,10 +10,11 @@ window (Ji et al., 2016), and takes a window's logits at the values before
 it, which turns the inner loops into small matrix products.  On
 BlogCatalog walks (8.25M tokens, 2 threads, a busy 2-core machine) the
 default, deterministic mode, which gives the same vectors for any number
-of threads, trained 7-9 times as fast as gensim in the same runs, its
-lock-free mode 10-11 times.  With gensim's corpus-file learning-rate
-schedule, macro-F1 is within about 0.002 of gensim's, and with the
-default schedule above gensim's iterable mode (``benchmarks/README.md``).
+of threads, trained 6.6-7.5 times as fast as gensim in the same runs, its
+lock-free mode 8.7-10.5 times.  With gensim's corpus-file learning-rate
+schedule, macro-F1 is gensim's (0.2396 against 0.2387-0.2392), and with
+the default schedule above gensim's iterable mode (0.2219 against 0.2203)
+(``benchmarks/README.md``).
 
 This Python driver owns the vocabulary statistics, the learning-rate
 schedule, chunking, threads and progress; the C kernels in
