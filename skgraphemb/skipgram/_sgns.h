@@ -565,14 +565,13 @@ SGNS_INLINE void sgns_context_sources(const sgns_source *src, const int32_t *con
 
 /* Where a window reads its target rows ys (distinct) and how it writes
  * them: an untouched row is read shared and its update written as the
- * change (changes[u] = 1: the trained value less the shared row); a row
- * holding a change becomes the value before the window. */
+ * change (changes[u] = 1, from 0 on entry: the trained value less the
+ * shared row); a row holding a change becomes the value before the window. */
 SGNS_INLINE void sgns_target_sources(const sgns_source *src, const int32_t *targets, int64_t n_t, float **ys,
                                      const float **yr, uint8_t *changes, int64_t dim) {
     for (int64_t u = 0; u < n_t; u++) {
         uint8_t *ready = src->ready + targets[u];
         const float *shared = src->shared + (int64_t)src->rows[targets[u]] * dim;
-        changes[u] = 0;
         switch (*ready) {
         case SGNS_UNTOUCHED:
             yr[u] = shared;

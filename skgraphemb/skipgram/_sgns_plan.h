@@ -56,17 +56,16 @@ SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const flo
 /* The window's updates pair by pair: x_r = xr_r + sum_k c[r][k] y_k, then
  * y_k += c[r][k] x_r (c: rows of 8), the targets' running values in
  * registers, read from yr and written to y: the value, or where
- * changes[k], the value less base_k's. */
+ * changes[k] (yr[k] a shared row), the value less yr[k]'s. */
 SGNS_INLINE void SGNS_P(update_rows)(float *const *x, const float *const *xr, int64_t m, float *const *y,
-                                     const float *const *yr, const float *const *base, const uint8_t *changes,
-                                     const int NT, const float *co, int64_t dim) {
+                                     const float *const *yr, const uint8_t *changes, const int NT,
+                                     const float *co, int64_t dim) {
     float *yp[SGNS_FUSED_TARGETS];
-    const float *ypr[SGNS_FUSED_TARGETS], *ypb[SGNS_FUSED_TARGETS];
+    const float *ypr[SGNS_FUSED_TARGETS];
     int chg[SGNS_FUSED_TARGETS];
     for (int k = 0; k < NT; k++) {
         yp[k] = y[k];
         ypr[k] = yr[k];
-        ypb[k] = base[k];
         chg[k] = changes[k];
     }
     int64_t t = 0;
@@ -85,7 +84,7 @@ SGNS_INLINE void SGNS_P(update_rows)(float *const *x, const float *const *xr, in
             *(SGNS_VWU *)(x[r] + t) = NT > 1 ? nu[0] + nu[1] : nu[0];
         }
         for (int k = 0; k < NT; k++)
-            *(SGNS_VWU *)(yp[k] + t) = chg[k] ? w[k] - *(const SGNS_VWU *)(ypb[k] + t) : w[k];
+            *(SGNS_VWU *)(yp[k] + t) = chg[k] ? w[k] - *(const SGNS_VWU *)(ypr[k] + t) : w[k];
     }
     for (; t < dim; t++) {
         float w[SGNS_FUSED_TARGETS];
@@ -99,7 +98,7 @@ SGNS_INLINE void SGNS_P(update_rows)(float *const *x, const float *const *xr, in
             }
             x[r][t] = nu;
         }
-        for (int k = 0; k < NT; k++) yp[k][t] = chg[k] ? w[k] - ypb[k][t] : w[k];
+        for (int k = 0; k < NT; k++) yp[k][t] = chg[k] ? w[k] - ypr[k][t] : w[k];
     }
 }
 
@@ -118,7 +117,7 @@ SGNS_INLINE void SGNS_P(window_fused)(float **xs, const float **xr, int64_t m, f
         SGNS_P(dot_rows)(xr + r, 1, yr, NT, dim, co + r * 8);
         sgns_row_coefficients(co + r * 8, 1, 1, labels, weights, mult + r, alpha, tab);
     }
-    SGNS_P(update_rows)(xs, xr, m, ys, yr, yr, changes, NT, co, dim);
+    SGNS_P(update_rows)(xs, xr, m, ys, yr, changes, NT, co, dim);
 }
 
 /* SGNS over one planned walk: token i is row ctx_ids[i] of syn0 as a context
