@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _data import missing_dataset  # sibling module (benchmarks/ is on sys.path)
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "blogcatalog"
 
@@ -54,10 +55,7 @@ def _load_other(path: Path):
 
 def main(argv=None) -> int:
     args = _parse_args(argv)
-    if not (args.data / "edges.tsv.gz").exists() and not (args.data / "edges.tsv").exists():
-        print(
-            f"bench_sgns_kernel: dataset not found at {args.data} (needs edges.tsv[.gz]); pass --data", file=sys.stderr
-        )
+    if missing_dataset("bench_sgns_kernel", args.data, labels=False):
         return 2
     from skgraphemb import load_edgelist_dir
     from skgraphemb.skipgram import _sgns

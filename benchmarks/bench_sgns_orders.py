@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numba
 import numpy as np
+from _data import missing_dataset  # sibling module (benchmarks/ is on sys.path)
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "blogcatalog"
 VARIANTS = tuple(f"{o}-{n}" for o in ("pairs", "start-logits", "minibatch") for n in ("shared", "fresh"))
@@ -150,12 +151,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--min-alpha", type=float, default=0.025 - (0.025 - 0.0001) / 2)
     args = parser.parse_args(argv)
-    if not (args.data / "labels.tsv").exists() or not any(args.data.glob("edges.tsv*")):
-        print(
-            f"bench_sgns_orders: dataset not found at {args.data} (needs edges.tsv[.gz] and labels.tsv); "
-            "pass --data to point at a BlogCatalog-format folder.",
-            file=sys.stderr,
-        )
+    if missing_dataset("bench_sgns_orders", args.data):
         return 1
 
     import pandas as pd

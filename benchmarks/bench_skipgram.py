@@ -61,7 +61,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _machine import describe_machine  # sibling module (benchmarks/ is on sys.path)
+from _data import missing_dataset  # sibling modules (benchmarks/ is on sys.path)
+from _machine import describe_machine
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "blogcatalog"
 TRAINERS = ("native", "native-hogwild", "gensim-file", "gensim-iterable", "native-fileschedule")
@@ -284,12 +285,7 @@ def main(argv=None) -> int:
     args = _parse_args(argv)
     if args.first_fit:
         return _first_fit(args)
-    if not (args.data / "labels.tsv").exists() or not any(args.data.glob("edges.tsv*")):
-        print(
-            f"bench_skipgram: dataset not found at {args.data} (needs edges.tsv[.gz] and labels.tsv); "
-            "pass --data to point at a BlogCatalog-format folder.",
-            file=sys.stderr,
-        )
+    if missing_dataset("bench_skipgram", args.data):
         return 1
 
     import numba
