@@ -534,6 +534,15 @@ SGNS_INLINE void sgns_row_coefficients(float *co, int64_t nr, int64_t n_blocks, 
         }
 }
 
+/* What turns a window's logits into coefficients (sgns_row_coefficients):
+ * its targets' labels and weights (8 each), the contexts' multiplicities
+ * from the first row's, the learning rate and the sigmoid table. */
+typedef struct {
+    const float *labels, *weights, *mult;
+    float alpha;
+    sgns_table tab;
+} sgns_coefficients;
+
 /* Where a shard's rows are read (deterministic rounds): slot j of the
  * shard's copy stands for node rows[j], in the state ready[j]:
  *   SGNS_UNTOUCHED  never written: the value is the shared row's;

@@ -20,9 +20,10 @@ SGNS_INLINE sgns_v8 SGNS_P(half)(SGNS_VW a) {
 #endif
 }
 
-/* g[r * 8 + k] = <x_r, y_k> for NR <= 2 rows x and NT rows y. */
+/* g[r * 8 + k] = <x_r, y_k> for NR <= 2 rows x and NT rows y, turned into
+ * their coefficients (sgns_row_coefficients) unless `co` is NULL. */
 SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const float *const *y, const int NT,
-                                  int64_t dim, float *g) {
+                                  int64_t dim, float *g, const sgns_coefficients *co) {
     const float *xp[2], *yp[SGNS_FUSED_TARGETS];
     SGNS_VW acc[2 * SGNS_FUSED_TARGETS]; /* acc[r * NT + k] */
     for (int r = 0; r < NR; r++) xp[r] = x[r];
@@ -36,6 +37,27 @@ SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const flo
             SGNS_VW w = *(const SGNS_VWU *)(yp[k] + t);
             for (int r = 0; r < NR; r++) acc[r * NT + k] += u[r] * w;
         }
+    }
+    if (t == dim && co) {
+        /* Each row's logits as two vectors of four, in registers, then its
+         * coefficients (sgns_row_coefficients' arithmetic), stored once:
+         * the logits stored one by one and read back as a vector of 8
+         * could not be forwarded from the stores, and stalled. */
+        const sgns_v8 zero = {0};
+        const sgns_v8 label = *(const sgns_v8u *)co->labels, weight = *(const sgns_v8u *)co->weights;
+        for (int r = 0; r < NR; r++) {
+            sgns_v8 h[8];
+            for (int k = 0; k < 8; k++) h[k] = k < NT ? SGNS_P(half)(acc[r * NT + k]) : zero;
+            sgns_v4 lo = sgns_hsum4(h[0], h[1], h[2], h[3]);
+            sgns_v4 hi = NT > 4 ? sgns_hsum4(h[4], h[5], h[6], h[7]) : (sgns_v4){0};
+            sgns_v8 scale = weight * (co->alpha * co->mult[r]);
+            lo = sgns_coefficient4(lo, __builtin_shufflevector(label, label, 0, 1, 2, 3),
+                                   __builtin_shufflevector(scale, scale, 0, 1, 2, 3), co->tab);
+            hi = sgns_coefficient4(hi, __builtin_shufflevector(label, label, 4, 5, 6, 7),
+                                   __builtin_shufflevector(scale, scale, 4, 5, 6, 7), co->tab);
+            *(sgns_v8u *)(g + r * 8) = __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
+        }
+        return;
     }
     float sums[2 * SGNS_FUSED_TARGETS];
     int a = 0;
@@ -51,6 +73,7 @@ SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const flo
                 for (int64_t q = t; q < dim; q++) sums[r * NT + k] += xp[r][q] * yp[k][q];
     for (int r = 0; r < NR; r++)
         for (int k = 0; k < NT; k++) g[r * 8 + k] = sums[r * NT + k];
+    if (co) sgns_row_coefficients(g, NR, 1, co->labels, co->weights, co->mult, co->alpha, co->tab);
 }
 
 /* The window's updates pair by pair: x_r = xr_r + sum_k c[r][k] y_k, then
@@ -109,14 +132,9 @@ SGNS_INLINE void SGNS_P(window_fused)(float **xs, const float **xr, int64_t m, f
                                       const float *weights, const float *mult, sgns_table tab, float alpha,
                                       int64_t dim) {
     int64_t r = 0;
-    for (; r + 2 <= m; r += 2) {
-        SGNS_P(dot_rows)(xr + r, 2, yr, NT, dim, co + r * 8);
-        sgns_row_coefficients(co + r * 8, 2, 1, labels, weights, mult + r, alpha, tab);
-    }
-    if (r < m) {
-        SGNS_P(dot_rows)(xr + r, 1, yr, NT, dim, co + r * 8);
-        sgns_row_coefficients(co + r * 8, 1, 1, labels, weights, mult + r, alpha, tab);
-    }
+    sgns_coefficients c = {labels, weights, mult, alpha, tab};
+    for (; r + 2 <= m; r += 2, c.mult += 2) SGNS_P(dot_rows)(xr + r, 2, yr, NT, dim, co + r * 8, &c);
+    if (r < m) SGNS_P(dot_rows)(xr + r, 1, yr, NT, dim, co + r * 8, &c);
     SGNS_P(update_rows)(xs, xr, m, ys, yr, changes, NT, co, dim);
 }
 
