@@ -19,6 +19,17 @@ Run from the repository root::
 ``--other-jobs`` gives the other checkout its own jobs, paired with
 ``--jobs`` in order: ``--jobs det --other-jobs hogwild`` times this
 checkout's deterministic trainer against the other's lock-free one.
+
+``--in-process`` runs both trainers in one process instead, call after
+call, on ``--fraction`` of the walks: this checkout's ``train_skipgram``
+against the other's ``skipgram/_native.py`` driving its own compiled
+``_sgns`` (the rest of the package is this checkout's, so the other
+checkout must take the same helpers).  Pairs of calls a second apart see
+the same moments of the host, where fresh processes minutes apart saw its
+speed swing by 1.5x; it prints each side's min and median, the median of
+the pairs' ratios, and whether the two sides' vectors are bitwise equal::
+
+    python benchmarks/bench_against_tree.py --tree /tmp/old --in-process --jobs det --threads 2 --rounds 8
 """
 
 from __future__ import annotations
@@ -59,6 +70,83 @@ else:
 """
 
 
+def _other_trainer(tree: Path):
+    """The other checkout's ``train_skipgram``: its driver module, with its
+    compiled kernels in place of this checkout's."""
+    import importlib.machinery
+    import importlib.util
+    import types
+
+    import skgraphemb.skipgram as package
+    from skgraphemb.skipgram import _sgns as ours
+
+    folder = tree / "skgraphemb" / "skipgram"
+    suffixes = importlib.machinery.EXTENSION_SUFFIXES
+    built = [folder / f"_sgns{suffix}" for suffix in suffixes if (folder / f"_sgns{suffix}").exists()]
+    source = (folder / "_native.py").read_text()
+    marker = "from skgraphemb.skipgram import _sgns as kernels"
+    if not built or marker not in source:
+        raise SystemExit(f"bench_against_tree: {tree} has no built _sgns kernels or another driver layout")
+    # The extension module's init function is named after _sgns: load it
+    # under that name, then put this checkout's back.
+    spec = importlib.util.spec_from_file_location("skgraphemb.skipgram._sgns", built[0])
+    kernels = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(kernels)
+    package._sgns = ours
+    sys.modules["skgraphemb.skipgram._sgns"] = ours
+    module = types.ModuleType("skgraphemb.skipgram._native_other")
+    module.__package__ = "skgraphemb.skipgram"
+    module._OTHER_KERNELS = kernels
+    sys.modules[module.__name__] = module
+    exec(
+        compile(source.replace(marker, "kernels = _OTHER_KERNELS"), str(folder / "_native.py"), "exec"), module.__dict__
+    )
+    return module.train_skipgram
+
+
+def _in_process(args, jobs, other_jobs) -> int:
+    import time
+
+    import numpy as np
+
+    from skgraphemb import load_edgelist_dir
+    from skgraphemb.skipgram._native import train_skipgram
+    from skgraphemb.walks import random_walks
+
+    if "walks" in jobs or "walks" in other_jobs:
+        print("bench_against_tree: --in-process times the trainers only (det, hogwild)", file=sys.stderr)
+        return 1
+    other = _other_trainer(args.tree.resolve())
+    graph = load_edgelist_dir(args.data).graph
+    walks = random_walks(graph, walk_length=80, num_walks=10, random_state=0, n_jobs=args.threads)
+    walks = np.ascontiguousarray(walks[: max(1, int(len(walks) * args.fraction))])
+    trainers = {"this": train_skipgram, "other": other}
+    print(f"{len(walks)} walks; {args.rounds} pairs per job, alternating which side goes first")
+    for job, other_job in zip(jobs, other_jobs, strict=True):
+        runs = {"this": job, "other": other_job}
+        times, vectors = {"this": [], "other": []}, {}
+        for side, trainer in trainers.items():  # warm-up: first calls allocate and fault in pages
+            trainer(walks[:500], graph.n_nodes, seed=0, n_jobs=args.threads, deterministic=runs[side] == "det")
+        for pair in range(args.rounds):
+            for side in ("this", "other") if pair % 2 == 0 else ("other", "this"):
+                start = time.perf_counter()
+                vectors[side] = trainers[side](
+                    walks, graph.n_nodes, seed=1, n_jobs=args.threads, deterministic=runs[side] == "det"
+                )
+                times[side].append(time.perf_counter() - start)
+        ratios = [a / b for a, b in zip(times["this"], times["other"], strict=True)]
+        same = "bitwise equal" if np.array_equal(vectors["this"], vectors["other"]) else "differ"
+        name = job if job == other_job else f"{job} / {other_job}"
+        print(
+            f"{name:<17s} this min {min(times['this']):.3f}s median {statistics.median(times['this']):.3f}s; "
+            f"other min {min(times['other']):.3f}s median {statistics.median(times['other']):.3f}s; "
+            f"this / other: median of pairs {statistics.median(ratios):.3f}, "
+            f"of mins {min(times['this']) / min(times['other']):.3f}; vectors {same}"
+        )
+    print(f"\n{args.threads} threads; other: {args.tree.resolve()}; load average {os.getloadavg()[0]:.2f}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tree", type=Path, required=True, help="the other checkout's root")
@@ -70,6 +158,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--q", type=float, default=1.0, help="q of the walks job")
+    parser.add_argument("--in-process", action="store_true", help="both trainers in this process, call after call")
+    parser.add_argument("--fraction", type=float, default=0.25, help="share of the walks per call (--in-process)")
     args = parser.parse_args(argv)
     if not (args.data / "edges.tsv.gz").exists() and not (args.data / "edges.tsv").exists():
         print(f"bench_against_tree: no BlogCatalog edges under {args.data}; pass --data.", file=sys.stderr)
@@ -80,6 +170,8 @@ def main(argv=None) -> int:
     other_jobs = args.other_jobs or args.jobs
     if len(other_jobs) != len(args.jobs):
         parser.error("--other-jobs needs as many jobs as --jobs")
+    if args.in_process:
+        return _in_process(args, args.jobs, other_jobs)
     sides = {"this": ROOT, "other": args.tree.resolve()}
     times = {(job, side): [] for job in args.jobs for side in sides}
     for rnd in range(args.rounds):
