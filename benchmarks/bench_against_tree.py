@@ -41,6 +41,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from _data import missing_dataset  # sibling module (benchmarks/ is on sys.path)
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "blogcatalog"
 
@@ -161,8 +163,7 @@ def main(argv=None) -> int:
     parser.add_argument("--in-process", action="store_true", help="both trainers in this process, call after call")
     parser.add_argument("--fraction", type=float, default=0.25, help="share of the walks per call (--in-process)")
     args = parser.parse_args(argv)
-    if not (args.data / "edges.tsv.gz").exists() and not (args.data / "edges.tsv").exists():
-        print(f"bench_against_tree: no BlogCatalog edges under {args.data}; pass --data.", file=sys.stderr)
+    if missing_dataset("bench_against_tree", args.data, labels=False):
         return 1
     if not (args.tree / "skgraphemb").is_dir():
         print(f"bench_against_tree: {args.tree} is not a skgraphemb checkout.", file=sys.stderr)

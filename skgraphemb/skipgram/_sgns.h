@@ -513,6 +513,16 @@ SGNS_INLINE void sgns_axpy_blocks(float *z0, float *z1, const float *c0, const f
  *   targets as g[r][u] x_r; the targets' blocks are written at the end. */
 #define SGNS_FUSED_TARGETS 6
 
+/* The coefficients of eight targets from their logits, given as two
+ * halves: (label - sigmoid(f)) * scale, lane by lane (sgns_coefficient4). */
+SGNS_INLINE sgns_v8 sgns_coefficient8(sgns_v4 f_lo, sgns_v4 f_hi, sgns_v8 label, sgns_v8 scale, sgns_table tab) {
+    sgns_v4 lo = sgns_coefficient4(f_lo, __builtin_shufflevector(label, label, 0, 1, 2, 3),
+                                   __builtin_shufflevector(scale, scale, 0, 1, 2, 3), tab);
+    sgns_v4 hi = sgns_coefficient4(f_hi, __builtin_shufflevector(label, label, 4, 5, 6, 7),
+                                   __builtin_shufflevector(scale, scale, 4, 5, 6, 7), tab);
+    return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+
 /* The coefficients of a window's contexts r < nr from their logits, in
  * blocks of 8 targets (n_blocks per context, rows of 8 * n_blocks floats):
  * (label_u - sigmoid(<x_r, y_u>)) * alpha * mult[r] * weight_u, written over
@@ -524,13 +534,8 @@ SGNS_INLINE void sgns_row_coefficients(float *co, int64_t nr, int64_t n_blocks, 
             float *row = co + (r * n_blocks + b) * 8;
             sgns_v8 f = *(const sgns_v8u *)row, label = *(const sgns_v8u *)(labels + 8 * b);
             sgns_v8 scale = *(const sgns_v8u *)(weights + 8 * b) * (alpha * mult[r]);
-            sgns_v4 lo = sgns_coefficient4(__builtin_shufflevector(f, f, 0, 1, 2, 3),
-                                           __builtin_shufflevector(label, label, 0, 1, 2, 3),
-                                           __builtin_shufflevector(scale, scale, 0, 1, 2, 3), tab);
-            sgns_v4 hi = sgns_coefficient4(__builtin_shufflevector(f, f, 4, 5, 6, 7),
-                                           __builtin_shufflevector(label, label, 4, 5, 6, 7),
-                                           __builtin_shufflevector(scale, scale, 4, 5, 6, 7), tab);
-            *(sgns_v8u *)row = __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
+            *(sgns_v8u *)row = sgns_coefficient8(__builtin_shufflevector(f, f, 0, 1, 2, 3),
+                                                 __builtin_shufflevector(f, f, 4, 5, 6, 7), label, scale, tab);
         }
 }
 

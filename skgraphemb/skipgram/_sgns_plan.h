@@ -21,7 +21,7 @@ SGNS_INLINE sgns_v8 SGNS_P(half)(SGNS_VW a) {
 }
 
 /* g[r * 8 + k] = <x_r, y_k> for NR <= 2 rows x and NT rows y, turned into
- * their coefficients (sgns_row_coefficients) unless `co` is NULL. */
+ * their coefficients (sgns_row_coefficients). */
 SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const float *const *y, const int NT,
                                   int64_t dim, float *g, const sgns_coefficients *co) {
     const float *xp[2], *yp[SGNS_FUSED_TARGETS];
@@ -38,7 +38,7 @@ SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const flo
             for (int r = 0; r < NR; r++) acc[r * NT + k] += u[r] * w;
         }
     }
-    if (t == dim && co) {
+    if (t == dim) {
         /* Each row's logits as two vectors of four, in registers, then its
          * coefficients (sgns_row_coefficients' arithmetic), stored once:
          * the logits stored one by one and read back as a vector of 8
@@ -50,12 +50,7 @@ SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const flo
             for (int k = 0; k < 8; k++) h[k] = k < NT ? SGNS_P(half)(acc[r * NT + k]) : zero;
             sgns_v4 lo = sgns_hsum4(h[0], h[1], h[2], h[3]);
             sgns_v4 hi = NT > 4 ? sgns_hsum4(h[4], h[5], h[6], h[7]) : (sgns_v4){0};
-            sgns_v8 scale = weight * (co->alpha * co->mult[r]);
-            lo = sgns_coefficient4(lo, __builtin_shufflevector(label, label, 0, 1, 2, 3),
-                                   __builtin_shufflevector(scale, scale, 0, 1, 2, 3), co->tab);
-            hi = sgns_coefficient4(hi, __builtin_shufflevector(label, label, 4, 5, 6, 7),
-                                   __builtin_shufflevector(scale, scale, 4, 5, 6, 7), co->tab);
-            *(sgns_v8u *)(g + r * 8) = __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
+            *(sgns_v8u *)(g + r * 8) = sgns_coefficient8(lo, hi, label, weight * (co->alpha * co->mult[r]), co->tab);
         }
         return;
     }
@@ -73,7 +68,7 @@ SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const flo
                 for (int64_t q = t; q < dim; q++) sums[r * NT + k] += xp[r][q] * yp[k][q];
     for (int r = 0; r < NR; r++)
         for (int k = 0; k < NT; k++) g[r * 8 + k] = sums[r * NT + k];
-    if (co) sgns_row_coefficients(g, NR, 1, co->labels, co->weights, co->mult, co->alpha, co->tab);
+    sgns_row_coefficients(g, NR, 1, co->labels, co->weights, co->mult, co->alpha, co->tab);
 }
 
 /* The window's updates pair by pair: x_r = xr_r + sum_k c[r][k] y_k, then
