@@ -162,8 +162,9 @@ def round_buffer_bytes(n_nodes: int, walk_length: int, negative: int, dimensions
     shards, size, n_in, n_out = _round_layout(n_nodes, n_nodes, walk_length, negative, dimensions)
     parts = min(n_threads, shards)
     walks = shards * size * (walk_length * 4 + 8)
-    local = shards * (n_in + n_out) * (dimensions * 4 + 8)  # changes, rows, slot order
-    return walks + local + parts * 2 * n_nodes * 4
+    local = shards * (n_in + n_out) * (dimensions * 4 + 2 * 8)  # changes; rows and slot order of two rounds
+    plans = 2 * shards * 4 * (4 + size + size * walk_length * (3 + negative))  # _sgns.plan_words, two rounds
+    return walks + local + plans + parts * 2 * n_nodes * 4
 
 
 class _Rounds:
@@ -186,15 +187,18 @@ class _Rounds:
         self.per_round = self.shards * self.shard_size
         self.walks = np.full((self.per_round, longest), -1, dtype=np.int32)
         self.alphas = np.empty(self.per_round, dtype=np.float64)
-        self.in_rows = np.empty((self.shards, n_in), dtype=np.int32)
+        # A round's shards are planned into the buffers of its parity (rows,
+        # slots grouped by the adding thread of their row, draws), so that the
+        # next round is planned while this one's changes are added (_sgns.train_rounds).
+        self.in_rows = np.empty((2 * self.shards, n_in), dtype=np.int32)
+        self.out_rows = np.empty((2 * self.shards, n_out), dtype=np.int32)
+        self.in_order, self.out_order = np.empty_like(self.in_rows), np.empty_like(self.out_rows)
+        self.bounds = np.zeros((2, 2 * self.shards, len(self.maps) + 1), dtype=np.int64)
+        self.plans = np.zeros((2 * self.shards, kernels.plan_words(self.shard_size, longest, negative)), np.int32)
         # The shards' copies of rows start on a cache line, as the vectors do
         # (_corpus._initial_vectors).
         self.in_local = aligned_empty((self.shards, n_in, dim), np.float32)
-        self.out_rows = np.empty((self.shards, n_out), dtype=np.int32)
         self.out_local = aligned_empty((self.shards, n_out, dim), np.float32)
-        # Each shard's slots grouped by the adding thread of their row (_sgns.train_rounds).
-        self.in_order, self.out_order = np.empty_like(self.in_rows), np.empty_like(self.out_rows)
-        self.bounds = np.zeros((2, self.shards, len(self.maps) + 1), dtype=np.int64)
         self.filled = 0  # walks in the buffer
         self.first_walk = 0  # global index of the buffer's first walk
 
@@ -239,7 +243,7 @@ class _Rounds:
             [
                 (barrier, part, n_parts, walks, n_walks, self.shards, self.shard_size, first_walk, alphas,
                  self.syn0, self.syn1, *self.tables, maps[0], maps[1], self.in_rows, self.in_order, self.bounds[0],
-                 self.in_local, self.out_rows, self.out_order, self.bounds[1], self.out_local)
+                 self.in_local, self.out_rows, self.out_order, self.bounds[1], self.out_local, self.plans)
                 for part, maps in enumerate(self.maps)
             ],
         )  # fmt: skip

@@ -225,7 +225,7 @@ typedef struct {
  * targets; its logits and coefficients are rows of ldc floats (n_t rounded
  * up to blocks of 8). */
 typedef struct {
-    int32_t *sentence, *widths, *negs, *ctx_ids, *tgt_ids, *contexts, *targets;
+    int32_t *sentence, *widths, *negs, *contexts, *targets;
     float *labels, *weights, *mult, *grad, *old_row;
     uint8_t *changes; /* per target: its update is written as a change (sgns_target_sources) */
     int64_t ldc;
@@ -236,7 +236,7 @@ typedef struct {
 
 static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, int64_t negative, int64_t dim) {
     int64_t n_t = negative + 1, n_c = 2 * window + 2, ldc = (n_t + 7) / 8 * 8;
-    size_t ints = (size_t)(5 * width + width * negative + n_c + n_t + 8 + n_t / 4 + 1);
+    size_t ints = (size_t)(3 * width + width * negative + n_c + n_t + 8 + n_t / 4 + 1);
     size_t floats = (size_t)(2 * ldc + n_c + n_c * ldc + dim + 24);
     size_t ptrs = (size_t)(2 * n_c + 2 * n_t + 4);
     char *block = (char *)calloc(ptrs * sizeof(float *) + ints * 4 + floats * 4 + 64, 1);
@@ -251,8 +251,6 @@ static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, in
     int32_t *ip = (int32_t *)block;
     s->sentence = ip; ip += width;
     s->widths = ip; ip += width;
-    s->ctx_ids = ip; ip += width;
-    s->tgt_ids = ip; ip += width;
     s->negs = ip; ip += width * negative + 1;
     s->contexts = ip; ip += n_c;
     s->targets = ip; ip += n_t;
@@ -270,21 +268,22 @@ static void sgns_scratch_free(sgns_scratch *s) { free(s->block); }
 
 /* Every random draw of one walk, in the stream's order; returns the tokens
  * kept.  Subsampling first (`sentence` gets the kept nodes), then per kept
- * token its reduced window in 1 .. window, then (when the walk has a second
- * token, so that every window holds a context) its shared negatives. */
+ * token its reduced window in 1 .. window (`widths`), then (when the walk
+ * has a second token, so that every window holds a context) its shared
+ * negatives (`negs`, `negative` per token). */
 static int64_t sgns_plan_walk(const int32_t *walk, int64_t width, const sgns_tables *tb, uint64_t *state,
-                              sgns_scratch *s) {
+                              int32_t *sentence, int32_t *widths, int32_t *negs) {
     int64_t length = 0;
     for (int64_t t = 0; t < width; t++) {
         int32_t v = walk[t];
         if (v < 0) break;
-        if ((sge_next(state) >> 32) < tb->keep[v]) s->sentence[length++] = v;
+        if ((sge_next(state) >> 32) < tb->keep[v]) sentence[length++] = v;
     }
     for (int64_t i = 0; i < length; i++) {
-        s->widths[i] = (int32_t)(tb->window - sge_below(state, (uint64_t)tb->window));
+        widths[i] = (int32_t)(tb->window - sge_below(state, (uint64_t)tb->window));
         if (length > 1)
             for (int64_t k = 0; k < tb->negative; k++)
-                s->negs[i * tb->negative + k] = sgns_draw_alias(tb->neg_threshold, tb->neg_alias, tb->n_nodes, state);
+                negs[i * tb->negative + k] = sgns_draw_alias(tb->neg_threshold, tb->neg_alias, tb->n_nodes, state);
     }
     return length;
 }
@@ -687,7 +686,7 @@ static int64_t sgns_train_walks_hogwild(const int32_t *walks, int64_t n_walks, i
     int64_t kept = 0;
     for (int64_t i = 0; i < n_walks; i++) {
         uint64_t state = sge_item_state(tb->seed, (uint64_t)(first_walk + i));
-        int64_t length = sgns_plan_walk(walks + i * width, width, tb, &state, &s);
+        int64_t length = sgns_plan_walk(walks + i * width, width, tb, &state, s.sentence, s.widths, s.negs);
         sgns_train_plan(length, s.sentence, s.sentence, s.negs, s.widths, syn0, syn1, NULL, NULL, tb,
                         (float)alphas[i], &s);
         kept += length;
@@ -722,12 +721,11 @@ static int64_t sgns_localise(const int32_t *nodes, int32_t *ids, int64_t count, 
 
 /* A shard's end: its n slots' changes (a value less the shared row, read
  * while the shard's rows are still in cache; zero for a slot never
- * written), its row map and states cleared. */
-static void sgns_changes(float *local, const float *shared, const int32_t *rows, int32_t *row_map, uint8_t *ready,
-                         int64_t n, int64_t dim) {
+ * written), its slots' states cleared. */
+static void sgns_changes(float *local, const float *shared, const int32_t *rows, uint8_t *ready, int64_t n,
+                         int64_t dim) {
     for (int64_t r = 0; r < n; r++) {
         if (r + 4 < n && ready[r + 4] == SGNS_VALUE) sgns_prefetch_read(shared + (int64_t)rows[r + 4] * dim, dim);
-        row_map[rows[r]] = -1;
         if (ready[r] == SGNS_VALUE) sgns_subtract_row(local + r * dim, shared + (int64_t)rows[r] * dim, dim);
         else if (ready[r] == SGNS_UNTOUCHED) for (int64_t t = 0; t < dim; t++) local[r * dim + t] = 0.0f;
         ready[r] = SGNS_UNTOUCHED;
@@ -774,51 +772,118 @@ static void sgns_bucket(const int32_t *rows, int64_t n, int64_t n_parts, int32_t
     bounds[0] = 0;
 }
 
-/* First half of a deterministic round, with a thread's scratch: shards
- * first_shard .. stop_shard - 1 of the round's walks (shard s: walks
- * s * shard_size .. below n_walks), each trained in order, as on one
+/* A deterministic round's buffers (_native._Rounds).  A round is `shards`
+ * shards of `shard_size` consecutive walks; its shards are planned (their
+ * random draws and rows, sgns_plan_shard) into the buffers of the round's
+ * parity, so that the next round can be planned while this one's changes
+ * are added:
+ *   plans       (2 * shards, plan_words) int32: buffer p * shards + s plans
+ *               shard s of a round of parity p (layout: sgns_plan_layout);
+ *   in_rows     (2 * shards, n_in_max) int32: the shard's distinct input
+ *               rows, in the order of their slots;
+ *   in_order,   (2 * shards, n_in_max) int32 and (2 * shards, n_parts + 1)
+ *   in_bounds   int64: its slots grouped by the part of their row
+ *               (sgns_bucket);
+ *   in_local    (shards, n_in_max, dim) float32: the slots' copies of the
+ *               rows, then their changes;
+ * and likewise for the output rows. */
+typedef struct {
+    int32_t *plans;
+    int64_t plan_words, shards, shard_size, n_parts;
+    int32_t *in_rows, *in_order, *out_rows, *out_order;
+    int64_t *in_bounds, *out_bounds, n_in_max, n_out_max;
+    float *in_local, *out_local;
+} sgns_rounds;
+
+/* A shard's plan: a head of SGNS_PLAN_HEAD words (its state, the numbers of
+ * its input and output slots and of its walks), each walk's kept tokens,
+ * then per walk `width` windows (sgns_plan_walk), `width` input slots,
+ * `width` output slots of the centres and `width * negative` of the
+ * negatives. */
+enum { SGNS_PLAN_STATE, SGNS_PLAN_N_IN, SGNS_PLAN_N_OUT, SGNS_PLAN_WALKS, SGNS_PLAN_HEAD };
+
+static int64_t sgns_plan_words(int64_t shard_size, int64_t width, int64_t negative) {
+    return SGNS_PLAN_HEAD + shard_size + shard_size * width * (3 + negative);
+}
+
+typedef struct {
+    int32_t *head, *lengths, *widths, *ctx, *tgt, *negs;
+} sgns_plan_layout;
+
+/* The plan of shard `sh` of a round of parity `parity`. */
+static sgns_plan_layout sgns_plan_of(const sgns_rounds *rd, int64_t parity, int64_t sh, int64_t width) {
+    sgns_plan_layout p;
+    int64_t run = rd->shard_size * width;
+    p.head = rd->plans + (parity * rd->shards + sh) * rd->plan_words;
+    p.lengths = p.head + SGNS_PLAN_HEAD;
+    p.widths = p.lengths + rd->shard_size;
+    p.ctx = p.widths + run;
+    p.tgt = p.ctx + run;
+    p.negs = p.tgt + run;
+    return p;
+}
+
+/* Plans shard `sh` of a round (walks: the round's first n_walks walks, the
+ * first of them walk first_walk of the corpus) for round `round` of the
+ * call: each walk's draws (sgns_plan_walk), its tokens' slots in the
+ * shard's copies, given in the order of first use (sgns_localise, through
+ * the calling thread's row maps, all -1 on entry and on return), the
+ * shard's rows and their slots grouped by part (sgns_bucket).  The plan
+ * depends only on the walks, not on the thread, so any thread may plan a
+ * shard, in any round before it is trained. */
+static void sgns_plan_shard(sgns_scratch *s, const sgns_rounds *rd, const int32_t *walks, int64_t n_walks,
+                            int64_t width, int64_t first_walk, int64_t round, int64_t sh, const sgns_tables *tb,
+                            int32_t *in_map, int32_t *out_map) {
+    const int64_t negative = tb->negative, slot = (round & 1) * rd->shards + sh;
+    sgns_plan_layout p = sgns_plan_of(rd, round & 1, sh, width);
+    int32_t *rows0 = rd->in_rows + slot * rd->n_in_max, *rows1 = rd->out_rows + slot * rd->n_out_max;
+    int64_t n_in = 0, n_out = 0, first = sh * rd->shard_size;
+    int64_t stop = first + rd->shard_size < n_walks ? first + rd->shard_size : n_walks;
+    for (int64_t i = first; i < stop; i++) {
+        int64_t j = i - first;
+        int32_t *ctx = p.ctx + j * width, *tgt = p.tgt + j * width, *negs = p.negs + j * width * negative;
+        uint64_t state = sge_item_state(tb->seed, (uint64_t)(first_walk + i));
+        int64_t length = sgns_plan_walk(walks + i * width, width, tb, &state, s->sentence, p.widths + j * width, negs);
+        n_in = sgns_localise(s->sentence, ctx, length, in_map, rows0, n_in);
+        n_out = sgns_localise(s->sentence, tgt, length, out_map, rows1, n_out);
+        if (length > 1) n_out = sgns_localise(negs, negs, length * negative, out_map, rows1, n_out);
+        p.lengths[j] = (int32_t)length;
+    }
+    for (int64_t r = 0; r < n_in; r++) in_map[rows0[r]] = -1;
+    for (int64_t r = 0; r < n_out; r++) out_map[rows1[r]] = -1;
+    sgns_bucket(rows0, n_in, rd->n_parts, rd->in_order + slot * rd->n_in_max, rd->in_bounds + slot * (rd->n_parts + 1));
+    sgns_bucket(rows1, n_out, rd->n_parts, rd->out_order + slot * rd->n_out_max,
+                rd->out_bounds + slot * (rd->n_parts + 1));
+    p.head[SGNS_PLAN_N_IN] = (int32_t)n_in;
+    p.head[SGNS_PLAN_N_OUT] = (int32_t)n_out;
+    p.head[SGNS_PLAN_WALKS] = (int32_t)(stop - first);
+}
+
+/* Trains planned shard `sh` of round `round`: its walks in order, as on one
  * thread, on a private copy of the rows it touches, from the vectors at the
  * start of the round (a row enters the copy with its first update:
  * sgns_source).  syn0 and syn1 are only read, so shards can run on any
- * threads in any order with the same result.  Shard s ends with
- * n distinct input rows in_rows[s, :n] and their changes in in_local[s]
- * (trained value less the value at the start of the round, taken while the
- * shard's rows are still in cache), its slots grouped by the part of their
- * row for the n_parts adding threads in in_order[s] and in_bounds[s]
- * (n_parts + 1 entries, the last n: sgns_bucket), likewise for the output
- * rows.  in_map and out_map ((n_nodes,), all -1) belong to the calling
- * thread and are all -1 again on return.  Returns the tokens kept. */
-SGNS_CLONES static int64_t sgns_shards(sgns_shard_scratch *ss, const int32_t *walks, int64_t n_walks, int64_t width,
-                                       int64_t shard_size, int64_t first_shard, int64_t stop_shard,
-                                       int64_t first_walk, const double *alphas, const float *syn0,
-                                       const float *syn1, const sgns_tables *tb, int32_t *in_map, int32_t *out_map,
-                                       int32_t *in_rows, int32_t *in_order, int64_t *in_bounds, int64_t n_in_max,
-                                       float *in_local, int32_t *out_rows, int32_t *out_order, int64_t *out_bounds,
-                                       int64_t n_out_max, float *out_local, int64_t n_parts) {
-    const int64_t dim = tb->dim;
-    sgns_scratch *s = &ss->s;
-    int64_t kept = 0;
-    for (int64_t sh = first_shard; sh < stop_shard; sh++) {
-        float *local0 = in_local + sh * n_in_max * dim, *local1 = out_local + sh * n_out_max * dim;
-        int32_t *rows0 = in_rows + sh * n_in_max, *rows1 = out_rows + sh * n_out_max;
-        sgns_source src0 = {syn0, rows0, ss->ready}, src1 = {syn1, rows1, ss->ready + n_in_max};
-        int64_t n_in = 0, n_out = 0;
-        int64_t stop = (sh + 1) * shard_size < n_walks ? (sh + 1) * shard_size : n_walks;
-        for (int64_t i = sh * shard_size; i < stop; i++) {
-            uint64_t state = sge_item_state(tb->seed, (uint64_t)(first_walk + i));
-            int64_t length = sgns_plan_walk(walks + i * width, width, tb, &state, s);
-            n_in = sgns_localise(s->sentence, s->ctx_ids, length, in_map, rows0, n_in);
-            n_out = sgns_localise(s->sentence, s->tgt_ids, length, out_map, rows1, n_out);
-            if (length > 1) n_out = sgns_localise(s->negs, s->negs, length * tb->negative, out_map, rows1, n_out);
-            sgns_train_plan(length, s->ctx_ids, s->tgt_ids, s->negs, s->widths, local0, local1, &src0, &src1, tb,
-                            (float)alphas[i], s);
-            kept += length;
-        }
-        sgns_changes(local0, syn0, rows0, in_map, src0.ready, n_in, dim);
-        sgns_changes(local1, syn1, rows1, out_map, src1.ready, n_out, dim);
-        sgns_bucket(rows0, n_in, n_parts, in_order + sh * n_in_max, in_bounds + sh * (n_parts + 1));
-        sgns_bucket(rows1, n_out, n_parts, out_order + sh * n_out_max, out_bounds + sh * (n_parts + 1));
+ * threads in any order with the same result.  The shard ends with its
+ * slots' changes in in_local[sh] and out_local[sh] (trained value less the
+ * value at the start of the round, taken while the shard's rows are still
+ * in cache).  Returns the tokens kept. */
+SGNS_CLONES static int64_t sgns_train_shard(sgns_shard_scratch *ss, const sgns_rounds *rd, int64_t width,
+                                            int64_t round, int64_t sh, const double *alphas, const float *syn0,
+                                            const float *syn1, const sgns_tables *tb) {
+    const int64_t dim = tb->dim, negative = tb->negative, slot = (round & 1) * rd->shards + sh;
+    sgns_plan_layout p = sgns_plan_of(rd, round & 1, sh, width);
+    float *local0 = rd->in_local + sh * rd->n_in_max * dim, *local1 = rd->out_local + sh * rd->n_out_max * dim;
+    const int32_t *rows0 = rd->in_rows + slot * rd->n_in_max, *rows1 = rd->out_rows + slot * rd->n_out_max;
+    sgns_source src0 = {syn0, rows0, ss->ready}, src1 = {syn1, rows1, ss->ready + rd->n_in_max};
+    int64_t kept = 0, first = sh * rd->shard_size;
+    for (int64_t j = 0; j < p.head[SGNS_PLAN_WALKS]; j++) {
+        int64_t length = p.lengths[j];
+        sgns_train_plan(length, p.ctx + j * width, p.tgt + j * width, p.negs + j * width * negative,
+                        p.widths + j * width, local0, local1, &src0, &src1, tb, (float)alphas[first + j], &ss->s);
+        kept += length;
     }
+    sgns_changes(local0, syn0, rows0, src0.ready, p.head[SGNS_PLAN_N_IN], dim);
+    sgns_changes(local1, syn1, rows1, src1.ready, p.head[SGNS_PLAN_N_OUT], dim);
     return kept;
 }
 
@@ -860,7 +925,10 @@ SGNS_CLONES static void sgns_add_changes(float *vectors, int64_t dim, const int3
  * where threads wait for a core (two fits of two threads at once on two
  * cores: 100 us of spinning took as long as thread-pool calls per round,
  * 1 ms took 1.3 times as long; benchmarks/README.md). */
-enum { SGNS_B_ARRIVED, SGNS_B_GENERATION, SGNS_B_THREADS, SGNS_B_STOP, SGNS_B_SLEEPERS, SGNS_B_CLAIMED, SGNS_B_WORDS };
+enum {
+    SGNS_B_ARRIVED, SGNS_B_GENERATION, SGNS_B_THREADS, SGNS_B_STOP, SGNS_B_SLEEPERS, SGNS_B_CLAIMED,
+    SGNS_B_PLANNED_AHEAD, SGNS_B_WORDS
+};
 
 #ifndef SGNS_SPIN_NS
 #define SGNS_SPIN_NS 5000
@@ -905,14 +973,28 @@ static void sgns_barrier_stop(int32_t *b) {
     sgns_barrier_release(b);
 }
 
-/* Returns 0 once all threads have arrived, -1 when a thread stopped. */
-static int sgns_barrier_wait(int32_t *b) {
-    int32_t generation = __atomic_load_n(&b[SGNS_B_GENERATION], __ATOMIC_ACQUIRE);
+/* Arrives at the barrier.  Returns 1 when this thread arrived last (the
+ * others are released), else 0 with *generation the generation to wait
+ * out (sgns_barrier_finish). */
+static int sgns_barrier_arrive(int32_t *b, int32_t *generation) {
+    *generation = __atomic_load_n(&b[SGNS_B_GENERATION], __ATOMIC_ACQUIRE);
     if (__atomic_add_fetch(&b[SGNS_B_ARRIVED], 1, __ATOMIC_ACQ_REL) == b[SGNS_B_THREADS]) {
         __atomic_store_n(&b[SGNS_B_ARRIVED], 0, __ATOMIC_RELAXED);
         sgns_barrier_release(b);
-        return __atomic_load_n(&b[SGNS_B_STOP], __ATOMIC_ACQUIRE) ? -1 : 0;
+        return 1;
     }
+    return 0;
+}
+
+/* Whether the wait for `generation` is over (all arrived, or a stop). */
+static int sgns_barrier_open(int32_t *b, int32_t generation) {
+    return __atomic_load_n(&b[SGNS_B_STOP], __ATOMIC_ACQUIRE) ||
+           __atomic_load_n(&b[SGNS_B_GENERATION], __ATOMIC_ACQUIRE) != generation;
+}
+
+/* Waits out `generation`: returns 0 once all threads have arrived, -1 when a
+ * thread stopped. */
+static int sgns_barrier_finish(int32_t *b, int32_t generation) {
     int64_t until = -1;
     for (int64_t turn = 0;; turn++) {
         if (__atomic_load_n(&b[SGNS_B_STOP], __ATOMIC_SEQ_CST)) return -1;
@@ -935,49 +1017,134 @@ static int sgns_barrier_wait(int32_t *b) {
     }
 }
 
-/* Every round of a block of walks, on part `part` of n_parts threads that
- * make this call at once with the same arguments but their own part and
- * row maps, meeting at `barrier` (sgns_barrier_wait).  Round k holds walks
- * k * shards * shard_size .. of `walks` (the last round may be short).  The
- * threads claim the round's shards one at a time from a count in the
- * barrier's words and train them (sgns_shards; a shard's result does not
- * depend on the thread), so that a thread slowed down for a while (on a
- * virtual machine, a core that another guest shares: one of two threads
- * ran 1.5 times slower for hundreds of rounds at a time) trains fewer
- * shards rather than holding the others at the barrier; once all shards
- * are trained, each thread adds the changes of the rows of its part
- * (sgns_add_changes).  A round costs two barriers and no call from Python,
- * and the vectors are the same as with one thread.  Returns the tokens
- * this thread kept, or -1 when a thread ran out of memory or stopped. */
-static int64_t sgns_train_rounds(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shards,
-                                 int64_t shard_size, int64_t first_walk, const double *alphas, float *syn0,
-                                 float *syn1, const sgns_tables *tb, int32_t *in_map, int32_t *out_map,
-                                 int32_t *in_rows, int32_t *in_order, int64_t *in_bounds, int64_t n_in_max,
-                                 float *in_local, int32_t *out_rows, int32_t *out_order, int64_t *out_bounds,
-                                 int64_t n_out_max, float *out_local, int64_t part, int64_t n_parts,
+/* Returns 0 once all threads have arrived, -1 when a thread stopped. */
+static int sgns_barrier_wait(int32_t *b) {
+    int32_t generation;
+    if (sgns_barrier_arrive(b, &generation)) return __atomic_load_n(&b[SGNS_B_STOP], __ATOMIC_ACQUIRE) ? -1 : 0;
+    return sgns_barrier_finish(b, generation);
+}
+
+/* Round `round` of a sgns_train_rounds call: its n_walks walks (none past
+ * the call's last round), the first of them walk first_walk of the
+ * corpus. */
+typedef struct {
+    const int32_t *walks;
+    int64_t n_walks, width, first_walk, round;
+} sgns_round_walks;
+
+static sgns_round_walks sgns_round_at(const int32_t *walks, int64_t n_walks, int64_t width, int64_t first_walk,
+                                      int64_t per_round, int64_t round) {
+    int64_t first = round * per_round, left = n_walks - first;
+    sgns_round_walks w = {walks + first * width, left < 0 ? 0 : left < per_round ? left : per_round, width,
+                          first_walk + first, round};
+    return w;
+}
+
+/* A plan's state word: for round r of a call (r from 0), 2 (r + 1) while a
+ * thread plans it and 2 (r + 1) + 1 once planned; any other value is
+ * another round's (the buffers of a parity serve every other round; the
+ * call's first thread zeroes the states, so that a plan of an earlier call
+ * is never taken for this one's).  Returns 1 when the shard's plan for
+ * round r is ready, 0 when the caller has just claimed it to plan, or -1
+ * when another thread is planning it and `wait` is 0 (with `wait`, waits
+ * until that thread is done). */
+static int sgns_plan_claim(int32_t *state, int64_t round, int wait) {
+    const int32_t planning = (int32_t)(2 * (round + 1)), ready = planning + 1;
+    for (int64_t turns = 0;;) {
+        int32_t seen = __atomic_load_n(state, __ATOMIC_ACQUIRE);
+        if (seen == ready) return 1;
+        if (seen != planning) {
+            if (__atomic_compare_exchange_n(state, &seen, planning, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return 0;
+            continue;
+        }
+        if (!wait) return -1;
+        if (++turns % 1024 == 0) sched_yield(); /* the planner may have lost its core */
+        else sgns_relax();
+    }
+}
+
+/* Makes sure shard sh of round w has its plan: plans it unless another
+ * thread has (or, with `wait` 0, is planning it: then returns at once).
+ * Returns 1 when this thread planned it. */
+static int sgns_ensure_plan(sgns_scratch *s, const sgns_rounds *rd, const sgns_round_walks *w, int64_t sh,
+                            const sgns_tables *tb, int32_t *in_map, int32_t *out_map, int wait) {
+    int32_t *state = rd->plans + ((w->round & 1) * rd->shards + sh) * rd->plan_words + SGNS_PLAN_STATE;
+    if (sgns_plan_claim(state, w->round, wait) != 0) return 0;
+    sgns_plan_shard(s, rd, w->walks, w->n_walks, w->width, w->first_walk, w->round, sh, tb, in_map, out_map);
+    __atomic_store_n(state, (int32_t)(2 * (w->round + 1) + 1), __ATOMIC_RELEASE);
+    return 1;
+}
+
+/* sgns_barrier_wait, planning the shards of round `next` (in shard order)
+ * while the other threads have not all arrived. */
+static int sgns_wait_planning(int32_t *barrier, sgns_scratch *s, const sgns_rounds *rd, const sgns_round_walks *next,
+                              const sgns_tables *tb, int32_t *in_map, int32_t *out_map) {
+    int32_t generation;
+    if (sgns_barrier_arrive(barrier, &generation))
+        return __atomic_load_n(&barrier[SGNS_B_STOP], __ATOMIC_ACQUIRE) ? -1 : 0;
+    int64_t used = (next->n_walks + rd->shard_size - 1) / rd->shard_size;
+    for (int64_t sh = 0; sh < used && !sgns_barrier_open(barrier, generation); sh++)
+        if (sgns_ensure_plan(s, rd, next, sh, tb, in_map, out_map, 0))
+            __atomic_add_fetch(&barrier[SGNS_B_PLANNED_AHEAD], 1, __ATOMIC_RELAXED);
+    return sgns_barrier_finish(barrier, generation);
+}
+
+/* Every round of a block of walks, on part `part` of rd->n_parts threads
+ * that make this call at once with the same arguments but their own part
+ * and row maps, meeting at `barrier` (sgns_barrier_wait).  Round k holds
+ * walks k * shards * shard_size .. of `walks` (the last round may be
+ * short).  The threads claim the round's shards one at a time from a count
+ * in the barrier's words, plan those not yet planned and train them
+ * (sgns_plan_shard, sgns_train_shard; a shard's result does not depend on
+ * the thread), so that a thread slowed down for a while (on a virtual
+ * machine, a core that another guest shares: one of two threads ran 1.5
+ * times slower for hundreds of rounds at a time) trains fewer shards rather
+ * than holding the others at the barrier; once all shards are trained,
+ * each thread adds the changes of the rows of its part
+ * (sgns_add_changes).  A thread that waits for the others at either
+ * barrier plans the next round's shards meanwhile (sgns_wait_planning:
+ * planning reads only the walks, never the vectors).  A round costs two
+ * barriers and no call from Python, and the vectors are the same as with
+ * one thread.  Returns the tokens this thread kept, or -1 when a thread
+ * ran out of memory or stopped. */
+static int64_t sgns_train_rounds(const int32_t *walks, int64_t n_walks, int64_t width, int64_t first_walk,
+                                 const double *alphas, float *syn0, float *syn1, const sgns_tables *tb,
+                                 int32_t *in_map, int32_t *out_map, const sgns_rounds *rd, int64_t part,
                                  int32_t *barrier) {
     sgns_shard_scratch ss;
-    int allocated = sgns_shard_scratch_alloc(&ss, width, tb, n_in_max, n_out_max) == 0;
+    int allocated = sgns_shard_scratch_alloc(&ss, width, tb, rd->n_in_max, rd->n_out_max) == 0;
     if (!allocated) sgns_barrier_stop(barrier);
-    int64_t kept = 0, per_round = shards * shard_size;
+    /* No plan is from this call yet; the others wait at the barrier below. */
+    if (part == 0)
+        for (int64_t q = 0; q < 2 * rd->shards; q++) rd->plans[q * rd->plan_words + SGNS_PLAN_STATE] = 0;
+    const int64_t per_round = rd->shards * rd->shard_size, n_parts = rd->n_parts;
+    int64_t kept = 0;
     int failed = sgns_barrier_wait(barrier);
-    for (int64_t first = 0; !failed && first < n_walks; first += per_round) {
-        int64_t filled = n_walks - first < per_round ? n_walks - first : per_round;
-        int64_t used = (filled + shard_size - 1) / shard_size; /* shards of this round */
+    for (int64_t round = 0; !failed && round * per_round < n_walks; round++) {
+        sgns_round_walks w = sgns_round_at(walks, n_walks, width, first_walk, per_round, round);
+        sgns_round_walks next = sgns_round_at(walks, n_walks, width, first_walk, per_round, round + 1);
+        int64_t used = (w.n_walks + rd->shard_size - 1) / rd->shard_size; /* shards of this round */
+        const double *round_alphas = alphas + round * per_round;
         for (;;) {
             int64_t sh = __atomic_fetch_add(&barrier[SGNS_B_CLAIMED], 1, __ATOMIC_RELAXED);
             if (sh >= used) break;
-            kept += sgns_shards(&ss, walks + first * width, filled, width, shard_size, sh, sh + 1, first_walk + first,
-                                alphas + first, syn0, syn1, tb, in_map, out_map, in_rows, in_order, in_bounds,
-                                n_in_max, in_local, out_rows, out_order, out_bounds, n_out_max, out_local, n_parts);
+            sgns_ensure_plan(&ss.s, rd, &w, sh, tb, in_map, out_map, 1);
+            kept += sgns_train_shard(&ss, rd, width, round, sh, round_alphas, syn0, syn1, tb);
         }
-        if ((failed = sgns_barrier_wait(barrier))) break;
+        if ((failed = sgns_wait_planning(barrier, &ss.s, rd, &next, tb, in_map, out_map))) break;
         /* Nobody claims again before the second barrier: the first part
          * resets the count for the next round in between. */
         if (part == 0) __atomic_store_n(&barrier[SGNS_B_CLAIMED], 0, __ATOMIC_RELAXED);
-        sgns_add_changes(syn0, tb->dim, in_rows, in_order, in_bounds, in_local, n_in_max, used, part, n_parts);
-        sgns_add_changes(syn1, tb->dim, out_rows, out_order, out_bounds, out_local, n_out_max, used, part, n_parts);
-        failed = sgns_barrier_wait(barrier);
+        int64_t parity = round & 1;
+        sgns_add_changes(syn0, tb->dim, rd->in_rows + parity * rd->shards * rd->n_in_max,
+                         rd->in_order + parity * rd->shards * rd->n_in_max,
+                         rd->in_bounds + parity * rd->shards * (n_parts + 1), rd->in_local, rd->n_in_max, used, part,
+                         n_parts);
+        sgns_add_changes(syn1, tb->dim, rd->out_rows + parity * rd->shards * rd->n_out_max,
+                         rd->out_order + parity * rd->shards * rd->n_out_max,
+                         rd->out_bounds + parity * rd->shards * (n_parts + 1), rd->out_local, rd->n_out_max, used,
+                         part, n_parts);
+        failed = sgns_wait_planning(barrier, &ss.s, rd, &next, tb, in_map, out_map);
     }
     if (allocated) sgns_shard_scratch_free(&ss);
     return failed ? -1 : kept;

@@ -36,17 +36,32 @@ cdef extern from "_sgns.h" nogil:
     int64_t sgns_format_walks(const int32_t *walks, int64_t n, int64_t width, uint8_t *buf)
     int64_t sgns_train_walks_hogwild(const int32_t *walks, int64_t n_walks, int64_t width, int64_t first_walk,
                                      const double *alphas, float *syn0, float *syn1, const sgns_tables *tb)
-    int64_t sgns_train_rounds(const int32_t *walks, int64_t n_walks, int64_t width, int64_t shards,
-                              int64_t shard_size, int64_t first_walk, const double *alphas, float *syn0,
-                              float *syn1, const sgns_tables *tb, int32_t *in_map, int32_t *out_map,
-                              int32_t *in_rows, int32_t *in_order, int64_t *in_bounds, int64_t n_in_max,
-                              float *in_local, int32_t *out_rows, int32_t *out_order, int64_t *out_bounds,
-                              int64_t n_out_max, float *out_local, int64_t part, int64_t n_parts,
+    ctypedef struct sgns_rounds:
+        int32_t *plans
+        int64_t plan_words
+        int64_t shards
+        int64_t shard_size
+        int64_t n_parts
+        int32_t *in_rows
+        int32_t *in_order
+        int32_t *out_rows
+        int32_t *out_order
+        int64_t *in_bounds
+        int64_t *out_bounds
+        int64_t n_in_max
+        int64_t n_out_max
+        float *in_local
+        float *out_local
+
+    int64_t sgns_plan_words(int64_t shard_size, int64_t width, int64_t negative)
+    int64_t sgns_train_rounds(const int32_t *walks, int64_t n_walks, int64_t width, int64_t first_walk,
+                              const double *alphas, float *syn0, float *syn1, const sgns_tables *tb,
+                              int32_t *in_map, int32_t *out_map, const sgns_rounds *rd, int64_t part,
                               int32_t *barrier)
     void sgns_barrier_stop(int32_t *barrier)
     int sgns_simd_width()
     int sgns_set_simd_width(int width)
-    enum: SGNS_B_THREADS, SGNS_B_WORDS
+    enum: SGNS_B_THREADS, SGNS_B_PLANNED_AHEAD, SGNS_B_WORDS
 
 #: Range of word2vec.c's sigmoid table; beyond it the sigmoid is taken as exactly 0 or 1.
 MAX_EXP = 6.0
@@ -234,6 +249,17 @@ def new_barrier(int64_t n_parts):
     return barrier
 
 
+def plan_words(int64_t shard_size, int64_t width, int64_t negative):
+    """int32 words of one shard's plan in :func:`train_rounds`' ``plans``."""
+    return sgns_plan_words(shard_size, width, negative)
+
+
+def planned_ahead(int32_t[::1] barrier):
+    """Shards that :func:`train_rounds`' threads planned while waiting at the
+    barrier ``barrier``, for the next round."""
+    return barrier[SGNS_B_PLANNED_AHEAD]
+
+
 def train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, *args):
     """The deterministic rounds of a block of walks, on ``n_parts`` threads
     that call this at once with the same arguments but their own ``part``
@@ -243,24 +269,30 @@ def train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, *args):
     ``args`` are ``walks, n_walks, shards, shard_size, first_walk, alphas,
     syn0, syn1, keep, neg_threshold, neg_alias, sigmoid, window, negative,
     seed, in_map, out_map, in_rows, in_order, in_bounds, in_local, out_rows,
-    out_order, out_bounds, out_local``.  Round ``k`` is walks ``k * shards *
-    shard_size ..`` of the first ``n_walks`` rows of ``walks`` (the last
-    round may be short), in ``shards`` shards of ``shard_size`` consecutive
-    walks.  Each shard trains its walks in order, as
+    out_order, out_bounds, out_local, plans``.  Round ``k`` is walks ``k *
+    shards * shard_size ..`` of the first ``n_walks`` rows of ``walks`` (the
+    last round may be short), in ``shards`` shards of ``shard_size``
+    consecutive walks.  A shard is planned first (its random draws, its
+    distinct rows and their slots), into the buffers of its round's parity:
+    ``plans[p * S + s]`` (``S = in_local.shape[0] >= shards``; int32, ``(2 *
+    S, plan_words(shard_size, width, negative))``), the distinct input rows
+    in ``in_rows[p * S + s, :n]`` and in ``in_order[p * S + s]`` and
+    ``in_bounds[p * S + s]`` (int32 ``(2 * S, n_in)``, int64 ``(2 * S,
+    n_parts + 1)``) its slots grouped by the part of their row (likewise for
+    the output rows).  Then it trains its walks in order, as
     :func:`train_walks_hogwild` on one thread, on a private copy of the rows
-    it touches, from the vectors at the start of the round, leaving in ``in_rows[s, :n]`` the ``n`` distinct input rows
-    it touched, in ``in_local[s]`` their changes and in ``in_order[s]`` (the
-    shape of ``in_rows``) and ``in_bounds[s]`` (int64, ``(shards, n_parts +
-    1)``) the slots grouped by the part of their row (likewise for the
-    output rows); the threads claim the shards one at a time.  Then
-    each thread adds the changes of the rows of its part (a multiplicative
-    hash of the row, ``sgns_part_of``), each row its changes in shard
-    order, that is in corpus order.  So the vectors are bitwise the same for
-    any ``n_parts``.  ``in_map`` and ``out_map`` (int32, ``(n_nodes,)``,
-    all ``-1``) belong to the calling thread; they are all ``-1`` again on
-    return.  Returns the tokens this thread kept after subsampling, or -1
-    when a thread ran out of memory.  A thread whose arguments are
-    rejected stops the others (they return -1) and raises ``ValueError``.
+    it touches, from the vectors at the start of the round, leaving in
+    ``in_local[s]`` (``(S, n_in, dim)``) their changes; the threads claim
+    the shards one at a time, and a thread waiting for the others plans the
+    next round's shards meanwhile.  Then each thread adds the changes of the
+    rows of its part (a multiplicative hash of the row, ``sgns_part_of``),
+    each row its changes in shard order, that is in corpus order.  So the
+    vectors are bitwise the same for any ``n_parts``.  ``in_map`` and
+    ``out_map`` (int32, ``(n_nodes,)``, all ``-1``) belong to the calling
+    thread; they are all ``-1`` again on return.  Returns the tokens this
+    thread kept after subsampling, or -1 when a thread ran out of memory.
+    A thread whose arguments are rejected stops the others (they return -1)
+    and raises ``ValueError``.
     """
     if barrier.shape[0] != SGNS_B_WORDS:
         raise ValueError("train_rounds: the barrier must be new_barrier(n_parts)")
@@ -280,30 +312,40 @@ def _train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, const int
                    int64_t window, int64_t negative, uint64_t seed, int32_t[::1] in_map, int32_t[::1] out_map,
                    int32_t[:, ::1] in_rows, int32_t[:, ::1] in_order, int64_t[:, ::1] in_bounds,
                    float[:, :, ::1] in_local, int32_t[:, ::1] out_rows, int32_t[:, ::1] out_order,
-                   int64_t[:, ::1] out_bounds, float[:, :, ::1] out_local):
+                   int64_t[:, ::1] out_bounds, float[:, :, ::1] out_local, int32_t[:, ::1] plans):
     cdef sgns_tables tb = _tables(keep, neg_threshold, neg_alias, sigmoid, syn0.shape[1], window, negative, seed)
     _check_vectors(syn0, syn1, tb.n_nodes)
     cdef int64_t n_in = in_rows.shape[1], n_out = out_rows.shape[1], width = walks.shape[1]
-    if not (1 <= shards <= in_rows.shape[0] and shard_size >= 1
+    cdef int64_t slots = in_local.shape[0]  # shards the buffers hold
+    if not (1 <= shards <= slots and shard_size >= 1
             and 0 <= n_walks <= walks.shape[0] and n_walks <= alphas.shape[0]
-            and out_rows.shape[0] == in_rows.shape[0]
-            and in_order.shape[0] == in_rows.shape[0] and in_order.shape[1] == n_in
-            and out_order.shape[0] == out_rows.shape[0] and out_order.shape[1] == n_out
-            and in_bounds.shape[0] >= shards and out_bounds.shape[0] >= shards
+            and out_local.shape[0] == slots
+            and in_rows.shape[0] == 2 * slots and out_rows.shape[0] == 2 * slots
+            and in_order.shape[0] == 2 * slots and in_order.shape[1] == n_in
+            and out_order.shape[0] == 2 * slots and out_order.shape[1] == n_out
+            and in_bounds.shape[0] == 2 * slots and out_bounds.shape[0] == 2 * slots
             and in_bounds.shape[1] == n_parts + 1 and out_bounds.shape[1] == n_parts + 1
-            and in_local.shape[0] >= shards and out_local.shape[0] >= shards
+            and plans.shape[0] == 2 * slots and plans.shape[1] >= sgns_plan_words(shard_size, width, negative)
             and in_local.shape[1] == n_in and out_local.shape[1] == n_out
             and in_local.shape[2] == tb.dim and out_local.shape[2] == tb.dim
             and in_map.shape[0] == tb.n_nodes and out_map.shape[0] == tb.n_nodes and keep.shape[0] == tb.n_nodes
             and n_in >= min(tb.n_nodes, width * shard_size)
             and n_out >= min(tb.n_nodes, width * shard_size * (negative + 1))):
         raise ValueError("train_rounds: inconsistent round buffers")
+    cdef sgns_rounds rd
+    rd.plans = &plans[0, 0]
+    rd.plan_words = plans.shape[1]
+    rd.shards = shards
+    rd.shard_size = shard_size
+    rd.n_parts = n_parts
+    rd.in_rows, rd.in_order, rd.in_bounds, rd.in_local = &in_rows[0, 0], &in_order[0, 0], &in_bounds[0, 0], &in_local[0, 0, 0]
+    rd.out_rows, rd.out_order, rd.out_bounds = &out_rows[0, 0], &out_order[0, 0], &out_bounds[0, 0]
+    rd.out_local = &out_local[0, 0, 0]
+    rd.n_in_max, rd.n_out_max = n_in, n_out
     cdef const int32_t *w = _walks_ptr(walks)
     cdef const double *a = &alphas[0] if alphas.shape[0] else &_NO_DOUBLE
     cdef int64_t kept
     with nogil:
-        kept = sgns_train_rounds(w, n_walks, width, shards, shard_size, first_walk, a, &syn0[0, 0], &syn1[0, 0],
-                                 &tb, &in_map[0], &out_map[0], &in_rows[0, 0], &in_order[0, 0], &in_bounds[0, 0],
-                                 n_in, &in_local[0, 0, 0], &out_rows[0, 0], &out_order[0, 0], &out_bounds[0, 0],
-                                 n_out, &out_local[0, 0, 0], part, n_parts, &barrier[0])
+        kept = sgns_train_rounds(w, n_walks, width, first_walk, a, &syn0[0, 0], &syn1[0, 0], &tb, &in_map[0],
+                                 &out_map[0], &rd, part, &barrier[0])
     return kept

@@ -188,6 +188,23 @@ def test_bindings_reject_wrong_arrays():
         kernels.train_walks_hogwild(walks, 0, np.zeros(2), np.zeros((n + 1, d), np.float32), *args[1:])
 
 
+def _round_buffers(shards, n_in, n_out, d, n_parts, shard_size, width, negative):
+    """train_rounds' buffers for ``shards`` shards: rows, slot order, bounds
+    and the plans of two rounds, the copies of one."""
+
+    def side(n):
+        rows = np.empty((2 * shards, n), np.int32)
+        return (
+            rows,
+            np.empty_like(rows),
+            np.zeros((2 * shards, n_parts + 1), np.int64),
+            np.empty((shards, n, d), np.float32),
+        )
+
+    plans = np.zeros((2 * shards, kernels.plan_words(shard_size, width, negative)), np.int32)
+    return (*side(n_in), *side(n_out), plans)
+
+
 def test_training_kernels_release_the_gil(runs_without_the_gil):
     """The driver's threads train at once only if a kernel call lets Python run meanwhile."""
     n, d = 2000, 64
@@ -203,15 +220,11 @@ def test_training_kernels_release_the_gil(runs_without_the_gil):
 
     def rounds():
         syn0, syn1 = kernels.init_vectors(n, d, 1), np.zeros((n, d), np.float32)
-        rows = walks.shape[1] * 100
         maps = np.full(n, -1, np.int32), np.full(n, -1, np.int32)
-        in_rows, out_rows = np.empty((30, min(n, rows)), np.int32), np.empty((30, n), np.int32)
-        in_local, out_local = np.empty((*in_rows.shape, d), np.float32), np.empty((*out_rows.shape, d), np.float32)
-        bounds = np.zeros((2, 30, 2), np.int64)
+        buffers = _round_buffers(30, min(n, walks.shape[1] * 100), n, d, 1, 100, walks.shape[1], 5)
         barrier = kernels.new_barrier(1)
         kernels.train_rounds(barrier, 0, 1, walks, len(walks), 30, 100, 0, alphas, syn0, syn1, *tables, *maps,
-                             in_rows, np.empty_like(in_rows), bounds[0], in_local,
-                             out_rows, np.empty_like(out_rows), bounds[1], out_local)  # fmt: skip
+                             *buffers)  # fmt: skip
 
     runs_without_the_gil(hogwild)
     runs_without_the_gil(rounds)
@@ -230,10 +243,7 @@ def test_rounds_stop_every_thread_when_one_call_is_rejected():
     threshold, alias = kernels.alias_table(np.ones(n))
     tables = (np.full(n, 2**32, np.uint64), threshold, alias, kernels.sigmoid_table(1000), 3, 2, 0)
     syn0, syn1 = kernels.init_vectors(n, d, 1), np.zeros((n, d), np.float32)
-    in_rows, out_rows = np.empty((4, n), np.int32), np.empty((4, n), np.int32)
-    bounds = np.zeros((2, 4, 3), np.int64)  # slots of each shard by adding thread (2 threads: 3 bounds)
-    buffers = (in_rows, np.empty_like(in_rows), bounds[0], np.empty((4, n, d), np.float32),
-               out_rows, np.empty_like(out_rows), bounds[1], np.empty((4, n, d), np.float32))  # fmt: skip
+    buffers = _round_buffers(4, n, n, d, 2, 2, walks.shape[1], 2)
     barrier = kernels.new_barrier(2)
 
     def call(part, map_size):
@@ -264,7 +274,7 @@ def test_rounds_stop_every_thread_when_one_call_is_rejected():
     assert bad_part[3] == 1  # a thread with a wrong part stops the others too
     maps = np.full(n, -1, np.int32), np.full(n, -1, np.int32)
     unequal = list(buffers)
-    unequal[6] = np.zeros((4, 4), np.int64)  # the output rows' slots in another number of parts
+    unequal[6] = np.zeros((8, 4), np.int64)  # the output rows' slots in another number of parts
     with pytest.raises(ValueError, match="inconsistent round buffers"):
         kernels.train_rounds(kernels.new_barrier(1), 0, 1, walks, len(walks), 4, 2, 0, np.full(len(walks), 0.01),
                              syn0, syn1, *tables, *maps, *unequal)  # fmt: skip
@@ -285,10 +295,7 @@ def test_rounds_give_the_same_vectors_for_any_number_of_threads(n_parts):
 
     def train(n_parts):
         syn0, syn1 = kernels.init_vectors(n, d, 1), np.zeros((n, d), np.float32)
-        rows = np.empty((shards, n), np.int32)
-        bounds = np.zeros((2, shards, n_parts + 1), np.int64)
-        buffers = (rows, np.empty_like(rows), bounds[0], np.empty((shards, n, d), np.float32),
-                   rows.copy(), np.empty_like(rows), bounds[1], np.empty((shards, n, d), np.float32))  # fmt: skip
+        buffers = _round_buffers(shards, n, n, d, n_parts, 3, walks.shape[1], 3)
         barrier = kernels.new_barrier(n_parts)
         calls = [(barrier, part, n_parts, walks, len(walks), shards, 3, 0, alphas, syn0, syn1, *tables,
                   np.full(n, -1, np.int32), np.full(n, -1, np.int32), *buffers) for part in range(n_parts)]  # fmt: skip
@@ -301,3 +308,42 @@ def test_rounds_give_the_same_vectors_for_any_number_of_threads(n_parts):
     np.testing.assert_array_equal(got[0], expected[0])
     np.testing.assert_array_equal(got[1], expected[1])
     assert not np.array_equal(expected[0], kernels.init_vectors(n, d, 1))  # it trained
+
+
+@pytest.mark.parametrize("n_parts", [2, 3])
+def test_threads_waiting_at_a_barrier_plan_the_next_round(n_parts):
+    """A thread that waits for the others plans the next round's shards
+    (here one shard per round, so every round leaves a thread waiting): the
+    plans it leaves are the ones the shard's own thread would make, so the
+    vectors equal one thread's.  Plans are tagged with their call's round:
+    a block on the same buffers never trains an earlier block's (the last
+    two blocks are one round each, the same round of the call)."""
+    from skgraphemb._kernels._pool import KernelThreads
+
+    n, d, width = 200, 16, 20
+    rng = np.random.default_rng(2)
+    blocks = [rng.integers(0, n, (size, width)).astype(np.int32) for size in (120, 120, 1, 1)]
+    threshold, alias = kernels.alias_table(np.ones(n))
+    tables = (np.full(n, 2**32, np.uint64), threshold, alias, kernels.sigmoid_table(1000), 3, 2, 0)
+
+    def train(n_parts, fresh):
+        syn0, syn1 = kernels.init_vectors(n, d, 1), np.zeros((n, d), np.float32)
+        buffers = _round_buffers(1, width, n, d, n_parts, 1, width, 2)
+        ahead = 0
+        with KernelThreads(n_parts) as threads:
+            for b, walks in enumerate(blocks):
+                if fresh:
+                    buffers = _round_buffers(1, width, n, d, n_parts, 1, width, 2)
+                barrier = kernels.new_barrier(n_parts)
+                alphas = np.full(len(walks), 0.02)
+                calls = [(barrier, part, n_parts, walks, len(walks), 1, 1, 1000 * b, alphas, syn0, syn1,
+                          *tables, np.full(n, -1, np.int32), np.full(n, -1, np.int32), *buffers)
+                         for part in range(n_parts)]  # fmt: skip
+                assert min(threads.run_together(kernels.train_rounds, calls)) >= 0
+                ahead += kernels.planned_ahead(barrier)
+        return syn0, syn1, ahead
+
+    expected, got = train(1, fresh=True), train(n_parts, fresh=False)
+    assert expected[2] == 0 < got[2]  # one thread never waits; here the others planned ahead
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])

@@ -620,7 +620,7 @@ def test_round_buffer_estimate_is_what_the_rounds_allocate(n_nodes, walk_length,
     finally:
         threads.close()
     arrays = [rounds.walks, rounds.alphas, rounds.in_rows, rounds.in_order, rounds.in_local, rounds.out_rows]
-    arrays += [rounds.out_order, rounds.out_local]
+    arrays += [rounds.out_order, rounds.out_local, rounds.plans]
     allocated = sum(a.nbytes for a in [*arrays, *rounds.maps])
     estimate = round_buffer_bytes(n_nodes, walk_length, negative, d, n_threads)
     assert allocated <= estimate <= allocated + rounds.bounds.nbytes + 64
