@@ -6,10 +6,10 @@ interleaved so that a change in machine load hits every trainer alike.  For
 each trainer the script reports wall time (min and median over the repeats),
 CPU time, tokens per second, the speed-up over the faster of the gensim
 modes run (by median; ``corpus_file`` mode is not always the faster: on a
-2-vCPU AMD EPYC host its iterable mode took 0.67-0.71 of the time), the
+2-vCPU AMD EPYC host its iterable mode took 0.68-0.72 of the time), the
 speed-up of each native schedule over the gensim mode that decays its
-learning rate alike, and the quality of the embeddings on the multi-label node-classification
-task of DeepWalk and node2vec (one-vs-rest logistic regression, 50% of the
+learning rate alike, and the quality of the embeddings on the multi-label
+node-classification task of DeepWalk and node2vec (one-vs-rest logistic regression, 50% of the
 nodes labelled, 5 random splits, each test node predicted its top-k labels
 with k its true number of labels).
 
@@ -69,7 +69,9 @@ from _machine import describe_machine
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "blogcatalog"
 TRAINERS = ("native", "native-hogwild", "gensim-file", "gensim-iterable", "native-fileschedule")
-# Native trainer and the gensim mode whose learning rate ends where its does.
+# Native trainer and the gensim mode whose learning rate ends where its does:
+# the default decays to min_alpha as gensim's iterable mode does, and
+# corpus_file mode stops where native-fileschedule does.
 SAME_SCHEDULE = (
     ("native", "gensim-iterable"),
     ("native-hogwild", "gensim-iterable"),
@@ -359,17 +361,17 @@ def main(argv=None) -> int:
         f"{'trainer':<20s} {'wall min':>9s} {'median':>8s} {'CPU':>7s} {'Mtok/s':>7s} "
         f"{'speed-up':>9s} {'macro-F1':>15s} {'micro-F1':>15s}"
     )
+    macro = {name: np.array([m for m, _ in f1[name]]) for name in trainers}
     print()
     print(header)
     print("-" * len(header))
     for name in trainers:
-        macro = np.array([m for m, _ in f1[name]])
         micro = np.array([m for _, m in f1[name]])
         median = statistics.median(wall[name])
         print(
             f"{name:<20s} {min(wall[name]):8.2f}s {median:7.2f}s {statistics.median(cpu[name]):6.1f}s "
             f"{tokens / min(wall[name]) / 1e6:7.2f} {ref_median / median:8.2f}x "
-            f"{macro.mean():.4f}±{macro.std():.4f} {micro.mean():.4f}±{micro.std():.4f}"
+            f"{macro[name].mean():.4f}±{macro[name].std():.4f} {micro.mean():.4f}±{micro.std():.4f}"
         )
     print(
         f"\nspeed-up: median wall time of {ref}{' (the faster gensim mode)' if len(gensims) > 1 else ''} / "
@@ -377,16 +379,13 @@ def main(argv=None) -> int:
         f"Mtok/s: tokens / best wall time; F1: mean±sd over {args.repeats} trainings "
         f"(each scored on {args.splits} splits); load average {os.getloadavg()[0]:.2f} at end"
     )
-    # The same schedule on both sides: the default decays to min_alpha as
-    # gensim's iterable mode does; corpus_file mode stops where
-    # native-fileschedule does.
-    pairs = [(a, b) for a, b in SAME_SCHEDULE if a in trainers and b in trainers]
-    for a, b in pairs:
-        print(
-            f"same schedule: {a} {statistics.median(wall[b]) / statistics.median(wall[a]):.2f}x {b}'s speed "
-            f"(medians; mins {min(wall[b]) / min(wall[a]):.2f}x), macro-F1 "
-            f"{np.mean([m for m, _ in f1[a]]):.4f} against {np.mean([m for m, _ in f1[b]]):.4f}"
-        )
+    for a, b in SAME_SCHEDULE:
+        if a in trainers and b in trainers:
+            print(
+                f"same schedule: {a} {statistics.median(wall[b]) / statistics.median(wall[a]):.2f}x {b}'s speed "
+                f"(medians; mins {min(wall[b]) / min(wall[a]):.2f}x), macro-F1 "
+                f"{macro[a].mean():.4f} against {macro[b].mean():.4f}"
+            )
     return 0
 
 
