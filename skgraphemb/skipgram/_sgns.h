@@ -48,6 +48,9 @@
 #define SKGRAPHEMB_SGNS_H
 
 #include <math.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <sched.h>
@@ -226,6 +229,7 @@ typedef struct {
  * up to blocks of 8). */
 typedef struct {
     int32_t *sentence, *widths, *negs, *contexts, *targets;
+    int32_t *prev, *place; /* per token its previous place (sgns_previous_places); per window place, its context */
     float *labels, *weights, *mult, *grad, *old_row;
     uint8_t *changes; /* per target: its update is written as a change (sgns_target_sources) */
     int64_t ldc;
@@ -236,7 +240,7 @@ typedef struct {
 
 static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, int64_t negative, int64_t dim) {
     int64_t n_t = negative + 1, n_c = 2 * window + 2, ldc = (n_t + 7) / 8 * 8;
-    size_t ints = (size_t)(3 * width + width * negative + n_c + n_t + 8 + n_t / 4 + 1);
+    size_t ints = (size_t)(4 * width + width * negative + 2 * n_c + n_t + 8 + n_t / 4 + 1);
     size_t floats = (size_t)(2 * ldc + n_c + n_c * ldc + dim + 24);
     size_t ptrs = (size_t)(2 * n_c + 2 * n_t + 4);
     char *block = (char *)calloc(ptrs * sizeof(float *) + ints * 4 + floats * 4 + 64, 1);
@@ -254,6 +258,8 @@ static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, in
     s->negs = ip; ip += width * negative + 1;
     s->contexts = ip; ip += n_c;
     s->targets = ip; ip += n_t;
+    s->prev = ip; ip += width;
+    s->place = ip; ip += n_c;
     s->changes = (uint8_t *)ip;
     float *fp = (float *)(block + ints * 4);
     s->labels = fp; fp += ldc;
@@ -600,6 +606,17 @@ SGNS_INLINE void sgns_target_sources(const sgns_source *src, const int32_t *targ
     }
 }
 
+/* prev[j] = the nearest place k < j with ids[k] == ids[j], or -1 when
+ * there is none within `span` places (two places of one window are at most
+ * 2 window apart). */
+static void sgns_previous_places(const int32_t *ids, int64_t length, int64_t span, int32_t *prev) {
+    for (int64_t j = 0; j < length; j++) {
+        int32_t v = ids[j], p = -1;
+        for (int64_t k = j - span < 0 ? 0 : j - span; k < j; k++) p = ids[k] == v ? (int32_t)k : p;
+        prev[j] = p;
+    }
+}
+
 /* Prefetch what the next use of slot `id` reads. */
 SGNS_INLINE void sgns_prefetch_slot(const float *local, const sgns_source *src, int32_t id, int64_t dim) {
     uint8_t st = src ? src->ready[id] : SGNS_VALUE;
@@ -622,8 +639,12 @@ SGNS_INLINE void sgns_prefetch_slot(const float *local, const sgns_source *src, 
 #define SGNS_WIDE 1
 #define SGNS_W 16
 #define SGNS_P(name) sgns_##name##_w16
-#define SGNS_PLAN_TARGET __attribute__((target("arch=x86-64-v4,prfchw")))
+/* the target: every function of _sgns_plan.h, set by the pragma below */
+#define SGNS_PLAN_TARGET
+#pragma GCC push_options
+#pragma GCC target("arch=x86-64-v4,prfchw")
 #include "_sgns_plan.h"
+#pragma GCC pop_options
 #undef SGNS_W
 #undef SGNS_P
 #undef SGNS_PLAN_TARGET

@@ -20,6 +20,29 @@ SGNS_INLINE sgns_v8 SGNS_P(half)(SGNS_VW a) {
 #endif
 }
 
+#if SGNS_W == 16
+/* sgns_coefficient8 with the table read by one masked gather (AVX-512VL)
+ * for the lanes inside the table's range that hold a target: the same
+ * entries, so the same coefficients. */
+SGNS_INLINE sgns_v8 SGNS_P(coefficient8)(sgns_v4 f_lo, sgns_v4 f_hi, sgns_v8 label, sgns_v8 scale, sgns_table tab) {
+    typedef int32_t v8i __attribute__((vector_size(32)));
+    const sgns_v8 f = __builtin_shufflevector(f_lo, f_hi, 0, 1, 2, 3, 4, 5, 6, 7);
+    const sgns_v8 hi_f = (sgns_v8){0} + (float)SGNS_MAX_EXP, lo_f = -hi_f, zero = {0};
+    const v8i last = (v8i){0} + tab.last;
+    v8i hi = f >= hi_f, in = (f > lo_f) & ~hi, masked = label < zero;
+    sgns_v8 fc = (sgns_v8)(((v8i)f & in) | ((v8i)lo_f & ~in));
+    v8i at = __builtin_convertvector((fc + hi_f) * tab.scale, v8i);
+    v8i over = at > last;
+    at = (at & ~over) | (last & over);
+    __mmask8 load = (__mmask8)_mm256_movemask_ps((__m256)(in & ~masked));
+    sgns_v8 sg = (sgns_v8)_mm256_mmask_i32gather_ps(_mm256_setzero_ps(), load, (__m256i)at, tab.sigmoid, 4);
+    sg = (sgns_v8)((v8i)sg | ((v8i)((sgns_v8){0} + 1.0f) & hi));
+    return (sgns_v8)((v8i)(label - sg) & ~masked) * scale;
+}
+#else
+#define sgns_coefficient8_w8 sgns_coefficient8
+#endif
+
 /* g[r * 8 + k] = <x_r, y_k> for NR <= 2 rows x and NT rows y, turned into
  * their coefficients (sgns_row_coefficients). */
 SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const float *const *y, const int NT,
@@ -50,7 +73,7 @@ SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const flo
             for (int k = 0; k < 8; k++) h[k] = k < NT ? SGNS_P(half)(acc[r * NT + k]) : zero;
             sgns_v4 lo = sgns_hsum4(h[0], h[1], h[2], h[3]);
             sgns_v4 hi = NT > 4 ? sgns_hsum4(h[4], h[5], h[6], h[7]) : (sgns_v4){0};
-            *(sgns_v8u *)(g + r * 8) = sgns_coefficient8(lo, hi, label, weight * (co->alpha * co->mult[r]), co->tab);
+            *(sgns_v8u *)(g + r * 8) = SGNS_P(coefficient8)(lo, hi, label, weight * (co->alpha * co->mult[r]), co->tab);
         }
         return;
     }
@@ -154,7 +177,9 @@ SGNS_PLAN_TARGET static void SGNS_P(train_plan)(int64_t length, const int32_t *c
     int32_t *contexts = s->contexts, *targets = s->targets;
     float *labels = s->labels, *weights = s->weights, *mult = s->mult, *co = s->grad;
     uint8_t *changes = s->changes;
+    int32_t *prev = s->prev, *place = s->place;
     for (int64_t k = 0; k < ldc; k++) labels[k] = -1.0f; /* targets past the last: none */
+    sgns_previous_places(ctx_ids, length, 2 * tb->window, prev);
     for (int64_t i = 0; i < length; i++) {
         /* The next centre's output rows (its negatives are random rows,
          * mostly outside L2) and its farthest possible new context. */
@@ -164,19 +189,23 @@ SGNS_PLAN_TARGET static void SGNS_P(train_plan)(int64_t length, const int32_t *c
             for (int64_t k = 0; k < negative; k++) sgns_prefetch_slot(syn1, src1, negs[a * negative + k], dim);
             if (a + tb->window < length) sgns_prefetch_slot(syn0, src0, ctx_ids[a + tb->window], dim);
         }
+        /* The window's distinct contexts in order of place, each with its
+         * count: a place whose node was seen at an earlier place of the
+         * window (prev, skipping the centre's) adds to that one's count. */
         int64_t b = widths[i], m = 0;
         int64_t lo = i - b < 0 ? 0 : i - b, hi = i + b + 1 > length ? length : i + b + 1;
         for (int64_t j = lo; j < hi; j++) {
             if (j == i) continue;
-            int32_t v = ctx_ids[j];
-            int64_t q = 0;
-            while (q < m && contexts[q] != v) q++;
-            if (q == m) {
-                contexts[m] = v;
-                mult[m++] = 1.0f;
-            } else {
-                mult[q] += 1.0f;
-            }
+            int64_t p = prev[j];
+            p = p == i ? prev[i] : p;
+            int seen = p >= lo;
+            int64_t q = place[seen ? p - lo : 0]; /* place[0]: read, not used */
+            q = seen ? q : m;
+            place[j - lo] = (int32_t)q;
+            contexts[m] = ctx_ids[j];
+            mult[m] = 0.0f;
+            mult[q] += 1.0f;
+            m += !seen;
         }
         if (m == 0) continue;
         /* The distinct targets: the centre, then each negative but the
