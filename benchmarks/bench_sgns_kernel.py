@@ -17,7 +17,10 @@ Run from the repository root::
 
 ``--other`` takes another checkout's compiled ``_sgns`` module (``git
 worktree add /tmp/old REV`` and ``python setup.py build_ext --inplace``
-there); it must take the same arguments as this one's.
+there); it must take the same arguments as this one's, or those of the
+builds before 2026-12-07 that read a sigmoid table (given word2vec.c's 1,000
+points).  ``--width 8`` runs both sides in blocks of 8 floats (the path of
+CPUs without AVX-512).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ def _parse_args(argv=None):
     side.add_argument("--other", type=Path, help="another build's _sgns extension module (.so)")
     parser.add_argument("--walks", type=int, default=5000, help="walks per call")
     parser.add_argument("--calls", type=int, default=31, help="calls per side")
+    parser.add_argument("--width", type=int, choices=(8, 16), help="with --other: both sides' block width")
     return parser.parse_args(argv)
 
 
@@ -69,7 +73,6 @@ def main(argv=None) -> int:
     counts = np.bincount(walks[walks >= 0], minlength=n).astype(np.int64)
     keep = _keep_thresholds(counts, int(counts.sum()), 1e-3)
     threshold, alias = _sgns.alias_table(_negative_weights(counts, 0.75))
-    sigmoid = _sgns.sigmoid_table(1000)
     rng = np.random.default_rng(0)
     syn0 = ((rng.random((n, 128), dtype=np.float32) - 0.5) / 128).astype(np.float32)
     syn1 = rng.standard_normal((n, 128)).astype(np.float32) * np.float32(0.1)
@@ -81,7 +84,7 @@ def main(argv=None) -> int:
             return 2
         sides = {"16 floats": (_sgns, 16), "8 floats": (_sgns, 8)}
     else:
-        sides = {"this build": (_sgns, None), "other": (_load_other(args.other), None)}
+        sides = {"this build": (_sgns, args.width), "other": (_load_other(args.other), args.width)}
     times = {name: [] for name in sides}
     vectors = {}
     names = list(sides)
@@ -92,7 +95,9 @@ def main(argv=None) -> int:
                 module.set_simd_width(width)
             s0, s1 = syn0.copy(), syn1.copy()
             start = time.thread_time()
-            kept = module.train_walks_hogwild(walks, 0, alphas, s0, s1, keep, threshold, alias, sigmoid, 10, 5, 7)
+            # builds before the computed sigmoid took word2vec.c's table after the alias table
+            table = (module.sigmoid_table(1000),) if hasattr(module, "sigmoid_table") else ()
+            kept = module.train_walks_hogwild(walks, 0, alphas, s0, s1, keep, threshold, alias, *table, 10, 5, 7)
             times[name].append(time.thread_time() - start)
             vectors[name] = s0
     _sgns.set_simd_width(16)

@@ -257,7 +257,7 @@ def _negative_weights(counts: NDArray[np.int64], ns_exponent: float) -> NDArray[
 _CHECK_ROWS = 2048
 
 # Healthy skip-gram vectors stay small: the logistic loss stops pushing a
-# pair once its dot product passes the sigmoid table's +-6.  The largest
+# pair once its dot product passes the sigmoid's clipping at +-6.  The largest
 # value seen in healthy training was 28 (gensim itself, cora, 8 dimensions,
 # 30 epochs at alpha=0.1 without subsampling; 2 at the defaults), while an
 # overshooting trainer returned finite vectors of 3e4 to 2e14 before it

@@ -52,9 +52,6 @@ from skgraphemb.utils._validation import validate_params
 
 logger = logging.getLogger(__name__)
 
-# word2vec.c's sigmoid table resolution (EXP_TABLE_SIZE).
-_SIGMOID_TABLE_SIZE = 1000
-
 # The learning rate steps down once per this many tokens, like gensim (one
 # value per job of batch_words=10000 words) and word2vec.c (an update every
 # 10,000 words).  On large corpora the steps are invisible; on small ones
@@ -389,9 +386,10 @@ def train_skipgram(
     ``b`` drawn from ``1 .. window``, the input vectors of the context
     tokens within distance ``b`` are trained against the output vector of
     ``c`` (label 1) and ``negative`` nodes drawn from the unigram^0.75
-    distribution (label 0), with the logistic loss and word2vec.c's sigmoid
-    table.  This is gensim's ``sg=1, hs=0`` model with one change from Ji
-    et al. [1]_: the negatives are drawn once per centre and shared by its
+    distribution (label 0), with the logistic loss, its sigmoid saturating
+    at +-6 as word2vec.c's does (computed, where word2vec.c and gensim read
+    a table of 1,000 points).  This is gensim's ``sg=1, hs=0`` model with
+    one change from Ji et al. [1]_: the negatives are drawn once per centre and shared by its
     whole window instead of drawn per (centre, context) pair, so the
     logits of a window are one small matrix product.  A negative that
     equals the centre is skipped, as in gensim.  Against a per-pair variant
@@ -472,9 +470,8 @@ def train_skipgram(
     keep = _keep_thresholds(counts, total, sample)
     neg_weights = _negative_weights(counts, ns_exponent)
     neg_threshold, neg_alias = kernels.alias_table(neg_weights)
-    sigmoid = kernels.sigmoid_table(_SIGMOID_TABLE_SIZE)
     train_seed = _substream_seed(seed, _TRAIN_STREAM)
-    tables = (keep, neg_threshold, neg_alias, sigmoid, window, negative, train_seed)
+    tables = (keep, neg_threshold, neg_alias, window, negative, train_seed)
     n_threads = resolve_threads(n_jobs)
     n_seen = int(np.count_nonzero(counts))
     t1 = time.perf_counter()

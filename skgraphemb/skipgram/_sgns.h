@@ -21,7 +21,9 @@
  * B context input rows x_1 .. x_B (in the walk's order) and its output rows
  * y_u, the centre (label 1) and its negatives (label 0): the logits G = X
  * Y^T and coefficients g_ru = (label_u - sigmoid(G_ru)) * alpha
- * (word2vec.c's sigmoid table, saturating beyond +-MAX_EXP) are taken at the
+ * (the logistic function computed in float, sgns_logistic8, saturating at
+ * +-MAX_EXP as word2vec.c's table does: reading that table of 1,000 points
+ * took the trainers about 5% longer, benchmarks/README.md) are taken at the
  * values before the window, then the updates pair by pair, as gensim's
  * pairs make them: x_r += sum_u g_ru y_u with y_u as the pairs before r
  * have left it, then y_u += g_ru x_r with x_r's value before.  Updating X
@@ -48,9 +50,6 @@
 #define SKGRAPHEMB_SGNS_H
 
 #include <math.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <sched.h>
@@ -93,6 +92,8 @@ typedef float sgns_v8u __attribute__((vector_size(32), aligned(4)));
 typedef float sgns_v4 __attribute__((vector_size(16)));
 typedef float sgns_v4u __attribute__((vector_size(16), aligned(4)));
 typedef int32_t sgns_v4i __attribute__((vector_size(16)));
+typedef int32_t sgns_v8i __attribute__((vector_size(32)));
+typedef uint32_t sgns_v8u32 __attribute__((vector_size(32)));
 
 /* ------------------------------------------------------------------ */
 /* Random numbers (_random.h) and the alias draw                       */
@@ -121,14 +122,6 @@ static void sgns_init_vectors(float *out, int64_t n_nodes, int64_t dim, uint64_t
             double u = (double)(sge_next(&state) >> 11) * (1.0 / 9007199254740992.0);
             out[v * dim + t] = (float)((u - 0.5) * scale);
         }
-    }
-}
-
-/* The logistic function at size + 1 points on [-MAX_EXP, MAX_EXP]. */
-static void sgns_sigmoid_table(float *out, int64_t size) {
-    for (int64_t i = 0; i <= size; i++) {
-        double x = -SGNS_MAX_EXP + 2.0 * SGNS_MAX_EXP * (double)i / (double)size;
-        out[i] = (float)(1.0 / (1.0 + exp(-x)));
     }
 }
 
@@ -218,8 +211,7 @@ typedef struct {
     /* the trainer's tables */
     const uint64_t *keep, *neg_threshold;
     const int32_t *neg_alias;
-    const float *sigmoid;
-    int64_t n_nodes, dim, window, negative, table_size;
+    int64_t n_nodes, dim, window, negative;
     uint64_t seed;
 } sgns_tables;
 
@@ -347,50 +339,55 @@ SGNS_INLINE sgns_v4 sgns_hsum4(sgns_v8 a, sgns_v8 b, sgns_v8 c, sgns_v8 d) {
     return __builtin_shufflevector(e, e, 0, 4, 2, 6) + __builtin_shufflevector(e, e, 1, 5, 3, 7);
 }
 
-/* Where the sigmoid table is read: entry (f + MAX_EXP) * scale, in float,
- * for f inside (-MAX_EXP, MAX_EXP); `last` (the table's last entry) bounds
- * a product that rounding lifts past it. */
-typedef struct {
-    const float *sigmoid;
-    float scale;
-    int32_t last;
-} sgns_table;
-
-SGNS_INLINE sgns_table sgns_table_of(const float *sigmoid, int64_t size) {
-    sgns_table t = {sigmoid, (float)((double)(size - 1) / (2.0 * SGNS_MAX_EXP)), (int32_t)(size - 1)};
-    return t;
+/* The logistic function 1 / (1 + exp(-x)) lane by lane, for |x| <= MAX_EXP
+ * (its callers clamp x there): exp as in Cephes' expf, -x = n ln2 + r with
+ * |r| <= ln2 / 2 and n an integer, exp(r) by a polynomial of degree 6 and
+ * 2^n added to its exponent; within a few units in the last place of the
+ * exact value (test_sigmoid_is_the_logistic_function_to_a_few_ulp). */
+SGNS_INLINE sgns_v8 sgns_logistic8(sgns_v8 x) {
+    const sgns_v8 zero = {0};
+    sgns_v8 y = -x;
+    /* n = round(y / ln2): y / ln2 + 12.5 > 0 for |y| <= 6, so truncation floors */
+    sgns_v8i k = __builtin_convertvector(y * 1.44269504088896341f + 12.5f, sgns_v8i) - 12;
+    sgns_v8 n = __builtin_convertvector(k, sgns_v8);
+    sgns_v8 r = (y - n * 0.693359375f) + n * 2.12194440e-4f; /* ln2 in two parts */
+    sgns_v8 p = zero + 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * (r * r) + r + 1.0f;
+    sgns_v8 e = (sgns_v8)((sgns_v8u32)p + ((sgns_v8u32)k << 23)); /* p * 2^n, n in -9 .. 9 */
+    return 1.0f / (1.0f + e);
 }
 
-/* A window's coefficient from its logit f: (label - sigmoid(f)) * scale,
- * sigmoid from word2vec.c's table inside (-MAX_EXP, MAX_EXP) and exactly 1
- * or 0 outside (NaN takes 0: it never indexes the table); a masked target
- * (label -1) gets 0. */
-SGNS_INLINE float sgns_coefficient(float f, float label, float scale, sgns_table tab) {
-    const float max_exp = (float)SGNS_MAX_EXP;
-    float g;
-    if (label < 0.0f) g = 0.0f;
-    else if (f >= max_exp) g = label - 1.0f;
-    else if (f > -max_exp) {
-        int32_t at = (int32_t)((f + max_exp) * tab.scale);
-        g = label - tab.sigmoid[at < tab.last ? at : tab.last];
-    } else g = label;
-    return g * scale;
+/* The sigmoid of eight logits f as the kernels take it: sgns_logistic8
+ * inside (-MAX_EXP, MAX_EXP), exactly 1 at or above MAX_EXP and 0 at or
+ * below -MAX_EXP (word2vec.c's clipping), 0 for NaN. */
+SGNS_INLINE sgns_v8 sgns_sigmoid8(sgns_v8 f) {
+    const sgns_v8 hi_f = (sgns_v8){0} + (float)SGNS_MAX_EXP, lo_f = -hi_f, one = (sgns_v8){0} + 1.0f;
+    sgns_v8i hi = f >= hi_f, in = (f > lo_f) & ~hi;
+    sgns_v8 fc = (sgns_v8)(((sgns_v8i)f & in) | ((sgns_v8i)lo_f & ~in)); /* out of range: -MAX_EXP, unused */
+    return (sgns_v8)(((sgns_v8i)sgns_logistic8(fc) & in) | ((sgns_v8i)one & hi));
 }
 
-/* sgns_coefficient of four logits at once, without branches. */
-SGNS_INLINE sgns_v4 sgns_coefficient4(sgns_v4 f, sgns_v4 label, sgns_v4 scale, sgns_table tab) {
-    const sgns_v4 hi_f = (sgns_v4){0} + (float)SGNS_MAX_EXP, lo_f = -hi_f, one = (sgns_v4){0} + 1.0f;
-    const sgns_v4i last = (sgns_v4i){0} + tab.last;
-    sgns_v4i hi = f >= hi_f, in = (f > lo_f) & ~hi;
-    sgns_v4 fc = (sgns_v4)(((sgns_v4i)f & in) | ((sgns_v4i)lo_f & ~in)); /* out of range: entry 0, unused */
-    sgns_v4i at = __builtin_convertvector((fc + hi_f) * tab.scale, sgns_v4i);
-    sgns_v4i over = at > last;
-    at = (at & ~over) | (last & over);
-    const float *sigmoid = tab.sigmoid;
-    sgns_v4 sg = {sigmoid[at[0]], sigmoid[at[1]], sigmoid[at[2]], sigmoid[at[3]]};
-    sg = (sgns_v4)(((sgns_v4i)sg & in) | ((sgns_v4i)one & hi));
-    sgns_v4i masked = label < (sgns_v4){0};
-    return (sgns_v4)((sgns_v4i)(label - sg) & ~masked) * scale;
+/* The coefficients of eight targets from their logits f:
+ * (label - sigmoid(f)) * scale lane by lane (sgns_sigmoid8); a masked
+ * target (label -1) gets 0. */
+SGNS_INLINE sgns_v8 sgns_coefficient8(sgns_v8 f, sgns_v8 label, sgns_v8 scale) {
+    sgns_v8i masked = label < (sgns_v8){0};
+    return (sgns_v8)((sgns_v8i)(label - sgns_sigmoid8(f)) & ~masked) * scale;
+}
+
+/* sgns_sigmoid8 of n logits x, for the tests. */
+static void sgns_sigmoid(const float *x, int64_t n, float *out) {
+    for (int64_t q = 0; q < n; q += 8) {
+        sgns_v8 f = {0};
+        for (int64_t k = 0; k < 8 && q + k < n; k++) f[k] = x[q + k];
+        sgns_v8 s = sgns_sigmoid8(f);
+        for (int64_t k = 0; k < 8 && q + k < n; k++) out[q + k] = s[k];
+    }
 }
 
 /* The loops below copy their row pointers and coefficients into locals
@@ -518,39 +515,27 @@ SGNS_INLINE void sgns_axpy_blocks(float *z0, float *z1, const float *c0, const f
  *   targets as g[r][u] x_r; the targets' blocks are written at the end. */
 #define SGNS_FUSED_TARGETS 6
 
-/* The coefficients of eight targets from their logits, given as two
- * halves: (label - sigmoid(f)) * scale, lane by lane (sgns_coefficient4). */
-SGNS_INLINE sgns_v8 sgns_coefficient8(sgns_v4 f_lo, sgns_v4 f_hi, sgns_v8 label, sgns_v8 scale, sgns_table tab) {
-    sgns_v4 lo = sgns_coefficient4(f_lo, __builtin_shufflevector(label, label, 0, 1, 2, 3),
-                                   __builtin_shufflevector(scale, scale, 0, 1, 2, 3), tab);
-    sgns_v4 hi = sgns_coefficient4(f_hi, __builtin_shufflevector(label, label, 4, 5, 6, 7),
-                                   __builtin_shufflevector(scale, scale, 4, 5, 6, 7), tab);
-    return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
-}
-
 /* The coefficients of a window's contexts r < nr from their logits, in
  * blocks of 8 targets (n_blocks per context, rows of 8 * n_blocks floats):
  * (label_u - sigmoid(<x_r, y_u>)) * alpha * mult[r] * weight_u, written over
  * the logits; targets past the last (labels -1) get 0. */
 SGNS_INLINE void sgns_row_coefficients(float *co, int64_t nr, int64_t n_blocks, const float *labels,
-                                       const float *weights, const float *mult, float alpha, sgns_table tab) {
+                                       const float *weights, const float *mult, float alpha) {
     for (int64_t r = 0; r < nr; r++)
         for (int64_t b = 0; b < n_blocks; b++) {
             float *row = co + (r * n_blocks + b) * 8;
             sgns_v8 f = *(const sgns_v8u *)row, label = *(const sgns_v8u *)(labels + 8 * b);
             sgns_v8 scale = *(const sgns_v8u *)(weights + 8 * b) * (alpha * mult[r]);
-            *(sgns_v8u *)row = sgns_coefficient8(__builtin_shufflevector(f, f, 0, 1, 2, 3),
-                                                 __builtin_shufflevector(f, f, 4, 5, 6, 7), label, scale, tab);
+            *(sgns_v8u *)row = sgns_coefficient8(f, label, scale);
         }
 }
 
 /* What turns a window's logits into coefficients (sgns_row_coefficients):
  * its targets' labels and weights (8 each), the contexts' multiplicities
- * from the first row's, the learning rate and the sigmoid table. */
+ * from the first row's and the learning rate. */
 typedef struct {
     const float *labels, *weights, *mult;
     float alpha;
-    sgns_table tab;
 } sgns_coefficients;
 
 /* Where a shard's rows are read (deterministic rounds): slot j of the
@@ -639,12 +624,8 @@ SGNS_INLINE void sgns_prefetch_slot(const float *local, const sgns_source *src, 
 #define SGNS_WIDE 1
 #define SGNS_W 16
 #define SGNS_P(name) sgns_##name##_w16
-/* the target: every function of _sgns_plan.h, set by the pragma below */
-#define SGNS_PLAN_TARGET
-#pragma GCC push_options
-#pragma GCC target("arch=x86-64-v4,prfchw")
+#define SGNS_PLAN_TARGET __attribute__((target("arch=x86-64-v4,prfchw")))
 #include "_sgns_plan.h"
-#pragma GCC pop_options
 #undef SGNS_W
 #undef SGNS_P
 #undef SGNS_PLAN_TARGET

@@ -19,17 +19,15 @@ cdef extern from "_sgns.h" nogil:
         const uint64_t *keep
         const uint64_t *neg_threshold
         const int32_t *neg_alias
-        const float *sigmoid
         int64_t n_nodes
         int64_t dim
         int64_t window
         int64_t negative
-        int64_t table_size
         uint64_t seed
 
     uint64_t sge_item_state(uint64_t seed, uint64_t index)
     void sgns_init_vectors(float *out, int64_t n_nodes, int64_t dim, uint64_t seed)
-    void sgns_sigmoid_table(float *out, int64_t size)
+    void sgns_sigmoid(const float *x, int64_t n, float *out)
     void sgns_alias_table(const double *weights, int64_t n, uint64_t *threshold, int32_t *alias, double *work)
     int64_t sgns_count_tokens(const int32_t *walks, int64_t n, int64_t width, int64_t *counts)
     void sgns_walk_lengths(const int32_t *walks, int64_t n, int64_t width, int64_t *out)
@@ -63,7 +61,7 @@ cdef extern from "_sgns.h" nogil:
     int sgns_set_simd_width(int width)
     enum: SGNS_B_THREADS, SGNS_B_PLANNED_AHEAD, SGNS_B_WORDS
 
-#: Range of word2vec.c's sigmoid table; beyond it the sigmoid is taken as exactly 0 or 1.
+#: The logits' range: beyond it the sigmoid is taken as exactly 0 or 1 (word2vec.c's MAX_EXP).
 MAX_EXP = 6.0
 
 
@@ -120,12 +118,15 @@ def init_vectors(int64_t n_nodes, int64_t dimensions, uint64_t seed, out=None):
     return out
 
 
-def sigmoid_table(int64_t size):
-    """The logistic function at ``size + 1`` points on ``[-MAX_EXP, MAX_EXP]``
-    (word2vec.c's table: a lookup instead of an ``exp`` per pair)."""
-    out = np.empty(size + 1, dtype=np.float32)
+def sigmoid(const float[::1] x):
+    """The sigmoid of each logit in ``x`` (float32) as the kernels take it:
+    ``1 / (1 + exp(-x))`` computed in float32 inside ``(-MAX_EXP, MAX_EXP)``,
+    exactly 1 at or above ``MAX_EXP``, 0 at or below ``-MAX_EXP`` and for
+    NaN."""
+    out = np.empty(x.shape[0], dtype=np.float32)
     cdef float[::1] view = out
-    sgns_sigmoid_table(&view[0], size)
+    if x.shape[0]:
+        sgns_sigmoid(&x[0], x.shape[0], &view[0])
     return out
 
 
@@ -190,21 +191,19 @@ def format_walks(const int32_t[:, ::1] walks):
 
 
 cdef sgns_tables _tables(const uint64_t[::1] keep, const uint64_t[::1] neg_threshold, const int32_t[::1] neg_alias,
-                         const float[::1] sigmoid, int64_t dim, int64_t window, int64_t negative, uint64_t seed):
+                         int64_t dim, int64_t window, int64_t negative, uint64_t seed):
     cdef sgns_tables tb
     if neg_threshold.shape[0] != neg_alias.shape[0] or neg_threshold.shape[0] == 0:
         raise ValueError("neg_threshold and neg_alias must be one non-empty alias table")
-    if sigmoid.shape[0] < 2 or window < 1 or negative < 0:
-        raise ValueError("need a sigmoid table of two or more points, window >= 1 and negative >= 0")
+    if window < 1 or negative < 0:
+        raise ValueError("need window >= 1 and negative >= 0")
     tb.keep = &keep[0]
     tb.neg_threshold = &neg_threshold[0]
     tb.neg_alias = &neg_alias[0]
-    tb.sigmoid = &sigmoid[0]
     tb.n_nodes = neg_threshold.shape[0]
     tb.dim = dim
     tb.window = window
     tb.negative = negative
-    tb.table_size = sigmoid.shape[0]
     tb.seed = seed
     return tb
 
@@ -216,7 +215,7 @@ def _check_vectors(const float[:, ::1] syn0, const float[:, ::1] syn1, n_nodes):
 
 def train_walks_hogwild(const int32_t[:, ::1] walks, int64_t first_walk, const double[::1] alphas,
                         float[:, ::1] syn0, float[:, ::1] syn1, const uint64_t[::1] keep,
-                        const uint64_t[::1] neg_threshold, const int32_t[::1] neg_alias, const float[::1] sigmoid,
+                        const uint64_t[::1] neg_threshold, const int32_t[::1] neg_alias,
                         int64_t window, int64_t negative, uint64_t seed):
     """SGNS over a block of walks, in order, updating ``syn0`` and ``syn1`` in place.
 
@@ -226,7 +225,7 @@ def train_walks_hogwild(const int32_t[:, ::1] walks, int64_t first_walk, const d
     Walk ``i`` draws from the stream ``(seed, first_walk + i)`` and trains
     at rate ``alphas[i]``.  Returns the tokens kept after subsampling.
     """
-    cdef sgns_tables tb = _tables(keep, neg_threshold, neg_alias, sigmoid, syn0.shape[1], window, negative, seed)
+    cdef sgns_tables tb = _tables(keep, neg_threshold, neg_alias, syn0.shape[1], window, negative, seed)
     _check_vectors(syn0, syn1, tb.n_nodes)
     if alphas.shape[0] < walks.shape[0] or keep.shape[0] != tb.n_nodes:
         raise ValueError("need one learning rate per walk and one keep threshold per node")
@@ -267,7 +266,7 @@ def train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, *args):
     block).
 
     ``args`` are ``walks, n_walks, shards, shard_size, first_walk, alphas,
-    syn0, syn1, keep, neg_threshold, neg_alias, sigmoid, window, negative,
+    syn0, syn1, keep, neg_threshold, neg_alias, window, negative,
     seed, in_map, out_map, in_rows, in_order, in_bounds, in_local, out_rows,
     out_order, out_bounds, out_local, plans``.  Round ``k`` is walks ``k *
     shards * shard_size ..`` of the first ``n_walks`` rows of ``walks`` (the
@@ -308,12 +307,11 @@ def train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, *args):
 def _train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, const int32_t[:, ::1] walks, int64_t n_walks,
                    int64_t shards, int64_t shard_size, int64_t first_walk, const double[::1] alphas,
                    float[:, ::1] syn0, float[:, ::1] syn1, const uint64_t[::1] keep,
-                   const uint64_t[::1] neg_threshold, const int32_t[::1] neg_alias, const float[::1] sigmoid,
-                   int64_t window, int64_t negative, uint64_t seed, int32_t[::1] in_map, int32_t[::1] out_map,
+                   const uint64_t[::1] neg_threshold, const int32_t[::1] neg_alias, int64_t window, int64_t negative, uint64_t seed, int32_t[::1] in_map, int32_t[::1] out_map,
                    int32_t[:, ::1] in_rows, int32_t[:, ::1] in_order, int64_t[:, ::1] in_bounds,
                    float[:, :, ::1] in_local, int32_t[:, ::1] out_rows, int32_t[:, ::1] out_order,
                    int64_t[:, ::1] out_bounds, float[:, :, ::1] out_local, int32_t[:, ::1] plans):
-    cdef sgns_tables tb = _tables(keep, neg_threshold, neg_alias, sigmoid, syn0.shape[1], window, negative, seed)
+    cdef sgns_tables tb = _tables(keep, neg_threshold, neg_alias, syn0.shape[1], window, negative, seed)
     _check_vectors(syn0, syn1, tb.n_nodes)
     cdef int64_t n_in = in_rows.shape[1], n_out = out_rows.shape[1], width = walks.shape[1]
     cdef int64_t slots = in_local.shape[0]  # shards the buffers hold

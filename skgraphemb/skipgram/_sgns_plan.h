@@ -20,29 +20,6 @@ SGNS_INLINE sgns_v8 SGNS_P(half)(SGNS_VW a) {
 #endif
 }
 
-#if SGNS_W == 16
-/* sgns_coefficient8 with the table read by one masked gather (AVX-512VL)
- * for the lanes inside the table's range that hold a target: the same
- * entries, so the same coefficients. */
-SGNS_INLINE sgns_v8 SGNS_P(coefficient8)(sgns_v4 f_lo, sgns_v4 f_hi, sgns_v8 label, sgns_v8 scale, sgns_table tab) {
-    typedef int32_t v8i __attribute__((vector_size(32)));
-    const sgns_v8 f = __builtin_shufflevector(f_lo, f_hi, 0, 1, 2, 3, 4, 5, 6, 7);
-    const sgns_v8 hi_f = (sgns_v8){0} + (float)SGNS_MAX_EXP, lo_f = -hi_f, zero = {0};
-    const v8i last = (v8i){0} + tab.last;
-    v8i hi = f >= hi_f, in = (f > lo_f) & ~hi, masked = label < zero;
-    sgns_v8 fc = (sgns_v8)(((v8i)f & in) | ((v8i)lo_f & ~in));
-    v8i at = __builtin_convertvector((fc + hi_f) * tab.scale, v8i);
-    v8i over = at > last;
-    at = (at & ~over) | (last & over);
-    __mmask8 load = (__mmask8)_mm256_movemask_ps((__m256)(in & ~masked));
-    sgns_v8 sg = (sgns_v8)_mm256_mmask_i32gather_ps(_mm256_setzero_ps(), load, (__m256i)at, tab.sigmoid, 4);
-    sg = (sgns_v8)((v8i)sg | ((v8i)((sgns_v8){0} + 1.0f) & hi));
-    return (sgns_v8)((v8i)(label - sg) & ~masked) * scale;
-}
-#else
-#define sgns_coefficient8_w8 sgns_coefficient8
-#endif
-
 /* g[r * 8 + k] = <x_r, y_k> for NR <= 2 rows x and NT rows y, turned into
  * their coefficients (sgns_row_coefficients). */
 SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const float *const *y, const int NT,
@@ -73,7 +50,8 @@ SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const flo
             for (int k = 0; k < 8; k++) h[k] = k < NT ? SGNS_P(half)(acc[r * NT + k]) : zero;
             sgns_v4 lo = sgns_hsum4(h[0], h[1], h[2], h[3]);
             sgns_v4 hi = NT > 4 ? sgns_hsum4(h[4], h[5], h[6], h[7]) : (sgns_v4){0};
-            *(sgns_v8u *)(g + r * 8) = SGNS_P(coefficient8)(lo, hi, label, weight * (co->alpha * co->mult[r]), co->tab);
+            *(sgns_v8u *)(g + r * 8) = sgns_coefficient8(__builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7), label,
+                                                         weight * (co->alpha * co->mult[r]));
         }
         return;
     }
@@ -91,7 +69,7 @@ SGNS_INLINE void SGNS_P(dot_rows)(const float *const *x, const int NR, const flo
                 for (int64_t q = t; q < dim; q++) sums[r * NT + k] += xp[r][q] * yp[k][q];
     for (int r = 0; r < NR; r++)
         for (int k = 0; k < NT; k++) g[r * 8 + k] = sums[r * NT + k];
-    sgns_row_coefficients(g, NR, 1, co->labels, co->weights, co->mult, co->alpha, co->tab);
+    sgns_row_coefficients(g, NR, 1, co->labels, co->weights, co->mult, co->alpha);
 }
 
 /* The window's updates pair by pair: x_r = xr_r + sum_k c[r][k] y_k, then
@@ -147,10 +125,10 @@ SGNS_INLINE void SGNS_P(update_rows)(float *const *x, const float *const *xr, in
  * coefficients two contexts at a time, then the updates. */
 SGNS_INLINE void SGNS_P(window_fused)(float **xs, const float **xr, int64_t m, float **ys, const float **yr,
                                       const uint8_t *changes, const int NT, float *co, const float *labels,
-                                      const float *weights, const float *mult, sgns_table tab, float alpha,
+                                      const float *weights, const float *mult, float alpha,
                                       int64_t dim) {
     int64_t r = 0;
-    sgns_coefficients c = {labels, weights, mult, alpha, tab};
+    sgns_coefficients c = {labels, weights, mult, alpha};
     for (; r + 2 <= m; r += 2, c.mult += 2) SGNS_P(dot_rows)(xr + r, 2, yr, NT, dim, co + r * 8, &c);
     if (r < m) SGNS_P(dot_rows)(xr + r, 1, yr, NT, dim, co + r * 8, &c);
     SGNS_P(update_rows)(xs, xr, m, ys, yr, changes, NT, co, dim);
@@ -169,7 +147,6 @@ SGNS_PLAN_TARGET static void SGNS_P(train_plan)(int64_t length, const int32_t *c
                                                 const sgns_source *src0, const sgns_source *src1,
                                                 const sgns_tables *tb, float alpha, sgns_scratch *s) {
     const int64_t dim = tb->dim, negative = tb->negative, ldc = s->ldc;
-    const sgns_table tab = sgns_table_of(tb->sigmoid, tb->table_size);
     float **xs = (float **)s->xs, **ys = (float **)s->ys;
     const float **xr = s->xr, **yr = s->yr;
     /* Locals, not fields: under -fno-strict-aliasing every float store would
@@ -239,7 +216,7 @@ SGNS_PLAN_TARGET static void SGNS_P(train_plan)(int64_t length, const int32_t *c
         switch (n_t) {
 #define SGNS_FUSED_CASE(NT)                                                                                  \
     case NT:                                                                                                 \
-        SGNS_P(window_fused)(xs, xr, m, ys, yr, changes, NT, co, labels, weights, mult, tab, alpha, dim); \
+        SGNS_P(window_fused)(xs, xr, m, ys, yr, changes, NT, co, labels, weights, mult, alpha, dim);      \
         break;
             SGNS_FUSED_CASE(1)
             SGNS_FUSED_CASE(2)
@@ -265,7 +242,7 @@ SGNS_PLAN_TARGET static void SGNS_P(train_plan)(int64_t length, const int32_t *c
             xs[m] = xs[m - 1];
             for (int64_t r = 0; r < m; r += 2)
                 sgns_dot_blocks(xs[r], xs[r + 1], (const float *const *)ys, n_t, dim, co + r * ldc, ldc);
-            sgns_row_coefficients(co, m, ldc / 8, labels, weights, mult, alpha, tab);
+            sgns_row_coefficients(co, m, ldc / 8, labels, weights, mult, alpha);
             float *old = s->old_row;
             for (int64_t r = 0; r < m; r++) {
                 const float *c = co + r * ldc;

@@ -1,7 +1,7 @@
 """The compiled skip-gram kernels (``_sgns``) against independent answers: the
 blocked SGD kernel against a plain numpy replay of its random streams drawn
 by the numba generator (``skgraphemb._kernels._random``), the corpus-file
-formatter against Python, the alias and sigmoid tables against their
+formatter against Python, the alias table and the sigmoid against their
 definitions, the initial vectors against the numpy mixer."""
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from skgraphemb.skipgram import _sgns as kernels
 from skgraphemb.skipgram._corpus import _keep_thresholds, _negative_weights
 
 
-def _reference_sgns(
-    walks, first_walk, alphas, syn0, syn1, keep, neg_threshold, neg_alias, sigmoid, window, negative, seed
-):
+def _reference_sgns(walks, first_walk, alphas, syn0, syn1, keep, neg_threshold, neg_alias, window, negative, seed):
     """The kernel's algorithm written plainly in numpy (float64), replaying
     the kernel's random streams: per centre, the window's distinct contexts
     X (in the order of their first place; a repeat adds to the count) and
@@ -31,13 +29,11 @@ def _reference_sgns(
         return slot if (u & 0xFFFFFFFF) < int(neg_threshold[slot]) else int(neg_alias[slot])
 
     def coefficients(f, labels, scale):
-        # word2vec.c's table inside (-MAX_EXP, MAX_EXP), exactly 0 or 1 outside.
+        # The logistic function inside (-MAX_EXP, MAX_EXP), exactly 0 or 1 outside.
         m = kernels.MAX_EXP
-        idx = np.minimum(((np.clip(f, -m, m) + m) * table_scale).astype(int), len(sigmoid) - 1)
-        s = np.where(f >= m, 1.0, np.where(f <= -m, 0.0, sigmoid[idx]))
+        s = np.where(f >= m, 1.0, np.where(f <= -m, 0.0, 1 / (1 + np.exp(-np.clip(f, -m, m)))))
         return (labels - s) * scale
 
-    table_scale = (len(sigmoid) - 1) / (2 * kernels.MAX_EXP)
     for i, walk in enumerate(walks):
         state = item_state(seed, first_walk + i)
         sentence = []
@@ -75,7 +71,7 @@ def test_kernel_matches_numpy_reference(negative, d, spread, simd_width):
     and targets, nodes repeated within a window (short cycles) and widths
     that are not a multiple of the SIMD block (13, 3, 19, 24), at both
     block widths.  With vectors of
-    spread 3 most logits lie beyond the table's +-6, where the coefficients
+    spread 3 most logits lie beyond +-MAX_EXP (6), where the coefficients
     saturate (the fused path's branch-free lanes, and the fallback's)."""
     n, window = 9, 3
     rng = np.random.default_rng(negative)
@@ -85,17 +81,13 @@ def test_kernel_matches_numpy_reference(negative, d, spread, simd_width):
     counts = np.bincount(walks[walks >= 0], minlength=n)
     keep = _keep_thresholds(counts, int(counts.sum()), 0.05)
     threshold, alias = kernels.alias_table(_negative_weights(counts, 0.75))
-    # A fine table: with word2vec.c's 1,000 points a logit that float32 and
-    # float64 sums put on either side of a point's edge changes that step
-    # by ~1e-3, and any summation order meets such a logit on some input.
-    sigmoid = kernels.sigmoid_table(1 << 20)
     syn0 = rng.uniform(-spread, spread, (n, d)).astype(np.float32)
     syn1 = rng.uniform(-spread, spread, (n, d)).astype(np.float32)
     alphas = np.linspace(0.2, 0.1, len(walks))  # large steps: differences show
     if spread > 1:
         # A logit that float32 and float64 sums put on either side of
-        # +-MAX_EXP moves its coefficient by the table's last step (~0.0025
-        # x alpha), which large steps carry into every later update; small
+        # +-MAX_EXP moves its coefficient by the sigmoid's jump there
+        # (~0.0025 x alpha), which large steps carry into every later update; small
         # steps keep that inside the tolerance, while a wrong saturated
         # coefficient (off by up to 1 x alpha) still shows 400 times over.
         alphas *= 0.01
@@ -103,10 +95,8 @@ def test_kernel_matches_numpy_reference(negative, d, spread, simd_width):
     if spread > 1:  # most logits saturate, in both directions
         logits = syn0 @ syn1.T
         assert (logits >= kernels.MAX_EXP).mean() > 0.15 and (logits <= -kernels.MAX_EXP).mean() > 0.15
-    kept = kernels.train_walks_hogwild(
-        walks, 40, alphas, syn0, syn1, keep, threshold, alias, sigmoid, window, negative, 7
-    )
-    _reference_sgns(walks, 40, alphas, ref0, ref1, keep, threshold, alias, sigmoid, window, negative, 7)
+    kept = kernels.train_walks_hogwild(walks, 40, alphas, syn0, syn1, keep, threshold, alias, window, negative, 7)
+    _reference_sgns(walks, 40, alphas, ref0, ref1, keep, threshold, alias, window, negative, 7)
     assert 0 < kept < (walks >= 0).sum()  # subsampling dropped some tokens
     np.testing.assert_allclose(syn0, ref0, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(syn1, ref1, rtol=1e-4, atol=1e-5)
@@ -140,10 +130,21 @@ def test_alias_table_is_exact():
     assert (prob[weights == 0] < 1e-9).all()
 
 
-def test_sigmoid_table():
-    table = kernels.sigmoid_table(1000)
-    x = np.linspace(-kernels.MAX_EXP, kernels.MAX_EXP, 1001)
-    np.testing.assert_allclose(table, 1 / (1 + np.exp(-x)), rtol=1e-6)
+def test_sigmoid_is_the_logistic_function_to_a_few_ulp():
+    """The kernels' sigmoid (computed in float32) against float64's, at
+    2**20 + 1 logits over the range and at its ends: within 4 units in the
+    last place of float32, and saturated to exactly 0 or 1 (and 0 for NaN)
+    outside, as word2vec.c's table is."""
+    m = kernels.MAX_EXP
+    x = np.linspace(-m, m, (1 << 20) + 1).astype(np.float32)[1:-1]
+    got = kernels.sigmoid(x)
+    exact = 1 / (1 + np.exp(-x.astype(np.float64)))
+    ulp = np.spacing(exact.astype(np.float32)).astype(np.float64)
+    assert (np.abs(got - exact) / ulp).max() <= 4
+    edges = np.array([-np.inf, -1e30, -m, m, 7.0, np.inf, np.nan], dtype=np.float32)
+    np.testing.assert_array_equal(kernels.sigmoid(edges), [0, 0, 0, 1, 1, 1, 0])
+    inside = np.nextafter(np.float32([-m, m]), np.float32(0))
+    np.testing.assert_allclose(kernels.sigmoid(inside), 1 / (1 + np.exp(-inside.astype(np.float64))), rtol=1e-6)
 
 
 def test_random_streams_match_the_numpy_mixer():
@@ -181,7 +182,7 @@ def test_bindings_reject_wrong_arrays():
     n, d = 4, 8
     threshold, alias = kernels.alias_table(np.ones(n))
     args = (np.zeros((n, d), np.float32), np.zeros((n, d), np.float32), np.full(n, 2**32, np.uint64),
-            threshold, alias, kernels.sigmoid_table(100), 2, 1, 0)  # fmt: skip
+            threshold, alias, 2, 1, 0)  # fmt: skip
     with pytest.raises(ValueError, match="learning rate per walk"):
         kernels.train_walks_hogwild(walks, 0, np.zeros(1), *args)
     with pytest.raises(ValueError, match="syn0 and syn1"):
@@ -211,7 +212,7 @@ def test_training_kernels_release_the_gil(runs_without_the_gil):
     rng = np.random.default_rng(0)
     walks = rng.integers(0, n, (3000, 40)).astype(np.int32)
     threshold, alias = kernels.alias_table(np.ones(n))
-    tables = (np.full(n, 2**32, np.uint64), threshold, alias, kernels.sigmoid_table(1000), 5, 5, 0)
+    tables = (np.full(n, 2**32, np.uint64), threshold, alias, 5, 5, 0)
     alphas = np.full(len(walks), 0.01)
 
     def hogwild():
@@ -241,7 +242,7 @@ def test_rounds_stop_every_thread_when_one_call_is_rejected():
     n, d = 50, 8
     walks = np.random.default_rng(0).integers(0, n, (40, 10)).astype(np.int32)
     threshold, alias = kernels.alias_table(np.ones(n))
-    tables = (np.full(n, 2**32, np.uint64), threshold, alias, kernels.sigmoid_table(1000), 3, 2, 0)
+    tables = (np.full(n, 2**32, np.uint64), threshold, alias, 3, 2, 0)
     syn0, syn1 = kernels.init_vectors(n, d, 1), np.zeros((n, d), np.float32)
     buffers = _round_buffers(4, n, n, d, 2, 2, walks.shape[1], 2)
     barrier = kernels.new_barrier(2)
@@ -290,7 +291,7 @@ def test_rounds_give_the_same_vectors_for_any_number_of_threads(n_parts):
     n, d, shards = 300, 16, 6
     walks = np.random.default_rng(1).integers(0, n, (100, 20)).astype(np.int32)
     threshold, alias = kernels.alias_table(np.ones(n))
-    tables = (np.full(n, 2**32, np.uint64), threshold, alias, kernels.sigmoid_table(1000), 4, 3, 0)
+    tables = (np.full(n, 2**32, np.uint64), threshold, alias, 4, 3, 0)
     alphas = np.linspace(0.05, 0.01, len(walks))
 
     def train(n_parts):
@@ -324,7 +325,7 @@ def test_threads_waiting_at_a_barrier_plan_the_next_round(n_parts):
     rng = np.random.default_rng(2)
     blocks = [rng.integers(0, n, (size, width)).astype(np.int32) for size in (120, 120, 1, 1)]
     threshold, alias = kernels.alias_table(np.ones(n))
-    tables = (np.full(n, 2**32, np.uint64), threshold, alias, kernels.sigmoid_table(1000), 3, 2, 0)
+    tables = (np.full(n, 2**32, np.uint64), threshold, alias, 3, 2, 0)
 
     def train(n_parts, fresh):
         syn0, syn1 = kernels.init_vectors(n, d, 1), np.zeros((n, d), np.float32)

@@ -152,7 +152,6 @@ def test_rounds_train_shards_apart_and_apply_in_corpus_order(monkeypatch, negati
         source = [pad(walks[:4], 3), walks[4:5], pad(walks[5:12], 1), walks[12:, :1]]
     got0, got1 = train_skipgram(source, n, init=init, init_output=init_out, return_output=True, n_jobs=n_jobs, **args)
 
-    sigmoid = kernels.sigmoid_table(1000)
     counts = np.bincount(walks[walks >= 0], minlength=n)
     keep = _keep_thresholds(counts, int(counts.sum()), 0.0)
     threshold, alias = kernels.alias_table(_negative_weights(counts, 0.75))
@@ -164,7 +163,7 @@ def test_rounds_train_shards_apart_and_apply_in_corpus_order(monkeypatch, negati
         for shard in range(start, min(start + 6, len(walks)), 2):
             s0, s1 = syn0.copy(), syn1.copy()
             kernels.train_walks_hogwild(
-                walks[shard : shard + 2], shard, alphas, s0, s1, keep, threshold, alias, sigmoid, 3, negative, seed
+                walks[shard : shard + 2], shard, alphas, s0, s1, keep, threshold, alias, 3, negative, seed
             )
             delta0.append(s0 - syn0)
             delta1.append(s1 - syn1)
