@@ -85,6 +85,8 @@ def main(argv=None) -> int:
         sides = {"16 floats": (_sgns, 16), "8 floats": (_sgns, 8)}
     else:
         sides = {"this build": (_sgns, args.width), "other": (_load_other(args.other), args.width)}
+    # Builds before the computed sigmoid took word2vec.c's table after the alias table.
+    tables = {name: (m.sigmoid_table(1000),) if hasattr(m, "sigmoid_table") else () for name, (m, _) in sides.items()}
     times = {name: [] for name in sides}
     vectors = {}
     names = list(sides)
@@ -95,9 +97,7 @@ def main(argv=None) -> int:
                 module.set_simd_width(width)
             s0, s1 = syn0.copy(), syn1.copy()
             start = time.thread_time()
-            # builds before the computed sigmoid took word2vec.c's table after the alias table
-            table = (module.sigmoid_table(1000),) if hasattr(module, "sigmoid_table") else ()
-            kept = module.train_walks_hogwild(walks, 0, alphas, s0, s1, keep, threshold, alias, *table, 10, 5, 7)
+            kept = module.train_walks_hogwild(walks, 0, alphas, s0, s1, keep, threshold, alias, *tables[name], 10, 5, 7)
             times[name].append(time.thread_time() - start)
             vectors[name] = s0
     _sgns.set_simd_width(16)

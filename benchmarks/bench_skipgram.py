@@ -9,9 +9,9 @@ modes run (by median; ``corpus_file`` mode is not always the faster: on a
 2-vCPU AMD EPYC host its iterable mode took 0.68-0.72 of the time), the
 speed-up of each native schedule over the gensim mode that decays its
 learning rate alike, and the quality of the embeddings on the multi-label
-node-classification task of DeepWalk and node2vec (one-vs-rest logistic regression, 50% of the
-nodes labelled, 5 random splits, each test node predicted its top-k labels
-with k its true number of labels).
+node-classification task of DeepWalk and node2vec (one-vs-rest logistic
+regression, 50% of the nodes labelled, 5 random splits, each test node
+predicted its top-k labels with k its true number of labels).
 
 Trainers:
 

@@ -91,7 +91,6 @@ typedef float sgns_v8 __attribute__((vector_size(32)));
 typedef float sgns_v8u __attribute__((vector_size(32), aligned(4)));
 typedef float sgns_v4 __attribute__((vector_size(16)));
 typedef float sgns_v4u __attribute__((vector_size(16), aligned(4)));
-typedef int32_t sgns_v4i __attribute__((vector_size(16)));
 typedef int32_t sgns_v8i __attribute__((vector_size(32)));
 typedef uint32_t sgns_v8u32 __attribute__((vector_size(32)));
 

@@ -307,7 +307,8 @@ def train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, *args):
 def _train_rounds(int32_t[::1] barrier, int64_t part, int64_t n_parts, const int32_t[:, ::1] walks, int64_t n_walks,
                    int64_t shards, int64_t shard_size, int64_t first_walk, const double[::1] alphas,
                    float[:, ::1] syn0, float[:, ::1] syn1, const uint64_t[::1] keep,
-                   const uint64_t[::1] neg_threshold, const int32_t[::1] neg_alias, int64_t window, int64_t negative, uint64_t seed, int32_t[::1] in_map, int32_t[::1] out_map,
+                   const uint64_t[::1] neg_threshold, const int32_t[::1] neg_alias, int64_t window,
+                   int64_t negative, uint64_t seed, int32_t[::1] in_map, int32_t[::1] out_map,
                    int32_t[:, ::1] in_rows, int32_t[:, ::1] in_order, int64_t[:, ::1] in_bounds,
                    float[:, :, ::1] in_local, int32_t[:, ::1] out_rows, int32_t[:, ::1] out_order,
                    int64_t[:, ::1] out_bounds, float[:, :, ::1] out_local, int32_t[:, ::1] plans):
