@@ -103,8 +103,9 @@ typedef uint32_t sgns_v8u32 __attribute__((vector_size(32)));
 SGNS_INLINE int32_t sgns_draw_alias(const uint64_t *threshold, const int32_t *alias, int64_t n, uint64_t *state) {
     uint64_t u = sge_next(state);
     int64_t slot = (int64_t)(((u >> 32) * (uint64_t)n) >> 32);
-    if ((u & 0xFFFFFFFFULL) < threshold[slot]) return (int32_t)slot;
-    return alias[slot];
+    /* A select, not a branch: the coin is a coin toss for the branch predictor. */
+    uint32_t own = 0u - (uint32_t)((u & 0xFFFFFFFFULL) < threshold[slot]);
+    return (int32_t)(((uint32_t)slot & own) | ((uint32_t)alias[slot] & ~own));
 }
 
 /* ------------------------------------------------------------------ */
@@ -274,13 +275,16 @@ static int64_t sgns_plan_walk(const int32_t *walk, int64_t width, const sgns_tab
     for (int64_t t = 0; t < width; t++) {
         int32_t v = walk[t];
         if (v < 0) break;
-        if ((sge_next(state) >> 32) < tb->keep[v]) sentence[length++] = v;
+        sentence[length] = v; /* kept or not: a select (hubs' tokens are a coin toss) */
+        length += (sge_next(state) >> 32) < tb->keep[v];
     }
+    /* Locals: under -fno-strict-aliasing each store to negs would reload the fields. */
+    const int64_t window = tb->window, negative = length > 1 ? tb->negative : 0, n = tb->n_nodes;
+    const uint64_t *threshold = tb->neg_threshold;
+    const int32_t *alias = tb->neg_alias;
     for (int64_t i = 0; i < length; i++) {
-        widths[i] = (int32_t)(tb->window - sge_below(state, (uint64_t)tb->window));
-        if (length > 1)
-            for (int64_t k = 0; k < tb->negative; k++)
-                negs[i * tb->negative + k] = sgns_draw_alias(tb->neg_threshold, tb->neg_alias, tb->n_nodes, state);
+        widths[i] = (int32_t)(window - sge_below(state, (uint64_t)window));
+        for (int64_t k = 0; k < negative; k++) negs[i * negative + k] = sgns_draw_alias(threshold, alias, n, state);
     }
     return length;
 }
