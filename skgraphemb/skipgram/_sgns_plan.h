@@ -155,7 +155,7 @@ SGNS_PLAN_TARGET static void SGNS_P(train_plan)(int64_t length, const int32_t *c
     float *labels = s->labels, *weights = s->weights, *mult = s->mult, *co = s->grad;
     uint8_t *changes = s->changes;
     int32_t *prev = s->prev, *place = s->place;
-    for (int64_t k = 0; k < ldc; k++) labels[k] = -1.0f; /* targets past the last: none */
+    for (int64_t k = 0; k < ldc; k++) labels[k] = weights[k] = 0.0f; /* targets past the last: weight 0 */
     sgns_previous_places(ctx_ids, length, 2 * tb->window, prev);
     for (int64_t i = 0; i < length; i++) {
         /* The next centre's output rows (its negatives are random rows,
@@ -256,7 +256,7 @@ SGNS_PLAN_TARGET static void SGNS_P(train_plan)(int64_t length, const int32_t *c
             break;
         }
         }
-        for (int64_t k = 0; k < n_t; k++) labels[k] = -1.0f;
+        for (int64_t k = 0; k < n_t; k++) weights[k] = 0.0f;
     }
 }
 
