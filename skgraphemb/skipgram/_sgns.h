@@ -98,10 +98,9 @@ typedef uint32_t sgns_v8u32 __attribute__((vector_size(32)));
 /* Random numbers (_random.h) and the alias draw                       */
 /* ------------------------------------------------------------------ */
 
-/* One draw from an alias table: the high 32 bits pick the slot, the low 32
+/* The alias table's pick for a draw u: the high 32 bits pick the slot, the low 32
  * bits toss its coin. */
-SGNS_INLINE int32_t sgns_draw_alias(const uint64_t *threshold, const int32_t *alias, int64_t n, uint64_t *state) {
-    uint64_t u = sge_next(state);
+SGNS_INLINE int32_t sgns_alias_pick(const uint64_t *threshold, const int32_t *alias, int64_t n, uint64_t u) {
     int64_t slot = (int64_t)(((u >> 32) * (uint64_t)n) >> 32);
     /* A select, not a branch: the coin is a coin toss for the branch predictor. */
     uint32_t own = 0u - (uint32_t)((u & 0xFFFFFFFFULL) < threshold[slot]);
@@ -220,6 +219,7 @@ typedef struct {
  * targets; its logits and coefficients are rows of ldc floats (n_t rounded
  * up to blocks of 8). */
 typedef struct {
+    uint64_t *draws; /* a walk's random draws (sgns_plan_walk) */
     int32_t *sentence, *widths, *negs, *contexts, *targets;
     int32_t *prev, *place; /* per token its previous place (sgns_previous_places); per window place, its context */
     float *labels, *weights, *mult, *grad, *old_row;
@@ -234,8 +234,8 @@ static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, in
     int64_t n_t = negative + 1, n_c = 2 * window + 2, ldc = (n_t + 7) / 8 * 8;
     size_t ints = (size_t)(4 * width + width * negative + 2 * n_c + n_t + 8 + n_t / 4 + 1);
     size_t floats = (size_t)(2 * ldc + n_c + n_c * ldc + dim + 24);
-    size_t ptrs = (size_t)(2 * n_c + 2 * n_t + 4);
-    char *block = (char *)calloc(ptrs * sizeof(float *) + ints * 4 + floats * 4 + 64, 1);
+    size_t ptrs = (size_t)(2 * n_c + 2 * n_t + 4), draws = (size_t)(width * n_t + 8);
+    char *block = (char *)calloc(ptrs * sizeof(float *) + draws * 8 + ints * 4 + floats * 4 + 64, 1);
     if (!block) return -1;
     s->block = block;
     s->ldc = ldc;
@@ -244,6 +244,8 @@ static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, in
     s->xr = s->ys + n_t;
     s->yr = s->xr + n_c;
     block += ptrs * sizeof(float *);
+    s->draws = (uint64_t *)block;
+    block += draws * 8;
     int32_t *ip = (int32_t *)block;
     s->sentence = ip; ip += width;
     s->widths = ip; ip += width;
@@ -264,27 +266,61 @@ static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, in
 
 static void sgns_scratch_free(sgns_scratch *s) { free(s->block); }
 
+#if SGNS_MULTIARCH
+#define SGNS_DRAW_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SGNS_DRAW_CLONES
+#endif
+
+/* The next n draws of the stream whose state is `first`: out[j] =
+ * sge_mix(first + (j + 1) * SGE_GOLDEN), eight lanes at a time (`out` has
+ * room for n rounded up to 8).  The mixes are independent, so they run as
+ * vectors (AVX-512 has 64-bit multiplies); one sge_next after another took
+ * planning about 1.5 times its samples (benchmarks/README.md). */
+typedef uint64_t sgns_u64x8 __attribute__((vector_size(64)));
+SGNS_DRAW_CLONES static void sgns_draws(uint64_t first, int64_t n, uint64_t *out) {
+    const sgns_u64x8 lanes = {1, 2, 3, 4, 5, 6, 7, 8};
+    sgns_u64x8 z0 = first + lanes * SGE_GOLDEN;
+    for (int64_t j = 0; j < n; j += 8, z0 += 8 * SGE_GOLDEN) {
+        sgns_u64x8 z = z0;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31;
+        memcpy(out + j, &z, sizeof z);
+    }
+}
+
 /* Every random draw of one walk, in the stream's order; returns the tokens
  * kept.  Subsampling first (`sentence` gets the kept nodes), then per kept
  * token its reduced window in 1 .. window (`widths`), then (when the walk
  * has a second token, so that every window holds a context) its shared
- * negatives (`negs`, `negative` per token). */
+ * negatives (`negs`, `negative` per token).  The draws come from
+ * sgns_draws in two batches (`draws`: room for width * (negative + 1) + 8):
+ * the same numbers as sge_next one by one, and `state` ends where that
+ * would leave it. */
 static int64_t sgns_plan_walk(const int32_t *walk, int64_t width, const sgns_tables *tb, uint64_t *state,
-                              int32_t *sentence, int32_t *widths, int32_t *negs) {
-    int64_t length = 0;
-    for (int64_t t = 0; t < width; t++) {
+                              int32_t *sentence, int32_t *widths, int32_t *negs, uint64_t *draws) {
+    int64_t tokens = 0, length = 0;
+    while (tokens < width && walk[tokens] >= 0) tokens++;
+    sgns_draws(*state, tokens, draws);
+    *state += (uint64_t)tokens * SGE_GOLDEN;
+    const uint64_t *keep = tb->keep;
+    for (int64_t t = 0; t < tokens; t++) {
         int32_t v = walk[t];
-        if (v < 0) break;
         sentence[length] = v; /* kept or not: a select (hubs' tokens are a coin toss) */
-        length += (sge_next(state) >> 32) < tb->keep[v];
+        length += (draws[t] >> 32) < keep[v];
     }
     /* Locals: under -fno-strict-aliasing each store to negs would reload the fields. */
     const int64_t window = tb->window, negative = length > 1 ? tb->negative : 0, n = tb->n_nodes;
+    const int64_t per = negative + 1;
     const uint64_t *threshold = tb->neg_threshold;
     const int32_t *alias = tb->neg_alias;
+    sgns_draws(*state, length * per, draws);
+    *state += (uint64_t)(length * per) * SGE_GOLDEN;
     for (int64_t i = 0; i < length; i++) {
-        widths[i] = (int32_t)(window - sge_below(state, (uint64_t)window));
-        for (int64_t k = 0; k < negative; k++) negs[i * negative + k] = sgns_draw_alias(threshold, alias, n, state);
+        const uint64_t *u = draws + i * per;
+        widths[i] = (int32_t)(window - (int64_t)(((u[0] >> 32) * (uint64_t)window) >> 32));
+        for (int64_t k = 0; k < negative; k++) negs[i * negative + k] = sgns_alias_pick(threshold, alias, n, u[1 + k]);
     }
     return length;
 }
@@ -702,7 +738,7 @@ static int64_t sgns_train_walks_hogwild(const int32_t *walks, int64_t n_walks, i
     int64_t kept = 0;
     for (int64_t i = 0; i < n_walks; i++) {
         uint64_t state = sge_item_state(tb->seed, (uint64_t)(first_walk + i));
-        int64_t length = sgns_plan_walk(walks + i * width, width, tb, &state, s.sentence, s.widths, s.negs);
+        int64_t length = sgns_plan_walk(walks + i * width, width, tb, &state, s.sentence, s.widths, s.negs, s.draws);
         sgns_train_plan(length, s.sentence, s.sentence, s.negs, s.widths, syn0, syn1, NULL, NULL, tb,
                         (float)alphas[i], &s);
         kept += length;
@@ -859,7 +895,8 @@ static void sgns_plan_shard(sgns_scratch *s, const sgns_rounds *rd, const int32_
         int64_t j = i - first;
         int32_t *ctx = p.ctx + j * width, *tgt = p.tgt + j * width, *negs = p.negs + j * width * negative;
         uint64_t state = sge_item_state(tb->seed, (uint64_t)(first_walk + i));
-        int64_t length = sgns_plan_walk(walks + i * width, width, tb, &state, s->sentence, p.widths + j * width, negs);
+        int64_t length = sgns_plan_walk(walks + i * width, width, tb, &state, s->sentence, p.widths + j * width, negs,
+                                        s->draws);
         n_in = sgns_localise(s->sentence, ctx, length, in_map, rows0, n_in);
         n_out = sgns_localise(s->sentence, tgt, length, out_map, rows1, n_out);
         if (length > 1) n_out = sgns_localise(negs, negs, length * negative, out_map, rows1, n_out);
