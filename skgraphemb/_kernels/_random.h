@@ -37,10 +37,11 @@ SGE_ALWAYS_INLINE double sge_next_float(uint64_t *state) {
     return (double)(sge_next(state) >> 11) * (1.0 / 9007199254740992.0);
 }
 
-/* Uniform integer in [0, n) for 1 <= n < 2**32 (Lemire's multiply-shift on
- * the high 32 bits; bias at most n / 2**32). */
-SGE_ALWAYS_INLINE int64_t sge_below(uint64_t *state, uint64_t n) {
-    return (int64_t)(((sge_next(state) >> 32) * n) >> 32);
-}
+/* The integer in [0, n) that draw u stands for, 1 <= n < 2**32 (Lemire's
+ * multiply-shift on the high 32 bits; bias at most n / 2**32). */
+SGE_ALWAYS_INLINE int64_t sge_scale(uint64_t u, uint64_t n) { return (int64_t)(((u >> 32) * n) >> 32); }
+
+/* Uniform integer in [0, n) for 1 <= n < 2**32 (sge_scale of the next draw). */
+SGE_ALWAYS_INLINE int64_t sge_below(uint64_t *state, uint64_t n) { return sge_scale(sge_next(state), n); }
 
 #endif /* SKGRAPHEMB_RANDOM_H */

@@ -101,7 +101,7 @@ typedef uint32_t sgns_v8u32 __attribute__((vector_size(32)));
 /* The alias table's pick for a draw u: the high 32 bits pick the slot, the low 32
  * bits toss its coin. */
 SGNS_INLINE int32_t sgns_alias_pick(const uint64_t *threshold, const int32_t *alias, int64_t n, uint64_t u) {
-    int64_t slot = (int64_t)(((u >> 32) * (uint64_t)n) >> 32);
+    int64_t slot = sge_scale(u, (uint64_t)n);
     /* A select, not a branch: the coin is a coin toss for the branch predictor. */
     uint32_t own = 0u - (uint32_t)((u & 0xFFFFFFFFULL) < threshold[slot]);
     return (int32_t)(((uint32_t)slot & own) | ((uint32_t)alias[slot] & ~own));
@@ -234,7 +234,7 @@ static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, in
     int64_t n_t = negative + 1, n_c = 2 * window + 2, ldc = (n_t + 7) / 8 * 8;
     size_t ints = (size_t)(4 * width + width * negative + 2 * n_c + n_t + 8 + n_t / 4 + 1);
     size_t floats = (size_t)(2 * ldc + n_c + n_c * ldc + dim + 24);
-    size_t ptrs = (size_t)(2 * n_c + 2 * n_t + 4), draws = (size_t)(width * n_t + 8);
+    size_t ptrs = (size_t)(2 * n_c + 2 * n_t + 4), draws = (size_t)(width * n_t);
     char *block = (char *)calloc(ptrs * sizeof(float *) + draws * 8 + ints * 4 + floats * 4 + 64, 1);
     if (!block) return -1;
     s->block = block;
@@ -272,22 +272,13 @@ static void sgns_scratch_free(sgns_scratch *s) { free(s->block); }
 #define SGNS_DRAW_CLONES
 #endif
 
-/* The next n draws of the stream whose state is `first`: out[j] =
- * sge_mix(first + (j + 1) * SGE_GOLDEN), eight lanes at a time (`out` has
- * room for n rounded up to 8).  The mixes are independent, so they run as
- * vectors (AVX-512 has 64-bit multiplies); one sge_next after another took
+/* The next n draws of the stream whose state is `first`, as sge_next gives
+ * them one by one: out[j] = sge_mix(first + (j + 1) * SGE_GOLDEN).  The
+ * mixes are independent, so the compiler runs the loop as vectors (eight
+ * lanes with AVX-512's 64-bit multiplies); one sge_next after another took
  * planning about 1.5 times its samples (benchmarks/README.md). */
-typedef uint64_t sgns_u64x8 __attribute__((vector_size(64)));
 SGNS_DRAW_CLONES static void sgns_draws(uint64_t first, int64_t n, uint64_t *out) {
-    const sgns_u64x8 lanes = {1, 2, 3, 4, 5, 6, 7, 8};
-    sgns_u64x8 z0 = first + lanes * SGE_GOLDEN;
-    for (int64_t j = 0; j < n; j += 8, z0 += 8 * SGE_GOLDEN) {
-        sgns_u64x8 z = z0;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        z ^= z >> 31;
-        memcpy(out + j, &z, sizeof z);
-    }
+    for (int64_t j = 0; j < n; j++) out[j] = sge_mix(first + (uint64_t)(j + 1) * SGE_GOLDEN);
 }
 
 /* Every random draw of one walk, in the stream's order; returns the tokens
@@ -295,7 +286,7 @@ SGNS_DRAW_CLONES static void sgns_draws(uint64_t first, int64_t n, uint64_t *out
  * token its reduced window in 1 .. window (`widths`), then (when the walk
  * has a second token, so that every window holds a context) its shared
  * negatives (`negs`, `negative` per token).  The draws come from
- * sgns_draws in two batches (`draws`: room for width * (negative + 1) + 8):
+ * sgns_draws in two batches (`draws`: room for width * (negative + 1)):
  * the same numbers as sge_next one by one, and `state` ends where that
  * would leave it. */
 static int64_t sgns_plan_walk(const int32_t *walk, int64_t width, const sgns_tables *tb, uint64_t *state,
@@ -319,7 +310,7 @@ static int64_t sgns_plan_walk(const int32_t *walk, int64_t width, const sgns_tab
     *state += (uint64_t)(length * per) * SGE_GOLDEN;
     for (int64_t i = 0; i < length; i++) {
         const uint64_t *u = draws + i * per;
-        widths[i] = (int32_t)(window - (int64_t)(((u[0] >> 32) * (uint64_t)window) >> 32));
+        widths[i] = (int32_t)(window - sge_scale(u[0], (uint64_t)window));
         for (int64_t k = 0; k < negative; k++) negs[i * negative + k] = sgns_alias_pick(threshold, alias, n, u[1 + k]);
     }
     return length;
