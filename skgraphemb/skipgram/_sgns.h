@@ -272,13 +272,16 @@ static void sgns_scratch_free(sgns_scratch *s) { free(s->block); }
 #define SGNS_DRAW_CLONES
 #endif
 
-/* The next n draws of the stream whose state is `first`, as sge_next gives
- * them one by one: out[j] = sge_mix(first + (j + 1) * SGE_GOLDEN).  The
- * mixes are independent, so the compiler runs the loop as vectors (eight
- * lanes with AVX-512's 64-bit multiplies); one sge_next after another took
- * planning about 1.5 times its samples (benchmarks/README.md). */
-SGNS_DRAW_CLONES static void sgns_draws(uint64_t first, int64_t n, uint64_t *out) {
+/* The next n draws of the stream at `state`, as n calls of sge_next give
+ * them (out[j] = sge_mix(first + (j + 1) * SGE_GOLDEN), `first` the state
+ * on entry), leaving the state where they would.  The mixes are
+ * independent, so the compiler runs the loop as vectors (eight lanes with
+ * AVX-512's 64-bit multiplies); one sge_next after another took planning
+ * about 1.5 times its samples (benchmarks/README.md). */
+SGNS_DRAW_CLONES static void sgns_draws(uint64_t *state, int64_t n, uint64_t *out) {
+    const uint64_t first = *state;
     for (int64_t j = 0; j < n; j++) out[j] = sge_mix(first + (uint64_t)(j + 1) * SGE_GOLDEN);
+    *state = first + (uint64_t)n * SGE_GOLDEN;
 }
 
 /* Every random draw of one walk, in the stream's order; returns the tokens
@@ -286,15 +289,13 @@ SGNS_DRAW_CLONES static void sgns_draws(uint64_t first, int64_t n, uint64_t *out
  * token its reduced window in 1 .. window (`widths`), then (when the walk
  * has a second token, so that every window holds a context) its shared
  * negatives (`negs`, `negative` per token).  The draws come from
- * sgns_draws in two batches (`draws`: room for width * (negative + 1)):
- * the same numbers as sge_next one by one, and `state` ends where that
- * would leave it. */
+ * sgns_draws in two batches (`draws`: room for width * (negative + 1)),
+ * the same numbers as sge_next one by one. */
 static int64_t sgns_plan_walk(const int32_t *walk, int64_t width, const sgns_tables *tb, uint64_t *state,
                               int32_t *sentence, int32_t *widths, int32_t *negs, uint64_t *draws) {
     int64_t tokens = 0, length = 0;
     while (tokens < width && walk[tokens] >= 0) tokens++;
-    sgns_draws(*state, tokens, draws);
-    *state += (uint64_t)tokens * SGE_GOLDEN;
+    sgns_draws(state, tokens, draws);
     const uint64_t *keep = tb->keep;
     for (int64_t t = 0; t < tokens; t++) {
         int32_t v = walk[t];
@@ -306,8 +307,7 @@ static int64_t sgns_plan_walk(const int32_t *walk, int64_t width, const sgns_tab
     const int64_t per = negative + 1;
     const uint64_t *threshold = tb->neg_threshold;
     const int32_t *alias = tb->neg_alias;
-    sgns_draws(*state, length * per, draws);
-    *state += (uint64_t)(length * per) * SGE_GOLDEN;
+    sgns_draws(state, length * per, draws);
     for (int64_t i = 0; i < length; i++) {
         const uint64_t *u = draws + i * per;
         widths[i] = (int32_t)(window - sge_scale(u[0], (uint64_t)window));
