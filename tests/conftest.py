@@ -96,6 +96,34 @@ def one_torch_thread():
 
 
 @pytest.fixture
+def uncapped_threads(monkeypatch):
+    """``n_jobs`` taken as asked, past this machine's CPUs.
+
+    The compiled kernels run at most one thread per CPU
+    (:func:`~skgraphemb.utils._threads.resolve_threads`), so on a two-CPU
+    CI host ``n_jobs=3`` would quietly run two threads, and a test of three
+    threads would test two again.  Here the CPU count reads as 64.  Gives
+    the list of the thread counts of the kernel pools started meanwhile
+    (:class:`~skgraphemb._kernels._pool.KernelThreads`), for the test to
+    check that the threads it asked for ran.
+    """
+    from skgraphemb._kernels._pool import KernelThreads
+    from skgraphemb.utils import _threads
+
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 64)
+    assert _threads.resolve_threads(3) == 3
+    started = []
+    init = KernelThreads.__init__
+
+    def record(self, n_threads, *args, **kwargs):
+        init(self, n_threads, *args, **kwargs)
+        started.append(self.n_threads)
+
+    monkeypatch.setattr(KernelThreads, "__init__", record)
+    return started
+
+
+@pytest.fixture
 def fake_cuda(monkeypatch):
     """torch reports two CUDA devices (nothing may actually run on them)."""
     torch = pytest.importorskip("torch")

@@ -56,7 +56,7 @@ def test_reproducible_with_integer_seed(karate_graph):
     assert not np.allclose(a, c)
 
 
-def test_same_embedding_for_any_n_jobs_and_walk_chunk_size(karate_graph):
+def test_same_embedding_for_any_n_jobs_and_walk_chunk_size(karate_graph, uncapped_threads):
     """An integer random_state fixes the embedding of the default trainer
     whatever the thread count and however the streamed walks are chunked
     (walks and training both)."""
@@ -65,6 +65,7 @@ def test_same_embedding_for_any_n_jobs_and_walk_chunk_size(karate_graph):
     for n_jobs, chunk in ((2, None), (3, 7), (2, 50)):
         est = Node2VecEmbedder(**{**params, "n_jobs": n_jobs, "walk_chunk_size": chunk})
         np.testing.assert_array_equal(est.fit_transform(karate_graph), one, err_msg=f"n_jobs={n_jobs}")
+    assert 3 in uncapped_threads  # three threads ran, on any host
 
 
 def test_deterministic_false_is_the_lock_free_trainer(karate_graph):

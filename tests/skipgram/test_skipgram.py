@@ -78,7 +78,7 @@ def test_parallel_training_quality(communities, deterministic):
     assert _neighbour_purity(Z, labels) >= 0.85
 
 
-def test_same_vectors_for_any_thread_count_and_chunking(communities, simd_width):
+def test_same_vectors_for_any_thread_count_and_chunking(communities, simd_width, uncapped_threads):
     """The default (deterministic) trainer: bitwise the same vectors for
     n_jobs 1, 2 and 3 and for any split of the walks, streamed or not.
     Threads take different shards of each round and different rows of its
@@ -94,6 +94,7 @@ def test_same_vectors_for_any_thread_count_and_chunking(communities, simd_width)
         np.testing.assert_array_equal(train_skipgram(pieces, n, seed=4, n_jobs=n_jobs, **SMALL), one)
     stream = lambda: iter_walk_chunks(graph, walk_length=30, num_walks=10, chunk_size=37, random_state=0)  # noqa: E731
     np.testing.assert_array_equal(train_skipgram(stream, n, seed=4, n_jobs=3, **SMALL), one)
+    assert 3 in uncapped_threads  # three threads ran, on any host
     # Hogwild is another algorithm: same quality, other vectors.
     assert not np.array_equal(train_skipgram(walks, n, seed=4, n_jobs=1, deterministic=False, **SMALL), one)
 
@@ -126,7 +127,9 @@ def test_fits_at_once_in_threads_keep_their_own_rounds(communities):
 @pytest.mark.parametrize(
     ("negative", "d", "blocks", "n_jobs"), [(2, 8, False, 2), (7, 13, False, 3), (2, 8, True, 2), (4, 40, False, 2)]
 )
-def test_rounds_train_shards_apart_and_apply_in_corpus_order(monkeypatch, negative, d, blocks, n_jobs, simd_width):
+def test_rounds_train_shards_apart_and_apply_in_corpus_order(
+    monkeypatch, negative, d, blocks, n_jobs, simd_width, uncapped_threads
+):
     """Known answer on a graph small enough for one round to hold several
     shards: the deterministic trainer equals the Hogwild kernel run on one
     thread, shard by shard, each from the vectors at the start of its
@@ -151,6 +154,7 @@ def test_rounds_train_shards_apart_and_apply_in_corpus_order(monkeypatch, negati
         pad = lambda w, k: np.pad(w, ((0, 0), (0, k)), constant_values=-1)  # noqa: E731
         source = [pad(walks[:4], 3), walks[4:5], pad(walks[5:12], 1), walks[12:, :1]]
     got0, got1 = train_skipgram(source, n, init=init, init_output=init_out, return_output=True, n_jobs=n_jobs, **args)
+    assert uncapped_threads == [n_jobs]
 
     counts = np.bincount(walks[walks >= 0], minlength=n)
     keep = _keep_thresholds(counts, int(counts.sum()), 0.0)
@@ -694,7 +698,7 @@ def hub_walks():
 @pytest.mark.parametrize("graph", ["star", "wheel"])
 @pytest.mark.parametrize("sample", [1e-3, 0.0])
 @pytest.mark.parametrize("alpha", [0.025, 0.05])
-def test_deterministic_training_on_hubs_is_like_sequential_training(hub_walks, graph, sample, alpha):
+def test_deterministic_training_on_hubs_is_like_sequential_training(hub_walks, graph, sample, alpha, uncapped_threads):
     """Before: rounds of 8 shards x 8 walks summed 8 shards' changes of the
     hub's vectors, several times sequential SGD's step; the default trainer
     diverged on these walks or returned finite vectors of 1e14 (and 3e4 on
@@ -707,6 +711,7 @@ def test_deterministic_training_on_hubs_is_like_sequential_training(hub_walks, g
     rounds = train_skipgram(walks, n, n_jobs=2, **kw)
     assert np.abs(rounds).max() <= 3 * np.abs(sequential).max()
     np.testing.assert_array_equal(rounds, train_skipgram(walks, n, n_jobs=3, **kw))
+    assert uncapped_threads[-1] == 3
 
 
 @pytest.mark.parametrize("n_seen", [34, 700, 5000, 10**6])
