@@ -124,6 +124,32 @@ def uncapped_threads(monkeypatch):
 
 
 @pytest.fixture
+def raised_within():
+    """``raised_within(call, error, seconds)``: run ``call()`` in a daemon
+    thread, fail the test when it has not returned after ``seconds`` (a
+    hang, which would otherwise stall the whole run), and give the
+    exception of type ``error`` it raised, or None."""
+    import threading
+
+    def run(call, error, seconds):
+        raised = []
+
+        def target():
+            try:
+                call()
+            except error as e:
+                raised.append(e)
+
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        thread.join(seconds)
+        assert not thread.is_alive(), f"{getattr(call, '__name__', call)} never returned"
+        return raised[0] if raised else None
+
+    return run
+
+
+@pytest.fixture
 def fake_cuda(monkeypatch):
     """torch reports two CUDA devices (nothing may actually run on them)."""
     torch = pytest.importorskip("torch")

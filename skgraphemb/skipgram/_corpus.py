@@ -31,6 +31,9 @@ WalkSource = NDArray[np.integer] | Iterable[NDArray[np.integer]] | Callable[[], 
 # span a small part of the schedule.
 _CHUNK_TOKENS = 1 << 18
 
+# walk_digest's checksums add modulo 2**64.
+_MASK64 = (1 << 64) - 1
+
 # Sub-streams of the user seed, so the initial vectors and the training
 # draws never share a counter-based stream (both are keyed by small ints).
 _INIT_STREAM = 0
@@ -58,11 +61,22 @@ class _WalkChunks:
     (larger inputs are sliced, never copied when already int32).  Values
     must lie in ``-1 .. n_nodes - 1``.  After the first pass (:func:`_count`),
     ``longest`` is the length of the longest walk, whatever its padding.
+
+    A streamed source (a re-iterable or a callable) is read once per pass,
+    and every pass after the first must give the walks the first one
+    counted: those counts set the subsampling, the negative sampling, the
+    learning-rate schedule and the round buffers.  Each later pass is
+    checked block by block against the first one's :func:`_count` record
+    (tokens, walks, longest walk and an order-independent checksum of the
+    tokens' nodes); a block past the record raises before it is used, and
+    a pass that ends short of it raises at its end.
     """
 
     def __init__(self, walks: WalkSource, n_nodes: int) -> None:
         self.n_nodes = n_nodes
         self.longest = 0
+        self._record: tuple[int, int, int, int] | None = None  # _count's: tokens, walks, longest, checksum
+        self._passes = 0
         if isinstance(walks, np.ndarray):
             self._array = self._check(walks)
             self._source = None
@@ -106,6 +120,45 @@ class _WalkChunks:
         return np.ascontiguousarray(chunk, dtype=np.int32)
 
     def __iter__(self) -> Iterator[NDArray[np.int32]]:
+        """Blocks of ``_CHUNK_TOKENS // walk_length`` rows (see :meth:`_blocks`),
+        checked against the first pass when the source is streamed."""
+        self._passes += 1
+        if self._record is None or self._array is not None:  # the counting pass; an array cannot change
+            return self._blocks()
+        return self._checked(self._blocks(), self._passes)
+
+    def _checked(self, blocks: Iterator[NDArray[np.int32]], number: int) -> Iterator[NDArray[np.int32]]:
+        from skgraphemb.skipgram._sgns import walk_digest
+
+        total, n_walks, longest, checksum = self._record
+        tokens = walks = digest = 0
+        for block in blocks:
+            t, length, d = walk_digest(block)
+            tokens, walks, digest = tokens + t, walks + block.shape[0], (digest + d) & _MASK64
+            if length > longest:
+                raise self._changed(number, f"a walk of {length} tokens, longer than any counted ({longest})")
+            if tokens > total:
+                raise self._changed(number, f"more than the {total} tokens counted")
+            if walks > n_walks:
+                raise self._changed(number, f"more than the {n_walks} walks counted")
+            yield block
+        if tokens != total:
+            raise self._changed(number, f"{tokens} tokens where it counted {total}")
+        if walks != n_walks:
+            raise self._changed(number, f"{walks} walks where it counted {n_walks}")
+        if digest != checksum:
+            raise self._changed(number, f"its {total} tokens, but of other nodes")
+
+    @staticmethod
+    def _changed(number: int, what: str) -> ValueError:
+        return ValueError(
+            f"walks: pass {number} over the walk source gave other walks than the first pass: {what}. A "
+            "callable or re-iterable walk source must give the same walks on every pass (the first "
+            "pass's token counts set the subsampling, the negative sampling and the learning-rate "
+            "schedule); for walks drawn by iter_walk_chunks or random_walks, pass an integer random_state."
+        )
+
+    def _blocks(self) -> Iterator[NDArray[np.int32]]:
         """Blocks of ``_CHUNK_TOKENS // walk_length`` rows (the last may be shorter).
 
         Blocks do not depend on how the source splits its walks: rows left
@@ -199,22 +252,22 @@ def _count(chunks: _WalkChunks, on_chunk=None) -> tuple[NDArray[np.int64], int, 
     ``on_chunk(chunk)``, if given, sees every chunk as it is counted (the
     gensim adapter writes its corpus file in the same pass).
     """
-    from skgraphemb.skipgram._sgns import count_tokens, walk_lengths
+    from skgraphemb.skipgram._sgns import count_tokens, walk_digest, walk_lengths
 
     counts = np.zeros(chunks.n_nodes, dtype=np.int64)
     total = n_walks = n_long = 0
-    longest = 0
+    longest = checksum = 0
     for chunk in chunks:
         total += count_tokens(chunk, counts)
         n_walks += chunk.shape[0]
-        if chunk.size:
-            lengths = walk_lengths(chunk)
-            longest = max(longest, int(lengths.max()))
-            if not n_long:
-                n_long = int(np.count_nonzero(lengths > 1))
+        _, chunk_longest, digest = walk_digest(chunk)
+        longest, checksum = max(longest, chunk_longest), (checksum + digest) & _MASK64
+        if not n_long and chunk_longest > 1:
+            n_long = int(np.count_nonzero(walk_lengths(chunk) > 1))
         if on_chunk is not None:
             on_chunk(chunk)
     chunks.longest = longest
+    chunks._record = (total, n_walks, longest, checksum)
     return counts, total, n_walks, n_long
 
 

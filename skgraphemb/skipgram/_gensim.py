@@ -38,19 +38,32 @@ class _WalkSentences:
 
     One list per walk, built when gensim asks for it; the token strings are
     shared objects (one per node), so memory does not grow with the corpus.
+
+    gensim reads it in a producer thread of its own, and an exception there
+    ends that thread while its workers wait for jobs forever.  So an error
+    of the walk source (a pass that raises, or that gives other walks than
+    the first, :class:`_WalkChunks`) ends the pass and every later one
+    early instead, and is kept in ``error`` for the caller to raise once
+    ``Word2Vec.train`` has returned.
     """
 
     def __init__(self, chunks: _WalkChunks, tokens: NDArray[np.object_]) -> None:
         self.chunks = chunks
         self.tokens = tokens
+        self.error: Exception | None = None
 
     def __iter__(self) -> Iterator[list[str]]:
         from skgraphemb.skipgram._sgns import walk_lengths
 
-        for chunk in self.chunks:
-            for row, length in zip(chunk, walk_lengths(chunk), strict=True):
-                if length:
-                    yield self.tokens[row[:length]].tolist()
+        if self.error is not None:
+            return
+        try:
+            for chunk in self.chunks:
+                for row, length in zip(chunk, walk_lengths(chunk), strict=True):
+                    if length:
+                        yield self.tokens[row[:length]].tolist()
+        except Exception as error:  # noqa: BLE001 - raised in the caller's thread (train_gensim)
+            self.error = error
 
 
 def _EpochProgress(bar):
@@ -276,13 +289,10 @@ def train_gensim(
             if corpus == "file":
                 model.train(corpus_file=path, total_words=total, epochs=epochs, callbacks=callbacks)
             else:
-                model.train(
-                    _WalkSentences(chunks, tokens),
-                    total_examples=n_walks,
-                    total_words=total,
-                    epochs=epochs,
-                    callbacks=callbacks,
-                )
+                sentences = _WalkSentences(chunks, tokens)
+                model.train(sentences, total_examples=n_walks, total_words=total, epochs=epochs, callbacks=callbacks)
+                if sentences.error is not None:
+                    raise sentences.error
     t2 = time.perf_counter()
     logger.info(
         "train_gensim: %d epoch(s) in %.2fs with %d worker(s): %.0f tokens/s",

@@ -293,8 +293,11 @@ def train_skipgram(
         zero-argument callable returning a fresh iterable of matrices, such
         as ``lambda: iter_walk_chunks(graph, ..., random_state=0)``: the
         walks are read ``1 + epochs`` times (token counts, then each epoch),
-        so the source must yield the same walks every time.  One-shot
-        iterators (generators) raise a ``TypeError``.
+        so the source must yield the same walks every time, in any order
+        and pieces: a later pass that gives other walks (more or fewer
+        tokens or walks, a longer walk, other nodes) raises a
+        ``ValueError``, before training on a piece past the first pass's
+        count.  One-shot iterators (generators) raise a ``TypeError``.
     n_nodes : int
         Number of nodes; the output has one row per node position.
     dimensions : int, default=128

@@ -169,6 +169,24 @@ static int64_t sgns_count_tokens(const int32_t *walks, int64_t n, int64_t width,
     return total;
 }
 
+/* What a pass over walks must reproduce (_corpus._WalkChunks): out[0] the
+ * tokens (each row up to its first -1), out[1] the longest walk, out[2] the
+ * sum of sge_mix(node + 1) over the tokens, modulo 2**64 (the same for any
+ * order of the tokens, and of the rows). */
+static void sgns_walk_digest(const int32_t *walks, int64_t n, int64_t width, uint64_t *out) {
+    uint64_t tokens = 0, longest = 0, sum = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t *w = walks + i * width;
+        int64_t m = 0;
+        for (; m < width && w[m] >= 0; m++) sum += sge_mix((uint64_t)w[m] + 1);
+        tokens += (uint64_t)m;
+        longest = (uint64_t)m > longest ? (uint64_t)m : longest;
+    }
+    out[0] = tokens;
+    out[1] = longest;
+    out[2] = sum;
+}
+
 static void sgns_walk_lengths(const int32_t *walks, int64_t n, int64_t width, int64_t *out) {
     for (int64_t i = 0; i < n; i++) {
         const int32_t *w = walks + i * width;

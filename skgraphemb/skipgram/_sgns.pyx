@@ -31,6 +31,7 @@ cdef extern from "_sgns.h" nogil:
     void sgns_alias_table(const double *weights, int64_t n, uint64_t *threshold, int32_t *alias, double *work)
     int64_t sgns_count_tokens(const int32_t *walks, int64_t n, int64_t width, int64_t *counts)
     void sgns_walk_lengths(const int32_t *walks, int64_t n, int64_t width, int64_t *out)
+    void sgns_walk_digest(const int32_t *walks, int64_t n, int64_t width, uint64_t *out)
     int64_t sgns_format_walks(const int32_t *walks, int64_t n, int64_t width, uint8_t *buf)
     int64_t sgns_train_walks_hogwild(const int32_t *walks, int64_t n_walks, int64_t width, int64_t first_walk,
                                      const double *alphas, float *syn0, float *syn1, const sgns_tables *tb)
@@ -162,6 +163,20 @@ def count_tokens(const int32_t[:, ::1] walks, int64_t[::1] counts):
         total = sgns_count_tokens(_walks_ptr(walks), walks.shape[0], walks.shape[1],
                                   &counts[0] if counts.shape[0] else <int64_t *>NULL)
     return total
+
+
+def walk_digest(const int32_t[:, ::1] walks):
+    """``(tokens, longest walk, checksum)`` of ``walks``, each row up to its
+    first ``-1``: the checksum is a sum of a 64-bit hash of each token's
+    node, modulo 2**64, so it does not depend on the order of the tokens
+    or of the rows, and adding the digests of a stream's chunks gives the
+    stream's."""
+    cdef uint64_t out[3]
+    out[0] = out[1] = out[2] = 0
+    if walks.shape[0]:
+        with nogil:
+            sgns_walk_digest(_walks_ptr(walks), walks.shape[0], walks.shape[1], out)
+    return int(out[0]), int(out[1]), int(out[2])
 
 
 def walk_lengths(const int32_t[:, ::1] walks):

@@ -231,12 +231,10 @@ def test_training_kernels_release_the_gil(runs_without_the_gil):
     runs_without_the_gil(rounds)
 
 
-def test_rounds_stop_every_thread_when_one_call_is_rejected():
+def test_rounds_stop_every_thread_when_one_call_is_rejected(raised_within):
     """The threads of train_rounds wait for each other at a barrier: a call
     whose arguments are rejected raises and lets the others return (-1)
     instead of leaving them waiting for ever."""
-    import threading
-
     from skgraphemb._kernels._pool import KernelThreads
 
     n, d = 50, 8
@@ -252,20 +250,12 @@ def test_rounds_stop_every_thread_when_one_call_is_rejected():
         return kernels.train_rounds(barrier, part, 2, walks, len(walks), 4, 2, 0, np.full(len(walks), 0.01),
                                     syn0, syn1, *tables, *maps, *buffers)  # fmt: skip
 
-    outcome = []
-
     def run():
         with KernelThreads(2) as threads:
-            try:
-                threads.run_together(call, [(0, n), (1, n - 1)])  # part 1's row maps are too short
-            except ValueError as error:
-                outcome.append(error)
+            threads.run_together(call, [(0, n), (1, n - 1)])  # part 1's row maps are too short
 
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(60)
-    assert not worker.is_alive(), "a thread of train_rounds never returned"
-    assert len(outcome) == 1 and "inconsistent round buffers" in str(outcome[0])
+    error = raised_within(run, ValueError, 60)
+    assert error is not None and "inconsistent round buffers" in str(error)
     assert barrier[3] == 1  # the stop flag (SGNS_B_STOP)
     with pytest.raises(ValueError, match="barrier must be"):
         kernels.train_rounds(kernels.new_barrier(2)[:-1].copy(), 0, 2, walks)

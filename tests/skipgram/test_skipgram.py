@@ -329,6 +329,114 @@ def test_bad_values_in_a_streamed_chunk():
         train_skipgram(chunks, 5, dimensions=4)
 
 
+def _passes(first, later):
+    """A walk source whose first pass gives ``first`` and every later pass ``later``."""
+    calls = []
+
+    def source():
+        calls.append(None)
+        return [first] if len(calls) == 1 else later
+
+    return source
+
+
+def _train(trainer, walks, n, **kw):
+    if trainer == "torch":
+        pytest.importorskip("torch")
+        from skgraphemb.skipgram import train_skipgram_torch
+
+        return train_skipgram_torch(walks, n, **kw)
+    if trainer == "gensim":
+        return train_gensim(walks, n, corpus="iterable", **kw)
+    return train_skipgram(walks, n, deterministic=trainer == "rounds", **kw)
+
+
+TRAINERS = ["rounds", "lock-free", "torch", "gensim"]
+
+
+@pytest.mark.parametrize("trainer", TRAINERS)
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ("longer walk", "a walk of 40 tokens, longer than any counted"),
+        ("more walks", "more than the 600 tokens counted"),
+        ("fewer walks", "300 tokens where it counted 600"),
+        ("other nodes", "its 600 tokens, but of other nodes"),
+        ("empty rows", "more than the 60 walks counted"),
+    ],
+)
+def test_later_passes_must_give_the_counted_walks(trainer, change, match):
+    """Before: a source that gave other walks after the counting pass
+    trained silently on nodes it had never counted, or ran the learning
+    rate below zero on extra tokens and then blamed alpha for the
+    divergence.  Every trainer that reads a stream twice or more now names
+    the change; a block past the count raises before it is trained on."""
+    rng = np.random.default_rng(0)
+    walks = rng.integers(0, 30, (60, 10)).astype(np.int32)
+    later = {
+        "longer walk": [walks[:30], rng.integers(0, 30, (1, 40)).astype(np.int32)],
+        "more walks": [walks, walks],
+        "fewer walks": [walks[:30]],
+        "other nodes": [(walks + 30) % 60],
+        "empty rows": [walks, np.full((3, 10), -1, np.int32)],
+    }[change]
+    with pytest.raises(ValueError, match=f"pass 2 over the walk source gave other walks than the first pass: {match}"):
+        _train(trainer, _passes(walks, later), 60, dimensions=8, window=3, epochs=2, seed=0, n_jobs=2)
+
+
+@pytest.mark.parametrize("trainer", TRAINERS)
+def test_later_passes_may_split_and_order_the_walks_anew(trainer):
+    """What the check accepts: the counted walks in other pieces (the same
+    vectors, for the trainers that promise it) or in another order."""
+    rng = np.random.default_rng(1)
+    walks = rng.integers(0, 30, (60, 10)).astype(np.int32)
+    kw = dict(dimensions=8, window=3, epochs=2, seed=0, n_jobs=1)
+    split = _train(trainer, _passes(walks, [walks[:7], walks[7:8], walks[8:]]), 30, **kw)
+    assert np.isfinite(split).all()
+    if trainer != "gensim":
+        np.testing.assert_array_equal(split, _train(trainer, walks, 30, **kw))
+    shuffled = _train(trainer, _passes(walks, [walks[::-1]]), 30, **kw)
+    assert np.isfinite(shuffled).all()
+
+
+def test_a_source_that_fails_on_a_later_pass_does_not_hang_gensim(raised_within):
+    """Before: an error of the walk source on a later pass was raised in
+    gensim's producer thread, which died, and Word2Vec.train waited for
+    its jobs forever.  Now the error reaches the caller."""
+    walks = np.random.default_rng(2).integers(0, 30, (60, 10)).astype(np.int32)
+    calls = []
+
+    def source():
+        calls.append(None)
+        if len(calls) > 1:
+            raise OSError("the walk file went away")
+        return [walks]
+
+    def train_gensim_on_source():
+        train_gensim(source, 30, dimensions=8, epochs=2, corpus="iterable", n_jobs=2)
+
+    error = raised_within(train_gensim_on_source, OSError, 120)
+    assert str(error) == "the walk file went away"
+
+
+def test_walk_digest_is_the_sum_of_the_tokens_hashes():
+    """The digest the passes are checked by, against numpy's SplitMix64
+    finaliser: tokens up to each row's first -1, the longest walk, and the
+    sum of mix64(node + 1) modulo 2**64, whatever the order of the rows."""
+    from skgraphemb.utils._random_state import mix64
+
+    rng = np.random.default_rng(3)
+    walks = rng.integers(0, 2**31 - 1, (50, 12)).astype(np.int32)
+    walks[5, 4:] = -1
+    walks[6, 0] = -1
+    walks[7, 9] = -1  # tokens after it are ignored
+    tokens = np.concatenate([row[: kernels.walk_lengths(row[None])[0]] for row in walks])
+    expected = int(mix64(tokens.astype(np.uint64) + np.uint64(1)).sum(dtype=np.uint64))
+    assert kernels.walk_digest(walks) == (tokens.size, 12, expected)
+    assert kernels.walk_digest(walks[::-1].copy()) == kernels.walk_digest(walks)
+    assert kernels.walk_digest(np.zeros((0, 3), np.int32)) == (0, 0, 0)
+
+
 def test_bad_parameters():
     walks = np.zeros((2, 3), np.int32)
     with pytest.raises(ValueError, match="'negative' parameter"):
