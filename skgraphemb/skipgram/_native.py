@@ -304,7 +304,8 @@ def train_skipgram(
         Size of the vectors.
     window : int, default=10
         Maximum distance between a centre node and a context node.  Each
-        centre uses a window drawn uniformly from ``1 .. window``.
+        centre uses a window drawn uniformly from ``1 .. window``; one
+        wider than a walk spans the whole walk.  At most ``2**31 - 1``.
     negative : int, default=5
         Negative samples per centre token.
     epochs : int, default=1

@@ -233,7 +233,8 @@ typedef struct {
 } sgns_tables;
 
 /* One thread's scratch for a walk of up to `width` tokens.  A window has
- * at most n_c = 2 window + 2 context rows (one spare) and n_t = negative + 1
+ * at most n_c = 2 min(window, width) + 2 context rows (one spare; a window
+ * wider than the walk holds the walk) and n_t = negative + 1
  * targets; its logits and coefficients are rows of ldc floats (n_t rounded
  * up to blocks of 8). */
 typedef struct {
@@ -249,7 +250,7 @@ typedef struct {
 } sgns_scratch;
 
 static int sgns_scratch_alloc(sgns_scratch *s, int64_t width, int64_t window, int64_t negative, int64_t dim) {
-    int64_t n_t = negative + 1, n_c = 2 * window + 2, ldc = (n_t + 7) / 8 * 8;
+    int64_t n_t = negative + 1, n_c = 2 * (window < width ? window : width) + 2, ldc = (n_t + 7) / 8 * 8;
     size_t ints = (size_t)(4 * width + width * negative + 2 * n_c + n_t + 8 + n_t / 4 + 1);
     size_t floats = (size_t)(2 * ldc + n_c + n_c * ldc + dim + 24);
     size_t ptrs = (size_t)(2 * n_c + 2 * n_t + 4), draws = (size_t)(width * n_t);

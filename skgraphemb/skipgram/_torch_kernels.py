@@ -93,7 +93,10 @@ def window_groups(
     Each centre at position ``i`` of its sentence draws ``b`` uniformly from
     ``1 .. window`` (word2vec's reduced window); its contexts are the tokens
     at positions ``i - b .. i + b`` other than ``i`` that lie inside the
-    sentence.
+    sentence.  A ``b`` of ``L - 1`` or more (``L`` the sentences' width)
+    spans every sentence, and such centres form one group of ``b = L - 1``:
+    a window far wider than the walks takes ``L - 1`` groups, not
+    ``window``.
 
     Yields
     ------
@@ -117,8 +120,10 @@ def window_groups(
     if n == 0:
         return
     b = window - (uniform_u32((n,), generator, device) * window >> 32)
+    top = max(1, min(window, L - 1))
+    b = b.clamp(max=top)
     rank = torch.arange(n, device=device)
-    for size in range(1, window + 1):
+    for size in range(1, top + 1):
         pick = (b == size).nonzero().squeeze(1)
         if pick.numel() == 0:
             continue

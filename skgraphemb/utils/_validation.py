@@ -112,7 +112,9 @@ COMMON_CONSTRAINTS: dict = {
     "chunk_size": [Interval(Integral, 1, None, closed="left"), None],
     # skip-gram and the other trainers
     "dimensions": _POSITIVE_INT,
-    "window": _POSITIVE_INT,
+    # A token's reduced window is drawn and kept as a 32-bit integer (and
+    # gensim's window is a C int); a window longer than a walk spans it all.
+    "window": [Interval(Integral, 1, 2**31 - 1, closed="both")],
     "negative": _POSITIVE_INT,
     "epochs": _POSITIVE_INT,
     "batch_size": _POSITIVE_INT,

@@ -419,6 +419,24 @@ def test_a_source_that_fails_on_a_later_pass_does_not_hang_gensim(raised_within)
     assert str(error) == "the walk file went away"
 
 
+@pytest.mark.parametrize("trainer", ["rounds", "lock-free", "torch"])
+def test_a_window_wider_than_the_walks_spans_them(trainer):
+    """Before: the native trainer sized its scratch by the window, so
+    window=10**9 on walks of 10 tokens raised MemoryError, and the torch
+    trainer grouped centres by every window size up to it, one pass of the
+    chunk per size (hours).  A token's
+    reduced window (1 .. window) then exceeds the walk on every draw here,
+    so two such windows give the same vectors bit for bit.  Past a 32-bit
+    window (the reduced windows' type) the parameter is rejected."""
+    walks = np.random.default_rng(4).integers(0, 30, (60, 10)).astype(np.int32)
+    kw = dict(dimensions=8, sample=0.0, epochs=2, seed=0, n_jobs=1 if trainer == "lock-free" else 2)
+    wide = _train(trainer, walks, 30, window=10**9, **kw)
+    np.testing.assert_array_equal(wide, _train(trainer, walks, 30, window=2**31 - 1, **kw))
+    assert not np.array_equal(wide, _train(trainer, walks, 30, window=2, **kw))
+    with pytest.raises(ValueError, match=r"'window' parameter .* range \[1, 2147483647\]"):
+        _train(trainer, walks, 30, window=2**31, **kw)
+
+
 def test_walk_digest_is_the_sum_of_the_tokens_hashes():
     """The digest the passes are checked by, against numpy's SplitMix64
     finaliser: tokens up to each row's first -1, the longest walk, and the
