@@ -220,15 +220,36 @@ def _initial_vectors(n_nodes: int, dimensions: int, seed: int, init, name: str =
         from skgraphemb.skipgram._sgns import init_vectors
 
         return init_vectors(n_nodes, dimensions, _substream_seed(seed, _INIT_STREAM), out=vectors)
-    given = np.asarray(init, dtype=np.float32)
+    given = np.asarray(init)
+    if given.dtype.kind not in "biuf":
+        given = np.asarray(init, dtype=np.float32)
     if given.shape != (n_nodes, dimensions):
         raise ValueError(
             f"{name} must have shape (n_nodes, dimensions) = ({n_nodes}, {dimensions}); got {given.shape}."
         )
-    if not np.isfinite(given).all():
+    # On the given values, before the cast (a float64 past float32's range
+    # would become inf), and without a temporary of the array's size.
+    lo, hi = (float(given.min()), float(given.max())) if given.size else (0.0, 0.0)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
         raise ValueError(f"{name} contains NaN or infinite values.")
+    bound = _start_bound(dimensions)
+    if max(-lo, hi) > bound:
+        raise ValueError(
+            f"{name} holds values up to {max(-lo, hi):.3g}, too large to train from: with {dimensions} "
+            f"dimensions, dot products of vectors up to 10 times that (where training counts as "
+            f"diverged) overflow float32, and the trainers' updates become NaN (gensim's crash). "
+            f"Starting vectors must lie within +-{bound:.3g}; healthy skip-gram vectors stay within "
+            "about 30, so rescale them."
+        )
     vectors[...] = given
     return vectors
+
+
+def _start_bound(dimensions: int) -> float:
+    """The largest absolute value of starting vectors: vectors up to 10
+    times it (:func:`_magnitude_limit`'s divergence limit) have float32 dot
+    products ``dimensions * (10 * bound) ** 2`` within float32's range."""
+    return math.sqrt(float(np.finfo(np.float32).max) / dimensions) / 10.0
 
 
 def _start(walks: WalkSource, n_nodes: int, dimensions: int, seed: int, init, init_output):

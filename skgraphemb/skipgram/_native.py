@@ -335,6 +335,10 @@ def train_skipgram(
         copied, not modified.  Nodes that never occur in the walks keep their
         initial vector, whether from ``init`` or the default draw, uniform in
         ``[-1/dimensions, 1/dimensions)`` per node (gensim 4's scale).
+        Finite values within ``+-sqrt(FLT_MAX / dimensions) / 10`` (1.6e17
+        at 128 dimensions), as for ``init_output``: past that, float32 dot
+        products of vectors within the divergence limit overflow, and a
+        ``ValueError`` says so.
     init_output : array-like of shape (n_nodes, dimensions), default=None
         Initial output ("context") vectors; zeros when ``None``, as in
         word2vec.  A warm start should pass the previous fit's output

@@ -82,6 +82,7 @@ _NON_NEGATIVE_INT = [Interval(Integral, 0, None, closed="left")]
 # a leaf (from a node none of whose neighbours neighbours the previous one)
 # has no edge left to take; an infinite learning rate diverges at once.
 _POSITIVE_REAL = [Interval(Real, 0, math.inf, closed="neither")]
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 _NON_NEGATIVE_REAL = [Interval(Real, 0, math.inf, closed="left")]
 _FINITE_REAL = [Interval(Real, -math.inf, math.inf, closed="neither")]
 
@@ -118,8 +119,10 @@ COMMON_CONSTRAINTS: dict = {
     "negative": _POSITIVE_INT,
     "epochs": _POSITIVE_INT,
     "batch_size": _POSITIVE_INT,
-    "alpha": _POSITIVE_REAL,
-    "min_alpha": _NON_NEGATIVE_REAL,
+    # Learning rates are float32 in the kernels (and in gensim, whose
+    # compiled loop crashes on the NaN that an infinite rate makes).
+    "alpha": [Interval(Real, 0, _FLOAT32_MAX, closed="right")],
+    "min_alpha": [Interval(Real, 0, _FLOAT32_MAX, closed="both")],
     "learning_rate": _POSITIVE_REAL,
     "sample": _NON_NEGATIVE_REAL,
     "ns_exponent": _FINITE_REAL,

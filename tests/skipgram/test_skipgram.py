@@ -437,6 +437,43 @@ def test_a_window_wider_than_the_walks_spans_them(trainer):
         _train(trainer, walks, 30, window=2**31, **kw)
 
 
+@pytest.mark.parametrize("trainer", TRAINERS)
+def test_starting_vectors_whose_products_overflow_are_refused(trainer):
+    """Before: starting vectors of 1e25 or more made gensim's float32 dot
+    products overflow to NaN, and its compiled loop crashed the process
+    (segmentation fault); the native trainer returned vectors of 1e30 from
+    training on overflowed logits.  Starts are now bounded so that vectors
+    up to the divergence limit (10 times the start) have finite float32
+    products, and every trainer refuses what is past the bound, float64
+    values past float32's range included.  A start within it trains."""
+    from skgraphemb.skipgram._corpus import _start_bound
+
+    n, d = 20, 8
+    bound = _start_bound(d)
+    edge = np.full(d, 10 * bound, np.float32)
+    with np.errstate(over="ignore"):
+        assert np.isfinite(np.dot(edge, edge)) and not np.isfinite(np.dot(edge * 1.1, edge * 1.1))
+    walks = np.random.default_rng(5).integers(0, n, (40, 10)).astype(np.int32)
+    signs = np.random.default_rng(6).choice([-1.0, 1.0], (n, d))
+    kw = dict(dimensions=d, seed=0, n_jobs=1)
+    for name in ("init", "init_output"):
+        for start in (signs * 1.01 * bound, np.full((n, d), 1e300)):
+            with pytest.raises(ValueError, match=f"{name} holds values up to .* too large to train from"):
+                _train(trainer, walks, n, **{name: start}, **kw)
+    within = _train(trainer, walks, n, init=signs * 0.99 * bound, init_output=-signs * 0.99 * bound, **kw)
+    assert np.isfinite(within).all()
+
+
+@pytest.mark.parametrize("trainer", TRAINERS)
+def test_learning_rates_past_float32_are_refused(trainer):
+    """Before: alpha or min_alpha past float32's largest value became an
+    infinite rate in the kernels, and gensim crashed on it."""
+    walks = np.random.default_rng(7).integers(0, 20, (40, 10)).astype(np.int32)
+    for rates in ({"alpha": 1e39}, {"min_alpha": 1e39}):
+        with pytest.raises(ValueError, match=f"'{next(iter(rates))}' parameter .* range"):
+            _train(trainer, walks, 20, dimensions=8, **rates)
+
+
 def test_walk_digest_is_the_sum_of_the_tokens_hashes():
     """The digest the passes are checked by, against numpy's SplitMix64
     finaliser: tokens up to each row's first -1, the longest walk, and the
