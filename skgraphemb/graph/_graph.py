@@ -567,24 +567,29 @@ def open_shared(path: str, fingerprint: str):
     """
     key = (path, fingerprint)
     graph = _store.find_open(key)
-    if graph is not None:
-        return graph
-    with _store.OPEN_LOCK:  # one thread opens, the others wait and share it
-        graph = _store.find_open(key)
-        if graph is not None:
-            return graph
-        try:
-            graph = load_graph(path, mmap=True)
-        except FileNotFoundError:
-            raise FileNotFoundError(
-                f"this process received a graph saved at {path!r} (pickled by reference), but "
-                "there is no such file here. Put the file on storage that every worker reads at "
-                "the same path, or send the graph itself: load_graph(path, mmap=False)."
-            ) from None
-        if graph.fingerprint() != fingerprint:
-            raise GraphFormatError(
-                f"the graph file {path!r} changed since this reference to it was made "
-                "(its fingerprint differs): the workers would embed another graph. "
-                "Do not overwrite a saved graph while it is in use; save to a new path."
-            )
-        return graph
+    if graph is None:
+        with _store.OPEN_LOCK:  # one thread opens, the others wait and share it
+            graph = _store.find_open(key)
+            if graph is None:
+                graph = _open_reference(path, fingerprint)
+    _store.keep_open(graph)  # for the next task that refers to it
+    return graph
+
+
+def _open_reference(path: str, fingerprint: str):
+    """:func:`open_shared`'s opening of the file, with its errors."""
+    try:
+        graph = load_graph(path, mmap=True)
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"this process received a graph saved at {path!r} (pickled by reference), but "
+            "there is no such file here. Put the file on storage that every worker reads at "
+            "the same path, or send the graph itself: load_graph(path, mmap=False)."
+        ) from None
+    if graph.fingerprint() != fingerprint:
+        raise GraphFormatError(
+            f"the graph file {path!r} changed since this reference to it was made "
+            "(its fingerprint differs): the workers would embed another graph. "
+            "Do not overwrite a saved graph while it is in use; save to a new path."
+        )
+    return graph

@@ -53,6 +53,13 @@ _CRC_BLOCK = 1 << 26  # bytes checksummed per zlib call (zlib releases the GIL)
 # estimators that refer to one saved graph maps the file once.
 _OPENED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _OPENED_LOCK = threading.Lock()
+# The graphs last opened or found for unpickled references (keep_open), held
+# so that they stay in _OPENED between a worker's tasks: a grid search's
+# tasks run one after another on a worker thread, and once a task's
+# estimators are dropped nothing else refers to its graph, which would be
+# mapped (and its node ids decoded) again for the next task.
+_KEEP_OPEN = 2
+_RECENT: list = []
 OPEN_LOCK = threading.Lock()  # one thread of a process opens a shared file
 #: How many times this process opened a saved graph (tests count it).
 open_count = 0
@@ -248,6 +255,13 @@ def remember_open(key: tuple[str, str], graph) -> None:
         with _OPENED_LOCK:
             _OPENED.setdefault(key, graph)
     open_count += 1
+
+
+def keep_open(graph) -> None:
+    """Hold ``graph`` among the :data:`_KEEP_OPEN` most recently used graphs
+    of unpickled references, dropping the oldest."""
+    with _OPENED_LOCK:
+        _RECENT[:] = ([g for g in _RECENT if g is not graph] + [graph])[-_KEEP_OPEN:]
 
 
 def find_open(key: tuple[str, str]):

@@ -103,6 +103,39 @@ def test_unpickling_opens_the_file_once_per_process(tmp_path):
     assert all(pickle.loads(blob) is first for _ in range(5)) and _store.open_count == before + 1
 
 
+def test_references_find_the_last_graphs_they_used_open(tmp_path):
+    """Before: an unpickled reference found the process's open graph only
+    while something still referred to it, so a worker whose tasks ran one
+    after another (a grid search's, each dropping its estimators) mapped
+    the file again for every task, or not, as the garbage fell.  The two
+    graphs last used by references now stay open; a third takes the place
+    of the least recently used."""
+    import gc
+
+    blobs = {}
+    for name, size in (("a", 20), ("b", 30), ("c", 40)):
+        path = tmp_path / f"{name}.skgraph"
+        as_graph(nx.path_graph(size)).save(path)
+        blobs[name] = pickle.dumps(load_graph(path))
+    _store._OPENED.clear()
+    _store._RECENT.clear()
+    before = _store.open_count
+
+    def use(name):
+        assert pickle.loads(blobs[name]).n_nodes == {"a": 20, "b": 30, "c": 40}[name]
+        gc.collect()  # nothing of the task survives it
+
+    for _ in range(3):
+        use("a")
+        use("b")
+    assert _store.open_count == before + 2
+    use("c")  # a, the least recently used, is dropped
+    use("b")
+    assert _store.open_count == before + 3
+    use("a")
+    assert _store.open_count == before + 4
+
+
 def test_a_saved_graph_embeds_as_the_original(tmp_path, karate_graph):
     karate_graph.save(tmp_path / "k.skgraph")
     params = dict(n_components=8, walk_length=10, num_walks=3, sample=0, random_state=1, n_jobs=1)
