@@ -66,6 +66,7 @@ class Node2VecEmbedder(BaseGraphEmbedder):
     q : float, default=1.0
         In-out parameter: ``q < 1`` lets walks move outward (DFS-like,
         homophily); ``q > 1`` keeps them local (BFS-like, structural roles).
+        Both lie within ``1e-100 .. 1e100``.
     window : int, default=10
         Skip-gram context window (nodes on each side).
     negative : int, default=5

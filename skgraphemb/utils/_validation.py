@@ -83,6 +83,7 @@ _NON_NEGATIVE_INT = [Interval(Integral, 0, None, closed="left")]
 # has no edge left to take; an infinite learning rate diverges at once.
 _POSITIVE_REAL = [Interval(Real, 0, math.inf, closed="neither")]
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+_WALK_BIAS = [Interval(Real, 1e-100, 1e100, closed="both")]
 _NON_NEGATIVE_REAL = [Interval(Real, 0, math.inf, closed="left")]
 _FINITE_REAL = [Interval(Real, -math.inf, math.inf, closed="neither")]
 
@@ -107,8 +108,13 @@ COMMON_CONSTRAINTS: dict = {
     # random walks
     "walk_length": _POSITIVE_INT,
     "num_walks": _POSITIVE_INT,
-    "p": _POSITIVE_REAL,
-    "q": _POSITIVE_REAL,
+    # The walk kernels weigh a step by 1/p, 1 or 1/q times the edge's
+    # weight, in float64: past 1e300, 1/p or 1/q overflow (at once, or with
+    # the weights) and the samplers drew returns as if p were 1 or always
+    # took a row's last neighbour.  1e-100 .. 1e100 keeps every product of
+    # a bias and a weight up to 1e200 finite.
+    "p": _WALK_BIAS,
+    "q": _WALK_BIAS,
     "start_nodes": ["array-like", None],
     "chunk_size": [Interval(Integral, 1, None, closed="left"), None],
     # skip-gram and the other trainers

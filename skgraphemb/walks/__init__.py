@@ -58,7 +58,8 @@ _DOC_FRAGMENTS = {
         node often.
     q : float, default=1.0
         In-out parameter: ``q < 1`` favours moving away from the previous
-        node (DFS-like), ``q > 1`` staying near it (BFS-like).""",
+        node (DFS-like), ``q > 1`` staying near it (BFS-like).  Both lie
+        within ``1e-100 .. 1e100``.""",
     "n_jobs": """n_jobs : int, default=None
         Number of threads.  ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` means all processors.

@@ -486,3 +486,31 @@ def test_streamed_node2vec_fit_walks_once(karate_graph, monkeypatch):
     regenerated = Node2VecEmbedder(**params).fit(karate_graph)
     assert streams[-1].generated == 3
     np.testing.assert_array_equal(spilled.embedding_, regenerated.embedding_)
+
+
+def test_the_ends_of_the_p_and_q_range_give_node2vec_limits(engine):
+    """Before: p or q below about 1e-308 made 1/p or 1/q infinite, and the
+    samplers silently drew returns as often as at p = 1 (p=1e-320: 22% of
+    steps on karate) or always took a row's last neighbour (q=1e-320: 91%
+    returns).  p and q now lie within 1e-100 .. 1e100, and the ends give
+    node2vec's limits: at p=1e-100 every step returns to the previous node;
+    at q=1e-100 a step goes to a node that is neither the previous one nor
+    its neighbour wherever the row has one."""
+    G = nx.karate_club_graph()
+    graph = as_graph(G)
+    kw = dict(walk_length=20, num_walks=5, random_state=0, **engine)
+    walks = random_walks(graph, p=1e-100, **kw)
+    assert (walks[:, 2:] == walks[:, :-2]).all()
+    walks = random_walks(graph, q=1e-100, **kw)
+    A = graph.to_scipy().toarray() != 0
+    outward = checked = 0
+    for t, v, x in zip(walks[:, :-2].ravel(), walks[:, 1:-1].ravel(), walks[:, 2:].ravel(), strict=True):
+        away = A[v] & ~A[t]
+        away[t] = False
+        if away.any():
+            checked += 1
+            outward += bool(away[x])
+    assert checked > 1000 and outward == checked
+    for name, value in (("p", 1e-101), ("q", 1e-320), ("p", 1e101)):
+        with pytest.raises(InvalidParameterError, match=rf"'{name}' parameter .* range \[1e-100, 1e\+100\]"):
+            random_walks(graph, **{name: value}, **kw)
