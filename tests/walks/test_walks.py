@@ -514,3 +514,27 @@ def test_the_ends_of_the_p_and_q_range_give_node2vec_limits(engine):
     for name, value in (("p", 1e-101), ("q", 1e-320), ("p", 1e101)):
         with pytest.raises(InvalidParameterError, match=rf"'{name}' parameter .* range \[1e-100, 1e\+100\]"):
             random_walks(graph, **{name: value}, **kw)
+
+
+def test_weights_whose_sums_overflow_are_refused(engine):
+    """Before: two edges of weight 1e308 at one node summed to an infinite
+    strength, and the walks took them 32% and 68% of the time instead of
+    half and half, without an error.  A row whose weight sum times the
+    largest bias overflows float64 is now refused with the fix (scale the
+    weights down); short of that the walks follow the weights."""
+    from skgraphemb import GraphFormatError
+
+    def star(weight):
+        G = nx.Graph()
+        G.add_weighted_edges_from([(0, 1, weight), (0, 2, weight), (0, 3, 1.0)])
+        return as_graph(G)
+
+    kw = dict(walk_length=2, num_walks=4000, random_state=0, **engine)
+    with pytest.raises(GraphFormatError, match="edge weights of node 0 sum to inf.*divide every weight"):
+        random_walks(star(1e308), **kw)
+    with pytest.raises(GraphFormatError, match=r"sum to 2e\+250.*1/q=1e\+100"):
+        random_walks(star(1e250), q=1e-100, **kw)
+    walks = random_walks(star(1e250), **kw)
+    steps = walks[walks[:, 0] == 0, 1]
+    counts = np.bincount(steps, minlength=4)
+    assert counts[3] == 0 and stats.binomtest(int(counts[1]), int(counts[1] + counts[2])).pvalue > 1e-3
