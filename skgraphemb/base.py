@@ -56,6 +56,14 @@ def _run_embed(cls, key_params: dict, fingerprint: str, seed: int, graph: Graph,
     return est._embed(graph, seed)
 
 
+#: ``_divergence_hint`` of the embedders without a learning rate (ProNE,
+#: FastRP): their products only overflow on an input of extreme scale.
+SCALE_DIVERGENCE_HINT = (
+    "This method has no learning rate: such values come from the input's scale, e.g. edge weights "
+    "too large for its float32 products (float32 holds up to 3.4e38). Divide the weights by the largest."
+)
+
+
 def _check_finite_embedding(est, embedding: np.ndarray, stage: str = "fit") -> None:
     """Refuse to keep or return a non-finite embedding (every embedder's last check).
 

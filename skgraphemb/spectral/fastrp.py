@@ -9,7 +9,7 @@ import time
 import numpy as np
 from numpy.typing import NDArray
 
-from skgraphemb.base import BaseGraphEmbedder
+from skgraphemb.base import SCALE_DIVERGENCE_HINT, BaseGraphEmbedder
 from skgraphemb.graph import Graph
 from skgraphemb.utils._validation import Interval, Real, StrOptions, constraints
 
@@ -139,6 +139,7 @@ class FastRPEmbedder(BaseGraphEmbedder):
     ((34, 16), dtype('float32'))
     """
 
+    _divergence_hint = SCALE_DIVERGENCE_HINT
     _parameter_constraints: dict = {
         **BaseGraphEmbedder._parameter_constraints,
         **constraints("n_components"),

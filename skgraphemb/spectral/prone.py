@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from skgraphemb.base import BaseGraphEmbedder
+from skgraphemb.base import SCALE_DIVERGENCE_HINT, BaseGraphEmbedder
 from skgraphemb.graph import Graph
 from skgraphemb.utils._validation import constraints
 
@@ -170,6 +170,7 @@ class ProNEEmbedder(BaseGraphEmbedder):
     ((34, 8), dtype('float32'))
     """
 
+    _divergence_hint = SCALE_DIVERGENCE_HINT
     _parameter_constraints: dict = {
         **BaseGraphEmbedder._parameter_constraints,
         **constraints("n_components", "order", "mu", "theta", "n_iter", "n_oversamples"),

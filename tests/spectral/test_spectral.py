@@ -306,3 +306,17 @@ def test_bad_graphs_get_the_named_errors_of_every_embedder(make, G, match):
         make().fit(G)
     with pytest.raises(GraphFormatError, match=match):  # the same as the other embedders
         Node2VecEmbedder(n_components=2).fit(G)
+
+
+@pytest.mark.parametrize("embedder", [ProNEEmbedder, FastRPEmbedder])
+def test_an_overflowing_input_is_named_without_a_learning_rate(embedder):
+    """Before: an edge weight of 1e308 made these float32 methods raise
+    TrainingDivergedError with "Lower the learning rate", a parameter
+    neither has.  The message now points at the input's scale."""
+    from skgraphemb import TrainingDivergedError
+
+    G = nx.path_graph(5)
+    G[1][2]["weight"] = 1e308
+    with pytest.raises(TrainingDivergedError, match="no learning rate.*Divide the weights by the largest") as info:
+        embedder(n_components=2, random_state=0).fit(G)
+    assert "Lower the learning rate" not in str(info.value)
