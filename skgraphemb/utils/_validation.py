@@ -82,10 +82,10 @@ _NON_NEGATIVE_INT = [Interval(Integral, 0, None, closed="left")]
 # a leaf (from a node none of whose neighbours neighbours the previous one)
 # has no edge left to take; an infinite learning rate diverges at once.
 _POSITIVE_REAL = [Interval(Real, 0, math.inf, closed="neither")]
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
-_WALK_BIAS = [Interval(Real, 1e-100, 1e100, closed="both")]
 _NON_NEGATIVE_REAL = [Interval(Real, 0, math.inf, closed="left")]
 _FINITE_REAL = [Interval(Real, -math.inf, math.inf, closed="neither")]
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_WALK_BIAS = [Interval(Real, 1e-100, 1e100, closed="both")]
 
 #: The one definition of every parameter that several public functions or
 #: estimators share (the same name means the same rule everywhere).  Take

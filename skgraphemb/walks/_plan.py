@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 from skgraphemb._kernels._pool import KernelThreads, row_ranges
 from skgraphemb.graph import Graph, GraphLike, as_graph
 from skgraphemb.utils._device import DEFAULT_DEVICE, resolve_engines, torch_threads
-from skgraphemb.utils._ids import readonly
+from skgraphemb.utils._ids import py_scalar, readonly
 from skgraphemb.utils._threads import resolve_threads
 
 logger = logging.getLogger(__name__)
@@ -214,11 +214,9 @@ def _check_masses(graph: Graph, strength: NDArray[np.float64], p: float, q: floa
     if not np.isfinite(top):
         from skgraphemb.exceptions import GraphFormatError
 
-        node = graph.nodes[v]
-        node = node.item() if isinstance(node, np.generic) else node
         raise GraphFormatError(
-            f"{caller}: the edge weights of node {node!r} sum to {float(strength[v]):.3g}, and times "
-            f"the walk's largest bias (1/p={1.0 / p:.3g}, 1/q={1.0 / q:.3g}) that overflows float64, so the "
+            f"{caller}: the edge weights of node {py_scalar(graph.nodes[v])!r} sum to {float(strength[v]):.3g}, "
+            f"and times the walk's largest bias (1/p={1.0 / p:.3g}, 1/q={1.0 / q:.3g}) that overflows float64, so the "
             "walks could not follow the weights. Walks draw edges in proportion to their weights: divide "
             "every weight by the largest for the same walks."
         )
